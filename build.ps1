@@ -1,0 +1,148 @@
+#!/usr/bin/env pwsh
+<#
+.SYNOPSIS
+    Builds LayerTools, lays the module out in out/LayerTools, and runs the project's tasks.
+.DESCRIPTION
+    Tasks:
+      Build    compile and lay the module out in out/LayerTools (the default)
+      Test     Build, then every xunit project and every Pester test; last line "N passed, N failed"
+      Demo     Build, then examples/demo.ps1 against the default store (or $env:LAYERTOOLS_STORE)
+      Bench    Build, then the benchmarks under bench/
+      Package  Build, then a zip of out/LayerTools in out/
+      Clean    remove out/ and every bin/ and obj/
+.EXAMPLE
+    dotnet tool restore && dotnet pwsh ./build.ps1 Test
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Position = 0)]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Package', 'Clean')]
+    [string] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release',
+
+    # Pester files or folders to run instead of all of tests/pester (Test task only).
+    [string[]] $PesterPath,
+
+    # Skip the xunit projects (Test task only).
+    [switch] $SkipXunit,
+
+    # Skip the Pester tests (Test task only).
+    [switch] $SkipPester
+)
+
+Set-StrictMode -Version 3.0
+$ErrorActionPreference = 'Stop'
+$root = $PSScriptRoot
+$out = Join-Path $root 'out'
+$moduleOut = Join-Path $out 'LayerTools'
+
+function Invoke-Native {
+    param([string] $File, [string[]] $Arguments)
+    & $File @Arguments
+    if ($LASTEXITCODE -ne 0) { throw "$File $($Arguments -join ' ') exited with $LASTEXITCODE" }
+}
+
+function Get-ProjectVersion {
+    $props = [xml](Get-Content -Raw (Join-Path $root 'Directory.Build.props'))
+    return ($props.Project.PropertyGroup | Where-Object { $_['Version'] } | Select-Object -First 1).Version
+}
+
+function Invoke-Build {
+    $env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
+    $env:DOTNET_NOLOGO = '1'
+    Invoke-Native dotnet @('build', (Join-Path $root 'src/LayerTools/LayerTools.csproj'), '-c', $Configuration, '-nologo', '-v', 'q', '-clp:ErrorsOnly')
+    $bin = Join-Path $root "src/LayerTools/bin/$Configuration/net8.0"
+    if (Test-Path $moduleOut) { Remove-Item -Recurse -Force $moduleOut }
+    $null = New-Item -ItemType Directory -Force $moduleOut
+    foreach ($dll in 'LayerTools.dll', 'LayerTools.Core.dll', 'ZstdSharp.dll') {
+        Copy-Item (Join-Path $bin $dll) $moduleOut
+    }
+    Copy-Item -Recurse (Join-Path $root 'module/*') $moduleOut
+    $version = Get-ProjectVersion
+    $manifest = Get-Content -Raw (Join-Path $root 'LayerTools.psd1')
+    $manifest = $manifest -replace "ModuleVersion\s*=\s*'[^']*'", "ModuleVersion = '$version'"
+    Set-Content -LiteralPath (Join-Path $moduleOut 'LayerTools.psd1') -Value $manifest -NoNewline
+    Write-Host "Built LayerTools $version into $moduleOut"
+}
+
+function Get-TrxCounts {
+    param([string] $Directory)
+    $passed = 0; $failed = 0
+    foreach ($trx in Get-ChildItem -LiteralPath $Directory -Filter *.trx -Recurse -ErrorAction SilentlyContinue) {
+        $xml = [xml](Get-Content -Raw -LiteralPath $trx.FullName)
+        $counters = $xml.TestRun.ResultSummary.Counters
+        $passed += [int]$counters.passed
+        $failed += [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted
+    }
+    return $passed, $failed
+}
+
+function Invoke-Test {
+    Invoke-Build
+    $results = Join-Path $out 'test-results'
+    if (Test-Path $results) { Remove-Item -Recurse -Force $results }
+    $null = New-Item -ItemType Directory -Force $results
+    $passed = 0; $failed = 0; $broken = @()
+
+    if (-not $SkipXunit) {
+        foreach ($proj in Get-ChildItem (Join-Path $root 'tests') -Filter *.Tests.csproj -Recurse) {
+            $name = $proj.BaseName
+            $dir = Join-Path $results $name
+            & dotnet test $proj.FullName -c $Configuration -nologo --logger "trx;LogFileName=$name.trx" --results-directory $dir
+            if ($LASTEXITCODE -ne 0) { $broken += $name }
+            $p, $f = Get-TrxCounts $dir
+            if ($p + $f -eq 0) { $f = 1; Write-Warning "$name produced no test results" }
+            $passed += $p; $failed += $f
+        }
+    }
+
+    if (-not $SkipPester) {
+        Invoke-Native dotnet @('restore', (Join-Path $root 'tests/tools/tools.csproj'), '-nologo', '-v', 'q')
+        $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
+        $pester = Join-Path $packages 'pester/5.7.1/tools/Pester.psd1'
+        $paths = if ($PesterPath) { $PesterPath } else { @(Join-Path $root 'tests/pester') }
+        $summary = Join-Path $results 'pester.json'
+        $runner = Join-Path $root 'tests/pester/Invoke-PesterRun.ps1'
+        $pwsh = (Get-Process -Id $PID).Path
+        & $pwsh -NoProfile -NonInteractive -File $runner -PesterManifest $pester -ModulePath $moduleOut -Path $paths -SummaryPath $summary -JUnitPath (Join-Path $results 'pester.junit.xml')
+        if (Test-Path $summary) {
+            $s = Get-Content -Raw $summary | ConvertFrom-Json
+            $passed += $s.Passed; $failed += $s.Failed
+            if ($s.Failed -gt 0) { $broken += 'Pester' }
+        } else {
+            $failed += 1; $broken += 'Pester (no summary)'
+        }
+    }
+
+    if ($broken) { Write-Host "Failing: $($broken -join ', ')" }
+    Write-Host "$passed passed, $failed failed"
+    if ($failed -gt 0 -or $broken) { exit 1 }
+}
+
+switch ($Task) {
+    'Build' { Invoke-Build }
+    'Test' { Invoke-Test }
+    'Demo' {
+        Invoke-Build
+        & (Get-Process -Id $PID).Path -NoProfile -File (Join-Path $root 'examples/demo.ps1') -ModulePath $moduleOut
+        if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+    }
+    'Bench' {
+        Invoke-Build
+        & (Get-Process -Id $PID).Path -NoProfile -File (Join-Path $root 'bench/Invoke-Benchmark.ps1') -ModulePath $moduleOut
+        if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+    }
+    'Package' {
+        Invoke-Build
+        $zip = Join-Path $out "LayerTools-$(Get-ProjectVersion).zip"
+        Compress-Archive -Path $moduleOut -DestinationPath $zip -Force
+        Write-Host "Packaged $zip"
+    }
+    'Clean' {
+        foreach ($d in @($out) + (Get-ChildItem $root -Recurse -Directory -Include bin, obj | ForEach-Object FullName)) {
+            if (Test-Path $d) { Remove-Item -Recurse -Force $d }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+using System.Security.Cryptography;
+
+namespace LayerTools.Core.Digests;
+
+/// <summary>
+/// A read-through stream that hashes and counts every byte read from the inner stream, and
+/// optionally copies it to a sink: one read of the source gives the bytes, their digest and a copy.
+/// </summary>
+internal sealed class HashingStream : Stream
+{
+    private readonly Stream _inner;
+    private readonly Stream? _sink;
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly bool _leaveOpen;
+    private readonly long _limit;
+    private string? _digest;
+
+    public HashingStream(Stream inner, Stream? sink = null, bool leaveOpen = false, long limit = long.MaxValue)
+    {
+        _inner = inner;
+        _sink = sink;
+        _leaveOpen = leaveOpen;
+        _limit = limit;
+    }
+
+    /// <summary>Bytes read so far.</summary>
+    public long BytesRead { get; private set; }
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => BytesRead;
+        set => throw new NotSupportedException();
+    }
+
+    /// <summary>The digest of everything read; reading ends once this is asked for.</summary>
+    public string Digest => _digest ??= Digests.Digest.FromHash(_hash.GetHashAndReset());
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        if (_digest is not null)
+        {
+            throw new InvalidOperationException("The digest was already taken.");
+        }
+
+        var n = _inner.Read(buffer);
+        if (n > 0)
+        {
+            var read = buffer[..n];
+            _hash.AppendData(read);
+            _sink?.Write(read);
+            BytesRead += n;
+            if (BytesRead > _limit)
+            {
+                throw new LayerToolsException("SizeLimitExceeded", ErrorKind.LimitsExceeded, $"The content is larger than the limit of {_limit} bytes.");
+            }
+        }
+
+        return n;
+    }
+
+    /// <summary>Reads whatever is left, so that the digest covers the whole source.</summary>
+    public void Drain()
+    {
+        var buffer = new byte[81920];
+        while (Read(buffer, 0, buffer.Length) > 0)
+        {
+        }
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _hash.Dispose();
+            if (!_leaveOpen)
+            {
+                _inner.Dispose();
+            }
+        }
+
+        base.Dispose(disposing);
+    }
+}

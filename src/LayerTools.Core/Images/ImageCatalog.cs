@@ -1,0 +1,299 @@
+using System.Text.RegularExpressions;
+using LayerTools.Core.Digests;
+using LayerTools.Core.Layers;
+using LayerTools.Core.Store;
+using LayerTools.Core.Union;
+
+namespace LayerTools.Core.Images;
+
+/// <summary>The images of a store: listing, resolving what a user typed, tagging, and reading their layers and history.</summary>
+internal sealed partial class ImageCatalog
+{
+    public ImageCatalog(LayerStore store) => Store = store;
+
+    public LayerStore Store { get; }
+
+    public IReadOnlyList<StoredImage> List()
+    {
+        var list = new List<StoredImage>();
+        foreach (var d in Store.ReadManifestDescriptors())
+        {
+            if (!MediaTypes.IsManifest(d.MediaType))
+            {
+                continue;
+            }
+
+            d.Annotations.TryGetValue(MediaTypes.RefNameAnnotation, out var refName);
+            d.Annotations.TryGetValue(MediaTypes.ContainerdNameAnnotation, out var containerdName);
+            var reference = ImageReference.FromAnnotation(refName) ?? ImageReference.FromAnnotation(containerdName);
+            list.Add(new StoredImage(d, reference));
+        }
+
+        return list;
+    }
+
+    public ManifestDocument ReadManifest(string digest) =>
+        ManifestDocument.Parse(Store.ReadBlob(digest, IngestLimits.Default.MaxConfigBytes), digest);
+
+    public ConfigDocument ReadConfig(string digest) =>
+        ConfigDocument.Parse(Store.ReadBlob(digest, IngestLimits.Default.MaxConfigBytes), digest);
+
+    public LayeredImage Load(StoredImage stored)
+    {
+        var manifest = ReadManifest(stored.Manifest.Digest);
+        var config = ReadConfig(manifest.Config.Digest);
+        long size = 0;
+        foreach (var diffId in config.DiffIds)
+        {
+            size += Store.HasBlob(diffId) ? Store.BlobSize(diffId) : 0;
+        }
+
+        return new LayeredImage
+        {
+            Name = stored.Reference?.Name,
+            Tag = stored.Reference?.Tag,
+            Id = manifest.Config.Digest,
+            ManifestDigest = stored.Manifest.Digest,
+            Created = config.Created,
+            Size = size,
+            Layers = config.DiffIds,
+            Architecture = config.Architecture,
+            Os = config.Os,
+            Variant = config.Variant,
+            Author = config.Author,
+            Config = config.ReadContainerConfig(),
+            StorePath = Store.Root,
+        };
+    }
+
+    /// <summary>Finds an image by name[:tag], full digest (image ID or manifest digest), or unique ID prefix.</summary>
+    public StoredImage Resolve(string text)
+    {
+        var images = List();
+        var trimmed = text.Trim();
+        if (Digest.IsValid(trimmed))
+        {
+            var byDigest = images.FirstOrDefault(i => i.Manifest.Digest == trimmed)
+                ?? images.FirstOrDefault(i => ConfigDigestOf(i) == trimmed);
+            return byDigest ?? throw NotFound(text);
+        }
+
+        if (ImageReference.TryParse(trimmed, out var reference))
+        {
+            var key = reference!.ToString();
+            var byName = images.FirstOrDefault(i => i.Reference?.ToString() == key);
+            if (byName is not null)
+            {
+                return byName;
+            }
+        }
+
+        var hex = trimmed.StartsWith(Digest.Sha256Prefix, StringComparison.Ordinal) ? trimmed[Digest.Sha256Prefix.Length..] : trimmed;
+        if (HexPrefix().IsMatch(hex))
+        {
+            var matches = images.Where(i => Digest.Hex(ConfigDigestOf(i)).StartsWith(hex, StringComparison.Ordinal)).ToList();
+            var ids = matches.Select(ConfigDigestOf).Distinct().Count();
+            if (ids > 1)
+            {
+                throw new LayerToolsException("AmbiguousImageId", ErrorKind.InvalidArgument, $"'{text}' matches {ids} images; give more of the ID.", text);
+            }
+
+            if (matches.Count > 0)
+            {
+                return matches[0];
+            }
+        }
+
+        throw NotFound(text);
+    }
+
+    /// <summary>Every index.json entry of the image that <paramref name="stored"/> names (all its tags).</summary>
+    public IReadOnlyList<StoredImage> EntriesOf(StoredImage stored) =>
+        List().Where(i => i.Manifest.Digest == stored.Manifest.Digest).ToList();
+
+    public string ConfigDigestOf(StoredImage stored) => ReadManifest(stored.Manifest.Digest).Config.Digest;
+
+    /// <summary>Names the image's manifest <paramref name="reference"/>, moving the name from any other image that had it.</summary>
+    public StoredImage Tag(Descriptor manifest, ImageReference reference)
+    {
+        var tagged = Tagged(manifest, reference);
+        Store.UpdateIndex(descriptors => ApplyTag(descriptors, tagged));
+        return new StoredImage(tagged, reference);
+    }
+
+    /// <summary>A copy of a manifest descriptor that carries <paramref name="reference"/> in both name annotations.</summary>
+    public static Descriptor Tagged(Descriptor manifest, ImageReference? reference)
+    {
+        var d = new Descriptor(manifest.MediaType, manifest.Digest, manifest.Size) { Platform = manifest.Platform };
+        if (reference is not null)
+        {
+            d.Annotations[MediaTypes.RefNameAnnotation] = reference.ToString();
+            d.Annotations[MediaTypes.ContainerdNameAnnotation] = reference.FullName + ":" + reference.Tag;
+        }
+
+        return d;
+    }
+
+    /// <summary>Adds a tagged (or untagged) manifest to a descriptor list, as one index.json change.</summary>
+    public static bool ApplyTag(List<Descriptor> descriptors, Descriptor tagged)
+    {
+        tagged.Annotations.TryGetValue(MediaTypes.RefNameAnnotation, out var name);
+        if (name is null)
+        {
+            // An untagged image is kept once, and only while nothing else names it.
+            if (descriptors.Any(d => d.Digest == tagged.Digest))
+            {
+                return false;
+            }
+
+            descriptors.Add(tagged);
+            return true;
+        }
+
+        var moved = descriptors.FirstOrDefault(d => d.Annotations.TryGetValue(MediaTypes.RefNameAnnotation, out var n) && n == name);
+        if (moved is not null && moved.Digest == tagged.Digest)
+        {
+            return false;
+        }
+
+        descriptors.RemoveAll(d => (d.Annotations.TryGetValue(MediaTypes.RefNameAnnotation, out var n) && n == name)
+            || (d.Digest == tagged.Digest && !d.Annotations.ContainsKey(MediaTypes.RefNameAnnotation)));
+        descriptors.Add(tagged);
+        if (moved is not null && !descriptors.Any(d => d.Digest == moved.Digest))
+        {
+            // The image that lost its only name stays, untagged, as Docker keeps a dangling image.
+            descriptors.Add(Tagged(moved, null));
+        }
+
+        return true;
+    }
+
+    /// <summary>Removes one index.json entry: a tag, or an untagged image. Returns false when it was not there.</summary>
+    public bool Untag(StoredImage stored)
+    {
+        var removed = false;
+        Store.UpdateIndex(descriptors =>
+        {
+            var name = stored.Reference?.ToString();
+            removed = descriptors.RemoveAll(d => d.Digest == stored.Manifest.Digest
+                && (d.Annotations.TryGetValue(MediaTypes.RefNameAnnotation, out var n) ? n == name : name is null)) > 0;
+            return removed;
+        });
+        return removed;
+    }
+
+    /// <summary>History records, oldest first, each with the layer it made.</summary>
+    public IReadOnlyList<HistoryEntry> History(StoredImage stored)
+    {
+        var image = ReadConfig(ReadManifest(stored.Manifest.Digest).Config.Digest);
+        var label = stored.Reference?.ToString() ?? Digest.Short(ConfigDigestOf(stored));
+        var result = new List<HistoryEntry>();
+        var layer = 0;
+        var records = image.History.Count > 0
+            ? image.History
+            : image.DiffIds.Select(_ => new HistoryRecord(image.Created, null, null, null, false)).ToList();
+        for (var i = 0; i < records.Count; i++)
+        {
+            var h = records[i];
+            string? diffId = null;
+            long size = 0;
+            if (!h.EmptyLayer && layer < image.DiffIds.Count)
+            {
+                diffId = image.DiffIds[layer++];
+                size = Store.HasBlob(diffId) ? Store.BlobSize(diffId) : 0;
+            }
+
+            result.Add(new HistoryEntry
+            {
+                Image = label,
+                Index = i,
+                Created = h.Created,
+                CreatedBy = h.CreatedBy,
+                Author = h.Author,
+                Comment = h.Comment,
+                EmptyLayer = diffId is null,
+                Size = size,
+                LayerDiffId = diffId,
+            });
+        }
+
+        return result;
+    }
+
+    /// <summary>The layers of an image, base first.</summary>
+    public IReadOnlyList<LayerInfo> Layers(StoredImage stored)
+    {
+        var manifest = ReadManifest(stored.Manifest.Digest);
+        var config = ReadConfig(manifest.Config.Digest);
+        var history = History(stored).Where(h => h.LayerDiffId is not null).ToList();
+        var chains = ChainId.All(config.DiffIds);
+        var sharing = LayerUseCounts();
+        var label = stored.Reference?.ToString() ?? Digest.Short(manifest.Config.Digest);
+        var result = new List<LayerInfo>();
+        for (var i = 0; i < config.DiffIds.Count; i++)
+        {
+            var diffId = config.DiffIds[i];
+            var index = Store.ReadLayerIndex(diffId);
+            result.Add(new LayerInfo
+            {
+                Image = label,
+                Index = i,
+                DiffId = diffId,
+                ChainId = chains[i],
+                Size = index.Size,
+                FileCount = index.FileCount,
+                WhiteoutCount = index.Entries.Count - index.FileCount,
+                CreatedBy = i < history.Count ? history[i].CreatedBy : null,
+                SharedBy = sharing.TryGetValue(diffId, out var n) ? n : 0,
+                StorePath = Store.Root,
+            });
+        }
+
+        return result;
+    }
+
+    /// <summary>How many distinct images (by config digest) use each DiffID.</summary>
+    public Dictionary<string, int> LayerUseCounts()
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var image in List())
+        {
+            ConfigDocument config;
+            try
+            {
+                var manifest = ReadManifest(image.Manifest.Digest);
+                if (!seen.Add(manifest.Config.Digest))
+                {
+                    continue;
+                }
+
+                config = ReadConfig(manifest.Config.Digest);
+            }
+            catch (LayerToolsException)
+            {
+                continue;
+            }
+
+            foreach (var diffId in config.DiffIds.Distinct())
+            {
+                counts[diffId] = counts.TryGetValue(diffId, out var n) ? n + 1 : 1;
+            }
+        }
+
+        return counts;
+    }
+
+    /// <summary>The merged view of an image's layers.</summary>
+    public UnionView Union(StoredImage stored)
+    {
+        var config = ReadConfig(ReadManifest(stored.Manifest.Digest).Config.Digest);
+        return UnionView.Build(config.DiffIds.Select(Store.ReadLayerIndex));
+    }
+
+    private static LayerToolsException NotFound(string text) =>
+        new("ImageNotFound", ErrorKind.ObjectNotFound, $"No image '{text}' in the store. Get-LayeredImage lists the images there.", text);
+
+    [GeneratedRegex("^[0-9a-f]{4,64}$", RegexOptions.CultureInvariant)]
+    private static partial Regex HexPrefix();
+}

@@ -1,0 +1,121 @@
+using System.Text.RegularExpressions;
+
+namespace LayerTools.Core.Images;
+
+/// <summary>
+/// An image reference as Docker reads one: <c>[domain/]path[:tag][@digest]</c>. The tag defaults to
+/// <c>latest</c>. <see cref="ToString"/> gives <c>name:tag</c>, the form stored as the ref name.
+/// </summary>
+internal sealed partial class ImageReference
+{
+    private ImageReference(string name, string tag, string? digest)
+    {
+        Name = name;
+        Tag = tag;
+        Digest = digest;
+    }
+
+    public string Name { get; }
+
+    public string Tag { get; }
+
+    public string? Digest { get; }
+
+    /// <summary>The name with Docker's defaults: <c>docker.io/library/</c> for a bare name, <c>docker.io/</c> for a path without a domain.</summary>
+    public string FullName
+    {
+        get
+        {
+            var slash = Name.IndexOf('/');
+            if (slash < 0)
+            {
+                return "docker.io/library/" + Name;
+            }
+
+            var first = Name[..slash];
+            return first.Contains('.') || first.Contains(':') || first == "localhost" ? Name : "docker.io/" + Name;
+        }
+    }
+
+    public override string ToString() => Name + ":" + Tag;
+
+    public static bool TryParse(string text, out ImageReference? reference)
+    {
+        reference = null;
+        if (string.IsNullOrWhiteSpace(text) || text.Length > 4096)
+        {
+            return false;
+        }
+
+        string? digest = null;
+        var at = text.IndexOf('@');
+        var rest = text;
+        if (at >= 0)
+        {
+            digest = text[(at + 1)..];
+            rest = text[..at];
+            if (!Digests.Digest.IsValid(digest))
+            {
+                return false;
+            }
+        }
+
+        var tag = "latest";
+        var colon = rest.LastIndexOf(':');
+        if (colon > rest.LastIndexOf('/'))
+        {
+            tag = rest[(colon + 1)..];
+            rest = rest[..colon];
+            if (!TagPattern().IsMatch(tag))
+            {
+                return false;
+            }
+        }
+
+        if (!NamePattern().IsMatch(rest) || rest.Length > 255)
+        {
+            return false;
+        }
+
+        reference = new ImageReference(rest, tag, digest);
+        return true;
+    }
+
+    public static ImageReference Parse(string text)
+    {
+        if (!TryParse(text, out var reference))
+        {
+            throw new LayerToolsException("InvalidReference", ErrorKind.InvalidArgument, $"'{text}' is not a valid image reference; use name[:tag], for example 'app:1' or 'registry.example/team/app:2.0'.", text);
+        }
+
+        return reference!;
+    }
+
+    /// <summary>Reads a name as stored in an annotation: a full reference, or just a tag (then <paramref name="fallbackName"/> is the name).</summary>
+    public static ImageReference? FromAnnotation(string? value, string? fallbackName = null)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return null;
+        }
+
+        if (TryParse(value, out var full) && (value.Contains(':') || value.Contains('/') || fallbackName is null))
+        {
+            return full;
+        }
+
+        if (fallbackName is not null && TagPattern().IsMatch(value) && TryParse(fallbackName + ":" + value, out var tagged))
+        {
+            return tagged;
+        }
+
+        return full;
+    }
+
+    [GeneratedRegex(@"^[\w][\w.-]{0,127}$", RegexOptions.CultureInvariant)]
+    private static partial Regex TagPattern();
+
+    // domain (optional, may hold a port) then lowercase path components separated by '/'.
+    [GeneratedRegex(@"^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?|\[[0-9a-fA-F:]+\](?::[0-9]+)?)/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$", RegexOptions.CultureInvariant)]
+    private static partial Regex NamePattern();
+}

@@ -1,0 +1,50 @@
+using LayerTools.Core.Digests;
+
+namespace LayerTools.Core.Images;
+
+/// <summary>An image in a store: a config and a stack of layers, under one name:tag (or none).</summary>
+public sealed class LayeredImage
+{
+    /// <summary>The repository name, or null for an untagged image.</summary>
+    public string? Name { get; init; }
+
+    public string? Tag { get; init; }
+
+    /// <summary>name:tag, or null for an untagged image.</summary>
+    public string? Reference => Name is null ? null : Name + ":" + Tag;
+
+    /// <summary>The image ID: the digest of its config.</summary>
+    public string Id { get; init; } = string.Empty;
+
+    public string ShortId => Digest.Short(Id);
+
+    public string ManifestDigest { get; init; } = string.Empty;
+
+    public DateTimeOffset? Created { get; init; }
+
+    /// <summary>Bytes of all layers, uncompressed.</summary>
+    public long Size { get; init; }
+
+    public int LayerCount => Layers.Count;
+
+    /// <summary>The DiffIDs of the layers, base first.</summary>
+    public IReadOnlyList<string> Layers { get; init; } = Array.Empty<string>();
+
+    public string Architecture { get; init; } = string.Empty;
+
+    public string Os { get; init; } = string.Empty;
+
+    public string? Variant { get; init; }
+
+    public string? Author { get; init; }
+
+    public ContainerConfig Config { get; init; } = new();
+
+    /// <summary>The ChainID of the whole stack; null for an image without layers.</summary>
+    public string? ChainId => Digests.ChainId.Of(Layers);
+
+    /// <summary>The store the image lives in, so that a piped image is found in the same store.</summary>
+    public string StorePath { get; init; } = string.Empty;
+
+    public override string ToString() => Reference ?? ShortId;
+}

@@ -1,0 +1,9 @@
+namespace LayerTools.Core.Interchange;
+
+/// <summary>How exported layers are compressed.</summary>
+public enum LayerCompression
+{
+    Gzip,
+    Zstd,
+    None,
+}

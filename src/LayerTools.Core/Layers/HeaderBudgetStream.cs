@@ -1,0 +1,62 @@
+namespace LayerTools.Core.Layers;
+
+/// <summary>
+/// Passes reads through, but fails once more than <see cref="Budget"/> bytes are read while a budget
+/// is set: bounds what the tar reader may buffer for one header (PAX records, GNU long names).
+/// </summary>
+internal sealed class HeaderBudgetStream : Stream
+{
+    private readonly Stream _inner;
+    private long _used;
+    private long _budget = long.MaxValue;
+
+    public HeaderBudgetStream(Stream inner) => _inner = inner;
+
+    public long Budget
+    {
+        get => _budget;
+        set
+        {
+            _budget = value;
+            _used = 0;
+        }
+    }
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        var n = _inner.Read(buffer);
+        _used += n;
+        if (_used > _budget)
+        {
+            throw new LayerToolsException("TarHeaderTooLarge", ErrorKind.LimitsExceeded, $"A tar header (with its PAX or long-name records) is larger than the limit of {_budget} bytes.");
+        }
+
+        return n;
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}

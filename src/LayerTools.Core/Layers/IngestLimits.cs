@@ -1,0 +1,22 @@
+namespace LayerTools.Core.Layers;
+
+/// <summary>Bounds on what one layer may hold, so that a crafted archive cannot exhaust memory or disk.</summary>
+public sealed class IngestLimits
+{
+    public static IngestLimits Default { get; } = new();
+
+    /// <summary>Bytes of tar headers (with PAX and GNU long-name records) before one entry's data. formats.md: PAX record ≤ 1 MiB.</summary>
+    public long MaxHeaderBytes { get; init; } = (1 << 20) + 8192;
+
+    /// <summary>Uncompressed bytes in one layer.</summary>
+    public long MaxLayerBytes { get; init; } = 1L << 40;
+
+    /// <summary>Entries in one layer.</summary>
+    public int MaxEntries { get; init; } = 4_000_000;
+
+    /// <summary>Bytes of a docker-archive manifest.json.</summary>
+    public long MaxManifestJsonBytes { get; init; } = 1 << 20;
+
+    /// <summary>Bytes of an image config or OCI manifest/index.</summary>
+    public long MaxConfigBytes { get; init; } = 4 << 20;
+}

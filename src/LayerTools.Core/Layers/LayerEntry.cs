@@ -1,0 +1,56 @@
+using System.Text.Json.Serialization;
+
+namespace LayerTools.Core.Layers;
+
+/// <summary>
+/// One record of a layer's entry index: what the tar says about a path, and where its data starts
+/// in the uncompressed layer blob. Paths are clean and relative ("usr/bin/env"); the root is "".
+/// A whiteout's path is the path it hides; an opaque whiteout's path is the directory it makes opaque.
+/// </summary>
+internal sealed class LayerEntry
+{
+    [JsonPropertyName("p")]
+    public string Path { get; set; } = string.Empty;
+
+    [JsonPropertyName("t")]
+    public EntryType Type { get; set; }
+
+    [JsonPropertyName("m")]
+    public int Mode { get; set; }
+
+    [JsonPropertyName("u")]
+    public int Uid { get; set; }
+
+    [JsonPropertyName("g")]
+    public int Gid { get; set; }
+
+    [JsonPropertyName("s")]
+    public long Size { get; set; }
+
+    [JsonPropertyName("mt")]
+    public long ModifiedTime { get; set; }
+
+    [JsonPropertyName("l")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? LinkTarget { get; set; }
+
+    [JsonPropertyName("d")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Digest { get; set; }
+
+    [JsonPropertyName("o")]
+    public long Offset { get; set; }
+
+    [JsonPropertyName("dv")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int DevMajor { get; set; }
+
+    [JsonPropertyName("dn")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int DevMinor { get; set; }
+
+    [JsonIgnore]
+    public bool IsWhiteout => Type is EntryType.Whiteout or EntryType.OpaqueWhiteout;
+
+    public LayerEntry Clone() => (LayerEntry)MemberwiseClone();
+}

@@ -1,0 +1,214 @@
+using System.Formats.Tar;
+using System.Security.Cryptography;
+using LayerTools.Core.Digests;
+
+namespace LayerTools.Core.Layers;
+
+/// <summary>
+/// Reads an uncompressed layer tar once: copies every byte to the sink, computes the DiffID, and
+/// builds the entry index (with each file's content digest and data offset) on the way through,
+/// applying the security rules of formats.md to every name.
+/// </summary>
+internal static class LayerIndexer
+{
+    public static LayerIndex Ingest(Stream tar, Stream sink, string source, IngestLimits? limits = null, ILowerView? lower = null, CancellationToken cancellationToken = default)
+    {
+        limits ??= IngestLimits.Default;
+        using var counting = new HashingStream(tar, sink, leaveOpen: true, limit: limits.MaxLayerBytes);
+        var guard = new HeaderBudgetStream(counting);
+        var index = new LayerIndex();
+        var positions = new Dictionary<string, int>(StringComparer.Ordinal);
+        var buffer = new byte[81920];
+
+        LayerEntry? Lookup(string path)
+        {
+            if (positions.TryGetValue(path, out var at))
+            {
+                return index.Entries[at];
+            }
+
+            return lower?.Lookup(path);
+        }
+
+        try
+        {
+            using var reader = new TarReader(guard, leaveOpen: true);
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                guard.Budget = limits.MaxHeaderBytes;
+                var tarEntry = reader.GetNextEntry(copyData: false);
+                guard.Budget = long.MaxValue;
+                if (tarEntry is null)
+                {
+                    break;
+                }
+
+                var offset = counting.BytesRead;
+                var entry = ToEntry(tarEntry, source, Lookup);
+                string? digest = null;
+                if (tarEntry.DataStream is { } data && entry?.Type == EntryType.File)
+                {
+                    digest = HashData(data, buffer);
+                }
+                else if (entry?.Type == EntryType.File)
+                {
+                    digest = Digest.Of(ReadOnlySpan<byte>.Empty);
+                }
+
+                if (entry is null)
+                {
+                    continue;
+                }
+
+                entry.Offset = offset;
+                entry.Digest = digest ?? entry.Digest;
+                var key = KeyOf(entry);
+                if (positions.TryGetValue(key, out var existing))
+                {
+                    index.Entries[existing] = entry;
+                }
+                else
+                {
+                    if (index.Entries.Count >= limits.MaxEntries)
+                    {
+                        throw new LayerToolsException("TooManyEntries", ErrorKind.LimitsExceeded, $"'{source}': the layer has more than {limits.MaxEntries} entries.", source);
+                    }
+
+                    positions[key] = index.Entries.Count;
+                    index.Entries.Add(entry);
+                }
+            }
+
+            counting.Drain();
+        }
+        catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or FormatException or ArgumentException or OverflowException)
+        {
+            throw new LayerToolsException("CorruptLayer", ErrorKind.InvalidData, $"'{source}' is not a readable tar: {ex.Message}", source, ex);
+        }
+
+        index.DiffId = counting.Digest;
+        index.Size = counting.BytesRead;
+        return index;
+    }
+
+    private static string KeyOf(LayerEntry entry) => entry.Type switch
+    {
+        EntryType.Whiteout => "\0wh\0" + entry.Path,
+        EntryType.OpaqueWhiteout => "\0opq\0" + entry.Path,
+        _ => entry.Path,
+    };
+
+    private static string HashData(Stream data, byte[] buffer)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        int n;
+        while ((n = data.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            hash.AppendData(buffer, 0, n);
+        }
+
+        return Digest.FromHash(hash.GetHashAndReset());
+    }
+
+    /// <summary>The index record for a tar entry, or null for entries that carry no file (aufs metadata).</summary>
+    private static LayerEntry? ToEntry(TarEntry tarEntry, string source, Func<string, LayerEntry?> lookup)
+    {
+        var path = TarPath.Normalize(tarEntry.Name, source);
+        var type = tarEntry.EntryType switch
+        {
+            TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile => EntryType.File,
+            TarEntryType.Directory => EntryType.Directory,
+            TarEntryType.SymbolicLink => EntryType.SymbolicLink,
+            TarEntryType.HardLink => EntryType.HardLink,
+            TarEntryType.CharacterDevice => EntryType.CharDevice,
+            TarEntryType.BlockDevice => EntryType.BlockDevice,
+            TarEntryType.Fifo => EntryType.Fifo,
+            _ => throw new LayerToolsException("UnsupportedTarEntry", ErrorKind.InvalidData, $"'{source}': entry '{tarEntry.Name}' has tar type {tarEntry.EntryType}, which a layer cannot hold.", tarEntry.Name),
+        };
+
+        var name = TarPath.Name(path);
+        if (name.StartsWith(Whiteout.Prefix, StringComparison.Ordinal))
+        {
+            var parent = TarPath.Parent(path);
+            if (name == Whiteout.Opaque)
+            {
+                return new LayerEntry { Path = RootResolver.Resolve(parent, lookup, followLast: true), Type = EntryType.OpaqueWhiteout };
+            }
+
+            if (name.StartsWith(Whiteout.MetaPrefix, StringComparison.Ordinal))
+            {
+                return null;
+            }
+
+            var hidden = name[Whiteout.Prefix.Length..];
+            if (hidden.Length == 0 || hidden == "." || hidden == "..")
+            {
+                throw new LayerToolsException("InvalidWhiteout", ErrorKind.InvalidData, $"'{source}': entry '{tarEntry.Name}' is not a valid whiteout (it names no file).", tarEntry.Name);
+            }
+
+            return new LayerEntry { Path = RootResolver.ResolveParent(TarPath.Join(parent, hidden), lookup), Type = EntryType.Whiteout };
+        }
+
+        if (path.Length == 0)
+        {
+            if (type != EntryType.Directory)
+            {
+                throw new LayerToolsException("RootTypeChange", ErrorKind.SecurityError, $"'{source}': entry '{tarEntry.Name}' would replace the root directory with a {type}.", tarEntry.Name);
+            }
+        }
+        else
+        {
+            path = RootResolver.ResolveParent(path, lookup);
+            if (path.Length == 0)
+            {
+                throw new LayerToolsException("RootTypeChange", ErrorKind.SecurityError, $"'{source}': entry '{tarEntry.Name}' resolves to the root directory.", tarEntry.Name);
+            }
+        }
+
+        var entry = new LayerEntry
+        {
+            Path = path,
+            Type = type,
+            Mode = (int)tarEntry.Mode & 0xFFF,
+            Uid = tarEntry.Uid,
+            Gid = tarEntry.Gid,
+            Size = type == EntryType.File ? tarEntry.Length : 0,
+            ModifiedTime = tarEntry.ModificationTime.ToUnixTimeSeconds(),
+        };
+
+        switch (type)
+        {
+            case EntryType.SymbolicLink:
+                entry.LinkTarget = tarEntry.LinkName;
+                break;
+            case EntryType.HardLink:
+                var target = RootResolver.ResolveParent(TarPath.Normalize(tarEntry.LinkName, source), lookup);
+                var targetEntry = lookup(target);
+                if (target.Length == 0 || targetEntry is null || targetEntry.IsWhiteout || targetEntry.Type == EntryType.Directory)
+                {
+                    throw new LayerToolsException("HardLinkOutsideLayers", ErrorKind.SecurityError, $"'{source}': hard link '{tarEntry.Name}' points at '{tarEntry.LinkName}', which is not a file in this layer or the layers below it.", tarEntry.Name);
+                }
+
+                entry.LinkTarget = target;
+                if (targetEntry.Type is EntryType.File or EntryType.HardLink)
+                {
+                    entry.Size = targetEntry.Size;
+                    entry.Digest = targetEntry.Digest;
+                }
+
+                break;
+            case EntryType.CharDevice:
+            case EntryType.BlockDevice:
+                if (tarEntry is PosixTarEntry posix)
+                {
+                    entry.DevMajor = posix.DeviceMajor;
+                    entry.DevMinor = posix.DeviceMinor;
+                }
+
+                break;
+        }
+
+        return entry;
+    }
+}

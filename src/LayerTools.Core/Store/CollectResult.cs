@@ -1,0 +1,20 @@
+namespace LayerTools.Core.Store;
+
+/// <summary>What Optimize-LayerStore removed (or, with -WhatIf, would remove).</summary>
+public sealed class CollectResult
+{
+    public string StorePath { get; init; } = string.Empty;
+
+    /// <summary>Blobs that nothing references.</summary>
+    public IReadOnlyList<string> Blobs { get; init; } = Array.Empty<string>();
+
+    public int BlobCount => Blobs.Count;
+
+    /// <summary>Bytes those blobs (and their indexes) take.</summary>
+    public long BytesFreed { get; init; }
+
+    /// <summary>False when this only tells what would go (-WhatIf).</summary>
+    public bool Removed { get; init; }
+
+    public override string ToString() => $"{BlobCount} blobs, {BytesFreed} bytes";
+}

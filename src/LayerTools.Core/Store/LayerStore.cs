@@ -1,0 +1,217 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using LayerTools.Core.Digests;
+using LayerTools.Core.Images;
+using LayerTools.Core.Layers;
+
+namespace LayerTools.Core.Store;
+
+/// <summary>
+/// The content-addressed store. On disk it is an OCI image layout (oci-layout, index.json,
+/// blobs/sha256/) that skopeo and umoci read as it is; LayerTools' own records live under
+/// layertools/ beside it. Blobs and layer indexes are immutable; index.json changes only under
+/// the store lock, by write-new-then-rename.
+/// </summary>
+internal sealed class LayerStore
+{
+    private static readonly byte[] OciLayoutBytes = Encoding.UTF8.GetBytes("{\"imageLayoutVersion\":\"1.0.0\"}");
+    private readonly ConcurrentDictionary<string, LayerIndex> _indexCache = new(StringComparer.Ordinal);
+
+    private LayerStore(string root)
+    {
+        Root = root;
+        BlobsDir = Path.Combine(root, "blobs", "sha256");
+        DataDir = Path.Combine(root, "layertools");
+        TmpDir = Path.Combine(DataDir, "tmp");
+        IndexesDir = Path.Combine(DataDir, "indexes", "sha256");
+        LockPath = Path.Combine(DataDir, "store.lock");
+        IndexJsonPath = Path.Combine(root, "index.json");
+    }
+
+    public string Root { get; }
+
+    public string BlobsDir { get; }
+
+    public string DataDir { get; }
+
+    public string TmpDir { get; }
+
+    public string IndexesDir { get; }
+
+    public string LockPath { get; }
+
+    public string IndexJsonPath { get; }
+
+    public static TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>Opens the store at <paramref name="path"/> (or the default), creating an empty layout when there is none.</summary>
+    public static LayerStore Open(string? path = null)
+    {
+        var root = Path.GetFullPath(string.IsNullOrEmpty(path) ? StorePaths.Default() : path);
+        var store = new LayerStore(root);
+        store.EnsureLayout();
+        return store;
+    }
+
+    private void EnsureLayout()
+    {
+        if (File.Exists(Root))
+        {
+            throw new LayerToolsException("StoreNotADirectory", ErrorKind.InvalidArgument, $"The store path '{Root}' is a file, not a folder.", Root);
+        }
+
+        if (File.Exists(IndexJsonPath) && File.Exists(Path.Combine(Root, "oci-layout")) && Directory.Exists(TmpDir) && Directory.Exists(IndexesDir))
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(BlobsDir);
+        Directory.CreateDirectory(TmpDir);
+        Directory.CreateDirectory(IndexesDir);
+        using var l = Lock();
+        var layout = Path.Combine(Root, "oci-layout");
+        if (!File.Exists(layout))
+        {
+            AtomicFile.WriteAllBytes(layout, OciLayoutBytes, TmpDir);
+        }
+
+        if (!File.Exists(IndexJsonPath))
+        {
+            WriteIndexJson(new JsonObject { ["schemaVersion"] = 2, ["mediaType"] = MediaTypes.OciIndex, ["manifests"] = new JsonArray() });
+        }
+    }
+
+    public StoreLock Lock(CancellationToken cancellationToken = default)
+    {
+        Directory.CreateDirectory(DataDir);
+        return StoreLock.Acquire(LockPath, LockTimeout, cancellationToken);
+    }
+
+    public string BlobPath(string digest) => Path.Combine(BlobsDir, Digest.Hex(digest));
+
+    public string LayerIndexPath(string diffId) => Path.Combine(IndexesDir, Digest.Hex(diffId) + ".json");
+
+    public bool HasBlob(string digest) => Digest.IsValid(digest) && File.Exists(BlobPath(digest));
+
+    public long BlobSize(string digest) => new FileInfo(BlobPath(digest)).Length;
+
+    public FileStream OpenBlob(string digest)
+    {
+        try
+        {
+            return new FileStream(BlobPath(digest), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 81920);
+        }
+        catch (FileNotFoundException ex)
+        {
+            throw new LayerToolsException("BlobNotFound", ErrorKind.ObjectNotFound, $"Blob {digest} is missing from the store '{Root}'; run Test-LayerStore.", digest, ex);
+        }
+    }
+
+    public byte[] ReadBlob(string digest, long maxBytes)
+    {
+        using var fs = OpenBlob(digest);
+        if (fs.Length > maxBytes)
+        {
+            throw new LayerToolsException("BlobTooLarge", ErrorKind.LimitsExceeded, $"Blob {digest} is {fs.Length} bytes, more than the {maxBytes} allowed for it.", digest);
+        }
+
+        var bytes = new byte[fs.Length];
+        fs.ReadExactly(bytes);
+        return bytes;
+    }
+
+    /// <summary>The entry index of a layer in the store (cached: indexes never change).</summary>
+    public LayerIndex ReadLayerIndex(string diffId)
+    {
+        return _indexCache.GetOrAdd(diffId, id =>
+        {
+            try
+            {
+                using var fs = File.OpenRead(LayerIndexPath(id));
+                return LayerIndex.FromJson(fs);
+            }
+            catch (FileNotFoundException ex)
+            {
+                throw new LayerToolsException("LayerIndexNotFound", ErrorKind.ObjectNotFound, $"Layer {id} has no entry index in the store '{Root}'; run Test-LayerStore.", id, ex);
+            }
+            catch (JsonException ex)
+            {
+                throw new LayerToolsException("LayerIndexCorrupt", ErrorKind.InvalidData, $"The entry index of layer {id} is unreadable; run Test-LayerStore.", id, ex);
+            }
+        });
+    }
+
+    public JsonObject ReadIndexJson()
+    {
+        var bytes = File.ReadAllBytes(IndexJsonPath);
+        return JsonDocuments.ParseObject(bytes, IndexJsonPath, "StoreIndexCorrupt");
+    }
+
+    /// <summary>The manifest descriptors of index.json, in order.</summary>
+    public IReadOnlyList<Descriptor> ReadManifestDescriptors() => ManifestDescriptors(ReadIndexJson(), IndexJsonPath);
+
+    public static List<Descriptor> ManifestDescriptors(JsonObject index, string where)
+    {
+        var list = new List<Descriptor>();
+        if (index["manifests"] is JsonArray manifests)
+        {
+            foreach (var m in manifests)
+            {
+                list.Add(Descriptor.FromJson(m, where));
+            }
+        }
+
+        return list;
+    }
+
+    /// <summary>Changes index.json under the store lock: <paramref name="mutate"/> sees the current descriptors and returns true when it changed them.</summary>
+    public void UpdateIndex(Func<List<Descriptor>, bool> mutate, CancellationToken cancellationToken = default)
+    {
+        using var l = Lock(cancellationToken);
+        UpdateIndexLocked(mutate);
+    }
+
+    /// <summary>As <see cref="UpdateIndex"/>, for a caller that holds the lock.</summary>
+    public void UpdateIndexLocked(Func<List<Descriptor>, bool> mutate)
+    {
+        var index = ReadIndexJson();
+        var descriptors = ManifestDescriptors(index, IndexJsonPath);
+        if (!mutate(descriptors))
+        {
+            return;
+        }
+
+        index["manifests"] = new JsonArray(descriptors.Select(d => (JsonNode)d.ToJson()).ToArray());
+        WriteIndexJson(index);
+    }
+
+    private void WriteIndexJson(JsonObject index)
+    {
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(index, new JsonSerializerOptions { WriteIndented = true });
+        AtomicFile.WriteAllBytes(IndexJsonPath, bytes, TmpDir);
+    }
+
+    public StagingArea BeginStaging() => new(this);
+
+    /// <summary>Every blob file in the store, by digest.</summary>
+    public IEnumerable<string> EnumerateBlobs()
+    {
+        if (!Directory.Exists(BlobsDir))
+        {
+            yield break;
+        }
+
+        foreach (var file in Directory.EnumerateFiles(BlobsDir))
+        {
+            var digest = Digest.Sha256Prefix + Path.GetFileName(file);
+            if (Digest.IsValid(digest))
+            {
+                yield return digest;
+            }
+        }
+    }
+
+    public override string ToString() => Root;
+}

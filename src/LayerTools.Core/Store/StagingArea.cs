@@ -1,0 +1,172 @@
+using LayerTools.Core.Digests;
+using LayerTools.Core.Images;
+using LayerTools.Core.Layers;
+
+namespace LayerTools.Core.Store;
+
+/// <summary>
+/// A private folder under layertools/tmp/ where an import or a build writes its blobs and layer
+/// indexes. Nothing is visible in the store until <see cref="Commit"/> moves them into place and
+/// updates index.json under the lock; disposing without a commit leaves the store as it was.
+/// </summary>
+internal sealed class StagingArea : IDisposable
+{
+    private readonly LayerStore _store;
+    private readonly string _dir;
+    private readonly Dictionary<string, string> _blobs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _indexes = new(StringComparer.Ordinal);
+    private bool _committed;
+
+    public StagingArea(LayerStore store)
+    {
+        _store = store;
+        _dir = Path.Combine(store.TmpDir, "staging-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(_dir);
+    }
+
+    /// <summary>True when the blob is staged here or already in the store.</summary>
+    public bool HasBlob(string digest) => _blobs.ContainsKey(digest) || _store.HasBlob(digest);
+
+    /// <summary>Opens a blob staged here or already in the store.</summary>
+    public Stream OpenBlob(string digest) =>
+        _blobs.TryGetValue(digest, out var path) ? File.OpenRead(path) : _store.OpenBlob(digest);
+
+    /// <summary>Copies a blob in while hashing it; checks the digest and size when they are known.</summary>
+    public (string Digest, long Size) AddBlob(Stream source, string? expectedDigest, long? expectedSize, string where, long limit = long.MaxValue)
+    {
+        var tmp = NewFile();
+        string digest;
+        long size;
+        using (var sink = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920))
+        {
+            using var hashing = new HashingStream(source, sink, leaveOpen: true, limit: limit);
+            hashing.Drain();
+            digest = hashing.Digest;
+            size = hashing.BytesRead;
+            sink.Flush(flushToDisk: true);
+        }
+
+        if (expectedDigest is not null && digest != expectedDigest)
+        {
+            File.Delete(tmp);
+            throw new LayerToolsException("DigestMismatch", ErrorKind.InvalidData, $"'{where}': the content's digest is {digest}, not {expectedDigest} as its descriptor says.", where);
+        }
+
+        if (expectedSize is not null && size != expectedSize)
+        {
+            File.Delete(tmp);
+            throw new LayerToolsException("SizeMismatch", ErrorKind.InvalidData, $"'{where}': {digest} is {size} bytes, not {expectedSize} as its descriptor says.", where);
+        }
+
+        Keep(digest, tmp);
+        return (digest, size);
+    }
+
+    public string AddBytes(ReadOnlySpan<byte> bytes)
+    {
+        var digest = Digest.Of(bytes);
+        if (_blobs.ContainsKey(digest))
+        {
+            return digest;
+        }
+
+        var tmp = NewFile();
+        using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
+        {
+            fs.Write(bytes);
+            fs.Flush(flushToDisk: true);
+        }
+
+        Keep(digest, tmp);
+        return digest;
+    }
+
+    /// <summary>
+    /// Takes in an uncompressed layer tar in one pass: the blob (named by its DiffID), its digest and
+    /// its entry index. <paramref name="lower"/> is the view of the layers below, for hard links and
+    /// paths beneath symbolic links.
+    /// </summary>
+    public LayerIndex AddLayer(Stream tar, string where, ILowerView? lower = null, IngestLimits? limits = null, CancellationToken cancellationToken = default)
+    {
+        var tmp = NewFile();
+        LayerIndex index;
+        using (var sink = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920))
+        {
+            index = LayerIndexer.Ingest(tar, sink, where, limits, lower, cancellationToken);
+            sink.Flush(flushToDisk: true);
+        }
+
+        Keep(index.DiffId, tmp);
+        if (!_indexes.ContainsKey(index.DiffId))
+        {
+            var indexTmp = NewFile();
+            File.WriteAllBytes(indexTmp, index.ToJson());
+            _indexes[index.DiffId] = indexTmp;
+        }
+
+        return index;
+    }
+
+    /// <summary>The index of a layer staged here, or of one already in the store.</summary>
+    public LayerIndex ReadLayerIndex(string diffId)
+    {
+        if (_indexes.TryGetValue(diffId, out var path))
+        {
+            using var fs = File.OpenRead(path);
+            return LayerIndex.FromJson(fs);
+        }
+
+        return _store.ReadLayerIndex(diffId);
+    }
+
+    /// <summary>Moves everything staged into the store and applies <paramref name="mutateIndex"/> to index.json, all under the store lock.</summary>
+    public void Commit(Func<List<Descriptor>, bool>? mutateIndex, CancellationToken cancellationToken = default)
+    {
+        using var l = _store.Lock(cancellationToken);
+        foreach (var (diffId, path) in _indexes)
+        {
+            AtomicFile.MoveIntoPlace(path, _store.LayerIndexPath(diffId));
+        }
+
+        foreach (var (digest, path) in _blobs)
+        {
+            AtomicFile.MoveIntoPlace(path, _store.BlobPath(digest));
+        }
+
+        if (mutateIndex is not null)
+        {
+            _store.UpdateIndexLocked(mutateIndex);
+        }
+
+        _committed = true;
+    }
+
+    public bool Committed => _committed;
+
+    private string NewFile() => Path.Combine(_dir, Guid.NewGuid().ToString("N"));
+
+    private void Keep(string digest, string tmp)
+    {
+        if (_blobs.ContainsKey(digest) || _store.HasBlob(digest))
+        {
+            File.Delete(tmp);
+            return;
+        }
+
+        _blobs[digest] = tmp;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}
