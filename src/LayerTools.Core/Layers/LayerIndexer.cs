@@ -82,6 +82,10 @@ internal static class LayerIndexer
 
             counting.Drain();
         }
+        catch (EndOfStreamException) when (counting.BytesRead == 0)
+        {
+            // A zero-byte blob: an empty layer, as Docker takes it.
+        }
         catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or FormatException or ArgumentException or OverflowException)
         {
             throw new LayerToolsException("CorruptLayer", ErrorKind.InvalidData, $"'{source}' is not a readable tar: {ex.Message}", source, ex);
@@ -126,6 +130,12 @@ internal static class LayerIndexer
             TarEntryType.Fifo => EntryType.Fifo,
             _ => throw new LayerToolsException("UnsupportedTarEntry", ErrorKind.InvalidData, $"'{source}': entry '{tarEntry.Name}' has tar type {tarEntry.EntryType}, which a layer cannot hold.", tarEntry.Name),
         };
+
+        if (path.StartsWith(Whiteout.MetaPrefix, StringComparison.Ordinal) && TarPath.Name(path) != Whiteout.Opaque)
+        {
+            // aufs metadata (.wh..wh.plnk, .wh..wh.aufs) at the top of a layer: not part of the file system.
+            return null;
+        }
 
         var name = TarPath.Name(path);
         if (name.StartsWith(Whiteout.Prefix, StringComparison.Ordinal))

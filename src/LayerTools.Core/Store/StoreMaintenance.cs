@@ -1,17 +1,268 @@
+using LayerTools.Core.Digests;
+using LayerTools.Core.Images;
+using LayerTools.Core.Layers;
+
 namespace LayerTools.Core.Store;
 
 /// <summary>Checking a store (Test-LayerStore) and removing what nothing references (Optimize-LayerStore).</summary>
 internal static class StoreMaintenance
 {
-    /// <summary>Every problem found; nothing for a healthy store.</summary>
+    /// <summary>Leftovers in layertools/tmp/ older than this belong to no live process and are swept.</summary>
+    public static TimeSpan TmpMaxAge { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// Every problem found; nothing for a healthy store. Each blob is read once: layer blobs are
+    /// re-indexed (which hashes them too) and compared with their stored index, other blobs hashed.
+    /// </summary>
     public static IEnumerable<StoreProblem> Verify(LayerStore store, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        throw new LayerToolsException("NotImplemented", ErrorKind.NotImplemented, "Verify is not written yet.", store.Root);
+        const string activity = "Verifying the layer store";
+        var problems = new List<StoreProblem>();
+        var layers = new HashSet<string>(StringComparer.Ordinal);
+        IReadOnlyList<StoredImage> images;
+        var catalog = new ImageCatalog(store);
+        try
+        {
+            images = catalog.List();
+        }
+        catch (LayerToolsException ex)
+        {
+            problems.Add(new StoreProblem { Kind = "UnreadableIndex", Target = store.IndexJsonPath, Message = ex.Message, Path = store.IndexJsonPath });
+            return problems;
+        }
+
+        foreach (var image in images.DistinctBy(i => i.Manifest.Digest))
+        {
+            var label = image.Reference?.ToString() ?? image.Manifest.Digest;
+            if (!store.HasBlob(image.Manifest.Digest))
+            {
+                problems.Add(Missing(store, image.Manifest.Digest, $"the manifest of {label}"));
+                continue;
+            }
+
+            try
+            {
+                var manifest = catalog.ReadManifest(image.Manifest.Digest);
+                if (!store.HasBlob(manifest.Config.Digest))
+                {
+                    problems.Add(Missing(store, manifest.Config.Digest, $"the config of {label}"));
+                    continue;
+                }
+
+                var config = catalog.ReadConfig(manifest.Config.Digest);
+                foreach (var layer in manifest.Layers)
+                {
+                    if (!store.HasBlob(layer.Digest))
+                    {
+                        problems.Add(Missing(store, layer.Digest, $"a layer of {label}"));
+                    }
+                }
+
+                foreach (var diffId in config.DiffIds)
+                {
+                    layers.Add(diffId);
+                }
+            }
+            catch (LayerToolsException ex)
+            {
+                problems.Add(new StoreProblem { Kind = "BrokenReference", Target = label, Message = ex.Message });
+            }
+        }
+
+        var blobs = store.EnumerateBlobs().ToList();
+        for (var i = 0; i < blobs.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var digest = blobs[i];
+            progress?.Report(new OperationProgress(activity, $"Blob {i + 1} of {blobs.Count}: {digest}", blobs.Count == 0 ? 100 : i * 100 / blobs.Count));
+            var path = store.BlobPath(digest);
+            if (layers.Contains(digest))
+            {
+                VerifyLayer(store, digest, path, problems, cancellationToken);
+                continue;
+            }
+
+            string actual;
+            using (var fs = store.OpenBlob(digest))
+            {
+                actual = Digest.Of(fs);
+            }
+
+            if (actual != digest)
+            {
+                problems.Add(new StoreProblem { Kind = "BlobDigestMismatch", Target = digest, Path = path, Message = $"Blob {digest} holds content whose digest is {actual}: it is corrupt." });
+            }
+        }
+
+        progress?.Report(new OperationProgress(activity, "Done", 100, Completed: true));
+        return problems;
     }
+
+    private static void VerifyLayer(LayerStore store, string diffId, string path, List<StoreProblem> problems, CancellationToken cancellationToken)
+    {
+        LayerIndex actual;
+        try
+        {
+            using var fs = store.OpenBlob(diffId);
+            actual = LayerIndexer.Ingest(fs, Stream.Null, diffId, IngestLimits.Default, lower: null, cancellationToken);
+        }
+        catch (LayerToolsException ex)
+        {
+            problems.Add(new StoreProblem { Kind = "BlobDigestMismatch", Target = diffId, Path = path, Message = $"Layer {diffId} is no longer a readable tar: {ex.Message}" });
+            return;
+        }
+
+        if (actual.DiffId != diffId)
+        {
+            problems.Add(new StoreProblem { Kind = "BlobDigestMismatch", Target = diffId, Path = path, Message = $"Layer blob {diffId} holds content whose digest is {actual.DiffId}: it is corrupt." });
+            return;
+        }
+
+        var indexPath = store.LayerIndexPath(diffId);
+        if (!File.Exists(indexPath))
+        {
+            problems.Add(new StoreProblem { Kind = "MissingIndex", Target = diffId, Path = indexPath, Message = $"Layer {diffId} has no entry index." });
+            return;
+        }
+
+        LayerIndex expected;
+        try
+        {
+            using var fs = File.OpenRead(indexPath);
+            expected = LayerIndex.FromJson(fs);
+        }
+        catch (Exception ex) when (ex is IOException or System.Text.Json.JsonException or InvalidDataException)
+        {
+            problems.Add(new StoreProblem { Kind = "UnreadableIndex", Target = diffId, Path = indexPath, Message = $"The entry index of layer {diffId} is unreadable: {ex.Message}" });
+            return;
+        }
+
+        // Lower layers can change how a layer's names resolve (paths beneath their symlinks); the
+        // index was written with them, so compare what does not depend on them.
+        if (expected.Size != actual.Size || expected.Entries.Count != actual.Entries.Count
+            || !expected.Entries.Select(e => (e.Type, e.Digest, e.Offset, e.Size, e.Mode)).SequenceEqual(actual.Entries.Select(e => (e.Type, e.Digest, e.Offset, e.Size, e.Mode))))
+        {
+            problems.Add(new StoreProblem { Kind = "IndexMismatch", Target = diffId, Path = indexPath, Message = $"The entry index of layer {diffId} does not describe its blob." });
+        }
+    }
+
+    private static StoreProblem Missing(LayerStore store, string digest, string what) =>
+        new() { Kind = "MissingBlob", Target = digest, Path = store.BlobPath(digest), Message = $"Blob {digest}, {what}, is missing." };
 
     /// <summary>Finds the blobs nothing references and, unless <paramref name="whatIf"/>, deletes them under the store lock.</summary>
     public static CollectResult Collect(LayerStore store, bool whatIf, CancellationToken cancellationToken = default)
     {
-        throw new LayerToolsException("NotImplemented", ErrorKind.NotImplemented, "Collect is not written yet.", store.Root);
+        using var l = store.Lock(cancellationToken);
+        var catalog = new ImageCatalog(store);
+        var referenced = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var image in catalog.List().DistinctBy(i => i.Manifest.Digest))
+        {
+            referenced.Add(image.Manifest.Digest);
+            if (!store.HasBlob(image.Manifest.Digest))
+            {
+                continue;
+            }
+
+            var manifest = catalog.ReadManifest(image.Manifest.Digest);
+            referenced.Add(manifest.Config.Digest);
+            foreach (var layer in manifest.Layers)
+            {
+                referenced.Add(layer.Digest);
+            }
+
+            if (store.HasBlob(manifest.Config.Digest))
+            {
+                foreach (var diffId in catalog.ReadConfig(manifest.Config.Digest).DiffIds)
+                {
+                    referenced.Add(diffId);
+                }
+            }
+        }
+
+        // Compressed forms kept for export: layertools/compressed/<algorithm>/<diffid hex> names the blob.
+        var compressedDir = Path.Combine(store.DataDir, "compressed");
+        var staleMappings = new List<string>();
+        if (Directory.Exists(compressedDir))
+        {
+            foreach (var mapping in Directory.EnumerateFiles(compressedDir, "*", SearchOption.AllDirectories))
+            {
+                var diffId = Digest.Sha256Prefix + Path.GetFileName(mapping);
+                var compressed = File.ReadAllText(mapping).Trim();
+                if (referenced.Contains(diffId) && Digest.IsValid(compressed))
+                {
+                    referenced.Add(compressed);
+                }
+                else
+                {
+                    staleMappings.Add(mapping);
+                }
+            }
+        }
+
+        var garbage = store.EnumerateBlobs().Where(d => !referenced.Contains(d)).OrderBy(d => d, StringComparer.Ordinal).ToList();
+        long bytes = 0;
+        foreach (var digest in garbage)
+        {
+            bytes += store.BlobSize(digest);
+            var index = store.LayerIndexPath(digest);
+            if (File.Exists(index))
+            {
+                bytes += new FileInfo(index).Length;
+            }
+        }
+
+        if (!whatIf)
+        {
+            foreach (var mapping in staleMappings)
+            {
+                AtomicFile.TryDelete(mapping);
+            }
+
+            foreach (var digest in garbage)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                AtomicFile.TryDelete(store.LayerIndexPath(digest));
+                AtomicFile.TryDelete(store.BlobPath(digest));
+            }
+
+            SweepTmp(store);
+        }
+
+        return new CollectResult { StorePath = store.Root, Blobs = garbage, BytesFreed = bytes, Removed = !whatIf };
+    }
+
+    private static void SweepTmp(LayerStore store)
+    {
+        if (!Directory.Exists(store.TmpDir))
+        {
+            return;
+        }
+
+        var cutoff = DateTime.UtcNow - TmpMaxAge;
+        foreach (var entry in new DirectoryInfo(store.TmpDir).EnumerateFileSystemInfos())
+        {
+            if (entry.LastWriteTimeUtc > cutoff)
+            {
+                continue;
+            }
+
+            try
+            {
+                if (entry is DirectoryInfo d)
+                {
+                    d.Delete(recursive: true);
+                }
+                else
+                {
+                    entry.Delete();
+                }
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
     }
 }
