@@ -122,7 +122,7 @@ function Invoke-Test {
         Invoke-Native dotnet @('restore', (Join-Path $root 'tests/tools/tools.csproj'), '-nologo', '-v', 'q')
         $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
         $pester = Join-Path $packages 'pester/5.7.1/tools/Pester.psd1'
-        $paths = if ($PesterPath) { $PesterPath } else { @(Join-Path $root 'tests/pester') }
+        $paths = if ($PesterPath) { ($PesterPath | ForEach-Object { $_ -split ',' }) -join ',' } else { Join-Path $root 'tests/pester' }
         $summary = Join-Path $results 'pester.json'
         $runner = Join-Path $root 'tests/pester/Invoke-PesterRun.ps1'
         Invoke-Pwsh -NoProfile -NonInteractive -File $runner -PesterManifest $pester -ModulePath $moduleOut -Path $paths -SummaryPath $summary -JUnitPath (Join-Path $results 'pester.junit.xml')

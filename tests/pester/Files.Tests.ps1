@@ -7,7 +7,7 @@ BeforeAll {
 }
 
 AfterAll {
-    Remove-Item Env:LAYERTOOLS_STORE -ErrorAction SilentlyContinue
+    Remove-TestStore
 }
 
 Describe 'Get-LayerFile (the union view)' {

@@ -8,7 +8,7 @@ BeforeAll {
 }
 
 AfterAll {
-    Remove-Item Env:LAYERTOOLS_STORE -ErrorAction SilentlyContinue
+    Remove-TestStore
 }
 
 Describe 'Import-LayeredImage' {

@@ -87,7 +87,7 @@ Describe 'Views and completion' {
     }
 
     AfterAll {
-        Remove-Item Env:LAYERTOOLS_STORE -ErrorAction SilentlyContinue
+        Remove-TestStore
     }
 
     It 'shows images with the columns of docker images, sizes human-readable' {

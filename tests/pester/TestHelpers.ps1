@@ -1,5 +1,6 @@
 # Shared by the Pester files: imports the laid-out module and makes real image archives with tar.
 Set-StrictMode -Version 3.0
+$script:TestStores = @()
 
 function Import-LayerToolsForTest {
     $path = $env:LAYERTOOLS_TEST_MODULE
@@ -8,10 +9,20 @@ function Import-LayerToolsForTest {
 }
 
 function New-TestStore {
-    # A fresh store folder under TestDrive; also the default store for the file.
-    $store = Join-Path $TestDrive ("store-" + [guid]::NewGuid().ToString('n').Substring(0, 8))
+    # A fresh store folder, and the default store for the file. Not under TestDrive: Pester deletes what
+    # a Describe block added there when the block ends, which would take blobs out of a live store.
+    $store = Join-Path ([IO.Path]::GetTempPath()) ("layertools-pester-" + [guid]::NewGuid().ToString('n').Substring(0, 12))
     $env:LAYERTOOLS_STORE = $store
+    $script:TestStores = @($script:TestStores | Where-Object { $_ }) + $store
     return $store
+}
+
+function Remove-TestStore {
+    Remove-Item Env:LAYERTOOLS_STORE -ErrorAction SilentlyContinue
+    foreach ($store in @($script:TestStores | Where-Object { $_ })) {
+        Remove-Item -Recurse -Force -LiteralPath $store -ErrorAction SilentlyContinue
+    }
+    $script:TestStores = @()
 }
 
 function New-TestTree {
@@ -126,6 +137,6 @@ function Invoke-ChildPwsh {
     # Runs a command in a fresh pwsh (under `dotnet pwsh` this process is dotnet, which needs pwsh.dll first).
     param([string] $Command)
     $exe = (Get-Process -Id $PID).Path
-    $prefix = if ((Split-Path -Leaf $exe) -like 'dotnet*') { @(Join-Path $PSHOME 'pwsh.dll') } else { @() }
+    [string[]] $prefix = if ((Split-Path -Leaf $exe) -like 'dotnet*') { @(Join-Path $PSHOME 'pwsh.dll') } else { @() }
     & $exe @prefix -NoProfile -NonInteractive -Command $Command
 }
