@@ -94,6 +94,18 @@ Describe 'Get-ImageHistory' {
         $history[2].Comment | Should -Be 'buildkit.dockerfile.v0'
     }
 
+    It 'finds a piped image in the store it came from, whatever the default store is' {
+        $image = Get-LayeredImage app:1
+        $env:LAYERTOOLS_STORE = Join-Path $TestDrive 'elsewhere'
+        try {
+            @($image | Get-ImageHistory).Count | Should -Be 3
+            { Get-ImageHistory app:1 -ErrorAction Stop } | Should -Throw -ErrorId 'ImageNotFound,LayerTools.Commands.GetImageHistoryCommand'
+        }
+        finally {
+            $env:LAYERTOOLS_STORE = $store
+        }
+    }
+
     It 'takes images from Get-LayeredImage through the pipeline' {
         $rows = @(Get-LayeredImage app*, base* | Get-ImageHistory)
         $rows.Count | Should -Be 4
