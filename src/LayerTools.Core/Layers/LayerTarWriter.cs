@@ -1,5 +1,6 @@
 using System.Formats.Tar;
 using System.Text;
+using LayerTools.Core.Digests;
 
 namespace LayerTools.Core.Layers;
 
@@ -9,21 +10,43 @@ namespace LayerTools.Core.Layers;
 /// user and group names, whole-second mtimes clamped to SOURCE_DATE_EPOCH when one is given, no
 /// atime or ctime. The caller adds entries in order: parents before children, whiteouts before their
 /// siblings, a hard link after its target.
+/// It builds the layer's entry index as it writes (data offsets, content digests hashed on the way
+/// through), so a layer made here is read once and never parsed back.
 /// </summary>
 internal sealed class LayerTarWriter : IDisposable
 {
     private const long MaxOctal7 = 0x1FFFFF; // 7 octal digits: uid, gid, mode
     private const long MaxOctal11 = 0x1FFFFFFFF; // 11 octal digits: size, mtime
+    private readonly HashingWriteStream _output;
     private readonly TarWriter _writer;
     private readonly long? _sourceDateEpoch;
+    private readonly LayerIndex _index = new();
+    private readonly Dictionary<string, LayerEntry> _byPath = new(StringComparer.Ordinal);
+    private bool _finished;
 
     public LayerTarWriter(Stream output, long? sourceDateEpoch = null, bool leaveOpen = true)
     {
-        _writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen);
+        _output = new HashingWriteStream(output, leaveOpen);
+        _writer = new TarWriter(_output, TarEntryFormat.Pax, leaveOpen: true);
         _sourceDateEpoch = sourceDateEpoch;
     }
 
     public int EntryCount { get; private set; }
+
+    /// <summary>Ends the tar and returns its entry index, DiffID and size.</summary>
+    public LayerIndex Finish()
+    {
+        if (!_finished)
+        {
+            _writer.Dispose();
+            _output.Flush();
+            _index.DiffId = _output.Digest;
+            _index.Size = _output.BytesWritten;
+            _finished = true;
+        }
+
+        return _index;
+    }
 
     public void AddDirectory(string path, int mode, int uid, int gid, long mtime, IReadOnlyDictionary<string, string>? xattrs = null) =>
         Write(TarEntryType.Directory, path.Length == 0 ? "./" : path + "/", mode, uid, gid, mtime, xattrs);
@@ -129,13 +152,73 @@ internal sealed class LayerTarWriter : IDisposable
             entry.DeviceMinor = minor;
         }
 
-        if (content is not null && size > 0)
+        using var data = content is not null && size > 0 ? new TarDataStream(content, size, name) : null;
+        if (data is not null)
         {
-            entry.DataStream = new LengthCheckedStream(content, size, name);
+            entry.DataStream = data;
         }
 
         _writer.WriteEntry(entry);
         EntryCount++;
+        Record(type, name, mode, uid, gid, mtime, linkName, size, major, minor, type == TarEntryType.RegularFile ? (data?.Digest() ?? Digest.Of(ReadOnlySpan<byte>.Empty)) : null);
+    }
+
+    private void Record(TarEntryType type, string name, int mode, int uid, int gid, long mtime, string? linkName, long size, int major, int minor, string? digest)
+    {
+        var path = TarPath.Normalize(name);
+        var entry = new LayerEntry
+        {
+            Path = path,
+            Mode = mode & 0xFFF,
+            Uid = uid,
+            Gid = gid,
+            ModifiedTime = mtime,
+            Size = type == TarEntryType.RegularFile ? size : 0,
+            Offset = _output.BytesWritten - ((size + 511) / 512 * 512),
+            Digest = digest,
+            DevMajor = major,
+            DevMinor = minor,
+            Type = type switch
+            {
+                TarEntryType.Directory => EntryType.Directory,
+                TarEntryType.SymbolicLink => EntryType.SymbolicLink,
+                TarEntryType.HardLink => EntryType.HardLink,
+                TarEntryType.CharacterDevice => EntryType.CharDevice,
+                TarEntryType.BlockDevice => EntryType.BlockDevice,
+                TarEntryType.Fifo => EntryType.Fifo,
+                _ => EntryType.File,
+            },
+        };
+
+        var baseName = TarPath.Name(path);
+        if (baseName == Whiteout.Opaque)
+        {
+            entry = new LayerEntry { Path = TarPath.Parent(path), Type = EntryType.OpaqueWhiteout, Offset = entry.Offset };
+        }
+        else if (baseName.StartsWith(Whiteout.Prefix, StringComparison.Ordinal))
+        {
+            entry = new LayerEntry { Path = TarPath.Join(TarPath.Parent(path), baseName[Whiteout.Prefix.Length..]), Type = EntryType.Whiteout, Offset = entry.Offset };
+        }
+        else if (entry.Type == EntryType.SymbolicLink)
+        {
+            entry.LinkTarget = linkName;
+        }
+        else if (entry.Type == EntryType.HardLink)
+        {
+            entry.LinkTarget = TarPath.Normalize(linkName!);
+            if (_byPath.TryGetValue(entry.LinkTarget, out var target))
+            {
+                entry.Size = target.Size;
+                entry.Digest = target.Digest;
+            }
+        }
+
+        if (!entry.IsWhiteout)
+        {
+            _byPath[entry.Path] = entry;
+        }
+
+        _index.Entries.Add(entry);
     }
 
     /// <summary>True when USTAR can hold the name: ASCII, at most 100 bytes, or split at a '/' into a 155-byte prefix and a 100-byte name.</summary>
@@ -169,5 +252,9 @@ internal sealed class LayerTarWriter : IDisposable
 
     private static bool IsAscii(string s) => Encoding.UTF8.GetByteCount(s) == s.Length && !s.Any(char.IsControl);
 
-    public void Dispose() => _writer.Dispose();
+    public void Dispose()
+    {
+        Finish();
+        _output.Dispose();
+    }
 }

@@ -91,6 +91,29 @@ public sealed class LayerTarWriterTests
     }
 
     [Fact]
+    public void TheIndexItBuildsWhileWritingEqualsTheIndexReadBack()
+    {
+        using var ms = new MemoryStream();
+        LayerIndex built;
+        using (var w = new LayerTarWriter(ms))
+        {
+            w.AddDirectory("app", 0x1ED, 0, 0, 1_700_000_000);
+            w.AddWhiteout("app/old");
+            w.AddFile("app/big.bin", 0x1A4, 1000, 1000, 1_700_000_123, new MemoryStream(new byte[70_001]), 70_001);
+            w.AddHardLink("app/big-link", "app/big.bin", 0x1A4, 1000, 1000, 1_700_000_123);
+            w.AddFile("app/" + LongDir + "/f", 0x1ED, 3_000_000, 0, 1_700_000_000, new MemoryStream("x"u8.ToArray()), 1);
+            w.AddFile("app/empty", 0x1A4, 0, 0, 1_700_000_000, Stream.Null, 0);
+            w.AddOpaque("var");
+            built = w.Finish();
+        }
+
+        var read = LayerAssert.Index(ms.ToArray());
+        Assert.Equal(read.DiffId, built.DiffId);
+        Assert.Equal(read.Size, built.Size);
+        Assert.Equal(System.Text.Encoding.UTF8.GetString(read.ToJson()), System.Text.Encoding.UTF8.GetString(built.ToJson()));
+    }
+
+    [Fact]
     public void AFileThatShrinksWhileCopiedFailsInsteadOfWritingALie()
     {
         using var ms = new MemoryStream();
