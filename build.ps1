@@ -74,6 +74,11 @@ function Invoke-Build {
     foreach ($dll in 'LayerTools.dll', 'LayerTools.Core.dll', 'ZstdSharp.dll') {
         Copy-Item (Join-Path $bin $dll) $moduleOut
     }
+    # The YAML bridge and YamlDotNet load into LayerTools' own AssemblyLoadContext from here.
+    $deps = New-Item -ItemType Directory -Force (Join-Path $moduleOut 'Dependencies')
+    foreach ($dll in 'LayerTools.Yaml.dll', 'YamlDotNet.dll') {
+        Copy-Item (Join-Path $bin $dll) $deps
+    }
     Copy-Item -Recurse (Join-Path $root 'module/*') $moduleOut
     # Help: MAML built from docs/help/*.md and the module's own parameter metadata, in a child pwsh
     # (it imports the module; a loaded assembly could not be unloaded from this process).

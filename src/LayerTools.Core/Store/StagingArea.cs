@@ -107,6 +107,36 @@ internal sealed class StagingArea : IDisposable
         return index;
     }
 
+    /// <summary>
+    /// Makes a new layer: <paramref name="write"/> adds its entries to a <see cref="LayerTarWriter"/>,
+    /// which builds the index on the way, so the new tar is written once and never read back.
+    /// </summary>
+    public LayerIndex AddLayer(Action<LayerTarWriter> write, long? sourceDateEpoch = null)
+    {
+        var tmp = NewFile();
+        LayerIndex index;
+        using (var sink = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920))
+        {
+            using (var writer = new LayerTarWriter(sink, sourceDateEpoch))
+            {
+                write(writer);
+                index = writer.Finish();
+            }
+
+            sink.Flush(flushToDisk: true);
+        }
+
+        Keep(index.DiffId, tmp);
+        if (!_indexes.ContainsKey(index.DiffId))
+        {
+            var indexTmp = NewFile();
+            File.WriteAllBytes(indexTmp, index.ToJson());
+            _indexes[index.DiffId] = indexTmp;
+        }
+
+        return index;
+    }
+
     /// <summary>The index of a layer staged here, or of one already in the store.</summary>
     public LayerIndex ReadLayerIndex(string diffId)
     {
