@@ -2,7 +2,10 @@ using System.Security.Cryptography;
 
 namespace LayerTools.Core.Digests;
 
-/// <summary>A write-through stream that hashes and counts every byte on its way to the inner stream.</summary>
+/// <summary>
+/// A write-through stream that hashes and counts every byte written on its way to the inner
+/// stream: what a compressor writes gets its digest without a second read of the output.
+/// </summary>
 internal sealed class HashingWriteStream : Stream
 {
     private readonly Stream _inner;
@@ -16,6 +19,7 @@ internal sealed class HashingWriteStream : Stream
         _leaveOpen = leaveOpen;
     }
 
+    /// <summary>Bytes written so far.</summary>
     public long BytesWritten { get; private set; }
 
     /// <summary>The digest of everything written; writing ends once this is asked for.</summary>
@@ -48,6 +52,8 @@ internal sealed class HashingWriteStream : Stream
         _inner.Write(buffer);
         BytesWritten += buffer.Length;
     }
+
+    public override void WriteByte(byte value) => Write([value]);
 
     public override void Flush() => _inner.Flush();
 

@@ -81,6 +81,21 @@ internal sealed class StagingArea : IDisposable
         return digest;
     }
 
+    /// <summary>A new, empty path inside this staging area, for a blob the caller writes and hashes itself (see <see cref="AdoptBlob"/>).</summary>
+    public string CreateTempPath() => NewFile();
+
+    /// <summary>Stages a file written at a path from <see cref="CreateTempPath"/> whose digest the caller computed while writing it.</summary>
+    public void AdoptBlob(string tempPath, string digest)
+    {
+        if (!string.Equals(Path.GetDirectoryName(Path.GetFullPath(tempPath)), _dir, StringComparison.Ordinal))
+        {
+            throw new ArgumentException("Only files created by CreateTempPath can be adopted.", nameof(tempPath));
+        }
+
+        Digest.Hex(digest);
+        Keep(digest, tempPath);
+    }
+
     /// <summary>
     /// Takes in an uncompressed layer tar in one pass: the blob (named by its DiffID), its digest and
     /// its entry index. <paramref name="lower"/> is the view of the layers below, for hard links and
