@@ -13,7 +13,7 @@ public sealed class OptimizeLayerStoreCommand : StoreCmdlet
     {
         var store = Store();
         var preview = StoreMaintenance.Collect(store, whatIf: true, CancellationToken);
-        var description = $"Remove {preview.BlobCount} unreferenced blobs, freeing {DisplayText.Size(preview.BytesFreed)} ({preview.BytesFreed} bytes)";
+        var description = $"Remove {preview.BlobCount} unreferenced {(preview.BlobCount == 1 ? "blob" : "blobs")}, freeing {DisplayText.Size(preview.BytesFreed)} ({preview.BytesFreed} bytes)";
         if (!ShouldProcess(store.Root, description))
         {
             return;
