@@ -57,6 +57,9 @@ Describe 'Help for <_>' -ForEach $cmdletNames {
         @($help.examples.example).Count | Should -BeGreaterOrEqual 2
         foreach ($example in $help.examples.example) {
             $example.code | Should -Not -BeNullOrEmpty
+            $errors = $null
+            $null = [System.Management.Automation.Language.Parser]::ParseInput($example.code, [ref] $null, [ref] $errors)
+            $errors | Should -BeNullOrEmpty -Because "example '$($example.title.Trim(' -'))' must be valid PowerShell"
         }
     }
 
