@@ -33,6 +33,9 @@ internal sealed class LayerTarWriter : IDisposable
 
     public int EntryCount { get; private set; }
 
+    /// <summary>The index record of the entry written last (with its content digest).</summary>
+    public LayerEntry? LastEntry => _index.Entries.Count == 0 ? null : _index.Entries[^1];
+
     /// <summary>Ends the tar and returns its entry index, DiffID and size.</summary>
     public LayerIndex Finish()
     {
