@@ -214,6 +214,7 @@ public sealed class ImageExporterTests : IDisposable
         Assert.Equal("ExportTargetNotEmpty", Assert.Throws<LayerToolsException>(() => ImageExporter.Export(_f.Store, All, busy, ExportFormat.OciLayout, LayerCompression.None)).ErrorId);
         Assert.Equal("ExportTargetIsDirectory", Assert.Throws<LayerToolsException>(() => ImageExporter.Export(_f.Store, All, busy, ExportFormat.DockerArchive, LayerCompression.None)).ErrorId);
         Assert.Equal("ExportIntoStore", Assert.Throws<LayerToolsException>(() => ImageExporter.Export(_f.Store, All, Path.Combine(_f.Store.Root, "x.tar"), ExportFormat.DockerArchive, LayerCompression.None)).ErrorId);
+        Assert.Equal("ExportIntoStore", Assert.Throws<LayerToolsException>(() => ImageExporter.Export(_f.Store, All, _f.OpenStore("another").Root, ExportFormat.OciLayout, LayerCompression.None)).ErrorId);
         Assert.Equal("NothingToExport", Assert.Throws<LayerToolsException>(() => ImageExporter.Export(_f.Store, [], _f.PathOf("none.tar"), ExportFormat.DockerArchive, LayerCompression.None)).ErrorId);
         Assert.Equal(["notes.txt"], Directory.EnumerateFileSystemEntries(busy).Select(Path.GetFileName));
     }
