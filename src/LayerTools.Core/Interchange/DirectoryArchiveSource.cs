@@ -17,6 +17,12 @@ internal sealed class DirectoryArchiveSource : ArchiveSource
             return new ArchiveEntry(string.Empty, EntryType.Directory, 0);
         }
 
+        if (OperatingSystem.IsWindows() && (path.Contains('\\') || path.Contains(':')))
+        {
+            // On Windows these would be read as separators or a drive: never a name inside the folder.
+            return null;
+        }
+
         var full = Path.Join(_root, path.Replace('/', Path.DirectorySeparatorChar));
         var info = new FileInfo(full);
         if (info.LinkTarget is { } target)

@@ -26,6 +26,11 @@ internal static class ImageExporter
             throw new LayerToolsException("ExportIntoStore", ErrorKind.InvalidArgument, $"'{full}' is inside the store '{store.Root}'; export to a path outside it.", full);
         }
 
+        if (format == ExportFormat.OciLayout && Directory.Exists(Path.Combine(full, "layertools")))
+        {
+            throw new LayerToolsException("ExportIntoStore", ErrorKind.InvalidArgument, $"'{full}' is a LayerTools store; images enter a store by import, which indexes their layers. Export to another folder, or import the export into that store.", full);
+        }
+
         var reporter = new ProgressReporter(progress, $"Exporting to {Path.GetFileName(full)}");
         reporter.Report("Preparing", 0, 1);
         var plan = ExportPlan.Create(store, images, compression, reporter, cancellationToken);

@@ -49,7 +49,7 @@ internal static class ImageImporter
 
             if (candidates.Count == 0)
             {
-                throw new LayerToolsException("NoImagesFound", ErrorKind.InvalidData, $"'{full}' holds no image LayerTools can import (its index names no image manifest).", full);
+                throw new LayerToolsException("NoImagesFound", ErrorKind.InvalidData, $"'{full}' holds no image LayerTools can import: its index names no image manifest, or none for {HostPlatform.Os}/{HostPlatform.Architecture} whose blobs are present.", full);
             }
 
             if (tag is not null)

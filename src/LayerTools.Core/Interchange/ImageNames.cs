@@ -24,10 +24,19 @@ internal static class ImageNames
         return name.StartsWith(DockerHubPrefix, StringComparison.Ordinal) ? name[DockerHubPrefix.Length..] : name;
     }
 
-    /// <summary>Parses <c>name:tag</c> as an archive gives it and returns its familiar form; null when it is not a valid tagged name.</summary>
+    /// <summary>
+    /// Parses <c>name:tag</c> as an archive gives it and returns its familiar form; null when it is
+    /// not a valid name, or names a digest without a tag (that pins content, it is no tag to keep).
+    /// </summary>
     public static ImageReference? ParseFamiliar(string? text)
     {
         if (string.IsNullOrWhiteSpace(text) || !ImageReference.TryParse(text.Trim(), out var parsed) || parsed is null)
+        {
+            return null;
+        }
+
+        var named = text.Trim().Split('@')[0];
+        if (parsed.Digest is not null && named.LastIndexOf(':') <= named.LastIndexOf('/'))
         {
             return null;
         }

@@ -34,8 +34,8 @@ internal sealed class TarArchiveSource : ArchiveSource
 
     public int Count => _entries.Count;
 
-    /// <summary>Indexes the tar at <paramref name="path"/>, decompressing it into <paramref name="tempDir"/> first when it is compressed.</summary>
-    public static TarArchiveSource Open(string path, string tempDir, int maxEntries, IngestLimits limits, CancellationToken cancellationToken)
+    /// <summary>Indexes the tar at <paramref name="path"/>, decompressing it to <paramref name="spoolPath"/> first when it is compressed.</summary>
+    public static TarArchiveSource Open(string path, string spoolPath, int maxEntries, IngestLimits limits, CancellationToken cancellationToken)
     {
         LayerCompression compression;
         using (var probe = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096))
@@ -47,7 +47,7 @@ internal sealed class TarArchiveSource : ArchiveSource
         var tarPath = path;
         if (compression != LayerCompression.None)
         {
-            spooled = Path.Combine(tempDir, "archive-" + Guid.NewGuid().ToString("N") + ".tar");
+            spooled = spoolPath;
             Spool(path, spooled, compression, limits, cancellationToken);
             tarPath = spooled;
         }
