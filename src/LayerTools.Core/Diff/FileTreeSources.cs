@@ -15,6 +15,15 @@ internal static class FileTreeSources
         return new UnionTreeSource(catalog.Union(image), name);
     }
 
+    /// <summary>An image as Get-LayeredImage emitted it (found again by its manifest digest and name).</summary>
+    public static IFileTreeSource Image(LayerStore store, LayeredImage image)
+    {
+        var catalog = new ImageCatalog(store);
+        var stored = catalog.List().FirstOrDefault(i => i.Manifest.Digest == image.ManifestDigest && i.Reference?.ToString() == image.Reference)
+            ?? catalog.Resolve(image.ManifestDigest);
+        return Image(store, stored);
+    }
+
     /// <summary>An image named as a user would type it (name:tag, ID, digest).</summary>
     public static IFileTreeSource Image(LayerStore store, string image) => Image(store, new ImageCatalog(store).Resolve(image));
 

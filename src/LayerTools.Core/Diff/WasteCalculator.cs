@@ -14,6 +14,9 @@ internal sealed class WasteCalculator
     private readonly Dictionary<string, (long Size, int Layer)> _live = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Booking> _waste = new(StringComparer.Ordinal);
 
+    // How many live paths lie beneath each directory, so that the common case (nothing below) costs no range query.
+    private readonly Dictionary<string, int> _liveBelow = new(StringComparer.Ordinal);
+
     public long FileBytes { get; private set; }
 
     public long WastedBytes { get; private set; }
@@ -61,6 +64,7 @@ internal sealed class WasteCalculator
             FileBytes += size;
             _live[e.Path] = (size, layerIndex);
             _paths.Add(e.Path);
+            CountBelow(e.Path, +1);
         }
     }
 
@@ -68,19 +72,41 @@ internal sealed class WasteCalculator
     public IEnumerable<(string Path, long Bytes, SortedSet<int> Layers, bool Removed)> Bookings() =>
         _waste.Where(w => w.Value.Bytes > 0).Select(w => (w.Key, w.Value.Bytes, w.Value.Layers, Removed: !_live.ContainsKey(w.Key) && !HasLiveBelow(w.Key)));
 
-    private bool HasLiveBelow(string path) => Below(path).Any();
+    private bool HasLiveBelow(string path) => path.Length == 0 ? _paths.Count > 0 : _liveBelow.ContainsKey(path);
 
     private void RemoveAt(string path, string cause, int layerIndex)
     {
         if (_live.Remove(path, out var copy))
         {
             _paths.Remove(path);
+            CountBelow(path, -1);
             Book(cause, copy, layerIndex);
+        }
+    }
+
+    private void CountBelow(string path, int delta)
+    {
+        for (var parent = TarPath.Parent(path); parent.Length > 0; parent = TarPath.Parent(parent))
+        {
+            var n = _liveBelow.GetValueOrDefault(parent) + delta;
+            if (n == 0)
+            {
+                _liveBelow.Remove(parent);
+            }
+            else
+            {
+                _liveBelow[parent] = n;
+            }
         }
     }
 
     private void RemoveBelow(string directory, string cause, int layerIndex)
     {
+        if (directory.Length > 0 && !_liveBelow.ContainsKey(directory))
+        {
+            return;
+        }
+
         var below = Below(directory).ToList();
         foreach (var path in below)
         {

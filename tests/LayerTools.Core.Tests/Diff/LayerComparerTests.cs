@@ -86,6 +86,12 @@ public sealed class LayerComparerTests
         Assert.Equal(ChangeKind.Removed, reverse.Single(c => c.Path == "/etc/new").Change);
         Assert.Equal(ChangeKind.Added, reverse.Single(c => c.Path == "/gone").Change);
         Assert.Empty(LayerComparer.Compare(reference, reference));
+
+        // A piped LayeredImage is the same side as its name.
+        var piped = new ImageCatalog(t.Store).Load(new ImageCatalog(t.Store).Resolve("app:2"));
+        var viaObject = FileTreeSources.Image(t.Store, piped);
+        Assert.Equal("app:2", viaObject.Name);
+        Assert.Equal(Summary(changes), Summary(LayerComparer.Compare(reference, viaObject)));
     }
 
     [Fact]
