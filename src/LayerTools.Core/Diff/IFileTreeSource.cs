@@ -3,9 +3,9 @@ namespace LayerTools.Core.Diff;
 /// <summary>
 /// Something Compare-Layer can compare: a set of paths with their type, metadata and content digest.
 /// Implemented over an image (<see cref="UnionTreeSource"/>), a single layer (<see cref="LayerTreeSource"/>)
-/// and a host directory (<see cref="DirectoryTreeSource"/>). A container is its image's union view with
-/// its upper directory on top: implement this interface over that (or hand <see cref="UnionTreeSource"/>
-/// the container's merged view) and the comparer needs nothing else.
+/// a host directory (<see cref="DirectoryTreeSource"/>) and any walk of <see cref="Layers.LayerFile"/> records
+/// (<see cref="LayerFileTreeSource"/>): a container compares through that one, from its view's walk and
+/// its OpenRead for the files written in its upper directory, and the comparer needs nothing else.
 /// </summary>
 internal interface IFileTreeSource
 {

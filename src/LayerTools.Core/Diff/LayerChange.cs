@@ -8,7 +8,7 @@ public sealed class LayerChange
     /// <summary>Absolute path inside the trees, '/' separated ("/etc/passwd").</summary>
     public string Path { get; init; } = "/";
 
-    public ChangeKind Change { get; init; }
+    public LayerChangeKind Change { get; init; }
 
     /// <summary>Bytes of the regular file on the reference side; null when the path is not there, 0 for anything but a file.</summary>
     public long? ReferenceSize { get; init; }

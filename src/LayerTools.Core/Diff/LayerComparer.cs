@@ -94,14 +94,14 @@ internal static class LayerComparer
         if (a is null || b is null)
         {
             var only = (a ?? b)!;
-            return Change(display, a is null ? ChangeKind.Added : ChangeKind.Removed, a, b, ChangeDetails.None, TypeName(only.Type) + (a is null ? " added" : " removed"), referenceName, differenceName);
+            return Change(display, a is null ? LayerChangeKind.Added : LayerChangeKind.Removed, a, b, ChangeDetails.None, TypeName(only.Type) + (a is null ? " added" : " removed"), referenceName, differenceName);
         }
 
         var ta = Kind(a.Type);
         var tb = Kind(b.Type);
         if (ta != tb)
         {
-            return Change(display, ChangeKind.TypeChanged, a, b, ChangeDetails.Type, $"{TypeName(a.Type)} → {TypeName(b.Type)}", referenceName, differenceName);
+            return Change(display, LayerChangeKind.TypeChanged, a, b, ChangeDetails.Type, $"{TypeName(a.Type)} → {TypeName(b.Type)}", referenceName, differenceName);
         }
 
         var details = ChangeDetails.None;
@@ -143,7 +143,7 @@ internal static class LayerComparer
             return null;
         }
 
-        var kind = (details & ChangeDetails.Content) != 0 ? ChangeKind.Modified : ChangeKind.MetadataChanged;
+        var kind = (details & ChangeDetails.Content) != 0 ? LayerChangeKind.Modified : LayerChangeKind.MetadataChanged;
         return Change(display, kind, a, b, details, string.Join(", ", text), referenceName, differenceName);
     }
 
@@ -158,7 +158,7 @@ internal static class LayerComparer
         return !string.Equals(a.Digest, b.Digest, StringComparison.Ordinal);
     }
 
-    private static LayerChange Change(string path, ChangeKind kind, FileTreeEntry? a, FileTreeEntry? b, ChangeDetails details, string description, string referenceName, string differenceName) => new()
+    private static LayerChange Change(string path, LayerChangeKind kind, FileTreeEntry? a, FileTreeEntry? b, ChangeDetails details, string description, string referenceName, string differenceName) => new()
     {
         Path = path,
         Change = kind,

@@ -102,7 +102,7 @@ public sealed class DirectoryComparisonTests
 
         var change = Assert.Single(changes);
         Assert.Equal("/theirs", change.Path);
-        Assert.Equal(ChangeKind.MetadataChanged, change.Change);
+        Assert.Equal(LayerChangeKind.MetadataChanged, change.Change);
         Assert.Equal(ChangeDetails.Uid | ChangeDetails.Gid, change.Details);
         Assert.Equal($"uid {uid + 1} → {uid}, gid {gid + 2} → {gid}", change.Description);
 
@@ -159,7 +159,7 @@ public sealed class DirectoryComparisonTests
 
         var change = Assert.Single(LayerComparer.Compare(FileTreeSources.Image(t.Store, image), FileTreeSources.Directory(host)));
 
-        Assert.Equal(ChangeKind.TypeChanged, change.Change);
+        Assert.Equal(LayerChangeKind.TypeChanged, change.Change);
         Assert.Equal(EntryType.Fifo, change.DifferenceType);
         Assert.Equal("file → fifo", change.Description);
     }

@@ -83,8 +83,8 @@ public sealed class LayerComparerTests
 
         // The other way round, additions become removals.
         var reverse = LayerComparer.Compare(difference, reference);
-        Assert.Equal(ChangeKind.Removed, reverse.Single(c => c.Path == "/etc/new").Change);
-        Assert.Equal(ChangeKind.Added, reverse.Single(c => c.Path == "/gone").Change);
+        Assert.Equal(LayerChangeKind.Removed, reverse.Single(c => c.Path == "/etc/new").Change);
+        Assert.Equal(LayerChangeKind.Added, reverse.Single(c => c.Path == "/gone").Change);
         Assert.Empty(LayerComparer.Compare(reference, reference));
 
         // A piped LayeredImage is the same side as its name.
@@ -182,9 +182,9 @@ public sealed class LayerComparerTests
 
         // A layer against the image it tops: the whiteout is a whiteout on one side, absent on the other.
         var layerVsImage = LayerComparer.Compare(FileTreeSources.Layer(t.Store, lastTwo[1].DiffId), FileTreeSources.Image(t.Store, stored));
-        Assert.Contains(layerVsImage, c => c.Path == "/app/.wh.b" && c.Change == ChangeKind.Removed);
-        Assert.Contains(layerVsImage, c => c.Path == "/app/c" && c.Change == ChangeKind.Added);
-        Assert.Contains(layerVsImage, c => c.Path == "/base" && c.Change == ChangeKind.Added);
+        Assert.Contains(layerVsImage, c => c.Path == "/app/.wh.b" && c.Change == LayerChangeKind.Removed);
+        Assert.Contains(layerVsImage, c => c.Path == "/app/c" && c.Change == LayerChangeKind.Added);
+        Assert.Contains(layerVsImage, c => c.Path == "/base" && c.Change == LayerChangeKind.Added);
         Assert.DoesNotContain(layerVsImage, c => c.Path is "/app/a" or "/app/d" or "/app");
     }
 

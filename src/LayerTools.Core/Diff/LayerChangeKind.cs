@@ -1,7 +1,7 @@
 namespace LayerTools.Core.Diff;
 
 /// <summary>How a path differs between the reference and the difference side of a comparison.</summary>
-public enum ChangeKind
+public enum LayerChangeKind
 {
     /// <summary>Only the difference side has the path.</summary>
     Added,
