@@ -21,4 +21,7 @@ public enum ChangeDetails
 
     /// <summary>The kind of entry (file, directory, symlink, whiteout...).</summary>
     Type = 32,
+
+    /// <summary>The major and minor numbers of a device node (compared as its content).</summary>
+    Device = 64,
 }

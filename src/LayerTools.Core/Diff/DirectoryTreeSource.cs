@@ -75,7 +75,7 @@ internal sealed class DirectoryTreeSource : IFileTreeSource
                         yield return new FileTreeEntry(path, EntryType.File, status.Mode, status.Uid, status.Gid, status.Size, null, () => Hash(full));
                         break;
                     default:
-                        yield return new FileTreeEntry(path, status.Type, status.Mode, status.Uid, status.Gid, 0, null, digest: null);
+                        yield return new FileTreeEntry(path, status.Type, status.Mode, status.Uid, status.Gid, 0, null, digest: null) { Device = (status.DevMajor, status.DevMinor) };
                         break;
                 }
             }

@@ -49,6 +49,9 @@ internal sealed class FileTreeEntry
 
     public string? LinkTarget { get; }
 
+    /// <summary>Device numbers of a character or block device; 0 otherwise.</summary>
+    public (int Major, int Minor) Device { get; init; }
+
     /// <summary>True when the digest has been computed (or was known from the start).</summary>
     public bool DigestKnown => _digestKnown;
 
@@ -69,5 +72,8 @@ internal sealed class FileTreeEntry
 
     /// <summary>A layer entry as it stands, whiteouts included.</summary>
     public static FileTreeEntry From(LayerEntry e) =>
-        new(e.Path, e.Type, e.Mode & 0xFFF, e.Uid, e.Gid, e.Type is EntryType.File or EntryType.HardLink ? e.Size : 0, e.LinkTarget, e.Digest);
+        new(e.Path, e.Type, e.Mode & 0xFFF, e.Uid, e.Gid, e.Type is EntryType.File or EntryType.HardLink ? e.Size : 0, e.LinkTarget, e.Digest)
+        {
+            Device = (e.DevMajor, e.DevMinor),
+        };
 }

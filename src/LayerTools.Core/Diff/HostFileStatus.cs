@@ -9,7 +9,7 @@ namespace LayerTools.Core.Diff;
 /// never followed. Elsewhere (or if statx is missing) it falls back to what .NET offers: the mode from
 /// <see cref="FileSystemInfo.UnixFileMode"/> and owner 0:0.
 /// </summary>
-internal readonly record struct HostFileStatus(EntryType Type, int Mode, int Uid, int Gid, long Size, bool IsSocket)
+internal readonly record struct HostFileStatus(EntryType Type, int Mode, int Uid, int Gid, long Size, bool IsSocket, int DevMajor = 0, int DevMinor = 0)
 {
     private const int AtFdCwd = -100;
     private const int AtSymlinkNoFollow = 0x100;
@@ -44,11 +44,14 @@ internal readonly record struct HostFileStatus(EntryType Type, int Mode, int Uid
 
     private static HostFileStatus FromStatx(byte[] b)
     {
-        // statx(2) fills the struct in the machine's byte order: stx_uid at 20, stx_gid at 24, stx_mode at 28, stx_size at 40.
+        // statx(2) fills the struct in the machine's byte order: stx_uid at 20, stx_gid at 24, stx_mode at 28, stx_size at 40,
+        // stx_rdev_major at 128 and stx_rdev_minor at 132.
         var uid = MemoryMarshal.Read<uint>(b.AsSpan(20));
         var gid = MemoryMarshal.Read<uint>(b.AsSpan(24));
         var mode = MemoryMarshal.Read<ushort>(b.AsSpan(28));
         var size = MemoryMarshal.Read<long>(b.AsSpan(40));
+        var rdevMajor = MemoryMarshal.Read<uint>(b.AsSpan(128));
+        var rdevMinor = MemoryMarshal.Read<uint>(b.AsSpan(132));
         var type = (mode & 0xF000) switch
         {
             0x4000 => EntryType.Directory,
@@ -58,7 +61,9 @@ internal readonly record struct HostFileStatus(EntryType Type, int Mode, int Uid
             0x1000 => EntryType.Fifo,
             _ => EntryType.File,
         };
-        return new HostFileStatus(type, mode & 0xFFF, (int)uid, (int)gid, type == EntryType.File ? size : 0, (mode & 0xF000) == 0xC000);
+        var device = type is EntryType.CharDevice or EntryType.BlockDevice;
+        return new HostFileStatus(type, mode & 0xFFF, (int)uid, (int)gid, type == EntryType.File ? size : 0, (mode & 0xF000) == 0xC000,
+            device ? (int)rdevMajor : 0, device ? (int)rdevMinor : 0);
     }
 
     private static HostFileStatus Fallback(FileSystemInfo info)

@@ -12,12 +12,13 @@ namespace LayerTools.Core.Diff;
 /// <para>
 /// Rules. A path on one side only is Added or Removed. A path whose kind differs (file, directory,
 /// symlink, device, fifo, whiteout) is TypeChanged; a hard link counts as a file, compared by the
-/// content it shares. Otherwise files compare by size and digest (Content), and every kind by
+/// content it shares. Otherwise files compare by size and digest (Content), devices by their
+/// major and minor numbers (Device, counted as content), and every kind by
 /// permission bits and owner (Mode, Uid, Gid) and symlinks by target text (LinkTarget). Symlink
 /// permission bits are not compared (Linux ignores them), nor are modification times. The root
 /// directory itself is not compared. -Property Content keeps the Content difference only, Metadata
 /// keeps mode, owner and link target, All keeps both; a path with nothing kept is not reported, but
-/// Added, Removed and TypeChanged always are. A change with content differences is Modified, with
+/// Added, Removed and TypeChanged always are. A change with content (or device) differences is Modified, with
 /// metadata differences only MetadataChanged.
 /// </para>
 /// </summary>
@@ -114,6 +115,12 @@ internal static class LayerComparer
                 : string.Create(CultureInfo.InvariantCulture, $"content {a.Size} → {b.Size} bytes"));
         }
 
+        if ((keep & ChangeDetails.Content) != 0 && ta is EntryType.CharDevice or EntryType.BlockDevice && a.Device != b.Device)
+        {
+            details |= ChangeDetails.Device;
+            text.Add(string.Create(CultureInfo.InvariantCulture, $"device {a.Device.Major},{a.Device.Minor} → {b.Device.Major},{b.Device.Minor}"));
+        }
+
         if ((keep & ChangeDetails.Mode) != 0 && ta != EntryType.SymbolicLink && ta != EntryType.Whiteout && ta != EntryType.OpaqueWhiteout && a.Mode != b.Mode)
         {
             details |= ChangeDetails.Mode;
@@ -143,7 +150,7 @@ internal static class LayerComparer
             return null;
         }
 
-        var kind = (details & ChangeDetails.Content) != 0 ? LayerChangeKind.Modified : LayerChangeKind.MetadataChanged;
+        var kind = (details & (ChangeDetails.Content | ChangeDetails.Device)) != 0 ? LayerChangeKind.Modified : LayerChangeKind.MetadataChanged;
         return Change(display, kind, a, b, details, string.Join(", ", text), referenceName, differenceName);
     }
 

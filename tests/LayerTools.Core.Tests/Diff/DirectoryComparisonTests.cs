@@ -163,4 +163,28 @@ public sealed class DirectoryComparisonTests
         Assert.Equal(EntryType.Fifo, change.DifferenceType);
         Assert.Equal("file → fifo", change.Description);
     }
+
+    [Fact]
+    public void AHostDeviceNodeIsReadWithItsNumbers()
+    {
+        using var t = new TempStore();
+        var image = TestImages.Add(t.Store, "dev:1", new TarBuilder().Entry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.CharacterDevice, "null")
+        {
+            DeviceMajor = 1,
+            DeviceMinor = 5,
+            Mode = (UnixFileMode)0x1B6,
+            ModificationTime = new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero),
+        }));
+        var host = MakeDir(t.Parent, "host");
+        File.CreateSymbolicLink(Path.Combine(host, "null"), "/dev/null");
+
+        // A link to a device is a link, not the device.
+        Assert.Equal(LayerChangeKind.TypeChanged, Assert.Single(LayerComparer.Compare(FileTreeSources.Image(t.Store, image), FileTreeSources.Directory(host))).Change);
+
+        // /dev itself holds /dev/null, character device 1,3, whoever runs the tests.
+        var devices = LayerComparer.Compare(FileTreeSources.Image(t.Store, image), FileTreeSources.Directory("/dev"), CompareProperty.Content, "/null");
+        var change = Assert.Single(devices);
+        Assert.Equal(EntryType.CharDevice, change.DifferenceType);
+        Assert.Equal("device 1,5 → 1,3", change.Description);
+    }
 }

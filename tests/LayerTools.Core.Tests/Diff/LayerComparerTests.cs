@@ -197,4 +197,27 @@ public sealed class LayerComparerTests
         LayerAssert.Throws("ImageNotFound", () => FileTreeSources.Image(t.Store, "nope:1"));
         LayerAssert.Throws("DirectoryNotFound", () => FileTreeSources.Directory(Path.Combine(t.Parent, "missing")));
     }
+
+    [Fact]
+    public void DevicesCompareByTheirNumbersAsContent()
+    {
+        using var t = new TempStore();
+        static TarBuilder Dev(int minor) => new TarBuilder().Dir("dev").Entry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.CharacterDevice, "dev/null")
+        {
+            DeviceMajor = 1,
+            DeviceMinor = minor,
+            Mode = (UnixFileMode)0x1B6,
+            ModificationTime = new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero),
+        });
+        TestImages.Add(t.Store, "dev:1", Dev(3));
+        TestImages.Add(t.Store, "dev:2", Dev(5));
+
+        var change = Assert.Single(LayerComparer.Compare(FileTreeSources.Image(t.Store, "dev:1"), FileTreeSources.Image(t.Store, "dev:2")));
+
+        Assert.Equal("/dev/null", change.Path);
+        Assert.Equal(LayerChangeKind.Modified, change.Change);
+        Assert.Equal(ChangeDetails.Device, change.Details);
+        Assert.Equal("device 1,3 → 1,5", change.Description);
+        Assert.Empty(LayerComparer.Compare(FileTreeSources.Image(t.Store, "dev:1"), FileTreeSources.Image(t.Store, "dev:2"), CompareProperty.Metadata));
+    }
 }
