@@ -363,7 +363,7 @@ internal static class DockerfileSyntax
             }
         }
 
-        var ticks = (long)(totalNs / 100m);
+        var ticks = (long)decimal.Ceiling(totalNs / 100m);
         duration = TimeSpan.FromTicks(negative ? -ticks : ticks);
         return true;
     }

@@ -373,7 +373,7 @@ internal static partial class InstructionParser
 
         if (args.Count < 2)
         {
-            throw DockerfileError.At(source.Location, $"{name} requires at least two arguments, but only {(args.Count == 0 ? "none was" : "one was")} provided. Destination could not be determined");
+            throw DockerfileError.At(source.Location, $"{name} requires at least two arguments, but {(args.Count == 0 ? "none was" : "only one was")} provided. Destination could not be determined");
         }
 
         var destination = args[^1];
