@@ -26,8 +26,21 @@ internal sealed class CommandLine
     /// The argv Docker stores for this command given the stage's shell (SHELL, default
     /// <c>/bin/sh -c</c>): exec form as is, shell form as <c>shell + [text]</c>.
     /// </summary>
-    public IReadOnlyList<string> ToArgv(IReadOnlyList<string> shell) =>
-        IsExecForm ? Arguments : [.. shell, .. Arguments.Count == 0 ? [] : new[] { string.Join(' ', Arguments) }];
+    public IReadOnlyList<string> ToArgv(IReadOnlyList<string> shell)
+    {
+        if (IsExecForm)
+        {
+            return Arguments;
+        }
+
+        var argv = new List<string>(shell);
+        if (Arguments.Count > 0)
+        {
+            argv.Add(string.Join(' ', Arguments));
+        }
+
+        return argv;
+    }
 
     public override string ToString() =>
         IsExecForm ? "[" + string.Join(", ", Arguments.Select(a => System.Text.Json.JsonSerializer.Serialize(a))) + "]" : string.Join(' ', Arguments);

@@ -232,7 +232,8 @@ internal static class DockerfileSyntax
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(text);
+            // Encoding with replacement first: a lone surrogate must not make JSON parsing throw.
+            doc = JsonDocument.Parse(Encoding.UTF8.GetBytes(text));
         }
         catch (JsonException)
         {
