@@ -32,6 +32,9 @@ internal sealed class ArgInstruction : Instruction
     public string ExpandName(ArgDefinition definition, IReadOnlyDictionary<string, string> variables) =>
         ExpandWord(definition.Name, variables);
 
+    /// <summary>This instruction with its definitions replaced (e.g. by the values a build resolved).</summary>
+    public ArgInstruction WithArguments(IReadOnlyList<ArgDefinition> arguments) => new(Source, arguments);
+
     protected override IEnumerable<string> ExpandableTexts() =>
         Arguments.SelectMany(a => a.DefaultValue is null ? new[] { a.Name } : new[] { a.Name, a.DefaultValue });
 }
