@@ -106,7 +106,7 @@ internal sealed class DockerignorePattern
                         break;
                     }
 
-                    if (!ClassChar(pattern, ref i))
+                    if (!ClassChar(pattern, ref i, out var lo))
                     {
                         return "malformed character class";
                     }
@@ -114,9 +114,14 @@ internal sealed class DockerignorePattern
                     if (i < pattern.Length && pattern[i] == '-')
                     {
                         i++;
-                        if (!ClassChar(pattern, ref i))
+                        if (!ClassChar(pattern, ref i, out var hi))
                         {
                             return "malformed character range";
+                        }
+
+                        if (hi < lo)
+                        {
+                            return $"character range {lo}-{hi} is out of order";
                         }
                     }
 
@@ -128,8 +133,9 @@ internal sealed class DockerignorePattern
         return null;
     }
 
-    private static bool ClassChar(string pattern, ref int i)
+    private static bool ClassChar(string pattern, ref int i, out char c)
     {
+        c = '\0';
         if (i >= pattern.Length || pattern[i] is '-' or ']')
         {
             return false;
@@ -144,6 +150,7 @@ internal sealed class DockerignorePattern
             }
         }
 
+        c = pattern[i];
         i++;
         return true;
     }

@@ -78,6 +78,54 @@ public class DockerfileRobustnessTests
         }
     }
 
+    [Theory]
+    [InlineData("[]^-\\*?!/az09.\n")]
+    [InlineData("${}:-+?#%/'\"\\`$ab1 \t")]
+    public void Random_globs_and_substitutions_never_crash(string alphabet)
+    {
+        var random = new Random(alphabet.Length);
+        var env = new Dictionary<string, string> { ["a"] = "x.y.z", ["b"] = string.Empty, ["ab1"] = "[a-z]*" };
+        string[] paths = ["a", "a/b", "a-b/c", "[", "^", "z/0.9"];
+        for (var iteration = 0; iteration < 4000; iteration++)
+        {
+            var chars = new char[random.Next(1, 16)];
+            for (var i = 0; i < chars.Length; i++)
+            {
+                chars[i] = alphabet[random.Next(alphabet.Length)];
+            }
+
+            var text = new string(chars);
+            try
+            {
+                var matcher = DockerignoreMatcher.Parse(text);
+                foreach (var path in paths)
+                {
+                    matcher.IsExcluded(path);
+                    matcher.CanSkipDirectory(path);
+                }
+            }
+            catch (LayerToolsException ex)
+            {
+                Assert.Equal("DockerignoreParseError", ex.ErrorId);
+            }
+
+            foreach (var escape in new[] { '\\', '`' })
+            {
+                var expander = new VariableExpander(escape);
+                expander.FindReferences(text);
+                try
+                {
+                    expander.Expand(text, env);
+                    expander.ExpandWords(text, env);
+                }
+                catch (LayerToolsException ex)
+                {
+                    Assert.Equal("DockerfileParseError", ex.ErrorId);
+                }
+            }
+        }
+    }
+
     private static bool Exercise(string text)
     {
         try

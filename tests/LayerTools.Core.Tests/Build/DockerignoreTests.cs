@@ -78,6 +78,7 @@ public sealed class DockerignoreTests : IDisposable
     [InlineData("a\nb\n[abc\n", ".dockerignore:3: syntax error in pattern \"[abc\": malformed character class.")]
     [InlineData("[]a\n", ".dockerignore:1: syntax error in pattern \"[]a\": malformed character class.")]
     [InlineData("[a-]\n", ".dockerignore:1: syntax error in pattern \"[a-]\": malformed character range.")]
+    [InlineData("[z-a]\n", ".dockerignore:1: syntax error in pattern \"[z-a]\": character range z-a is out of order.")]
     [InlineData("trailing\\\n", ".dockerignore:1: syntax error in pattern \"trailing\\\": a pattern cannot end with an escape character.")]
     public void Bad_lines_are_errors_with_their_line(string rules, string message)
     {
