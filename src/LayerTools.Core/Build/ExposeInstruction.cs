@@ -18,7 +18,7 @@ internal sealed class ExposeInstruction : Instruction
 
     /// <summary>Expands each port; a variable holding several ports yields several entries, as in Docker.</summary>
     public override ExposeInstruction Expand(IReadOnlyDictionary<string, string> variables) =>
-        new(Source, Ports.SelectMany(p => Expander.ExpandWords(p, variables, Location)).ToArray());
+        new(Source, Ports.SelectMany(p => Expander.ExpandWords(p, variables, Location, Name)).ToArray());
 
     protected override IEnumerable<string> ExpandableTexts() => Ports;
 }

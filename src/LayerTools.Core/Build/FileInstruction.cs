@@ -42,7 +42,7 @@ internal abstract class FileInstruction : Instruction
     protected IReadOnlyList<Heredoc> ExpandContents(IReadOnlyDictionary<string, string> variables)
     {
         var raw = new VariableExpander('\\') { SkipProcessQuotes = true };
-        return Contents.Select(h => h.Expand ? h with { Content = raw.Expand(h.Content, variables, Location).Value } : h).ToArray();
+        return Contents.Select(h => h.Expand ? h with { Content = raw.Expand(h.Content, variables, Location, Name).Value } : h).ToArray();
     }
 
     protected override IEnumerable<string> ExpandableTexts()

@@ -75,8 +75,11 @@ internal abstract class Instruction
 
     protected VariableExpander Expander => new(EscapeToken);
 
+    /// <summary>The keyword in upper case, as used in messages.</summary>
+    protected string Name => Kind.ToString().ToUpperInvariant();
+
     protected string ExpandWord(string word, IReadOnlyDictionary<string, string> variables) =>
-        Expander.Expand(word, variables, Location).Value;
+        Expander.Expand(word, variables, Location, Name).Value;
 
     protected string? ExpandOptional(string? word, IReadOnlyDictionary<string, string> variables) =>
         word is null ? null : ExpandWord(word, variables);

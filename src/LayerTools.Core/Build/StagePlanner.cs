@@ -81,7 +81,7 @@ internal static class StagePlanner
     private static PlannedStage PlanStage(Dockerfile dockerfile, DockerfileStage stage, IReadOnlyDictionary<string, string> globals)
     {
         var expander = dockerfile.CreateExpander();
-        var image = expander.Expand(stage.From.Image, globals, stage.Location);
+        var image = expander.Expand(stage.From.Image, globals, stage.Location, "FROM");
         if (image.Value.Length == 0)
         {
             throw DockerfileError.At(stage.Location, $"FROM: base name ({stage.From.Image}) should not be blank");
@@ -91,7 +91,7 @@ internal static class StagePlanner
         string? platform = null;
         if (stage.From.Platform is { } p)
         {
-            var expanded = expander.Expand(p, globals, stage.Location);
+            var expanded = expander.Expand(p, globals, stage.Location, "FROM");
             used.UnionWith(expanded.Matched);
             platform = expanded.Value;
             if (platform.Length == 0)

@@ -37,9 +37,10 @@ internal sealed class VariableExpander
     /// <summary>
     /// Expands one word (ENV value, COPY source, WORKDIR path...). Throws a
     /// <c>DockerfileParseError</c> (prefixed with <paramref name="where"/> when given) on bad syntax
-    /// such as an unterminated quote or <c>${V:?}</c> with V unset.
+    /// such as an unterminated quote or <c>${V:?}</c> with V unset; <paramref name="instruction"/>
+    /// (e.g. <c>COPY</c>) is named in the message when given.
     /// </summary>
-    public ExpansionResult Expand(string word, IReadOnlyDictionary<string, string>? variables, SourceLocation? where = null)
+    public ExpansionResult Expand(string word, IReadOnlyDictionary<string, string>? variables, SourceLocation? where = null, string? instruction = null)
     {
         var state = new State(this, word, variables ?? NoVariables);
         try
@@ -49,7 +50,7 @@ internal sealed class VariableExpander
         }
         catch (FormatException ex)
         {
-            var message = $"failed to process \"{word}\": {ex.Message}";
+            var message = $"{(instruction is null ? string.Empty : instruction + ": ")}failed to process \"{word}\": {ex.Message}";
             throw where is null
                 ? new LayerToolsException(DockerfileError.ErrorId, ErrorKind.InvalidData, message, word)
                 : DockerfileError.At(where, message);
@@ -57,8 +58,8 @@ internal sealed class VariableExpander
     }
 
     /// <summary>Expands <paramref name="text"/> and splits it into words as the shell would (EXPOSE, heredoc detection).</summary>
-    public IReadOnlyList<string> ExpandWords(string text, IReadOnlyDictionary<string, string>? variables, SourceLocation? where = null) =>
-        Expand(text, variables, where).Words;
+    public IReadOnlyList<string> ExpandWords(string text, IReadOnlyDictionary<string, string>? variables, SourceLocation? where = null, string? instruction = null) =>
+        Expand(text, variables, where, instruction).Words;
 
     /// <summary>
     /// The variable names <paramref name="text"/> refers to, found without an environment and

@@ -68,11 +68,11 @@ public class DockerfileErrorTests
     }
 
     [Theory]
-    [InlineData("FROM scratch\nENV A=\"unterminated\n", "bad.Dockerfile:2: failed to process \"\"unterminated\": unexpected end of statement while looking for matching double-quote")]
-    [InlineData("FROM scratch\nWORKDIR ${X:?is required}\n", "bad.Dockerfile:2: failed to process \"${X:?is required}\": X: is required")]
-    [InlineData("FROM scratch\nUSER ${X\n", "bad.Dockerfile:2: failed to process \"${X\": syntax error: missing '}'")]
-    [InlineData("FROM scratch\nLABEL a=${}\n", "bad.Dockerfile:2: failed to process \"${}\": syntax error: bad substitution")]
-    [InlineData("FROM scratch\nCOPY ${X:#y} /d\n", "bad.Dockerfile:2: failed to process \"${X:#y}\": unsupported modifier (:#) in substitution")]
+    [InlineData("FROM scratch\nENV A=\"unterminated\n", "bad.Dockerfile:2: ENV: failed to process \"\"unterminated\": unexpected end of statement while looking for matching double-quote")]
+    [InlineData("FROM scratch\nWORKDIR ${X:?is required}\n", "bad.Dockerfile:2: WORKDIR: failed to process \"${X:?is required}\": X: is required")]
+    [InlineData("FROM scratch\nUSER ${X\n", "bad.Dockerfile:2: USER: failed to process \"${X\": syntax error: missing '}'")]
+    [InlineData("FROM scratch\nLABEL a=${}\n", "bad.Dockerfile:2: LABEL: failed to process \"${}\": syntax error: bad substitution")]
+    [InlineData("FROM scratch\nCOPY ${X:#y} /d\n", "bad.Dockerfile:2: COPY: failed to process \"${X:#y}\": unsupported modifier (:#) in substitution")]
     public void Expansion_errors_carry_the_instruction_location(string text, string message)
     {
         var df = DockerfileParser.Parse(text, "bad.Dockerfile");
