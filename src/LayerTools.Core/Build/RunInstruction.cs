@@ -44,6 +44,43 @@ internal sealed class RunInstruction : Instruction
         }
     }
 
+    /// <summary>
+    /// The argv to run with <paramref name="shell"/> (SHELL, default <c>/bin/sh -c</c>), heredocs
+    /// applied as BuildKit does: <c>RUN &lt;&lt;EOF</c> alone runs the body with the shell (or, when the
+    /// body starts with <c>#!</c>, as a script file at <c>/dev/pipes/EOF</c>); any other command with
+    /// heredocs goes to the shell with the bodies appended after it, so the shell reads them.
+    /// </summary>
+    public RunInvocation ToInvocation(IReadOnlyList<string> shell)
+    {
+        ArgumentNullException.ThrowIfNull(shell);
+        var docs = Command.Heredocs;
+        if (docs.Count == 0 || Command.IsExecForm || Command.Arguments.Count != 1)
+        {
+            return new RunInvocation(Command.ToArgv(shell), null, null);
+        }
+
+        var text = Command.Arguments[0];
+        if (InstructionParser.ParseHeredocWord(text, Location) is not null)
+        {
+            var data = docs[0].Text;
+            if (data.StartsWith("#!", StringComparison.Ordinal))
+            {
+                var path = "/dev/pipes/" + docs[0].Name;
+                return new RunInvocation([.. shell, path], path, data);
+            }
+
+            return new RunInvocation([.. shell, data], null, null);
+        }
+
+        var full = new System.Text.StringBuilder(text);
+        foreach (var doc in docs)
+        {
+            full.Append('\n').Append(doc.Content).Append(doc.Name);
+        }
+
+        return new RunInvocation([.. shell, full.ToString()], null, null);
+    }
+
     protected override IEnumerable<string> ExpandableTexts() =>
         Command.Arguments.Concat(Command.Heredocs.Where(h => h.Expand).Select(h => h.Content));
 }

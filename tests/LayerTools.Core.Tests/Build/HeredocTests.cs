@@ -64,4 +64,27 @@ public class HeredocTests
         Assert.Equal([InstructionKind.From, InstructionKind.Run, InstructionKind.User], df.Instructions.Select(i => i.Kind));
         Assert.Equal(5, df.Instructions[2].Location.StartLine);
     }
+
+    [Fact]
+    public void Run_heredocs_resolve_to_the_argv_buildkit_runs()
+    {
+        string[] sh = ["/bin/sh", "-c"];
+        var df = Corpus.Parse("heredoc.Dockerfile");
+        var runs = df.Instructions.OfType<RunInstruction>().ToArray();
+
+        Assert.Equal(["/bin/sh", "-c", "echo hello\necho $HOME\n"], runs[0].ToInvocation(sh).Argv);
+        Assert.Equal(["/bin/sh", "-c", "<<-\"SCRIPT\" bash\n\techo \"tabs stripped, no expansion: $HOME\"\nSCRIPT"], runs[1].ToInvocation(sh).Argv);
+        Assert.Equal(["/bin/sh", "-c", "<<FILE1 cat > /file1 && <<FILE2 cat > /file2\nfirst\nFILE1\nsecond\nFILE2"], runs[2].ToInvocation(sh).Argv);
+        Assert.Equal(["echo", "<<NOTAHEREDOC"], runs[3].ToInvocation(sh).Argv);
+
+        var script = (RunInstruction)DockerfileParser.Parse("FROM alpine\nRUN <<-PY\n\t#!/usr/bin/env python3\n\tprint(1)\nPY\n").Instructions[1];
+        var invocation = script.ToInvocation(["/bin/bash", "-c"]);
+        Assert.Equal(["/bin/bash", "-c", "/dev/pipes/PY"], invocation.Argv);
+        Assert.Equal("/dev/pipes/PY", invocation.ScriptPath);
+        Assert.Equal("#!/usr/bin/env python3\nprint(1)\n", invocation.ScriptContent);
+
+        var plain = (RunInstruction)DockerfileParser.Parse("FROM alpine\nRUN npm ci\n").Instructions[1];
+        Assert.Equal(["/bin/sh", "-c", "npm ci"], plain.ToInvocation(sh).Argv);
+        Assert.Null(plain.ToInvocation(sh).ScriptPath);
+    }
 }
