@@ -49,10 +49,60 @@ internal static class DockerfileParser
         }
     }
 
+    /// <summary>
+    /// Parses the ONBUILD triggers stored in a base image's config (<c>config.OnBuild</c>) into the
+    /// instructions a build runs right after its FROM. Locations name <paramref name="source"/>
+    /// (e.g. <c>ONBUILD of node:20</c>) and the trigger's position, 1-based.
+    /// </summary>
+    public static IReadOnlyList<Instruction> ParseTriggers(IEnumerable<string> triggers, string source)
+    {
+        ArgumentNullException.ThrowIfNull(triggers);
+        ArgumentNullException.ThrowIfNull(source);
+        var result = new List<Instruction>();
+        var n = 0;
+        foreach (var trigger in triggers)
+        {
+            n++;
+            var name = $"{source} trigger {n}";
+            List<Instruction> parsed;
+            try
+            {
+                parsed = ParseInstructions(trigger ?? string.Empty, name, new DirectiveParser()).Instructions;
+            }
+            catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidOperationException or IndexOutOfRangeException or OverflowException)
+            {
+                throw new LayerToolsException(DockerfileError.ErrorId, ErrorKind.InvalidData, $"{name}: cannot parse the trigger: {ex.Message}", source, ex);
+            }
+
+            foreach (var instruction in parsed)
+            {
+                if (instruction.Kind is InstructionKind.Onbuild or InstructionKind.From or InstructionKind.Maintainer)
+                {
+                    throw DockerfileError.At(instruction.Location, $"{instruction.Kind.ToString().ToUpperInvariant()} isn't allowed as an ONBUILD trigger");
+                }
+
+                result.Add(instruction);
+            }
+        }
+
+        return result;
+    }
+
     private static Dockerfile ParseCore(string text, string file)
     {
-        var lines = SplitLines(text);
         var directives = new DirectiveParser();
+        var (instructions, lineCount) = ParseInstructions(text, file, directives);
+        if (instructions.Count == 0)
+        {
+            throw DockerfileError.At(file, Math.Max(lineCount, 1), "file with no instructions");
+        }
+
+        return Dockerfile.Create(file, directives.EscapeToken, directives.Directives, instructions);
+    }
+
+    private static (List<Instruction> Instructions, int LineCount) ParseInstructions(string text, string file, DirectiveParser directives)
+    {
+        var lines = SplitLines(text);
         var instructions = new List<Instruction>();
         var i = 0;
         while (i < lines.Count)
@@ -139,12 +189,7 @@ internal static class DockerfileParser
             instructions.Add(InstructionParser.Create(header, heredocs, source));
         }
 
-        if (instructions.Count == 0)
-        {
-            throw DockerfileError.At(file, Math.Max(lines.Count, 1), "file with no instructions");
-        }
-
-        return Dockerfile.Create(file, directives.EscapeToken, directives.Directives, instructions);
+        return (instructions, lines.Count);
     }
 
     /// <summary>Splits into lines that keep their line ending ('\n', with any '\r' before it).</summary>

@@ -385,4 +385,20 @@ public class DockerfileParserTests
         Assert.Equal("a b", copy.Chown);
         Assert.Equal(["--weird"], copy.Sources);
     }
+
+    [Fact]
+    public void Onbuild_triggers_from_an_image_config_parse_into_instructions()
+    {
+        var df = Corpus.Parse("onbuild.Dockerfile");
+        var stored = df.Instructions.OfType<OnbuildInstruction>().Select(o => o.Expression).ToArray();
+
+        var triggers = DockerfileParser.ParseTriggers(stored, "ONBUILD of node-base");
+        Assert.Equal([InstructionKind.Copy, InstructionKind.Run, InstructionKind.Run], triggers.Select(t => t.Kind));
+        Assert.Equal("ONBUILD of node-base trigger 3", triggers[2].Location.File);
+        Assert.Equal("echo triggered\n", Assert.Single(((RunInstruction)triggers[2]).Command.Heredocs).Content);
+
+        var ex = Assert.Throws<LayerToolsException>(() => DockerfileParser.ParseTriggers(["RUN true", "FROM x"], "img"));
+        Assert.Equal("DockerfileParseError", ex.ErrorId);
+        Assert.Equal("img trigger 2:1: FROM isn't allowed as an ONBUILD trigger", ex.Message);
+    }
 }

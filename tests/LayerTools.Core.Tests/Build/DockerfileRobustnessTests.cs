@@ -135,6 +135,23 @@ public class DockerfileRobustnessTests
             foreach (var instruction in df.Instructions)
             {
                 _ = instruction.ReferencedVariables;
+                if (instruction is RunInstruction run)
+                {
+                    run.ToInvocation(["/bin/sh", "-c"]);
+                }
+
+                if (instruction is OnbuildInstruction onbuild)
+                {
+                    try
+                    {
+                        DockerfileParser.ParseTriggers([onbuild.Expression], "fuzz");
+                    }
+                    catch (LayerToolsException ex)
+                    {
+                        Assert.Equal("DockerfileParseError", ex.ErrorId);
+                    }
+                }
+
                 try
                 {
                     instruction.Expand(vars);
