@@ -12,6 +12,7 @@ namespace LayerTools.Core.Build.Cache;
 internal sealed class CacheKey
 {
     private readonly StringBuilder _text = new();
+    private readonly List<KeyValuePair<string, string?>> _inputs = new();
 
     public CacheKey(string kind, string parentState)
     {
@@ -23,12 +24,16 @@ internal sealed class CacheKey
     public CacheKey Add(string name, string? value)
     {
         // Length-prefixed fields: no value can be read as the start of another.
+        _inputs.Add(new KeyValuePair<string, string?>(name, value));
         var v = value ?? "\0null";
         _text.Append(name.Length).Append(':').Append(name).Append('=').Append(v.Length).Append(':').Append(v).Append('\n');
         return this;
     }
 
     public string Digest => Digests.Digest.Of(_text.ToString());
+
+    /// <summary>The inputs in the order they were added, so a miss can be explained against the last build's.</summary>
+    public IReadOnlyList<KeyValuePair<string, string?>> Inputs => _inputs;
 
     public override string ToString() => _text.ToString();
 }

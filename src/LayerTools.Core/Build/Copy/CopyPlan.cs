@@ -104,9 +104,8 @@ internal sealed class CopyPlan
         foreach (var e in Entries)
         {
             var digest = e.Source is { Type: EntryType.File } s ? source.DigestOf(s) : null;
-            key.Add("entry", string.Join(
+            key.Add("file:" + e.Path, string.Join(
                 '\u001f',
-                e.Path,
                 e.Type.ToString(),
                 e.Mode.ToString(CultureInfo.InvariantCulture),
                 e.Uid.ToString(CultureInfo.InvariantCulture),
@@ -180,32 +179,8 @@ internal sealed class CopyPlan
         };
     }
 
-    /// <summary>Cleans a path as if under "/": leading '/' dropped, '.' and empty parts dropped, '..' stops at the root.</summary>
-    public static string CleanAbsolute(string path)
-    {
-        var parts = new List<string>();
-        foreach (var part in path.Split('/'))
-        {
-            if (part.Length == 0 || part == ".")
-            {
-                continue;
-            }
-
-            if (part == "..")
-            {
-                if (parts.Count > 0)
-                {
-                    parts.RemoveAt(parts.Count - 1);
-                }
-
-                continue;
-            }
-
-            parts.Add(part);
-        }
-
-        return string.Join('/', parts);
-    }
+    /// <summary>Cleans a path as if under "/" (Go's path.Clean of "/" + path): no leading '/', '..' stops at the root; "" for the root.</summary>
+    public static string CleanAbsolute(string path) => GoPath.Clean("/" + path)[1..];
 
     private static LayerToolsException NotFound(CopyRequest request, string pattern, ICopySource source) =>
         new("CopySourceNotFound", ErrorKind.ObjectNotFound, $"{request.Where}: '{pattern}' was not found in the {source.Description} (or .dockerignore excludes it).", pattern);
