@@ -451,6 +451,12 @@ internal sealed class ContainerView
             return null;
         }
 
+        if (Upper.TypeOf(path) is { } indexed && indexed != st.Type)
+        {
+            // upper/ changed behind this view (a link where a directory was): never look through it.
+            throw Unsafe(path);
+        }
+
         var (uid, gid) = OwnerOf(path, st);
         var entry = new LayerEntry
         {
