@@ -1,4 +1,3 @@
-using System.IO.Pipes;
 using System.Text.Json.Nodes;
 using LayerTools.Core.Build;
 using LayerTools.Core.Images;
@@ -8,7 +7,7 @@ namespace LayerTools.Core.Containers;
 
 /// <summary>
 /// docker commit: the container's writable layer becomes one new layer (written by
-/// <see cref="ContainerLayerWriter"/> and ingested as it is written, through a pipe), on a config and
+/// <see cref="ContainerLayerWriter"/>, then ingested), on a config and
 /// history extending the image's. A container without changes adds an empty-layer history entry only.
 /// </summary>
 internal static class ContainerCommitter
@@ -63,48 +62,28 @@ internal static class ContainerCommitter
         return new StoredImage(tagged, options.Tag);
     }
 
-    /// <summary>Writes the layer tar into one end of a pipe while the staging area ingests it from the other: one pass, no temporary tar.</summary>
+    /// <summary>
+    /// Writes the layer tar to a file in the store's tmp/ and ingests it from there (the tar writer
+    /// needs a seekable output for streamed file data, so a pipe cannot carry it); the file goes away
+    /// whatever happens.
+    /// </summary>
     private static LayerIndex IngestLayer(ContainerView view, Store.StagingArea staging, CancellationToken cancellationToken)
     {
-        using var server = new AnonymousPipeServerStream(PipeDirection.Out);
-        using var client = new AnonymousPipeClientStream(PipeDirection.In, server.ClientSafePipeHandle);
-        var writer = Task.Run(
-            () =>
-            {
-                try
-                {
-                    ContainerLayerWriter.Write(view, server, cancellationToken);
-                }
-                finally
-                {
-                    server.Dispose();
-                }
-            },
-            CancellationToken.None);
-
-        LayerIndex index;
+        var tarPath = Path.Combine(view.Store.TmpDir, "commit-" + Guid.NewGuid().ToString("N") + ".tar");
         try
         {
-            index = staging.AddLayer(client, $"container '{view.Name}'", view.Lower, cancellationToken: cancellationToken);
+            using (var tar = new FileStream(tarPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 81920))
+            {
+                ContainerLayerWriter.Write(view, tar, cancellationToken);
+            }
+
+            using var input = new FileStream(tarPath, FileMode.Open, FileAccess.Read, FileShare.Read, 81920);
+            return staging.AddLayer(input, $"container '{view.Name}'", view.Lower, cancellationToken: cancellationToken);
         }
-        catch
+        finally
         {
-            client.Dispose();
-            try
-            {
-                writer.GetAwaiter().GetResult();
-            }
-            catch (IOException)
-            {
-                // The reader stopped first; its error is the one to report.
-            }
-
-            throw;
+            Store.AtomicFile.TryDelete(tarPath);
         }
-
-        // A failure while writing must fail the commit even when the reader saw a tidy end.
-        writer.GetAwaiter().GetResult();
-        return index;
     }
 
     /// <summary>What Docker records for a commit: the command the container runs.</summary>
