@@ -1,7 +1,9 @@
+using System.Collections.Concurrent;
 using LayerTools.Core.Digests;
 using LayerTools.Core.Images;
 using LayerTools.Core.Layers;
 using LayerTools.Core.Store;
+using LayerTools.Core.Union;
 
 namespace LayerTools.Core.Containers;
 
@@ -12,6 +14,8 @@ namespace LayerTools.Core.Containers;
 /// </summary>
 internal sealed class ContainerStore
 {
+    private readonly ConcurrentDictionary<string, (IReadOnlyList<LayerIndex>, UnionView)> _images = new(StringComparer.Ordinal);
+
     public ContainerStore(LayerStore store)
     {
         Store = store;
@@ -91,12 +95,11 @@ internal sealed class ContainerStore
     /// <summary>Every container, oldest first, with its size and number of changes.</summary>
     public IReadOnlyList<ContainerLayer> List()
     {
-        var views = new Dictionary<string, IReadOnlyList<LayerIndex>>(StringComparer.Ordinal);
-        return ReadRecords().OrderBy(r => r.Created).ThenBy(r => r.Name, StringComparer.Ordinal).Select(r => Describe(r, views)).ToList();
+        return ReadRecords().OrderBy(r => r.Created).ThenBy(r => r.Name, StringComparer.Ordinal).Select(Describe).ToList();
     }
 
     /// <summary>Finds a container by exact name, full ID, or unique ID prefix.</summary>
-    public ContainerLayer Get(string nameOrId) => Describe(Find(nameOrId), new Dictionary<string, IReadOnlyList<LayerIndex>>(StringComparer.Ordinal));
+    public ContainerLayer Get(string nameOrId) => Describe(Find(nameOrId));
 
     /// <summary>Opens a container's view for reading and writing.</summary>
     public ContainerView Open(string nameOrId) => Open(Find(nameOrId));
@@ -141,7 +144,20 @@ internal sealed class ContainerStore
     private ContainerView Open(ContainerRecord record)
     {
         var dir = Path.Combine(ContainersDir, record.Id);
-        return new ContainerView(Store, record, dir, LayersOf(record));
+        var (layers, union) = ImageOf(record);
+        return new ContainerView(Store, record, dir, layers, union);
+    }
+
+    /// <summary>The image's layers and union view, built once per image for this store object (both are immutable) and shared by its containers' views.</summary>
+    private (IReadOnlyList<LayerIndex> Layers, UnionView Union) ImageOf(ContainerRecord record)
+    {
+        if (_images.TryGetValue(record.ManifestDigest, out var cached))
+        {
+            return cached;
+        }
+
+        var layers = LayersOf(record);
+        return _images.GetOrAdd(record.ManifestDigest, (layers, UnionView.Build(layers)));
     }
 
     private IReadOnlyList<LayerIndex> LayersOf(ContainerRecord record)
@@ -158,16 +174,11 @@ internal sealed class ContainerStore
         }
     }
 
-    private ContainerLayer Describe(ContainerRecord record, Dictionary<string, IReadOnlyList<LayerIndex>> layers)
+    private ContainerLayer Describe(ContainerRecord record)
     {
         try
         {
-            if (!layers.TryGetValue(record.ManifestDigest, out var indexes))
-            {
-                indexes = layers[record.ManifestDigest] = LayersOf(record);
-            }
-
-            var view = new ContainerView(Store, record, Path.Combine(ContainersDir, record.Id), indexes);
+            var view = Open(record);
             return ToModel(record, view.UpperSize(), view.Changes().Count);
         }
         catch (LayerToolsException ex) when (ex.ErrorId == "ContainerImageMissing")

@@ -19,13 +19,13 @@ internal sealed class ContainerView
     private readonly Dictionary<int, Dictionary<string, LayerEntry>> _layerPaths = new();
     private Dictionary<(int Layer, string Path), List<string>>? _lowerGroups;
 
-    public ContainerView(LayerStore store, ContainerRecord record, string directory, IReadOnlyList<LayerIndex> layers)
+    public ContainerView(LayerStore store, ContainerRecord record, string directory, IReadOnlyList<LayerIndex> layers, UnionView? lower = null)
     {
         Store = store;
         Record = record;
         Directory = directory;
         Layers = layers;
-        Lower = UnionView.Build(layers);
+        Lower = lower ?? UnionView.Build(layers);
         UpperDir = Path.Combine(directory, "upper");
         Upper = UpperIndex.Load(UpperDir);
         Whiteouts = WhiteoutRecord.Read(Path.Combine(directory, WhiteoutRecord.FileName));
@@ -84,11 +84,27 @@ internal sealed class ContainerView
         return followLast ? RootResolver.Resolve(clean, Lookup, followLast: true) : RootResolver.ResolveParent(clean, Lookup);
     }
 
-    public LayerFile? Stat(string path, bool followLinks = false)
+    /// <summary>
+    /// What the container shows at a path (a final link itself unless <paramref name="followLinks"/>), or null.
+    /// Files of the image carry their content digest from the index; files of the writable layer are
+    /// hashed only when <paramref name="withDigest"/> asks for it.
+    /// </summary>
+    public LayerFile? Stat(string path, bool followLinks = false, bool withDigest = false)
     {
         var resolved = Resolve(path, followLinks);
         var node = Node(resolved);
-        return node is null ? null : ToLayerFile(node);
+        if (node is null)
+        {
+            return null;
+        }
+
+        if (withDigest && node.LayerIndex == UpperLayerIndex && node.Entry.Type is EntryType.File or EntryType.HardLink)
+        {
+            using var content = new FileStream(CheckedHostPath(resolved, EntryType.File), FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 81920);
+            node.Entry.Digest = Digests.Digest.Of(content);
+        }
+
+        return ToLayerFile(node);
     }
 
     public bool Exists(string path) => Stat(path) is not null;

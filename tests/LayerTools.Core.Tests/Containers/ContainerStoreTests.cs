@@ -129,6 +129,29 @@ public sealed class ContainerStoreTests
         Assert.All(errors, e => Assert.Equal("ContainerNameInUse", e));
     }
 
+    [Fact]
+    public void CollectKeepsTheImageAContainerStandsOnAfterItsTagIsGone()
+    {
+        using var t = new TempStore();
+        var image = ContainerTestImage.Add(t);
+        var containers = new ContainerStore(t.Store);
+        containers.Create("base:1", "c");
+        var blobs = ContainerTestImage.BlobDigests(t);
+        Assert.True(containers.Catalog.Untag(image));
+        Assert.Empty(containers.Catalog.List());
+
+        var result = LayerTools.Core.Store.StoreMaintenance.Collect(t.Store, whatIf: false);
+
+        Assert.Empty(result.Blobs);
+        Assert.Equal(blobs, ContainerTestImage.BlobDigests(t));
+        Assert.Equal("hello v2", ContainerTestImage.Text(containers.Open("c"), "/etc/motd"));
+        Assert.Contains(image.Manifest.Digest, containers.ImagesInUse());
+        Assert.Single(containers.UsersOf(containers.Get("c").ImageId));
+
+        containers.Remove("c");
+        Assert.NotEmpty(LayerTools.Core.Store.StoreMaintenance.Collect(t.Store, whatIf: false).Blobs);
+    }
+
     private static string CommonPrefix(string a, string b)
     {
         var i = 0;
