@@ -28,11 +28,7 @@ internal sealed class ContainerView
         Lower = lower ?? UnionView.Build(layers);
         UpperDir = Path.Combine(directory, "upper");
         Upper = UpperIndex.Load(UpperDir);
-        Whiteouts = WhiteoutRecord.Read(Path.Combine(directory, WhiteoutRecord.FileName));
-        foreach (var deleted in Upper.OverlayWhiteouts)
-        {
-            Whiteouts.Deleted.Add(deleted);
-        }
+        Whiteouts = ReadWhiteouts();
     }
 
     public LayerStore Store { get; }
@@ -50,9 +46,9 @@ internal sealed class ContainerView
     /// <summary>The image's union view (never changed by the container).</summary>
     public UnionView Lower { get; }
 
-    public UpperIndex Upper { get; }
+    public UpperIndex Upper { get; private set; }
 
-    public WhiteoutRecord Whiteouts { get; }
+    public WhiteoutRecord Whiteouts { get; private set; }
 
     /// <summary>Whether new and copied-up files are given their owner with lchown (root) or have it kept in the whiteout record.</summary>
     public bool UseChown { get; set; } = HostFile.CanChown;
@@ -233,7 +229,7 @@ internal sealed class ContainerView
             var parent = RequireDirectory(TarPath.Parent(resolved), path);
             _ = parent;
             EnsureUpperDirectory(TarPath.Parent(resolved));
-            var host = Upper.HostPath(resolved);
+            var host = NewHostPath(resolved);
             var created = new FileStream(host, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 81920);
             try
             {
@@ -292,7 +288,7 @@ internal sealed class ContainerView
         RequireAbsent(resolved, path);
         RequireDirectory(TarPath.Parent(resolved), path);
         EnsureUpperDirectory(TarPath.Parent(resolved));
-        var host = Upper.HostPath(resolved);
+        var host = NewHostPath(resolved);
         File.CreateSymbolicLink(host, target);
         ApplyMetadata(resolved, host, EntryType.SymbolicLink, 0x1FF, 0, 0, null);
         Upper.Add(resolved, HostFile.LStat(host)!.Value);
@@ -374,7 +370,7 @@ internal sealed class ContainerView
         RequireDirectory(TarPath.Parent(dst), destination);
         EnsureUpperDirectory(TarPath.Parent(dst));
         var from = CheckedHostPath(src, null);
-        var to = Upper.HostPath(dst);
+        var to = NewHostPath(dst);
         if (node.Entry.Type == EntryType.Directory)
         {
             System.IO.Directory.Move(from, to);
@@ -449,6 +445,18 @@ internal sealed class ContainerView
         if (expected is { } type && HostFile.LStat(host) is { } st && st.Type != type)
         {
             throw Unsafe(path);
+        }
+
+        return host;
+    }
+
+    /// <summary>The host path for a new entry; an overlayfs whiteout left there (a character device 0/0) goes first, the deletion it recorded stays in the record.</summary>
+    private string NewHostPath(string path)
+    {
+        var host = CheckedHostPath(path, null);
+        if (Upper.OverlayWhiteouts.Remove(path))
+        {
+            File.Delete(host);
         }
 
         return host;
@@ -809,7 +817,7 @@ internal sealed class ContainerView
 
         RequireDirectory(parent, original);
         EnsureUpperDirectory(parent);
-        var host = Upper.HostPath(resolved);
+        var host = NewHostPath(resolved);
         System.IO.Directory.CreateDirectory(host);
         ApplyMetadata(resolved, host, EntryType.Directory, mode, 0, 0, null);
         Upper.Add(resolved, HostFile.LStat(host)!.Value);
@@ -982,10 +990,57 @@ internal sealed class ContainerView
         }
     }
 
-    public void SaveRecord() =>
-        AtomicFile.WriteAllBytes(Path.Combine(Directory, WhiteoutRecord.FileName), Whiteouts.ToJson(), Store.TmpDir);
+    /// <summary>Writes the whiteout record (a new generation) atomically; callers hold <see cref="Lock"/>.</summary>
+    public void SaveRecord()
+    {
+        Whiteouts.Generation++;
+        AtomicFile.WriteAllBytes(RecordPath, Whiteouts.ToJson(), Store.TmpDir);
+    }
 
-    public StoreLock Lock() => StoreLock.Acquire(Path.Combine(Directory, "lock"), LayerStore.LockTimeout);
+    /// <summary>Takes the container's lock, and reloads the view when another view or process changed the container since it looked.</summary>
+    public StoreLock Lock()
+    {
+        var held = StoreLock.Acquire(Path.Combine(Directory, "lock"), LayerStore.LockTimeout);
+        try
+        {
+            if (WhiteoutRecord.ReadGeneration(RecordPath) != Whiteouts.Generation)
+            {
+                Refresh();
+            }
+        }
+        catch
+        {
+            held.Dispose();
+            throw;
+        }
+
+        return held;
+    }
+
+    /// <summary>Reads the writable layer and the whiteout record again.</summary>
+    public void Refresh()
+    {
+        Upper = UpperIndex.Load(UpperDir);
+        Whiteouts = ReadWhiteouts();
+    }
+
+    private string RecordPath => Path.Combine(Directory, WhiteoutRecord.FileName);
+
+    private WhiteoutRecord ReadWhiteouts()
+    {
+        var record = WhiteoutRecord.Read(RecordPath);
+        foreach (var deleted in Upper.OverlayWhiteouts)
+        {
+            record.Deleted.Add(deleted);
+        }
+
+        foreach (var opaque in Upper.OverlayOpaque)
+        {
+            record.Opaque.Add(opaque);
+        }
+
+        return record;
+    }
 
     public static string Display(string path) => "/" + path;
 

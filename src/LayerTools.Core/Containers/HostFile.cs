@@ -87,6 +87,27 @@ internal static class HostFile
         }
     }
 
+    /// <summary>True when overlayfs marked the directory opaque (trusted.overlay.opaque or user.overlay.opaque is "y").</summary>
+    public static bool IsOverlayOpaque(string path)
+    {
+        if (!IsNative)
+        {
+            return false;
+        }
+
+        var value = new byte[4];
+        foreach (var name in new[] { "trusted.overlay.opaque", "user.overlay.opaque" })
+        {
+            var n = lgetxattr(path, name, value, (nuint)value.Length);
+            if (n == 1 && value[0] == (byte)'y')
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static HostStat? PortableStat(string path)
     {
         FileSystemInfo info = new FileInfo(path);
@@ -116,4 +137,7 @@ internal static class HostFile
 
     [DllImport("libc")]
     private static extern uint geteuid();
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern nint lgetxattr([MarshalAs(UnmanagedType.LPUTF8Str)] string path, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, byte[] value, nuint size);
 }

@@ -24,6 +24,9 @@ internal sealed class UpperIndex
     /// <summary>Overlay-style whiteouts (character devices 0/0) found in the directory: paths deleted by a program that ran in the mounted container.</summary>
     public HashSet<string> OverlayWhiteouts { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Directories overlayfs marked opaque (xattr <c>trusted.overlay.opaque</c> or <c>user.overlay.opaque</c> = y).</summary>
+    public HashSet<string> OverlayOpaque { get; } = new(StringComparer.Ordinal);
+
     public int Count => _types.Count;
 
     public IEnumerable<string> Paths => _types.Keys;
@@ -105,6 +108,7 @@ internal sealed class UpperIndex
         RemoveFromGroup(path);
         _types.Remove(path);
         OverlayWhiteouts.Remove(path);
+        OverlayOpaque.Remove(path);
         if (_children.TryGetValue(TarPath.Parent(path), out var siblings))
         {
             siblings.Remove(TarPath.Name(path));
@@ -133,6 +137,11 @@ internal sealed class UpperIndex
             Add(child, stat.Value);
             if (stat.Value.Type == EntryType.Directory)
             {
+                if (HostFile.IsOverlayOpaque(entry))
+                {
+                    OverlayOpaque.Add(child);
+                }
+
                 LoadBeneath(child);
             }
         }

@@ -14,6 +14,10 @@ internal sealed class WhiteoutRecord
 
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = false };
 
+    /// <summary>Counts the saves, so that a view can tell another view (or process) changed the container since it looked.</summary>
+    [JsonPropertyName("generation")]
+    public long Generation { get; set; }
+
     /// <summary>Image paths deleted: each hides the path and everything beneath it.</summary>
     [JsonPropertyName("deleted")]
     public SortedSet<string> Deleted { get; set; } = new(StringComparer.Ordinal);
@@ -27,6 +31,23 @@ internal sealed class WhiteoutRecord
     public SortedDictionary<string, int[]> Owners { get; set; } = new(StringComparer.Ordinal);
 
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, Options);
+
+    /// <summary>The generation on disk, or -1 when the file cannot be read.</summary>
+    public static long ReadGeneration(string path)
+    {
+        try
+        {
+            return Read(path).Generation;
+        }
+        catch (LayerToolsException)
+        {
+            return -1;
+        }
+        catch (IOException)
+        {
+            return -1;
+        }
+    }
 
     public static WhiteoutRecord Read(string path)
     {
