@@ -426,6 +426,24 @@ internal sealed class ContainerView
         SaveRecord();
     }
 
+    /// <summary>Sets the modification time (links followed); an image path is copied up first.</summary>
+    public void SetModifiedTime(string path, DateTimeOffset time)
+    {
+        using var l = Lock();
+        var resolved = Resolve(path, followLast: true);
+        var node = CopiedUp(resolved, path);
+        var type = node.Entry.Type == EntryType.HardLink ? EntryType.File : node.Entry.Type;
+        var host = CheckedHostPath(resolved, type);
+        if (type == EntryType.Directory)
+        {
+            System.IO.Directory.SetLastWriteTimeUtc(host, time.UtcDateTime);
+        }
+        else if (type == EntryType.File)
+        {
+            File.SetLastWriteTimeUtc(host, time.UtcDateTime);
+        }
+    }
+
     // ---------------------------------------------------------------- internals
 
     /// <summary>The host path of an upper path, after checking that every parent is a real directory of <c>upper/</c> (not a link) and the path itself has the expected type.</summary>
