@@ -670,6 +670,11 @@ internal sealed class ContainerView
 
     private UnionNode CopiedUp(string resolved, string path)
     {
+        if (resolved.Length == 0)
+        {
+            throw new LayerToolsException("CannotChangeRoot", ErrorKind.InvalidOperation, $"The attributes of the root of container '{Name}' come from its image and cannot be changed.", path);
+        }
+
         var node = Node(resolved) ?? throw NotFound(path);
         if (node.LayerIndex == UpperLayerIndex)
         {

@@ -86,6 +86,23 @@ public sealed class ContainerViewTests
     }
 
     [Fact]
+    public void ChangingOwnerKeepsSetuidAndCopiesUpOnlyThatFile()
+    {
+        using var t = new TempStore();
+        Add(t);
+        var view = Open(t, out _);
+        view.SetMode("/usr/bin/tool", 0x9ED);
+        view.SetOwner("/usr/bin/tool", 33, 44);
+        var tool = view.Stat("/usr/bin/tool")!;
+        Assert.Equal((0x9ED, 33, 44), (tool.Mode, tool.Uid, tool.Gid));
+        Assert.Equal("-rwsr-xr-x", tool.ModeString);
+        Assert.Equal("tool v1", Text(view, "/usr/bin/tool"));
+        Assert.Equal(new[] { "usr", "usr/bin", "usr/bin/tool", "usr/bin/tool-link" }, UpperFiles(view));
+        LayerAssert.Throws("CannotChangeRoot", () => view.SetMode("/", 0x1FF));
+        LayerAssert.Throws("CannotDeleteRoot", () => view.Delete("/", recursive: true));
+    }
+
+    [Fact]
     public void DeletingAFileRecordsAWhiteoutAndHidesIt()
     {
         using var t = new TempStore();
