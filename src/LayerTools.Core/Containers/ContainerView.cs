@@ -444,6 +444,37 @@ internal sealed class ContainerView
         }
     }
 
+    /// <summary>
+    /// Puts the recorded whiteouts into <c>upper/</c> in overlayfs' own form (a character device 0/0 for
+    /// each deleted path, the opaque xattr on each opaque directory), so that the directory can be
+    /// mounted as an overlay upperdir and show exactly this view. The record keeps them too; this view
+    /// and later ones read both forms as the same deletions.
+    /// </summary>
+    public void WriteOverlayWhiteouts()
+    {
+        using var l = Lock();
+        foreach (var deleted in Whiteouts.Deleted)
+        {
+            if (Upper.Contains(deleted) || Upper.OverlayWhiteouts.Contains(deleted))
+            {
+                continue;
+            }
+
+            EnsureUpperDirectory(TarPath.Parent(deleted));
+            HostFile.MakeOverlayWhiteout(CheckedHostPath(deleted, null));
+            Upper.OverlayWhiteouts.Add(deleted);
+        }
+
+        foreach (var opaque in Whiteouts.Opaque)
+        {
+            if (Upper.TypeOf(opaque) == EntryType.Directory && !Upper.OverlayOpaque.Contains(opaque))
+            {
+                HostFile.MarkOverlayOpaque(CheckedHostPath(opaque, EntryType.Directory));
+                Upper.OverlayOpaque.Add(opaque);
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- internals
 
     /// <summary>The host path of an upper path, after checking that every parent is a real directory of <c>upper/</c> (not a link) and the path itself has the expected type.</summary>

@@ -108,6 +108,25 @@ internal static class HostFile
         return false;
     }
 
+    /// <summary>Makes an overlayfs whiteout (a character device 0/0) at <paramref name="path"/>.</summary>
+    public static void MakeOverlayWhiteout(string path)
+    {
+        if (!IsNative || mknod(path, 0x2000, 0) != 0)
+        {
+            throw new IOException($"mknod '{path}' (an overlay whiteout) failed with errno {(IsNative ? Marshal.GetLastPInvokeError() : 0)}.");
+        }
+    }
+
+    /// <summary>Marks a directory opaque for overlayfs (trusted.overlay.opaque as root, user.overlay.opaque otherwise).</summary>
+    public static void MarkOverlayOpaque(string path)
+    {
+        var name = CanChown ? "trusted.overlay.opaque" : "user.overlay.opaque";
+        if (!IsNative || lsetxattr(path, name, new[] { (byte)'y' }, 1, 0) != 0)
+        {
+            throw new IOException($"Setting {name} on '{path}' failed with errno {(IsNative ? Marshal.GetLastPInvokeError() : 0)}.");
+        }
+    }
+
     private static HostStat? PortableStat(string path)
     {
         FileSystemInfo info = new FileInfo(path);
@@ -137,6 +156,12 @@ internal static class HostFile
 
     [DllImport("libc")]
     private static extern uint geteuid();
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int mknod([MarshalAs(UnmanagedType.LPUTF8Str)] string path, uint mode, ulong dev);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int lsetxattr([MarshalAs(UnmanagedType.LPUTF8Str)] string path, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, byte[] value, nuint size, int flags);
 
     [DllImport("libc", SetLastError = true)]
     private static extern nint lgetxattr([MarshalAs(UnmanagedType.LPUTF8Str)] string path, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, byte[] value, nuint size);

@@ -53,6 +53,74 @@ public sealed class ContainerInteropTests
         Assert.Equal(Describe(view), Describe(t, containers.Catalog.Union(containers.Catalog.Resolve("out:1"))));
     }
 
+    private static void Run(string file, params string[] args)
+    {
+        var psi = new ProcessStartInfo(file, args) { RedirectStandardError = true, RedirectStandardOutput = true };
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEnd();
+        p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, $"{file} {string.Join(' ', args)}: {err}");
+    }
+
+    [Fact]
+    public void TheWritableLayerMountsAsAnOverlayUpperdirAndWhatProgramsDoThereIsTheContainers()
+    {
+        using var t = new TempStore();
+        Add(t);
+        var containers = new ContainerStore(t.Store);
+        var c = containers.Create(Reference, "c");
+        containers.Create(Reference, "pristine");
+        var view = containers.Open("c");
+        Write(view, "/etc/motd", "mine");
+        view.Delete("/etc/conf");
+        view.Delete("/opt/app", recursive: true);
+        view.CreateDirectory("/opt/app");
+        Write(view, "/opt/app/new", "n");
+        view.WriteOverlayWhiteouts();
+        Assert.Equal(EntryType.CharDevice, HostFile.LStat(Path.Combine(view.UpperDir, "etc", "conf"))!.Value.Type);
+        Assert.True(HostFile.IsOverlayOpaque(Path.Combine(view.UpperDir, "opt", "app")));
+        Assert.Equal(Describe(view), Describe(containers.Open("c"))); // both forms read as the same deletions
+
+        // The image's files as a lower directory, the container's upper/ as the upperdir.
+        var lower = ContainerCopy.FromContainer(containers.Open("pristine"), "/", t.Parent, recurse: true);
+        var work = Path.Combine(containers.ContainersDir, c.Id, "work");
+        var mount = Path.Combine(t.Parent, "mnt");
+        Directory.CreateDirectory(work);
+        Directory.CreateDirectory(mount);
+        Run("mount", "-t", "overlay", "overlay", "-o", $"lowerdir={lower},upperdir={view.UpperDir},workdir={work}", mount);
+        try
+        {
+            Assert.Equal("mine", File.ReadAllText(Path.Combine(mount, "etc", "motd")));
+            Assert.False(File.Exists(Path.Combine(mount, "etc", "conf")));
+            Assert.Equal(new[] { "new" }, Directory.EnumerateFileSystemEntries(Path.Combine(mount, "opt", "app")).Select(Path.GetFileName));
+
+            // A program works in the mounted container.
+            File.Delete(Path.Combine(mount, "etc", "motd"));
+            File.WriteAllText(Path.Combine(mount, "usr", "bin", "added"), "added");
+            Directory.Delete(Path.Combine(mount, "var"), recursive: true);
+            File.AppendAllText(Path.Combine(mount, "usr", "bin", "tool"), " run");
+        }
+        finally
+        {
+            Run("umount", mount);
+        }
+
+        var after = containers.Open("c");
+        Assert.Null(after.Stat("/etc/motd"));
+        Assert.Null(after.Stat("/var"));
+        Assert.Equal("added", Text(after, "/usr/bin/added"));
+        Assert.Equal("tool v1 run", Text(after, "/usr/bin/tool"));
+        Assert.Contains("D /var", after.Changes().Select(x => x.ToString()));
+
+        containers.Commit("c", new CommitOptions { Tag = ImageReference.Parse("mounted:1") });
+        var committed = containers.Catalog.Union(containers.Catalog.Resolve("mounted:1"));
+        Assert.Null(committed.Get("etc/motd"));
+        Assert.Null(committed.Get("var"));
+        Assert.Equal(new[] { "new" }, committed.List("opt/app").Select(n => TarPath.Name(n.Entry.Path)));
+        Assert.Equal(Describe(after), Describe(t, committed));
+    }
+
     [Fact]
     public void AViewCatchesUpWithWritesFromAnotherViewBeforeItWrites()
     {
