@@ -76,8 +76,36 @@ internal sealed class ContainerView
     /// <summary>Cleans a path as a user typed it and resolves it inside the root; the last component is followed when <paramref name="followLast"/>.</summary>
     public string Resolve(string path, bool followLast)
     {
-        var clean = TarPath.Normalize(path.Replace('\\', '/'));
-        return followLast ? RootResolver.Resolve(clean, Lookup, followLast: true) : RootResolver.ResolveParent(clean, Lookup);
+        var clean = Clean(path);
+        return followLast || TarPath.Name(clean) == ".."
+            ? RootResolver.Resolve(clean, Lookup, followLast: true)
+            : RootResolver.ResolveParent(clean, Lookup);
+    }
+
+    /// <summary>
+    /// A path in the container's terms: '/' or '\\' separated, empty and '.' components dropped. '..'
+    /// stays for the resolver, which takes it after the links before it (as the kernel does) and never
+    /// above the root (as in a chroot).
+    /// </summary>
+    public static string Clean(string path)
+    {
+        if (path.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new LayerToolsException("InvalidPath", ErrorKind.InvalidArgument, "A container path cannot contain a NUL character.", path);
+        }
+
+        var parts = new List<string>();
+        foreach (var part in path.Split('/', '\\'))
+        {
+            if (part.Length == 0 || part == ".")
+            {
+                continue;
+            }
+
+            parts.Add(part);
+        }
+
+        return string.Join('/', parts);
     }
 
     /// <summary>
@@ -291,6 +319,38 @@ internal sealed class ContainerView
         var host = NewHostPath(resolved);
         File.CreateSymbolicLink(host, target);
         ApplyMetadata(resolved, host, EntryType.SymbolicLink, 0x1FF, 0, 0, null);
+        Upper.Add(resolved, HostFile.LStat(host)!.Value);
+        SaveRecord();
+    }
+
+    /// <summary>Makes <paramref name="path"/> another name of the file <paramref name="target"/> (an image file is copied up first, with its link group).</summary>
+    public void CreateHardLink(string path, string target)
+    {
+        using var l = Lock();
+        var source = Resolve(target, followLast: false);
+        var node = Node(source) ?? throw NotFound(target);
+        if (node.Entry.Type is not (EntryType.File or EntryType.HardLink))
+        {
+            throw new LayerToolsException("NotAFile", ErrorKind.InvalidArgument, $"'{Display(source)}' in container '{Name}' is a {node.Entry.Type}; hard links name files only.", target);
+        }
+
+        if (node.LayerIndex != UpperLayerIndex)
+        {
+            CopyUp(source, node, withData: true);
+        }
+
+        var resolved = Resolve(path, followLast: false);
+        RequireAbsent(resolved, path);
+        RequireDirectory(TarPath.Parent(resolved), path);
+        EnsureUpperDirectory(TarPath.Parent(resolved));
+        var existing = CheckedHostPath(source, EntryType.File);
+        var host = NewHostPath(resolved);
+        HostFile.Link(existing, host);
+        if (Whiteouts.Owners.TryGetValue(source, out var owner))
+        {
+            Whiteouts.Owners[resolved] = owner;
+        }
+
         Upper.Add(resolved, HostFile.LStat(host)!.Value);
         SaveRecord();
     }

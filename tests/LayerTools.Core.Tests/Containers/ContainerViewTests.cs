@@ -214,6 +214,49 @@ public sealed class ContainerViewTests
     }
 
     [Fact]
+    public void NewHardLinksJoinTheGroupAndCommitAsTarHardLinks()
+    {
+        using var t = new TempStore();
+        Add(t);
+        var view = Open(t, out var containers);
+        view.CreateHardLink("/etc/motd-alias", "/etc/motd");
+        view.CreateHardLink("/usr/bin/third", "/usr/bin/tool-link");
+        Write(view, "/etc/motd-alias", "through the alias");
+
+        Assert.Equal("through the alias", Text(view, "/etc/motd"));
+        Assert.Equal(EntryType.HardLink, view.Stat("/etc/motd-alias")!.Type);
+        Assert.Equal("etc/motd", view.Stat("/etc/motd-alias")!.LinkTarget);
+        // The first name in tar order carries the data, whichever name came first in time.
+        Assert.Equal(EntryType.File, view.Stat("/usr/bin/third")!.Type);
+        Assert.Equal("usr/bin/third", view.Stat("/usr/bin/tool")!.LinkTarget);
+        Assert.Equal("usr/bin/third", view.Stat("/usr/bin/tool-link")!.LinkTarget);
+        LayerAssert.Throws("NotAFile", () => view.CreateHardLink("/etc/dir-link", "/etc"));
+        LayerAssert.Throws("ItemExists", () => view.CreateHardLink("/etc/conf", "/etc/motd"));
+
+        var image = containers.Commit(view.Record.Id, new CommitOptions { Tag = Images.ImageReference.Parse("links:1") });
+        var layer = t.Store.ReadLayerIndex(image.Layers[^1]);
+        Assert.Contains(layer.Entries, e => e.Path == "etc/motd-alias" && e.Type == EntryType.HardLink && e.LinkTarget == "etc/motd");
+        Assert.Contains(layer.Entries, e => e.Path == "usr/bin/tool" && e.Type == EntryType.HardLink && e.LinkTarget == "usr/bin/third");
+        Assert.Equal(Describe(view), Describe(t, containers.Catalog.Union(containers.Catalog.Resolve("links:1"))));
+    }
+
+    [Fact]
+    public void PathsAreReadAsInsideAChroot()
+    {
+        using var t = new TempStore();
+        Add(t);
+        var view = Open(t, out _);
+        Assert.Equal("hello v2", Text(view, "/../../etc/./motd"));
+        Assert.Equal("hello v2", Text(view, "\\etc\\motd"));
+        Assert.Equal("etc/motd", view.Resolve("usr/../../etc/motd", followLast: true));
+        Assert.Equal(string.Empty, view.Resolve("/etc-link/..", followLast: false)); // the link is taken first: /etc, then up
+        view.CreateDirectory("/srv/deep/dir");
+        view.CreateSymlink("/srv/jump", "/srv/deep/dir");
+        Assert.Equal("srv/deep/x", view.Resolve("/srv/jump/../x", followLast: false));
+        LayerAssert.Throws("InvalidPath", () => view.Stat("/etc/\0motd"));
+    }
+
+    [Fact]
     public void SymbolicLinksResolveInsideTheRoot()
     {
         using var t = new TempStore();
