@@ -119,11 +119,40 @@ internal sealed class ContainerStore
                 return false;
             }
 
+            if (IsMounted(dir))
+            {
+                throw new LayerToolsException("ContainerMounted", ErrorKind.InvalidOperation, $"Container '{record.Name}' is mounted (its upper directory is in use by an overlay mount); dismount it first.", record.Name);
+            }
+
             Directory.Move(dir, doomed);
         }
 
         TryDeleteTree(doomed);
         return true;
+    }
+
+    /// <summary>True when an overlay mount of this machine uses the container's <c>upper/</c> (Linux; false elsewhere).</summary>
+    public static bool IsMounted(string containerDir)
+    {
+        const string MountInfo = "/proc/self/mountinfo";
+        if (!OperatingSystem.IsLinux() || !File.Exists(MountInfo))
+        {
+            return false;
+        }
+
+        var upper = "upperdir=" + Path.Combine(containerDir, "upper");
+        foreach (var line in File.ReadLines(MountInfo))
+        {
+            foreach (var option in line.Split(new[] { ' ', ',' }, StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (option == upper || option == upper + "/")
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The manifest digests containers stand on: garbage collection must keep them and their blobs.</summary>

@@ -254,8 +254,7 @@ internal sealed class ContainerView
         var node = Node(resolved);
         if (node is null)
         {
-            var parent = RequireDirectory(TarPath.Parent(resolved), path);
-            _ = parent;
+            RequireDirectory(TarPath.Parent(resolved), path);
             EnsureUpperDirectory(TarPath.Parent(resolved));
             var host = NewHostPath(resolved);
             var created = new FileStream(host, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 81920);

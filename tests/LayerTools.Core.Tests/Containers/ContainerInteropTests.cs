@@ -100,6 +100,8 @@ public sealed class ContainerInteropTests
             File.WriteAllText(Path.Combine(mount, "usr", "bin", "added"), "added");
             Directory.Delete(Path.Combine(mount, "var"), recursive: true);
             File.AppendAllText(Path.Combine(mount, "usr", "bin", "tool"), " run");
+            Assert.True(ContainerStore.IsMounted(Path.Combine(containers.ContainersDir, c.Id)));
+            LayerAssert.Throws("ContainerMounted", () => containers.Remove("c"));
         }
         finally
         {
