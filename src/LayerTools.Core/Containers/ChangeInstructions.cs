@@ -2,17 +2,19 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using LayerTools.Core.Build;
+using LayerTools.Core.Images;
 
 namespace LayerTools.Core.Containers;
 
 /// <summary>
 /// The Dockerfile instructions <c>docker commit --change</c> accepts (CMD, ENTRYPOINT, ENV, LABEL,
-/// EXPOSE, USER, WORKDIR, VOLUME, STOPSIGNAL), applied to an image's runtime config. Only their
-/// simple one-line forms are read here; the Dockerfile parser replaces this once it lands.
+/// EXPOSE, USER, WORKDIR, VOLUME, STOPSIGNAL, ONBUILD), applied to an image's runtime config, with
+/// $VAR and ${VAR} taken from the image's environment where a Dockerfile would expand them. Only
+/// their simple one-line forms are read here; the Dockerfile parser replaces this once it lands.
 /// </summary>
 internal static class ChangeInstructions
 {
-    public static readonly IReadOnlyList<string> Allowed = new[] { "CMD", "ENTRYPOINT", "ENV", "LABEL", "EXPOSE", "USER", "WORKDIR", "VOLUME", "STOPSIGNAL" };
+    public static readonly IReadOnlyList<string> Allowed = new[] { "CMD", "ENTRYPOINT", "ENV", "LABEL", "EXPOSE", "USER", "WORKDIR", "VOLUME", "STOPSIGNAL", "ONBUILD" };
 
     public static void Apply(ImageState state, IEnumerable<string> instructions)
     {
@@ -33,6 +35,8 @@ internal static class ChangeInstructions
                 throw Invalid(raw, $"{keyword} needs an argument");
             }
 
+            Func<string, string?> env = state.GetEnv;
+
             switch (keyword)
             {
                 case "CMD":
@@ -48,34 +52,45 @@ internal static class ChangeInstructions
 
                     break;
                 case "ENV":
-                    foreach (var (key, value) in Pairs(rest, raw, allowLegacy: true))
+                    foreach (var (key, value) in Pairs(rest, raw, allowLegacy: true, env))
                     {
                         state.SetEnv(key, value);
                     }
 
                     break;
                 case "LABEL":
-                    foreach (var (key, value) in Pairs(rest, raw, allowLegacy: false))
+                    foreach (var (key, value) in Pairs(rest, raw, allowLegacy: false, env))
                     {
                         state.SetLabel(key, value);
                     }
 
                     break;
                 case "EXPOSE":
-                    state.AddToSet("ExposedPorts", Words(rest, raw).Select(p => p.Contains('/', StringComparison.Ordinal) ? p.ToLowerInvariant() : p + "/tcp"));
+                    state.AddToSet("ExposedPorts", Words(rest, raw, env).Select(p => p.Contains('/', StringComparison.Ordinal) ? p.ToLowerInvariant() : p + "/tcp"));
                     break;
                 case "USER":
-                    state.User = rest;
+                    state.User = string.Join(' ', Words(rest, raw, env));
                     break;
                 case "WORKDIR":
-                    var dir = Words(rest, raw).Single();
+                    var dir = string.Join(' ', Words(rest, raw, env));
                     state.WorkingDir = dir.StartsWith('/') ? dir : "/" + Layers.TarPath.Normalize(Layers.TarPath.Join(state.WorkingDir.TrimStart('/'), dir));
                     break;
                 case "VOLUME":
-                    state.AddToSet("Volumes", rest.StartsWith('[') ? JsonArray(rest, raw) : Words(rest, raw));
+                    state.AddToSet("Volumes", rest.StartsWith('[') ? JsonArray(rest, raw) : Words(rest, raw, env));
                     break;
                 case "STOPSIGNAL":
-                    state.SetValue("StopSignal", JsonValue.Create(rest));
+                    state.SetValue("StopSignal", JsonValue.Create(string.Join(' ', Words(rest, raw, env))));
+                    break;
+                case "ONBUILD":
+                    var trigger = rest.Split(' ', 2)[0].ToUpperInvariant();
+                    if (trigger is "ONBUILD" or "FROM" or "MAINTAINER")
+                    {
+                        throw Invalid(raw, $"ONBUILD cannot trigger {trigger}");
+                    }
+
+                    var triggers = JsonDocuments.GetStringArray(state.RuntimeConfig, "OnBuild")?.ToList() ?? new List<string>();
+                    triggers.Add(rest);
+                    state.SetList("OnBuild", triggers);
                     break;
             }
         }
@@ -105,9 +120,9 @@ internal static class ChangeInstructions
         }
     }
 
-    private static IEnumerable<(string Key, string Value)> Pairs(string rest, string raw, bool allowLegacy)
+    private static IEnumerable<(string Key, string Value)> Pairs(string rest, string raw, bool allowLegacy, Func<string, string?> env)
     {
-        var words = Words(rest, raw);
+        var words = Words(rest, raw, env);
         if (allowLegacy && !words[0].Contains('=', StringComparison.Ordinal))
         {
             // ENV KEY value with spaces
@@ -117,7 +132,7 @@ internal static class ChangeInstructions
                 throw Invalid(raw, "ENV needs a value");
             }
 
-            yield return (rest[..space], string.Join(' ', Words(rest[(space + 1)..], raw)));
+            yield return (rest[..space], string.Join(' ', Words(rest[(space + 1)..], raw, env)));
             yield break;
         }
 
@@ -133,8 +148,12 @@ internal static class ChangeInstructions
         }
     }
 
-    /// <summary>Splits on blanks, keeping quoted text together and removing the quotes and backslash escapes.</summary>
-    private static List<string> Words(string text, string raw)
+    /// <summary>
+    /// Splits on blanks, keeping quoted text together and removing the quotes and backslash escapes;
+    /// with <paramref name="env"/>, $VAR and ${VAR} outside single quotes become the variable's value
+    /// (empty when unset), as a Dockerfile expands them.
+    /// </summary>
+    private static List<string> Words(string text, string raw, Func<string, string?>? env = null)
     {
         var words = new List<string>();
         var current = new StringBuilder();
@@ -152,6 +171,10 @@ internal static class ChangeInstructions
                 else if (c == '\\' && quote == '"' && i + 1 < text.Length)
                 {
                     current.Append(text[++i]);
+                }
+                else if (c == '$' && quote == '"' && env is not null)
+                {
+                    i = Expand(text, i, current, env, raw);
                 }
                 else
                 {
@@ -182,6 +205,10 @@ internal static class ChangeInstructions
             {
                 current.Append(text[++i]);
             }
+            else if (c == '$' && env is not null)
+            {
+                i = Expand(text, i, current, env, raw);
+            }
             else
             {
                 current.Append(c);
@@ -204,6 +231,38 @@ internal static class ChangeInstructions
         }
 
         return words;
+    }
+
+    /// <summary>Appends the value of the variable named at <paramref name="at"/> ('$'); returns the index of its last character.</summary>
+    private static int Expand(string text, int at, StringBuilder output, Func<string, string?> env, string raw)
+    {
+        var braced = at + 1 < text.Length && text[at + 1] == '{';
+        var start = at + (braced ? 2 : 1);
+        var end = start;
+        while (end < text.Length && (char.IsAsciiLetterOrDigit(text[end]) || text[end] == '_'))
+        {
+            end++;
+        }
+
+        if (end == start)
+        {
+            output.Append('$');
+            return at;
+        }
+
+        if (braced)
+        {
+            if (end >= text.Length || text[end] != '}')
+            {
+                throw Invalid(raw, "a ${ is not closed (only ${NAME} is read here)");
+            }
+
+            output.Append(env(text[start..end]));
+            return end;
+        }
+
+        output.Append(env(text[start..end]));
+        return end - 1;
     }
 
     private static LayerToolsException Invalid(string instruction, string what) =>
