@@ -54,9 +54,22 @@ internal sealed class ContainerStore
         };
 
         var staged = Path.Combine(Store.TmpDir, "container-" + record.Id);
-        Directory.CreateDirectory(Path.Combine(staged, "upper"));
+        var upper = Path.Combine(staged, "upper");
+        Directory.CreateDirectory(upper);
         try
         {
+            // upper/ is the root of the container when it is mounted: it takes the image root's attributes.
+            var root = ImageOf(record).Union.Get(string.Empty)!.Entry;
+            if (HostFile.CanChown)
+            {
+                HostFile.LChown(upper, root.Uid, root.Gid);
+            }
+
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(upper, (UnixFileMode)(root.Mode & 0xFFF));
+            }
+
             using var l = Store.Lock(cancellationToken);
             var taken = ReadRecords().Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
             if (name is not null)

@@ -29,6 +29,18 @@ public sealed class ContainerStoreTests
     }
 
     [Fact]
+    public void TheUpperDirectoryTakesTheImageRootsAttributesForMounting()
+    {
+        using var t = new TempStore();
+        TestImages.Add(t.Store, "rooted:1", new TarBuilder().Dir(".", mode: 0x1E8, uid: 5, gid: 6).File("f", "f"));
+        var containers = new ContainerStore(t.Store);
+        var c = containers.Create("rooted:1");
+        var upper = HostFile.LStat(Path.Combine(containers.ContainersDir, c.Id, "upper"))!.Value;
+        Assert.Equal((0x1E8, 5, 6), (upper.Mode, upper.Uid, upper.Gid));
+        Assert.Equal(0x1E8, containers.Open(c.Id).Stat("/")!.Mode);
+    }
+
+    [Fact]
     public void NamesAreGeneratedDockerStyleAndAreUnique()
     {
         using var t = new TempStore();
