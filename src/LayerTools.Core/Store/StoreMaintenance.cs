@@ -155,15 +155,20 @@ internal static class StoreMaintenance
         using var l = store.Lock(cancellationToken);
         var catalog = new ImageCatalog(store);
         var referenced = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var image in catalog.List().DistinctBy(i => i.Manifest.Digest))
+        // Images named in index.json, and the images containers stand on (by manifest digest, even
+        // when no tag names them any more): they and their blobs stay.
+        var roots = catalog.List().Select(i => i.Manifest.Digest)
+            .Concat(new Containers.ContainerStore(store).ImagesInUse())
+            .Distinct(StringComparer.Ordinal);
+        foreach (var root in roots)
         {
-            referenced.Add(image.Manifest.Digest);
-            if (!store.HasBlob(image.Manifest.Digest))
+            referenced.Add(root);
+            if (!store.HasBlob(root))
             {
                 continue;
             }
 
-            var manifest = catalog.ReadManifest(image.Manifest.Digest);
+            var manifest = catalog.ReadManifest(root);
             referenced.Add(manifest.Config.Digest);
             foreach (var layer in manifest.Layers)
             {

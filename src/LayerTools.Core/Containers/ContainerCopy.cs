@@ -1,0 +1,151 @@
+using LayerTools.Core.Layers;
+
+namespace LayerTools.Core.Containers;
+
+/// <summary>
+/// docker cp, both ways. Into a container: host files, directories and symbolic links (never followed)
+/// become the container's, owned by root, with their mode and mtime. Out of a container: the
+/// container's view (links resolved inside its root, never on the host) written under a host folder;
+/// links are copied as links, and a host link already in the way is replaced, never followed.
+/// </summary>
+internal static class ContainerCopy
+{
+    /// <summary>Copies a host path into the container; returns the container path written.</summary>
+    public static string ToContainer(ContainerView view, string hostPath, string containerPath, bool recurse)
+    {
+        var source = Path.GetFullPath(hostPath);
+        var stat = HostFile.LStat(source) ?? throw new LayerToolsException("PathNotFound", ErrorKind.ObjectNotFound, $"No file or folder '{hostPath}' on this machine.", hostPath);
+        var destination = containerPath;
+        if (view.Stat(containerPath, followLinks: true) is { Type: EntryType.Directory })
+        {
+            destination = containerPath.TrimEnd('/', '\\') + "/" + Path.GetFileName(source.TrimEnd(Path.DirectorySeparatorChar));
+        }
+
+        if (stat.Type == EntryType.Directory && !recurse)
+        {
+            throw new LayerToolsException("DirectoryNeedsRecurse", ErrorKind.InvalidArgument, $"'{hostPath}' is a folder; copy it recursively.", hostPath);
+        }
+
+        CopyIn(view, source, stat, destination);
+        return ContainerView.Display(view.Resolve(destination, followLast: false));
+    }
+
+    /// <summary>Copies a container path out to the host; returns the host path written.</summary>
+    public static string FromContainer(ContainerView view, string containerPath, string hostPath, bool recurse)
+    {
+        var item = view.Stat(containerPath) ?? throw new LayerToolsException("PathNotFound", ErrorKind.ObjectNotFound, $"Container '{view.Name}' has no '{containerPath}'.", containerPath);
+        var destination = Path.GetFullPath(hostPath);
+        if (HostFile.LStat(destination) is { Type: EntryType.Directory })
+        {
+            destination = Path.Combine(destination, item.Name == "/" ? view.Name : item.Name);
+        }
+        else if (HostFile.LStat(Path.GetDirectoryName(destination)!) is not { Type: EntryType.Directory })
+        {
+            throw new LayerToolsException("ParentNotFound", ErrorKind.ObjectNotFound, $"The folder that should hold '{hostPath}' does not exist.", hostPath);
+        }
+
+        if (item.Type == EntryType.Directory && !recurse)
+        {
+            throw new LayerToolsException("DirectoryNeedsRecurse", ErrorKind.InvalidArgument, $"'{containerPath}' is a directory; copy it recursively.", containerPath);
+        }
+
+        CopyOut(view, item, destination);
+        return destination;
+    }
+
+    private static void CopyIn(ContainerView view, string source, HostStat stat, string destination)
+    {
+        switch (stat.Type)
+        {
+            case EntryType.Directory:
+                view.CreateDirectory(destination, stat.Mode, parents: false);
+                foreach (var entry in Directory.EnumerateFileSystemEntries(source).Order(StringComparer.Ordinal))
+                {
+                    if (HostFile.LStat(entry) is { } child)
+                    {
+                        CopyIn(view, entry, child, destination.TrimEnd('/') + "/" + Path.GetFileName(entry));
+                    }
+                }
+
+                break;
+            case EntryType.File:
+                using (var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 81920))
+                using (var output = view.OpenWrite(destination, append: false, stat.Mode))
+                {
+                    input.CopyTo(output, 81920);
+                }
+
+                view.SetMode(destination, stat.Mode);
+                break;
+            case EntryType.SymbolicLink:
+                view.CreateSymlink(destination, new FileInfo(source).LinkTarget ?? string.Empty);
+                return;
+            default:
+                throw new LayerToolsException("CannotCopyDevice", ErrorKind.NotImplemented, $"'{source}' is a {stat.Type}; devices and FIFOs are not copied.", source);
+        }
+
+        view.SetModifiedTime(destination, DateTimeOffset.FromUnixTimeSeconds(stat.ModifiedTime));
+    }
+
+    private static void CopyOut(ContainerView view, LayerFile item, string destination)
+    {
+        if (HostFile.LStat(destination) is { } existing && (existing.Type != EntryType.Directory || item.Type != EntryType.Directory))
+        {
+            // Whatever is in the way (a link above all) is replaced, never written through.
+            if (existing.Type == EntryType.Directory)
+            {
+                Directory.Delete(destination, recursive: true);
+            }
+            else
+            {
+                File.Delete(destination);
+            }
+        }
+
+        switch (item.Type)
+        {
+            case EntryType.Directory:
+                Directory.CreateDirectory(destination);
+                foreach (var child in view.List(item.Path))
+                {
+                    CopyOut(view, child, Path.Combine(destination, child.Name));
+                }
+
+                SetAttributes(destination, item, isDirectory: true);
+                break;
+            case EntryType.File:
+            case EntryType.HardLink:
+                using (var input = view.OpenRead(item.Path))
+                using (var output = new FileStream(destination, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920))
+                {
+                    input.CopyTo(output, 81920);
+                }
+
+                SetAttributes(destination, item, isDirectory: false);
+                break;
+            case EntryType.SymbolicLink:
+                File.CreateSymbolicLink(destination, item.LinkTarget ?? string.Empty);
+                break;
+            default:
+                // Devices and FIFOs are not made on the host, as docker cp run by a user would not.
+                break;
+        }
+    }
+
+    private static void SetAttributes(string path, LayerFile item, bool isDirectory)
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, (UnixFileMode)(item.Mode & 0x1FF));
+        }
+
+        if (isDirectory)
+        {
+            Directory.SetLastWriteTimeUtc(path, item.ModifiedTime.UtcDateTime);
+        }
+        else
+        {
+            File.SetLastWriteTimeUtc(path, item.ModifiedTime.UtcDateTime);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using LayerTools.Core.Containers;
+using LayerTools.Core.Images;
+using LayerTools.Core.Tests.Support;
+
+namespace LayerTools.Core.Tests.Containers;
+
+public sealed class ContainerScaleTests
+{
+    private static void AddImage(TempStore t, string reference, int layers)
+    {
+        var tars = Enumerable.Range(0, layers).Select(i =>
+        {
+            var tar = new TarBuilder().Dir("usr").Dir("usr/lib").Dir($"usr/lib/l{i}");
+            for (var f = 0; f < 5; f++)
+            {
+                tar.File($"usr/lib/l{i}/f{f}", $"{i}/{f}");
+            }
+
+            return tar.File("usr/lib/shared", "layer " + i);
+        }).ToArray();
+        using var staging = t.Store.BeginStaging();
+        var view = new LayerTools.Core.Union.UnionView();
+        var indexes = new List<LayerTools.Core.Layers.LayerIndex>();
+        foreach (var tar in tars)
+        {
+            using var stream = tar.ToStream();
+            var index = staging.AddLayer(stream, "layer" + indexes.Count, view);
+            view.Apply(index);
+            indexes.Add(index);
+        }
+
+        var history = indexes.Select(_ => new HistoryRecord(DateTimeOffset.UnixEpoch, "COPY", null, null, false)).ToList();
+        var config = ConfigDocument.Create(indexes.Select(i => i.DiffId).ToList(), history, DateTimeOffset.UnixEpoch);
+        var tagged = ImageCatalog.Tagged(ImageWriter.Write(staging, config, indexes), ImageReference.Parse(reference));
+        staging.Commit(d => ImageCatalog.ApplyTag(d, tagged));
+    }
+
+    private static double LookupMicroseconds(ContainerView view, string[] paths)
+    {
+        for (var i = 0; i < 2_000; i++)
+        {
+            _ = view.Stat(paths[i % paths.Length]);
+        }
+
+        var watch = Stopwatch.StartNew();
+        const int n = 60_000;
+        for (var i = 0; i < n; i++)
+        {
+            _ = view.Stat(paths[i % paths.Length]) ?? throw new InvalidOperationException("missing " + paths[i % paths.Length]);
+        }
+
+        _ = view.List("/usr/lib/l0");
+        return watch.Elapsed.TotalMilliseconds * 1000 / n;
+    }
+
+    [Fact]
+    public void LookupsCostTheSameForFiveLayersAsForAHundred()
+    {
+        using var t = new TempStore();
+        AddImage(t, "five:1", 5);
+        AddImage(t, "hundred:1", 100);
+        var containers = new ContainerStore(t.Store);
+        containers.Create("five:1", "five");
+        containers.Create("hundred:1", "hundred");
+        var five = containers.Open("five");
+        var hundred = containers.Open("hundred");
+        foreach (var view in new[] { five, hundred })
+        {
+            ContainerScaleTestsWrite(view);
+        }
+
+        // The same paths in both: in the base layer, in an upper-most layer, in the writable layer, and through a whiteout.
+        var paths = new[] { "/usr/lib/l0/f1", "/usr/lib/l4/f4", "/usr/lib/shared", "/usr/lib/l2/written", "/usr/lib/l1" };
+        var small = LookupMicroseconds(five, paths);
+        var large = LookupMicroseconds(hundred, paths);
+        Assert.True(large < (small * 3) + 1, $"a lookup took {small:0.00} µs on 5 layers and {large:0.00} µs on 100");
+        Assert.Equal("layer 99", ContainerTestImage.Text(hundred, "/usr/lib/shared"));
+    }
+
+    private static void ContainerScaleTestsWrite(ContainerView view)
+    {
+        ContainerTestImage.Write(view, "/usr/lib/l2/written", "w");
+        view.Delete("/usr/lib/l3", recursive: true);
+    }
+}
