@@ -256,6 +256,32 @@ internal sealed class SafeRoot : IDisposable
         }
     }
 
+    /// <summary>Removes a host folder LayerTools made (a snapshot, a run's upper dir), never following a link inside it.</summary>
+    public static void RemoveTree(string hostPath)
+    {
+        var full = Path.GetFullPath(hostPath).TrimEnd('/');
+        var parent = Path.GetDirectoryName(full);
+        if (parent is null || !OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        var fd = Openat(AtFdCwd, parent, ORdOnly | ODirectory);
+        if (fd < 0)
+        {
+            return;
+        }
+
+        try
+        {
+            RemoveAt(fd, Path.GetFileName(full));
+        }
+        finally
+        {
+            Close(fd);
+        }
+    }
+
     /// <summary>The names in an open directory, by ordinal order.</summary>
     public static List<string> ListNames(int dirfd)
     {

@@ -1,0 +1,101 @@
+using System.Text;
+
+namespace LayerTools.Core.Layers;
+
+/// <summary>
+/// Turns an overlayfs upper directory (after the command that wrote it has ended and the overlay
+/// is unmounted) into an OCI layer tar: overlay's whiteouts (character devices 0/0) become
+/// <c>.wh.&lt;name&gt;</c> entries, opaque directories (trusted.overlay.opaque=y or
+/// user.overlay.opaque=y) get a <c>.wh..wh..opq</c> entry, overlay's own extended attributes are
+/// dropped, and every other path is written as it is. overlayfs copies a directory up with its
+/// lower mode and owner before it changes anything beneath it, so each change arrives with its
+/// parent directories (formats.md: a layer that adds /a/b/f carries /a/ and /a/b/).
+/// </summary>
+internal static class OverlayDiff
+{
+    public static void Write(string upperDirectory, Stream output, long? sourceDateEpoch = null, CancellationToken cancellationToken = default)
+    {
+        LayerTarWriter.Write(Collect(upperDirectory), output, sourceDateEpoch, cancellationToken);
+    }
+
+    public static List<ChangeRecord> Collect(string upperDirectory)
+    {
+        var records = new List<ChangeRecord>();
+        HostTree.Walk(upperDirectory, (path, stat, host) =>
+        {
+            if (stat.IsOverlayWhiteout)
+            {
+                records.Add(new ChangeRecord { Path = path, Type = EntryType.Whiteout, Stat = stat });
+                return false;
+            }
+
+            var xattrs = HostTree.Xattrs(host);
+            var opaque = IsYes(xattrs, "trusted.overlay.opaque") || IsYes(xattrs, "user.overlay.opaque");
+            records.Add(FromStat(path, stat, host, xattrs));
+            if (opaque && stat.IsDirectory)
+            {
+                records.Add(new ChangeRecord { Path = path, Type = EntryType.OpaqueWhiteout, Stat = stat });
+            }
+
+            return true;
+        });
+        return records;
+    }
+
+    /// <summary>A change record for a real path; xattrs that are overlay's own, or not text, are left out.</summary>
+    public static ChangeRecord FromStat(string path, FileStat stat, string host, SortedDictionary<string, byte[]>? xattrs)
+    {
+        var type = stat.Format switch
+        {
+            LinuxNative.SIfDir => EntryType.Directory,
+            LinuxNative.SIfLnk => EntryType.SymbolicLink,
+            LinuxNative.SIfChr => EntryType.CharDevice,
+            LinuxNative.SIfBlk => EntryType.BlockDevice,
+            LinuxNative.SIfIfo => EntryType.Fifo,
+            LinuxNative.SIfReg => EntryType.File,
+            _ => throw new LayerToolsException("UnsupportedFileType", ErrorKind.InvalidData, $"'{host}' is a socket or another kind of file a layer cannot hold.", host),
+        };
+        string? link = null;
+        if (type == EntryType.SymbolicLink)
+        {
+            link = LinuxNative.Readlinkat(LinuxNative.AtFdCwd, host, out _) ?? string.Empty;
+        }
+
+        SortedDictionary<string, string>? carried = null;
+        if (xattrs is not null)
+        {
+            foreach (var (name, value) in xattrs)
+            {
+                if (name.StartsWith("trusted.overlay.", StringComparison.Ordinal) || name.StartsWith("user.overlay.", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                string text;
+                try
+                {
+                    text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(value);
+                }
+                catch (DecoderFallbackException)
+                {
+                    continue;
+                }
+
+                (carried ??= new SortedDictionary<string, string>(StringComparer.Ordinal))[name] = text;
+            }
+        }
+
+        return new ChangeRecord
+        {
+            Path = path,
+            Type = type,
+            Stat = stat,
+            HostPath = type == EntryType.File ? host : null,
+            LinkTarget = link,
+            Xattrs = carried,
+        };
+    }
+
+    private static bool IsYes(SortedDictionary<string, byte[]> xattrs, string name) =>
+        xattrs.TryGetValue(name, out var v) && v.Length > 0 && v[0] == (byte)'y';
+}

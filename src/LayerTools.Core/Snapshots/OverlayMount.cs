@@ -1,0 +1,79 @@
+using LayerTools.Core.Layers;
+using LayerTools.Core.Run;
+
+namespace LayerTools.Core.Snapshots;
+
+/// <summary>
+/// A mounted overlayfs: lower dirs (read-only extracted layers), an upper dir that receives every
+/// change, a work dir, and the merged mount point. Disposing unmounts (lazily if it is busy).
+/// The mount goes through util-linux mount(8) started in the folder that holds the layer dirs, so
+/// lowerdir can name them relatively (mount options are limited to one page).
+/// </summary>
+internal sealed class OverlayMount : IDisposable
+{
+    private static readonly Lazy<bool> Available = new(() =>
+        OperatingSystem.IsLinux() && File.Exists("/proc/filesystems") && File.ReadAllText("/proc/filesystems").Contains("\toverlay", StringComparison.Ordinal));
+
+    private bool _mounted;
+
+    private OverlayMount(string target, string upper, string work)
+    {
+        Target = target;
+        Upper = upper;
+        Work = work;
+        _mounted = true;
+    }
+
+    /// <summary>Tests set this to false to exercise the copy-and-compare fallback.</summary>
+    public static bool? SupportedOverride { get; set; }
+
+    public static bool IsSupported => SupportedOverride ?? (Available.Value && LinuxNative.GetEuid() == 0);
+
+    public string Target { get; }
+
+    public string Upper { get; }
+
+    public string Work { get; }
+
+    /// <summary>Mounts <paramref name="lowerBaseFirst"/> (base layer first) under a fresh upper dir at <paramref name="target"/>.</summary>
+    public static OverlayMount Mount(IReadOnlyList<string> lowerBaseFirst, string upper, string work, string target)
+    {
+        if (lowerBaseFirst.Count == 0)
+        {
+            throw new ArgumentException("overlayfs needs at least one lower directory.", nameof(lowerBaseFirst));
+        }
+
+        var commonParent = Path.GetDirectoryName(lowerBaseFirst[0])!;
+        var relative = lowerBaseFirst.All(d => Path.GetDirectoryName(d) == commonParent);
+        var lower = string.Join(':', lowerBaseFirst.Reverse().Select(d => relative ? Path.GetFileName(d) : d));
+        var options = $"lowerdir={lower},upperdir={upper},workdir={work}";
+        if (options.Length > 4000)
+        {
+            throw new LayerToolsException("TooManyLayers", ErrorKind.LimitsExceeded, $"The image has {lowerBaseFirst.Count} layers, more than one overlay mount can stack here; squash some layers first.", lowerBaseFirst.Count);
+        }
+
+        var mount = HostProcess.Find("mount") ?? throw new LayerToolsException("MountUnavailable", ErrorKind.ResourceUnavailable, "mount(8) (util-linux) is not installed; it is needed to mount overlayfs.");
+        var (code, _, error) = HostProcess.Run(mount, new[] { "-t", "overlay", "overlay", "-o", options, target }, relative ? commonParent : null);
+        if (code != 0)
+        {
+            throw new LayerToolsException("OverlayMountFailed", ErrorKind.ResourceUnavailable, $"Cannot mount overlayfs at '{target}': {error.Trim()}", target);
+        }
+
+        return new OverlayMount(target, upper, work);
+    }
+
+    public void Dispose()
+    {
+        if (!_mounted)
+        {
+            return;
+        }
+
+        if (LinuxNative.Umount2(Target, 0) != 0)
+        {
+            LinuxNative.Umount2(Target, LinuxNative.MntDetach);
+        }
+
+        _mounted = false;
+    }
+}

@@ -1,0 +1,102 @@
+using LayerTools.Core.Digests;
+using LayerTools.Core.Layers;
+using LayerTools.Core.Store;
+using LayerTools.Core.Union;
+
+namespace LayerTools.Core.Snapshots;
+
+/// <summary>
+/// Extracted layers, kept so that each layer is written to disk once, whatever image or build
+/// uses it: <c>layertools/snapshots/layers/&lt;diffid-hex&gt;/</c> holds one layer in overlayfs'
+/// form (whiteouts as character devices 0/0, opaque directories marked with
+/// trusted.overlay.opaque=y). The root file system of a ChainID is then not a directory of its own
+/// but the overlay mount of its layers' directories as lower dirs, top first. A snapshot is
+/// extracted into a private temporary folder and renamed into place, so concurrent builders never
+/// see a half-written one (the loser of a race throws its copy away). The folder is 0700: images
+/// hold setuid files that host users must not reach.
+/// </summary>
+internal sealed class SnapshotCache
+{
+    private readonly LayerStore _store;
+
+    public SnapshotCache(LayerStore store)
+    {
+        _store = store;
+        Root = Path.Combine(store.DataDir, "snapshots");
+        LayersDir = Path.Combine(Root, "layers");
+    }
+
+    public string Root { get; }
+
+    public string LayersDir { get; }
+
+    public string LayerDirectory(string diffId) => Path.Combine(LayersDir, Digest.Hex(diffId));
+
+    /// <summary>Makes sure every layer of the stack (base first) is extracted; returns their directories, base first.</summary>
+    public IReadOnlyList<string> Ensure(IReadOnlyList<string> diffIds, CancellationToken cancellationToken = default)
+    {
+        LayerExtractor.RequireLinux();
+        CreatePrivate(Root);
+        CreatePrivate(LayersDir);
+        var view = new UnionView();
+        var dirs = new List<string>();
+        foreach (var diffId in diffIds)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var index = _store.ReadLayerIndex(diffId);
+            var dir = LayerDirectory(diffId);
+            if (!Directory.Exists(dir))
+            {
+                Extract(index, view, dir, cancellationToken);
+            }
+
+            view.Apply(index);
+            dirs.Add(dir);
+        }
+
+        return dirs;
+    }
+
+    /// <summary>Removes the snapshot of a layer (for garbage collection).</summary>
+    public void Remove(string diffId) => SafeRoot.RemoveTree(LayerDirectory(diffId));
+
+    private void Extract(LayerIndex index, UnionView lower, string dir, CancellationToken cancellationToken)
+    {
+        var tmp = Path.Combine(LayersDir, ".tmp-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(tmp);
+        try
+        {
+            using (var blob = _store.OpenBlob(index.DiffId))
+            {
+                LayerExtractor.ExtractOverlay(blob, index, tmp, lower, LowerLayerOf, cancellationToken);
+            }
+
+            try
+            {
+                Directory.Move(tmp, dir);
+            }
+            catch (IOException) when (Directory.Exists(dir))
+            {
+                // Another process extracted the same layer first; its copy is as good as ours.
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(tmp))
+            {
+                SafeRoot.RemoveTree(tmp);
+            }
+        }
+
+        string? LowerLayerOf(string path) =>
+            lower.Get(path) is { LayerIndex: >= 0 } node ? LayerDirectory(node.LayerDiffId) : null;
+    }
+
+    private static void CreatePrivate(string dir)
+    {
+        if (!OperatingSystem.IsWindows() && !Directory.Exists(dir))
+        {
+            Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+}
