@@ -23,6 +23,11 @@ internal static class OverlayDiff
         var records = new List<ChangeRecord>();
         HostTree.Walk(upperDirectory, (path, stat, host) =>
         {
+            if (stat.Format == LinuxNative.SIfSock)
+            {
+                return false; // sockets cannot be stored in a layer; Docker skips them too
+            }
+
             if (stat.IsOverlayWhiteout)
             {
                 records.Add(new ChangeRecord { Path = path, Type = EntryType.Whiteout, Stat = stat });

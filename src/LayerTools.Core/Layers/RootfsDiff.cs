@@ -34,6 +34,11 @@ internal static class RootfsDiff
         var changed = new List<string>();
         HostTree.Walk(rootDirectory, (path, stat, host) =>
         {
+            if (stat.Format == LinuxNative.SIfSock)
+            {
+                return false;
+            }
+
             seen.Add(path);
             var record = OverlayDiff.FromStat(path, stat, host, HostTree.Xattrs(host));
             byPath[path] = record;

@@ -1,0 +1,148 @@
+using System.Diagnostics;
+
+namespace LayerTools.Core.Run;
+
+/// <summary>
+/// A program that runs a command in new namespaces inside a root file system: an OCI runtime
+/// (runc, crun) or the unshare+chroot fallback. Output is streamed line by line to a callback;
+/// cancelling kills the container.
+/// </summary>
+internal abstract class ContainerRuntime
+{
+    public abstract ContainerRuntimeKind Kind { get; }
+
+    /// <summary>
+    /// Runs the command and returns its exit code. Throws <see cref="RuntimeStartException"/> when the
+    /// runtime could not start the container at all, and OperationCanceledException after killing it
+    /// when <paramref name="cancellationToken"/> fires.
+    /// </summary>
+    public abstract int Run(ProcessSpec spec, string workDirectory, Action<RunOutputLine>? onLine, CancellationToken cancellationToken);
+
+    /// <summary>The runtimes to try, in order, for a request.</summary>
+    public static IReadOnlyList<ContainerRuntime> Candidates(ContainerRuntimeKind kind)
+    {
+        var list = new List<ContainerRuntime>();
+        void Add(ContainerRuntimeKind k)
+        {
+            var runtime = k switch
+            {
+                ContainerRuntimeKind.Runc => HostProcess.Find("runc") is { } runc ? new OciRuntime(k, runc) : null,
+                ContainerRuntimeKind.Crun => HostProcess.Find("crun") is { } crun ? new OciRuntime(k, crun) : null,
+                ContainerRuntimeKind.Unshare => HostProcess.Find("unshare") is { } unshare ? new UnshareRuntime(unshare) : (ContainerRuntime?)null,
+                _ => null,
+            };
+            if (runtime is not null)
+            {
+                list.Add(runtime);
+            }
+        }
+
+        if (kind == ContainerRuntimeKind.Auto)
+        {
+            Add(ContainerRuntimeKind.Runc);
+            Add(ContainerRuntimeKind.Crun);
+            Add(ContainerRuntimeKind.Unshare);
+        }
+        else
+        {
+            Add(kind);
+        }
+
+        if (list.Count == 0)
+        {
+            throw new LayerToolsException("NoContainerRuntime", ErrorKind.ResourceUnavailable, kind == ContainerRuntimeKind.Auto
+                ? "RUN needs runc, crun or util-linux unshare on PATH; none was found. Install runc (apt-get install runc)."
+                : $"RUN was asked to use {kind.ToString().ToLowerInvariant()}, which is not installed.", kind);
+        }
+
+        return list;
+    }
+
+    /// <summary>Starts a host process with the given environment and streams its stdout and stderr lines.</summary>
+    protected static Process Start(string file, IEnumerable<string> args, IEnumerable<string>? environment, Action<RunOutputLine>? onLine, List<string> stderrTail)
+    {
+        var info = new ProcessStartInfo(file)
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        if (environment is not null)
+        {
+            info.Environment.Clear();
+            foreach (var kv in environment)
+            {
+                var eq = kv.IndexOf('=', StringComparison.Ordinal);
+                if (eq > 0)
+                {
+                    info.Environment[kv[..eq]] = kv[(eq + 1)..];
+                }
+            }
+        }
+
+        var gate = new object();
+        var process = new Process { StartInfo = info };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (gate)
+                {
+                    onLine?.Invoke(new RunOutputLine(e.Data, false));
+                }
+            }
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (gate)
+                {
+                    stderrTail.Add(e.Data);
+                    if (stderrTail.Count > 20)
+                    {
+                        stderrTail.RemoveAt(0);
+                    }
+
+                    onLine?.Invoke(new RunOutputLine(e.Data, true));
+                }
+            }
+        };
+        process.Start();
+        process.StandardInput.Close();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    /// <summary>Waits for the process; on cancellation calls <paramref name="kill"/>, waits, and throws.</summary>
+    protected static int Wait(Process process, Action kill, CancellationToken cancellationToken)
+    {
+        using (cancellationToken.Register(() =>
+        {
+            try
+            {
+                kill();
+            }
+            catch (InvalidOperationException)
+            {
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+            }
+        }))
+        {
+            process.WaitForExit();
+        }
+
+        process.WaitForExit(); // drains the output events
+        cancellationToken.ThrowIfCancellationRequested();
+        return process.ExitCode;
+    }
+}

@@ -1,0 +1,12 @@
+namespace LayerTools.Core.Run;
+
+/// <summary>A command ready to start: root file system, argv, environment and identity, all resolved.</summary>
+internal sealed record ProcessSpec(
+    string RootFs,
+    IReadOnlyList<string> Arguments,
+    IReadOnlyList<string> Environment,
+    string WorkingDirectory,
+    int Uid,
+    int Gid,
+    IReadOnlyList<int> AdditionalGids,
+    string Hostname);

@@ -1,0 +1,290 @@
+using System.Diagnostics;
+using System.IO.Pipes;
+using LayerTools.Core.Layers;
+using LayerTools.Core.Snapshots;
+using LayerTools.Core.Store;
+using LayerTools.Core.Union;
+
+namespace LayerTools.Core.Run;
+
+/// <summary>
+/// A RUN step, end to end: the parent image's layers (from the snapshot cache) mounted as overlay
+/// lower dirs under a fresh upper and work dir in the store's tmp folder, the command run there in
+/// new namespaces, the overlay unmounted, the runtime's mount-point stubs removed, and the upper dir
+/// streamed as a layer tar straight into <see cref="StagingArea.AddLayer"/> (one pass, through a
+/// pipe). Without overlayfs the layers are extracted into a private copy and the changes found by
+/// comparing before and after. Everything it made is removed afterwards, on failure and on cancel too.
+/// </summary>
+internal static class RunExecutor
+{
+    public static RunResult Run(LayerStore store, StagingArea staging, IReadOnlyList<string> parentDiffIds, RunRequest request, Action<RunOutputLine>? onLine, CancellationToken cancellationToken = default)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new LayerToolsException("RunNeedsLinux", ErrorKind.NotImplemented, $"{request.Where}: RUN needs Linux (namespaces and overlayfs); this host is {System.Runtime.InteropServices.RuntimeInformation.OSDescription}. Build on Linux, or remove the RUN instruction.", request.Where);
+        }
+
+        if (LinuxNative.GetEuid() != 0)
+        {
+            throw new LayerToolsException("RunNeedsRoot", ErrorKind.SecurityError, $"{request.Where}: RUN needs root on this host (to mount the image's layers and create namespaces); run the build as root.", request.Where);
+        }
+
+        var watch = Stopwatch.StartNew();
+        var lower = UnionView.Build(parentDiffIds.Select(store.ReadLayerIndex));
+        var runtimes = ContainerRuntime.Candidates(request.Runtime);
+        var runDir = Path.Combine(store.TmpDir, "run-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(runDir);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(runDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        try
+        {
+            int exitCode;
+            ContainerRuntimeKind used;
+            Action<Stream> produce;
+            var overlay = OverlayMount.IsSupported;
+            if (overlay)
+            {
+                var dirs = new SnapshotCache(store).Ensure(parentDiffIds, cancellationToken);
+                if (dirs.Count == 0)
+                {
+                    var empty = Path.Combine(runDir, "empty");
+                    Directory.CreateDirectory(empty);
+                    dirs = new[] { empty };
+                }
+
+                var upper = Path.Combine(runDir, "upper");
+                var work = Path.Combine(runDir, "work");
+                var merged = Path.Combine(runDir, "merged");
+                Directory.CreateDirectory(upper);
+                Directory.CreateDirectory(work);
+                Directory.CreateDirectory(merged);
+                using (OverlayMount.Mount(dirs, upper, work, merged))
+                {
+                    (exitCode, used) = Execute(merged, runDir, runtimes, request, onLine, cancellationToken);
+                }
+
+                RemoveMountStubs(upper, lower, overlayUpper: true);
+                produce = output => OverlayDiff.Write(upper, output, request.SourceDateEpoch, cancellationToken);
+            }
+            else
+            {
+                var rootfs = Path.Combine(runDir, "rootfs");
+                Directory.CreateDirectory(rootfs);
+                foreach (var diffId in parentDiffIds)
+                {
+                    using var blob = store.OpenBlob(diffId);
+                    LayerExtractor.Apply(blob, rootfs, diffId, cancellationToken: cancellationToken);
+                }
+
+                var before = RootfsDiff.Capture(rootfs);
+                (exitCode, used) = Execute(rootfs, runDir, runtimes, request, onLine, cancellationToken);
+                RemoveMountStubs(rootfs, lower, overlayUpper: false);
+                produce = output => RootfsDiff.Write(rootfs, before, lower, output, request.SourceDateEpoch, cancellationToken);
+            }
+
+            if (exitCode != 0)
+            {
+                return new RunResult(exitCode, null, used, overlay, watch.Elapsed);
+            }
+
+            var layer = Ingest(staging, produce, lower, request.Where, cancellationToken);
+            return new RunResult(exitCode, layer, used, overlay, watch.Elapsed);
+        }
+        finally
+        {
+            SafeRoot.RemoveTree(runDir);
+        }
+    }
+
+    private static (int ExitCode, ContainerRuntimeKind Runtime) Execute(string rootfs, string runDir, IReadOnlyList<ContainerRuntime> runtimes, RunRequest request, Action<RunOutputLine>? onLine, CancellationToken cancellationToken)
+    {
+        UserIdentity identity;
+        bool procIsDir, devIsDir;
+        var workDir = TarPath.Normalize(request.WorkingDirectory);
+        using (var root = SafeRoot.Open(rootfs))
+        {
+            identity = UserResolver.Resolve(root, request.User, request.Where);
+            var fd = root.OpenDirectory(workDir, _ => DirectoryAttributes.Default, request.Where);
+            LinuxNative.Close(fd);
+            procIsDir = IsDirectoryOrMissing(root, "proc");
+            devIsDir = IsDirectoryOrMissing(root, "dev");
+            foreach (var stub in new[] { "proc", "dev" })
+            {
+                if (root.Lstat(stub) is null)
+                {
+                    LinuxNative.Close(root.OpenDirectory(stub, _ => DirectoryAttributes.Default));
+                }
+            }
+        }
+
+        var env = request.Environment.ToList();
+        if (!env.Any(e => e.StartsWith("PATH=", StringComparison.Ordinal)))
+        {
+            env.Insert(0, RunRequest.DefaultPath);
+        }
+
+        var spec = new ProcessSpec(rootfs, request.Arguments, env, "/" + workDir, identity.Uid, identity.Gid, identity.AdditionalGids, request.Hostname);
+        var failures = new List<string>();
+        foreach (var runtime in runtimes)
+        {
+            if (runtime is UnshareRuntime unshare)
+            {
+                unshare.MountProc = procIsDir;
+                unshare.MountDev = devIsDir;
+            }
+
+            try
+            {
+                return (runtime.Run(spec, runDir, onLine, cancellationToken), runtime.Kind);
+            }
+            catch (RuntimeStartException ex)
+            {
+                failures.Add(ex.Message);
+            }
+        }
+
+        throw new LayerToolsException("RuntimeFailed", ErrorKind.ResourceUnavailable, $"{request.Where}: no container runtime could start the command: {string.Join("; ", failures)}", request.Where);
+    }
+
+    private static bool IsDirectoryOrMissing(SafeRoot root, string path) => root.Lstat(path) is null or { IsDirectory: true };
+
+    /// <summary>
+    /// Removes the empty files and directories a runtime made as mount points (when the image had
+    /// none there), and, in an overlay upper dir, the directories copied up only to hold them.
+    /// </summary>
+    private static void RemoveMountStubs(string directory, ILowerView lower, bool overlayUpper)
+    {
+        using var root = SafeRoot.Open(directory);
+        foreach (var stub in RuntimeBundle.MountPoints)
+        {
+            if (lower.Lookup(stub) is null)
+            {
+                RemoveIfEmpty(root, stub, lower, overlayUpper, requireSameAsLower: false);
+            }
+
+            for (var p = TarPath.Parent(stub); p.Length > 0; p = TarPath.Parent(p))
+            {
+                var below = lower.Lookup(p);
+                if (below is null ? !RemoveIfEmpty(root, p, lower, overlayUpper, false) : !overlayUpper || !RemoveIfEmpty(root, p, lower, overlayUpper, true))
+                {
+                    break;
+                }
+            }
+        }
+    }
+
+    private static bool RemoveIfEmpty(SafeRoot root, string path, ILowerView lower, bool overlayUpper, bool requireSameAsLower)
+    {
+        var stat = root.Lstat(path);
+        if (stat is null)
+        {
+            return true;
+        }
+
+        if (stat.IsRegular && stat.Size == 0 && !requireSameAsLower)
+        {
+            return Remove(root, path);
+        }
+
+        if (!stat.IsDirectory)
+        {
+            return false;
+        }
+
+        var fd = root.TryOpenDirectory(path);
+        if (fd < 0)
+        {
+            return false;
+        }
+
+        bool empty;
+        try
+        {
+            empty = SafeRoot.ListNames(fd).Count == 0
+                && (!overlayUpper || LinuxNative.Lgetxattr(SafeRoot.ProcFd(fd), LayerExtractor.OverlayOpaqueXattr) is null);
+        }
+        finally
+        {
+            LinuxNative.Close(fd);
+        }
+
+        if (!empty)
+        {
+            return false;
+        }
+
+        if (requireSameAsLower && lower.Lookup(path) is { } below
+            && (below.Type != EntryType.Directory || below.Mode != stat.Permissions || below.Uid != stat.Uid || below.Gid != stat.Gid))
+        {
+            return false;
+        }
+
+        return Remove(root, path);
+    }
+
+    private static bool Remove(SafeRoot root, string path)
+    {
+        var parent = root.TryOpenDirectory(TarPath.Parent(path));
+        if (parent < 0)
+        {
+            return false;
+        }
+
+        try
+        {
+            SafeRoot.RemoveAt(parent, TarPath.Name(path));
+            return true;
+        }
+        finally
+        {
+            LinuxNative.Close(parent);
+        }
+    }
+
+    /// <summary>Writes the layer tar into a pipe on one thread while the staging area ingests it on this one.</summary>
+    private static LayerIndex Ingest(StagingArea staging, Action<Stream> produce, ILowerView lower, string where, CancellationToken cancellationToken)
+    {
+        using var server = new AnonymousPipeServerStream(PipeDirection.Out);
+        using var client = new AnonymousPipeClientStream(PipeDirection.In, server.ClientSafePipeHandle);
+        var producer = Task.Run(() =>
+        {
+            try
+            {
+                produce(server);
+            }
+            finally
+            {
+                server.Dispose();
+            }
+        }, CancellationToken.None);
+        LayerIndex? index = null;
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo? consumerError = null;
+        try
+        {
+            index = staging.AddLayer(client, where, lower, cancellationToken: cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            consumerError = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex);
+        }
+        finally
+        {
+            client.Dispose();
+        }
+
+        try
+        {
+            producer.GetAwaiter().GetResult();
+        }
+        catch (IOException) when (consumerError is not null)
+        {
+            // The reader stopped first; its error is the one to report.
+        }
+
+        consumerError?.Throw();
+        return index!;
+    }
+}

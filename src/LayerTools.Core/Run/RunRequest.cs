@@ -1,0 +1,28 @@
+namespace LayerTools.Core.Run;
+
+/// <summary>What a RUN step runs and how: argv (already in exec form, e.g. /bin/sh -c text), environment, directory, user.</summary>
+internal sealed class RunRequest
+{
+    public required IReadOnlyList<string> Arguments { get; init; }
+
+    /// <summary>"KEY=value" strings, in order; PATH gets Docker's default when absent.</summary>
+    public IReadOnlyList<string> Environment { get; init; } = Array.Empty<string>();
+
+    /// <summary>Absolute path inside the image; made when it is missing.</summary>
+    public string WorkingDirectory { get; init; } = "/";
+
+    /// <summary>"", "name", "uid", "name:group", "uid:gid"; names resolve through the image's /etc/passwd and /etc/group.</summary>
+    public string? User { get; init; }
+
+    public string Hostname { get; init; } = "buildkitsandbox";
+
+    /// <summary>Clamp for the mtimes written into the new layer (SOURCE_DATE_EPOCH).</summary>
+    public long? SourceDateEpoch { get; init; }
+
+    public ContainerRuntimeKind Runtime { get; init; } = ContainerRuntimeKind.Auto;
+
+    /// <summary>Name of the step, for messages ("Dockerfile:12 RUN ...").</summary>
+    public string Where { get; init; } = "RUN";
+
+    public const string DefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+}

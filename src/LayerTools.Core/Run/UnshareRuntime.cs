@@ -1,0 +1,62 @@
+using System.Globalization;
+
+namespace LayerTools.Core.Run;
+
+/// <summary>
+/// The fallback when no OCI runtime works: util-linux <c>unshare --mount --pid --fork --uts --ipc</c>
+/// runs a host /bin/sh that sets the hostname, mounts /proc and a small /dev (null, zero, full,
+/// random, urandom, tty bound from the host) inside the new mount namespace, and then execs
+/// <c>unshare --root=ROOTFS --wd=DIR --setgid --setuid</c> (a chroot) with the command. Only host
+/// programs run outside the root; nothing from the image. /proc and /dev are mounted only when
+/// the image's own are real directories (the caller checks), never through a link. No
+/// capabilities are dropped and supplementary groups are cleared: weaker isolation than runc.
+/// </summary>
+internal sealed class UnshareRuntime : ContainerRuntime
+{
+    private const string Script = """
+        set -e
+        r=$1 h=$2 u=$3 g=$4 w=$5 mp=$6 md=$7 mount=$8 unshare=$9
+        shift 9
+        printf '%s' "$h" > /proc/sys/kernel/hostname
+        if [ "$mp" = 1 ]; then "$mount" -t proc -o nosuid,nodev,noexec proc "$r/proc"; fi
+        if [ "$md" = 1 ]; then
+          "$mount" -t tmpfs -o nosuid,mode=755,size=65536k tmpfs "$r/dev"
+          for d in null zero full random urandom tty; do
+            : > "$r/dev/$d"
+            "$mount" --bind "/dev/$d" "$r/dev/$d"
+          done
+        fi
+        exec "$unshare" --root="$r" --wd="$w" --setgid "$g" --setuid "$u" -- "$@"
+        """;
+
+    private readonly string _unshare;
+
+    public UnshareRuntime(string unshare)
+    {
+        _unshare = unshare;
+    }
+
+    public override ContainerRuntimeKind Kind => ContainerRuntimeKind.Unshare;
+
+    /// <summary>Set by the caller: whether the image's /proc and /dev are real directories that may be mounted over.</summary>
+    public bool MountProc { get; set; } = true;
+
+    public bool MountDev { get; set; } = true;
+
+    public override int Run(ProcessSpec spec, string workDirectory, Action<RunOutputLine>? onLine, CancellationToken cancellationToken)
+    {
+        var sh = HostProcess.Find("sh") ?? throw new RuntimeStartException("/bin/sh is not installed on the host.");
+        var mount = HostProcess.Find("mount") ?? throw new RuntimeStartException("mount(8) is not installed on the host.");
+        var args = new List<string>
+        {
+            "--mount", "--pid", "--fork", "--uts", "--ipc", "--kill-child", "--propagation", "private",
+            "--", sh, "-c", Script, "sh",
+            spec.RootFs, spec.Hostname, spec.Uid.ToString(CultureInfo.InvariantCulture), spec.Gid.ToString(CultureInfo.InvariantCulture),
+            spec.WorkingDirectory, MountProc ? "1" : "0", MountDev ? "1" : "0", mount, _unshare,
+        };
+        args.AddRange(spec.Arguments);
+        var tail = new List<string>();
+        using var process = Start(_unshare, args, spec.Environment, onLine, tail);
+        return Wait(process, () => process.Kill(entireProcessTree: true), cancellationToken);
+    }
+}
