@@ -18,7 +18,8 @@ internal sealed class BoundedReadStream : Stream
 
     public override bool CanRead => true;
 
-    public override bool CanSeek => false;
+    /// <summary>Reported as seekable only so that TarWriter takes the length from <see cref="Length"/>; only no-op seeks are allowed.</summary>
+    public override bool CanSeek => true;
 
     public override bool CanWrite => false;
 
@@ -27,7 +28,7 @@ internal sealed class BoundedReadStream : Stream
     public override long Position
     {
         get => _position;
-        set => throw new NotSupportedException();
+        set => Seek(value, SeekOrigin.Begin);
     }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
@@ -56,7 +57,21 @@ internal sealed class BoundedReadStream : Stream
     {
     }
 
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override long Seek(long offset, SeekOrigin origin)
+    {
+        var target = origin switch
+        {
+            SeekOrigin.Begin => offset,
+            SeekOrigin.Current => _position + offset,
+            _ => _length + offset,
+        };
+        if (target != _position)
+        {
+            throw new NotSupportedException("This stream reads forward only.");
+        }
+
+        return _position;
+    }
 
     public override void SetLength(long value) => throw new NotSupportedException();
 

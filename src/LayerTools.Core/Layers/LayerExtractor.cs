@@ -406,11 +406,9 @@ internal static class LayerExtractor
         var fd = Openat(parent, name, OWrOnly | OCreat | OExcl | ONoFollow, 0x180);
         Fail(fd < 0 ? fd : 0, state, entry.Path, "create the file");
         using var handle = new SafeFileHandle(fd, ownsHandle: true);
-        using (var output = new FileStream(handle, FileAccess.Write, 1))
-        {
-            data?.CopyTo(output, 81920);
-            output.Flush();
-        }
+        using var output = new FileStream(handle, FileAccess.Write, 1);
+        data?.CopyTo(output, 81920);
+        output.Flush();
 
         if (state.IsRoot)
         {

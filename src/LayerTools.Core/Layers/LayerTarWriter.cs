@@ -20,6 +20,14 @@ internal static class LayerTarWriter
     {
         var sorted = records.ToList();
         sorted.Sort((a, b) => ChangeRecord.CompareTarNames(a.TarName, b.TarName));
+        if (sorted.Count == 0)
+        {
+            // TarWriter writes nothing for an empty archive; a layer is a tar, and Docker's empty
+            // layer is the two zero blocks that end one (DiffID sha256:5f70bf18…).
+            output.Write(new byte[1024]);
+            return;
+        }
+
         var firstByInode = new Dictionary<ulong, string>();
         using var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true);
         foreach (var record in sorted)

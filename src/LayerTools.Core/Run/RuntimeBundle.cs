@@ -45,7 +45,6 @@ internal static class RuntimeBundle
                 ["effective"] = Strings(caps),
                 ["permitted"] = Strings(caps),
             },
-            ["rlimits"] = new JsonArray(new JsonObject { ["type"] = "RLIMIT_NOFILE", ["hard"] = 1048576, ["soft"] = 1048576 }),
             ["noNewPrivileges"] = false,
         };
 

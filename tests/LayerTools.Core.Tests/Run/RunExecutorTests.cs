@@ -1,0 +1,198 @@
+using LayerTools.Core.Digests;
+using LayerTools.Core.Layers;
+using LayerTools.Core.Run;
+using LayerTools.Core.Snapshots;
+using LayerTools.Core.Tests.Support;
+using LayerTools.Core.Union;
+
+namespace LayerTools.Core.Tests.Run;
+
+[Collection(RunnerCollection.Name)]
+public sealed class RunExecutorTests
+{
+    private static RunRequest Shell(string script, ContainerRuntimeKind runtime, string? user = null, string workdir = "/", params string[] env) => new()
+    {
+        Arguments = new[] { "/bin/sh", "-c", script },
+        Environment = env,
+        WorkingDirectory = workdir,
+        User = user,
+        Runtime = runtime,
+        SourceDateEpoch = 1_700_000_000,
+    };
+
+    private static (RunResult Result, List<RunOutputLine> Lines, List<string> Base) RunIn(TempStore temp, RunRequest request, bool overlay = true, CancellationToken token = default)
+    {
+        var baseIds = BusyboxBase.AddLayers(temp.Store, BusyboxBase.Layer());
+        var lines = new List<RunOutputLine>();
+        OverlayMount.SupportedOverride = overlay ? null : false;
+        try
+        {
+            using var staging = temp.Store.BeginStaging();
+            var result = RunExecutor.Run(temp.Store, staging, baseIds, request, lines.Add, token);
+            return (result, lines, baseIds.ToList());
+        }
+        finally
+        {
+            OverlayMount.SupportedOverride = null;
+        }
+    }
+
+    private static void AssertCleanedUp(TempStore temp)
+    {
+        Assert.Empty(Directory.EnumerateDirectories(temp.Store.TmpDir, "run-*"));
+        Assert.DoesNotContain(temp.Root, System.IO.File.ReadAllText("/proc/self/mounts"), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(ContainerRuntimeKind.Runc, true)]
+    [InlineData(ContainerRuntimeKind.Unshare, true)]
+    [InlineData(ContainerRuntimeKind.Runc, false)]
+    [InlineData(ContainerRuntimeKind.Unshare, false)]
+    public void ACommandsChangesBecomeALayerWithWhiteoutsAndParents(ContainerRuntimeKind runtime, bool overlay)
+    {
+        using var temp = new TempStore();
+        if (!OperatingSystem.IsLinux())
+        {
+            LayerAssert.Throws("RunNeedsLinux", () => RunIn(temp, Shell("true", runtime)));
+            return;
+        }
+
+        var (result, _, baseIds) = RunIn(temp, Shell("echo hi > /f; rm /etc/motd; mkdir -p /a/b", runtime), overlay);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(runtime, result.Runtime);
+        Assert.Equal(overlay, result.UsedOverlay);
+        var layer = Assert.IsType<LayerIndex>(result.Layer);
+        var entries = layer.Entries.Select(e => (e.Type == EntryType.Directory ? e.Path + "/" : e.Path) + (e.IsWhiteout ? " " + e.Type : string.Empty)).OrderBy(p => p, StringComparer.Ordinal).ToArray();
+        Assert.Equal(new[] { "a/", "a/b/", "etc/", "etc/motd Whiteout", "f" }, entries);
+        Assert.Equal(Digest.Of("hi\n"), layer.Entries.Single(e => e.Path == "f").Digest);
+        var etc = layer.Entries.Single(e => e.Path == "etc");
+        Assert.Equal(0x1ED, etc.Mode);
+        AssertCleanedUp(temp);
+
+        var base0 = temp.Store.ReadLayerIndex(baseIds[0]);
+        var view = UnionView.Build(new[] { base0, layer });
+        Assert.Null(view.Get("etc/motd"));
+        Assert.NotNull(view.Get("etc/passwd"));
+        Assert.Equal(EntryType.Directory, view.Get("a/b")!.Entry.Type);
+    }
+
+    [Fact]
+    public void OutputLinesReachTheCallbackAsTheyArePrinted()
+    {
+        using var temp = new TempStore();
+        if (!OperatingSystem.IsLinux())
+        {
+            LayerAssert.Throws("RunNeedsLinux", () => RunIn(temp, Shell("true", ContainerRuntimeKind.Auto)));
+            return;
+        }
+
+        var (result, lines, _) = RunIn(temp, Shell("echo one; echo two >&2; echo three", ContainerRuntimeKind.Auto));
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(ContainerRuntimeKind.Runc, result.Runtime);
+        Assert.Equal(new[] { "one", "three" }, lines.Where(l => !l.IsError).Select(l => l.Text));
+        Assert.Contains(lines, l => l.IsError && l.Text == "two");
+    }
+
+    [Theory]
+    [InlineData(ContainerRuntimeKind.Runc)]
+    [InlineData(ContainerRuntimeKind.Unshare)]
+    public void ANonZeroExitCodeIsReportedAndMakesNoLayer(ContainerRuntimeKind runtime)
+    {
+        using var temp = new TempStore();
+        if (!OperatingSystem.IsLinux())
+        {
+            LayerAssert.Throws("RunNeedsLinux", () => RunIn(temp, Shell("true", runtime)));
+            return;
+        }
+
+        var (result, _, _) = RunIn(temp, Shell("touch /x; exit 3", runtime));
+        Assert.Equal(3, result.ExitCode);
+        Assert.Null(result.Layer);
+        AssertCleanedUp(temp);
+    }
+
+    [Theory]
+    [InlineData(ContainerRuntimeKind.Runc)]
+    [InlineData(ContainerRuntimeKind.Unshare)]
+    public void EnvironmentWorkingDirectoryUserAndHostnameApply(ContainerRuntimeKind runtime)
+    {
+        using var temp = new TempStore();
+        if (!OperatingSystem.IsLinux())
+        {
+            LayerAssert.Throws("RunNeedsLinux", () => RunIn(temp, Shell("true", runtime)));
+            return;
+        }
+
+        var request = Shell("id -u; id -g; pwd; echo \"$GREETING\"; hostname", runtime, user: "app", workdir: "/home/app/src", "GREETING=hello world");
+        var (result, lines, _) = RunIn(temp, request);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(new[] { "1000", "1000", "/home/app/src", "hello world", "buildkitsandbox" }, lines.Where(l => !l.IsError).Select(l => l.Text));
+
+        // The working directory was made, and is part of the layer.
+        Assert.Contains(result.Layer!.Entries, e => e.Path == "home/app/src" && e.Type == EntryType.Directory);
+    }
+
+    [Fact]
+    public void NumericUserAndGroupNeedNoPasswdEntry()
+    {
+        using var temp = new TempStore();
+        if (!OperatingSystem.IsLinux())
+        {
+            LayerAssert.Throws("RunNeedsLinux", () => RunIn(temp, Shell("true", ContainerRuntimeKind.Runc)));
+            return;
+        }
+
+        var (result, lines, _) = RunIn(temp, Shell("id -u; id -g", ContainerRuntimeKind.Runc, user: "4242:app"));
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(new[] { "4242", "1000" }, lines.Where(l => !l.IsError).Select(l => l.Text));
+    }
+
+    [Fact]
+    public void AnUnknownUserNameIsAClearError()
+    {
+        using var temp = new TempStore();
+        if (!OperatingSystem.IsLinux())
+        {
+            LayerAssert.Throws("RunNeedsLinux", () => RunIn(temp, Shell("true", ContainerRuntimeKind.Runc)));
+            return;
+        }
+
+        var ex = LayerAssert.Throws("UserNotFound", () => RunIn(temp, Shell("true", ContainerRuntimeKind.Runc, user: "nobody")));
+        Assert.Contains("nobody", ex.Message, StringComparison.Ordinal);
+        AssertCleanedUp(temp);
+    }
+
+    [Fact]
+    public void ACommandThatChangesNothingStillMakesAnEmptyLayer()
+    {
+        using var temp = new TempStore();
+        if (!OperatingSystem.IsLinux())
+        {
+            LayerAssert.Throws("RunNeedsLinux", () => RunIn(temp, Shell("true", ContainerRuntimeKind.Runc)));
+            return;
+        }
+
+        var (result, _, _) = RunIn(temp, Shell("true", ContainerRuntimeKind.Runc));
+        Assert.Empty(result.Layer!.Entries);
+        Assert.Equal(Digest.Of(new byte[1024]), result.Layer.DiffId);
+    }
+
+    [Theory]
+    [InlineData(ContainerRuntimeKind.Runc)]
+    [InlineData(ContainerRuntimeKind.Unshare)]
+    public void CancellingKillsTheContainerAndCleansUp(ContainerRuntimeKind runtime)
+    {
+        using var temp = new TempStore();
+        if (!OperatingSystem.IsLinux())
+        {
+            LayerAssert.Throws("RunNeedsLinux", () => RunIn(temp, Shell("true", runtime)));
+            return;
+        }
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1.5));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        Assert.ThrowsAny<OperationCanceledException>(() => RunIn(temp, Shell("echo started; sleep 60", runtime), token: cts.Token));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"cancel took {watch.Elapsed}");
+        AssertCleanedUp(temp);
+    }
+}
