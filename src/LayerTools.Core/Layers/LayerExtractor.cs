@@ -292,7 +292,7 @@ internal static class LayerExtractor
             try
             {
                 new DirectoryAttributes(entry.Mode, entry.Uid, entry.Gid, 0).ApplyTo(rootFd);
-                SetXattrs(state, rootFd, tarEntry, entry.Path);
+                SetXattrs(rootFd, tarEntry);
             }
             finally
             {
@@ -391,7 +391,7 @@ internal static class LayerExtractor
         try
         {
             new DirectoryAttributes(entry.Mode, entry.Uid, entry.Gid, 0).ApplyTo(fd);
-            SetXattrs(state, fd, tarEntry, entry.Path);
+            SetXattrs(fd, tarEntry);
         }
         finally
         {
@@ -418,7 +418,7 @@ internal static class LayerExtractor
         Fail(Fchmod(fd, entry.Mode & 0xFFF), state, entry.Path, "set the mode");
         if (tarEntry is not null)
         {
-            SetXattrs(state, fd, tarEntry, entry.Path);
+            SetXattrs(fd, tarEntry);
         }
 
         Futimens(fd, entry.ModifiedTime, 0);
@@ -497,7 +497,7 @@ internal static class LayerExtractor
     }
 
     /// <summary>Sets the PAX SCHILY.xattr records on an open descriptor; overlay's own attributes from an image are never honoured.</summary>
-    private static void SetXattrs(ExtractionState state, int fd, TarEntry tarEntry, string path)
+    private static void SetXattrs(int fd, TarEntry tarEntry)
     {
         if (tarEntry is not PaxTarEntry pax)
         {
@@ -518,12 +518,16 @@ internal static class LayerExtractor
                 continue;
             }
 
+            // The tar reader decodes PAX values as UTF-8: a binary value (security.capability) that
+            // did not survive that is skipped rather than written wrong.
+            if (value.Contains('\uFFFD', StringComparison.Ordinal))
+            {
+                continue;
+            }
+
             // Unsupported or unprivileged names are skipped, as Docker does for most of them.
             Fsetxattr(fd, name, Encoding.UTF8.GetBytes(value));
         }
-
-        _ = state;
-        _ = path;
     }
 
     private static EntryType TypeOf(TarEntry tarEntry, string source) => tarEntry.EntryType switch

@@ -153,7 +153,7 @@ internal sealed class SafeRoot : IDisposable
                 return null;
             }
 
-            var target = Readlinkat(dir, part, out var errno);
+            var target = Readlinkat(dir, part, out _);
             var exists = target is not null || Stat(dir, part, AtSymlinkNoFollow, out _) is not null;
             Close(dir);
             if (!exists)
@@ -178,7 +178,6 @@ internal sealed class SafeRoot : IDisposable
             }
 
             Push(pending, target);
-            _ = errno;
         }
 
         return string.Join('/', resolved);

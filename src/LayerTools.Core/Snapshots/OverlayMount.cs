@@ -53,7 +53,14 @@ internal sealed class OverlayMount : IDisposable
         }
 
         var mount = HostProcess.Find("mount") ?? throw new LayerToolsException("MountUnavailable", ErrorKind.ResourceUnavailable, "mount(8) (util-linux) is not installed; it is needed to mount overlayfs.");
-        var (code, _, error) = HostProcess.Run(mount, new[] { "-t", "overlay", "overlay", "-o", options, target }, relative ? commonParent : null);
+        // Renamed directories (redirect_dir) and metadata-only copy-ups (metacopy) would leave an
+        // upper dir that does not hold the changes by itself: turn them off where the kernel knows them.
+        var (code, _, error) = HostProcess.Run(mount, new[] { "-t", "overlay", "overlay", "-o", options + ",redirect_dir=off,metacopy=off,index=off", target }, relative ? commonParent : null);
+        if (code != 0)
+        {
+            (code, _, error) = HostProcess.Run(mount, new[] { "-t", "overlay", "overlay", "-o", options, target }, relative ? commonParent : null);
+        }
+
         if (code != 0)
         {
             throw new LayerToolsException("OverlayMountFailed", ErrorKind.ResourceUnavailable, $"Cannot mount overlayfs at '{target}': {error.Trim()}", target);

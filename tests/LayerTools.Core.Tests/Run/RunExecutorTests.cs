@@ -37,6 +37,14 @@ public sealed class RunExecutorTests
         }
     }
 
+    /// <summary>Off Linux, RUN is a clear error before anything is read or mounted.</summary>
+    private static void AssertNeedsLinux(TempStore temp)
+    {
+        using var staging = temp.Store.BeginStaging();
+        var ex = LayerAssert.Throws("RunNeedsLinux", () => RunExecutor.Run(temp.Store, staging, Array.Empty<string>(), Shell("true", ContainerRuntimeKind.Auto), null));
+        Assert.Contains("Linux", ex.Message, StringComparison.Ordinal);
+    }
+
     private static void AssertCleanedUp(TempStore temp)
     {
         Assert.Empty(Directory.EnumerateDirectories(temp.Store.TmpDir, "run-*"));
@@ -53,7 +61,7 @@ public sealed class RunExecutorTests
         using var temp = new TempStore();
         if (!OperatingSystem.IsLinux())
         {
-            LayerAssert.Throws("RunNeedsLinux", () => RunIn(temp, Shell("true", runtime)));
+            AssertNeedsLinux(temp);
             return;
         }
 
@@ -82,7 +90,7 @@ public sealed class RunExecutorTests
         using var temp = new TempStore();
         if (!OperatingSystem.IsLinux())
         {
-            LayerAssert.Throws("RunNeedsLinux", () => RunIn(temp, Shell("true", ContainerRuntimeKind.Auto)));
+            AssertNeedsLinux(temp);
             return;
         }
 
@@ -101,7 +109,7 @@ public sealed class RunExecutorTests
         using var temp = new TempStore();
         if (!OperatingSystem.IsLinux())
         {
-            LayerAssert.Throws("RunNeedsLinux", () => RunIn(temp, Shell("true", runtime)));
+            AssertNeedsLinux(temp);
             return;
         }
 
@@ -119,7 +127,7 @@ public sealed class RunExecutorTests
         using var temp = new TempStore();
         if (!OperatingSystem.IsLinux())
         {
-            LayerAssert.Throws("RunNeedsLinux", () => RunIn(temp, Shell("true", runtime)));
+            AssertNeedsLinux(temp);
             return;
         }
 
@@ -138,7 +146,7 @@ public sealed class RunExecutorTests
         using var temp = new TempStore();
         if (!OperatingSystem.IsLinux())
         {
-            LayerAssert.Throws("RunNeedsLinux", () => RunIn(temp, Shell("true", ContainerRuntimeKind.Runc)));
+            AssertNeedsLinux(temp);
             return;
         }
 
@@ -153,7 +161,7 @@ public sealed class RunExecutorTests
         using var temp = new TempStore();
         if (!OperatingSystem.IsLinux())
         {
-            LayerAssert.Throws("RunNeedsLinux", () => RunIn(temp, Shell("true", ContainerRuntimeKind.Runc)));
+            AssertNeedsLinux(temp);
             return;
         }
 
@@ -168,7 +176,7 @@ public sealed class RunExecutorTests
         using var temp = new TempStore();
         if (!OperatingSystem.IsLinux())
         {
-            LayerAssert.Throws("RunNeedsLinux", () => RunIn(temp, Shell("true", ContainerRuntimeKind.Runc)));
+            AssertNeedsLinux(temp);
             return;
         }
 
@@ -185,7 +193,7 @@ public sealed class RunExecutorTests
         using var temp = new TempStore();
         if (!OperatingSystem.IsLinux())
         {
-            LayerAssert.Throws("RunNeedsLinux", () => RunIn(temp, Shell("true", runtime)));
+            AssertNeedsLinux(temp);
             return;
         }
 
