@@ -17,6 +17,13 @@ internal sealed record FileStat(
     int DevMajor,
     int DevMinor)
 {
+    /// <summary>statx's mount id (0 when the kernel does not report it).</summary>
+    public ulong MountId { get; init; }
+
+    /// <summary>True when both paths are on the same mount (so a walk from one to the other crosses no mount point).</summary>
+    public bool SameMount(FileStat other) =>
+        DevMajor == other.DevMajor && DevMinor == other.DevMinor && (MountId == 0 || other.MountId == 0 || MountId == other.MountId);
+
     public uint Format => Mode & LinuxNative.SIfMt;
 
     public int Permissions => (int)(Mode & 0xFFF);

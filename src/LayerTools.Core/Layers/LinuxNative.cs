@@ -292,7 +292,7 @@ internal static class LinuxNative
     public static FileStat? Stat(int dirfd, string path, int flags, out int errno)
     {
         var buffer = new byte[256];
-        if (StatxRaw(dirfd, path, flags, 0xFFF, buffer) != 0)
+        if (StatxRaw(dirfd, path, flags, 0x1FFF, buffer) != 0)
         {
             errno = LastErrno;
             return null;
@@ -314,7 +314,10 @@ internal static class LinuxNative
             RdevMajor: (int)BinaryPrimitives.ReadUInt32LittleEndian(span[128..]),
             RdevMinor: (int)BinaryPrimitives.ReadUInt32LittleEndian(span[132..]),
             DevMajor: (int)BinaryPrimitives.ReadUInt32LittleEndian(span[136..]),
-            DevMinor: (int)BinaryPrimitives.ReadUInt32LittleEndian(span[140..]));
+            DevMinor: (int)BinaryPrimitives.ReadUInt32LittleEndian(span[140..]))
+        {
+            MountId = (BinaryPrimitives.ReadUInt32LittleEndian(span) & 0x1000) != 0 ? BinaryPrimitives.ReadUInt64LittleEndian(span[144..]) : 0,
+        };
     }
 
     /// <summary>Encodes a device number as glibc's makedev does.</summary>

@@ -228,6 +228,14 @@ internal sealed class SafeRoot : IDisposable
             {
                 try
                 {
+                    var parentStat = Stat(dirfd, string.Empty, AtEmptyPath, out _);
+                    var self = Stat(fd, string.Empty, AtEmptyPath, out _);
+                    if (parentStat is not null && self is not null && !self.SameMount(parentStat))
+                    {
+                        // Never delete through a mount point (a leftover overlay or bind mount).
+                        throw new IOException($"'{name}' is a mount point; it must be unmounted before it is removed.");
+                    }
+
                     foreach (var child in ListNames(fd))
                     {
                         RemoveAt(fd, child);

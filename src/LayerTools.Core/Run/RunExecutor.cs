@@ -61,28 +61,36 @@ internal static class RunExecutor
                 Directory.CreateDirectory(upper);
                 Directory.CreateDirectory(work);
                 Directory.CreateDirectory(merged);
-                using (OverlayMount.Mount(dirs, upper, work, merged))
+                OverlayMount? mount = null;
+                try
                 {
-                    (exitCode, used) = Execute(merged, runDir, runtimes, request, onLine, cancellationToken);
+                    mount = OverlayMount.Mount(dirs, upper, work, merged);
+                }
+                catch (LayerToolsException ex) when (ex.ErrorId == "OverlayMountFailed")
+                {
+                    // The kernel has overlayfs but will not mount it here (the store sits on a file
+                    // system that cannot be an upper dir, or on overlayfs itself): copy and compare.
+                    overlay = false;
                 }
 
-                RemoveMountStubs(upper, lower, overlayUpper: true);
-                produce = output => OverlayDiff.Write(upper, output, request.SourceDateEpoch, cancellationToken);
+                if (mount is not null)
+                {
+                    using (mount)
+                    {
+                        (exitCode, used) = Execute(merged, runDir, runtimes, request, onLine, cancellationToken);
+                    }
+
+                    RemoveMountStubs(upper, lower, overlayUpper: true);
+                    produce = output => OverlayDiff.Write(upper, output, request.SourceDateEpoch, cancellationToken);
+                }
+                else
+                {
+                    (exitCode, used, produce) = RunInCopy(store, parentDiffIds, lower, runDir, runtimes, request, onLine, cancellationToken);
+                }
             }
             else
             {
-                var rootfs = Path.Combine(runDir, "rootfs");
-                Directory.CreateDirectory(rootfs);
-                foreach (var diffId in parentDiffIds)
-                {
-                    using var blob = store.OpenBlob(diffId);
-                    LayerExtractor.Apply(blob, rootfs, diffId, cancellationToken: cancellationToken);
-                }
-
-                var before = RootfsDiff.Capture(rootfs);
-                (exitCode, used) = Execute(rootfs, runDir, runtimes, request, onLine, cancellationToken);
-                RemoveMountStubs(rootfs, lower, overlayUpper: false);
-                produce = output => RootfsDiff.Write(rootfs, before, lower, output, request.SourceDateEpoch, cancellationToken);
+                (exitCode, used, produce) = RunInCopy(store, parentDiffIds, lower, runDir, runtimes, request, onLine, cancellationToken);
             }
 
             if (exitCode != 0)
@@ -97,6 +105,23 @@ internal static class RunExecutor
         {
             SafeRoot.RemoveTree(runDir);
         }
+    }
+
+    /// <summary>The fallback without overlayfs: extract the layers into a private copy, run, and compare before and after.</summary>
+    private static (int ExitCode, ContainerRuntimeKind Runtime, Action<Stream> Produce) RunInCopy(LayerStore store, IReadOnlyList<string> parentDiffIds, UnionView lower, string runDir, IReadOnlyList<ContainerRuntime> runtimes, RunRequest request, Action<RunOutputLine>? onLine, CancellationToken cancellationToken)
+    {
+        var rootfs = Path.Combine(runDir, "rootfs");
+        Directory.CreateDirectory(rootfs);
+        foreach (var diffId in parentDiffIds)
+        {
+            using var blob = store.OpenBlob(diffId);
+            LayerExtractor.Apply(blob, rootfs, diffId, cancellationToken: cancellationToken);
+        }
+
+        var before = RootfsDiff.Capture(rootfs);
+        var (exitCode, used) = Execute(rootfs, runDir, runtimes, request, onLine, cancellationToken);
+        RemoveMountStubs(rootfs, lower, overlayUpper: false);
+        return (exitCode, used, output => RootfsDiff.Write(rootfs, before, lower, output, request.SourceDateEpoch, cancellationToken));
     }
 
     private static (int ExitCode, ContainerRuntimeKind Runtime) Execute(string rootfs, string runDir, IReadOnlyList<ContainerRuntime> runtimes, RunRequest request, Action<RunOutputLine>? onLine, CancellationToken cancellationToken)

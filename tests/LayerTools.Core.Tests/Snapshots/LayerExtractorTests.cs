@@ -214,6 +214,35 @@ public sealed class LayerExtractorTests : IDisposable
         Assert.Equal(new DateTimeOffset(2024, 1, 2, 3, 4, 5, TimeSpan.Zero).ToUnixTimeSeconds(), Stat(Path.Combine(root, "d")).MtimeSeconds);
     }
 
+    [Fact]
+    public void RemovingATreeNeverDeletesThroughAMountPoint()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            LayerAssert.Throws("RunNeedsLinux", () => Apply(NewRoot(), new TarBuilder().Dir("a")));
+            return;
+        }
+
+        var tree = NewRoot();
+        var mountPoint = Path.Combine(tree, "sub", "mnt");
+        Directory.CreateDirectory(mountPoint);
+        var (code, _, error) = LayerTools.Core.Run.HostProcess.Run("mount", new[] { "-t", "tmpfs", "tmpfs", mountPoint });
+        Assert.True(code == 0, error);
+        try
+        {
+            File.WriteAllText(Path.Combine(mountPoint, "precious"), "keep");
+            Assert.Throws<IOException>(() => SafeRoot.RemoveTree(tree));
+            Assert.True(File.Exists(Path.Combine(mountPoint, "precious")));
+        }
+        finally
+        {
+            LinuxNative.Umount2(mountPoint, 0);
+        }
+
+        SafeRoot.RemoveTree(tree);
+        Assert.False(Directory.Exists(tree));
+    }
+
     internal static FileStat Stat(string path) =>
         LinuxNative.Stat(LinuxNative.AtFdCwd, path, LinuxNative.AtSymlinkNoFollow, out _) ?? throw new FileNotFoundException(path);
 }
