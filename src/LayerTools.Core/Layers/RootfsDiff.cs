@@ -10,7 +10,7 @@ namespace LayerTools.Core.Layers;
 /// walk, no reading); after the run a path whose inode and ctime are unchanged is unchanged (ctime
 /// cannot be set from user space); any other is compared by type, mode, owner, link target, size
 /// and content digest with what the layers below say, so a rewrite with the same bytes is not a
-/// change. Paths gone after the run become whiteouts (one for a deleted directory, not one per
+/// change, and a directory whose only change is its mtime is not one. Paths gone after the run become whiteouts (one for a deleted directory, not one per
 /// child). The layer written is the same kind of tar as <see cref="OverlayDiff"/> writes.
 /// </summary>
 internal static class RootfsDiff
@@ -93,14 +93,21 @@ internal static class RootfsDiff
             return false;
         }
 
-        if (old.Format != now.Format || old.Permissions != now.Permissions || old.Uid != now.Uid || old.Gid != now.Gid || old.MtimeSeconds != now.MtimeSeconds)
+        if (old.Format != now.Format || old.Permissions != now.Permissions || old.Uid != now.Uid || old.Gid != now.Gid)
         {
             return true;
         }
 
         if (now.IsDirectory)
         {
+            // A directory whose only change is its mtime changed because of its children, which
+            // carry it into the layer as their parent when they changed themselves.
             return false;
+        }
+
+        if (old.MtimeSeconds != now.MtimeSeconds)
+        {
+            return true;
         }
 
         if (now.IsSymlink)

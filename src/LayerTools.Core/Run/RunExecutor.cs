@@ -30,7 +30,7 @@ internal static class RunExecutor
         }
 
         var watch = Stopwatch.StartNew();
-        var lower = UnionView.Build(parentDiffIds.Select(store.ReadLayerIndex));
+        var lower = UnionView.Build(parentDiffIds.Select(staging.ReadLayerIndex));
         var runtimes = ContainerRuntime.Candidates(request.Runtime);
         var runDir = Path.Combine(store.TmpDir, "run-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(runDir);
@@ -47,7 +47,7 @@ internal static class RunExecutor
             var overlay = OverlayMount.IsSupported;
             if (overlay)
             {
-                var dirs = new SnapshotCache(store).Ensure(parentDiffIds, cancellationToken);
+                var dirs = new SnapshotCache(store).Ensure(parentDiffIds, staging, cancellationToken);
                 if (dirs.Count == 0)
                 {
                     var empty = Path.Combine(runDir, "empty");
@@ -85,12 +85,12 @@ internal static class RunExecutor
                 }
                 else
                 {
-                    (exitCode, used, produce) = RunInCopy(store, parentDiffIds, lower, runDir, runtimes, request, onLine, cancellationToken);
+                    (exitCode, used, produce) = RunInCopy(staging, parentDiffIds, lower, runDir, runtimes, request, onLine, cancellationToken);
                 }
             }
             else
             {
-                (exitCode, used, produce) = RunInCopy(store, parentDiffIds, lower, runDir, runtimes, request, onLine, cancellationToken);
+                (exitCode, used, produce) = RunInCopy(staging, parentDiffIds, lower, runDir, runtimes, request, onLine, cancellationToken);
             }
 
             if (exitCode != 0)
@@ -108,13 +108,13 @@ internal static class RunExecutor
     }
 
     /// <summary>The fallback without overlayfs: extract the layers into a private copy, run, and compare before and after.</summary>
-    private static (int ExitCode, ContainerRuntimeKind Runtime, Action<Stream> Produce) RunInCopy(LayerStore store, IReadOnlyList<string> parentDiffIds, UnionView lower, string runDir, IReadOnlyList<ContainerRuntime> runtimes, RunRequest request, Action<RunOutputLine>? onLine, CancellationToken cancellationToken)
+    private static (int ExitCode, ContainerRuntimeKind Runtime, Action<Stream> Produce) RunInCopy(StagingArea staging, IReadOnlyList<string> parentDiffIds, UnionView lower, string runDir, IReadOnlyList<ContainerRuntime> runtimes, RunRequest request, Action<RunOutputLine>? onLine, CancellationToken cancellationToken)
     {
         var rootfs = Path.Combine(runDir, "rootfs");
         Directory.CreateDirectory(rootfs);
         foreach (var diffId in parentDiffIds)
         {
-            using var blob = store.OpenBlob(diffId);
+            using var blob = staging.OpenBlob(diffId);
             LayerExtractor.Apply(blob, rootfs, diffId, cancellationToken: cancellationToken);
         }
 

@@ -32,8 +32,12 @@ internal sealed class SnapshotCache
 
     public string LayerDirectory(string diffId) => Path.Combine(LayersDir, Digest.Hex(diffId));
 
-    /// <summary>Makes sure every layer of the stack (base first) is extracted; returns their directories, base first.</summary>
-    public IReadOnlyList<string> Ensure(IReadOnlyList<string> diffIds, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Makes sure every layer of the stack (base first) is extracted; returns their directories, base
+    /// first. Layers are read through <paramref name="staging"/> when given, so a build can stack on
+    /// layers it made but has not committed yet.
+    /// </summary>
+    public IReadOnlyList<string> Ensure(IReadOnlyList<string> diffIds, StagingArea? staging = null, CancellationToken cancellationToken = default)
     {
         LayerExtractor.RequireLinux();
         CreatePrivate(Root);
@@ -43,11 +47,11 @@ internal sealed class SnapshotCache
         foreach (var diffId in diffIds)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var index = _store.ReadLayerIndex(diffId);
+            var index = staging?.ReadLayerIndex(diffId) ?? _store.ReadLayerIndex(diffId);
             var dir = LayerDirectory(diffId);
             if (!Directory.Exists(dir))
             {
-                Extract(index, view, dir, cancellationToken);
+                Extract(index, view, dir, staging, cancellationToken);
             }
 
             view.Apply(index);
@@ -60,13 +64,13 @@ internal sealed class SnapshotCache
     /// <summary>Removes the snapshot of a layer (for garbage collection).</summary>
     public void Remove(string diffId) => SafeRoot.RemoveTree(LayerDirectory(diffId));
 
-    private void Extract(LayerIndex index, UnionView lower, string dir, CancellationToken cancellationToken)
+    private void Extract(LayerIndex index, UnionView lower, string dir, StagingArea? staging, CancellationToken cancellationToken)
     {
         var tmp = Path.Combine(LayersDir, ".tmp-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(tmp);
         try
         {
-            using (var blob = _store.OpenBlob(index.DiffId))
+            using (var blob = staging?.OpenBlob(index.DiffId) ?? _store.OpenBlob(index.DiffId))
             {
                 LayerExtractor.ExtractOverlay(blob, index, tmp, lower, LowerLayerOf, cancellationToken);
             }

@@ -186,6 +186,41 @@ public sealed class RunExecutorTests
     }
 
     [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void AStepStacksOnTheLayerAnEarlierStepStagedButDidNotCommit(bool overlay)
+    {
+        using var temp = new TempStore();
+        if (!OperatingSystem.IsLinux())
+        {
+            AssertNeedsLinux(temp);
+            return;
+        }
+
+        var baseIds = BusyboxBase.AddLayers(temp.Store, BusyboxBase.Layer());
+        OverlayMount.SupportedOverride = overlay ? null : false;
+        try
+        {
+            using var staging = temp.Store.BeginStaging();
+            var first = RunExecutor.Run(temp.Store, staging, baseIds, Shell("mkdir /data && echo one > /data/one", ContainerRuntimeKind.Runc), null);
+            Assert.False(temp.Store.HasBlob(first.Layer!.DiffId));
+            var parents = baseIds.Append(first.Layer.DiffId).ToList();
+            var lines = new List<RunOutputLine>();
+            var second = RunExecutor.Run(temp.Store, staging, parents, Shell("cat /data/one; cp /data/one /data/two; rm /data/one", ContainerRuntimeKind.Runc), lines.Add);
+            Assert.Equal(new[] { "one" }, lines.Select(l => l.Text));
+            var entries = second.Layer!.Entries.Select(e => e.Path + (e.IsWhiteout ? " (whiteout)" : string.Empty)).OrderBy(p => p, StringComparer.Ordinal);
+            Assert.Equal(new[] { "data", "data/one (whiteout)", "data/two" }, entries);
+            Assert.Equal(Digest.Of("one\n"), second.Layer.Entries.Single(e => e.Path == "data/two").Digest);
+        }
+        finally
+        {
+            OverlayMount.SupportedOverride = null;
+        }
+
+        AssertCleanedUp(temp);
+    }
+
+    [Theory]
     [InlineData(ContainerRuntimeKind.Runc)]
     [InlineData(ContainerRuntimeKind.Unshare)]
     public void CancellingKillsTheContainerAndCleansUp(ContainerRuntimeKind runtime)
