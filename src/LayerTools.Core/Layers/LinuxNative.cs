@@ -164,7 +164,7 @@ internal static class LinuxNative
     public static int Openat2(int dirfd, string path, int flags, ulong resolve)
     {
         var how = new OpenHow { Flags = (ulong)(uint)(flags | OCloExec), Mode = 0, Resolve = resolve };
-        while (true)
+        for (var attempt = 0; ; attempt++)
         {
             var fd = SyscallOpenat2(SysOpenat2, dirfd, path, ref how, (nuint)Marshal.SizeOf<OpenHow>());
             if (fd >= 0)
@@ -172,8 +172,9 @@ internal static class LinuxNative
                 return (int)fd;
             }
 
+            // EAGAIN: a rename raced with RESOLVE_IN_ROOT's check; retry a bounded number of times.
             var e = LastErrno;
-            if (e != EIntr && e != EAgain)
+            if ((e != EIntr && e != EAgain) || attempt > 64)
             {
                 return -e;
             }

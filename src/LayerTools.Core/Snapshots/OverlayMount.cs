@@ -14,6 +14,12 @@ internal sealed class OverlayMount : IDisposable
     private static readonly Lazy<bool> Available = new(() =>
         OperatingSystem.IsLinux() && File.Exists("/proc/filesystems") && File.ReadAllText("/proc/filesystems").Contains("\toverlay", StringComparison.Ordinal));
 
+    /// <summary>overlayfs stacks at most 500 lower layers.</summary>
+    public const int MaxLowerLayers = 500;
+
+    /// <summary>Mount options are copied into one page (4096 bytes) with the extra flags we add.</summary>
+    private const int MaxOptions = 3900;
+
     private bool _mounted;
 
     private OverlayMount(string target, string upper, string work)
@@ -47,9 +53,25 @@ internal sealed class OverlayMount : IDisposable
         var relative = lowerBaseFirst.All(d => Path.GetDirectoryName(d) == commonParent);
         var lower = string.Join(':', lowerBaseFirst.Reverse().Select(d => relative ? Path.GetFileName(d) : d));
         var options = $"lowerdir={lower},upperdir={upper},workdir={work}";
-        if (options.Length > 4000)
+        if (options.Length > MaxOptions)
         {
-            throw new LayerToolsException("TooManyLayers", ErrorKind.LimitsExceeded, $"The image has {lowerBaseFirst.Count} layers, more than one overlay mount can stack here; squash some layers first.", lowerBaseFirst.Count);
+            // Mount options must fit in one page: name the layers through short links instead
+            // ("0", "1", ... beside the work dir), as Docker's overlay2 driver does with its l/ folder.
+            commonParent = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(work))!, "lower-links");
+            Directory.CreateDirectory(commonParent);
+            for (var i = 0; i < lowerBaseFirst.Count; i++)
+            {
+                File.CreateSymbolicLink(Path.Combine(commonParent, i.ToString(System.Globalization.CultureInfo.InvariantCulture)), Path.GetFullPath(lowerBaseFirst[i]));
+            }
+
+            relative = true;
+            lower = string.Join(':', Enumerable.Range(0, lowerBaseFirst.Count).Reverse().Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            options = $"lowerdir={lower},upperdir={upper},workdir={work}";
+        }
+
+        if (options.Length > MaxOptions || lowerBaseFirst.Count > MaxLowerLayers)
+        {
+            throw new LayerToolsException("TooManyLayers", ErrorKind.LimitsExceeded, $"The image has {lowerBaseFirst.Count} layers, more than one overlay mount can stack (at most {MaxLowerLayers}); squash some layers first.", lowerBaseFirst.Count);
         }
 
         var mount = HostProcess.Find("mount") ?? throw new LayerToolsException("MountUnavailable", ErrorKind.ResourceUnavailable, "mount(8) (util-linux) is not installed; it is needed to mount overlayfs.");

@@ -118,6 +118,27 @@ public sealed class OverlaySnapshotTests
         Assert.Equal(0x1C0, LayerExtractorTests.Stat(cache.Root).Permissions);
     }
 
+    [Fact]
+    public void AStackTooLongForOneMountOptionPageMountsThroughShortLinks()
+    {
+        using var temp = new TempStore();
+        if (!OperatingSystem.IsLinux())
+        {
+            LayerAssert.Throws("RunNeedsLinux", () => new SnapshotCache(temp.Store).Ensure(Array.Empty<string>()));
+            return;
+        }
+
+        var layers = Enumerable.Range(0, 80).Select(i => new TarBuilder().Dir("d").File("d/f" + i, "v" + i).File("top", "layer" + i)).ToArray();
+        var (ids, indexes) = Store(temp, layers);
+        var dirs = new SnapshotCache(temp.Store).Ensure(ids);
+        using (MountFresh(temp, dirs, out var merged))
+        {
+            Assert.Equal(80, Directory.GetFiles(Path.Combine(merged, "d")).Length);
+            Assert.Equal("layer79", File.ReadAllText(Path.Combine(merged, "top")));
+            Assert.Equal(DescribeUnion(UnionView.Build(indexes)), DescribeDisk(merged));
+        }
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
