@@ -85,6 +85,29 @@ public sealed class RunExecutorTests
     }
 
     [Fact]
+    public void WithSourceDateEpochTwoRunsMakeTheSameLayer()
+    {
+        using var temp1 = new TempStore();
+        using var temp2 = new TempStore();
+        if (!OperatingSystem.IsLinux())
+        {
+            AssertNeedsLinux(temp1);
+            return;
+        }
+
+        const string script = "echo hi > /f; mkdir -p /a/b; ln /f /a/b/g; ln -s ../f /a/l; rm /etc/motd; chmod 700 /home/app";
+        var first = RunIn(temp1, Shell(script, ContainerRuntimeKind.Runc)).Result.Layer!;
+        Thread.Sleep(1100);
+        var second = RunIn(temp2, Shell(script, ContainerRuntimeKind.Runc)).Result.Layer!;
+        Assert.Equal(first.DiffId, second.DiffId);
+        Assert.All(first.Entries, e => Assert.True(e.ModifiedTime <= 1_700_000_000));
+        // Hard links stay links: the first path in tree order holds the data, the other links to it.
+        Assert.Equal(EntryType.File, first.Entries.Single(e => e.Path == "a/b/g").Type);
+        var f = first.Entries.Single(e => e.Path == "f");
+        Assert.Equal((EntryType.HardLink, "a/b/g"), (f.Type, f.LinkTarget));
+    }
+
+    [Fact]
     public void OutputLinesReachTheCallbackAsTheyArePrinted()
     {
         using var temp = new TempStore();
