@@ -17,7 +17,7 @@ internal sealed class ChangeRecord
 
     public string? LinkTarget { get; init; }
 
-    public SortedDictionary<string, string>? Xattrs { get; init; }
+    public SortedDictionary<string, byte[]>? Xattrs { get; init; }
 
     /// <summary>The tar name: whiteouts as <c>.wh.</c> names, directories with a trailing slash.</summary>
     public string TarName => Type switch

@@ -1,40 +1,25 @@
-using System.Formats.Tar;
-using System.Text;
-
 namespace LayerTools.Core.Layers;
 
 /// <summary>
 /// Writes change records as a reproducible OCI layer tar: entries in tree order (parents before
 /// children, whiteouts before their siblings), numeric ids with empty user and group names,
 /// whole-second mtimes clamped to SOURCE_DATE_EPOCH when one is given, no atime or ctime, USTAR
-/// headers unless a field needs PAX (long names, large ids or sizes, non-ASCII, xattrs), and hard
-/// links (same inode) written as links to the first path that holds the inode.
+/// headers unless a field needs PAX (<see cref="TarHeaderWriter"/>), extended attributes carried
+/// as raw bytes, and hard links (same inode) written as links to the first path that holds the inode.
 /// </summary>
 internal static class LayerTarWriter
 {
-    private const long MaxUstarId = 0x1FFFFF;
-    private const long MaxUstarSize = 0x1FFFFFFFFL;
-    private const long MaxUstarTime = 0x1FFFFFFFFL;
-
     public static void Write(IEnumerable<ChangeRecord> records, Stream output, long? sourceDateEpoch, CancellationToken cancellationToken = default)
     {
         var sorted = records.ToList();
         sorted.Sort((a, b) => ChangeRecord.CompareTarNames(a.TarName, b.TarName));
-        if (sorted.Count == 0)
-        {
-            // TarWriter writes nothing for an empty archive; a layer is a tar, and Docker's empty
-            // layer is the two zero blocks that end one (DiffID sha256:5f70bf18…).
-            output.Write(new byte[1024]);
-            return;
-        }
-
         var firstByInode = new Dictionary<ulong, string>();
-        using var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true);
+        var buffer = new byte[81920];
         foreach (var record in sorted)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var type = record.Type;
-            string? link = record.LinkTarget;
+            var link = record.LinkTarget;
             if (type == EntryType.File && record.Stat.Nlink > 1)
             {
                 if (firstByInode.TryGetValue(record.Stat.Inode, out var first))
@@ -51,114 +36,68 @@ internal static class LayerTarWriter
             var isWhiteout = type is EntryType.Whiteout or EntryType.OpaqueWhiteout;
             var tarType = type switch
             {
-                EntryType.Directory => TarEntryType.Directory,
-                EntryType.SymbolicLink => TarEntryType.SymbolicLink,
-                EntryType.HardLink => TarEntryType.HardLink,
-                EntryType.CharDevice => TarEntryType.CharacterDevice,
-                EntryType.BlockDevice => TarEntryType.BlockDevice,
-                EntryType.Fifo => TarEntryType.Fifo,
-                _ => TarEntryType.RegularFile,
+                EntryType.Directory => TarHeaderWriter.TypeDirectory,
+                EntryType.SymbolicLink => TarHeaderWriter.TypeSymlink,
+                EntryType.HardLink => TarHeaderWriter.TypeHardLink,
+                EntryType.CharDevice => TarHeaderWriter.TypeChar,
+                EntryType.BlockDevice => TarHeaderWriter.TypeBlock,
+                EntryType.Fifo => TarHeaderWriter.TypeFifo,
+                _ => TarHeaderWriter.TypeFile,
             };
-            var name = record.TarName;
-            var mode = isWhiteout ? 0 : record.Stat.Permissions;
-            var uid = isWhiteout ? 0 : record.Stat.Uid;
-            var gid = isWhiteout ? 0 : record.Stat.Gid;
             var mtime = record.Stat.MtimeSeconds;
             if (sourceDateEpoch is { } epoch && mtime > epoch)
             {
                 mtime = epoch;
             }
 
-            mtime = Math.Max(0, mtime);
-            var size = tarType == TarEntryType.RegularFile && !isWhiteout ? record.Stat.Size : 0;
-            var xattrs = isWhiteout ? null : record.Xattrs;
-            var needsPax = !IsAscii(name) || (link is not null && (!IsAscii(link) || Encoding.UTF8.GetByteCount(link) > 100))
-                || !FitsUstarName(name) || uid > MaxUstarId || gid > MaxUstarId || size > MaxUstarSize || mtime > MaxUstarTime
-                || xattrs is { Count: > 0 };
-
-            PosixTarEntry entry;
-            if (needsPax)
-            {
-                var attributes = new List<KeyValuePair<string, string>>();
-                if (xattrs is not null)
-                {
-                    foreach (var (k, v) in xattrs)
-                    {
-                        attributes.Add(new("SCHILY.xattr." + k, v));
-                    }
-                }
-
-                entry = new PaxTarEntry(tarType, name, attributes);
-            }
-            else
-            {
-                entry = new UstarTarEntry(tarType, name);
-            }
-
-            entry.Mode = (UnixFileMode)mode;
-            entry.Uid = uid;
-            entry.Gid = gid;
-            entry.ModificationTime = DateTimeOffset.FromUnixTimeSeconds(mtime);
-            entry.UserName = string.Empty;
-            entry.GroupName = string.Empty;
-            if (link is not null && tarType is TarEntryType.SymbolicLink or TarEntryType.HardLink)
-            {
-                entry.LinkName = link;
-            }
-
-            if (tarType is TarEntryType.CharacterDevice or TarEntryType.BlockDevice)
-            {
-                entry.DeviceMajor = record.Stat.RdevMajor;
-                entry.DeviceMinor = record.Stat.RdevMinor;
-            }
-
-            if (tarType == TarEntryType.RegularFile && !isWhiteout && record.HostPath is not null)
+            var size = type == EntryType.File ? record.Stat.Size : 0;
+            TarHeaderWriter.WriteHeader(
+                output,
+                record.TarName,
+                tarType,
+                isWhiteout ? 0 : record.Stat.Permissions,
+                isWhiteout ? 0 : record.Stat.Uid,
+                isWhiteout ? 0 : record.Stat.Gid,
+                size,
+                Math.Max(0, mtime),
+                tarType is TarHeaderWriter.TypeSymlink or TarHeaderWriter.TypeHardLink ? link ?? string.Empty : null,
+                record.Stat.RdevMajor,
+                record.Stat.RdevMinor,
+                isWhiteout ? null : record.Xattrs);
+            if (size > 0 && record.HostPath is not null)
             {
                 using var data = HostTree.OpenRead(record.HostPath);
-                entry.DataStream = new BoundedReadStream(data, size);
-                writer.WriteEntry(entry);
-            }
-            else
-            {
-                writer.WriteEntry(entry);
+                CopyExactly(data, output, size, buffer);
+                TarHeaderWriter.WritePadding(output, size);
             }
         }
+
+        // Also for an empty layer: Docker's empty layer is just these two zero blocks (DiffID sha256:5f70bf18…).
+        TarHeaderWriter.WriteEnd(output);
     }
 
-    private static bool IsAscii(string s)
+    /// <summary>Exactly <paramref name="size"/> bytes, as the header said: a file that grew is cut, one that shrank is padded with zeros.</summary>
+    private static void CopyExactly(Stream input, Stream output, long size, byte[] buffer)
     {
-        foreach (var c in s)
+        var left = size;
+        while (left > 0)
         {
-            if (c > 0x7E || c < 0x20)
+            var n = input.Read(buffer, 0, (int)Math.Min(buffer.Length, left));
+            if (n == 0)
             {
-                return false;
+                Array.Clear(buffer);
+                while (left > 0)
+                {
+                    var z = (int)Math.Min(buffer.Length, left);
+                    output.Write(buffer, 0, z);
+                    left -= z;
+                }
+
+                return;
             }
+
+            output.Write(buffer, 0, n);
+            left -= n;
         }
-
-        return true;
-    }
-
-    private static bool FitsUstarName(string name)
-    {
-        if (name.Length <= 100)
-        {
-            return true;
-        }
-
-        if (name.Length > 256)
-        {
-            return false;
-        }
-
-        // USTAR splits at a slash: prefix up to 155 bytes, name up to 100.
-        for (var i = name.Length - 1; i > 0; i--)
-        {
-            if (name[i] == '/' && i <= 155 && name.Length - i - 1 <= 100 && name.Length - i - 1 > 0)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 }

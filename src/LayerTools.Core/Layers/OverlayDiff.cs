@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace LayerTools.Core.Layers;
 
 /// <summary>
@@ -47,7 +45,7 @@ internal static class OverlayDiff
         return records;
     }
 
-    /// <summary>A change record for a real path; xattrs that are overlay's own, or not text, are left out.</summary>
+    /// <summary>A change record for a real path; overlay's own xattrs are left out.</summary>
     public static ChangeRecord FromStat(string path, FileStat stat, string host, SortedDictionary<string, byte[]>? xattrs)
     {
         var type = stat.Format switch
@@ -66,27 +64,15 @@ internal static class OverlayDiff
             link = LinuxNative.Readlinkat(LinuxNative.AtFdCwd, host, out _) ?? string.Empty;
         }
 
-        SortedDictionary<string, string>? carried = null;
+        SortedDictionary<string, byte[]>? carried = null;
         if (xattrs is not null)
         {
             foreach (var (name, value) in xattrs)
             {
-                if (name.StartsWith("trusted.overlay.", StringComparison.Ordinal) || name.StartsWith("user.overlay.", StringComparison.Ordinal))
+                if (!name.StartsWith("trusted.overlay.", StringComparison.Ordinal) && !name.StartsWith("user.overlay.", StringComparison.Ordinal))
                 {
-                    continue;
+                    (carried ??= new SortedDictionary<string, byte[]>(StringComparer.Ordinal))[name] = value;
                 }
-
-                string text;
-                try
-                {
-                    text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(value);
-                }
-                catch (DecoderFallbackException)
-                {
-                    continue;
-                }
-
-                (carried ??= new SortedDictionary<string, string>(StringComparer.Ordinal))[name] = text;
             }
         }
 

@@ -30,7 +30,7 @@ public sealed class LayerTarWriterTests
             new() { Path = "dir", Type = EntryType.Directory, Stat = Stat(LinuxNative.SIfDir, 0x1ED) },
             new() { Path = longName, Type = EntryType.SymbolicLink, Stat = Stat(LinuxNative.SIfLnk), LinkTarget = "t" },
             new() { Path = "dir/big-id", Type = EntryType.SymbolicLink, Stat = Stat(LinuxNative.SIfLnk, uid: 3_000_000), LinkTarget = "t" },
-            new() { Path = "dir/xattr", Type = EntryType.Directory, Stat = Stat(LinuxNative.SIfDir), Xattrs = new(StringComparer.Ordinal) { ["user.a"] = "1" } },
+            new() { Path = "dir/xattr", Type = EntryType.Directory, Stat = Stat(LinuxNative.SIfDir), Xattrs = new(StringComparer.Ordinal) { ["user.a"] = "1"u8.ToArray() } },
             new() { Path = "dir/gone", Type = EntryType.Whiteout, Stat = Stat(LinuxNative.SIfChr, 0) },
         };
         using var ms = new MemoryStream();
@@ -51,6 +51,29 @@ public sealed class LayerTarWriterTests
         Assert.Equal(new[] { "dir/big-id", longName, "dir/xattr/" }, pax.Keys.Order(StringComparer.Ordinal));
         Assert.Equal("1", pax["dir/xattr/"].ExtendedAttributes["SCHILY.xattr.user.a"]);
         Assert.Equal(3_000_000, pax["dir/big-id"].Uid);
+    }
+
+    [Fact]
+    public void BinaryExtendedAttributesAreWrittenByteForByte()
+    {
+        var capability = new byte[] { 0x01, 0x00, 0x00, 0x02, 0x00, 0x20, 0x00, 0x00, 0xff, 0xfe, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00 };
+        var records = new List<ChangeRecord>
+        {
+            new() { Path = "ping", Type = EntryType.File, Stat = Stat(LinuxNative.SIfReg, 0x1ED), Xattrs = new(StringComparer.Ordinal) { ["security.capability"] = capability } },
+        };
+        using var ms = new MemoryStream();
+        LayerTarWriter.Write(records, ms, null);
+        var bytes = ms.ToArray();
+        var key = "SCHILY.xattr.security.capability="u8.ToArray();
+        var at = bytes.AsSpan().IndexOf(key);
+        Assert.True(at > 0);
+        Assert.Equal(capability, bytes.AsSpan(at + key.Length, capability.Length).ToArray());
+        Assert.Equal((byte)'\n', bytes[at + key.Length + capability.Length]);
+        var record = System.Text.Encoding.ASCII.GetString(bytes, 512, at - 512);
+        Assert.Equal((key.Length + capability.Length + 1 + record.Length).ToString(System.Globalization.CultureInfo.InvariantCulture) + " ", record);
+        var entry = Assert.Single(Read(bytes));
+        Assert.Equal("ping", entry.Name);
+        Assert.Equal(TarEntryFormat.Pax, entry.Format);
     }
 
     [Fact]
