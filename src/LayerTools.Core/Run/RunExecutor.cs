@@ -61,6 +61,15 @@ internal static class RunExecutor
                 Directory.CreateDirectory(upper);
                 Directory.CreateDirectory(work);
                 Directory.CreateDirectory(merged);
+
+                // overlayfs shows the upper dir's own owner and mode at "/": give it the image's.
+                using (var upperRoot = SafeRoot.Open(upper))
+                {
+                    var fd = upperRoot.OpenDirectory(string.Empty);
+                    DirectoryAttributes.From(lower.Lookup(string.Empty)).ApplyTo(fd);
+                    LinuxNative.Close(fd);
+                }
+
                 OverlayMount? mount = null;
                 try
                 {

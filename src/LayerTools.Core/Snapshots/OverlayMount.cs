@@ -11,8 +11,6 @@ namespace LayerTools.Core.Snapshots;
 /// </summary>
 internal sealed class OverlayMount : IDisposable
 {
-    private static readonly Lazy<bool> Available = new(() =>
-        OperatingSystem.IsLinux() && File.Exists("/proc/filesystems") && File.ReadAllText("/proc/filesystems").Contains("\toverlay", StringComparison.Ordinal));
 
     /// <summary>overlayfs stacks at most 500 lower layers.</summary>
     public const int MaxLowerLayers = 500;
@@ -33,7 +31,12 @@ internal sealed class OverlayMount : IDisposable
     /// <summary>Tests set this to false to exercise the copy-and-compare fallback.</summary>
     public static bool? SupportedOverride { get; set; }
 
-    public static bool IsSupported => SupportedOverride ?? (Available.Value && LinuxNative.GetEuid() == 0);
+    /// <summary>
+    /// Whether to try overlayfs at all: Linux and root. Whether it really mounts (the module may
+    /// load on demand, the store's file system may refuse to be an upper dir) is learnt by trying;
+    /// callers fall back on <c>OverlayMountFailed</c>.
+    /// </summary>
+    public static bool IsSupported => SupportedOverride ?? (OperatingSystem.IsLinux() && LinuxNative.GetEuid() == 0);
 
     public string Target { get; }
 
