@@ -45,57 +45,19 @@ internal static class RunExecutor
             ContainerRuntimeKind used;
             Action<Stream> produce;
             var overlay = OverlayMount.IsSupported;
-            if (overlay)
+            var upper = Path.Combine(runDir, "upper");
+            var merged = Path.Combine(runDir, "merged");
+            var mount = overlay ? TryMountOverlay(store, staging, parentDiffIds, lower, runDir, upper, merged, cancellationToken) : null;
+            overlay = mount is not null;
+            if (mount is not null)
             {
-                var dirs = new SnapshotCache(store).Ensure(parentDiffIds, staging, cancellationToken);
-                if (dirs.Count == 0)
+                using (mount)
                 {
-                    var empty = Path.Combine(runDir, "empty");
-                    Directory.CreateDirectory(empty);
-                    dirs = new[] { empty };
+                    (exitCode, used) = Execute(merged, runDir, runtimes, request, onLine, cancellationToken);
                 }
 
-                var upper = Path.Combine(runDir, "upper");
-                var work = Path.Combine(runDir, "work");
-                var merged = Path.Combine(runDir, "merged");
-                Directory.CreateDirectory(upper);
-                Directory.CreateDirectory(work);
-                Directory.CreateDirectory(merged);
-
-                // overlayfs shows the upper dir's own owner and mode at "/": give it the image's.
-                using (var upperRoot = SafeRoot.Open(upper))
-                {
-                    var fd = upperRoot.OpenDirectory(string.Empty);
-                    DirectoryAttributes.From(lower.Lookup(string.Empty)).ApplyTo(fd);
-                    LinuxNative.Close(fd);
-                }
-
-                OverlayMount? mount = null;
-                try
-                {
-                    mount = OverlayMount.Mount(dirs, upper, work, merged);
-                }
-                catch (LayerToolsException ex) when (ex.ErrorId == "OverlayMountFailed")
-                {
-                    // The kernel has overlayfs but will not mount it here (the store sits on a file
-                    // system that cannot be an upper dir, or on overlayfs itself): copy and compare.
-                    overlay = false;
-                }
-
-                if (mount is not null)
-                {
-                    using (mount)
-                    {
-                        (exitCode, used) = Execute(merged, runDir, runtimes, request, onLine, cancellationToken);
-                    }
-
-                    RemoveMountStubs(upper, lower, overlayUpper: true);
-                    produce = output => OverlayDiff.Write(upper, output, request.SourceDateEpoch, cancellationToken);
-                }
-                else
-                {
-                    (exitCode, used, produce) = RunInCopy(staging, parentDiffIds, lower, runDir, runtimes, request, onLine, cancellationToken);
-                }
+                RemoveMountStubs(upper, lower, overlayUpper: true);
+                produce = output => OverlayDiff.Write(upper, output, request.SourceDateEpoch, cancellationToken);
             }
             else
             {
@@ -113,6 +75,53 @@ internal static class RunExecutor
         finally
         {
             SafeRoot.RemoveTree(runDir);
+        }
+    }
+
+    /// <summary>
+    /// The parent's layers as overlay lower dirs under a fresh upper dir, or null when this host or
+    /// file system cannot do it (the kernel refuses the mount, or the store's file system takes no
+    /// whiteout devices or trusted xattrs): the caller then copies and compares.
+    /// </summary>
+    private static OverlayMount? TryMountOverlay(LayerStore store, StagingArea staging, IReadOnlyList<string> parentDiffIds, UnionView lower, string runDir, string upper, string merged, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<string> dirs;
+        try
+        {
+            dirs = new SnapshotCache(store).Ensure(parentDiffIds, staging, cancellationToken);
+        }
+        catch (LayerToolsException ex) when (ex.ErrorId == "ExtractFailed")
+        {
+            return null;
+        }
+
+        if (dirs.Count == 0)
+        {
+            var empty = Path.Combine(runDir, "empty");
+            Directory.CreateDirectory(empty);
+            dirs = new[] { empty };
+        }
+
+        var work = Path.Combine(runDir, "work");
+        Directory.CreateDirectory(upper);
+        Directory.CreateDirectory(work);
+        Directory.CreateDirectory(merged);
+
+        // overlayfs shows the upper dir's own owner and mode at "/": give it the image's.
+        using (var upperRoot = SafeRoot.Open(upper))
+        {
+            var fd = upperRoot.OpenDirectory(string.Empty);
+            DirectoryAttributes.From(lower.Lookup(string.Empty)).ApplyTo(fd);
+            LinuxNative.Close(fd);
+        }
+
+        try
+        {
+            return OverlayMount.Mount(dirs, upper, work, merged);
+        }
+        catch (LayerToolsException ex) when (ex.ErrorId == "OverlayMountFailed")
+        {
+            return null;
         }
     }
 
