@@ -60,7 +60,7 @@ internal sealed class SafeRoot : IDisposable
         if (UsesOpenat2)
         {
             var fd = Openat2(_fd, path, ORdOnly | ODirectory, ResolveInRoot | ResolveNoMagicLinks);
-            if (fd >= 0 || fd != -ENoEnt || create is null)
+            if (fd >= 0 || (fd != -ENoEnt && fd != -ENotDir) || create is null)
             {
                 return fd;
             }
@@ -381,7 +381,16 @@ internal sealed class SafeRoot : IDisposable
                     var target = Readlinkat(current, part, out _);
                     if (target is null)
                     {
-                        return -ENotDir;
+                        if (create is null)
+                        {
+                            return -ENotDir;
+                        }
+
+                        // A file where a directory must be: the path becomes a directory, as the
+                        // union view has it (anything but a directory over a path replaces it).
+                        RemoveAt(current, part);
+                        pending.Push(part);
+                        continue;
                     }
 
                     if (++hops > RootResolver.MaxLinkHops)

@@ -175,6 +175,13 @@ public sealed class LayerExtractorTests : IDisposable
         // A file over a directory replaces it and what was under it.
         Apply(root, new TarBuilder().File("keep", "now a file"));
         Assert.Equal("now a file", File.ReadAllText(Path.Combine(root, "keep")));
+
+        // A path beneath a file makes the file a directory, as the union view has it.
+        Apply(root, new TarBuilder().File("keep/inner", "inner"));
+        Assert.Equal("inner", File.ReadAllText(Path.Combine(root, "keep/inner")));
+        var layers = new[] { new TarBuilder().File("keep", "f"), new TarBuilder().File("keep/inner", "inner") };
+        var view = LayerTools.Core.Union.UnionView.Build(layers.Select(l => LayerAssert.Index(l.ToArray())));
+        Assert.Equal(EntryType.Directory, view.Get("keep")!.Entry.Type);
     }
 
     [Fact]
