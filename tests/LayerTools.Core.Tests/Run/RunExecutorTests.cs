@@ -108,6 +108,41 @@ public sealed class RunExecutorTests
     }
 
     [Fact]
+    public void UmociUnpacksAnImageMadeFromARunLayerToTheTreeTheCommandLeft()
+    {
+        using var temp = new TempStore();
+        if (!OperatingSystem.IsLinux())
+        {
+            AssertNeedsLinux(temp);
+            return;
+        }
+
+        var baseIds = BusyboxBase.AddLayers(temp.Store, BusyboxBase.Layer());
+        using (var staging = temp.Store.BeginStaging())
+        {
+            var result = RunExecutor.Run(temp.Store, staging, baseIds, Shell("echo hi > /f; rm /etc/motd; mkdir -p /a/b; ln -s ../../f /a/b/l; chown 1000:1000 /a/b", ContainerRuntimeKind.Runc), null);
+            var layers = baseIds.Select(staging.ReadLayerIndex).Append(result.Layer!).ToList();
+            var history = layers.Select((l, i) => new LayerTools.Core.Images.HistoryRecord(DateTimeOffset.FromUnixTimeSeconds(1_700_000_000), "RUN step " + i, null, null, false)).ToList();
+            var config = LayerTools.Core.Images.ConfigDocument.Create(layers.Select(l => l.DiffId).ToList(), history, DateTimeOffset.FromUnixTimeSeconds(1_700_000_000));
+            var manifest = LayerTools.Core.Images.ImageWriter.Write(staging, config, layers);
+            var tagged = LayerTools.Core.Images.ImageCatalog.Tagged(manifest, LayerTools.Core.Images.ImageReference.Parse("ran:1"));
+            staging.Commit(d => LayerTools.Core.Images.ImageCatalog.ApplyTag(d, tagged));
+        }
+
+        var bundle = Path.Combine(temp.Parent, "bundle");
+        var (code, _, error) = HostProcess.Run("umoci", new[] { "unpack", "--image", temp.Root + ":ran:1", bundle });
+        Assert.True(code == 0, error);
+        var rootfs = Path.Combine(bundle, "rootfs");
+        Assert.Equal("hi\n", File.ReadAllText(Path.Combine(rootfs, "f")));
+        Assert.False(File.Exists(Path.Combine(rootfs, "etc/motd")));
+        Assert.True(File.Exists(Path.Combine(rootfs, "etc/passwd")));
+        Assert.Equal("../../f", new FileInfo(Path.Combine(rootfs, "a/b/l")).LinkTarget);
+        var ab = LinuxNative.Stat(LinuxNative.AtFdCwd, Path.Combine(rootfs, "a/b"), 0, out _)!;
+        Assert.Equal((1000, 1000), (ab.Uid, ab.Gid));
+        Assert.False(Directory.Exists(Path.Combine(rootfs, "proc")));
+    }
+
+    [Fact]
     public void OutputLinesReachTheCallbackAsTheyArePrinted()
     {
         using var temp = new TempStore();
