@@ -145,13 +145,14 @@ internal static class RunExecutor
     private static (int ExitCode, ContainerRuntimeKind Runtime) Execute(string rootfs, string runDir, IReadOnlyList<ContainerRuntime> runtimes, RunRequest request, Action<RunOutputLine>? onLine, CancellationToken cancellationToken)
     {
         UserIdentity identity;
-        bool procIsDir, devIsDir;
+        bool procIsDir, devIsDir, resolvConf;
         var workDir = TarPath.Normalize(request.WorkingDirectory);
         using (var root = SafeRoot.Open(rootfs))
         {
             identity = UserResolver.Resolve(root, request.User, request.Where);
             var fd = root.OpenDirectory(workDir, _ => DirectoryAttributes.Default, request.Where);
             LinuxNative.Close(fd);
+            resolvConf = File.Exists("/etc/resolv.conf") && root.Lstat("etc") is { IsDirectory: true } && root.Lstat("etc/resolv.conf") is { IsRegular: true };
             procIsDir = IsDirectoryOrMissing(root, "proc");
             devIsDir = IsDirectoryOrMissing(root, "dev");
             foreach (var stub in new[] { "proc", "dev" })
@@ -177,6 +178,7 @@ internal static class RunExecutor
             {
                 unshare.MountProc = procIsDir;
                 unshare.MountDev = devIsDir;
+                unshare.BindResolvConf = resolvConf;
             }
 
             try

@@ -5,7 +5,8 @@ namespace LayerTools.Core.Run;
 /// <summary>
 /// The fallback when no OCI runtime works: util-linux <c>unshare --mount --pid --fork --uts --ipc</c>
 /// runs a host /bin/sh that sets the hostname, mounts /proc and a small /dev (null, zero, full,
-/// random, urandom, tty bound from the host) inside the new mount namespace, and then execs
+/// random, urandom, tty bound from the host) and the host's /etc/resolv.conf (when the image has
+/// one to bind over) inside the new mount namespace, and then execs
 /// <c>unshare --root=ROOTFS --wd=DIR --setgid --setuid</c> (a chroot) with the command. Only host
 /// programs run outside the root; nothing from the image. /proc and /dev are mounted only when
 /// the image's own are real directories (the caller checks), never through a link. No
@@ -17,6 +18,8 @@ internal sealed class UnshareRuntime : ContainerRuntime
         set -e
         r=$1 h=$2 u=$3 g=$4 w=$5 mp=$6 md=$7 mount=$8 unshare=$9
         shift 9
+        rc=$1
+        shift
         printf '%s' "$h" > /proc/sys/kernel/hostname
         if [ "$mp" = 1 ]; then "$mount" -t proc -o nosuid,nodev,noexec proc "$r/proc"; fi
         if [ "$md" = 1 ]; then
@@ -26,6 +29,7 @@ internal sealed class UnshareRuntime : ContainerRuntime
             "$mount" --bind "/dev/$d" "$r/dev/$d"
           done
         fi
+        if [ "$rc" = 1 ]; then "$mount" --bind -o ro /etc/resolv.conf "$r/etc/resolv.conf"; fi
         exec "$unshare" --root="$r" --wd="$w" --setgid "$g" --setuid "$u" -- "$@"
         """;
 
@@ -43,6 +47,9 @@ internal sealed class UnshareRuntime : ContainerRuntime
 
     public bool MountDev { get; set; } = true;
 
+    /// <summary>Set by the caller when the image's /etc/resolv.conf is a regular file in a real /etc: the host's is bound over it (read-only) for DNS.</summary>
+    public bool BindResolvConf { get; set; }
+
     public override int Run(ProcessSpec spec, string workDirectory, Action<RunOutputLine>? onLine, CancellationToken cancellationToken)
     {
         var sh = HostProcess.Find("sh") ?? throw new RuntimeStartException("/bin/sh is not installed on the host.");
@@ -53,6 +60,7 @@ internal sealed class UnshareRuntime : ContainerRuntime
             "--", sh, "-c", Script, "sh",
             spec.RootFs, spec.Hostname, spec.Uid.ToString(CultureInfo.InvariantCulture), spec.Gid.ToString(CultureInfo.InvariantCulture),
             spec.WorkingDirectory, MountProc ? "1" : "0", MountDev ? "1" : "0", mount, _unshare,
+            BindResolvConf ? "1" : "0",
         };
         args.AddRange(spec.Arguments);
         var tail = new List<string>();

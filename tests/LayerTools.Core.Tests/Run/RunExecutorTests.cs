@@ -189,10 +189,11 @@ public sealed class RunExecutorTests
             return;
         }
 
-        var request = Shell("id -u; id -g; pwd; echo \"$GREETING\"; hostname", runtime, user: "app", workdir: "/home/app/src", "GREETING=hello world");
+        var request = Shell("id -u; id -g; pwd; echo \"$GREETING\"; hostname; cat /etc/resolv.conf | wc -l", runtime, user: "app", workdir: "/home/app/src", "GREETING=hello world");
         var (result, lines, _) = RunIn(temp, request);
         Assert.Equal(0, result.ExitCode);
-        Assert.Equal(new[] { "1000", "1000", "/home/app/src", "hello world", "buildkitsandbox" }, lines.Where(l => !l.IsError).Select(l => l.Text));
+        var resolvLines = File.ReadAllLines("/etc/resolv.conf").Length.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(new[] { "1000", "1000", "/home/app/src", "hello world", "buildkitsandbox", resolvLines }, lines.Where(l => !l.IsError).Select(l => l.Text.Trim()));
 
         // The working directory was made, and is part of the layer.
         Assert.Contains(result.Layer!.Entries, e => e.Path == "home/app/src" && e.Type == EntryType.Directory);

@@ -9,7 +9,7 @@ internal static class BusyboxBase
     public const string Passwd = "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\n";
     public const string Group = "root:x:0:\napp:x:1000:\nstaff:x:50:app\n";
 
-    private static readonly string[] Applets = { "sh", "echo", "rm", "mkdir", "id", "cat", "ls", "pwd", "env", "hostname", "sleep", "touch", "chmod", "ln", "true", "false", "mv", "cp" };
+    private static readonly string[] Applets = { "sh", "echo", "rm", "mkdir", "id", "cat", "ls", "pwd", "env", "hostname", "sleep", "touch", "chmod", "ln", "true", "false", "mv", "cp", "wc" };
 
     private static readonly Lazy<byte[]> Busybox = new(() => System.IO.File.ReadAllBytes("/usr/bin/busybox"));
 
@@ -28,6 +28,7 @@ internal static class BusyboxBase
             .File("etc/passwd", Passwd)
             .File("etc/group", Group)
             .File("etc/motd", "welcome\n")
+            .File("etc/resolv.conf", string.Empty)
             .Dir("home")
             .Dir("home/app", uid: 1000, gid: 1000)
             .Dir("tmp", mode: 0x3FF)
