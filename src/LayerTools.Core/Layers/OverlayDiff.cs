@@ -13,7 +13,7 @@ internal static class OverlayDiff
 {
     public static void Write(string upperDirectory, Stream output, long? sourceDateEpoch = null, CancellationToken cancellationToken = default)
     {
-        LayerTarWriter.Write(Collect(upperDirectory), output, sourceDateEpoch, cancellationToken);
+        ChangeTarWriter.Write(Collect(upperDirectory), output, sourceDateEpoch, cancellationToken);
     }
 
     public static List<ChangeRecord> Collect(string upperDirectory)

@@ -84,7 +84,7 @@ internal static class RootfsDiff
     }
 
     public static void Write(string rootDirectory, IReadOnlyDictionary<string, FileStat> before, ILowerView lower, Stream output, long? sourceDateEpoch = null, CancellationToken cancellationToken = default) =>
-        LayerTarWriter.Write(Collect(rootDirectory, before, lower), output, sourceDateEpoch, cancellationToken);
+        ChangeTarWriter.Write(Collect(rootDirectory, before, lower), output, sourceDateEpoch, cancellationToken);
 
     private static bool IsChanged(FileStat old, FileStat now, ChangeRecord record, LayerEntry? lower)
     {

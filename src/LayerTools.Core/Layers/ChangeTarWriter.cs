@@ -7,7 +7,7 @@ namespace LayerTools.Core.Layers;
 /// headers unless a field needs PAX (<see cref="TarHeaderWriter"/>), extended attributes carried
 /// as raw bytes, and hard links (same inode) written as links to the first path that holds the inode.
 /// </summary>
-internal static class LayerTarWriter
+internal static class ChangeTarWriter
 {
     public static void Write(IEnumerable<ChangeRecord> records, Stream output, long? sourceDateEpoch, CancellationToken cancellationToken = default)
     {

@@ -4,7 +4,7 @@ using LayerTools.Core.Tests.Support;
 
 namespace LayerTools.Core.Tests.Snapshots;
 
-public sealed class LayerTarWriterTests
+public sealed class ChangeTarWriterTests
 {
     private static FileStat Stat(uint format, int mode = 0x1A4, int uid = 0, int gid = 0, long mtime = 1_800_000_000, long size = 0, ulong inode = 1, uint nlink = 1) =>
         new(format | (uint)mode, nlink, uid, gid, inode, size, mtime, 5, mtime, 7, 0, 0, 0, 0);
@@ -34,7 +34,7 @@ public sealed class LayerTarWriterTests
             new() { Path = "dir/gone", Type = EntryType.Whiteout, Stat = Stat(LinuxNative.SIfChr, 0) },
         };
         using var ms = new MemoryStream();
-        LayerTarWriter.Write(records, ms, sourceDateEpoch: 1_700_000_000);
+        ChangeTarWriter.Write(records, ms, sourceDateEpoch: 1_700_000_000);
         var entries = Read(ms.ToArray());
 
         Assert.Equal(new[] { "dir/", "dir/.wh.gone", "dir/big-id", longName, "dir/xattr/" }, entries.Select(e => e.Name));
@@ -62,7 +62,7 @@ public sealed class LayerTarWriterTests
             new() { Path = "ping", Type = EntryType.File, Stat = Stat(LinuxNative.SIfReg, 0x1ED), Xattrs = new(StringComparer.Ordinal) { ["security.capability"] = capability } },
         };
         using var ms = new MemoryStream();
-        LayerTarWriter.Write(records, ms, null);
+        ChangeTarWriter.Write(records, ms, null);
         var bytes = ms.ToArray();
         var key = "SCHILY.xattr.security.capability="u8.ToArray();
         var at = bytes.AsSpan().IndexOf(key);
@@ -80,7 +80,7 @@ public sealed class LayerTarWriterTests
     public void AnEmptyLayerIsTheTwoZeroBlocksDockerWrites()
     {
         using var ms = new MemoryStream();
-        LayerTarWriter.Write(Array.Empty<ChangeRecord>(), ms, null);
+        ChangeTarWriter.Write(Array.Empty<ChangeRecord>(), ms, null);
         Assert.Equal("sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef", Digests.Digest.Of(ms.ToArray()));
         Assert.Empty(LayerAssert.Index(ms.ToArray()).Entries);
     }
