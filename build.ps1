@@ -44,6 +44,21 @@ function Invoke-Native {
     if ($LASTEXITCODE -ne 0) { throw "$File $($Arguments -join ' ') exited with $LASTEXITCODE" }
 }
 
+# This pwsh, as a command a child process can run: under `dotnet pwsh` the process is dotnet itself,
+# which then needs pwsh.dll as its first argument.
+function Get-PwshCommand {
+    $exe = (Get-Process -Id $PID).Path
+    if ((Split-Path -Leaf $exe) -like 'dotnet*') { return @($exe, (Join-Path $PSHOME 'pwsh.dll')) }
+    return @($exe)
+}
+
+function Invoke-Pwsh {
+    # Arguments as a native command takes them (no param block: -NoProfile and friends pass through).
+    $pwsh = @(Get-PwshCommand)
+    $rest = @($pwsh | Select-Object -Skip 1) + @($args | ForEach-Object { $_ })
+    & $pwsh[0] @rest
+}
+
 function Get-ProjectVersion {
     $props = [xml](Get-Content -Raw (Join-Path $root 'Directory.Build.props'))
     return ($props.Project.PropertyGroup | Where-Object { $_['Version'] } | Select-Object -First 1).Version
@@ -59,11 +74,21 @@ function Invoke-Build {
     foreach ($dll in 'LayerTools.dll', 'LayerTools.Core.dll', 'ZstdSharp.dll') {
         Copy-Item (Join-Path $bin $dll) $moduleOut
     }
+    # The YAML bridge and YamlDotNet load into LayerTools' own AssemblyLoadContext from here.
+    $deps = New-Item -ItemType Directory -Force (Join-Path $moduleOut 'Dependencies')
+    foreach ($dll in 'LayerTools.Yaml.dll', 'YamlDotNet.dll') {
+        Copy-Item (Join-Path $bin $dll) $deps
+    }
     Copy-Item -Recurse (Join-Path $root 'module/*') $moduleOut
+    # Help: MAML built from docs/help/*.md and the module's own parameter metadata, in a child pwsh
+    # (it imports the module; a loaded assembly could not be unloaded from this process).
+    $helpXml = Join-Path $moduleOut 'en-US/LayerTools.dll-Help.xml'
     $version = Get-ProjectVersion
     $manifest = Get-Content -Raw (Join-Path $root 'LayerTools.psd1')
     $manifest = $manifest -replace "ModuleVersion\s*=\s*'[^']*'", "ModuleVersion = '$version'"
     Set-Content -LiteralPath (Join-Path $moduleOut 'LayerTools.psd1') -Value $manifest -NoNewline
+    Invoke-Pwsh -NoProfile -NonInteractive -File (Join-Path $root 'tools/New-ModuleHelp.ps1') -ModulePath $moduleOut -SourcePath (Join-Path $root 'docs/help') -OutputPath $helpXml
+    if ($LASTEXITCODE -ne 0) { throw "Building the help failed (tools/New-ModuleHelp.ps1 exited with $LASTEXITCODE)" }
     Write-Host "Built LayerTools $version into $moduleOut"
 }
 
@@ -102,11 +127,10 @@ function Invoke-Test {
         Invoke-Native dotnet @('restore', (Join-Path $root 'tests/tools/tools.csproj'), '-nologo', '-v', 'q')
         $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
         $pester = Join-Path $packages 'pester/5.7.1/tools/Pester.psd1'
-        $paths = if ($PesterPath) { $PesterPath } else { @(Join-Path $root 'tests/pester') }
+        $paths = if ($PesterPath) { ($PesterPath | ForEach-Object { $_ -split ',' }) -join ',' } else { Join-Path $root 'tests/pester' }
         $summary = Join-Path $results 'pester.json'
         $runner = Join-Path $root 'tests/pester/Invoke-PesterRun.ps1'
-        $pwsh = (Get-Process -Id $PID).Path
-        & $pwsh -NoProfile -NonInteractive -File $runner -PesterManifest $pester -ModulePath $moduleOut -Path $paths -SummaryPath $summary -JUnitPath (Join-Path $results 'pester.junit.xml')
+        Invoke-Pwsh -NoProfile -NonInteractive -File $runner -PesterManifest $pester -ModulePath $moduleOut -Path $paths -SummaryPath $summary -JUnitPath (Join-Path $results 'pester.junit.xml')
         if (Test-Path $summary) {
             $s = Get-Content -Raw $summary | ConvertFrom-Json
             $passed += $s.Passed; $failed += $s.Failed
@@ -126,12 +150,12 @@ switch ($Task) {
     'Test' { Invoke-Test }
     'Demo' {
         Invoke-Build
-        & (Get-Process -Id $PID).Path -NoProfile -File (Join-Path $root 'examples/demo.ps1') -ModulePath $moduleOut
+        Invoke-Pwsh -NoProfile -File (Join-Path $root 'examples/demo.ps1') -ModulePath $moduleOut
         if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
     }
     'Bench' {
         Invoke-Build
-        & (Get-Process -Id $PID).Path -NoProfile -File (Join-Path $root 'bench/Invoke-Benchmark.ps1') -ModulePath $moduleOut
+        Invoke-Pwsh -NoProfile -File (Join-Path $root 'bench/Invoke-Benchmark.ps1') -ModulePath $moduleOut
         if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
     }
     'Package' {

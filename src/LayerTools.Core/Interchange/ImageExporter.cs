@@ -1,4 +1,5 @@
 using LayerTools.Core.Images;
+using LayerTools.Core.Layers;
 using LayerTools.Core.Store;
 
 namespace LayerTools.Core.Interchange;
@@ -6,8 +7,48 @@ namespace LayerTools.Core.Interchange;
 /// <summary>Writes images from the store as a docker-archive (dual form), an OCI layout, or an OCI archive.</summary>
 internal static class ImageExporter
 {
+    /// <summary>
+    /// Writes <paramref name="images"/> (several entries of one image become one image with several
+    /// names) to <paramref name="path"/>. Every blob is checked against its digest as it is read
+    /// from the store. An archive file is replaced only once it is complete; an OCI layout folder
+    /// is created, or added to when it holds a layout already.
+    /// </summary>
     public static void Export(LayerStore store, IReadOnlyList<StoredImage> images, string path, ExportFormat format, LayerCompression compression, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        throw new LayerToolsException("NotImplemented", ErrorKind.NotImplemented, "Export is not written yet.", path);
+        if (images.Count == 0)
+        {
+            throw new LayerToolsException("NothingToExport", ErrorKind.InvalidArgument, "No image was given to export.", path);
+        }
+
+        var full = Path.GetFullPath(path);
+        if (TarPath.IsWithin(full.Replace('\\', '/'), store.Root.Replace('\\', '/')))
+        {
+            throw new LayerToolsException("ExportIntoStore", ErrorKind.InvalidArgument, $"'{full}' is inside the store '{store.Root}'; export to a path outside it.", full);
+        }
+
+        if (format == ExportFormat.OciLayout && Directory.Exists(Path.Combine(full, "layertools")))
+        {
+            throw new LayerToolsException("ExportIntoStore", ErrorKind.InvalidArgument, $"'{full}' is a LayerTools store; images enter a store by import, which indexes their layers. Export to another folder, or import the export into that store.", full);
+        }
+
+        var reporter = new ProgressReporter(progress, $"Exporting to {Path.GetFileName(full)}");
+        reporter.Report("Preparing", 0, 1);
+        var plan = ExportPlan.Create(store, images, compression, reporter, cancellationToken);
+        switch (format)
+        {
+            case ExportFormat.OciLayout:
+                OciLayoutWriter.Write(store, plan, full, reporter, cancellationToken);
+                break;
+            case ExportFormat.OciArchive:
+                ArchiveFileWriter.Write(store, plan, full, dockerArchive: false, reporter, cancellationToken);
+                break;
+            case ExportFormat.DockerArchive:
+                ArchiveFileWriter.Write(store, plan, full, dockerArchive: true, reporter, cancellationToken);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown export format.");
+        }
+
+        reporter.Done($"Exported {plan.Images.Count} image(s)");
     }
 }

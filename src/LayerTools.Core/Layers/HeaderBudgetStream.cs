@@ -3,6 +3,7 @@ namespace LayerTools.Core.Layers;
 /// <summary>
 /// Passes reads through, but fails once more than <see cref="Budget"/> bytes are read while a budget
 /// is set: bounds what the tar reader may buffer for one header (PAX records, GNU long names).
+/// Seeking passes through to a seekable inner stream, so a tar reader can skip entry data unread.
 /// </summary>
 internal sealed class HeaderBudgetStream : Stream
 {
@@ -24,16 +25,16 @@ internal sealed class HeaderBudgetStream : Stream
 
     public override bool CanRead => true;
 
-    public override bool CanSeek => false;
+    public override bool CanSeek => _inner.CanSeek;
 
     public override bool CanWrite => false;
 
-    public override long Length => throw new NotSupportedException();
+    public override long Length => _inner.Length;
 
     public override long Position
     {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
+        get => _inner.Position;
+        set => _inner.Position = value;
     }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
@@ -54,7 +55,7 @@ internal sealed class HeaderBudgetStream : Stream
     {
     }
 
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override long Seek(long offset, SeekOrigin origin) => _inner.Seek(offset, origin);
 
     public override void SetLength(long value) => throw new NotSupportedException();
 

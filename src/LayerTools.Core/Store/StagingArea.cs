@@ -81,6 +81,21 @@ internal sealed class StagingArea : IDisposable
         return digest;
     }
 
+    /// <summary>A new, empty path inside this staging area, for a blob the caller writes and hashes itself (see <see cref="AdoptBlob"/>).</summary>
+    public string CreateTempPath() => NewFile();
+
+    /// <summary>Stages a file written at a path from <see cref="CreateTempPath"/> whose digest the caller computed while writing it.</summary>
+    public void AdoptBlob(string tempPath, string digest)
+    {
+        if (!string.Equals(Path.GetDirectoryName(Path.GetFullPath(tempPath)), _dir, StringComparison.Ordinal))
+        {
+            throw new ArgumentException("Only files created by CreateTempPath can be adopted.", nameof(tempPath));
+        }
+
+        Digest.Hex(digest);
+        Keep(digest, tempPath);
+    }
+
     /// <summary>
     /// Takes in an uncompressed layer tar in one pass: the blob (named by its DiffID), its digest and
     /// its entry index. <paramref name="lower"/> is the view of the layers below, for hard links and
@@ -93,6 +108,36 @@ internal sealed class StagingArea : IDisposable
         using (var sink = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920))
         {
             index = LayerIndexer.Ingest(tar, sink, where, limits, lower, cancellationToken);
+            sink.Flush(flushToDisk: true);
+        }
+
+        Keep(index.DiffId, tmp);
+        if (!_indexes.ContainsKey(index.DiffId))
+        {
+            var indexTmp = NewFile();
+            File.WriteAllBytes(indexTmp, index.ToJson());
+            _indexes[index.DiffId] = indexTmp;
+        }
+
+        return index;
+    }
+
+    /// <summary>
+    /// Makes a new layer: <paramref name="write"/> adds its entries to a <see cref="LayerTarWriter"/>,
+    /// which builds the index on the way, so the new tar is written once and never read back.
+    /// </summary>
+    public LayerIndex AddLayer(Action<LayerTarWriter> write, long? sourceDateEpoch = null)
+    {
+        var tmp = NewFile();
+        LayerIndex index;
+        using (var sink = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920))
+        {
+            using (var writer = new LayerTarWriter(sink, sourceDateEpoch))
+            {
+                write(writer);
+                index = writer.Finish();
+            }
+
             sink.Flush(flushToDisk: true);
         }
 

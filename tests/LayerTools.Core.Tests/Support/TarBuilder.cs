@@ -41,11 +41,13 @@ internal sealed class TarBuilder
         return this;
     }
 
-    public TarBuilder Symlink(string name, string target)
+    public TarBuilder Symlink(string name, string target, int uid = 0, int gid = 0)
     {
         var e = New(TarEntryType.SymbolicLink, name);
         e.LinkName = target;
         e.Mode = (UnixFileMode)0x1FF;
+        e.Uid = uid;
+        e.Gid = gid;
         _writer.WriteEntry(e);
         return this;
     }

@@ -1,0 +1,3 @@
+#!/bin/sh
+# The demo image's one program.
+echo "Hello from a layered image"

@@ -1,0 +1,34 @@
+using System.Text;
+using LayerTools.Core.Digests;
+
+namespace LayerTools.Core.Build.Cache;
+
+/// <summary>
+/// Builds the cache key of one build step: the parent state (its ChainID and runtime config), the
+/// instruction, and the step's inputs (file digests and metadata, the environment a RUN sees).
+/// Never the absolute path of the context and never an mtime, so the same project in two folders,
+/// or with touched files, shares the cache.
+/// </summary>
+internal sealed class CacheKey
+{
+    private readonly StringBuilder _text = new();
+
+    public CacheKey(string kind, string parentState)
+    {
+        Add("v", "1");
+        Add("kind", kind);
+        Add("parent", parentState);
+    }
+
+    public CacheKey Add(string name, string? value)
+    {
+        // Length-prefixed fields: no value can be read as the start of another.
+        var v = value ?? "\0null";
+        _text.Append(name.Length).Append(':').Append(name).Append('=').Append(v.Length).Append(':').Append(v).Append('\n');
+        return this;
+    }
+
+    public string Digest => Digests.Digest.Of(_text.ToString());
+
+    public override string ToString() => _text.ToString();
+}

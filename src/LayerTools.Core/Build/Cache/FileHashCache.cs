@@ -1,0 +1,85 @@
+using System.Text.Json;
+using LayerTools.Core.Digests;
+using LayerTools.Core.Store;
+
+namespace LayerTools.Core.Build.Cache;
+
+/// <summary>
+/// Remembers the content digest of each build-context file by its size and mtime, so an unchanged
+/// file is not read again to compute a cache key. A touched file is read once more and, its content
+/// being the same, still hits the build cache: mtime never enters a key, it only decides whether to
+/// re-hash. Kept per context folder in layertools/cache/files/.
+/// </summary>
+internal sealed class FileHashCache
+{
+    private readonly string _path;
+    private readonly string _tmpDir;
+    private readonly Dictionary<string, Entry> _entries;
+    private bool _dirty;
+
+    private FileHashCache(string path, string tmpDir, Dictionary<string, Entry> entries)
+    {
+        _path = path;
+        _tmpDir = tmpDir;
+        _entries = entries;
+    }
+
+    public static FileHashCache Load(LayerStore store, string contextRoot)
+    {
+        var dir = Path.Combine(store.DataDir, "cache", "files");
+        var path = Path.Combine(dir, Digest.Hex(Digest.Of(Path.GetFullPath(contextRoot))) + ".json");
+        Dictionary<string, Entry>? entries = null;
+        if (File.Exists(path))
+        {
+            try
+            {
+                entries = JsonSerializer.Deserialize<Dictionary<string, Entry>>(File.ReadAllBytes(path));
+            }
+            catch (JsonException)
+            {
+                entries = null;
+            }
+        }
+
+        return new FileHashCache(path, store.TmpDir, entries ?? new Dictionary<string, Entry>(StringComparer.Ordinal));
+    }
+
+    public bool TryGet(string relativePath, FileInfo info, out string digest)
+    {
+        if (_entries.TryGetValue(relativePath, out var e) && e.Size == info.Length && e.MTime == info.LastWriteTimeUtc.Ticks && Digest.IsValid(e.Digest))
+        {
+            digest = e.Digest;
+            return true;
+        }
+
+        digest = string.Empty;
+        return false;
+    }
+
+    public void Set(string relativePath, FileInfo info, string digest)
+    {
+        _entries[relativePath] = new Entry { Size = info.Length, MTime = info.LastWriteTimeUtc.Ticks, Digest = digest };
+        _dirty = true;
+    }
+
+    public void Save()
+    {
+        if (!_dirty)
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+        AtomicFile.WriteAllBytes(_path, JsonSerializer.SerializeToUtf8Bytes(_entries), _tmpDir);
+        _dirty = false;
+    }
+
+    internal sealed class Entry
+    {
+        public long Size { get; set; }
+
+        public long MTime { get; set; }
+
+        public string Digest { get; set; } = string.Empty;
+    }
+}

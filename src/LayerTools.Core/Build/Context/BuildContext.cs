@@ -1,0 +1,117 @@
+using System.Runtime.InteropServices;
+using LayerTools.Core.Layers;
+
+namespace LayerTools.Core.Build.Context;
+
+/// <summary>
+/// The build context: the files under the context folder that .dockerignore lets through, listed
+/// once by metadata. Files are read only when a COPY needs them (and hashed as they are read);
+/// excluded files are never read, and excluded folders that no exception can reach are not walked.
+/// </summary>
+internal sealed class BuildContext
+{
+    private readonly Dictionary<string, ContextEntry> _entries;
+
+    private BuildContext(string root, Dictionary<string, ContextEntry> entries)
+    {
+        Root = root;
+        _entries = entries;
+    }
+
+    public string Root { get; }
+
+    public int Count => _entries.Count;
+
+    /// <param name="root">The context folder.</param>
+    /// <param name="isExcluded">(relative path, is directory) → excluded by .dockerignore.</param>
+    /// <param name="canSkipDirectory">relative directory → nothing under it can be re-included, so it need not be walked.</param>
+    public static BuildContext Scan(string root, Func<string, bool, bool>? isExcluded = null, Func<string, bool>? canSkipDirectory = null, CancellationToken cancellationToken = default)
+    {
+        root = Path.GetFullPath(root);
+        if (!Directory.Exists(root))
+        {
+            throw new LayerToolsException("ContextNotFound", ErrorKind.ObjectNotFound, $"The build context '{root}' is not a folder.", root);
+        }
+
+        var entries = new Dictionary<string, ContextEntry>(StringComparer.Ordinal);
+        var rootInfo = new DirectoryInfo(root);
+        entries[string.Empty] = new ContextEntry { Path = string.Empty, Type = EntryType.Directory, Mode = ModeOf(rootInfo, 0x1ED), FullPath = root, ModifiedTime = Seconds(rootInfo) };
+        Walk(rootInfo, string.Empty, entries, isExcluded, canSkipDirectory, cancellationToken);
+        return new BuildContext(root, entries);
+    }
+
+    public ContextEntry? Get(string relativePath) => _entries.TryGetValue(relativePath, out var e) ? e : null;
+
+    /// <summary>Every entry, in ordinal path order.</summary>
+    public IEnumerable<ContextEntry> All => _entries.Values.OrderBy(e => e.Path, StringComparer.Ordinal);
+
+    /// <summary>Entries under <paramref name="directory"/> (not itself), in ordinal path order.</summary>
+    public IEnumerable<ContextEntry> Under(string directory) =>
+        _entries.Values.Where(e => e.Path.Length > 0 && e.Path != directory && TarPath.IsWithin(e.Path, directory)).OrderBy(e => e.Path, StringComparer.Ordinal);
+
+    private static void Walk(DirectoryInfo dir, string relative, Dictionary<string, ContextEntry> entries, Func<string, bool, bool>? isExcluded, Func<string, bool>? canSkip, CancellationToken ct)
+    {
+        foreach (var info in dir.EnumerateFileSystemInfos())
+        {
+            ct.ThrowIfCancellationRequested();
+            var rel = TarPath.Join(relative, info.Name);
+            var isLink = info.LinkTarget is not null;
+            var isDir = !isLink && info is DirectoryInfo;
+            var excluded = isExcluded?.Invoke(rel, isDir) ?? false;
+            if (isDir)
+            {
+                if (excluded && (canSkip?.Invoke(rel) ?? false))
+                {
+                    continue;
+                }
+
+                if (!excluded)
+                {
+                    entries[rel] = new ContextEntry { Path = rel, Type = EntryType.Directory, Mode = ModeOf(info, 0x1ED), FullPath = info.FullName, ModifiedTime = Seconds(info) };
+                }
+
+                Walk((DirectoryInfo)info, rel, entries, isExcluded, canSkip, ct);
+                continue;
+            }
+
+            if (excluded)
+            {
+                continue;
+            }
+
+            var type = isLink ? EntryType.SymbolicLink : FileTypeOf(info);
+            entries[rel] = new ContextEntry
+            {
+                Path = rel,
+                Type = type,
+                Mode = ModeOf(info, type == EntryType.SymbolicLink ? 0x1FF : 0x1A4),
+                Size = type == EntryType.File ? ((FileInfo)info).Length : 0,
+                ModifiedTime = Seconds(info),
+                LinkTarget = isLink ? info.LinkTarget : null,
+                FullPath = info.FullName,
+            };
+        }
+    }
+
+    private static EntryType FileTypeOf(FileSystemInfo info)
+    {
+        if (!OperatingSystem.IsWindows() && (info.Attributes & FileAttributes.Device) != 0)
+        {
+            return EntryType.CharDevice;
+        }
+
+        return EntryType.File;
+    }
+
+    private static long Seconds(FileSystemInfo info) => new DateTimeOffset(info.LastWriteTimeUtc).ToUnixTimeSeconds();
+
+    private static int ModeOf(FileSystemInfo info, int fallback)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return info is DirectoryInfo ? 0x1ED : ((info.Attributes & FileAttributes.ReadOnly) != 0 ? 0x124 : fallback);
+        }
+
+        return (int)info.UnixFileMode;
+    }
+}

@@ -1,0 +1,80 @@
+using LayerTools.Core.Build.Cache;
+using LayerTools.Core.Build.Context;
+using LayerTools.Core.Digests;
+using LayerTools.Core.Layers;
+
+namespace LayerTools.Core.Build.Copy;
+
+/// <summary>COPY from the build context: files read from disk, digests remembered by size and mtime.</summary>
+internal sealed class ContextCopySource : ICopySource
+{
+    private readonly BuildContext _context;
+    private readonly FileHashCache _hashes;
+    private readonly Dictionary<string, string> _digests = new(StringComparer.Ordinal);
+
+    public ContextCopySource(BuildContext context, FileHashCache hashes)
+    {
+        _context = context;
+        _hashes = hashes;
+    }
+
+    public string Description => "build context";
+
+    /// <summary>Files read so far (for -Verbose and the tests: an unchanged rebuild reads none).</summary>
+    public int FilesRead { get; private set; }
+
+    public CopySourceEntry? Get(string path) => _context.Get(path) is { } e ? ToEntry(e) : null;
+
+    public IEnumerable<CopySourceEntry> Under(string directory) => _context.Under(directory).Select(ToEntry);
+
+    public IEnumerable<CopySourceEntry> All => _context.All.Select(ToEntry);
+
+    public Stream Open(CopySourceEntry entry)
+    {
+        FilesRead++;
+        return new FileStream(FullPath(entry), FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.SequentialScan);
+    }
+
+    public string DigestOf(CopySourceEntry entry)
+    {
+        if (_digests.TryGetValue(entry.Path, out var known))
+        {
+            return known;
+        }
+
+        var info = new FileInfo(FullPath(entry));
+        if (!_hashes.TryGet(entry.Path, info, out var digest))
+        {
+            using var fs = Open(entry);
+            digest = Digest.Of(fs);
+            _hashes.Set(entry.Path, info, digest);
+        }
+
+        _digests[entry.Path] = digest;
+        return digest;
+    }
+
+    /// <summary>True when the digest is known without reading the file.</summary>
+    public bool HasKnownDigest(CopySourceEntry entry) =>
+        _digests.ContainsKey(entry.Path) || _hashes.TryGet(entry.Path, new FileInfo(FullPath(entry)), out _);
+
+    public void Remember(CopySourceEntry entry, string digest)
+    {
+        _digests[entry.Path] = digest;
+        _hashes.Set(entry.Path, new FileInfo(FullPath(entry)), digest);
+    }
+
+    public void Save() => _hashes.Save();
+
+    private string FullPath(CopySourceEntry entry) => _context.Get(entry.Path)?.FullPath ?? throw new InvalidOperationException(entry.Path);
+
+    private static CopySourceEntry ToEntry(ContextEntry e) => new()
+    {
+        Path = e.Path,
+        Type = e.Type,
+        Mode = e.Mode,
+        Size = e.Size,
+        ModifiedTime = e.ModifiedTime,
+        LinkTarget = e.LinkTarget,
+    };
+}

@@ -1,0 +1,212 @@
+using System.Globalization;
+using LayerTools.Core.Build.Cache;
+using LayerTools.Core.Layers;
+using LayerTools.Core.Union;
+
+namespace LayerTools.Core.Build.Copy;
+
+/// <summary>
+/// What a COPY writes, worked out from the sources and the image below before anything is read:
+/// Docker's rules for wildcards, directories (their contents are copied) and trailing slashes, with
+/// every parent directory carried (with the lower layer's mode and owner, or created).
+/// </summary>
+internal sealed class CopyPlan
+{
+    private CopyPlan(IReadOnlyList<PlannedEntry> entries) => Entries = entries;
+
+    /// <summary>Entries in ordinal path order: parents before children.</summary>
+    public IReadOnlyList<PlannedEntry> Entries { get; }
+
+    public IEnumerable<PlannedEntry> Files => Entries.Where(e => e.Source is { Type: EntryType.File });
+
+    public static CopyPlan Create(CopyRequest request, ICopySource source, UnionView below, long? sourceDateEpoch, bool keepSourceOwner)
+    {
+        var destination = CleanAbsolute(request.Destination.StartsWith('/') ? request.Destination : request.WorkingDir.TrimEnd('/') + "/" + request.Destination);
+        var matches = new List<CopySourceEntry>();
+        foreach (var pattern in request.Sources)
+        {
+            var clean = CleanAbsolute(pattern);
+            if (PathMatch.HasWildcards(clean))
+            {
+                var found = source.All.Where(e => e.Path.Length > 0 && PathMatch.IsMatch(clean, e.Path)).ToList();
+                if (found.Count == 0)
+                {
+                    throw NotFound(request, pattern, source);
+                }
+
+                matches.AddRange(found);
+            }
+            else
+            {
+                matches.Add(source.Get(clean) ?? throw NotFound(request, pattern, source));
+            }
+        }
+
+        var destIsDirectory = request.Destination.EndsWith('/') || request.Destination.EndsWith("/.", StringComparison.Ordinal)
+            || request.Destination == "." || matches.Count > 1 || below.Lookup(below.Resolve(destination)) is { Type: EntryType.Directory };
+        if (matches.Count > 1 && !request.Destination.EndsWith('/') && below.Lookup(destination) is not { Type: EntryType.Directory } && request.Destination != ".")
+        {
+            throw new LayerToolsException("CopyDestinationNotDirectory", ErrorKind.InvalidArgument, $"{request.Where}: when copying more than one source the destination must be a directory and end with a /.", request.Destination);
+        }
+
+        var planned = new SortedDictionary<string, PlannedEntry>(StringComparer.Ordinal);
+        foreach (var match in matches)
+        {
+            if (match.Type == EntryType.Directory)
+            {
+                AddDirectoryRoot(planned, destination, match, request, keepSourceOwner);
+                foreach (var child in source.Under(match.Path))
+                {
+                    var relative = match.Path.Length == 0 ? child.Path : child.Path[(match.Path.Length + 1)..];
+                    Add(planned, TarPath.Join(destination, relative), child, request, keepSourceOwner);
+                }
+            }
+            else
+            {
+                var target = destIsDirectory ? TarPath.Join(destination, TarPath.Name(match.Path)) : destination;
+                if (target.Length == 0)
+                {
+                    throw new LayerToolsException("CopyDestinationNotDirectory", ErrorKind.InvalidArgument, $"{request.Where}: cannot copy a file over the root directory.", request.Destination);
+                }
+
+                Add(planned, target, match, request, keepSourceOwner);
+            }
+        }
+
+        var newest = planned.Values.Where(p => p.Source is not null).Select(p => p.ModifiedTime).DefaultIfEmpty(0).Max();
+        var createdTime = sourceDateEpoch ?? newest;
+        foreach (var path in planned.Keys.ToList())
+        {
+            for (var parent = TarPath.Parent(path); ; parent = TarPath.Parent(parent))
+            {
+                if (!planned.ContainsKey(parent))
+                {
+                    var lower = below.Get(parent)?.Entry;
+                    planned[parent] = lower is { Type: EntryType.Directory }
+                        ? new PlannedEntry { Path = parent, Type = EntryType.Directory, Mode = lower.Mode, Uid = lower.Uid, Gid = lower.Gid, ModifiedTime = lower.ModifiedTime }
+                        : new PlannedEntry { Path = parent, Type = EntryType.Directory, Mode = 0x1ED, Uid = request.Owner?.Uid ?? 0, Gid = request.Owner?.Gid ?? 0, ModifiedTime = createdTime };
+                }
+
+                if (parent.Length == 0)
+                {
+                    break;
+                }
+            }
+        }
+
+        planned.Remove(string.Empty);
+        return new CopyPlan(planned.Values.ToList());
+    }
+
+    /// <summary>Adds what the cache must see: each entry's place, type, mode, owner, size, link target and content digest (reading a file only when its digest is unknown), never its mtime.</summary>
+    public void AddToKey(CacheKey key, ICopySource source)
+    {
+        foreach (var e in Entries)
+        {
+            var digest = e.Source is { Type: EntryType.File } s ? source.DigestOf(s) : null;
+            key.Add("entry", string.Join(
+                '\u001f',
+                e.Path,
+                e.Type.ToString(),
+                e.Mode.ToString(CultureInfo.InvariantCulture),
+                e.Uid.ToString(CultureInfo.InvariantCulture),
+                e.Gid.ToString(CultureInfo.InvariantCulture),
+                (e.Source?.Size ?? 0).ToString(CultureInfo.InvariantCulture),
+                e.LinkTarget ?? string.Empty,
+                digest ?? string.Empty));
+        }
+    }
+
+    /// <summary>Writes the layer, reading each file once; the digests seen on the way are remembered by the source.</summary>
+    public void Write(LayerTarWriter writer, ICopySource source)
+    {
+        foreach (var e in Entries)
+        {
+            switch (e.Type)
+            {
+                case EntryType.Directory:
+                    writer.AddDirectory(e.Path, e.Mode, e.Uid, e.Gid, e.ModifiedTime);
+                    break;
+                case EntryType.SymbolicLink:
+                    writer.AddSymlink(e.Path, e.LinkTarget ?? string.Empty, e.Uid, e.Gid, e.ModifiedTime);
+                    break;
+                case EntryType.File:
+                    using (var content = source.Open(e.Source!))
+                    {
+                        writer.AddFile(e.Path, e.Mode, e.Uid, e.Gid, e.ModifiedTime, content, e.Source!.Size);
+                    }
+
+                    source.Remember(e.Source, writer.LastEntry!.Digest!);
+
+                    break;
+                default:
+                    writer.AddDevice(e.Path, e.Type, e.Mode, e.Uid, e.Gid, e.ModifiedTime);
+                    break;
+            }
+        }
+    }
+
+    private static void AddDirectoryRoot(SortedDictionary<string, PlannedEntry> planned, string destination, CopySourceEntry dir, CopyRequest request, bool keepSourceOwner)
+    {
+        if (destination.Length == 0)
+        {
+            return;
+        }
+
+        planned[destination] = new PlannedEntry
+        {
+            Path = destination,
+            Type = EntryType.Directory,
+            Mode = request.Mode ?? dir.Mode,
+            Uid = request.Owner?.Uid ?? (keepSourceOwner ? dir.Uid : 0),
+            Gid = request.Owner?.Gid ?? (keepSourceOwner ? dir.Gid : 0),
+            ModifiedTime = dir.ModifiedTime,
+            Source = dir,
+        };
+    }
+
+    private static void Add(SortedDictionary<string, PlannedEntry> planned, string path, CopySourceEntry entry, CopyRequest request, bool keepSourceOwner)
+    {
+        planned[path] = new PlannedEntry
+        {
+            Path = path,
+            Type = entry.Type,
+            Mode = entry.Type == EntryType.SymbolicLink ? 0x1FF : (request.Mode ?? entry.Mode),
+            Uid = request.Owner?.Uid ?? (keepSourceOwner ? entry.Uid : 0),
+            Gid = request.Owner?.Gid ?? (keepSourceOwner ? entry.Gid : 0),
+            ModifiedTime = entry.ModifiedTime,
+            LinkTarget = entry.LinkTarget,
+            Source = entry,
+        };
+    }
+
+    /// <summary>Cleans a path as if under "/": leading '/' dropped, '.' and empty parts dropped, '..' stops at the root.</summary>
+    public static string CleanAbsolute(string path)
+    {
+        var parts = new List<string>();
+        foreach (var part in path.Split('/'))
+        {
+            if (part.Length == 0 || part == ".")
+            {
+                continue;
+            }
+
+            if (part == "..")
+            {
+                if (parts.Count > 0)
+                {
+                    parts.RemoveAt(parts.Count - 1);
+                }
+
+                continue;
+            }
+
+            parts.Add(part);
+        }
+
+        return string.Join('/', parts);
+    }
+
+    private static LayerToolsException NotFound(CopyRequest request, string pattern, ICopySource source) =>
+        new("CopySourceNotFound", ErrorKind.ObjectNotFound, $"{request.Where}: '{pattern}' was not found in the {source.Description} (or .dockerignore excludes it).", pattern);
+}

@@ -1,0 +1,118 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using LayerTools.Core.Digests;
+using LayerTools.Core.Images;
+using LayerTools.Core.Store;
+
+namespace LayerTools.Core.Interchange;
+
+/// <summary>
+/// The one compressed form the store keeps per layer and compression: the blob lives in
+/// <c>blobs/sha256/</c> like any other, and <c>layertools/compressed/&lt;gzip|zstd&gt;/&lt;DiffID hex&gt;.json</c>
+/// records which blob it is. A layer is compressed once; later exports (and pushes) reuse the same
+/// bytes, so its digest stays the same. An import of a compressed layer records the form it came in.
+/// The records are a cache: a record whose blob is gone is ignored and made again.
+/// </summary>
+internal static class CompressedLayerCache
+{
+    public static string RecordPath(LayerStore store, string diffId, LayerCompression compression) =>
+        Path.Combine(store.DataDir, "compressed", LayerCodec.Name(compression), Digest.Hex(diffId) + ".json");
+
+    /// <summary>The remembered compressed form of a layer, when its blob is still in the store.</summary>
+    public static Descriptor? TryGet(LayerStore store, string diffId, LayerCompression compression)
+    {
+        var path = RecordPath(store, diffId, compression);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            var record = JsonNode.Parse(File.ReadAllBytes(path)) as JsonObject;
+            var digest = record is null ? null : (string?)record["digest"];
+            var size = record?["size"]?.GetValue<long>();
+            if (!Digest.IsValid(digest) || size is null || !store.HasBlob(digest!) || store.BlobSize(digest!) != size)
+            {
+                return null;
+            }
+
+            return new Descriptor(LayerCodec.MediaType(compression), digest!, size.Value);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Records that <paramref name="digest"/> (already in the store) is the <paramref name="compression"/> form of layer <paramref name="diffId"/>.</summary>
+    public static void Remember(LayerStore store, string diffId, LayerCompression compression, string digest, long size)
+    {
+        var record = new JsonObject
+        {
+            ["diffId"] = diffId,
+            ["compression"] = LayerCodec.Name(compression),
+            ["digest"] = digest,
+            ["size"] = size,
+        };
+        var path = RecordPath(store, diffId, compression);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        AtomicFile.WriteAllBytes(path, JsonSerializer.SerializeToUtf8Bytes(record), store.TmpDir);
+    }
+
+    /// <summary>The compressed form of a layer: the remembered one, or a new one made now (the layer is read once, and checked against its DiffID as it is).</summary>
+    public static Descriptor GetOrCreate(LayerStore store, string diffId, LayerCompression compression, Action<long>? progress = null, CancellationToken cancellationToken = default)
+    {
+        if (TryGet(store, diffId, compression) is { } known)
+        {
+            return known;
+        }
+
+        Directory.CreateDirectory(store.TmpDir);
+        var tmp = Path.Combine(store.TmpDir, "compress-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            string digest;
+            long size;
+            string read;
+            using (var source = store.OpenBlob(diffId))
+            using (var hashingIn = new HashingStream(source, leaveOpen: true))
+            using (var file = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                using (var hashingOut = new HashingWriteStream(file, leaveOpen: true))
+                {
+                    using (var compressor = LayerCodec.OpenCompressor(hashingOut, compression))
+                    {
+                        var buffer = new byte[1 << 17];
+                        int n;
+                        while ((n = hashingIn.Read(buffer, 0, buffer.Length)) > 0)
+                        {
+                            cancellationToken.ThrowIfCancellationRequested();
+                            compressor.Write(buffer, 0, n);
+                            progress?.Invoke(hashingIn.BytesRead);
+                        }
+                    }
+
+                    digest = hashingOut.Digest;
+                    size = hashingOut.BytesWritten;
+                }
+
+                read = hashingIn.Digest;
+                file.Flush(flushToDisk: true);
+            }
+
+            if (read != diffId)
+            {
+                throw new LayerToolsException("StoreCorrupt", ErrorKind.InvalidData, $"Layer {diffId} in the store '{store.Root}' does not match its DiffID (its content hashes to {read}); run Test-LayerStore.", diffId);
+            }
+
+            AtomicFile.MoveIntoPlace(tmp, store.BlobPath(digest));
+            Remember(store, diffId, compression, digest, size);
+            return new Descriptor(LayerCodec.MediaType(compression), digest, size);
+        }
+        finally
+        {
+            AtomicFile.TryDelete(tmp);
+        }
+    }
+}

@@ -1,0 +1,175 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using LayerTools.Core.Digests;
+using LayerTools.Core.Images;
+using LayerTools.Core.Layers;
+using LayerTools.Core.Store;
+
+namespace LayerTools.Core.Interchange;
+
+/// <summary>
+/// Everything an export writes, worked out before the first byte goes out: each image's manifest,
+/// config and layers (compressed forms made or found), and the blobs in the order they are written.
+/// With no compression the store's own manifest is exported as it is, so its digest is kept.
+/// </summary>
+internal sealed class ExportPlan
+{
+    private static readonly JsonSerializerOptions Compact = new() { WriteIndented = false };
+
+    public List<ExportedImage> Images { get; } = new();
+
+    public List<ExportBlob> Blobs { get; } = new();
+
+    public long TotalBytes => Blobs.Sum(b => b.Size);
+
+    public static ExportPlan Create(LayerStore store, IReadOnlyList<StoredImage> images, LayerCompression compression, ProgressReporter reporter, CancellationToken cancellationToken)
+    {
+        var plan = new ExportPlan();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var group in images.GroupBy(i => i.Manifest.Digest, StringComparer.Ordinal))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var names = group.Select(i => i.Reference).OfType<ImageReference>().DistinctBy(r => r.ToString()).ToList();
+            var manifestBytes = ReadVerified(store, group.Key, "image manifest");
+            var manifest = ManifestDocument.Parse(manifestBytes, group.Key);
+            var configBytes = ReadVerified(store, manifest.Config.Digest, "image config");
+            var config = ConfigDocument.Parse(configBytes, manifest.Config.Digest);
+            var label = names.Count > 0 ? names[0].ToString() : Digest.Short(manifest.Config.Digest);
+
+            var layers = new List<Descriptor>();
+            for (var i = 0; i < config.DiffIds.Count; i++)
+            {
+                var diffId = config.DiffIds[i];
+                if (!store.HasBlob(diffId))
+                {
+                    throw new LayerToolsException("BlobNotFound", ErrorKind.ObjectNotFound, $"Layer {diffId} of '{label}' is missing from the store '{store.Root}'; run Test-LayerStore.", diffId);
+                }
+
+                if (compression == LayerCompression.None)
+                {
+                    layers.Add(new Descriptor(MediaTypes.OciLayer, diffId, store.BlobSize(diffId)));
+                    continue;
+                }
+
+                var activity = $"Compressing layer {Digest.Short(diffId)} ({LayerCodec.Name(compression)})";
+                var status = $"Layer {i + 1} of {config.DiffIds.Count} of {label}";
+                layers.Add(CompressedLayerCache.GetOrCreate(store, diffId, compression, reporter.Child(activity, status, store.BlobSize(diffId)), cancellationToken));
+                reporter.ChildDone(activity, status);
+            }
+
+            var sameAsStore = manifest.Layers.Count == layers.Count
+                && manifest.Layers.Zip(layers).All(p => p.First.Digest == p.Second.Digest && p.First.Size == p.Second.Size && p.First.MediaType == p.Second.MediaType);
+            var exportedBytes = sameAsStore ? manifestBytes : ManifestDocument.Create(manifest.Config, layers);
+            var manifestDescriptor = new Descriptor(sameAsStore ? manifest.MediaType : MediaTypes.OciManifest, Digest.Of(exportedBytes), exportedBytes.Length)
+            {
+                Platform = PlatformOf(config),
+            };
+
+            plan.Images.Add(new ExportedImage(manifestDescriptor, manifest.Config, layers, config.DiffIds, names));
+            plan.Add(seen, new ExportBlob(manifest.Config.Digest, configBytes.Length, "image config", configBytes));
+            foreach (var layer in layers)
+            {
+                plan.Add(seen, new ExportBlob(layer.Digest, layer.Size, "layer"));
+            }
+
+            plan.Add(seen, new ExportBlob(manifestDescriptor.Digest, exportedBytes.Length, "image manifest", exportedBytes));
+        }
+
+        return plan;
+    }
+
+    private void Add(HashSet<string> seen, ExportBlob blob)
+    {
+        if (seen.Add(blob.Digest))
+        {
+            Blobs.Add(blob);
+        }
+    }
+
+    private static byte[] ReadVerified(LayerStore store, string digest, string what)
+    {
+        var bytes = store.ReadBlob(digest, IngestLimits.Default.MaxConfigBytes);
+        if (Digest.Of(bytes) != digest)
+        {
+            throw new LayerToolsException("StoreCorrupt", ErrorKind.InvalidData, $"The {what} {digest} in the store '{store.Root}' does not match its digest; nothing was exported. Run Test-LayerStore.", digest);
+        }
+
+        return bytes;
+    }
+
+    private static JsonObject PlatformOf(ConfigDocument config)
+    {
+        var platform = new JsonObject { ["architecture"] = config.Architecture, ["os"] = config.Os };
+        if (config.Variant is { Length: > 0 } variant)
+        {
+            platform["variant"] = variant;
+        }
+
+        return platform;
+    }
+
+    /// <summary>The index.json entries: one per name (both name annotations), or one without a name for an untagged image.</summary>
+    public List<Descriptor> IndexDescriptors()
+    {
+        var list = new List<Descriptor>();
+        foreach (var image in Images)
+        {
+            if (image.Names.Count == 0)
+            {
+                list.Add(ImageCatalog.Tagged(image.Manifest, null));
+            }
+
+            list.AddRange(image.Names.Select(name => ImageCatalog.Tagged(image.Manifest, name)));
+        }
+
+        return list;
+    }
+
+    public static byte[] IndexJson(JsonObject? existing, IEnumerable<Descriptor> descriptors)
+    {
+        var index = existing ?? new JsonObject { ["schemaVersion"] = 2, ["mediaType"] = MediaTypes.OciIndex };
+        index["manifests"] = new JsonArray(descriptors.Select(d => (JsonNode)d.ToJson()).ToArray());
+        return JsonSerializer.SerializeToUtf8Bytes(index, Compact);
+    }
+
+    /// <summary>docker-archive's manifest.json: config and layer paths into blobs/sha256/, and the familiar names (null for an untagged image, as Docker writes).</summary>
+    public byte[] DockerManifestJson()
+    {
+        var items = new JsonArray();
+        foreach (var image in Images)
+        {
+            JsonNode? tags = image.Names.Count == 0 ? null : new JsonArray(image.Names.Select(n => (JsonNode)JsonValue.Create(FamiliarTag(n))).ToArray());
+            items.Add(new JsonObject
+            {
+                ["Config"] = OciLayoutReader.BlobPath(image.Config.Digest),
+                ["RepoTags"] = tags,
+                ["Layers"] = new JsonArray(image.Layers.Select(l => (JsonNode)JsonValue.Create(OciLayoutReader.BlobPath(l.Digest))).ToArray()),
+            });
+        }
+
+        return JsonSerializer.SerializeToUtf8Bytes(items, Compact);
+    }
+
+    /// <summary>docker-archive's legacy repositories file: familiar name → tag → the top layer's ID; null when no image has a name.</summary>
+    public byte[]? RepositoriesJson()
+    {
+        var repositories = new SortedDictionary<string, SortedDictionary<string, string>>(StringComparer.Ordinal);
+        foreach (var image in Images.Where(i => i.DiffIds.Count > 0))
+        {
+            foreach (var name in image.Names)
+            {
+                var familiar = ImageNames.Familiar(name.Name);
+                if (!repositories.TryGetValue(familiar, out var tags))
+                {
+                    repositories[familiar] = tags = new SortedDictionary<string, string>(StringComparer.Ordinal);
+                }
+
+                tags[name.Tag] = Digest.Hex(image.DiffIds[^1]);
+            }
+        }
+
+        return repositories.Count == 0 ? null : JsonSerializer.SerializeToUtf8Bytes(repositories, Compact);
+    }
+
+    private static string FamiliarTag(ImageReference name) => ImageNames.Familiar(name.Name) + ":" + name.Tag;
+}

@@ -1,0 +1,123 @@
+using LayerTools.Core.Images;
+using LayerTools.Core.Layers;
+using LayerTools.Core.Store;
+
+namespace LayerTools.Core.Interchange;
+
+/// <summary>
+/// Writes images into an OCI image layout directory: a new one, or an existing layout they are
+/// added to (as skopeo does: an entry with the same ref name is replaced, others are kept). Blobs
+/// already there are not written again; every file is written beside its place and renamed in,
+/// and index.json is written last, so a reader never sees a manifest whose blobs are missing.
+/// </summary>
+internal static class OciLayoutWriter
+{
+    public static void Write(LayerStore store, ExportPlan plan, string path, ProgressReporter reporter, CancellationToken cancellationToken)
+    {
+        if (File.Exists(path))
+        {
+            throw new LayerToolsException("ExportTargetIsFile", ErrorKind.InvalidArgument, $"'{path}' is a file; an OCI layout is a folder. Give a folder path, or export as an OCI archive to write a file.", path);
+        }
+
+        var layoutFile = Path.Combine(path, "oci-layout");
+        var indexFile = Path.Combine(path, "index.json");
+        var existing = ReadExisting(path, layoutFile, indexFile);
+        var blobs = Path.Combine(path, "blobs", "sha256");
+        Directory.CreateDirectory(blobs);
+
+        long done = 0;
+        var total = plan.TotalBytes;
+        foreach (var blob in plan.Blobs)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            reporter.Report($"Writing {blob.What} {blob.Digest}", done, total);
+            var target = Path.Combine(blobs, Digests.Digest.Hex(blob.Digest));
+            if (!(File.Exists(target) && new FileInfo(target).Length == blob.Size))
+            {
+                WriteBlob(store, blob, path, target, n => reporter.Report($"Writing {blob.What} {blob.Digest}", done + n, total), cancellationToken);
+            }
+
+            done += blob.Size;
+        }
+
+        if (!File.Exists(layoutFile))
+        {
+            AtomicFile.WriteAllBytes(layoutFile, ArchiveFileWriter.OciLayoutBytes, path);
+        }
+
+        var ours = plan.IndexDescriptors();
+        var names = ours.Select(RefName).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var digests = ours.Select(d => d.Digest).ToHashSet(StringComparer.Ordinal);
+        var kept = existing is null
+            ? []
+            : LayerStore.ManifestDescriptors(existing, indexFile)
+                .Where(d => RefName(d) is { } name ? !names.Contains(name) : !digests.Contains(d.Digest))
+                .ToList();
+        AtomicFile.WriteAllBytes(indexFile, ExportPlan.IndexJson(existing, kept.Concat(ours)), path);
+    }
+
+    private static string? RefName(Descriptor d) => d.Annotations.TryGetValue(MediaTypes.RefNameAnnotation, out var name) ? name : null;
+
+    /// <summary>The index.json of a layout already at <paramref name="path"/>; null for a new or empty folder.</summary>
+    private static System.Text.Json.Nodes.JsonObject? ReadExisting(string path, string layoutFile, string indexFile)
+    {
+        if (!Directory.Exists(path))
+        {
+            return null;
+        }
+
+        if (!File.Exists(layoutFile))
+        {
+            if (Directory.EnumerateFileSystemEntries(path).Any())
+            {
+                throw new LayerToolsException("ExportTargetNotEmpty", ErrorKind.ResourceExists, $"'{path}' is a folder that holds files but no OCI layout; give an empty or new folder, or an existing OCI layout to add to.", path);
+            }
+
+            return null;
+        }
+
+        if (!File.Exists(indexFile))
+        {
+            return null;
+        }
+
+        var info = new FileInfo(indexFile);
+        if (info.Length > IngestLimits.Default.MaxConfigBytes)
+        {
+            throw new LayerToolsException("ArchiveEntryTooLarge", ErrorKind.LimitsExceeded, $"'{indexFile}' is {info.Length} bytes, more than the {IngestLimits.Default.MaxConfigBytes} allowed for an index.", indexFile);
+        }
+
+        return JsonDocuments.ParseObject(File.ReadAllBytes(indexFile), indexFile, "InvalidIndex");
+    }
+
+    private static void WriteBlob(LayerStore store, ExportBlob blob, string layout, string target, Action<long> progress, CancellationToken cancellationToken)
+    {
+        var tmp = Path.Combine(layout, ".layertools-" + Guid.NewGuid().ToString("N") + ".tmp");
+        try
+        {
+            using (var data = blob.Open(store))
+            using (var file = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                var buffer = new byte[1 << 17];
+                long copied = 0;
+                int n;
+                while ((n = data.Read(buffer, 0, buffer.Length)) > 0)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    file.Write(buffer, 0, n);
+                    copied += n;
+                    progress(copied);
+                }
+
+                blob.Verify(store, data);
+                file.Flush(flushToDisk: true);
+            }
+
+            File.Move(tmp, target, overwrite: true);
+        }
+        finally
+        {
+            AtomicFile.TryDelete(tmp);
+        }
+    }
+}

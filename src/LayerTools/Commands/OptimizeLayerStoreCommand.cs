@@ -1,0 +1,26 @@
+using System.Management.Automation;
+using LayerTools.Core.Store;
+using LayerTools.Formatting;
+
+namespace LayerTools.Commands;
+
+/// <summary>Deletes the blobs and layer indexes that no image references, like <c>docker image prune</c>.</summary>
+[Cmdlet(VerbsCommon.Optimize, "LayerStore", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(CollectResult))]
+public sealed class OptimizeLayerStoreCommand : StoreCmdlet
+{
+    protected override void End()
+    {
+        var store = Store();
+        var preview = StoreMaintenance.Collect(store, whatIf: true, CancellationToken);
+        var description = $"Remove {preview.BlobCount} unreferenced {(preview.BlobCount == 1 ? "blob" : "blobs")}, freeing {DisplayText.Size(preview.BytesFreed)} ({preview.BytesFreed} bytes)";
+        if (!ShouldProcess(store.Root, description))
+        {
+            return;
+        }
+
+        var result = StoreMaintenance.Collect(store, whatIf: false, CancellationToken);
+        WriteVerbose($"Removed {result.BlobCount} blobs, {result.BytesFreed} bytes.");
+        WriteObject(result);
+    }
+}

@@ -1,0 +1,110 @@
+using System.Collections;
+using System.Collections.Concurrent;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using System.Text.Json;
+using LayerTools.Core.Store;
+
+namespace LayerTools.Completion;
+
+/// <summary>
+/// Completes image references (name:tag) from the store's index.json alone: no manifest or config is
+/// read, nothing is created, and what was read is kept until index.json changes.
+/// </summary>
+public sealed class ImageReferenceCompleter : IArgumentCompleter
+{
+    private const string RefNameAnnotation = "org.opencontainers.image.ref.name";
+    private static readonly ConcurrentDictionary<string, CachedNames> Cache = new(StringComparer.Ordinal);
+
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        var word = (wordToComplete ?? string.Empty).Trim('\'', '"');
+        var storePath = StoreOf(fakeBoundParameters);
+        foreach (var name in ReadNames(storePath))
+        {
+            if (name.StartsWith(word, StringComparison.OrdinalIgnoreCase))
+            {
+                yield return new CompletionResult(Quote(name), name, CompletionResultType.ParameterValue, name);
+            }
+        }
+    }
+
+    /// <summary>The image names of the store at <paramref name="storePath"/>, sorted; empty when there is no store.</summary>
+    internal static IReadOnlyList<string> ReadNames(string storePath)
+    {
+        var indexJson = Path.Combine(storePath, "index.json");
+        try
+        {
+            var info = new FileInfo(indexJson);
+            if (!info.Exists)
+            {
+                return Array.Empty<string>();
+            }
+
+            var stamp = (info.LastWriteTimeUtc, info.Length);
+            if (Cache.TryGetValue(indexJson, out var cached) && cached.Stamp == stamp)
+            {
+                return cached.Names;
+            }
+
+            var names = Parse(File.ReadAllBytes(indexJson));
+            Cache[indexJson] = new CachedNames(stamp, names);
+            return names;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
+        {
+            return Array.Empty<string>();
+        }
+    }
+
+    private static List<string> Parse(byte[] json)
+    {
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        using var doc = JsonDocument.Parse(json);
+        if (doc.RootElement.ValueKind == JsonValueKind.Object
+            && doc.RootElement.TryGetProperty("manifests", out var manifests)
+            && manifests.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var m in manifests.EnumerateArray())
+            {
+                if (m.ValueKind == JsonValueKind.Object
+                    && m.TryGetProperty("annotations", out var annotations)
+                    && annotations.ValueKind == JsonValueKind.Object
+                    && annotations.TryGetProperty(RefNameAnnotation, out var name)
+                    && name.ValueKind == JsonValueKind.String
+                    && name.GetString() is { Length: > 0 } text)
+                {
+                    names.Add(text);
+                }
+            }
+        }
+
+        return names.ToList();
+    }
+
+    private static string StoreOf(IDictionary fakeBoundParameters)
+    {
+        if (fakeBoundParameters?["StorePath"] is { } value)
+        {
+            var text = (value is PSObject pso ? pso.BaseObject : value)?.ToString();
+            if (!string.IsNullOrEmpty(text))
+            {
+                try
+                {
+                    var here = System.Management.Automation.Runspaces.Runspace.DefaultRunspace?.SessionStateProxy.Path.CurrentFileSystemLocation.ProviderPath;
+                    return here is null ? Path.GetFullPath(text) : Path.GetFullPath(text, here);
+                }
+                catch (Exception ex) when (ex is ArgumentException or PSInvalidOperationException)
+                {
+                }
+            }
+        }
+
+        return StorePaths.Default();
+    }
+
+    private static string Quote(string name) =>
+        name.IndexOfAny(new[] { ' ', '\'', '"', '$', '`', '(', ')', '{', '}', ';', ',', '&', '@', '#' }) >= 0 ? "'" + name.Replace("'", "''", StringComparison.Ordinal) + "'" : name;
+
+    private sealed record CachedNames((DateTime, long) Stamp, List<string> Names);
+}

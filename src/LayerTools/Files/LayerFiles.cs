@@ -1,0 +1,23 @@
+using LayerTools.Core.Layers;
+
+namespace LayerTools.Files;
+
+/// <summary>Makes the public LayerFile from an index entry.</summary>
+internal static class LayerFiles
+{
+    public static LayerFile From(LayerEntry entry, string layerDiffId, int layerIndex, string image) => new()
+    {
+        Path = "/" + entry.Path,
+        Type = entry.Type,
+        Size = entry.Size,
+        Mode = entry.Mode & 0xFFF,
+        Uid = entry.Uid,
+        Gid = entry.Gid,
+        ModifiedTime = DateTimeOffset.FromUnixTimeSeconds(entry.ModifiedTime),
+        LinkTarget = entry.LinkTarget,
+        Digest = entry.Digest,
+        LayerDiffId = layerDiffId,
+        LayerIndex = layerIndex,
+        Image = image,
+    };
+}

@@ -1,0 +1,119 @@
+using LayerTools.Core.Build.Cache;
+using LayerTools.Core.Build.Context;
+using LayerTools.Core.Build.Copy;
+using LayerTools.Core.Layers;
+using LayerTools.Core.Tests.Support;
+using LayerTools.Core.Union;
+
+namespace LayerTools.Core.Tests.Build;
+
+public sealed class CopyPlanTests : IDisposable
+{
+    private readonly TempStore _t = new();
+    private readonly string _context;
+
+    public CopyPlanTests()
+    {
+        _context = Path.Combine(_t.Parent, "ctx");
+        Directory.CreateDirectory(Path.Combine(_context, "src", "lib"));
+        File.WriteAllText(Path.Combine(_context, "package.json"), "{}");
+        File.WriteAllText(Path.Combine(_context, "src", "index.js"), "main");
+        File.WriteAllText(Path.Combine(_context, "src", "lib", "util.js"), "util");
+        File.CreateSymbolicLink(Path.Combine(_context, "src", "link.js"), "index.js");
+    }
+
+    public void Dispose() => _t.Dispose();
+
+    private ContextCopySource Source() => new(BuildContext.Scan(_context), FileHashCache.Load(_t.Store, _context));
+
+    private static UnionView Below() => UnionView.Build(new[] { LayerAssert.Index(new TarBuilder().Dir("app", mode: 0x1C0, uid: 5).ToArray()) });
+
+    private static string[] Paths(CopyPlan plan) => plan.Entries.Select(e => e.Type == EntryType.Directory ? e.Path + "/" : e.Path).ToArray();
+
+    [Fact]
+    public void AFileIntoAnExistingDirectoryCarriesTheDirectoryAsItIsBelow()
+    {
+        var plan = CopyPlan.Create(new CopyRequest { Sources = new[] { "package.json" }, Destination = ".", WorkingDir = "/app" }, Source(), Below(), null, false);
+        Assert.Equal(new[] { "app/", "app/package.json" }, Paths(plan));
+        Assert.Equal(0x1C0, plan.Entries[0].Mode);
+        Assert.Equal(5, plan.Entries[0].Uid);
+        Assert.Null(plan.Entries[0].Source);
+    }
+
+    [Fact]
+    public void ADirectorySourceCopiesItsContentsAndKeepsLinksAsLinks()
+    {
+        var plan = CopyPlan.Create(new CopyRequest { Sources = new[] { "src" }, Destination = "/opt/code/" }, Source(), Below(), 1_000, false);
+        Assert.Equal(new[] { "opt/", "opt/code/", "opt/code/index.js", "opt/code/lib/", "opt/code/lib/util.js", "opt/code/link.js" }, Paths(plan));
+        Assert.Equal(1_000, plan.Entries[0].ModifiedTime);
+        Assert.Equal("index.js", plan.Entries.Single(e => e.Path == "opt/code/link.js").LinkTarget);
+    }
+
+    [Fact]
+    public void DotCopiesTheWholeContextAndChownAndChmodApply()
+    {
+        var plan = CopyPlan.Create(new CopyRequest { Sources = new[] { "." }, Destination = ".", WorkingDir = "/app", Owner = (1000, 1000), Mode = 0x1E4 }, Source(), Below(), null, false);
+        Assert.Contains("app/src/lib/util.js", Paths(plan));
+        var util = plan.Entries.Single(e => e.Path == "app/src/lib/util.js");
+        Assert.Equal((1000, 1000, 0x1E4), (util.Uid, util.Gid, util.Mode));
+    }
+
+    [Fact]
+    public void WildcardsAndSeveralSourcesNeedADirectoryDestination()
+    {
+        var plan = CopyPlan.Create(new CopyRequest { Sources = new[] { "src/*.js" }, Destination = "/js/" }, Source(), Below(), null, false);
+        Assert.Equal(new[] { "js/", "js/index.js", "js/link.js" }, Paths(plan));
+        LayerAssert.Throws("CopyDestinationNotDirectory", () => CopyPlan.Create(new CopyRequest { Sources = new[] { "package.json", "src/index.js" }, Destination = "/x" }, Source(), Below(), null, false));
+        LayerAssert.Throws("CopySourceNotFound", () => CopyPlan.Create(new CopyRequest { Sources = new[] { "nope.txt" }, Destination = "/x", Where = "Dockerfile:3" }, Source(), Below(), null, false));
+    }
+
+    [Fact]
+    public void AFileToAPathWithoutSlashIsRenamed()
+    {
+        var plan = CopyPlan.Create(new CopyRequest { Sources = new[] { "package.json" }, Destination = "/etc/app.json" }, Source(), Below(), null, false);
+        Assert.Equal(new[] { "etc/", "etc/app.json" }, Paths(plan));
+    }
+
+    [Fact]
+    public void TheKeyHoldsContentNotMtimeAndAKnownFileIsNotReadAgain()
+    {
+        var request = new CopyRequest { Sources = new[] { "." }, Destination = "/app/" };
+        string KeyOf(ContextCopySource s)
+        {
+            var key = new CacheKey("copy", "parent");
+            CopyPlan.Create(request, s, Below(), null, false).AddToKey(key, s);
+            s.Save();
+            return key.Digest;
+        }
+
+        var first = Source();
+        var k1 = KeyOf(first);
+        Assert.Equal(3, first.FilesRead);
+
+        var second = Source();
+        Assert.Equal(k1, KeyOf(second));
+        Assert.Equal(0, second.FilesRead);
+
+        File.SetLastWriteTimeUtc(Path.Combine(_context, "package.json"), DateTime.UtcNow.AddHours(1));
+        var touched = Source();
+        Assert.Equal(k1, KeyOf(touched));
+        Assert.Equal(1, touched.FilesRead);
+
+        File.WriteAllText(Path.Combine(_context, "src", "index.js"), "mainX");
+        Assert.NotEqual(k1, KeyOf(Source()));
+    }
+
+    [Fact]
+    public void WritingTheLayerReadsEachFileOnceAndRemembersItsDigest()
+    {
+        var source = Source();
+        var plan = CopyPlan.Create(new CopyRequest { Sources = new[] { "src" }, Destination = "/app/" }, source, Below(), 0, false);
+        using var staging = _t.Store.BeginStaging();
+        var index = staging.AddLayer(w => plan.Write(w, source));
+        Assert.Equal(2, source.FilesRead);
+        Assert.Equal(new[] { "app", "app/index.js", "app/lib", "app/lib/util.js", "app/link.js" }, index.Entries.Select(e => e.Path));
+        var key = new CacheKey("copy", "p");
+        plan.AddToKey(key, source);
+        Assert.Equal(2, source.FilesRead);
+    }
+}
