@@ -99,6 +99,7 @@ internal static class LayerExtractor
         }
 
         using var counting = new HashingStream(blob, leaveOpen: true);
+        var matched = 0;
         try
         {
             using var reader = new TarReader(counting, leaveOpen: true);
@@ -114,6 +115,7 @@ internal static class LayerExtractor
                 if (byOffset.TryGetValue(counting.BytesRead, out var entry))
                 {
                     ExtractIndexed(state, tarEntry, entry);
+                    matched++;
                 }
             }
 
@@ -130,6 +132,11 @@ internal static class LayerExtractor
         if (counting.Digest != index.DiffId)
         {
             throw new LayerToolsException("DigestMismatch", ErrorKind.InvalidData, $"The stored blob of layer {index.DiffId} has the digest {counting.Digest}: the store is damaged; run Test-LayerStore.", index.DiffId);
+        }
+
+        if (matched != byOffset.Count)
+        {
+            throw new LayerToolsException("IndexMismatch", ErrorKind.InvalidData, $"The entry index of layer {index.DiffId} does not match its blob ({matched} of {byOffset.Count} entries found): the store is damaged; run Test-LayerStore.", index.DiffId);
         }
 
         state.FinishDirectoryTimes();

@@ -9,4 +9,8 @@ internal sealed record ProcessSpec(
     int Uid,
     int Gid,
     IReadOnlyList<int> AdditionalGids,
-    string Hostname);
+    string Hostname)
+{
+    /// <summary>Host files bound read-only at container paths under /dev (see <see cref="RunFile"/>).</summary>
+    public IReadOnlyList<(string HostPath, string ContainerPath)> Files { get; init; } = Array.Empty<(string, string)>();
+}

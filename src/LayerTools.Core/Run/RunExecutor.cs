@@ -170,7 +170,26 @@ internal static class RunExecutor
             env.Insert(0, RunRequest.DefaultPath);
         }
 
-        var spec = new ProcessSpec(rootfs, request.Arguments, env, "/" + workDir, identity.Uid, identity.Gid, identity.AdditionalGids, request.Hostname);
+        var files = new List<(string, string)>();
+        foreach (var file in request.Files)
+        {
+            var inside = TarPath.Normalize(file.Path);
+            if (!inside.StartsWith("dev/", StringComparison.Ordinal) || inside.Length <= 4)
+            {
+                throw new LayerToolsException("InvalidRunFile", ErrorKind.InvalidArgument, $"{request.Where}: a file for the command must be placed under /dev, not at '{file.Path}'.", file.Path);
+            }
+
+            var host = Path.Combine(runDir, "file-" + files.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            File.WriteAllBytes(host, file.Content);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(host, (UnixFileMode)(file.Mode & 0x1FF));
+            }
+
+            files.Add((host, "/" + inside));
+        }
+
+        var spec = new ProcessSpec(rootfs, request.Arguments, env, "/" + workDir, identity.Uid, identity.Gid, identity.AdditionalGids, request.Hostname) { Files = files };
         var failures = new List<string>();
         foreach (var runtime in runtimes)
         {

@@ -21,6 +21,9 @@ internal sealed class RunRequest
 
     public ContainerRuntimeKind Runtime { get; init; } = ContainerRuntimeKind.Auto;
 
+    /// <summary>Read-only files under /dev for the command only (a heredoc script at /dev/pipes/&lt;name&gt;).</summary>
+    public IReadOnlyList<RunFile> Files { get; init; } = Array.Empty<RunFile>();
+
     /// <summary>Name of the step, for messages ("Dockerfile:12 RUN ...").</summary>
     public string Where { get; init; } = "RUN";
 

@@ -57,6 +57,11 @@ internal static class RuntimeBundle
             Mount("/dev/mqueue", "mqueue", "mqueue", "nosuid", "noexec", "nodev"),
             Mount("/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", "ro"),
         };
+        foreach (var (host, container) in spec.Files)
+        {
+            mounts.Add(Mount(container, host, "bind", "bind", "ro", "nosuid", "nodev"));
+        }
+
         foreach (var file in new[] { "/etc/resolv.conf", "/etc/hosts" })
         {
             if (File.Exists(file))

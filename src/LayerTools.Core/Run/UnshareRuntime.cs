@@ -18,8 +18,8 @@ internal sealed class UnshareRuntime : ContainerRuntime
         set -e
         r=$1 h=$2 u=$3 g=$4 w=$5 mp=$6 md=$7 mount=$8 unshare=$9
         shift 9
-        rc=$1
-        shift
+        rc=$1 mkdir=$2
+        shift 2
         printf '%s' "$h" > /proc/sys/kernel/hostname
         if [ "$mp" = 1 ]; then "$mount" -t proc -o nosuid,nodev,noexec proc "$r/proc"; fi
         if [ "$md" = 1 ]; then
@@ -30,6 +30,17 @@ internal sealed class UnshareRuntime : ContainerRuntime
           done
         fi
         if [ "$rc" = 1 ]; then "$mount" --bind -o ro /etc/resolv.conf "$r/etc/resolv.conf"; fi
+        n=$1
+        shift
+        while [ "$n" -gt 0 ]; do
+          if [ "$md" = 1 ]; then
+            "$mkdir" -p "$r$(dirname "$2")"
+            : > "$r$2"
+            "$mount" --bind -o ro "$1" "$r$2"
+          fi
+          shift 2
+          n=$((n - 1))
+        done
         exec "$unshare" --root="$r" --wd="$w" --setgid "$g" --setuid "$u" -- "$@"
         """;
 
@@ -61,7 +72,15 @@ internal sealed class UnshareRuntime : ContainerRuntime
             spec.RootFs, spec.Hostname, spec.Uid.ToString(CultureInfo.InvariantCulture), spec.Gid.ToString(CultureInfo.InvariantCulture),
             spec.WorkingDirectory, MountProc ? "1" : "0", MountDev ? "1" : "0", mount, _unshare,
             BindResolvConf ? "1" : "0",
+            HostProcess.Find("mkdir") ?? throw new RuntimeStartException("mkdir is not installed on the host."),
+            spec.Files.Count.ToString(CultureInfo.InvariantCulture),
         };
+        foreach (var (host, container) in spec.Files)
+        {
+            args.Add(host);
+            args.Add(container);
+        }
+
         args.AddRange(spec.Arguments);
         var tail = new List<string>();
         using var process = Start(_unshare, args, spec.Environment, onLine, tail);

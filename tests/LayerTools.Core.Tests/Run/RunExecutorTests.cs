@@ -199,6 +199,33 @@ public sealed class RunExecutorTests
         Assert.Contains(result.Layer!.Entries, e => e.Path == "home/app/src" && e.Type == EntryType.Directory);
     }
 
+    [Theory]
+    [InlineData(ContainerRuntimeKind.Runc)]
+    [InlineData(ContainerRuntimeKind.Unshare)]
+    public void AHeredocScriptIsPlacedReadOnlyUnderDevAndStaysOutOfTheLayer(ContainerRuntimeKind runtime)
+    {
+        using var temp = new TempStore();
+        if (!OperatingSystem.IsLinux())
+        {
+            AssertNeedsLinux(temp);
+            return;
+        }
+
+        var request = new RunRequest
+        {
+            Arguments = new[] { "/dev/pipes/EOF" },
+            Files = new[] { new RunFile("/dev/pipes/EOF", "#!/bin/sh\necho from script as $(id -u)\necho x > /tmp/made\necho y >> /dev/pipes/EOF || echo read-only\n"u8.ToArray()) },
+            User = "app",
+            Runtime = runtime,
+        };
+        var (result, lines, _) = RunIn(temp, request);
+        Assert.Equal(0, result.ExitCode);
+        var stdout = lines.Where(l => !l.IsError).Select(l => l.Text).ToList();
+        Assert.Equal(new[] { "from script as 1000", "read-only" }, stdout);
+        Assert.Equal(new[] { "tmp", "tmp/made" }, result.Layer!.Entries.Select(e => e.Path).Order(StringComparer.Ordinal));
+        LayerAssert.Throws("InvalidRunFile", () => RunIn(temp, new RunRequest { Arguments = new[] { "/x" }, Files = new[] { new RunFile("/etc/x", new byte[1]) }, Runtime = runtime }));
+    }
+
     [Fact]
     public void NumericUserAndGroupNeedNoPasswdEntry()
     {
