@@ -394,9 +394,12 @@ internal sealed class ImageBuilder
     {
         var where = Where(instruction);
         var invocation = run.ToInvocation(Shell(state.Image));
-        if (invocation.ScriptPath is not null)
+        var files = invocation.ScriptPath is { } scriptPath
+            ? new[] { new RunFile(scriptPath, System.Text.Encoding.UTF8.GetBytes(invocation.ScriptContent ?? string.Empty), 0x1ED) }
+            : Array.Empty<RunFile>();
+        if (invocation.ScriptContent is { } script)
         {
-            throw new LayerToolsException("UnsupportedInstruction", ErrorKind.NotImplemented, $"{where}: a RUN heredoc that starts with #! is not supported yet; run the interpreter with the script on standard input instead.", instruction.Original);
+            key.Add("script", script);
         }
 
         var env = state.Scope.OrderedVariables.Select(v => v.Key + "=" + v.Value).ToList();
@@ -415,6 +418,7 @@ internal sealed class ImageBuilder
                 SourceDateEpoch = _options.SourceDateEpoch,
                 Runtime = _options.Runtime,
                 Where = where,
+                Files = files,
             };
             var result = RunExecutor.Run(_store, staging, state.Image.DiffIds, request, line =>
             {

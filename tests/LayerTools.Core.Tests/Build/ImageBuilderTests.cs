@@ -197,6 +197,10 @@ public sealed class ImageBuilderTests : IDisposable
             echo one > /one
             echo two > /two
             EOF
+            RUN <<SCRIPT
+            #!/bin/sh
+            echo scripted > /three
+            SCRIPT
             """;
         Build(dockerfile);
         var catalog = new ImageCatalog(_t.Store);
@@ -205,6 +209,8 @@ public sealed class ImageBuilderTests : IDisposable
         Assert.Equal((1000, 50, 0x1E8), (script.Uid, script.Gid, script.Mode));
         Assert.Equal("#!/bin/sh\necho hello\n", Read("app:1", "/opt/run.sh"));
         Assert.Equal("two\n", Read("app:1", "/two"));
+        Assert.Equal("scripted\n", Read("app:1", "/three"));
+        Assert.Null(view.Get("dev/pipes/SCRIPT"));
     }
 
     [Fact]
