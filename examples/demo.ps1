@@ -54,6 +54,17 @@ try {
     [pscustomobject]@{ Original = $image.Id; RoundTrip = $back.Id; Same = $image.Id -eq $back.Id } | Format-List | Out-Host
     Get-ImageLayer 'layertools/demo:roundtrip' | Format-Table | Out-Host
 
+    Show 'Compare-Layer: the image against the folder it came from, then against an edited copy'
+    Compare-Layer 'layertools/demo:1' (Join-Path $PSScriptRoot 'rootfs') -Property Content | Format-Table | Out-Host
+    $edited = Join-Path $work 'rootfs-edited'
+    Copy-Item -Recurse (Join-Path $PSScriptRoot 'rootfs') $edited
+    Set-Content -LiteralPath (Join-Path $edited 'added.txt') -Value 'a file the image does not have'
+    Compare-Layer 'layertools/demo:1' $edited -Property Content | Format-Table | Out-Host
+
+    Show 'Measure-LayeredImage and Get-LayerStore (like dive and docker system df)'
+    Measure-LayeredImage 'layertools/demo:1', 'layertools/demo:roundtrip' | Format-Table | Out-Host
+    Get-LayerStore | Out-Host
+
     Show 'Test-LayerStore (no output means a healthy store)'
     Test-LayerStore | Format-Table | Out-Host
 
