@@ -12,6 +12,7 @@
     TypesToProcess         = @('LayerTools.types.ps1xml')
     CmdletsToExport        = @(
         'Add-LayeredImageTag'
+        'Build-LayeredImage'
         'Compare-Layer'
         'Export-LayeredImage'
         'Get-ImageHistory'
