@@ -42,6 +42,26 @@ try {
     Show 'Get-LayerFile layertools/demo:1 -Recurse'
     Get-LayerFile 'layertools/demo:1' -Recurse | Format-Table | Out-Host
 
+    Show 'Build-LayeredImage: examples/app/Dockerfile on the demo image (cold build)'
+    $app = Join-Path $work 'app'
+    Copy-Item -Recurse (Join-Path $PSScriptRoot 'app') $app
+    $built = Build-LayeredImage $app -Tag 'layertools/demo-app:1'
+    $built.BuildSteps | Format-Table | Out-Host
+
+    Show 'Build-LayeredImage again: every step comes from the cache'
+    (Build-LayeredImage $app -Tag 'layertools/demo-app:1').BuildSteps | Format-Table | Out-Host
+
+    Show 'One file changed: the cache holds up to the COPY that reads it'
+    Add-Content (Join-Path $app 'src/lib.sh') '# changed'
+    (Build-LayeredImage $app -Tag 'layertools/demo-app:1').BuildSteps | Format-Table | Out-Host
+
+    Show 'The same build from build.yaml gives the same layers'
+    $fromYaml = Build-LayeredImage $app -File (Join-Path $app 'build.yaml') -Tag 'layertools/demo-app:yaml'
+    [pscustomobject]@{ Dockerfile = (Get-LayeredImage 'layertools/demo-app:1').Layers[-1]; Yaml = $fromYaml.Layers[-1] } | Format-List | Out-Host
+
+    Show 'Get-ImageHistory layertools/demo-app:1'
+    Get-ImageHistory 'layertools/demo-app:1' | Format-Table | Out-Host
+
     Show 'Export-LayeredImage: a docker-archive (docker load, podman load, skopeo) and an OCI layout'
     $archive = Join-Path $work 'demo.tar'
     $layout = Join-Path $work 'demo-oci'
