@@ -125,13 +125,8 @@ internal static class ImageImporter
     private static ImportCandidate RootFilesystemDirectory(StagingArea staging, string path, ImageReference? tag, CancellationToken cancellationToken)
     {
         RequireTag(path, tag, "folder");
-        var tarPath = staging.CreateTempPath();
-        using (var file = new FileStream(tarPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-        {
-            DirectoryTarWriter.Write(path, file, SourceDateEpoch(), cancellationToken);
-        }
-
-        var layer = new LayerSource(path, () => new FileStream(tarPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16));
+        var index = staging.AddLayer(writer => DirectoryTarWriter.Write(writer, path, cancellationToken), SourceDateEpoch());
+        var layer = new LayerSource(path, index);
         return RootFilesystem(path, layer);
     }
 
@@ -168,7 +163,7 @@ internal static class ImageImporter
             var layer = candidate.Layers[i];
             var status = $"Layer {i + 1} of {candidate.Layers.Count}" + (expected is null ? string.Empty : " " + Digest.Short(expected));
             reporter.Report(status, done, totalLayers);
-            var index = expected is null ? null : Existing(staging, expected);
+            var index = layer.Staged ?? (expected is null ? null : Existing(staging, expected));
             if (index is null)
             {
                 index = Ingest(staging, layer, view, limits, compressedForms, reporter, status, cancellationToken);
