@@ -21,11 +21,11 @@ internal sealed class CopyPlan
 
     public static CopyPlan Create(CopyRequest request, ICopySource source, UnionView below, long? sourceDateEpoch, bool keepSourceOwner)
     {
-        var destination = CleanAbsolute(request.Destination.StartsWith('/') ? request.Destination : request.WorkingDir.TrimEnd('/') + "/" + request.Destination);
+        var destination = TarPath.CleanUnderRoot(request.Destination.StartsWith('/') ? request.Destination : request.WorkingDir.TrimEnd('/') + "/" + request.Destination);
         var matches = new List<CopySourceEntry>();
         foreach (var pattern in request.Sources)
         {
-            var clean = CleanAbsolute(pattern);
+            var clean = TarPath.CleanUnderRoot(pattern);
             if (PathMatch.HasWildcards(clean))
             {
                 var found = source.All.Where(e => e.Path.Length > 0 && PathMatch.IsMatch(clean, e.Path)).ToList();
@@ -178,33 +178,6 @@ internal sealed class CopyPlan
             LinkTarget = entry.LinkTarget,
             Source = entry,
         };
-    }
-
-    /// <summary>Cleans a path as if under "/": leading '/' dropped, '.' and empty parts dropped, '..' stops at the root.</summary>
-    public static string CleanAbsolute(string path)
-    {
-        var parts = new List<string>();
-        foreach (var part in path.Split('/'))
-        {
-            if (part.Length == 0 || part == ".")
-            {
-                continue;
-            }
-
-            if (part == "..")
-            {
-                if (parts.Count > 0)
-                {
-                    parts.RemoveAt(parts.Count - 1);
-                }
-
-                continue;
-            }
-
-            parts.Add(part);
-        }
-
-        return string.Join('/', parts);
     }
 
     private static LayerToolsException NotFound(CopyRequest request, string pattern, ICopySource source) =>
