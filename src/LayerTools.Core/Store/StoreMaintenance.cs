@@ -1,5 +1,7 @@
+using LayerTools.Core.Build.Cache;
 using LayerTools.Core.Digests;
 using LayerTools.Core.Images;
+using LayerTools.Core.Interchange;
 using LayerTools.Core.Layers;
 
 namespace LayerTools.Core.Store;
@@ -149,12 +151,17 @@ internal static class StoreMaintenance
     private static StoreProblem Missing(LayerStore store, string digest, string what) =>
         new() { Kind = "MissingBlob", Target = digest, Path = store.BlobPath(digest), Message = $"Blob {digest}, {what}, is missing." };
 
-    /// <summary>Finds the blobs nothing references and, unless <paramref name="whatIf"/>, deletes them under the store lock.</summary>
+    /// <summary>
+    /// Finds the blobs nothing references and, unless <paramref name="whatIf"/>, deletes them under the
+    /// store lock. Referenced: every image's manifest, config and layers, the layers the build cache
+    /// names, and the cached compressed form of each of those layers.
+    /// </summary>
     public static CollectResult Collect(LayerStore store, bool whatIf, CancellationToken cancellationToken = default)
     {
         using var l = store.Lock(cancellationToken);
         var catalog = new ImageCatalog(store);
         var referenced = new HashSet<string>(StringComparer.Ordinal);
+        var layers = new HashSet<string>(new BuildCache(store).ReferencedLayers(), StringComparer.Ordinal);
         foreach (var image in catalog.List().DistinctBy(i => i.Manifest.Digest))
         {
             referenced.Add(image.Manifest.Digest);
@@ -172,30 +179,25 @@ internal static class StoreMaintenance
 
             if (store.HasBlob(manifest.Config.Digest))
             {
-                foreach (var diffId in catalog.ReadConfig(manifest.Config.Digest).DiffIds)
-                {
-                    referenced.Add(diffId);
-                }
+                layers.UnionWith(catalog.ReadConfig(manifest.Config.Digest).DiffIds);
             }
         }
 
-        // Compressed forms kept for export: layertools/compressed/<algorithm>/<diffid hex> names the blob.
-        var compressedDir = Path.Combine(store.DataDir, "compressed");
-        var staleMappings = new List<string>();
-        if (Directory.Exists(compressedDir))
+        // Layers the build cache names stay, so a later build still hits.
+        referenced.UnionWith(layers);
+
+        // A compressed form kept for export stays while its layer does; otherwise its blob and its
+        // record go together (a record alone would be ignored; a blob alone would never be found).
+        var staleRecords = new List<string>();
+        foreach (var (recordPath, diffId, digest) in CompressedLayerCache.Records(store))
         {
-            foreach (var mapping in Directory.EnumerateFiles(compressedDir, "*", SearchOption.AllDirectories))
+            if (diffId is not null && layers.Contains(diffId) && store.HasBlob(digest!))
             {
-                var diffId = Digest.Sha256Prefix + Path.GetFileName(mapping);
-                var compressed = File.ReadAllText(mapping).Trim();
-                if (referenced.Contains(diffId) && Digest.IsValid(compressed))
-                {
-                    referenced.Add(compressed);
-                }
-                else
-                {
-                    staleMappings.Add(mapping);
-                }
+                referenced.Add(digest!);
+            }
+            else
+            {
+                staleRecords.Add(recordPath);
             }
         }
 
@@ -213,9 +215,9 @@ internal static class StoreMaintenance
 
         if (!whatIf)
         {
-            foreach (var mapping in staleMappings)
+            foreach (var record in staleRecords)
             {
-                AtomicFile.TryDelete(mapping);
+                AtomicFile.TryDelete(record);
             }
 
             foreach (var digest in garbage)
