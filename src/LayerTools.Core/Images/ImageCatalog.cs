@@ -23,10 +23,7 @@ internal sealed partial class ImageCatalog
                 continue;
             }
 
-            d.Annotations.TryGetValue(MediaTypes.RefNameAnnotation, out var refName);
-            d.Annotations.TryGetValue(MediaTypes.ContainerdNameAnnotation, out var containerdName);
-            var reference = ImageReference.FromAnnotation(refName) ?? ImageReference.FromAnnotation(containerdName);
-            list.Add(new StoredImage(d, reference));
+            list.Add(new StoredImage(d, ImageNames.FromIndexAnnotations(d.Annotations)));
         }
 
         return list;
