@@ -26,6 +26,12 @@ Describe 'Import-LayeredImage' {
         $image.Reference | Should -Be 'dir:1'
         $image.LayerCount | Should -Be 1
         (Get-LayerFile dir:1 /srv).Path | Should -Be '/srv/index.html'
+        $history = @(Get-ImageHistory dir:1)
+        $history.Count | Should -Be 1
+        $history[0].CreatedBy | Should -Be 'ADD rootfs /'
+        $history[0].Comment | Should -Be 'Imported by LayerTools'
+        (Get-ImageLayer dir:1).CreatedBy | Should -Be 'ADD rootfs /'
+        Get-ImageHistory dir:1 | Format-Table | Out-String | Should -Match 'ADD rootfs /\s.*Imported by LayerTools'
     }
 
     It 'takes files from Get-ChildItem through the pipeline' {

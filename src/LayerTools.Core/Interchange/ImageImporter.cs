@@ -17,6 +17,9 @@ internal static class ImageImporter
     /// <summary>An image archive holds a few entries per layer; a tar with more than this many is a root filesystem.</summary>
     public const int MaxArchiveEntries = 100_000;
 
+    /// <summary>The history comment of an image made from a root filesystem tar or folder.</summary>
+    public const string ImportComment = "Imported by LayerTools";
+
     /// <summary>Imports every image found at <paramref name="path"/>. <paramref name="tag"/> names the image when there is exactly one (and is required for a rootfs tar or directory).</summary>
     public static IReadOnlyList<StoredImage> Import(LayerStore store, string path, ImageReference? tag, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -133,9 +136,11 @@ internal static class ImageImporter
     private static ImportCandidate RootFilesystem(string path, LayerSource layer)
     {
         var created = SourceDateEpoch() is { } epoch ? DateTimeOffset.FromUnixTimeSeconds(epoch) : DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
-        var comment = "Imported from " + Path.GetFileName(path);
+        // What a person reading Get-ImageHistory understands: the files were added at the root, as
+        // a Dockerfile's ADD would; the comment says which tool did it.
+        var createdBy = "ADD " + Path.GetFileName(Path.TrimEndingDirectorySeparator(path)) + " /";
         return new ImportCandidate(path, [layer], null, diffIds =>
-            ConfigDocument.Create(diffIds, [new HistoryRecord(created, null, null, comment, false)], created));
+            ConfigDocument.Create(diffIds, [new HistoryRecord(created, createdBy, null, ImportComment, false)], created));
     }
 
     private static void RequireTag(string path, ImageReference? tag, string kind)

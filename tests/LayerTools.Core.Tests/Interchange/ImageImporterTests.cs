@@ -201,7 +201,9 @@ public sealed class ImageImporterTests : IDisposable
 
         var loaded = _f.Catalog.Load(Assert.Single(imported));
         Assert.Equal([Digest.Of(rootfs)], loaded.Layers);
-        Assert.Equal("Imported from rootfs.tar.gz", Assert.Single(_f.Catalog.History(imported[0])).Comment);
+        var history = Assert.Single(_f.Catalog.History(imported[0]));
+        Assert.Equal("ADD rootfs.tar.gz /", history.CreatedBy);
+        Assert.Equal("Imported by LayerTools", history.Comment);
     }
 
     [Fact]
