@@ -13,11 +13,16 @@ internal static class StoreMaintenance
     public static TimeSpan TmpMaxAge { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>
-    /// Every problem found; nothing for a healthy store. Each blob is read once: layer blobs are
+    /// Every problem found; nothing for a healthy store; StoreNotFound where there is no store. Each blob is read once: layer blobs are
     /// re-indexed (which hashes them too) and compared with their stored index, other blobs hashed.
     /// </summary>
     public static IEnumerable<StoreProblem> Verify(LayerStore store, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        if (!store.Exists)
+        {
+            throw new LayerToolsException("StoreNotFound", ErrorKind.ObjectNotFound, $"There is no layer store at '{store.Root}' (no index.json there). Check -StorePath, or import an image to create a store.", store.Root);
+        }
+
         const string activity = "Verifying the layer store";
         var problems = new List<StoreProblem>();
         var layers = new HashSet<string>(StringComparer.Ordinal);
