@@ -81,9 +81,15 @@ Describe 'Get-LayeredImage' {
     }
 
     It 'uses -StorePath over the default store' {
+        $other = Join-Path $TestDrive 'other-store'
+        $tree = New-TestTree -Root (Join-Path $TestDrive 'elsewhere') -Files @{ 'a.txt' = 'a' }
+        $null = Import-LayeredImage -Path $tree -Tag 'elsewhere:1' -StorePath $other
+        (Get-LayeredImage -StorePath $other).Reference | Should -Be @('elsewhere:1')
+        (Get-LayeredImage).Reference | Should -Not -Contain 'elsewhere:1'
+        # A path with no store reads as empty, and is not created (Get-LayeredImage only reads).
         $empty = Join-Path $TestDrive 'empty-store'
         Get-LayeredImage -StorePath $empty | Should -BeNullOrEmpty
-        Test-Path (Join-Path $empty 'oci-layout') | Should -BeTrue
+        Test-Path $empty | Should -BeFalse
     }
 }
 
