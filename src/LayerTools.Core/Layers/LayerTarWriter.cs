@@ -117,16 +117,7 @@ internal sealed class LayerTarWriter : IDisposable
             Digest = digest,
             DevMajor = major,
             DevMinor = minor,
-            Type = type switch
-            {
-                TarEntryType.Directory => EntryType.Directory,
-                TarEntryType.SymbolicLink => EntryType.SymbolicLink,
-                TarEntryType.HardLink => EntryType.HardLink,
-                TarEntryType.CharacterDevice => EntryType.CharDevice,
-                TarEntryType.BlockDevice => EntryType.BlockDevice,
-                TarEntryType.Fifo => EntryType.Fifo,
-                _ => EntryType.File,
-            },
+            Type = TarEntryTypes.ToEntryType(type) ?? EntryType.File,
         };
 
         var baseName = TarPath.Name(path);
