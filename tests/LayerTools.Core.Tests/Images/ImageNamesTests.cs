@@ -4,7 +4,6 @@ using LayerTools.Core.Interchange;
 using LayerTools.Core.Store;
 using LayerTools.Core.Tests.Interchange;
 using LayerTools.Core.Tests.Support;
-using TarBuilder = LayerTools.Core.Tests.Support.TarBuilder;
 
 namespace LayerTools.Core.Tests.Images;
 
