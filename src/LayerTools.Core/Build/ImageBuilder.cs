@@ -264,7 +264,7 @@ internal sealed class ImageBuilder
     private void WorkdirStep(StageState state, Instruction instruction, WorkdirInstruction workdir, CacheKey key, int index, Stopwatch watch)
     {
         var path = workdir.Path.StartsWith('/') ? workdir.Path : state.Image.WorkingDir.TrimEnd('/') + "/" + workdir.Path;
-        var clean = CopyPlan.CleanAbsolute(path);
+        var clean = TarPath.CleanUnderRoot(path);
         state.Image.WorkingDir = "/" + clean;
         var createdBy = "WORKDIR /" + clean;
         if (clean.Length == 0 || state.View.Lookup(state.View.Resolve(clean)) is { Type: EntryType.Directory })
@@ -351,7 +351,7 @@ internal sealed class ImageBuilder
 
     private void HeredocCopyStep(StageState state, Instruction instruction, FileInstruction copy, CacheKey key, int index, Stopwatch watch, (int Uid, int Gid)? owner, int? mode)
     {
-        var destination = CopyPlan.CleanAbsolute(copy.Destination.StartsWith('/') ? copy.Destination : state.Image.WorkingDir.TrimEnd('/') + "/" + copy.Destination);
+        var destination = TarPath.CleanUnderRoot(copy.Destination.StartsWith('/') ? copy.Destination : state.Image.WorkingDir.TrimEnd('/') + "/" + copy.Destination);
         var toDirectory = copy.Destination.EndsWith('/') || copy.Contents.Count > 1;
         var files = copy.Contents.Select(h => (Path: toDirectory ? TarPath.Join(destination, h.Name) : destination, Bytes: System.Text.Encoding.UTF8.GetBytes(h.Text))).ToList();
         foreach (var f in files)

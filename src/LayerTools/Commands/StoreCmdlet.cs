@@ -53,6 +53,12 @@ public abstract class StoreCmdlet : PSCmdlet
     {
     }
 
+    /// <summary>
+    /// True for a cmdlet that only reads: its store is opened without creating one where there is
+    /// none (that reads as an empty store), so a mistyped -StorePath leaves no folder behind.
+    /// </summary>
+    protected virtual bool OpensReadOnly => false;
+
     /// <summary>The store -StorePath names; else the one a piped object came from; else the default store.</summary>
     internal LayerStore Store(string? fromInput = null) => Open(fromInput).Store;
 
@@ -69,7 +75,7 @@ public abstract class StoreCmdlet : PSCmdlet
         LayerStore store;
         try
         {
-            store = LayerStore.Open(path);
+            store = OpensReadOnly ? LayerStore.OpenReadOnly(path) : LayerStore.Open(path);
         }
         catch (LayerToolsException ex)
         {
