@@ -339,9 +339,50 @@ internal sealed class ImageBuilder
         }
 
         var request = new CopyRequest { Sources = copy.Sources, Destination = copy.Destination, WorkingDir = state.Image.WorkingDir, Owner = owner, Mode = mode, Where = where };
-        var plan = CopyPlan.Create(request, source, state.View, _options.SourceDateEpoch, keepSourceOwner: fromImage);
+        // ADD extracts a local tar (plain, gzip, bzip2, xz), recognised by its content, unless --unpack=false.
+        var archives = new Dictionary<string, ArchiveCompression>(StringComparer.Ordinal);
+        Func<CopySourceEntry, bool>? unpack = null;
+        if (copy is AddInstruction { Unpack: not false } && source is ContextCopySource)
+        {
+            unpack = e =>
+            {
+                using var probe = source.Open(e);
+                var kind = LocalArchive.Detect(probe);
+                if (kind != ArchiveCompression.NotArchive)
+                {
+                    archives[e.Path] = kind;
+                }
+
+                return kind != ArchiveCompression.NotArchive;
+            };
+        }
+
+        var plan = CopyPlan.Create(request, source, state.View, _options.SourceDateEpoch, keepSourceOwner: fromImage, unpack);
         var createdBy = (copy is AddInstruction ? "ADD " : "COPY ") + HistoryText.Arguments(copy) + " # buildkit";
         key.Add("destination", copy.Destination).Add("workdir", state.Image.WorkingDir);
+        if (plan.Archives.Count > 0)
+        {
+            foreach (var archive in plan.Archives)
+            {
+                key.Add("archive:" + archive.Path, source.DigestOf(archive));
+            }
+
+            key.Add("chown", owner is { } o ? o.Item1 + ":" + o.Item2 : string.Empty);
+            var createdTime = _options.SourceDateEpoch ?? plan.Archives.Max(a => a.ModifiedTime);
+            LayerStep(state, instruction, key, index, watch, createdBy, staging => staging.AddLayer(
+                w =>
+                {
+                    plan.Write(w, source);
+                    var unpacker = new ArchiveUnpacker(w, state.View, plan.Entries, owner, createdTime);
+                    foreach (var archive in plan.Archives)
+                    {
+                        using var tar = LocalArchive.Decompress(source.Open(archive), archives[archive.Path]);
+                        unpacker.Extract(tar, plan.Destination, archive.Path, _cancellationToken);
+                    }
+                },
+                _options.SourceDateEpoch), addInputs: k => plan.AddToKey(k, source));
+            return;
+        }
 
         // A context file that was never hashed would be read twice (once for the key, once for the
         // layer): write the layer first, hashing on the way, and drop it if the key then hits.

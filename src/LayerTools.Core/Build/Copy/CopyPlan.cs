@@ -12,14 +12,26 @@ namespace LayerTools.Core.Build.Copy;
 /// </summary>
 internal sealed class CopyPlan
 {
-    private CopyPlan(IReadOnlyList<PlannedEntry> entries) => Entries = entries;
+    private CopyPlan(IReadOnlyList<PlannedEntry> entries, string destination, IReadOnlyList<CopySourceEntry> archives)
+    {
+        Entries = entries;
+        Destination = destination;
+        Archives = archives;
+    }
 
     /// <summary>Entries in ordinal path order: parents before children.</summary>
     public IReadOnlyList<PlannedEntry> Entries { get; }
 
     public IEnumerable<PlannedEntry> Files => Entries.Where(e => e.Source is { Type: EntryType.File });
 
-    public static CopyPlan Create(CopyRequest request, ICopySource source, UnionView below, long? sourceDateEpoch, bool keepSourceOwner)
+    /// <summary>The destination, cleaned, relative to the root.</summary>
+    public string Destination { get; }
+
+    /// <summary>Sources named directly that ADD extracts into <see cref="Destination"/> instead of copying (see <see cref="ArchiveUnpacker"/>).</summary>
+    public IReadOnlyList<CopySourceEntry> Archives { get; }
+
+    /// <param name="unpack">For ADD: true for a source file that is a local archive to extract; such files are left out of <see cref="Entries"/> and listed in <see cref="Archives"/>, and the destination is then a directory.</param>
+    public static CopyPlan Create(CopyRequest request, ICopySource source, UnionView below, long? sourceDateEpoch, bool keepSourceOwner, Func<CopySourceEntry, bool>? unpack = null)
     {
         var destination = TarPath.CleanUnderRoot(request.Destination.StartsWith('/') ? request.Destination : request.WorkingDir.TrimEnd('/') + "/" + request.Destination);
         var matches = new List<CopySourceEntry>();
@@ -42,7 +54,8 @@ internal sealed class CopyPlan
             }
         }
 
-        var destIsDirectory = request.Destination.EndsWith('/') || request.Destination.EndsWith("/.", StringComparison.Ordinal)
+        var archives = unpack is null ? new List<CopySourceEntry>() : matches.Where(m => m.Type == EntryType.File && unpack(m)).ToList();
+        var destIsDirectory = archives.Count > 0 || request.Destination.EndsWith('/') || request.Destination.EndsWith("/.", StringComparison.Ordinal)
             || request.Destination == "." || matches.Count > 1 || below.Lookup(below.Resolve(destination)) is { Type: EntryType.Directory };
         if (matches.Count > 1 && !request.Destination.EndsWith('/') && below.Lookup(destination) is not { Type: EntryType.Directory } && request.Destination != ".")
         {
@@ -50,7 +63,7 @@ internal sealed class CopyPlan
         }
 
         var planned = new SortedDictionary<string, PlannedEntry>(StringComparer.Ordinal);
-        foreach (var match in matches)
+        foreach (var match in matches.Except(archives))
         {
             if (match.Type == EntryType.Directory)
             {
@@ -95,7 +108,7 @@ internal sealed class CopyPlan
         }
 
         planned.Remove(string.Empty);
-        return new CopyPlan(planned.Values.ToList());
+        return new CopyPlan(planned.Values.ToList(), destination, archives);
     }
 
     /// <summary>Adds what the cache must see: each entry's place, type, mode, owner, size, link target and content digest (reading a file only when its digest is unknown), never its mtime.</summary>

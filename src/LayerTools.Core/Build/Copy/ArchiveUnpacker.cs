@@ -1,0 +1,192 @@
+using System.Formats.Tar;
+using LayerTools.Core.Layers;
+using LayerTools.Core.Union;
+
+namespace LayerTools.Core.Build.Copy;
+
+/// <summary>
+/// Writes the entries of a local archive given to ADD into a layer, under the destination directory,
+/// the way Docker extracts it there — one streaming pass, nothing buffered — with the rules of
+/// formats.md: every name cleaned and refused when it climbs out with '..', paths beneath symbolic
+/// links resolved inside the root (the archive's own links and the image's), hard links only to files
+/// the archive itself wrote, whiteout names refused, header, entry-count and size caps. Parents are
+/// written before children (the image's directories keep their mode and owner), and no path twice.
+/// </summary>
+internal sealed class ArchiveUnpacker
+{
+    private readonly LayerTarWriter _writer;
+    private readonly UnionView _below;
+    private readonly IngestLimits _limits;
+    private readonly (int Uid, int Gid)? _owner;
+    private readonly long _createdTime;
+    private readonly Dictionary<string, LayerEntry> _written = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _archiveFiles = new(StringComparer.Ordinal);
+    private long _bytes;
+    private int _entries;
+
+    /// <param name="writer">The layer being written; <paramref name="alreadyWritten"/> are the entries a COPY part of the same step put there first.</param>
+    public ArchiveUnpacker(LayerTarWriter writer, UnionView below, IEnumerable<PlannedEntry> alreadyWritten, (int Uid, int Gid)? owner, long createdTime, IngestLimits? limits = null)
+    {
+        _writer = writer;
+        _below = below;
+        _owner = owner;
+        _createdTime = createdTime;
+        _limits = limits ?? IngestLimits.Default;
+        foreach (var e in alreadyWritten)
+        {
+            _written[e.Path] = new LayerEntry { Path = e.Path, Type = e.Type, LinkTarget = e.LinkTarget };
+        }
+    }
+
+    /// <summary>Extracts the uncompressed tar <paramref name="tar"/> into <paramref name="destination"/> ("" for the root).</summary>
+    public void Extract(Stream tar, string destination, string archiveName, CancellationToken cancellationToken = default)
+    {
+        var where = $"archive '{archiveName}'";
+        var root = Resolve(destination, followLast: true);
+        EnsureDirectory(root);
+        var guard = new HeaderBudgetStream(tar);
+        try
+        {
+            using var reader = new TarReader(guard, leaveOpen: true);
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                guard.Budget = _limits.MaxHeaderBytes;
+                var entry = reader.GetNextEntry(copyData: false);
+                guard.Budget = long.MaxValue;
+                if (entry is null)
+                {
+                    break;
+                }
+
+                Write(entry, root, where);
+            }
+        }
+        catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or FormatException or OverflowException)
+        {
+            throw new LayerToolsException("CorruptArchive", ErrorKind.InvalidData, $"{where} is not a readable tar: {ex.Message}", archiveName, ex);
+        }
+    }
+
+    private void Write(TarEntry entry, string root, string where)
+    {
+        if (entry.EntryType is TarEntryType.GlobalExtendedAttributes)
+        {
+            return;
+        }
+
+        var relative = TarPath.Normalize(entry.Name, where);
+        if (relative.Length == 0)
+        {
+            // The archive's root ("./"): Docker leaves the destination's attributes as they are.
+            return;
+        }
+
+        var name = TarPath.Name(relative);
+        if (name.StartsWith(Whiteout.Prefix, StringComparison.Ordinal))
+        {
+            throw new LayerToolsException("ArchiveWhiteoutName", ErrorKind.InvalidData, $"{where}: entry '{entry.Name}' has a whiteout name ('{Whiteout.Prefix}…'), which a layer cannot hold as a file.", entry.Name);
+        }
+
+        if (++_entries > _limits.MaxEntries)
+        {
+            throw new LayerToolsException("TooManyEntries", ErrorKind.LimitsExceeded, $"{where} has more than {_limits.MaxEntries} entries.", where);
+        }
+
+        // The entry's directory is resolved inside the root (through the archive's and the image's links); its own name is kept.
+        var path = TarPath.Join(Resolve(TarPath.Join(root, TarPath.Parent(relative)), followLast: true), name);
+        EnsureDirectory(TarPath.Parent(path));
+        if (_written.TryGetValue(path, out var existing))
+        {
+            if (existing.Type == EntryType.Directory && entry.EntryType == TarEntryType.Directory)
+            {
+                return;
+            }
+
+            throw new LayerToolsException("ArchiveDuplicateEntry", ErrorKind.InvalidData, $"{where}: '{entry.Name}' is written twice (by this archive or another source of the same ADD); a layer cannot hold a path twice.", entry.Name);
+        }
+
+        var uid = _owner?.Uid ?? entry.Uid;
+        var gid = _owner?.Gid ?? entry.Gid;
+        var mode = (int)entry.Mode & 0xFFF;
+        var mtime = entry.ModificationTime.ToUnixTimeSeconds();
+        switch (entry.EntryType)
+        {
+            case TarEntryType.Directory:
+                _writer.AddDirectory(path, mode, uid, gid, mtime);
+                break;
+            case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
+                _bytes += entry.Length;
+                if (_bytes > _limits.MaxLayerBytes)
+                {
+                    throw new LayerToolsException("LayerTooLarge", ErrorKind.LimitsExceeded, $"{where} holds more than {_limits.MaxLayerBytes} bytes.", where);
+                }
+
+                _writer.AddFile(path, mode, uid, gid, mtime, entry.DataStream ?? Stream.Null, entry.DataStream is null ? 0 : entry.Length);
+                _archiveFiles.Add(path);
+                break;
+            case TarEntryType.SymbolicLink:
+                _writer.AddSymlink(path, entry.LinkName, uid, gid, mtime);
+                break;
+            case TarEntryType.HardLink:
+                var target = Resolve(TarPath.Join(root, TarPath.Normalize(entry.LinkName, where)), followLast: false);
+                if (!_archiveFiles.Contains(target))
+                {
+                    throw new LayerToolsException("HardLinkOutside", ErrorKind.SecurityError, $"{where}: hard link '{entry.Name}' points to '{entry.LinkName}', which is not a file written earlier by this archive.", entry.Name);
+                }
+
+                _writer.AddHardLink(path, target, mode, uid, gid, mtime);
+                break;
+            case TarEntryType.CharacterDevice or TarEntryType.BlockDevice or TarEntryType.Fifo:
+                var type = entry.EntryType switch
+                {
+                    TarEntryType.CharacterDevice => EntryType.CharDevice,
+                    TarEntryType.BlockDevice => EntryType.BlockDevice,
+                    _ => EntryType.Fifo,
+                };
+                var device = entry as PosixTarEntry;
+                _writer.AddDevice(path, type, mode, uid, gid, mtime, device?.DeviceMajor ?? 0, device?.DeviceMinor ?? 0);
+                break;
+            default:
+                // Other entry kinds (GNU sparse or volume headers) carry no file Docker would extract.
+                return;
+        }
+
+        _written[path] = _writer.LastEntry!;
+    }
+
+    /// <summary>Writes every missing directory down to <paramref name="directory"/>: the image's with its attributes, new ones 0755.</summary>
+    private void EnsureDirectory(string directory)
+    {
+        if (directory.Length == 0)
+        {
+            return;
+        }
+
+        EnsureDirectory(TarPath.Parent(directory));
+        if (_written.TryGetValue(directory, out var done))
+        {
+            if (done.Type != EntryType.Directory)
+            {
+                throw new LayerToolsException("ArchiveNotDirectory", ErrorKind.InvalidData, $"'/{directory}' is not a directory; the archive cannot be extracted beneath it.", directory);
+            }
+
+            return;
+        }
+
+        var lower = _below.Get(directory)?.Entry;
+        if (lower is { Type: EntryType.Directory })
+        {
+            _writer.AddDirectory(directory, lower.Mode, lower.Uid, lower.Gid, lower.ModifiedTime);
+        }
+        else
+        {
+            _writer.AddDirectory(directory, 0x1ED, _owner?.Uid ?? 0, _owner?.Gid ?? 0, _createdTime);
+        }
+
+        _written[directory] = _writer.LastEntry!;
+    }
+
+    private string Resolve(string path, bool followLast) =>
+        RootResolver.Resolve(path, p => _written.TryGetValue(p, out var e) ? e : _below.Lookup(p), followLast);
+}
