@@ -34,7 +34,22 @@ internal sealed class CopyPlan
     public static CopyPlan Create(CopyRequest request, ICopySource source, UnionView below, long? sourceDateEpoch, bool keepSourceOwner, Func<CopySourceEntry, bool>? unpack = null)
     {
         var destination = TarPath.CleanUnderRoot(request.Destination.StartsWith('/') ? request.Destination : request.WorkingDir.TrimEnd('/') + "/" + request.Destination);
+        // Each source as Docker takes it: a symbolic link named as a source is followed (inside the
+        // source's root) and what it points to is copied under the link's name; links inside a copied
+        // directory stay links.
         var matches = new List<CopySourceEntry>();
+        var names = new Dictionary<CopySourceEntry, string>(ReferenceEqualityComparer.Instance);
+        void AddMatch(CopySourceEntry entry, string pattern)
+        {
+            var followed = Follow(entry, source, request, pattern);
+            if (!ReferenceEquals(followed, entry))
+            {
+                names[followed] = TarPath.Name(entry.Path);
+            }
+
+            matches.Add(followed);
+        }
+
         foreach (var pattern in request.Sources)
         {
             var clean = TarPath.CleanUnderRoot(pattern);
@@ -46,11 +61,11 @@ internal sealed class CopyPlan
                     throw NotFound(request, pattern, source);
                 }
 
-                matches.AddRange(found);
+                found.ForEach(f => AddMatch(f, pattern));
             }
             else
             {
-                matches.Add(source.Get(clean) ?? throw NotFound(request, pattern, source));
+                AddMatch(source.Get(clean) ?? throw NotFound(request, pattern, source), pattern);
             }
         }
 
@@ -76,7 +91,7 @@ internal sealed class CopyPlan
             }
             else
             {
-                var target = destIsDirectory ? TarPath.Join(destination, TarPath.Name(match.Path)) : destination;
+                var target = destIsDirectory ? TarPath.Join(destination, names.GetValueOrDefault(match) ?? TarPath.Name(match.Path)) : destination;
                 if (target.Length == 0)
                 {
                     throw new LayerToolsException("CopyDestinationNotDirectory", ErrorKind.InvalidArgument, $"{request.Where}: cannot copy a file over the root directory.", request.Destination);
@@ -190,6 +205,19 @@ internal sealed class CopyPlan
             LinkTarget = entry.LinkTarget,
             Source = entry,
         };
+    }
+
+    /// <summary>Follows a source that is a symbolic link to what it points to, never leaving the source's root.</summary>
+    private static CopySourceEntry Follow(CopySourceEntry entry, ICopySource source, CopyRequest request, string pattern)
+    {
+        if (entry.Type != EntryType.SymbolicLink)
+        {
+            return entry;
+        }
+
+        var resolved = RootResolver.Resolve(entry.Path, p => source.Get(p) is { } e ? new LayerEntry { Path = e.Path, Type = e.Type, LinkTarget = e.LinkTarget } : null, followLast: true);
+        var target = source.Get(resolved) ?? throw new LayerToolsException("CopySourceNotFound", ErrorKind.ObjectNotFound, $"{request.Where}: '{pattern}' is a symbolic link to '{entry.LinkTarget}', which is not in the {source.Description}.", pattern);
+        return target;
     }
 
     private static LayerToolsException NotFound(CopyRequest request, string pattern, ICopySource source) =>
