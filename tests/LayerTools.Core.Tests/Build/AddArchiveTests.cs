@@ -21,7 +21,7 @@ public sealed class AddArchiveTests : IClassFixture<BuildFixture>
         File.WriteAllText(Path.Combine(tree, "app", "main.txt"), "main\n");
         File.WriteAllText(Path.Combine(tree, "app", "lib", "util.txt"), "util\n");
         File.CreateSymbolicLink(Path.Combine(tree, "app", "current"), "lib/util.txt");
-        Sh($"tar --owner=0 --group=0 -C '{tree}' -cf '{ctx}/raw.tar' app");
+        Sh($"tar --owner=0 --group=0 -C '{tree}' -cf '{ctx}/raw.tar' .");
         Sh(compressor is null ? $"mv '{ctx}/raw.tar' '{ctx}/{name}'" : $"{compressor} -c '{ctx}/raw.tar' > '{ctx}/{name}' && rm '{ctx}/raw.tar'");
         return ctx;
     }
@@ -77,7 +77,7 @@ public sealed class AddArchiveTests : IClassFixture<BuildFixture>
     public void AnArchiveWithoutDirectoryEntriesGetsParentsAndKeepsTheImagesDirectories()
     {
         var ctx = _f.Context();
-        new TarBuilder().File("a/b/c.txt", "c\n", uid: 7, gid: 8).File("/abs.txt", "abs\n").Save(Path.Combine(ctx, "flat.tar"));
+        new TarBuilder().File("a/b/c.txt", "c\n", uid: 7, gid: 8).HardLink("a/hard", "a/b/c.txt").File("/abs.txt", "abs\n").Save(Path.Combine(ctx, "flat.tar"));
         _f.Build(ctx, "FROM busybox:test\nADD flat.tar /home/app/\nADD --chown=app:staff flat.tar /owned\n", "add-flat:1");
 
         var view = _f.View("add-flat:1");
@@ -87,6 +87,8 @@ public sealed class AddArchiveTests : IClassFixture<BuildFixture>
         var c = view.Get("home/app/a/b/c.txt")!.Entry;
         Assert.Equal((7, 8), (c.Uid, c.Gid));
         Assert.Equal("abs\n", _f.Read("add-flat:1", "/home/app/abs.txt"));
+        Assert.Equal("c\n", _f.Read("add-flat:1", "/home/app/a/hard"));
+        Assert.Equal("home/app/a/b/c.txt", view.Get("home/app/a/hard")!.Entry.LinkTarget);
         var owned = view.Get("owned/a/b/c.txt")!.Entry;
         Assert.Equal((1000, 50), (owned.Uid, owned.Gid));
 
@@ -143,6 +145,23 @@ public sealed class AddArchiveTests : IClassFixture<BuildFixture>
         LayerAssert.Throws("ArchiveWhiteoutName", () => _f.Build(ctx, "FROM busybox:test\nADD wh.tar /\n", "add-evil:1"));
         Assert.Equal(images, _f.Catalog.List().Count);
         Assert.Throws<LayerToolsException>(() => _f.Catalog.Resolve("add-evil:1"));
+    }
+
+    [Fact]
+    public void TheEntryAndSizeCapsHold()
+    {
+        var tar = new TarBuilder().File("a", "12345").File("b", "12345").File("c", "12345").ToArray();
+        void Extract(IngestLimits limits)
+        {
+            using var output = new MemoryStream();
+            using var writer = new LayerTarWriter(output);
+            new LayerTools.Core.Build.Copy.ArchiveUnpacker(writer, new LayerTools.Core.Union.UnionView(), Array.Empty<LayerTools.Core.Build.Copy.PlannedEntry>(), null, 0, limits)
+                .Extract(new MemoryStream(tar), "dst", "caps.tar");
+        }
+
+        Extract(new IngestLimits { MaxEntries = 3, MaxLayerBytes = 15 });
+        LayerAssert.Throws("TooManyEntries", () => Extract(new IngestLimits { MaxEntries = 2 }));
+        LayerAssert.Throws("LayerTooLarge", () => Extract(new IngestLimits { MaxLayerBytes = 14 }));
     }
 
     [Fact]
