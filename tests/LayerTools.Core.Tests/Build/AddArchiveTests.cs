@@ -21,7 +21,7 @@ public sealed class AddArchiveTests : IClassFixture<BuildFixture>
         File.WriteAllText(Path.Combine(tree, "app", "main.txt"), "main\n");
         File.WriteAllText(Path.Combine(tree, "app", "lib", "util.txt"), "util\n");
         File.CreateSymbolicLink(Path.Combine(tree, "app", "current"), "lib/util.txt");
-        Sh($"tar --owner=0 --group=0 -C '{tree}' -cf '{ctx}/raw.tar' .");
+        Sh($"chmod 750 '{tree}' && tar --owner=0 --group=0 -C '{tree}' -cf '{ctx}/raw.tar' .");
         Sh(compressor is null ? $"mv '{ctx}/raw.tar' '{ctx}/{name}'" : $"{compressor} -c '{ctx}/raw.tar' > '{ctx}/{name}' && rm '{ctx}/raw.tar'");
         return ctx;
     }
@@ -48,7 +48,8 @@ public sealed class AddArchiveTests : IClassFixture<BuildFixture>
         Assert.Equal("main\n", _f.Read(tag, "/opt/x/app/main.txt"));
         Assert.Equal("util\n", _f.Read(tag, "/opt/x/app/lib/util.txt"));
         var view = _f.View(tag);
-        Assert.Equal(EntryType.Directory, view.Get("opt/x")!.Entry.Type);
+        var destination = view.Get("opt/x")!.Entry;
+        Assert.Equal((EntryType.Directory, 0x1E8), (destination.Type, destination.Mode)); // the archive's "./" (0750)
         Assert.Equal("lib/util.txt", view.Get("opt/x/app/current")!.Entry.LinkTarget);
         Assert.Null(view.Get("opt/x/" + name));
         var history = _f.Catalog.History(_f.Catalog.Resolve(tag));

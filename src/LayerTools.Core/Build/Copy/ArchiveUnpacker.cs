@@ -43,7 +43,7 @@ internal sealed class ArchiveUnpacker
     {
         var where = $"archive '{archiveName}'";
         var root = Resolve(destination, followLast: true);
-        EnsureDirectory(root);
+        EnsureDirectory(TarPath.Parent(root));
         var guard = new HeaderBudgetStream(tar);
         try
         {
@@ -61,6 +61,8 @@ internal sealed class ArchiveUnpacker
 
                 Write(entry, root, where);
             }
+
+            EnsureDirectory(root);
         }
         catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or FormatException or OverflowException)
         {
@@ -78,7 +80,14 @@ internal sealed class ArchiveUnpacker
         var relative = TarPath.Normalize(entry.Name, where);
         if (relative.Length == 0)
         {
-            // The archive's root ("./"): Docker leaves the destination's attributes as they are.
+            // The archive's root ("./"): as moby's Unpack does, it gives the destination its mode, owner
+            // and time, when the destination is not written yet (and never for the image's root).
+            if (entry.EntryType == TarEntryType.Directory && root.Length > 0 && !_written.ContainsKey(root))
+            {
+                _writer.AddDirectory(root, (int)entry.Mode & 0xFFF, _owner?.Uid ?? entry.Uid, _owner?.Gid ?? entry.Gid, entry.ModificationTime.ToUnixTimeSeconds());
+                _written[root] = _writer.LastEntry!;
+            }
+
             return;
         }
 
