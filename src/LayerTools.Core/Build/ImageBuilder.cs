@@ -234,7 +234,7 @@ internal sealed class ImageBuilder
                 }
 
                 image.SetValue("Healthcheck", check);
-                createdBy = "HEALTHCHECK &{" + HistoryText.GoList(health.Test) + "}";
+                createdBy = HistoryText.Healthcheck(health);
                 break;
             case MaintainerInstruction maintainer:
                 image.Config["author"] = maintainer.Maintainer;

@@ -98,6 +98,8 @@ public sealed class InstructionBuildTests : IClassFixture<BuildFixture>
         var exec = Runtime(_f.Config("hc-exec:1"))["Healthcheck"]!.AsObject();
         Assert.Equal(new[] { "CMD", "/bin/check", "-v" }, Strings(exec["Test"]));
         Assert.Null(exec["Interval"]);
+        Assert.Equal("HEALTHCHECK &{[\"CMD-SHELL\" \"wget -q -O- localhost || exit 1\"] \"30s\" \"1m30s\" \"5s\" \"500ms\" '\\x04'}", _f.Catalog.History(_f.Catalog.Resolve("hc:1"))[^1].CreatedBy);
+        Assert.Equal("HEALTHCHECK &{[\"NONE\"] \"0s\" \"0s\" \"0s\" \"0s\" '\\x00'}", _f.Catalog.History(_f.Catalog.Resolve("hc-none:1"))[^1].CreatedBy);
     }
 
     [Fact]
