@@ -362,13 +362,12 @@ internal sealed class ImageBuilder
         key.Add("destination", copy.Destination).Add("workdir", state.Image.WorkingDir);
         if (plan.Archives.Count > 0)
         {
-            foreach (var archive in plan.Archives)
-            {
-                key.Add("archive:" + archive.Path, source.DigestOf(archive));
-            }
-
             key.Add("chown", owner is { } o ? o.Item1 + ":" + o.Item2 : string.Empty);
             var createdTime = _options.SourceDateEpoch ?? plan.Archives.Max(a => a.ModifiedTime);
+
+            // As for COPY: an archive never hashed is hashed while it is extracted (one read), and the
+            // layer is dropped if the key then hits.
+            var unknown = source is ContextCopySource context && (plan.Files.Any(f => !context.HasKnownDigest(f.Source!)) || plan.Archives.Any(a => !context.HasKnownDigest(a)));
             LayerStep(state, instruction, key, index, watch, createdBy, staging => staging.AddLayer(
                 w =>
                 {
@@ -376,11 +375,24 @@ internal sealed class ImageBuilder
                     var unpacker = new ArchiveUnpacker(w, state.View, plan.Entries, owner, createdTime);
                     foreach (var archive in plan.Archives)
                     {
-                        using var tar = LocalArchive.Decompress(source.Open(archive), archives[archive.Path]);
+                        var raw = new Digests.HashingStream(source.Open(archive));
+                        using var tar = LocalArchive.Decompress(raw, archives[archive.Path]);
                         unpacker.Extract(tar, plan.Destination, archive.Path, _cancellationToken);
+                        raw.Drain();
+                        source.Remember(archive, raw.Digest);
                     }
                 },
-                _options.SourceDateEpoch), addInputs: k => plan.AddToKey(k, source));
+                _options.SourceDateEpoch),
+                addInputs: k =>
+                {
+                    foreach (var archive in plan.Archives)
+                    {
+                        k.Add("archive:" + archive.Path, source.DigestOf(archive));
+                    }
+
+                    plan.AddToKey(k, source);
+                },
+                speculative: unknown && !_options.NoCache && !state.Missed);
             return;
         }
 
