@@ -43,6 +43,26 @@ try {
     Show 'Get-LayerFile layertools/demo:1 -Recurse'
     Get-LayerFile 'layertools/demo:1' -Recurse | Format-Table | Out-Host
 
+    Show 'Build-LayeredImage: examples/app/Dockerfile on the demo image (cold build)'
+    $app = Join-Path $work 'app'
+    Copy-Item -Recurse (Join-Path $PSScriptRoot 'app') $app
+    $built = Build-LayeredImage $app -Tag 'layertools/demo-app:1'
+    $built.BuildSteps | Format-Table | Out-Host
+
+    Show 'Build-LayeredImage again: every step comes from the cache'
+    (Build-LayeredImage $app -Tag 'layertools/demo-app:1').BuildSteps | Format-Table | Out-Host
+
+    Show 'One file changed: the cache holds up to the COPY that reads it'
+    Add-Content (Join-Path $app 'src/lib.sh') '# changed'
+    (Build-LayeredImage $app -Tag 'layertools/demo-app:1').BuildSteps | Format-Table | Out-Host
+
+    Show 'The same build from build.yaml gives the same layers'
+    $fromYaml = Build-LayeredImage $app -File (Join-Path $app 'build.yaml') -Tag 'layertools/demo-app:yaml'
+    [pscustomobject]@{ Dockerfile = (Get-LayeredImage 'layertools/demo-app:1').Layers[-1]; Yaml = $fromYaml.Layers[-1] } | Format-List | Out-Host
+
+    Show 'Get-ImageHistory layertools/demo-app:1'
+    Get-ImageHistory 'layertools/demo-app:1' | Format-Table | Out-Host
+
     Show 'Export-LayeredImage: a docker-archive (docker load, podman load, skopeo) and an OCI layout'
     $archive = Join-Path $work 'demo.tar'
     $layout = Join-Path $work 'demo-oci'
@@ -54,6 +74,17 @@ try {
     $back = Import-LayeredImage -Path $archive -Tag 'layertools/demo:roundtrip'
     [pscustomobject]@{ Original = $image.Id; RoundTrip = $back.Id; Same = $image.Id -eq $back.Id } | Format-List | Out-Host
     Get-ImageLayer 'layertools/demo:roundtrip' | Format-Table | Out-Host
+
+    Show 'Compare-Layer: the image against the folder it came from, then against an edited copy'
+    Compare-Layer 'layertools/demo:1' (Join-Path $PSScriptRoot 'rootfs') -Property Content | Format-Table | Out-Host
+    $edited = Join-Path $work 'rootfs-edited'
+    Copy-Item -Recurse (Join-Path $PSScriptRoot 'rootfs') $edited
+    Set-Content -LiteralPath (Join-Path $edited 'added.txt') -Value 'a file the image does not have'
+    Compare-Layer 'layertools/demo:1' $edited -Property Content | Format-Table | Out-Host
+
+    Show 'Measure-LayeredImage and Get-LayerStore (like dive and docker system df)'
+    Measure-LayeredImage 'layertools/demo:1', 'layertools/demo:roundtrip' | Format-Table | Out-Host
+    Get-LayerStore | Out-Host
 
     Show 'Test-LayerStore (no output means a healthy store)'
     Test-LayerStore | Format-Table | Out-Host

@@ -1,5 +1,7 @@
+using LayerTools.Core.Build.Cache;
 using LayerTools.Core.Digests;
 using LayerTools.Core.Images;
+using LayerTools.Core.Interchange;
 using LayerTools.Core.Layers;
 
 namespace LayerTools.Core.Store;
@@ -11,11 +13,16 @@ internal static class StoreMaintenance
     public static TimeSpan TmpMaxAge { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>
-    /// Every problem found; nothing for a healthy store. Each blob is read once: layer blobs are
+    /// Every problem found; nothing for a healthy store; StoreNotFound where there is no store. Each blob is read once: layer blobs are
     /// re-indexed (which hashes them too) and compared with their stored index, other blobs hashed.
     /// </summary>
     public static IEnumerable<StoreProblem> Verify(LayerStore store, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        if (!store.Exists)
+        {
+            throw new LayerToolsException("StoreNotFound", ErrorKind.ObjectNotFound, $"There is no layer store at '{store.Root}' (no index.json there). Check -StorePath, or import an image to create a store.", store.Root);
+        }
+
         const string activity = "Verifying the layer store";
         var problems = new List<StoreProblem>();
         var layers = new HashSet<string>(StringComparer.Ordinal);
@@ -149,12 +156,17 @@ internal static class StoreMaintenance
     private static StoreProblem Missing(LayerStore store, string digest, string what) =>
         new() { Kind = "MissingBlob", Target = digest, Path = store.BlobPath(digest), Message = $"Blob {digest}, {what}, is missing." };
 
-    /// <summary>Finds the blobs nothing references and, unless <paramref name="whatIf"/>, deletes them under the store lock.</summary>
+    /// <summary>
+    /// Finds the blobs nothing references and, unless <paramref name="whatIf"/>, deletes them under the
+    /// store lock. Referenced: every image's manifest, config and layers, the layers the build cache
+    /// names, and the cached compressed form of each of those layers.
+    /// </summary>
     public static CollectResult Collect(LayerStore store, bool whatIf, CancellationToken cancellationToken = default)
     {
         using var l = store.Lock(cancellationToken);
         var catalog = new ImageCatalog(store);
         var referenced = new HashSet<string>(StringComparer.Ordinal);
+        var layers = new HashSet<string>(new BuildCache(store).ReferencedLayers(), StringComparer.Ordinal);
         // Images named in index.json, and the images containers stand on (by manifest digest, even
         // when no tag names them any more): they and their blobs stay.
         var roots = catalog.List().Select(i => i.Manifest.Digest)
@@ -177,30 +189,25 @@ internal static class StoreMaintenance
 
             if (store.HasBlob(manifest.Config.Digest))
             {
-                foreach (var diffId in catalog.ReadConfig(manifest.Config.Digest).DiffIds)
-                {
-                    referenced.Add(diffId);
-                }
+                layers.UnionWith(catalog.ReadConfig(manifest.Config.Digest).DiffIds);
             }
         }
 
-        // Compressed forms kept for export: layertools/compressed/<algorithm>/<diffid hex> names the blob.
-        var compressedDir = Path.Combine(store.DataDir, "compressed");
-        var staleMappings = new List<string>();
-        if (Directory.Exists(compressedDir))
+        // Layers the build cache names stay, so a later build still hits.
+        referenced.UnionWith(layers);
+
+        // A compressed form kept for export stays while its layer does; otherwise its blob and its
+        // record go together (a record alone would be ignored; a blob alone would never be found).
+        var staleRecords = new List<string>();
+        foreach (var (recordPath, diffId, digest) in CompressedLayerCache.Records(store))
         {
-            foreach (var mapping in Directory.EnumerateFiles(compressedDir, "*", SearchOption.AllDirectories))
+            if (diffId is not null && layers.Contains(diffId) && store.HasBlob(digest!))
             {
-                var diffId = Digest.Sha256Prefix + Path.GetFileName(mapping);
-                var compressed = File.ReadAllText(mapping).Trim();
-                if (referenced.Contains(diffId) && Digest.IsValid(compressed))
-                {
-                    referenced.Add(compressed);
-                }
-                else
-                {
-                    staleMappings.Add(mapping);
-                }
+                referenced.Add(digest!);
+            }
+            else
+            {
+                staleRecords.Add(recordPath);
             }
         }
 
@@ -218,9 +225,9 @@ internal static class StoreMaintenance
 
         if (!whatIf)
         {
-            foreach (var mapping in staleMappings)
+            foreach (var record in staleRecords)
             {
-                AtomicFile.TryDelete(mapping);
+                AtomicFile.TryDelete(record);
             }
 
             foreach (var digest in garbage)
