@@ -30,7 +30,7 @@ public abstract class ContainerCmdlet : StoreCmdlet
             throw new LayerToolsException("OneContainerExpected", ErrorKind.InvalidArgument, $"{MyInvocation.MyCommand.Name} works on one container at a time; {all.Count} were given. Pipe them in one by one instead.", Container);
         }
 
-        return Resolve(all[0]);
+        return ResolveInput(all[0]);
     }
 
     /// <summary>Each container <see cref="Container"/> names (an array given as an argument names several).</summary>
@@ -38,7 +38,7 @@ public abstract class ContainerCmdlet : StoreCmdlet
     {
         foreach (var input in Inputs())
         {
-            var (store, key) = Resolve(input);
+            var (store, key) = ResolveInput(input);
             yield return (store, key, input);
         }
     }
@@ -62,7 +62,7 @@ public abstract class ContainerCmdlet : StoreCmdlet
         }
     }
 
-    internal (ContainerStore Store, string Key) Resolve(object input)
+    private (ContainerStore Store, string Key) ResolveInput(object input)
     {
         var value = input is PSObject pso ? pso.BaseObject : input;
         switch (value)
