@@ -25,6 +25,7 @@
         'Optimize-LayerStore'
         'Remove-LayeredImage'
         'Test-LayerStore'
+        'Test-Dockerfile'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()
