@@ -33,6 +33,7 @@
         'Copy-ContainerItem'
         'Mount-ContainerLayer'
         'Dismount-ContainerLayer'
+        'Test-Dockerfile'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()
