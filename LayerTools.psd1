@@ -25,6 +25,15 @@
         'Optimize-LayerStore'
         'Remove-LayeredImage'
         'Test-LayerStore'
+        'New-ContainerLayer'
+        'Get-ContainerLayer'
+        'Remove-ContainerLayer'
+        'Get-ContainerChange'
+        'ConvertTo-LayeredImage'
+        'Copy-ContainerItem'
+        'Mount-ContainerLayer'
+        'Dismount-ContainerLayer'
+        'Test-Dockerfile'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

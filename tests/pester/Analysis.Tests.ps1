@@ -150,6 +150,18 @@ Describe 'Compare-Layer' {
         Compare-Layer base:1 app:1 -Path /nothing | Should -BeNullOrEmpty
     }
 
+    It 'compares a container with its image, given as an object or by name' {
+        $c = New-ContainerLayer app:1 -Name compare-me
+        $note = Join-Path $TestDrive 'note.txt'
+        Set-Content $note 'written in the container'
+        Copy-ContainerItem -Container compare-me -Path $note -Destination /note.txt -ToContainer
+        $changes = @(Compare-Layer app:1 $c)
+        $changes.Path | Should -Be @('/note.txt')
+        $changes[0].Change | Should -Be 'Added'
+        (Compare-Layer app:1 compare-me).Path | Should -Be @('/note.txt')
+        Remove-ContainerLayer compare-me -Confirm:$false
+    }
+
     It 'writes errors with stable ids for sides it cannot find' {
         { Compare-Layer base:1 no-such-image:9 -ErrorAction Stop } | Should -Throw -ErrorId 'ComparisonSideNotFound,LayerTools.Commands.CompareLayerCommand'
         $file = Join-Path $TestDrive 'plain.txt'

@@ -44,4 +44,12 @@ internal static class FileTreeSources
 
     /// <summary>A directory on the host.</summary>
     public static IFileTreeSource Directory(string path) => new DirectoryTreeSource(path);
+
+    /// <summary>A container's view: its image with the writable layer on top (files it wrote are hashed only when a same-sized file on the other side needs it).</summary>
+    public static IFileTreeSource Container(Containers.ContainerStore containers, string nameOrId)
+    {
+        var record = containers.Get(nameOrId);
+        var view = containers.Open(record);
+        return new LayerFileTreeSource(() => view.Walk("/"), "container " + record.Name, view.OpenRead);
+    }
 }

@@ -129,6 +129,19 @@ internal sealed class LayerStore
         }
     }
 
+    /// <summary>One entry's data, read in place from a blob by offset (nothing extracted); a blob too short for it is reported, never read short.</summary>
+    public Stream OpenBlobRange(string digest, long offset, long length)
+    {
+        try
+        {
+            return new StreamSlice(OpenBlob(digest), offset, length);
+        }
+        catch (EndOfStreamException ex)
+        {
+            throw new LayerToolsException("LayerBlobTruncated", ErrorKind.InvalidData, $"Blob {digest} is too short for the {length} bytes at offset {offset} that its index names; run Test-LayerStore.", digest, ex);
+        }
+    }
+
     public byte[] ReadBlob(string digest, long maxBytes)
     {
         using var fs = OpenBlob(digest);

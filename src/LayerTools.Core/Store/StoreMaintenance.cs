@@ -237,10 +237,57 @@ internal static class StoreMaintenance
                 AtomicFile.TryDelete(store.BlobPath(digest));
             }
 
+            SweepSnapshots(store, layers);
             SweepTmp(store);
         }
 
         return new CollectResult { StorePath = store.Root, Blobs = garbage, BytesFreed = bytes, Removed = !whatIf };
+    }
+
+    /// <summary>
+    /// Removes the extracted snapshot (layertools/snapshots/layers/&lt;hex&gt;) of every layer nothing
+    /// references any more. A snapshot younger than <see cref="TmpMaxAge"/> is left alone: a build
+    /// running now may stand on a layer it has staged but not yet committed.
+    /// </summary>
+    private static void SweepSnapshots(LayerStore store, HashSet<string> layers)
+    {
+        var snapshots = new Snapshots.SnapshotCache(store);
+        if (!Directory.Exists(snapshots.LayersDir))
+        {
+            return;
+        }
+
+        var cutoff = DateTime.UtcNow - TmpMaxAge;
+        foreach (var dir in new DirectoryInfo(snapshots.LayersDir).EnumerateDirectories())
+        {
+            var diffId = Digest.Sha256Prefix + dir.Name;
+            if (Digest.IsValid(diffId) && !layers.Contains(diffId) && dir.LastWriteTimeUtc <= cutoff)
+            {
+                RemoveTree(dir);
+            }
+        }
+    }
+
+    /// <summary>Removes a folder LayerTools made, never following a link out of it and never crossing a mount point (a leftover RUN mount).</summary>
+    private static void RemoveTree(DirectoryInfo dir)
+    {
+        try
+        {
+            if (OperatingSystem.IsLinux())
+            {
+                SafeRoot.RemoveTree(dir.FullName);
+            }
+            else
+            {
+                dir.Delete(recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
     }
 
     private static void SweepTmp(LayerStore store)
@@ -258,22 +305,13 @@ internal static class StoreMaintenance
                 continue;
             }
 
-            try
+            if (entry is DirectoryInfo d)
             {
-                if (entry is DirectoryInfo d)
-                {
-                    d.Delete(recursive: true);
-                }
-                else
-                {
-                    entry.Delete();
-                }
+                RemoveTree(d);
             }
-            catch (IOException)
+            else
             {
-            }
-            catch (UnauthorizedAccessException)
-            {
+                AtomicFile.TryDelete(entry.FullName);
             }
         }
     }

@@ -2,6 +2,7 @@ using System.Management.Automation;
 using System.Text.RegularExpressions;
 using LayerTools.Completion;
 using LayerTools.Core;
+using LayerTools.Core.Containers;
 using LayerTools.Core.Diff;
 using LayerTools.Core.Digests;
 using LayerTools.Core.Images;
@@ -114,6 +115,8 @@ public sealed partial class CompareLayerCommand : StoreCmdlet
                 return FileTreeSources.Image(image.Store, image.Stored);
             case DirectoryInfo directory:
                 return FileTreeSources.Directory(directory.FullName);
+            case ContainerLayer container:
+                return FileTreeSources.Container(new ContainerStore(Store(container.StorePath)), container.Id);
             case FileInfo file:
                 throw NotADirectory(file.FullName, input);
             case string text:
@@ -185,10 +188,16 @@ public sealed partial class CompareLayerCommand : StoreCmdlet
             throw imageError;
         }
 
+        var containers = new ContainerStore(store);
+        if (containers.List().Any(c => c.Name == text || c.Id == text))
+        {
+            return FileTreeSources.Container(containers, text);
+        }
+
         throw new LayerToolsException(
             "ComparisonSideNotFound",
             ErrorKind.ObjectNotFound,
-            $"'{text}' is not a directory, nor a layer or an image in the store '{store.Root}'. Give a folder path, a DiffID from Get-ImageLayer, or an image from Get-LayeredImage.",
+            $"'{text}' is not a directory, nor a layer, an image or a container in the store '{store.Root}'. Give a folder path, a DiffID from Get-ImageLayer, an image from Get-LayeredImage, or a container from Get-ContainerLayer.",
             input);
     }
 

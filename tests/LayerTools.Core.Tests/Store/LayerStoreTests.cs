@@ -183,4 +183,20 @@ public sealed class LayerStoreTests
         Assert.Empty(catalog.List());
         Assert.True(t.Store.HasBlob(stored.Manifest.Digest));
     }
+
+    [Fact]
+    public void ABlobTooShortForItsIndexIsReportedNotReadShort()
+    {
+        using var t = new TempStore();
+        var stored = TestImages.Add(t.Store, "app:1", new TarBuilder().File("big", new byte[5000]));
+        var catalog = new ImageCatalog(t.Store);
+        var diffId = catalog.Load(stored).Layers[0];
+        var view = catalog.Union(stored);
+        using (var fs = new FileStream(t.Store.BlobPath(diffId), FileMode.Open, FileAccess.Write))
+        {
+            fs.SetLength(2000);
+        }
+
+        LayerAssert.Throws("LayerBlobTruncated", () => LayerTools.Core.Layers.LayerContent.Open(t.Store, view, "big").Dispose());
+    }
 }

@@ -1,0 +1,29 @@
+using System.Management.Automation;
+using LayerTools.Core;
+using LayerTools.Core.Containers;
+
+namespace LayerTools.Commands;
+
+/// <summary>Lists the paths where a container differs from its image, like <c>docker diff</c>.</summary>
+[Cmdlet(VerbsCommon.Get, "ContainerChange")]
+[OutputType(typeof(ContainerChange))]
+public sealed class GetContainerChangeCommand : ContainerCmdlet
+{
+    protected override void Process()
+    {
+        foreach (var (containers, key, input) in ResolveContainers())
+        {
+            try
+            {
+                foreach (var change in containers.Open(key).Changes())
+                {
+                    WriteObject(change);
+                }
+            }
+            catch (LayerToolsException ex)
+            {
+                WriteLayerError(ex, input);
+            }
+        }
+    }
+}
