@@ -236,6 +236,13 @@ public sealed class LayerToolsProvider : NavigationCmdletProvider, IContentCmdle
             return;
         }
 
+        // As on the FileSystem drive, -Force makes the missing parent directories.
+        var parent = TarPath.Parent(ContainerView.Clean(p.Inner));
+        if (Force && kind is not ("directory" or "container") && parent.Length > 0 && view.Stat(parent, followLinks: true) is null)
+        {
+            view.CreateDirectory(parent);
+        }
+
         switch (kind)
         {
             case "":
@@ -447,6 +454,13 @@ public sealed class LayerToolsProvider : NavigationCmdletProvider, IContentCmdle
         {
             // Set-Content clears before it writes; a file that is not there yet has nothing to clear.
             throw new ItemNotFoundException($"'{p.Display}' does not exist.");
+        }
+
+        if (p is not null && p.Kind == DriveKind.Image && DynamicParameters is ContentWriterParameters)
+        {
+            // Set-Content clears first and reports what this returns as a bare exception: let its
+            // content writer report ImageIsReadOnly instead, as Add-Content gets it.
+            return;
         }
 
         Guard(path, () =>
