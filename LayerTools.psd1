@@ -21,6 +21,14 @@
         'Optimize-LayerStore'
         'Remove-LayeredImage'
         'Test-LayerStore'
+        'New-ContainerLayer'
+        'Get-ContainerLayer'
+        'Remove-ContainerLayer'
+        'Get-ContainerChange'
+        'ConvertTo-LayeredImage'
+        'Copy-ContainerItem'
+        'Mount-ContainerLayer'
+        'Dismount-ContainerLayer'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

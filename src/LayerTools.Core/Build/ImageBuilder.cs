@@ -166,89 +166,10 @@ internal sealed class ImageBuilder
     private void MetadataStep(StageState state, Instruction instruction, Instruction expanded, CacheKey key, int index, Stopwatch watch)
     {
         var image = state.Image;
-        string createdBy;
-        switch (expanded)
-        {
-            case EnvInstruction env:
-                foreach (var v in env.Variables)
-                {
-                    image.SetEnv(v.Key, v.Value);
-                }
-
-                createdBy = "ENV " + string.Join(' ', env.Variables.Select(v => v.Key + "=" + v.Value));
-                break;
-            case LabelInstruction label:
-                foreach (var l in label.Labels)
-                {
-                    image.SetLabel(l.Key, l.Value);
-                }
-
-                createdBy = "LABEL " + string.Join(' ', label.Labels.Select(l => l.Key + "=" + l.Value));
-                break;
-            case ExposeInstruction expose:
-                var ports = expose.Ports.Select(p => p.Contains('/') ? p.ToLowerInvariant() : p + "/tcp").ToList();
-                image.AddToSet("ExposedPorts", ports);
-                createdBy = "EXPOSE map[" + string.Join(' ', ports.Select(p => p + ":{}")) + "]";
-                break;
-            case VolumeInstruction volume:
-                image.AddToSet("Volumes", volume.Paths);
-                createdBy = "VOLUME " + "[" + string.Join(' ', volume.Paths) + "]";
-                break;
-            case UserInstruction user:
-                image.User = user.User;
-                createdBy = "USER " + user.User;
-                break;
-            case StopSignalInstruction stop:
-                image.SetValue("StopSignal", JsonValue.Create(stop.Signal));
-                createdBy = "STOPSIGNAL " + stop.Signal;
-                break;
-            case ShellInstruction shell:
-                image.SetList("Shell", shell.Shell);
-                createdBy = "SHELL " + HistoryText.GoList(shell.Shell);
-                break;
-            case CmdInstruction cmd:
-                var cmdArgv = cmd.Command.ToArgv(Shell(image));
-                image.SetList("Cmd", cmdArgv);
-                state.CmdSet = true;
-                createdBy = "CMD " + HistoryText.GoList(cmdArgv);
-                break;
-            case EntrypointInstruction entrypoint:
-                var entryArgv = entrypoint.Command.ToArgv(Shell(image));
-                image.SetList("Entrypoint", entryArgv);
-                if (!state.CmdSet)
-                {
-                    image.SetList("Cmd", null);
-                }
-
-                createdBy = "ENTRYPOINT " + HistoryText.GoList(entryArgv);
-                break;
-            case HealthcheckInstruction health:
-                var check = new JsonObject { ["Test"] = new JsonArray(health.Test.Select(t => (JsonNode)JsonValue.Create(t)!).ToArray()) };
-                AddDuration(check, "Interval", health.Interval);
-                AddDuration(check, "Timeout", health.Timeout);
-                AddDuration(check, "StartPeriod", health.StartPeriod);
-                AddDuration(check, "StartInterval", health.StartInterval);
-                if (health.Retries is { } retries)
-                {
-                    check["Retries"] = retries;
-                }
-
-                image.SetValue("Healthcheck", check);
-                createdBy = "HEALTHCHECK &{" + HistoryText.GoList(health.Test) + "}";
-                break;
-            case MaintainerInstruction maintainer:
-                image.Config["author"] = maintainer.Maintainer;
-                createdBy = "MAINTAINER " + maintainer.Maintainer;
-                break;
-            case OnbuildInstruction onbuild:
-                var triggers = JsonDocuments.GetStringArray(image.RuntimeConfig, "OnBuild")?.ToList() ?? new List<string>();
-                triggers.Add(onbuild.Expression);
-                image.SetList("OnBuild", triggers);
-                createdBy = "ONBUILD " + onbuild.Expression;
-                break;
-            default:
-                throw new LayerToolsException("UnsupportedInstruction", ErrorKind.NotImplemented, $"{Where(instruction)}: {instruction.Keyword} is not supported here.", instruction.Original);
-        }
+        var cmdSet = state.CmdSet;
+        var createdBy = MetadataInstructions.Apply(image, expanded, ref cmdSet)
+            ?? throw new LayerToolsException("UnsupportedInstruction", ErrorKind.NotImplemented, $"{Where(instruction)}: {instruction.Keyword} is not supported here.", instruction.Original);
+        state.CmdSet = cmdSet;
 
         var record = Lookup(state, key);
         var created = ParseCreated(record) ?? Now();
@@ -393,7 +314,7 @@ internal sealed class ImageBuilder
     private void RunStep(StageState state, Instruction instruction, RunInstruction run, CacheKey key, int index, Stopwatch watch)
     {
         var where = Where(instruction);
-        var invocation = run.ToInvocation(Shell(state.Image));
+        var invocation = run.ToInvocation(MetadataInstructions.Shell(state.Image));
         if (invocation.ScriptPath is not null)
         {
             throw new LayerToolsException("UnsupportedInstruction", ErrorKind.NotImplemented, $"{where}: a RUN heredoc that starts with #! is not supported yet; run the interpreter with the script on standard input instead.", instruction.Original);
@@ -534,16 +455,6 @@ internal sealed class ImageBuilder
         };
         _steps.Add(step);
         _options.StepCompleted?.Invoke(step);
-    }
-
-    private static IReadOnlyList<string> Shell(ImageState image) => image.Shell is { Count: > 0 } shell ? shell : new[] { "/bin/sh", "-c" };
-
-    private static void AddDuration(JsonObject check, string name, TimeSpan? value)
-    {
-        if (value is { } v)
-        {
-            check[name] = v.Ticks * 100;
-        }
     }
 
     private DateTimeOffset Now() => _options.SourceDateEpoch is { } epoch

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using LayerTools.Core;
+using LayerTools.Core.Containers;
 using LayerTools.Core.Digests;
 
 namespace LayerTools.Commands;
@@ -13,7 +14,7 @@ namespace LayerTools.Commands;
 [OutputType(typeof(void))]
 public sealed class RemoveLayeredImageCommand : ImageCmdlet
 {
-    /// <summary>Removes every name of an image given by ID.</summary>
+    /// <summary>Removes every name of an image given by ID, and the last name of an image containers use.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
 
@@ -31,6 +32,28 @@ public sealed class RemoveLayeredImageCommand : ImageCmdlet
                 ErrorKind.InvalidOperation,
                 $"Image {Digest.Short(image.Catalog.ConfigDigestOf(image.Stored))} has {tags.Count} tags ({string.Join(", ", tags)}). Remove them by name, or use -Force to remove them all.",
                 Image);
+        }
+
+        // As docker rmi: the last name of an image a container stands on is refused unless -Force
+        // (the container keeps working: its image's blobs stay until the container is removed).
+        var remaining = image.Catalog.EntriesOf(image.Stored).Count - entries.Length;
+        if (remaining <= 0)
+        {
+            var imageId = image.Catalog.ConfigDigestOf(image.Stored);
+            var users = new ContainerStore(image.Store).UsersOf(imageId);
+            if (users.Count > 0)
+            {
+                if (!Force)
+                {
+                    throw new LayerToolsException(
+                        "ImageInUse",
+                        ErrorKind.InvalidOperation,
+                        $"Image {image.Label} ({Digest.Short(imageId)}) is used by {users.Count} container(s): {string.Join(", ", users.Select(u => u.Name))}. Remove them with Remove-ContainerLayer first, or use -Force to untag the image anyway.",
+                        Image);
+                }
+
+                WriteWarning($"Image {image.Label} is still used by container(s) {string.Join(", ", users.Select(u => u.Name))}; its layers stay until they are removed.");
+            }
         }
 
         foreach (var entry in entries)

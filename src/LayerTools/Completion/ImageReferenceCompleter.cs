@@ -82,7 +82,7 @@ public sealed class ImageReferenceCompleter : IArgumentCompleter
         return names.ToList();
     }
 
-    private static string StoreOf(IDictionary fakeBoundParameters)
+    internal static string StoreOf(IDictionary fakeBoundParameters)
     {
         if (fakeBoundParameters?["StorePath"] is { } value)
         {

@@ -49,11 +49,18 @@ public sealed class ChangeInstructionsTests
         Assert.Equal(new[] { "/app2" }, JsonDocuments.GetStringArray(state.RuntimeConfig, "Entrypoint"));
     }
 
+    [Fact]
+    public void ABrokenJsonFormIsTheShellFormAsInADockerfile()
+    {
+        var state = Apply("CMD [\"unclosed\"", "ENTRYPOINT [\"/app\", \"x\"]");
+        Assert.Equal(new[] { "/app", "x" }, JsonDocuments.GetStringArray(state.RuntimeConfig, "Entrypoint"));
+        Assert.Equal(new[] { "/bin/sh", "-c", "[\"unclosed\"" }, JsonDocuments.GetStringArray(state.RuntimeConfig, "Cmd"));
+    }
+
     [Theory]
     [InlineData("RUN make")]
     [InlineData("FROM scratch")]
     [InlineData("CMD")]
-    [InlineData("CMD [\"unclosed\"")]
     [InlineData("ENV")]
     [InlineData("ENV ONLYKEY")]
     [InlineData("LABEL novalue")]

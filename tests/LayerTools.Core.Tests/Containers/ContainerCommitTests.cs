@@ -170,7 +170,7 @@ public sealed class ContainerCommitTests
         var before = t.Snapshot();
         var ex = LayerAssert.Throws("InvalidChange", () => containers.Commit("c", new CommitOptions { Changes = new[] { "RUN rm -rf /" } }));
         Assert.Contains("RUN", ex.Message, StringComparison.Ordinal);
-        LayerAssert.Throws("InvalidChange", () => containers.Commit("c", new CommitOptions { Changes = new[] { "CMD [\"broken\"" } }));
+        LayerAssert.Throws("InvalidChange", () => containers.Commit("c", new CommitOptions { Changes = new[] { "ENV A=\"unclosed" } }));
         LayerAssert.Throws("InvalidChange", () => containers.Commit("c", new CommitOptions { Changes = new[] { "LABEL novalue" } }));
         Assert.Equal(before, t.Snapshot());
     }

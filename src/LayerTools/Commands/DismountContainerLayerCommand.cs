@@ -1,0 +1,22 @@
+using System.Management.Automation;
+using LayerTools.Core.Containers;
+
+namespace LayerTools.Commands;
+
+/// <summary>Unmounts a container mounted with Mount-ContainerLayer; its changes stay in the container.</summary>
+[Cmdlet(VerbsData.Dismount, "ContainerLayer", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[OutputType(typeof(void))]
+public sealed class DismountContainerLayerCommand : ContainerCmdlet
+{
+    protected override void Process()
+    {
+        var (containers, key) = ResolveContainer();
+        if (!ShouldProcess(key, "Dismount container"))
+        {
+            return;
+        }
+
+        var target = ContainerMounter.Dismount(containers, key);
+        WriteVerbose($"Dismounted container {key} from {target}.");
+    }
+}
