@@ -302,7 +302,7 @@ Describe 'Container: (read-write copy-on-write view)' {
         Get-Content Container:\web\data\app.conf.bak | Should -Be 'port=80'
         Move-Item Container:\web\data\keep.conf Container:\web\data\kept.conf
         Test-Path Container:\web\data\keep.conf | Should -BeFalse
-        @(Get-ChildItem Container:\web\data -Filter kee*).Name | Should -Be @('kept.conf')
+        @(Get-ChildItem Container:\web\data -Filter kep*).Name | Should -Be @('kept.conf')
         Get-Content Container:\web\data\kept.conf -TotalCount 1 | Should -Be 'keep'
     }
 
