@@ -90,12 +90,24 @@ Describe 'Image: (read-only union view)' {
             $item = Get-Item -LiteralPath ("Image:\app:1" + $path) -ErrorAction Stop
             $file = Get-LayerFile app:1 $path | Where-Object Path -EQ $path
             if (-not $file) { $file = Get-LayerFile app:1 (Split-Path $path) | Where-Object Path -EQ $path }
-            foreach ($property in 'Path', 'Type', 'Size', 'Mode', 'Uid', 'Gid', 'ModifiedTime', 'LinkTarget', 'Digest', 'LayerDiffId', 'LayerIndex', 'Image') {
+            $item.LayerPath | Should -Be $file.Path
+            $item.Path | Should -Be ("Image:{0}app:1{1}" -f [IO.Path]::DirectorySeparatorChar, $path.Replace('/', [IO.Path]::DirectorySeparatorChar))
+            foreach ($property in 'Name', 'Type', 'Size', 'Mode', 'Uid', 'Gid', 'ModifiedTime', 'LinkTarget', 'Digest', 'LayerDiffId', 'LayerIndex', 'Image') {
                 $item.$property | Should -Be $file.$property -Because "$path $property"
             }
         }
         (Get-Item Image:\app:1\app\hello.sh).LayerDiffId | Should -Be (Get-ImageLayer app:1)[1].DiffId
         (Get-Item Image:\app:1\etc\os-release).LayerDiffId | Should -Be (Get-ImageLayer app:1)[0].DiffId
+    }
+
+    It 'pipes its items into Get-Content and the other item cmdlets by their drive path, never a host path' {
+        (Get-ChildItem Image:\app:1\etc -Filter os-* | Get-Content) | Should -Be 'ID=test'
+        (Get-Item Image:\app:1\etc\keep.conf | Get-Content) | Should -Be 'keep'
+        Get-Content -LiteralPath (Get-Item Image:\app:1\etc\keep.conf).PSPath | Should -Be 'keep'
+        Get-Content -Path (Get-Item Image:\app:1\etc\keep.conf).Path | Should -Be 'keep'
+        $err = $null
+        try { Get-Item Image:\app:1\etc\keep.conf | Remove-Item -ErrorAction Stop } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'ImageIsReadOnly*'
     }
 
     It 'shows symbolic links as links and follows them only inside the image' {
@@ -104,7 +116,7 @@ Describe 'Image: (read-only union view)' {
         $bin.LinkTarget | Should -Be 'usr/bin'
         @(Get-ChildItem Image:\app:1\bin).Name | Should -Be @('bash', 'busybox')
         Get-Content Image:\app:1\bin\bash | Should -Be 'bash'
-        (Get-ChildItem Image:\app:1 -Recurse).Path | Should -Not -Contain '/bin/bash'
+        (Get-ChildItem Image:\app:1 -Recurse).LayerPath | Should -Not -Contain '/bin/bash'
     }
 
     It 'supports Set-Location, Push-Location and relative paths' {
@@ -135,20 +147,20 @@ Describe 'Image: (read-only union view)' {
         @(Get-ChildItem Image:\app:1\etc -Filter *.conf).Name | Should -Be @('app.conf', 'keep.conf')
         @(Get-ChildItem Image:\app:1\etc\* -Include *.conf).Name | Should -Be @('app.conf', 'keep.conf')
         @(Get-ChildItem Image:\app:1\etc\* -Exclude *.conf).Name | Should -Be @('os-release')
-        @(Get-ChildItem Image:\app:1\*\hello.sh).Path | Should -Be @('/app/hello.sh')
+        @(Get-ChildItem Image:\app:1\*\hello.sh).LayerPath | Should -Be @('/app/hello.sh')
         @(Get-ChildItem Image:\app:?\usr\bin\b*).Name | Should -Be @('bash', 'busybox')
         @(Get-ChildItem Image:\a*).PSChildName | Should -Be @('app:1')
     }
 
     It 'walks with -Recurse (with -Filter, -Include and -Depth)' {
-        $all = (Get-ChildItem Image:\app:1 -Recurse).Path
+        $all = (Get-ChildItem Image:\app:1 -Recurse).LayerPath
         $all | Should -Contain '/usr/bin/busybox'
         $all | Should -Contain '/opt/data/c.txt'
         $all | Should -Not -Contain '/etc/old.conf'
-        @(Get-ChildItem Image:\app:1 -Recurse -Filter *.txt).Path | Should -Be @('/opt/data/c.txt')
-        @(Get-ChildItem Image:\app:1 -Recurse -Include *.sh).Path | Should -Be @('/app/hello.sh')
-        (Get-ChildItem Image:\app:1 -Recurse -Depth 0).Path | Should -Not -Contain '/usr/bin'
-        (Get-ChildItem Image:\app:1 -Recurse -Depth 1).Path | Should -Contain '/usr/bin'
+        @(Get-ChildItem Image:\app:1 -Recurse -Filter *.txt).LayerPath | Should -Be @('/opt/data/c.txt')
+        @(Get-ChildItem Image:\app:1 -Recurse -Include *.sh).LayerPath | Should -Be @('/app/hello.sh')
+        (Get-ChildItem Image:\app:1 -Recurse -Depth 0).LayerPath | Should -Not -Contain '/usr/bin'
+        (Get-ChildItem Image:\app:1 -Recurse -Depth 1).LayerPath | Should -Contain '/usr/bin'
     }
 
     It 'names images whose reference holds "/" with %2F' {
@@ -296,7 +308,7 @@ Describe 'Container: (read-write copy-on-write view)' {
         Copy-Item Container:\web\etc\keep.conf Container:\web\data
         Get-Content Container:\web\data\keep.conf | Should -Be @('keep', 'more', 'again')
         Copy-Item Container:\web\usr Container:\web\usr2 -Recurse
-        @(Get-ChildItem Container:\web\usr2 -Recurse).Path | Should -Be @('/usr2/bin', '/usr2/bin/busybox')
+        @(Get-ChildItem Container:\web\usr2 -Recurse).LayerPath | Should -Be @('/usr2/bin', '/usr2/bin/busybox')
         Move-Item Container:\web\etc\app.conf.bak Container:\web\data\
         Test-Path Container:\web\etc\app.conf.bak | Should -BeFalse
         Get-Content Container:\web\data\app.conf.bak | Should -Be 'port=80'
@@ -312,6 +324,24 @@ Describe 'Container: (read-write copy-on-write view)' {
         Copy-Item Container:\web\srv\www Container:\other\www -Recurse
         Get-Content Container:\other\www\index.html | Should -Be '<p>hi</p>'
         Test-Path Container:\web\srv\www\index.html | Should -BeTrue
+    }
+
+    It 'takes its items from the pipeline (Get-ChildItem | Remove-Item removes in the container)' {
+        $null = New-Item Container:\other\tmp\a.log -Value 'a' -Force
+        $null = New-Item Container:\other\tmp\b.log -Value 'b' -Force
+        Get-ChildItem Container:\other\tmp -Filter *.log | Remove-Item
+        @(Get-ChildItem Container:\other\tmp) | Should -HaveCount 0
+        Get-Item Container:\web\srv\www\index.html | Copy-Item -Destination Container:\other\tmp
+        Get-Content Container:\other\tmp\index.html | Should -Be '<p>hi</p>'
+    }
+
+    It 'makes hard links and moves between containers' {
+        $link = New-Item Container:\other\etc\release-link -ItemType HardLink -Value /etc/os-release
+        $link.Type | Should -Be 'HardLink'
+        Get-Content Container:\other\etc\release-link | Should -Be 'ID=test'
+        Move-Item Container:\other\www Container:\web\www-moved
+        Test-Path Container:\other\www | Should -BeFalse
+        Get-Content Container:\web\www-moved\index.html | Should -Be '<p>hi</p>'
     }
 
     It 'works with Set-Location and relative paths' {

@@ -132,7 +132,7 @@ public sealed class LayerToolsProvider : NavigationCmdletProvider, IContentCmdle
 
         var tree = RequireTree(p);
         var item = tree.Item(p.Inner) ?? throw NotFound(p);
-        WriteItemObject(item, path, IsContainerItem(tree, p.Inner, item));
+        WriteFile(item, path, IsContainerItem(tree, p.Inner, item));
     });
 
     protected override void GetChildItems(string path, bool recurse) => GetChildItems(path, recurse, uint.MaxValue);
@@ -164,7 +164,7 @@ public sealed class LayerToolsProvider : NavigationCmdletProvider, IContentCmdle
         if (!p.IsTop && !tree.IsDirectory(p.Inner))
         {
             var item = tree.Item(p.Inner) ?? throw NotFound(p);
-            WriteItemObject(item, path, false);
+            WriteFile(item, path, false);
             return;
         }
 
@@ -300,7 +300,7 @@ public sealed class LayerToolsProvider : NavigationCmdletProvider, IContentCmdle
         }
 
         var created = view.Stat(p.Inner)!;
-        WriteItemObject(created, path, created.Type == EntryType.Directory);
+        WriteFile(created, path, created.Type == EntryType.Directory);
     });
 
     protected override void RemoveItem(string path, bool recurse) => Guard(path, () =>
@@ -338,7 +338,7 @@ public sealed class LayerToolsProvider : NavigationCmdletProvider, IContentCmdle
         {
             view.Move(p.Inner, destination);
             var renamed = view.Stat(destination)!;
-            WriteItemObject(renamed, MakePath(GetParentPath(path, string.Empty), newName), renamed.Type == EntryType.Directory);
+            WriteFile(renamed, MakePath(GetParentPath(path, string.Empty), newName), renamed.Type == EntryType.Directory);
         }
     });
 
@@ -571,7 +571,7 @@ public sealed class LayerToolsProvider : NavigationCmdletProvider, IContentCmdle
             var childPath = MakePath(path, child.Name);
             if (Matches(child.Name))
             {
-                WriteItemObject(child, childPath, IsContainerItem(tree, childInner, child));
+                WriteFile(child, childPath, IsContainerItem(tree, childInner, child));
             }
 
             // Links are shown, never followed: a recursion stays inside real directories.
@@ -580,6 +580,38 @@ public sealed class LayerToolsProvider : NavigationCmdletProvider, IContentCmdle
                 ListTree(tree, childInner, childPath, recurse, depth - 1);
             }
         }
+    }
+
+    /// <summary>
+    /// Writes a file item. Its <c>Path</c> is the drive path (<c>Image:/app:1/etc/hosts</c>) and the
+    /// path inside the image or container ("/etc/hosts") moves to <c>LayerPath</c>: cmdlets downstream
+    /// bind -Path by property name before -LiteralPath (PSPath), and "/etc/hosts" would name the
+    /// host's file (Get-ChildItem Container:\web\etc | Remove-Item must never touch the host).
+    /// </summary>
+    private void WriteFile(LayerFile file, string path, bool isContainer)
+    {
+        var item = new PSObject(file);
+        item.Properties.Add(new PSNoteProperty("LayerPath", file.Path));
+        item.Properties.Add(new PSNoteProperty("Path", UserPath(path)));
+        WriteItemObject(item, path, isContainer);
+    }
+
+    /// <summary>A provider path as the user would type it: on the drive in use when it lies under its root, else provider-qualified.</summary>
+    private string UserPath(string path)
+    {
+        var drive = PSDriveInfo;
+        var normalized = path.Replace('\\', '/');
+        if (drive is not null)
+        {
+            var root = drive.Root.Replace('\\', '/').TrimEnd('/');
+            if (normalized == root || normalized.StartsWith(root + "/", StringComparison.Ordinal))
+            {
+                var rest = normalized[root.Length..].TrimStart('/');
+                return drive.Name + ":" + System.IO.Path.DirectorySeparatorChar + rest.Replace('/', System.IO.Path.DirectorySeparatorChar);
+            }
+        }
+
+        return ProviderName + "\\" + ProviderName + "::" + path;
     }
 
     private static bool IsContainerItem(IDriveTree tree, string inner, LayerFile item) =>
@@ -657,7 +689,7 @@ public sealed class LayerToolsProvider : NavigationCmdletProvider, IContentCmdle
         if (item is not null)
         {
             var path = MakePath(target.Root, MakePath(target.Top!, destination));
-            WriteItemObject(item, path, item.Type == EntryType.Directory);
+            WriteFile(item, path, item.Type == EntryType.Directory);
         }
     }
 
