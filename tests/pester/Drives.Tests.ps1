@@ -376,3 +376,13 @@ Describe 'Container: (read-write copy-on-write view)' {
         @(Get-ChildItem Image:\app:1\etc).Name | Should -Be @('app.conf', 'keep.conf', 'os-release')
     }
 }
+
+Describe 'about_LayerTools_Providers' {
+    It 'is found by Get-Help and explains the paths, the read-only image drive and other stores' {
+        $text = Get-Help about_LayerTools_Providers | Out-String
+        $text | Should -Match '%2F'
+        $text | Should -Match 'ImageIsReadOnly'
+        $text | Should -Match 'New-PSDrive'
+        (Get-Help about_LayerTools | Out-String) | Should -Match 'about_LayerTools_Providers'
+    }
+}

@@ -22,6 +22,9 @@ public sealed class LayerToolsProvider : NavigationCmdletProvider, IContentCmdle
 {
     public const string ProviderName = "LayerTools";
 
+    /// <summary>The type name file items carry first, for their table view (by directory, names only).</summary>
+    public const string DriveFileTypeName = "LayerTools.Core.Layers.LayerFile#Drive";
+
     // ------------------------------------------------------------------ drives
 
     protected override Collection<PSDriveInfo> InitializeDefaultDrives() => new()
@@ -558,8 +561,10 @@ public sealed class LayerToolsProvider : NavigationCmdletProvider, IContentCmdle
         throw NotFound(p);
     }
 
+    /// <summary>Writes a directory's children, then (with <paramref name="recurse"/>) each subdirectory's, as the FileSystem drive orders them.</summary>
     private void ListTree(IDriveTree tree, string inner, string path, bool recurse, uint depth)
     {
+        var directories = new List<(string Inner, string Path)>();
         foreach (var child in tree.Children(inner))
         {
             if (Stopping)
@@ -577,8 +582,13 @@ public sealed class LayerToolsProvider : NavigationCmdletProvider, IContentCmdle
             // Links are shown, never followed: a recursion stays inside real directories.
             if (recurse && depth > 0 && child.Type == EntryType.Directory)
             {
-                ListTree(tree, childInner, childPath, recurse, depth - 1);
+                directories.Add((childInner, childPath));
             }
+        }
+
+        foreach (var (childInner, childPath) in directories)
+        {
+            ListTree(tree, childInner, childPath, recurse, depth - 1);
         }
     }
 
@@ -591,6 +601,7 @@ public sealed class LayerToolsProvider : NavigationCmdletProvider, IContentCmdle
     private void WriteFile(LayerFile file, string path, bool isContainer)
     {
         var item = new PSObject(file);
+        item.TypeNames.Insert(0, DriveFileTypeName);
         item.Properties.Add(new PSNoteProperty("LayerPath", file.Path));
         item.Properties.Add(new PSNoteProperty("Path", UserPath(path)));
         WriteItemObject(item, path, isContainer);
