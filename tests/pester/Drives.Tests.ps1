@@ -145,6 +145,8 @@ Describe 'Image: (read-only union view)' {
     It 'matches wildcards, -Filter, -Include and -Exclude as on the FileSystem drive' {
         @(Get-ChildItem Image:\app:1\etc\*.conf).Name | Should -Be @('app.conf', 'keep.conf')
         @(Get-ChildItem Image:\app:1\etc -Filter *.conf).Name | Should -Be @('app.conf', 'keep.conf')
+        @(Get-ChildItem Image:\app:1\etc -Filter *.CONF).Name | Should -Be @('app.conf', 'keep.conf')
+        Test-Path Image:\app:1\ETC | Should -BeFalse
         @(Get-ChildItem Image:\app:1\etc\* -Include *.conf).Name | Should -Be @('app.conf', 'keep.conf')
         @(Get-ChildItem Image:\app:1\etc\* -Exclude *.conf).Name | Should -Be @('os-release')
         @(Get-ChildItem Image:\app:1\*\hello.sh).LayerPath | Should -Be @('/app/hello.sh')

@@ -628,8 +628,9 @@ public sealed class LayerToolsProvider : NavigationCmdletProvider, IContentCmdle
     private static bool IsContainerItem(IDriveTree tree, string inner, LayerFile item) =>
         item.Type == EntryType.Directory || (item.Type == EntryType.SymbolicLink && tree.IsDirectory(inner));
 
+    /// <summary>-Filter, matched as PowerShell matches wildcards in paths and -Include on this provider: regardless of case.</summary>
     private bool Matches(string name) =>
-        string.IsNullOrEmpty(Filter) || WildcardPattern.Get(Filter, WildcardOptions.CultureInvariant).IsMatch(name);
+        string.IsNullOrEmpty(Filter) || WildcardPattern.Get(Filter, WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant).IsMatch(name);
 
     private static string Join(string parent, string name) => parent.Length == 0 ? name : parent + "/" + name;
 
