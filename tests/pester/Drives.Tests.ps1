@@ -172,6 +172,24 @@ Describe 'Image: (read-only union view)' {
         (Get-Item Image:\registry.example%2fteam%2fapp:2\app\hello.sh).Image | Should -Be 'registry.example/team/app:2'
     }
 
+    It 'lists from cached union views (one per ChainID): layer indexes are not read again' {
+        $null = Get-ChildItem Image:\app:1\etc
+        $indexes = Join-Path $script:store 'layertools/indexes/sha256'
+        $aside = Join-Path $script:store 'indexes-aside'
+        Move-Item -LiteralPath $indexes $aside
+        try {
+            @(Get-ChildItem Image:\app:1\usr\bin).Name | Should -Be @('bash', 'busybox')
+            # Another name of the same layers shares the view.
+            @(Get-ChildItem Image:\registry.example%2Fteam%2Fapp:2\opt\data).Name | Should -Be @('c.txt')
+            Get-Content Image:\app:1\etc\os-release | Should -Be 'ID=test'
+            $line = 'Get-ChildItem Image:\app:1\usr\bin\bu'
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Match 'busybox$'
+        }
+        finally {
+            Move-Item -LiteralPath $aside $indexes
+        }
+    }
+
     It 'completes paths with Tab' {
         $line = 'Get-ChildItem Image:\app:1\e'
         $completions = @((TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText)
