@@ -230,6 +230,11 @@ public sealed class LayerToolsProvider : NavigationCmdletProvider, IContentCmdle
     protected override void NewItem(string path, string itemTypeName, object newItemValue) => Guard(path, () =>
     {
         var p = Parse(path);
+        if (p.Kind == DriveKind.Container && p.IsTop && TreeOf(p) is null)
+        {
+            throw new LayerToolsException("UseNewContainerLayer", ErrorKind.InvalidOperation, $"New-Item does not make containers; New-ContainerLayer <image> -Name {p.Top} does.", path);
+        }
+
         var view = WritableView(p, "create items in");
         var kind = (itemTypeName ?? string.Empty).Trim().ToLowerInvariant();
         var value = newItemValue is PSObject ps ? ps.BaseObject : newItemValue;
@@ -514,6 +519,11 @@ public sealed class LayerToolsProvider : NavigationCmdletProvider, IContentCmdle
         if (p.Kind == DriveKind.Image)
         {
             var image = p.Top is null ? "an image" : $"image {ImagePathName.Decode(p.Top)}";
+            if (p.IsTop && what.StartsWith("remove", StringComparison.Ordinal))
+            {
+                throw new LayerToolsException("ImageIsReadOnly", ErrorKind.WriteError, $"Cannot remove '{p.Display}': the Image: drive is read-only. Remove-LayeredImage {ImagePathName.Decode(p.Top!)} removes an image from the store.", p.Display);
+            }
+
             throw new LayerToolsException(
                 "ImageIsReadOnly",
                 ErrorKind.WriteError,
