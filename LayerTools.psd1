@@ -12,12 +12,16 @@
     TypesToProcess         = @('LayerTools.types.ps1xml')
     CmdletsToExport        = @(
         'Add-LayeredImageTag'
+        'Build-LayeredImage'
+        'Compare-Layer'
         'Export-LayeredImage'
         'Get-ImageHistory'
         'Get-ImageLayer'
         'Get-LayeredImage'
         'Get-LayerFile'
+        'Get-LayerStore'
         'Import-LayeredImage'
+        'Measure-LayeredImage'
         'Optimize-LayerStore'
         'Remove-LayeredImage'
         'Test-LayerStore'
@@ -29,6 +33,7 @@
         'Copy-ContainerItem'
         'Mount-ContainerLayer'
         'Dismount-ContainerLayer'
+        'Test-Dockerfile'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

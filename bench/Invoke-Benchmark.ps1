@@ -28,7 +28,9 @@ foreach ($tool in 'buildah', 'busybox', '/usr/bin/time') {
     if (-not (Get-Command $tool -ErrorAction SilentlyContinue)) { throw "The benchmark needs $tool (apt-get install buildah busybox-static time)." }
 }
 
-$pwsh = (Get-Process -Id $PID).Path
+# This process's pwsh; under `dotnet pwsh` the process is dotnet, which needs pwsh.dll first.
+$exe = (Get-Process -Id $PID).Path
+$pwsh = if ((Split-Path -Leaf $exe) -like 'dotnet*') { @($exe, (Join-Path $PSHOME 'pwsh.dll')) } else { @($exe) }
 $module = (Resolve-Path $ModulePath).Path
 $null = New-Item -ItemType Directory -Force $WorkPath
 $work = (Resolve-Path $WorkPath).Path
@@ -91,12 +93,12 @@ try {
     $bArgs = $buildah[1..($buildah.Count - 1)]
 
     # Base images, outside the timings.
-    & $pwsh -NoProfile -Command "Import-Module '$module'; `$null = Import-LayeredImage -Path '$(Join-Path $work 'base.tar')' -Tag bench/base:1 -StorePath '$store'"
+    & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -Command "Import-Module '$module'; `$null = Import-LayeredImage -Path '$(Join-Path $work 'base.tar')' -Tag bench/base:1 -StorePath '$store'"
     $ctr = & $buildah[0] $bArgs from scratch
     & $buildah[0] $bArgs add $ctr (Join-Path $work 'base.tar') / | Out-Null
     & $buildah[0] $bArgs commit $ctr bench-base | Out-Null
 
-    $ltBuild = @($pwsh, '-NoProfile', '-Command', "Import-Module '$module'; `$null = Build-LayeredImage -Path '$ctx' -Tag bench/app:1 -BuildArg @{ BASE = 'bench/base:1' } -StorePath '$store' -InformationAction SilentlyContinue")
+    $ltBuild = $pwsh + @('-NoProfile', '-Command', "Import-Module '$module'; `$null = Build-LayeredImage -Path '$ctx' -Tag bench/app:1 -BuildArg @{ BASE = 'bench/base:1' } -StorePath '$store' -InformationAction SilentlyContinue")
     $bBuild = $buildah + @('bud', '--layers', '--isolation', 'chroot', '--build-arg', 'BASE=bench-base', '-t', 'bench-app', $ctx)
 
     $rows = @()

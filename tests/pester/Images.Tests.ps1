@@ -26,6 +26,12 @@ Describe 'Import-LayeredImage' {
         $image.Reference | Should -Be 'dir:1'
         $image.LayerCount | Should -Be 1
         (Get-LayerFile dir:1 /srv).Path | Should -Be '/srv/index.html'
+        $history = @(Get-ImageHistory dir:1)
+        $history.Count | Should -Be 1
+        $history[0].CreatedBy | Should -Be 'ADD rootfs /'
+        $history[0].Comment | Should -Be 'Imported by LayerTools'
+        (Get-ImageLayer dir:1).CreatedBy | Should -Be 'ADD rootfs /'
+        Get-ImageHistory dir:1 | Format-Table | Out-String | Should -Match 'ADD rootfs /\s.*Imported by LayerTools'
     }
 
     It 'takes files from Get-ChildItem through the pipeline' {
@@ -75,9 +81,15 @@ Describe 'Get-LayeredImage' {
     }
 
     It 'uses -StorePath over the default store' {
+        $other = Join-Path $TestDrive 'other-store'
+        $tree = New-TestTree -Root (Join-Path $TestDrive 'elsewhere') -Files @{ 'a.txt' = 'a' }
+        $null = Import-LayeredImage -Path $tree -Tag 'elsewhere:1' -StorePath $other
+        (Get-LayeredImage -StorePath $other).Reference | Should -Be @('elsewhere:1')
+        (Get-LayeredImage).Reference | Should -Not -Contain 'elsewhere:1'
+        # A path with no store reads as empty, and is not created (Get-LayeredImage only reads).
         $empty = Join-Path $TestDrive 'empty-store'
         Get-LayeredImage -StorePath $empty | Should -BeNullOrEmpty
-        Test-Path (Join-Path $empty 'oci-layout') | Should -BeTrue
+        Test-Path $empty | Should -BeFalse
     }
 }
 

@@ -32,6 +32,39 @@ Describe 'Test-LayerStore' {
     }
 }
 
+Describe 'Read-only cmdlets where there is no store' {
+    BeforeAll {
+        $script:nowhere = Join-Path $TestDrive 'no-store-here'
+    }
+
+    It 'Get-LayeredImage -StorePath on a new path returns nothing and creates no folder' {
+        Get-LayeredImage -StorePath $nowhere | Should -BeNullOrEmpty
+        Test-Path $nowhere | Should -BeFalse
+    }
+
+    It 'Get-ImageHistory, Get-ImageLayer and Get-LayerFile report ImageNotFound and create no folder' {
+        { Get-ImageHistory app:1 -StorePath $nowhere -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ImageNotFound,LayerTools.Commands.GetImageHistoryCommand'
+        { Get-ImageLayer app:1 -StorePath $nowhere -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ImageNotFound,LayerTools.Commands.GetImageLayerCommand'
+        { Get-LayerFile app:1 / -StorePath $nowhere -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ImageNotFound,LayerTools.Commands.GetLayerFileCommand'
+        Test-Path $nowhere | Should -BeFalse
+    }
+
+    It 'Test-LayerStore reports StoreNotFound and creates no folder' {
+        { Test-LayerStore -StorePath $nowhere -ErrorAction Stop } |
+            Should -Throw -ErrorId 'StoreNotFound,LayerTools.Commands.TestLayerStoreCommand'
+        Test-Path $nowhere | Should -BeFalse
+    }
+
+    It 'tab completion of an image name creates no store either' {
+        $line = "Get-ImageHistory -StorePath '$nowhere' ap"
+        $null = TabExpansion2 -inputScript $line -cursorColumn $line.Length
+        Test-Path $nowhere | Should -BeFalse
+    }
+}
+
 Describe 'Optimize-LayerStore' {
     It 'changes nothing with -WhatIf, then removes what nothing references' {
         Remove-LayeredImage app:1 -StorePath $store -Confirm:$false

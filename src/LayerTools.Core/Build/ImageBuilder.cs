@@ -185,7 +185,7 @@ internal sealed class ImageBuilder
     private void WorkdirStep(StageState state, Instruction instruction, WorkdirInstruction workdir, CacheKey key, int index, Stopwatch watch)
     {
         var path = workdir.Path.StartsWith('/') ? workdir.Path : state.Image.WorkingDir.TrimEnd('/') + "/" + workdir.Path;
-        var clean = CopyPlan.CleanAbsolute(path);
+        var clean = TarPath.CleanUnderRoot(path);
         state.Image.WorkingDir = "/" + clean;
         var createdBy = "WORKDIR /" + clean;
         if (clean.Length == 0 || state.View.Lookup(state.View.Resolve(clean)) is { Type: EntryType.Directory })
@@ -272,7 +272,7 @@ internal sealed class ImageBuilder
 
     private void HeredocCopyStep(StageState state, Instruction instruction, FileInstruction copy, CacheKey key, int index, Stopwatch watch, (int Uid, int Gid)? owner, int? mode)
     {
-        var destination = CopyPlan.CleanAbsolute(copy.Destination.StartsWith('/') ? copy.Destination : state.Image.WorkingDir.TrimEnd('/') + "/" + copy.Destination);
+        var destination = TarPath.CleanUnderRoot(copy.Destination.StartsWith('/') ? copy.Destination : state.Image.WorkingDir.TrimEnd('/') + "/" + copy.Destination);
         var toDirectory = copy.Destination.EndsWith('/') || copy.Contents.Count > 1;
         var files = copy.Contents.Select(h => (Path: toDirectory ? TarPath.Join(destination, h.Name) : destination, Bytes: System.Text.Encoding.UTF8.GetBytes(h.Text))).ToList();
         foreach (var f in files)
@@ -315,9 +315,12 @@ internal sealed class ImageBuilder
     {
         var where = Where(instruction);
         var invocation = run.ToInvocation(MetadataInstructions.Shell(state.Image));
-        if (invocation.ScriptPath is not null)
+        var files = invocation.ScriptPath is { } scriptPath
+            ? new[] { new RunFile(scriptPath, System.Text.Encoding.UTF8.GetBytes(invocation.ScriptContent ?? string.Empty), 0x1ED) }
+            : Array.Empty<RunFile>();
+        if (invocation.ScriptContent is { } script)
         {
-            throw new LayerToolsException("UnsupportedInstruction", ErrorKind.NotImplemented, $"{where}: a RUN heredoc that starts with #! is not supported yet; run the interpreter with the script on standard input instead.", instruction.Original);
+            key.Add("script", script);
         }
 
         var env = state.Scope.OrderedVariables.Select(v => v.Key + "=" + v.Value).ToList();
@@ -336,6 +339,7 @@ internal sealed class ImageBuilder
                 SourceDateEpoch = _options.SourceDateEpoch,
                 Runtime = _options.Runtime,
                 Where = where,
+                Files = files,
             };
             var result = RunExecutor.Run(_store, staging, state.Image.DiffIds, request, line =>
             {

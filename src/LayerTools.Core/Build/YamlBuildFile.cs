@@ -201,7 +201,11 @@ internal static class YamlBuildFile
 
         var sources = o["src"] is { } src ? List(src, file, line) : throw Error(file, line, $"{keyword.ToLowerInvariant()} needs 'src'");
         var dest = o["dest"] is { } d ? Scalar(d, file, line) : throw Error(file, line, $"{keyword.ToLowerInvariant()} needs 'dest'");
-        return sb.Append(' ').Append(Json(sources.Append(dest).ToList())).ToString();
+        // The shell form, as a Dockerfile would usually say it (so the history reads the same); the
+        // JSON form only when a path holds a space or a quote.
+        var words = sources.Append(dest).ToList();
+        var plain = words.All(w => w.Length > 0 && w.AsSpan().IndexOfAny(" \t\"'\\") < 0);
+        return sb.Append(' ').Append(plain ? string.Join(' ', words) : Json(words)).ToString();
     }
 
     private static string Healthcheck(JsonNode? value, string file, int line)

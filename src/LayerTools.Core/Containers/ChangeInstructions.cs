@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using LayerTools.Core.Build;
-using LayerTools.Core.Build.Copy;
+using LayerTools.Core.Layers;
 
 namespace LayerTools.Core.Containers;
 
@@ -39,7 +39,7 @@ internal static class ChangeInstructions
             if (expanded is WorkdirInstruction workdir)
             {
                 var path = workdir.Path.StartsWith('/') ? workdir.Path : state.WorkingDir.TrimEnd('/') + "/" + workdir.Path;
-                state.WorkingDir = "/" + CopyPlan.CleanAbsolute(path);
+                state.WorkingDir = "/" + TarPath.CleanUnderRoot(path);
                 continue;
             }
 

@@ -619,7 +619,7 @@ internal sealed class ContainerView
     public Stream OpenLowerData(UnionNode node)
     {
         var (layer, entry) = DataOf(node);
-        return new BlobSliceStream(Store.OpenBlob(Layers[layer].DiffId), entry.Offset, entry.Size);
+        return Store.OpenBlobRange(Layers[layer].DiffId, entry.Offset, entry.Size);
     }
 
     private (int Layer, LayerEntry Entry) DataOf(UnionNode node)
@@ -810,7 +810,7 @@ internal sealed class ContainerView
         {
             if (withData && data.Size > 0)
             {
-                using var input = new BlobSliceStream(Store.OpenBlob(Layers[layer].DiffId), data.Offset, data.Size);
+                using var input = Store.OpenBlobRange(Layers[layer].DiffId, data.Offset, data.Size);
                 input.CopyTo(output, 81920);
             }
         }

@@ -23,10 +23,7 @@ internal sealed partial class ImageCatalog
                 continue;
             }
 
-            d.Annotations.TryGetValue(MediaTypes.RefNameAnnotation, out var refName);
-            d.Annotations.TryGetValue(MediaTypes.ContainerdNameAnnotation, out var containerdName);
-            var reference = ImageReference.FromAnnotation(refName) ?? ImageReference.FromAnnotation(containerdName);
-            list.Add(new StoredImage(d, reference));
+            list.Add(new StoredImage(d, ImageNames.FromIndexAnnotations(d.Annotations)));
         }
 
         return list;
@@ -291,8 +288,10 @@ internal sealed partial class ImageCatalog
         return UnionView.Build(config.DiffIds.Select(Store.ReadLayerIndex));
     }
 
-    private static LayerToolsException NotFound(string text) =>
-        new("ImageNotFound", ErrorKind.ObjectNotFound, $"No image '{text}' in the store. Get-LayeredImage lists the images there.", text);
+    private LayerToolsException NotFound(string text) =>
+        new("ImageNotFound", ErrorKind.ObjectNotFound, Store.Exists
+            ? $"No image '{text}' in the store '{Store.Root}'. Get-LayeredImage lists the images there."
+            : $"No image '{text}': there is no store at '{Store.Root}'. Check -StorePath.", text);
 
     [GeneratedRegex("^[0-9a-f]{4,64}$", RegexOptions.CultureInvariant)]
     private static partial Regex HexPrefix();

@@ -91,27 +91,6 @@ internal sealed partial class ImageReference
         return reference!;
     }
 
-    /// <summary>Reads a name as stored in an annotation: a full reference, or just a tag (then <paramref name="fallbackName"/> is the name).</summary>
-    public static ImageReference? FromAnnotation(string? value, string? fallbackName = null)
-    {
-        if (string.IsNullOrEmpty(value))
-        {
-            return null;
-        }
-
-        if (TryParse(value, out var full) && (value.Contains(':') || value.Contains('/') || fallbackName is null))
-        {
-            return full;
-        }
-
-        if (fallbackName is not null && TagPattern().IsMatch(value) && TryParse(fallbackName + ":" + value, out var tagged))
-        {
-            return tagged;
-        }
-
-        return full;
-    }
-
     [GeneratedRegex(@"^[\w][\w.-]{0,127}$", RegexOptions.CultureInvariant)]
     private static partial Regex TagPattern();
 

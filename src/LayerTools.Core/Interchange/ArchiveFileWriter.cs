@@ -1,3 +1,4 @@
+using System.Formats.Tar;
 using System.Text;
 using LayerTools.Core.Layers;
 using LayerTools.Core.Store;
@@ -6,9 +7,12 @@ namespace LayerTools.Core.Interchange;
 
 /// <summary>
 /// Writes an OCI archive (a tar of an OCI layout) or a docker-archive in Docker 25's dual form (the
-/// same layout plus manifest.json and repositories). The tar is deterministic: small JSON files
-/// first, then <c>blobs/sha256/</c>, every entry with mode 0644/0755, owner 0:0 and time 0. It is
-/// written beside the target and renamed over it only when complete.
+/// same layout plus manifest.json and repositories), through System.Formats.Tar. The tar is
+/// deterministic: small JSON files first, then <c>blobs/sha256/</c>, every entry with mode
+/// 0644/0755, owner 0:0 and time 0; every name fits a USTAR header, so no PAX record is written
+/// for a blob under 8 GiB. Blob data streams from the store with its size known up front, is hashed
+/// on the way and checked against its digest. The archive is written beside the target and renamed
+/// over it only when complete.
 /// </summary>
 internal static class ArchiveFileWriter
 {
@@ -28,34 +32,55 @@ internal static class ArchiveFileWriter
         {
             using (var file = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
-                using var tar = new TarStreamWriter(file);
-                WriteSmall(tar, "oci-layout", OciLayoutBytes);
-                WriteSmall(tar, "index.json", ExportPlan.IndexJson(null, plan.IndexDescriptors()));
-                if (dockerArchive)
+                using (var tar = new TarWriter(file, TarEntryFormat.Ustar, leaveOpen: true))
                 {
-                    WriteSmall(tar, "manifest.json", plan.DockerManifestJson());
-                    if (plan.RepositoriesJson() is { } repositories)
+                    WriteSmall(tar, "oci-layout", OciLayoutBytes);
+                    WriteSmall(tar, "index.json", ExportPlan.IndexJson(null, plan.IndexDescriptors()));
+                    if (dockerArchive)
                     {
-                        WriteSmall(tar, "repositories", repositories);
+                        WriteSmall(tar, "manifest.json", plan.DockerManifestJson());
+                        if (plan.RepositoriesJson() is { } repositories)
+                        {
+                            WriteSmall(tar, "repositories", repositories);
+                        }
+                    }
+
+                    tar.WriteEntry(ReproducibleTarEntry.Create(TarEntryType.Directory, "blobs/", 0x1ED, 0, 0, 0));
+                    tar.WriteEntry(ReproducibleTarEntry.Create(TarEntryType.Directory, "blobs/sha256/", 0x1ED, 0, 0, 0));
+                    long done = 0;
+                    var total = plan.TotalBytes;
+                    foreach (var blob in plan.Blobs)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        var before = done;
+                        var status = $"Writing {blob.What} {blob.Digest}";
+                        reporter.Report(status, done, total);
+                        using var data = blob.Open(store);
+                        var name = OciLayoutReader.BlobPath(blob.Digest);
+                        using (var counted = new ProgressReadStream(data, n => reporter.Report(status, before + n, total), cancellationToken))
+                        using (var sized = new TarDataStream(counted, blob.Size, name, hash: false))
+                        {
+                            var entry = ReproducibleTarEntry.Create(TarEntryType.RegularFile, name, 0x1A4, 0, 0, 0, blob.Size);
+                            entry.DataStream = blob.Size > 0 ? sized : null;
+                            try
+                            {
+                                tar.WriteEntry(entry);
+                            }
+                            catch (LayerToolsException ex) when (ex.ErrorId == "FileChangedWhileCopying")
+                            {
+                                // A store blob shorter than its size: say that the store is damaged.
+                                blob.Verify(store, data);
+                                throw;
+                            }
+                        }
+
+                        // A store blob longer than its descriptor says is damaged too: read one byte past the end, so Verify sees it.
+                        _ = data.ReadByte();
+                        blob.Verify(store, data);
+                        done += blob.Size;
                     }
                 }
 
-                tar.Write(new TarRecord("blobs", EntryType.Directory, 0x1ED, 0, 0));
-                tar.Write(new TarRecord("blobs/sha256", EntryType.Directory, 0x1ED, 0, 0));
-                long done = 0;
-                var total = plan.TotalBytes;
-                foreach (var blob in plan.Blobs)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    var before = done;
-                    reporter.Report($"Writing {blob.What} {blob.Digest}", done, total);
-                    using var data = blob.Open(store);
-                    tar.Write(new TarRecord(OciLayoutReader.BlobPath(blob.Digest), EntryType.File, 0x1A4, blob.Size, 0), data, n => reporter.Report($"Writing {blob.What} {blob.Digest}", before + n, total), cancellationToken);
-                    blob.Verify(store, data);
-                    done += blob.Size;
-                }
-
-                tar.Finish();
                 file.Flush(flushToDisk: true);
             }
 
@@ -67,9 +92,10 @@ internal static class ArchiveFileWriter
         }
     }
 
-    private static void WriteSmall(TarStreamWriter tar, string name, byte[] bytes)
+    private static void WriteSmall(TarWriter tar, string name, byte[] bytes)
     {
-        using var data = new MemoryStream(bytes, writable: false);
-        tar.Write(new TarRecord(name, EntryType.File, 0x1A4, bytes.Length, 0), data);
+        var entry = ReproducibleTarEntry.Create(TarEntryType.RegularFile, name, 0x1A4, 0, 0, 0, bytes.Length);
+        entry.DataStream = new MemoryStream(bytes, writable: false);
+        tar.WriteEntry(entry);
     }
 }

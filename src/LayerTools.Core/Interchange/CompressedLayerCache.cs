@@ -11,7 +11,8 @@ namespace LayerTools.Core.Interchange;
 /// <c>blobs/sha256/</c> like any other, and <c>layertools/compressed/&lt;gzip|zstd&gt;/&lt;DiffID hex&gt;.json</c>
 /// records which blob it is. A layer is compressed once; later exports (and pushes) reuse the same
 /// bytes, so its digest stays the same. An import of a compressed layer records the form it came in.
-/// The records are a cache: a record whose blob is gone is ignored and made again.
+/// The records are a cache: a record whose blob is gone is ignored and made again. This class alone
+/// reads and writes them; garbage collection asks <see cref="Records"/> which blob each one keeps.
 /// </summary>
 internal static class CompressedLayerCache
 {
@@ -27,17 +28,53 @@ internal static class CompressedLayerCache
             return null;
         }
 
+        var record = Read(path);
+        if (record is null || record.Value.DiffId != diffId || !store.HasBlob(record.Value.Digest) || store.BlobSize(record.Value.Digest) != record.Value.Size)
+        {
+            return null;
+        }
+
+        return new Descriptor(LayerCodec.MediaType(compression), record.Value.Digest, record.Value.Size);
+    }
+
+    /// <summary>
+    /// Every record in the store: its file, and the layer and blob it names (null when the record is
+    /// unreadable, which makes it stale).
+    /// </summary>
+    public static IEnumerable<(string Path, string? DiffId, string? Digest)> Records(LayerStore store)
+    {
+        var directory = Path.Combine(store.DataDir, "compressed");
+        if (!Directory.Exists(directory))
+        {
+            yield break;
+        }
+
+        foreach (var compression in new[] { LayerCompression.Gzip, LayerCompression.Zstd })
+        {
+            var folder = Path.Combine(directory, LayerCodec.Name(compression));
+            if (!Directory.Exists(folder))
+            {
+                continue;
+            }
+
+            foreach (var path in Directory.EnumerateFiles(folder, "*.json").Order(StringComparer.Ordinal))
+            {
+                var record = Read(path);
+                var named = Digest.Sha256Prefix + Path.GetFileNameWithoutExtension(path);
+                yield return record is { } r && r.DiffId == named ? (path, r.DiffId, r.Digest) : (path, null, null);
+            }
+        }
+    }
+
+    private static (string DiffId, string Digest, long Size)? Read(string path)
+    {
         try
         {
             var record = JsonNode.Parse(File.ReadAllBytes(path)) as JsonObject;
-            var digest = record is null ? null : (string?)record["digest"];
+            var diffId = (string?)record?["diffId"];
+            var digest = (string?)record?["digest"];
             var size = record?["size"]?.GetValue<long>();
-            if (!Digest.IsValid(digest) || size is null || !store.HasBlob(digest!) || store.BlobSize(digest!) != size)
-            {
-                return null;
-            }
-
-            return new Descriptor(LayerCodec.MediaType(compression), digest!, size.Value);
+            return Digest.IsValid(diffId) && Digest.IsValid(digest) && size is not null ? (diffId!, digest!, size.Value) : null;
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or IOException)
         {

@@ -17,6 +17,9 @@ internal static class ImageImporter
     /// <summary>An image archive holds a few entries per layer; a tar with more than this many is a root filesystem.</summary>
     public const int MaxArchiveEntries = 100_000;
 
+    /// <summary>The history comment of an image made from a root filesystem tar or folder.</summary>
+    public const string ImportComment = "Imported by LayerTools";
+
     /// <summary>Imports every image found at <paramref name="path"/>. <paramref name="tag"/> names the image when there is exactly one (and is required for a rootfs tar or directory).</summary>
     public static IReadOnlyList<StoredImage> Import(LayerStore store, string path, ImageReference? tag, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -125,22 +128,19 @@ internal static class ImageImporter
     private static ImportCandidate RootFilesystemDirectory(StagingArea staging, string path, ImageReference? tag, CancellationToken cancellationToken)
     {
         RequireTag(path, tag, "folder");
-        var tarPath = staging.CreateTempPath();
-        using (var file = new FileStream(tarPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-        {
-            DirectoryTarWriter.Write(path, file, SourceDateEpoch(), cancellationToken);
-        }
-
-        var layer = new LayerSource(path, () => new FileStream(tarPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16));
+        var index = staging.AddLayer(writer => DirectoryTarWriter.Write(writer, path, cancellationToken), SourceDateEpoch());
+        var layer = new LayerSource(path, index);
         return RootFilesystem(path, layer);
     }
 
     private static ImportCandidate RootFilesystem(string path, LayerSource layer)
     {
         var created = SourceDateEpoch() is { } epoch ? DateTimeOffset.FromUnixTimeSeconds(epoch) : DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
-        var comment = "Imported from " + Path.GetFileName(path);
+        // What a person reading Get-ImageHistory understands: the files were added at the root, as
+        // a Dockerfile's ADD would; the comment says which tool did it.
+        var createdBy = "ADD " + Path.GetFileName(Path.TrimEndingDirectorySeparator(path)) + " /";
         return new ImportCandidate(path, [layer], null, diffIds =>
-            ConfigDocument.Create(diffIds, [new HistoryRecord(created, null, null, comment, false)], created));
+            ConfigDocument.Create(diffIds, [new HistoryRecord(created, createdBy, null, ImportComment, false)], created));
     }
 
     private static void RequireTag(string path, ImageReference? tag, string kind)
@@ -168,7 +168,7 @@ internal static class ImageImporter
             var layer = candidate.Layers[i];
             var status = $"Layer {i + 1} of {candidate.Layers.Count}" + (expected is null ? string.Empty : " " + Digest.Short(expected));
             reporter.Report(status, done, totalLayers);
-            var index = expected is null ? null : Existing(staging, expected);
+            var index = layer.Staged ?? (expected is null ? null : Existing(staging, expected));
             if (index is null)
             {
                 index = Ingest(staging, layer, view, limits, compressedForms, reporter, status, cancellationToken);

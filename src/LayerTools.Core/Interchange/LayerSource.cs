@@ -1,3 +1,5 @@
+using LayerTools.Core.Layers;
+
 namespace LayerTools.Core.Interchange;
 
 /// <summary>
@@ -15,6 +17,13 @@ internal sealed class LayerSource
         Size = size;
     }
 
+    /// <summary>A layer LayerTools made itself and staged already (a root filesystem folder): nothing to read.</summary>
+    public LayerSource(string where, LayerIndex staged)
+        : this(where, () => throw new InvalidOperationException($"The layer made from '{where}' is staged already; it has no archive to read."))
+    {
+        Staged = staged;
+    }
+
     /// <summary>The archive and entry, for messages.</summary>
     public string Where { get; }
 
@@ -25,4 +34,7 @@ internal sealed class LayerSource
     public string? Digest { get; }
 
     public long? Size { get; }
+
+    /// <summary>The index of a layer made and staged while the archive was read; null for a layer still to be ingested.</summary>
+    public LayerIndex? Staged { get; }
 }

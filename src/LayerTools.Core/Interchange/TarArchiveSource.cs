@@ -171,7 +171,7 @@ internal sealed class TarArchiveSource : ArchiveSource
         return _directories.Contains(path) ? new ArchiveEntry(path, EntryType.Directory, 0) : null;
     }
 
-    protected override Stream OpenData(ArchiveEntry file) => new SubReadStream(TarPath, file.DataOffset, file.Size);
+    protected override Stream OpenData(ArchiveEntry file) => StreamSlice.OfFile(TarPath, file.DataOffset, file.Size);
 
     public override IEnumerable<string> RootDirectories() =>
         _directories.Where(d => !d.Contains('/')).Concat(_entries.Values.Where(e => e.Type == EntryType.Directory && !e.Path.Contains('/')).Select(e => e.Path))

@@ -37,6 +37,6 @@ internal static class LayerContent
             throw new LayerToolsException("NotAFile", ErrorKind.InvalidArgument, $"'/{entry.Path}' is a {entry.Type}, not a file.", entry.Path);
         }
 
-        return new StreamSlice(store.OpenBlob(layerDiffId), entry.Offset, entry.Size);
+        return store.OpenBlobRange(layerDiffId, entry.Offset, entry.Size);
     }
 }

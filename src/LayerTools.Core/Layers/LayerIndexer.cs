@@ -119,17 +119,8 @@ internal static class LayerIndexer
     private static LayerEntry? ToEntry(TarEntry tarEntry, string source, Func<string, LayerEntry?> lookup)
     {
         var path = TarPath.Normalize(tarEntry.Name, source);
-        var type = tarEntry.EntryType switch
-        {
-            TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile => EntryType.File,
-            TarEntryType.Directory => EntryType.Directory,
-            TarEntryType.SymbolicLink => EntryType.SymbolicLink,
-            TarEntryType.HardLink => EntryType.HardLink,
-            TarEntryType.CharacterDevice => EntryType.CharDevice,
-            TarEntryType.BlockDevice => EntryType.BlockDevice,
-            TarEntryType.Fifo => EntryType.Fifo,
-            _ => throw new LayerToolsException("UnsupportedTarEntry", ErrorKind.InvalidData, $"'{source}': entry '{tarEntry.Name}' has tar type {tarEntry.EntryType}, which a layer cannot hold.", tarEntry.Name),
-        };
+        var type = TarEntryTypes.ToEntryType(tarEntry.EntryType)
+            ?? throw new LayerToolsException("UnsupportedTarEntry", ErrorKind.InvalidData, $"'{source}': entry '{tarEntry.Name}' has tar type {tarEntry.EntryType}, which a layer cannot hold.", tarEntry.Name);
 
         if (path.StartsWith(Whiteout.MetaPrefix, StringComparison.Ordinal) && TarPath.Name(path) != Whiteout.Opaque)
         {

@@ -1,22 +1,17 @@
 using System.Formats.Tar;
-using System.Text;
 using LayerTools.Core.Digests;
 
 namespace LayerTools.Core.Layers;
 
 /// <summary>
-/// Writes reproducible layer tars: USTAR headers, PAX records only where a field needs them (long or
-/// non-ASCII names, long link targets, sizes from 8 GiB, large ids, xattrs), numeric ids with empty
-/// user and group names, whole-second mtimes clamped to SOURCE_DATE_EPOCH when one is given, no
-/// atime or ctime. The caller adds entries in order: parents before children, whiteouts before their
-/// siblings, a hard link after its target.
+/// Writes reproducible layer tars (headers as <see cref="ReproducibleTarEntry"/> makes them), with
+/// mtimes clamped to SOURCE_DATE_EPOCH when one is given. The caller adds entries in order: parents
+/// before children, whiteouts before their siblings, a hard link after its target.
 /// It builds the layer's entry index as it writes (data offsets, content digests hashed on the way
 /// through), so a layer made here is read once and never parsed back.
 /// </summary>
 internal sealed class LayerTarWriter : IDisposable
 {
-    private const long MaxOctal7 = 0x1FFFFF; // 7 octal digits: uid, gid, mode
-    private const long MaxOctal11 = 0x1FFFFFFFF; // 11 octal digits: size, mtime
     private readonly HashingWriteStream _output;
     private readonly TarWriter _writer;
     private readonly long? _sourceDateEpoch;
@@ -89,66 +84,7 @@ internal sealed class LayerTarWriter : IDisposable
         }
 
         mtime = Math.Max(0, mtime);
-        var pax = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (!FitsUstarName(name))
-        {
-            pax["path"] = name;
-        }
-
-        if (linkName is not null && (linkName.Length > 100 || !IsAscii(linkName)))
-        {
-            pax["linkpath"] = linkName;
-        }
-
-        if (size > MaxOctal11)
-        {
-            pax["size"] = size.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-
-        if (uid > MaxOctal7 || uid < 0)
-        {
-            pax["uid"] = uid.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-
-        if (gid > MaxOctal7 || gid < 0)
-        {
-            pax["gid"] = gid.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-
-        if (mtime > MaxOctal11)
-        {
-            pax["mtime"] = mtime.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-
-        if (xattrs is not null)
-        {
-            foreach (var (key, value) in xattrs.OrderBy(x => x.Key, StringComparer.Ordinal))
-            {
-                pax["SCHILY.xattr." + key] = value;
-            }
-        }
-
-        if (pax.Count > 0 && Environment.Version.Major < 10)
-        {
-            // Before .NET 10 a PAX entry gets atime and ctime of "now" unless given: pin them to the
-            // mtime so that the bytes stay reproducible on PowerShell 7.4 and 7.5.
-            var stamp = mtime.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            pax["atime"] = stamp;
-            pax["ctime"] = stamp;
-        }
-
-        PosixTarEntry entry = pax.Count == 0 ? new UstarTarEntry(type, name) : new PaxTarEntry(type, name, pax);
-        entry.Mode = (UnixFileMode)(mode & 0xFFF);
-        entry.Uid = uid;
-        entry.Gid = gid;
-        entry.UserName = string.Empty;
-        entry.GroupName = string.Empty;
-        entry.ModificationTime = DateTimeOffset.FromUnixTimeSeconds(mtime);
-        if (linkName is not null)
-        {
-            entry.LinkName = linkName;
-        }
-
+        var entry = ReproducibleTarEntry.Create(type, name, mode, uid, gid, mtime, size, linkName, xattrs);
         if (type is TarEntryType.CharacterDevice or TarEntryType.BlockDevice)
         {
             entry.DeviceMajor = major;
@@ -181,16 +117,7 @@ internal sealed class LayerTarWriter : IDisposable
             Digest = digest,
             DevMajor = major,
             DevMinor = minor,
-            Type = type switch
-            {
-                TarEntryType.Directory => EntryType.Directory,
-                TarEntryType.SymbolicLink => EntryType.SymbolicLink,
-                TarEntryType.HardLink => EntryType.HardLink,
-                TarEntryType.CharacterDevice => EntryType.CharDevice,
-                TarEntryType.BlockDevice => EntryType.BlockDevice,
-                TarEntryType.Fifo => EntryType.Fifo,
-                _ => EntryType.File,
-            },
+            Type = TarEntryTypes.ToEntryType(type) ?? EntryType.File,
         };
 
         var baseName = TarPath.Name(path);
@@ -223,37 +150,6 @@ internal sealed class LayerTarWriter : IDisposable
 
         _index.Entries.Add(entry);
     }
-
-    /// <summary>True when USTAR can hold the name: ASCII, at most 100 bytes, or split at a '/' into a 155-byte prefix and a 100-byte name.</summary>
-    private static bool FitsUstarName(string name)
-    {
-        if (!IsAscii(name))
-        {
-            return false;
-        }
-
-        if (name.Length <= 100)
-        {
-            return true;
-        }
-
-        if (name.Length > 256)
-        {
-            return false;
-        }
-
-        for (var i = name.Length - 1; i > 0; i--)
-        {
-            if (name[i] == '/' && i <= 155 && name.Length - i - 1 <= 100 && name.Length - i - 1 > 0)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static bool IsAscii(string s) => Encoding.UTF8.GetByteCount(s) == s.Length && !s.Any(char.IsControl);
 
     public void Dispose()
     {

@@ -1,6 +1,11 @@
 namespace LayerTools.Core.Layers;
 
-/// <summary>A read-only window of <c>length</c> bytes at <c>offset</c> of a seekable stream, which it owns.</summary>
+/// <summary>
+/// A read-only, seekable window of <c>length</c> bytes at <c>offset</c> of a seekable stream, which
+/// it owns: one entry's data read in place, in a store blob or an archive being imported. A window
+/// that reaches past the end of the stream, or a stream that ends inside it, is an
+/// <see cref="EndOfStreamException"/>, never a silent short read.
+/// </summary>
 internal sealed class StreamSlice : Stream
 {
     private readonly Stream _inner;
@@ -10,10 +15,29 @@ internal sealed class StreamSlice : Stream
 
     public StreamSlice(Stream inner, long offset, long length)
     {
+        if (offset < 0 || length < 0 || offset + length > inner.Length)
+        {
+            inner.Dispose();
+            throw new EndOfStreamException($"The data ends before the {length} bytes at offset {offset} that its entry claims.");
+        }
+
         _inner = inner;
         _offset = offset;
         _length = length;
         _inner.Seek(offset, SeekOrigin.Begin);
+    }
+
+    /// <summary>A window of a file; a file too short for it is a damaged archive or blob (ArchiveTruncated).</summary>
+    public static StreamSlice OfFile(string path, long offset, long length)
+    {
+        try
+        {
+            return new StreamSlice(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16), offset, length);
+        }
+        catch (EndOfStreamException ex)
+        {
+            throw new LayerToolsException("ArchiveTruncated", ErrorKind.InvalidData, $"'{path}' ends before the {length} bytes at offset {offset} that its entry claims.", path, ex);
+        }
     }
 
     public override bool CanRead => true;
@@ -43,7 +67,7 @@ internal sealed class StreamSlice : Stream
         var n = _inner.Read(buffer[..want]);
         if (n == 0)
         {
-            throw new EndOfStreamException("The layer blob ended inside an entry's data.");
+            throw new EndOfStreamException("The data ended inside an entry's bytes.");
         }
 
         _position += n;

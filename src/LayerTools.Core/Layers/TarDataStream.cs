@@ -7,21 +7,22 @@ namespace LayerTools.Core.Layers;
 /// hashed as they pass. It reports a known length (and so "seekable") because TarWriter must know
 /// the size before the data when the archive stream cannot seek back; it never actually seeks. A
 /// source that holds fewer bytes (a file that shrank while copied) fails rather than writing a tar
-/// that lies.
+/// that lies. Hashing is optional: an archive writer that checks the blob's digest itself turns it off.
 /// </summary>
 internal sealed class TarDataStream : Stream
 {
     private readonly Stream _inner;
     private readonly long _length;
     private readonly string _name;
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly IncrementalHash? _hash;
     private long _read;
 
-    public TarDataStream(Stream inner, long length, string name)
+    public TarDataStream(Stream inner, long length, string name, bool hash = true)
     {
         _inner = inner;
         _length = length;
         _name = name;
+        _hash = hash ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
     }
 
     public override bool CanRead => true;
@@ -45,7 +46,7 @@ internal sealed class TarDataStream : Stream
     }
 
     /// <summary>The digest of the bytes given out; call after all were read.</summary>
-    public string Digest() => Digests.Digest.FromHash(_hash.GetHashAndReset());
+    public string Digest() => Digests.Digest.FromHash((_hash ?? throw new InvalidOperationException("This stream was made without hashing.")).GetHashAndReset());
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
@@ -63,7 +64,7 @@ internal sealed class TarDataStream : Stream
             throw new LayerToolsException("FileChangedWhileCopying", ErrorKind.ReadError, $"'{_name}' ended after {_read} of {_length} bytes: it changed while it was being copied.", _name);
         }
 
-        _hash.AppendData(buffer[..n]);
+        _hash?.AppendData(buffer[..n]);
         _read += n;
         return n;
     }
@@ -91,7 +92,7 @@ internal sealed class TarDataStream : Stream
     {
         if (disposing)
         {
-            _hash.Dispose();
+            _hash?.Dispose();
         }
 
         base.Dispose(disposing);

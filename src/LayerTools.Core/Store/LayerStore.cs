@@ -55,12 +55,32 @@ internal sealed class LayerStore
         return store;
     }
 
-    private void EnsureLayout()
+    /// <summary>
+    /// Opens the store at <paramref name="path"/> (or the default) to read it, creating nothing: where
+    /// there is no store (a mistyped -StorePath, a first run) it reads as an empty one and
+    /// <see cref="Exists"/> is false. For the cmdlets that only read, and for tab completion.
+    /// </summary>
+    public static LayerStore OpenReadOnly(string? path = null)
+    {
+        var store = new LayerStore(Path.GetFullPath(string.IsNullOrEmpty(path) ? StorePaths.Default() : path));
+        store.RefuseFile();
+        return store;
+    }
+
+    /// <summary>True when the folder holds a store (its index.json).</summary>
+    public bool Exists => File.Exists(IndexJsonPath);
+
+    private void RefuseFile()
     {
         if (File.Exists(Root))
         {
             throw new LayerToolsException("StoreNotADirectory", ErrorKind.InvalidArgument, $"The store path '{Root}' is a file, not a folder.", Root);
         }
+    }
+
+    private void EnsureLayout()
+    {
+        RefuseFile();
 
         if (File.Exists(IndexJsonPath) && File.Exists(Path.Combine(Root, "oci-layout")) && Directory.Exists(TmpDir) && Directory.Exists(IndexesDir))
         {
@@ -109,6 +129,19 @@ internal sealed class LayerStore
         }
     }
 
+    /// <summary>One entry's data, read in place from a blob by offset (nothing extracted); a blob too short for it is reported, never read short.</summary>
+    public Stream OpenBlobRange(string digest, long offset, long length)
+    {
+        try
+        {
+            return new StreamSlice(OpenBlob(digest), offset, length);
+        }
+        catch (EndOfStreamException ex)
+        {
+            throw new LayerToolsException("LayerBlobTruncated", ErrorKind.InvalidData, $"Blob {digest} is too short for the {length} bytes at offset {offset} that its index names; run Test-LayerStore.", digest, ex);
+        }
+    }
+
     public byte[] ReadBlob(string digest, long maxBytes)
     {
         using var fs = OpenBlob(digest);
@@ -150,7 +183,8 @@ internal sealed class LayerStore
     }
 
     /// <summary>The manifest descriptors of index.json, in order.</summary>
-    public IReadOnlyList<Descriptor> ReadManifestDescriptors() => ManifestDescriptors(ReadIndexJson(), IndexJsonPath);
+    public IReadOnlyList<Descriptor> ReadManifestDescriptors() =>
+        Exists ? ManifestDescriptors(ReadIndexJson(), IndexJsonPath) : Array.Empty<Descriptor>();
 
     public static List<Descriptor> ManifestDescriptors(JsonObject index, string where)
     {

@@ -111,15 +111,7 @@ internal sealed class StagingArea : IDisposable
             sink.Flush(flushToDisk: true);
         }
 
-        Keep(index.DiffId, tmp);
-        if (!_indexes.ContainsKey(index.DiffId))
-        {
-            var indexTmp = NewFile();
-            File.WriteAllBytes(indexTmp, index.ToJson());
-            _indexes[index.DiffId] = indexTmp;
-        }
-
-        return index;
+        return KeepLayer(index, tmp);
     }
 
     /// <summary>
@@ -141,6 +133,12 @@ internal sealed class StagingArea : IDisposable
             sink.Flush(flushToDisk: true);
         }
 
+        return KeepLayer(index, tmp);
+    }
+
+    /// <summary>Keeps a staged layer blob under its DiffID, with its entry index beside it.</summary>
+    private LayerIndex KeepLayer(LayerIndex index, string tmp)
+    {
         Keep(index.DiffId, tmp);
         if (!_indexes.ContainsKey(index.DiffId))
         {

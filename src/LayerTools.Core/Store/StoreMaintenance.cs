@@ -1,5 +1,7 @@
+using LayerTools.Core.Build.Cache;
 using LayerTools.Core.Digests;
 using LayerTools.Core.Images;
+using LayerTools.Core.Interchange;
 using LayerTools.Core.Layers;
 
 namespace LayerTools.Core.Store;
@@ -11,11 +13,16 @@ internal static class StoreMaintenance
     public static TimeSpan TmpMaxAge { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>
-    /// Every problem found; nothing for a healthy store. Each blob is read once: layer blobs are
+    /// Every problem found; nothing for a healthy store; StoreNotFound where there is no store. Each blob is read once: layer blobs are
     /// re-indexed (which hashes them too) and compared with their stored index, other blobs hashed.
     /// </summary>
     public static IEnumerable<StoreProblem> Verify(LayerStore store, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        if (!store.Exists)
+        {
+            throw new LayerToolsException("StoreNotFound", ErrorKind.ObjectNotFound, $"There is no layer store at '{store.Root}' (no index.json there). Check -StorePath, or import an image to create a store.", store.Root);
+        }
+
         const string activity = "Verifying the layer store";
         var problems = new List<StoreProblem>();
         var layers = new HashSet<string>(StringComparer.Ordinal);
@@ -149,12 +156,17 @@ internal static class StoreMaintenance
     private static StoreProblem Missing(LayerStore store, string digest, string what) =>
         new() { Kind = "MissingBlob", Target = digest, Path = store.BlobPath(digest), Message = $"Blob {digest}, {what}, is missing." };
 
-    /// <summary>Finds the blobs nothing references and, unless <paramref name="whatIf"/>, deletes them under the store lock.</summary>
+    /// <summary>
+    /// Finds the blobs nothing references and, unless <paramref name="whatIf"/>, deletes them under the
+    /// store lock. Referenced: every image's manifest, config and layers, the layers the build cache
+    /// names, and the cached compressed form of each of those layers.
+    /// </summary>
     public static CollectResult Collect(LayerStore store, bool whatIf, CancellationToken cancellationToken = default)
     {
         using var l = store.Lock(cancellationToken);
         var catalog = new ImageCatalog(store);
         var referenced = new HashSet<string>(StringComparer.Ordinal);
+        var layers = new HashSet<string>(new BuildCache(store).ReferencedLayers(), StringComparer.Ordinal);
         // Images named in index.json, and the images containers stand on (by manifest digest, even
         // when no tag names them any more): they and their blobs stay.
         var roots = catalog.List().Select(i => i.Manifest.Digest)
@@ -177,30 +189,25 @@ internal static class StoreMaintenance
 
             if (store.HasBlob(manifest.Config.Digest))
             {
-                foreach (var diffId in catalog.ReadConfig(manifest.Config.Digest).DiffIds)
-                {
-                    referenced.Add(diffId);
-                }
+                layers.UnionWith(catalog.ReadConfig(manifest.Config.Digest).DiffIds);
             }
         }
 
-        // Compressed forms kept for export: layertools/compressed/<algorithm>/<diffid hex> names the blob.
-        var compressedDir = Path.Combine(store.DataDir, "compressed");
-        var staleMappings = new List<string>();
-        if (Directory.Exists(compressedDir))
+        // Layers the build cache names stay, so a later build still hits.
+        referenced.UnionWith(layers);
+
+        // A compressed form kept for export stays while its layer does; otherwise its blob and its
+        // record go together (a record alone would be ignored; a blob alone would never be found).
+        var staleRecords = new List<string>();
+        foreach (var (recordPath, diffId, digest) in CompressedLayerCache.Records(store))
         {
-            foreach (var mapping in Directory.EnumerateFiles(compressedDir, "*", SearchOption.AllDirectories))
+            if (diffId is not null && layers.Contains(diffId) && store.HasBlob(digest!))
             {
-                var diffId = Digest.Sha256Prefix + Path.GetFileName(mapping);
-                var compressed = File.ReadAllText(mapping).Trim();
-                if (referenced.Contains(diffId) && Digest.IsValid(compressed))
-                {
-                    referenced.Add(compressed);
-                }
-                else
-                {
-                    staleMappings.Add(mapping);
-                }
+                referenced.Add(digest!);
+            }
+            else
+            {
+                staleRecords.Add(recordPath);
             }
         }
 
@@ -218,9 +225,9 @@ internal static class StoreMaintenance
 
         if (!whatIf)
         {
-            foreach (var mapping in staleMappings)
+            foreach (var record in staleRecords)
             {
-                AtomicFile.TryDelete(mapping);
+                AtomicFile.TryDelete(record);
             }
 
             foreach (var digest in garbage)
@@ -230,10 +237,57 @@ internal static class StoreMaintenance
                 AtomicFile.TryDelete(store.BlobPath(digest));
             }
 
+            SweepSnapshots(store, layers);
             SweepTmp(store);
         }
 
         return new CollectResult { StorePath = store.Root, Blobs = garbage, BytesFreed = bytes, Removed = !whatIf };
+    }
+
+    /// <summary>
+    /// Removes the extracted snapshot (layertools/snapshots/layers/&lt;hex&gt;) of every layer nothing
+    /// references any more. A snapshot younger than <see cref="TmpMaxAge"/> is left alone: a build
+    /// running now may stand on a layer it has staged but not yet committed.
+    /// </summary>
+    private static void SweepSnapshots(LayerStore store, HashSet<string> layers)
+    {
+        var snapshots = new Snapshots.SnapshotCache(store);
+        if (!Directory.Exists(snapshots.LayersDir))
+        {
+            return;
+        }
+
+        var cutoff = DateTime.UtcNow - TmpMaxAge;
+        foreach (var dir in new DirectoryInfo(snapshots.LayersDir).EnumerateDirectories())
+        {
+            var diffId = Digest.Sha256Prefix + dir.Name;
+            if (Digest.IsValid(diffId) && !layers.Contains(diffId) && dir.LastWriteTimeUtc <= cutoff)
+            {
+                RemoveTree(dir);
+            }
+        }
+    }
+
+    /// <summary>Removes a folder LayerTools made, never following a link out of it and never crossing a mount point (a leftover RUN mount).</summary>
+    private static void RemoveTree(DirectoryInfo dir)
+    {
+        try
+        {
+            if (OperatingSystem.IsLinux())
+            {
+                SafeRoot.RemoveTree(dir.FullName);
+            }
+            else
+            {
+                dir.Delete(recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
     }
 
     private static void SweepTmp(LayerStore store)
@@ -251,22 +305,13 @@ internal static class StoreMaintenance
                 continue;
             }
 
-            try
+            if (entry is DirectoryInfo d)
             {
-                if (entry is DirectoryInfo d)
-                {
-                    d.Delete(recursive: true);
-                }
-                else
-                {
-                    entry.Delete();
-                }
+                RemoveTree(d);
             }
-            catch (IOException)
+            else
             {
-            }
-            catch (UnauthorizedAccessException)
-            {
+                AtomicFile.TryDelete(entry.FullName);
             }
         }
     }

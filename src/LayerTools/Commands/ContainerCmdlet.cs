@@ -22,9 +22,47 @@ public abstract class ContainerCmdlet : StoreCmdlet
     public object Container { get; set; } = null!;
 
     /// <summary>Finds <see cref="Container"/> in its store: the store's containers and the name or ID to give them.</summary>
-    internal (ContainerStore Store, string Key) ResolveContainer() => Resolve(Container);
+    internal (ContainerStore Store, string Key) ResolveContainer()
+    {
+        var all = Inputs().ToList();
+        if (all.Count != 1)
+        {
+            throw new LayerToolsException("OneContainerExpected", ErrorKind.InvalidArgument, $"{MyInvocation.MyCommand.Name} works on one container at a time; {all.Count} were given. Pipe them in one by one instead.", Container);
+        }
 
-    internal (ContainerStore Store, string Key) Resolve(object input)
+        return ResolveInput(all[0]);
+    }
+
+    /// <summary>Each container <see cref="Container"/> names (an array given as an argument names several).</summary>
+    internal IEnumerable<(ContainerStore Store, string Key, object Input)> ResolveContainers()
+    {
+        foreach (var input in Inputs())
+        {
+            var (store, key) = ResolveInput(input);
+            yield return (store, key, input);
+        }
+    }
+
+    private IEnumerable<object> Inputs()
+    {
+        var value = Container is PSObject pso ? pso.BaseObject : Container;
+        if (value is System.Collections.IEnumerable many and not string)
+        {
+            foreach (var item in many)
+            {
+                if (item is not null)
+                {
+                    yield return item;
+                }
+            }
+        }
+        else
+        {
+            yield return Container;
+        }
+    }
+
+    private (ContainerStore Store, string Key) ResolveInput(object input)
     {
         var value = input is PSObject pso ? pso.BaseObject : input;
         switch (value)

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using LayerTools.Core;
 using LayerTools.Core.Containers;
 
 namespace LayerTools.Commands;
@@ -10,13 +11,22 @@ public sealed class DismountContainerLayerCommand : ContainerCmdlet
 {
     protected override void Process()
     {
-        var (containers, key) = ResolveContainer();
-        if (!ShouldProcess(key, "Dismount container"))
+        foreach (var (containers, key, input) in ResolveContainers())
         {
-            return;
-        }
+            if (!ShouldProcess(key, "Dismount container"))
+            {
+                continue;
+            }
 
-        var target = ContainerMounter.Dismount(containers, key);
-        WriteVerbose($"Dismounted container {key} from {target}.");
+            try
+            {
+                var target = ContainerMounter.Dismount(containers, key);
+                WriteVerbose($"Dismounted container {key} from {target}.");
+            }
+            catch (LayerToolsException ex)
+            {
+                WriteLayerError(ex, input);
+            }
+        }
     }
 }

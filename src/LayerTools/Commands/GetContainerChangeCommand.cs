@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using LayerTools.Core;
 using LayerTools.Core.Containers;
 
 namespace LayerTools.Commands;
@@ -10,10 +11,19 @@ public sealed class GetContainerChangeCommand : ContainerCmdlet
 {
     protected override void Process()
     {
-        var (containers, key) = ResolveContainer();
-        foreach (var change in containers.Open(key).Changes())
+        foreach (var (containers, key, input) in ResolveContainers())
         {
-            WriteObject(change);
+            try
+            {
+                foreach (var change in containers.Open(key).Changes())
+                {
+                    WriteObject(change);
+                }
+            }
+            catch (LayerToolsException ex)
+            {
+                WriteLayerError(ex, input);
+            }
         }
     }
 }

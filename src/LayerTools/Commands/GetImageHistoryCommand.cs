@@ -8,6 +8,9 @@ namespace LayerTools.Commands;
 [OutputType(typeof(HistoryEntry))]
 public sealed class GetImageHistoryCommand : ImageCmdlet
 {
+    /// <summary>Reads only: no store is created where there is none.</summary>
+    protected override bool OpensReadOnly => true;
+
     protected override void Process()
     {
         var image = ResolveImage();

@@ -15,6 +15,9 @@ namespace LayerTools.Commands;
 [OutputType(typeof(LayerFile))]
 public sealed class GetLayerFileCommand : ImageCmdlet
 {
+    /// <summary>Reads only: no store is created where there is none.</summary>
+    protected override bool OpensReadOnly => true;
+
     /// <summary>A path inside the image ('/etc', 'etc/*.conf', '/usr/bin/b*'); the root when omitted.</summary>
     [Parameter(Position = 1)]
     [SupportsWildcards]

@@ -10,6 +10,9 @@ namespace LayerTools.Commands;
 [OutputType(typeof(LayeredImage))]
 public sealed class GetLayeredImageCommand : StoreCmdlet
 {
+    /// <summary>Reads only: no store is created where there is none.</summary>
+    protected override bool OpensReadOnly => true;
+
     private readonly List<string> _names = new();
 
     /// <summary>Names, name:tag references, image IDs or ID prefixes; wildcards match the reference, the name and the short ID.</summary>

@@ -18,7 +18,21 @@ public sealed class RemoveContainerLayerCommand : ContainerCmdlet
 
     protected override void Process()
     {
-        var (containers, key) = ResolveContainer();
+        foreach (var (containers, key, input) in ResolveContainers())
+        {
+            try
+            {
+                Remove(containers, key);
+            }
+            catch (LayerToolsException ex)
+            {
+                WriteLayerError(ex, input);
+            }
+        }
+    }
+
+    private void Remove(ContainerStore containers, string key)
+    {
         var container = containers.Get(key);
         if (!ShouldProcess($"{container.Name} ({container.ShortId}, {container.Changes} changes)", "Remove container"))
         {

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using LayerTools.Core;
+using LayerTools.Core.Digests;
 using LayerTools.Core.Images;
 using LayerTools.Core.Store;
 
@@ -52,6 +53,12 @@ public abstract class StoreCmdlet : PSCmdlet
     {
     }
 
+    /// <summary>
+    /// True for a cmdlet that only reads: its store is opened without creating one where there is
+    /// none (that reads as an empty store), so a mistyped -StorePath leaves no folder behind.
+    /// </summary>
+    protected virtual bool OpensReadOnly => false;
+
     /// <summary>The store -StorePath names; else the one a piped object came from; else the default store.</summary>
     internal LayerStore Store(string? fromInput = null) => Open(fromInput).Store;
 
@@ -68,7 +75,7 @@ public abstract class StoreCmdlet : PSCmdlet
         LayerStore store;
         try
         {
-            store = LayerStore.Open(path);
+            store = OpensReadOnly ? LayerStore.OpenReadOnly(path) : LayerStore.Open(path);
         }
         catch (LayerToolsException ex)
         {
@@ -84,6 +91,71 @@ public abstract class StoreCmdlet : PSCmdlet
         opened = (store, new ImageCatalog(store));
         _stores[path] = opened;
         return opened;
+    }
+
+    /// <summary>Finds an image given as a LayeredImage, a string (name[:tag], ID, digest, ID prefix) or an object with a Reference, Image or Id property.</summary>
+    internal ResolvedImage Resolve(object input)
+    {
+        var value = input is PSObject pso ? pso.BaseObject : input;
+        switch (value)
+        {
+            case LayeredImage image:
+                return FromObject(image);
+            case string text:
+                return FromText(text, null, input);
+            default:
+                var (name, storePath) = NameOf(input is PSObject p ? p : PSObject.AsPSObject(value));
+                if (name is null)
+                {
+                    throw new LayerToolsException(
+                        "InvalidImageArgument",
+                        ErrorKind.InvalidArgument,
+                        $"A {value.GetType().Name} does not name an image; give a LayeredImage, a name:tag, an image ID or a digest.",
+                        value);
+                }
+
+                return FromText(name, storePath, input);
+        }
+    }
+
+    private ResolvedImage FromObject(LayeredImage image)
+    {
+        var catalog = Catalog(image.StorePath);
+        var entries = catalog.List().Where(i => i.Manifest.Digest == image.ManifestDigest).ToList();
+        var stored = entries.FirstOrDefault(i => i.Reference?.ToString() == image.Reference)
+            ?? (image.Reference is null ? null : entries.FirstOrDefault());
+        if (stored is null && image.Reference is null)
+        {
+            stored = entries.FirstOrDefault();
+        }
+
+        if (stored is null)
+        {
+            throw new LayerToolsException(
+                "ImageNotFound",
+                ErrorKind.ObjectNotFound,
+                $"The image {image} ({Digest.Short(image.Id)}) is no longer in the store '{catalog.Store.Root}'. Get-LayeredImage lists the images there.",
+                image);
+        }
+
+        return new ResolvedImage(catalog.Store, catalog, stored, ByTag: image.Reference is not null, image);
+    }
+
+    private ResolvedImage FromText(string text, string? storePath, object input)
+    {
+        var catalog = Catalog(storePath);
+        var stored = catalog.Resolve(text);
+        var byTag = stored.Reference is not null
+            && ImageReference.TryParse(text.Trim(), out var parsed)
+            && parsed!.ToString() == stored.Reference.ToString();
+        return new ResolvedImage(catalog.Store, catalog, stored, byTag, input);
+    }
+
+    private static (string? Name, string? StorePath) NameOf(PSObject obj)
+    {
+        string? Text(string property) => obj.Properties[property]?.Value is { } v && v.ToString() is { Length: > 0 } s ? s : null;
+        var name = Text("Reference") ?? Text("Image") ?? Text("Id");
+        return (name, Text("StorePath"));
     }
 
     /// <summary>A progress sink writing Write-Progress records on this pipeline.</summary>

@@ -8,6 +8,9 @@ namespace LayerTools.Commands;
 [OutputType(typeof(StoreProblem))]
 public sealed class TestLayerStoreCommand : StoreCmdlet
 {
+    /// <summary>Reads only: no store is created where there is none.</summary>
+    protected override bool OpensReadOnly => true;
+
     protected override void End()
     {
         var store = Store();

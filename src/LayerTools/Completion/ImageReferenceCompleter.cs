@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Management.Automation;
 using System.Management.Automation.Language;
 using System.Text.Json;
+using LayerTools.Core.Images;
 using LayerTools.Core.Store;
 
 namespace LayerTools.Completion;
@@ -13,7 +14,6 @@ namespace LayerTools.Completion;
 /// </summary>
 public sealed class ImageReferenceCompleter : IArgumentCompleter
 {
-    private const string RefNameAnnotation = "org.opencontainers.image.ref.name";
     private static readonly ConcurrentDictionary<string, CachedNames> Cache = new(StringComparer.Ordinal);
 
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
@@ -67,14 +67,26 @@ public sealed class ImageReferenceCompleter : IArgumentCompleter
         {
             foreach (var m in manifests.EnumerateArray())
             {
-                if (m.ValueKind == JsonValueKind.Object
-                    && m.TryGetProperty("annotations", out var annotations)
-                    && annotations.ValueKind == JsonValueKind.Object
-                    && annotations.TryGetProperty(RefNameAnnotation, out var name)
-                    && name.ValueKind == JsonValueKind.String
-                    && name.GetString() is { Length: > 0 } text)
+                if (m.ValueKind != JsonValueKind.Object
+                    || !m.TryGetProperty("annotations", out var annotations)
+                    || annotations.ValueKind != JsonValueKind.Object)
                 {
-                    names.Add(text);
+                    continue;
+                }
+
+                var strings = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var annotation in annotations.EnumerateObject())
+                {
+                    if (annotation.Value.ValueKind == JsonValueKind.String)
+                    {
+                        strings[annotation.Name] = annotation.Value.GetString()!;
+                    }
+                }
+
+                // The same rule Get-LayeredImage lists by, so a bare "latest" written by skopeo is not offered as an image.
+                if (ImageNames.FromIndexAnnotations(strings) is { } reference)
+                {
+                    names.Add(reference.ToString());
                 }
             }
         }

@@ -58,28 +58,7 @@ internal static class FileListing
             return string.Empty;
         }
 
-        var parts = new List<string>();
-        foreach (var part in path.Trim().Replace('\\', '/').Split('/'))
-        {
-            if (part.Length == 0 || part == ".")
-            {
-                continue;
-            }
-
-            if (part == "..")
-            {
-                if (parts.Count > 0)
-                {
-                    parts.RemoveAt(parts.Count - 1);
-                }
-
-                continue;
-            }
-
-            parts.Add(part);
-        }
-
-        return string.Join('/', parts);
+        return TarPath.CleanUnderRoot(path.Trim().Replace('\\', '/'));
     }
 
     private static IEnumerable<LayerFile> Contents(IFileTree tree, string directory, bool recurse)

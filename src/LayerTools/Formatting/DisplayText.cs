@@ -34,6 +34,18 @@ public static class DisplayText
         return rounded.ToString("0.##", CultureInfo.InvariantCulture) + Units[unit];
     }
 
+    /// <summary>A 0..1 ratio as a percentage with up to two decimals, rounded down so that only 1 shows as 100%: 0.99996 → 99.99%.</summary>
+    public static string Percent(double ratio)
+    {
+        if (double.IsNaN(ratio))
+        {
+            return string.Empty;
+        }
+
+        var hundredths = Math.Floor((ratio * 10_000) + 1e-6) / 100;
+        return hundredths.ToString("0.##", CultureInfo.InvariantCulture) + "%";
+    }
+
     /// <summary>How long ago, as docker says it: "5 seconds ago", "About an hour ago", "3 weeks ago"; empty when unknown.</summary>
     public static string Ago(DateTimeOffset? when) => when is null ? string.Empty : Ago(when.Value, DateTimeOffset.UtcNow);
 

@@ -233,7 +233,7 @@ public sealed class ContainerViewTests
         LayerAssert.Throws("NotAFile", () => view.CreateHardLink("/etc/dir-link", "/etc"));
         LayerAssert.Throws("ItemExists", () => view.CreateHardLink("/etc/conf", "/etc/motd"));
 
-        var image = containers.Commit(view.Record.Id, new CommitOptions { Tag = Images.ImageReference.Parse("links:1") });
+        var image = containers.Commit(view.Record.Id, new CommitOptions { Tag = LayerTools.Core.Images.ImageReference.Parse("links:1") });
         var layer = t.Store.ReadLayerIndex(image.Layers[^1]);
         Assert.Contains(layer.Entries, e => e.Path == "etc/motd-alias" && e.Type == EntryType.HardLink && e.LinkTarget == "etc/motd");
         Assert.Contains(layer.Entries, e => e.Path == "usr/bin/tool" && e.Type == EntryType.HardLink && e.LinkTarget == "usr/bin/third");

@@ -234,4 +234,51 @@ public sealed class ImageExporterTests : IDisposable
         Assert.ThrowsAny<OperationCanceledException>(() => ImageExporter.Export(_f.Store, All, _f.PathOf("cancelled.tar"), ExportFormat.DockerArchive, LayerCompression.None, progress, cts.Token));
         Assert.Empty(Directory.EnumerateFiles(_f.Root));
     }
+
+    [Fact]
+    public void AnArchive_IsPlainUstar_Deterministic_AndReadByGnuTar()
+    {
+        var first = _f.PathOf("first.tar");
+        var second = _f.PathOf("second.tar");
+        ImageExporter.Export(_f.Store, All, first, ExportFormat.DockerArchive, LayerCompression.None);
+        Thread.Sleep(1100);
+        ImageExporter.Export(_f.Store, All, second, ExportFormat.DockerArchive, LayerCompression.None);
+
+        Assert.Equal(File.ReadAllBytes(first), File.ReadAllBytes(second));
+        using (var reader = new TarReader(File.OpenRead(first)))
+        {
+            var names = new List<string>();
+            while (reader.GetNextEntry() is { } entry)
+            {
+                var ustar = Assert.IsType<UstarTarEntry>(entry);
+                Assert.Equal(0, ustar.Uid);
+                Assert.Equal(0, ustar.Gid);
+                Assert.Equal(string.Empty, ustar.UserName);
+                Assert.Equal(0, ustar.ModificationTime.ToUnixTimeSeconds());
+                Assert.Equal(entry.EntryType == TarEntryType.Directory ? (UnixFileMode)0x1ED : (UnixFileMode)0x1A4, ustar.Mode);
+                names.Add(entry.Name);
+            }
+
+            Assert.Equal(["oci-layout", "index.json", "manifest.json", "repositories", "blobs/", "blobs/sha256/"], names.Take(6));
+        }
+
+        var listing = Tool.Run("tar", "--numeric-owner", "-tvf", first);
+        Assert.Contains("blobs/sha256/" + Digest.Hex(_image.DiffIds[1]), listing);
+        Assert.Contains("-rw-r--r-- 0/0", listing);
+    }
+
+    [Theory]
+    [InlineData(-100)]
+    [InlineData(100)]
+    public void AStoreBlobOfTheWrongLength_StopsTheExport(int change)
+    {
+        var blob = _f.Store.BlobPath(_image.DiffIds[1]);
+        var bytes = File.ReadAllBytes(blob);
+        File.WriteAllBytes(blob, change < 0 ? bytes[..^(-change)] : [.. bytes, .. new byte[change]]);
+
+        var error = Assert.Throws<LayerToolsException>(() => ImageExporter.Export(_f.Store, All, _f.PathOf("never.tar"), ExportFormat.OciArchive, LayerCompression.None));
+
+        Assert.Equal("StoreCorrupt", error.ErrorId);
+        Assert.Empty(Directory.EnumerateFiles(_f.Root));
+    }
 }

@@ -5,6 +5,8 @@ using LayerTools.Core.Images;
 using LayerTools.Core.Interchange;
 using LayerTools.Core.Layers;
 
+using LayerTools.Core.Tests.Support;
+
 namespace LayerTools.Core.Tests.Interchange;
 
 public sealed class ImageImporterTests : IDisposable
@@ -154,8 +156,8 @@ public sealed class ImageImporterTests : IDisposable
     [Fact]
     public void LegacyArchive_WithoutManifestJson_BuildsTheConfigFromV1Json()
     {
-        var layer1 = new TarBuilder().Directory("etc/").File("etc/base", "base").Build();
-        var layer2 = new TarBuilder().File("etc/app", "app").Build();
+        var layer1 = new TarBuilder().Dir("etc/").File("etc/base", "base").ToArray();
+        var layer2 = new TarBuilder().File("etc/app", "app").ToArray();
         const string id1 = "1111111111111111111111111111111111111111111111111111111111111111";
         const string id2 = "2222222222222222222222222222222222222222222222222222222222222222";
         var json1 = $$"""{"id":"{{id1}}","created":"2015-01-01T00:00:00Z","container_config":{"Cmd":["/bin/sh","-c","#(nop) ADD file:base in /"]},"os":"linux","architecture":"amd64","Size":5}""";
@@ -188,7 +190,7 @@ public sealed class ImageImporterTests : IDisposable
     [Fact]
     public void RootFilesystemTar_NeedsATag_AndBecomesAOneLayerImage()
     {
-        var rootfs = new TarBuilder().Directory("usr/").File("usr/readme", "rootfs").Build();
+        var rootfs = new TarBuilder().Dir("usr/").File("usr/readme", "rootfs").ToArray();
         var path = _f.PathOf("rootfs.tar.gz");
         File.WriteAllBytes(path, Archives.Gzip(rootfs));
         var before = InterchangeFixture.Snapshot(_f.Store);
@@ -201,7 +203,9 @@ public sealed class ImageImporterTests : IDisposable
 
         var loaded = _f.Catalog.Load(Assert.Single(imported));
         Assert.Equal([Digest.Of(rootfs)], loaded.Layers);
-        Assert.Equal("Imported from rootfs.tar.gz", Assert.Single(_f.Catalog.History(imported[0])).Comment);
+        var history = Assert.Single(_f.Catalog.History(imported[0]));
+        Assert.Equal("ADD rootfs.tar.gz /", history.CreatedBy);
+        Assert.Equal("Imported by LayerTools", history.Comment);
     }
 
     [Fact]

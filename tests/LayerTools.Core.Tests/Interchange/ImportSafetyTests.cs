@@ -3,6 +3,8 @@ using System.Text.Json.Nodes;
 using LayerTools.Core.Images;
 using LayerTools.Core.Interchange;
 
+using LayerTools.Core.Tests.Support;
+
 namespace LayerTools.Core.Tests.Interchange;
 
 /// <summary>Archives that are damaged, altered or hostile: each is refused with a stable error id, and the store is left exactly as it was.</summary>
@@ -41,7 +43,7 @@ public sealed class ImportSafetyTests : IDisposable
     [Fact]
     public void ALayerEntryClimbingOutOfTheRoot_IsRefused()
     {
-        var evil = new TarBuilder().File("../../etc/cron.d/evil", "* * * * * root sh").Build();
+        var evil = new TarBuilder().File("../../etc/cron.d/evil", "* * * * * root sh").ToArray();
         var image = new SampleImage();
         var layer2 = image.Layer2;
         var config = SampleImage.MakeConfig([evil, layer2], "evil");

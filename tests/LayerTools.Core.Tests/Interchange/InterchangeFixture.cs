@@ -8,6 +8,8 @@ using LayerTools.Core.Digests;
 using LayerTools.Core.Images;
 using LayerTools.Core.Store;
 
+using LayerTools.Core.Tests.Support;
+
 namespace LayerTools.Core.Tests.Interchange;
 
 /// <summary>A temporary folder with a real store in it, removed after the test.</summary>
@@ -50,77 +52,25 @@ internal sealed class InterchangeFixture : IDisposable
     }
 }
 
-/// <summary>Tars built in memory with .NET's own writer: layers and whole archives.</summary>
-internal sealed class TarBuilder
-{
-    private readonly List<Action<TarWriter>> _entries = new();
-
-    public TarBuilder File(string name, string content, int mode = 0x1A4) => File(name, Encoding.UTF8.GetBytes(content), mode);
-
-    public TarBuilder File(string name, byte[] content, int mode = 0x1A4)
-    {
-        _entries.Add(w =>
-        {
-            var e = new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(content), Mode = (UnixFileMode)mode, ModificationTime = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000) };
-            w.WriteEntry(e);
-        });
-        return this;
-    }
-
-    public TarBuilder Directory(string name, int mode = 0x1ED)
-    {
-        _entries.Add(w => w.WriteEntry(new PaxTarEntry(TarEntryType.Directory, name) { Mode = (UnixFileMode)mode, ModificationTime = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000) }));
-        return this;
-    }
-
-    public TarBuilder Symlink(string name, string target)
-    {
-        _entries.Add(w => w.WriteEntry(new PaxTarEntry(TarEntryType.SymbolicLink, name) { LinkName = target, Mode = (UnixFileMode)0x1FF, ModificationTime = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000) }));
-        return this;
-    }
-
-    public TarBuilder HardLink(string name, string target)
-    {
-        _entries.Add(w => w.WriteEntry(new PaxTarEntry(TarEntryType.HardLink, name) { LinkName = target, ModificationTime = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000) }));
-        return this;
-    }
-
-    public byte[] Build()
-    {
-        var ms = new MemoryStream();
-        using (var w = new TarWriter(ms, TarEntryFormat.Pax, leaveOpen: true))
-        {
-            foreach (var add in _entries)
-            {
-                add(w);
-            }
-        }
-
-        return ms.ToArray();
-    }
-
-    public void Save(string path) => System.IO.File.WriteAllBytes(path, Build());
-}
-
 /// <summary>A small image: two layers (the second deletes a file of the first) and a config whose history has an empty-layer entry.</summary>
 internal sealed class SampleImage
 {
     public SampleImage(string marker = "one")
     {
         Layer1 = new TarBuilder()
-            .Directory("etc/")
+            .Dir("etc/")
             .File("etc/hello", "hello " + marker)
             .File("etc/gone", "deleted above")
-            .Directory("bin/")
+            .Dir("bin/")
             .File("bin/tool", "#!/bin/sh\necho " + marker + "\n", 0x1ED)
             .Symlink("bin/alias", "tool")
-            .Build();
+            .ToArray();
         Layer2 = new TarBuilder()
-            .Directory("etc/")
+            .Dir("etc/")
             .File("etc/.wh.gone", Array.Empty<byte>())
             .File("etc/added", "added by layer two of " + marker)
             .HardLink("etc/hello-again", "etc/hello")
-            .Build();
+            .ToArray();
         Config = MakeConfig([Layer1, Layer2], marker);
     }
 
@@ -188,8 +138,8 @@ internal static class Archives
             ["Layers"] = new JsonArray(id1 + "/layer.tar", id2 + "/layer.tar"),
         });
         return new TarBuilder()
-            .Directory(id1 + "/").File(id1 + "/VERSION", "1.0").File(id1 + "/json", "{\"id\":\"" + id1 + "\"}").File(id1 + "/layer.tar", compress(image.Layer1))
-            .Directory(id2 + "/").File(id2 + "/VERSION", "1.0").File(id2 + "/json", "{\"id\":\"" + id2 + "\",\"parent\":\"" + id1 + "\"}").File(id2 + "/layer.tar", compress(image.Layer2))
+            .Dir(id1 + "/").File(id1 + "/VERSION", "1.0").File(id1 + "/json", "{\"id\":\"" + id1 + "\"}").File(id1 + "/layer.tar", compress(image.Layer1))
+            .Dir(id2 + "/").File(id2 + "/VERSION", "1.0").File(id2 + "/json", "{\"id\":\"" + id2 + "\",\"parent\":\"" + id1 + "\"}").File(id2 + "/layer.tar", compress(image.Layer2))
             .File(Hex(image.Config) + ".json", image.Config)
             .File("manifest.json", manifest.ToJsonString());
     }

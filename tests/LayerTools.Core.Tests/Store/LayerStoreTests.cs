@@ -10,6 +10,26 @@ namespace LayerTools.Core.Tests.Store;
 public sealed class LayerStoreTests
 {
     [Fact]
+    public void AReadOnlyOpen_CreatesNothing_AndReadsAMissingStoreAsEmpty()
+    {
+        using var t = new TempStore();
+        var nowhere = Path.Combine(t.Parent, "mistyped", "store");
+        var store = LayerStore.OpenReadOnly(nowhere);
+
+        Assert.False(store.Exists);
+        Assert.Empty(new ImageCatalog(store).List());
+        LayerAssert.Throws("ImageNotFound", () => new ImageCatalog(store).Resolve("app:1"));
+        LayerAssert.Throws("StoreNotFound", () => StoreMaintenance.Verify(store).ToList());
+        Assert.False(Directory.Exists(Path.Combine(t.Parent, "mistyped")));
+
+        TestImages.Add(t.Store, "app:1", new TarBuilder().File("a", "a"));
+        var existing = LayerStore.OpenReadOnly(t.Root);
+        Assert.True(existing.Exists);
+        Assert.Equal("app:1", new ImageCatalog(existing).Resolve("app:1").Reference!.ToString());
+        LayerAssert.Throws("StoreNotADirectory", () => LayerStore.OpenReadOnly(t.Store.IndexJsonPath));
+    }
+
+    [Fact]
     public void ANewStoreIsAnOciLayout()
     {
         using var t = new TempStore();
@@ -162,5 +182,21 @@ public sealed class LayerStoreTests
         Assert.True(catalog.Untag(catalog.Resolve("app:2")));
         Assert.Empty(catalog.List());
         Assert.True(t.Store.HasBlob(stored.Manifest.Digest));
+    }
+
+    [Fact]
+    public void ABlobTooShortForItsIndexIsReportedNotReadShort()
+    {
+        using var t = new TempStore();
+        var stored = TestImages.Add(t.Store, "app:1", new TarBuilder().File("big", new byte[5000]));
+        var catalog = new ImageCatalog(t.Store);
+        var diffId = catalog.Load(stored).Layers[0];
+        var view = catalog.Union(stored);
+        using (var fs = new FileStream(t.Store.BlobPath(diffId), FileMode.Open, FileAccess.Write))
+        {
+            fs.SetLength(2000);
+        }
+
+        LayerAssert.Throws("LayerBlobTruncated", () => LayerTools.Core.Layers.LayerContent.Open(t.Store, view, "big").Dispose());
     }
 }

@@ -84,6 +84,9 @@ internal sealed class TarBuilder
 
     public MemoryStream ToStream() => new(ToArray());
 
+    /// <summary>Writes the finished tar to a file (an archive to import).</summary>
+    public void Save(string path) => System.IO.File.WriteAllBytes(path, ToArray());
+
     private TarEntry New(TarEntryType type, string name)
     {
         TarEntry e = Format switch

@@ -21,11 +21,11 @@ internal sealed class CopyPlan
 
     public static CopyPlan Create(CopyRequest request, ICopySource source, UnionView below, long? sourceDateEpoch, bool keepSourceOwner)
     {
-        var destination = CleanAbsolute(request.Destination.StartsWith('/') ? request.Destination : request.WorkingDir.TrimEnd('/') + "/" + request.Destination);
+        var destination = TarPath.CleanUnderRoot(request.Destination.StartsWith('/') ? request.Destination : request.WorkingDir.TrimEnd('/') + "/" + request.Destination);
         var matches = new List<CopySourceEntry>();
         foreach (var pattern in request.Sources)
         {
-            var clean = CleanAbsolute(pattern);
+            var clean = TarPath.CleanUnderRoot(pattern);
             if (PathMatch.HasWildcards(clean))
             {
                 var found = source.All.Where(e => e.Path.Length > 0 && PathMatch.IsMatch(clean, e.Path)).ToList();
@@ -178,9 +178,6 @@ internal sealed class CopyPlan
             Source = entry,
         };
     }
-
-    /// <summary>Cleans a path as if under "/" (Go's path.Clean of "/" + path): no leading '/', '..' stops at the root; "" for the root.</summary>
-    public static string CleanAbsolute(string path) => GoPath.Clean("/" + path)[1..];
 
     private static LayerToolsException NotFound(CopyRequest request, string pattern, ICopySource source) =>
         new("CopySourceNotFound", ErrorKind.ObjectNotFound, $"{request.Where}: '{pattern}' was not found in the {source.Description} (or .dockerignore excludes it).", pattern);

@@ -1,13 +1,15 @@
+using System.Formats.Tar;
 using System.Runtime.InteropServices;
-using LayerTools.Core.Layers;
 
-namespace LayerTools.Core.Diff;
+namespace LayerTools.Core.Layers;
 
 /// <summary>
 /// The lstat of a host path: type, permission bits, owner. On Linux it comes from statx(2), whose
 /// struct has the same layout on every architecture, with AT_SYMLINK_NOFOLLOW so a link is described,
 /// never followed. Elsewhere (or if statx is missing) it falls back to what .NET offers: the mode from
-/// <see cref="FileSystemInfo.UnixFileMode"/> and owner 0:0.
+/// <see cref="FileSystemInfo.UnixFileMode"/>, owner 0:0, and for a file that looks empty (.NET shows
+/// devices, FIFOs and sockets so) the type System.Formats.Tar reads from the file system without
+/// opening it. The one place that says what a host path is: import, diff and build use it.
 /// </summary>
 internal readonly record struct HostFileStatus(EntryType Type, int Mode, int Uid, int Gid, long Size, bool IsSocket, int DevMajor = 0, int DevMinor = 0)
 {
@@ -81,7 +83,42 @@ internal readonly record struct HostFileStatus(EntryType Type, int Mode, int Uid
             mode = (int)info.UnixFileMode & 0xFFF;
         }
 
-        return new HostFileStatus(type, mode, 0, 0, type == EntryType.File && info is FileInfo f ? f.Length : 0, false);
+        var size = type == EntryType.File && info is FileInfo f ? f.Length : 0;
+        if (type == EntryType.File && size == 0 && !OperatingSystem.IsWindows() && SpecialFile(info) is { } special)
+        {
+            return new HostFileStatus(special.Type, mode, 0, 0, 0, special.IsSocket, special.Major, special.Minor);
+        }
+
+        return new HostFileStatus(type, mode, 0, 0, size, false);
+    }
+
+    /// <summary>What an empty-looking file really is, as TarWriter reads it from the file system; null for a regular file.</summary>
+    private static (EntryType Type, bool IsSocket, int Major, int Minor)? SpecialFile(FileSystemInfo file)
+    {
+        var scratch = new MemoryStream();
+        try
+        {
+            using (var writer = new TarWriter(scratch, TarEntryFormat.Ustar, leaveOpen: true))
+            {
+                writer.WriteEntry(file.FullName, "probe");
+            }
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or ArgumentException or UnauthorizedAccessException)
+        {
+            // TarWriter refuses what a tar cannot hold: a socket.
+            return (EntryType.File, true, 0, 0);
+        }
+
+        scratch.Position = 0;
+        using var reader = new TarReader(scratch);
+        var entry = reader.GetNextEntry() as PosixTarEntry;
+        return entry?.EntryType switch
+        {
+            TarEntryType.CharacterDevice => (EntryType.CharDevice, false, entry.DeviceMajor, entry.DeviceMinor),
+            TarEntryType.BlockDevice => (EntryType.BlockDevice, false, entry.DeviceMajor, entry.DeviceMinor),
+            TarEntryType.Fifo => (EntryType.Fifo, false, 0, 0),
+            _ => null,
+        };
     }
 
     [DllImport("libc", SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]

@@ -1,6 +1,4 @@
-using LayerTools.Core.Images;
-
-namespace LayerTools.Core.Interchange;
+namespace LayerTools.Core.Images;
 
 /// <summary>Image names as archives carry them, turned into the short names Docker shows (<c>busybox:1.36</c>, not <c>docker.io/library/busybox:1.36</c>).</summary>
 internal static class ImageNames
@@ -45,22 +43,27 @@ internal static class ImageNames
     }
 
     /// <summary>
-    /// The name an OCI index entry gives its image: <c>io.containerd.image.name</c> (a full name) first,
-    /// else <c>org.opencontainers.image.ref.name</c> when it holds a name and not just a tag. A bare
-    /// word such as "latest" names no image: it is what <c>oci:dir:latest</c> or umoci writes for a tag.
+    /// The name an OCI index entry gives its image: the one rule for import and for listing the store.
+    /// <c>org.opencontainers.image.ref.name</c> with a ':' or '/' is a full reference. A bare word
+    /// ("latest", as <c>skopeo copy … oci:dir:latest</c> and umoci write) is only a tag: the name then
+    /// comes from <c>io.containerd.image.name</c>, and without one the image is untagged. With no
+    /// ref.name, the containerd name alone names it. Names come back in their familiar form.
     /// </summary>
     public static ImageReference? FromIndexAnnotations(IReadOnlyDictionary<string, string> annotations)
     {
-        if (annotations.TryGetValue(MediaTypes.ContainerdNameAnnotation, out var full) && ParseFamiliar(full) is { } byContainerd)
+        annotations.TryGetValue(MediaTypes.ContainerdNameAnnotation, out var containerdName);
+        var byContainerd = ParseFamiliar(containerdName);
+        if (!annotations.TryGetValue(MediaTypes.RefNameAnnotation, out var refName) || string.IsNullOrWhiteSpace(refName))
         {
             return byContainerd;
         }
 
-        if (annotations.TryGetValue(MediaTypes.RefNameAnnotation, out var refName) && (refName.Contains(':') || refName.Contains('/')))
+        refName = refName.Trim();
+        if (refName.Contains(':') || refName.Contains('/'))
         {
             return ParseFamiliar(refName);
         }
 
-        return null;
+        return byContainerd is null ? null : ParseFamiliar(byContainerd.Name + ":" + refName);
     }
 }

@@ -1,0 +1,3 @@
+greet() {
+    echo "$1 from the LayerTools demo app"
+}

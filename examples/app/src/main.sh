@@ -1,0 +1,3 @@
+#!/bin/sh
+. /srv/app/src/lib.sh
+greet "${GREETING:-Hello}"

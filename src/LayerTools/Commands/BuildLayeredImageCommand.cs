@@ -1,0 +1,188 @@
+using System.Collections;
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Management.Automation;
+using LayerTools.Completion;
+using LayerTools.Core;
+using LayerTools.Core.Build;
+using LayerTools.Core.Images;
+
+namespace LayerTools.Commands;
+
+/// <summary>
+/// Builds an image from a Dockerfile (or build.yaml) with a layer cache, as docker build does.
+/// The build runs on a worker thread; its progress, RUN output and cache decisions come back to
+/// the pipeline thread through a queue, so every Write* call happens where PowerShell wants it.
+/// </summary>
+[Cmdlet("Build", "LayeredImage")]
+[OutputType(typeof(LayeredImage))]
+public sealed class BuildLayeredImageCommand : StoreCmdlet
+{
+    /// <summary>The build context folder; the current folder by default.</summary>
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("Context", "PSPath", "FullName")]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = ".";
+
+    /// <summary>The Dockerfile or build.yaml; &lt;context&gt;/Dockerfile by default.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? File { get; set; }
+
+    /// <summary>Names for the image (name:tag).</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(ImageReferenceCompleter))]
+    public string[] Tag { get; set; } = Array.Empty<string>();
+
+    /// <summary>Values for ARG, as --build-arg gives them.</summary>
+    [Parameter]
+    public Hashtable? BuildArg { get; set; }
+
+    /// <summary>The stage to build; the last one by default.</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(StageNameCompleter))]
+    public string? Target { get; set; }
+
+    /// <summary>Run every step, using no cached layer.</summary>
+    [Parameter]
+    public SwitchParameter NoCache { get; set; }
+
+    /// <summary>SOURCE_DATE_EPOCH for a reproducible build; $env:SOURCE_DATE_EPOCH by default.</summary>
+    [Parameter]
+    [ValidateRange(0, long.MaxValue)]
+    public long SourceDateEpoch { get; set; } = -1;
+
+    /// <summary>Labels added to the image.</summary>
+    [Parameter]
+    public Hashtable? Label { get; set; }
+
+    protected override void Process()
+    {
+        var context = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+        var file = File is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(File);
+        var store = Store();
+        var queue = new BlockingCollection<Action>();
+        var progress = NewProgress();
+        var activity = "Building " + (Tag.Length > 0 ? Tag[0] : context);
+
+        // RUN output is shown at the console as Write-Host shows it (the PSHOST tag), unless the
+        // caller silenced the information stream; either way -InformationVariable captures it.
+        var quiet = MyInvocation.BoundParameters.TryGetValue("InformationAction", out var action)
+            && action is ActionPreference.SilentlyContinue or ActionPreference.Ignore;
+        string[] tags = quiet ? new[] { "RUN" } : new[] { "PSHOST", "RUN" };
+        var options = new BuildOptions
+        {
+            ContextPath = context,
+            File = file,
+            Tags = Tag,
+            BuildArgs = ToDictionary(BuildArg, nameof(BuildArg)),
+            Target = Target,
+            NoCache = NoCache,
+            SourceDateEpoch = Epoch(),
+            Labels = ToDictionary(Label, nameof(Label)),
+            Progress = new QueueProgress(queue, p => progress.Report(p with { Activity = activity })),
+            Output = line => queue.Add(() => WriteInformation(quiet ? line : new HostInformationMessage { Message = line }, tags)),
+            Verbose = message => queue.Add(() => WriteVerbose(message)),
+            StepCompleted = step => queue.Add(() => WriteVerbose($"[{step.Stage} {step.Index}] line {step.Line}: {step.Instruction}: {(step.Cached ? "cached" : "built, " + step.CacheMissReason)} ({step.Duration.TotalSeconds:0.00}s)")),
+        };
+
+        var build = Task.Run(() =>
+        {
+            try
+            {
+                return new ImageBuilder(store, options, CancellationToken).Build();
+            }
+            finally
+            {
+                queue.CompleteAdding();
+            }
+        });
+
+        try
+        {
+            foreach (var write in queue.GetConsumingEnumerable(CancellationToken))
+            {
+                write();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C: let the build stop its RUN container and clean up before the pipeline stops.
+            build.Wait(TimeSpan.FromSeconds(30));
+            throw;
+        }
+        finally
+        {
+            progress.Complete();
+        }
+
+        BuildResult result;
+        try
+        {
+            result = build.GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+
+        var image = Catalog().Load(result.Image);
+        var output = PSObject.AsPSObject(image);
+        output.Properties.Add(new PSNoteProperty("BuildSteps", result.Steps.ToArray()));
+        WriteObject(output);
+    }
+
+    private long? Epoch()
+    {
+        if (SourceDateEpoch >= 0)
+        {
+            return SourceDateEpoch;
+        }
+
+        var fromEnv = Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH");
+        return long.TryParse(fromEnv, NumberStyles.None, CultureInfo.InvariantCulture, out var e) ? e : null;
+    }
+
+    private static Dictionary<string, string> ToDictionary(Hashtable? table, string parameter)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (table is null)
+        {
+            return result;
+        }
+
+        foreach (DictionaryEntry e in table)
+        {
+            var key = LanguagePrimitives.ConvertTo<string>(e.Key);
+            if (string.IsNullOrEmpty(key))
+            {
+                throw new LayerToolsException("InvalidBuildArgument", ErrorKind.InvalidArgument, $"-{parameter} has an empty name.", table);
+            }
+
+            result[key] = e.Value is null ? string.Empty : LanguagePrimitives.ConvertTo<string>(e.Value);
+        }
+
+        return result;
+    }
+
+    /// <summary>Hands progress from the build's thread to the pipeline thread.</summary>
+    private sealed class QueueProgress : IProgress<OperationProgress>
+    {
+        private readonly BlockingCollection<Action> _queue;
+        private readonly Action<OperationProgress> _report;
+
+        public QueueProgress(BlockingCollection<Action> queue, Action<OperationProgress> report)
+        {
+            _queue = queue;
+            _report = report;
+        }
+
+        public void Report(OperationProgress value)
+        {
+            if (!_queue.IsAddingCompleted)
+            {
+                _queue.Add(() => _report(value));
+            }
+        }
+    }
+}

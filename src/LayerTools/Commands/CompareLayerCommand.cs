@@ -1,0 +1,265 @@
+using System.Management.Automation;
+using System.Text.RegularExpressions;
+using LayerTools.Completion;
+using LayerTools.Core;
+using LayerTools.Core.Diff;
+using LayerTools.Core.Digests;
+using LayerTools.Core.Images;
+using LayerTools.Core.Store;
+
+namespace LayerTools.Commands;
+
+/// <summary>
+/// Compares two file trees from their indexes and writes one LayerChange per differing path. Each side
+/// is an image, a single layer, or a host directory. A string names, in this order: an existing
+/// directory (through the PowerShell providers, so relative paths and drives work); else a layer of
+/// the store whose DiffID it is or begins (sha256: optional, at least four hex digits); else an image.
+/// Piped objects without -Reference are collected and the last two compared (the earlier is the reference).
+/// </summary>
+[Cmdlet(VerbsData.Compare, "Layer", DefaultParameterSetName = PipelineSet)]
+[OutputType(typeof(LayerChange))]
+public sealed partial class CompareLayerCommand : StoreCmdlet
+{
+    private const string SidesSet = "Sides";
+    private const string PipelineSet = "Pipeline";
+
+    private readonly List<object> _piped = new();
+    private IFileTreeSource? _reference;
+
+    /// <summary>The side compared from: an image, a layer (LayerInfo or DiffID), or a directory.</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = SidesSet)]
+    [ValidateNotNull]
+    [ArgumentCompleter(typeof(ImageReferenceCompleter))]
+    public object Reference { get; set; } = null!;
+
+    /// <summary>The side compared to: an image, a layer (LayerInfo or DiffID), or a directory; piped objects are each compared with -Reference.</summary>
+    [Parameter(Mandatory = true, Position = 1, ParameterSetName = SidesSet, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    [ArgumentCompleter(typeof(ImageReferenceCompleter))]
+    public object Difference { get; set; } = null!;
+
+    /// <summary>Images, layers or directories from the pipeline; the last two are compared.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = PipelineSet, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public object InputObject { get; set; } = null!;
+
+    /// <summary>What to compare where a path is on both sides: Content, Metadata, or All (the default).</summary>
+    [Parameter]
+    public CompareProperty Property { get; set; } = CompareProperty.All;
+
+    /// <summary>Reports only the paths that match this wildcard, or lie beneath a directory that does.</summary>
+    [Parameter]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string? Path { get; set; }
+
+    protected override void Process()
+    {
+        if (ParameterSetName == PipelineSet)
+        {
+            _piped.Add(InputObject);
+            return;
+        }
+
+        _reference ??= SideOf(Reference);
+        Compare(_reference, SideOf(Difference));
+    }
+
+    protected override void End()
+    {
+        if (ParameterSetName != PipelineSet)
+        {
+            return;
+        }
+
+        if (_piped.Count < 2)
+        {
+            throw new LayerToolsException(
+                "TooFewToCompare",
+                ErrorKind.InvalidArgument,
+                $"Compare-Layer received {_piped.Count} object(s) from the pipeline and compares two. Pipe two layers, images or directories (Get-ImageLayer app:1 | Select-Object -Last 2 | Compare-Layer), or give -Reference and -Difference.",
+                _piped.Count == 1 ? _piped[0] : null);
+        }
+
+        if (_piped.Count > 2)
+        {
+            WriteWarning($"Compare-Layer received {_piped.Count} objects from the pipeline; it compares the last two ({Describe(_piped[^2])} and {Describe(_piped[^1])}).");
+        }
+
+        Compare(SideOf(_piped[^2]), SideOf(_piped[^1]));
+    }
+
+    private void Compare(IFileTreeSource reference, IFileTreeSource difference)
+    {
+        WriteVerbose($"Comparing {reference.Name} with {difference.Name} ({Property}{(Path is null ? string.Empty : ", paths like " + Path)}).");
+        var changes = LayerComparer.Compare(reference, difference, Property, Path, CancellationToken);
+        foreach (var change in changes)
+        {
+            WriteObject(change);
+        }
+
+        WriteVerbose($"{changes.Count} paths differ.");
+    }
+
+    /// <summary>One side of the comparison, from what the user gave.</summary>
+    private IFileTreeSource SideOf(object input)
+    {
+        var value = input is PSObject pso ? pso.BaseObject : input;
+        switch (value)
+        {
+            case LayerInfo layer:
+                return FileTreeSources.Layer(Store(layer.StorePath), layer);
+            case LayeredImage:
+                var image = Resolve(input);
+                return FileTreeSources.Image(image.Store, image.Stored);
+            case DirectoryInfo directory:
+                return FileTreeSources.Directory(directory.FullName);
+            case FileInfo file:
+                throw NotADirectory(file.FullName, input);
+            case string text:
+                return FromText(text, input);
+            default:
+                var obj = input as PSObject ?? PSObject.AsPSObject(value);
+                if (obj.Properties["DiffId"]?.Value is { } diffId && diffId.ToString() is { Length: > 0 } diffIdText)
+                {
+                    var storePath = obj.Properties["StorePath"]?.Value?.ToString();
+                    return FileTreeSources.Layer(Store(string.IsNullOrEmpty(storePath) ? null : storePath), diffIdText);
+                }
+
+                var resolved = Resolve(input);
+                return FileTreeSources.Image(resolved.Store, resolved.Stored);
+        }
+    }
+
+    private IFileTreeSource FromText(string text, object input)
+    {
+        var directory = HostDirectory(text, input);
+        if (directory is not null)
+        {
+            return FileTreeSources.Directory(directory);
+        }
+
+        var store = Store();
+        var catalog = Catalog();
+        var layers = LayersMatching(store, text);
+        StoredImage? stored = null;
+        LayerToolsException? imageError = null;
+        try
+        {
+            stored = catalog.Resolve(text);
+        }
+        catch (LayerToolsException ex)
+        {
+            imageError = ex;
+        }
+
+        var byName = stored?.Reference is not null
+            && ImageReference.TryParse(text.Trim(), out var parsed)
+            && parsed!.ToString() == stored.Reference.ToString();
+        if (stored is not null && (byName || layers.Count == 0))
+        {
+            return FileTreeSources.Image(store, stored);
+        }
+
+        if (layers.Count > 1)
+        {
+            throw new LayerToolsException("AmbiguousLayer", ErrorKind.InvalidArgument, $"'{text}' begins the DiffID of {layers.Count} layers in the store '{store.Root}'; give more of the DiffID.", input);
+        }
+
+        if (layers.Count == 1 && stored is not null)
+        {
+            throw new LayerToolsException(
+                "AmbiguousLayerOrImage",
+                ErrorKind.InvalidArgument,
+                $"'{text}' begins both the DiffID of layer {layers[0]} and the ID of image {stored.Reference?.ToString() ?? catalog.ConfigDigestOf(stored)}; give more hex digits, or pass the LayerInfo or LayeredImage object.",
+                input);
+        }
+
+        if (layers.Count == 1)
+        {
+            return FileTreeSources.Layer(store, layers[0]);
+        }
+
+        if (imageError is { ErrorId: "AmbiguousImageId" })
+        {
+            throw imageError;
+        }
+
+        throw new LayerToolsException(
+            "ComparisonSideNotFound",
+            ErrorKind.ObjectNotFound,
+            $"'{text}' is not a directory, nor a layer or an image in the store '{store.Root}'. Give a folder path, a DiffID from Get-ImageLayer, or an image from Get-LayeredImage.",
+            input);
+    }
+
+    /// <summary>The folder a path names through the FileSystem provider; null when it names none. A file is an error.</summary>
+    private string? HostDirectory(string text, object input)
+    {
+        System.Collections.ObjectModel.Collection<string> paths;
+        ProviderInfo provider;
+        try
+        {
+            paths = SessionState.Path.GetResolvedProviderPathFromPSPath(text, out provider);
+        }
+        catch (Exception ex) when (ex is ItemNotFoundException or System.Management.Automation.DriveNotFoundException or System.IO.DriveNotFoundException or ProviderNotFoundException
+            or PSArgumentException or PSNotSupportedException or NotSupportedException or ArgumentException or ProviderInvocationException or IOException)
+        {
+            return null;
+        }
+
+        if (provider.Name != "FileSystem" || paths.Count != 1)
+        {
+            return null;
+        }
+
+        if (Directory.Exists(paths[0]))
+        {
+            return paths[0];
+        }
+
+        if (File.Exists(paths[0]) && !LooksLikeImageOrLayer(text))
+        {
+            throw NotADirectory(paths[0], input);
+        }
+
+        return null;
+    }
+
+    /// <summary>The DiffIDs of the store's layers that <paramref name="text"/> is, or begins (four hex digits or more, sha256: optional).</summary>
+    private static List<string> LayersMatching(LayerStore store, string text)
+    {
+        var trimmed = text.Trim();
+        var hex = trimmed.StartsWith(Digest.Sha256Prefix, StringComparison.Ordinal) ? trimmed[Digest.Sha256Prefix.Length..] : trimmed;
+        if (!HexPrefix().IsMatch(hex) || !Directory.Exists(store.IndexesDir))
+        {
+            return new List<string>();
+        }
+
+        return Directory.EnumerateFiles(store.IndexesDir, hex + "*.json")
+            .Select(f => Digest.Sha256Prefix + System.IO.Path.GetFileNameWithoutExtension(f))
+            .Where(Digest.IsValid)
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+    }
+
+    private static bool LooksLikeImageOrLayer(string text) => ImageReference.TryParse(text.Trim(), out _) || Digest.IsValid(text.Trim());
+
+    private static LayerToolsException NotADirectory(string path, object input) => new(
+        "NotADirectory",
+        ErrorKind.InvalidArgument,
+        $"'{path}' is a file; Compare-Layer compares directories, layers and images. Give the folder that holds it.",
+        input);
+
+    private static string Describe(object input)
+    {
+        var value = input is PSObject pso ? pso.BaseObject : input;
+        return value switch
+        {
+            LayerInfo layer => $"layer {layer.Index} of {layer.Image}",
+            _ => value.ToString() ?? value.GetType().Name,
+        };
+    }
+
+    [GeneratedRegex("^[0-9a-f]{4,64}$", RegexOptions.CultureInvariant)]
+    private static partial Regex HexPrefix();
+}

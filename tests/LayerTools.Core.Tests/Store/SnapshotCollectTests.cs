@@ -1,0 +1,54 @@
+using LayerTools.Core.Images;
+using LayerTools.Core.Snapshots;
+using LayerTools.Core.Store;
+using LayerTools.Core.Tests.Support;
+
+namespace LayerTools.Core.Tests.Store;
+
+public sealed class SnapshotCollectTests
+{
+    [Fact]
+    public void CollectRemovesTheSnapshotsOfUnreferencedLayersAndKeepsTheOthers()
+    {
+        using var t = new TempStore();
+        var keep = TestImages.Add(t.Store, "keep:1", new TarBuilder().Dir("etc").File("etc/keep", "k"));
+        var drop = TestImages.Add(t.Store, "drop:1", new TarBuilder().Dir("etc").File("etc/drop", "d"));
+        var catalog = new ImageCatalog(t.Store);
+        var keepLayer = catalog.Load(keep).Layers[0];
+        var dropLayer = catalog.Load(drop).Layers[0];
+        var snapshots = new SnapshotCache(t.Store);
+        snapshots.Ensure(new[] { keepLayer });
+        snapshots.Ensure(new[] { dropLayer });
+        Assert.True(Directory.Exists(snapshots.LayerDirectory(dropLayer)));
+
+        catalog.Untag(drop);
+        var old = DateTime.UtcNow - StoreMaintenance.TmpMaxAge - TimeSpan.FromMinutes(1);
+        Directory.SetLastWriteTimeUtc(snapshots.LayerDirectory(dropLayer), old);
+        Directory.SetLastWriteTimeUtc(snapshots.LayerDirectory(keepLayer), old);
+        var leftover = Path.Combine(t.Store.TmpDir, "run-leftover");
+        Directory.CreateDirectory(Path.Combine(leftover, "upper", "etc"));
+        File.WriteAllText(Path.Combine(leftover, "upper", "etc", "f"), "x");
+        Directory.SetLastWriteTimeUtc(leftover, old);
+
+        StoreMaintenance.Collect(t.Store, whatIf: true);
+        Assert.True(Directory.Exists(snapshots.LayerDirectory(dropLayer)));
+
+        StoreMaintenance.Collect(t.Store, whatIf: false);
+        Assert.False(Directory.Exists(snapshots.LayerDirectory(dropLayer)));
+        Assert.True(Directory.Exists(snapshots.LayerDirectory(keepLayer)));
+        Assert.False(Directory.Exists(leftover));
+    }
+
+    [Fact]
+    public void AFreshSnapshotOfAnUnreferencedLayerIsLeftForTheBuildThatMayUseIt()
+    {
+        using var t = new TempStore();
+        var drop = TestImages.Add(t.Store, "drop:1", new TarBuilder().File("f", "f"));
+        var layer = new ImageCatalog(t.Store).Load(drop).Layers[0];
+        var snapshots = new SnapshotCache(t.Store);
+        snapshots.Ensure(new[] { layer });
+        new ImageCatalog(t.Store).Untag(drop);
+        StoreMaintenance.Collect(t.Store, whatIf: false);
+        Assert.True(Directory.Exists(snapshots.LayerDirectory(layer)));
+    }
+}

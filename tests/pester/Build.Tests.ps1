@@ -1,0 +1,141 @@
+# Build-LayeredImage as a user types it: a Node-shaped project on a busybox base built in the test.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+    Import-LayerToolsForTest
+    $script:store = New-TestStore
+    $script:work = Join-Path ([IO.Path]::GetTempPath()) ("layertools-build-" + [guid]::NewGuid().ToString('n').Substring(0, 8))
+
+    # A real base image: the host's static busybox with its applets as links, and two users.
+    $rootfs = Join-Path $work 'rootfs'
+    $null = New-Item -ItemType Directory -Force (Join-Path $rootfs 'bin'), (Join-Path $rootfs 'etc'), (Join-Path $rootfs 'tmp')
+    Copy-Item /usr/bin/busybox (Join-Path $rootfs 'bin/busybox')
+    foreach ($applet in 'sh', 'echo', 'mkdir', 'cat', 'ls', 'id', 'rm', 'true') {
+        $null = New-Item -ItemType SymbolicLink -Path (Join-Path $rootfs "bin/$applet") -Target 'busybox'
+    }
+    Set-Content (Join-Path $rootfs 'etc/passwd') "root:x:0:0:root:/root:/bin/sh`napp:x:1000:1000:app:/home/app:/bin/sh"
+    Set-Content (Join-Path $rootfs 'etc/group') "root:x:0:`napp:x:1000:"
+    $null = Import-LayeredImage -Path $rootfs -Tag busybox:test
+
+    $script:ctx = Join-Path $work 'app'
+    $null = New-Item -ItemType Directory -Force (Join-Path $ctx 'src'), (Join-Path $ctx 'node_modules')
+    Set-Content (Join-Path $ctx 'package.json') '{ "name": "app" }'
+    Set-Content (Join-Path $ctx 'src/index.js') 'console.log("hello")'
+    Set-Content (Join-Path $ctx 'node_modules/big.js') 'never sent'
+    Set-Content (Join-Path $ctx '.dockerignore') "node_modules`n*.log"
+    Set-Content (Join-Path $ctx 'Dockerfile') @'
+FROM busybox:test
+ARG VERSION=1
+WORKDIR /app
+COPY package.json .
+RUN echo "installing $VERSION" && mkdir -p node_modules && echo "v$VERSION" > node_modules/version
+COPY . .
+CMD ["node", "src/index.js"]
+'@
+}
+
+AfterAll {
+    Remove-TestStore
+    Remove-Item -Recurse -Force $work -ErrorAction SilentlyContinue
+}
+
+Describe 'Build-LayeredImage' {
+    It 'builds the image, shows RUN output as information, and returns its BuildSteps' {
+        $image = Build-LayeredImage $ctx -Tag app:1 -InformationVariable info -InformationAction SilentlyContinue
+        $image.Reference | Should -Be 'app:1'
+        $image.Config.Cmd | Should -Be @('node', 'src/index.js')
+        ($info | ForEach-Object { "$_" }) | Should -Contain 'installing 1'
+        $image.BuildSteps.Count | Should -Be 7
+        $image.BuildSteps[0].Instruction | Should -Be 'FROM busybox:test'
+        ($image.BuildSteps | Where-Object Instruction -eq 'WORKDIR /app').CacheMissReason | Should -Match 'first build'
+        ($image.BuildSteps | Where-Object Instruction -like 'RUN*').CacheMissReason | Should -Be 'an earlier step of the stage was rebuilt'
+        (Get-LayerFile app:1 /app -Recurse).Path | Should -Contain '/app/node_modules/version'
+        (Get-LayerFile app:1 /app/node_modules).Name | Should -Not -Contain 'big.js'
+    }
+
+    It 'hits every step on a second build, and names the changed file after a one-byte change' {
+        $again = Build-LayeredImage $ctx -Tag app:1
+        $again.BuildSteps | ForEach-Object { $_.Cached | Should -BeTrue -Because $_.Instruction }
+
+        Set-Content (Join-Path $ctx 'src/index.js') 'console.log("hellO")'
+        $changed = Build-LayeredImage $ctx -Tag app:1
+        $copy = $changed.BuildSteps | Where-Object Instruction -eq 'COPY . .'
+        $copy.Cached | Should -BeFalse
+        $copy.CacheMissReason | Should -Be 'file changed: app/src/index.js'
+        ($changed.BuildSteps | Where-Object Instruction -like 'RUN*').Cached | Should -BeTrue
+    }
+
+    It 'misses at the first use of a changed build arg' {
+        $image = Build-LayeredImage $ctx -Tag app:2 -BuildArg @{ VERSION = '2' } -InformationAction SilentlyContinue
+        $run = $image.BuildSteps | Where-Object Instruction -like 'RUN*'
+        $run.Cached | Should -BeFalse
+        $run.CacheMissReason | Should -Be 'build arg changed: VERSION'
+        ($image.BuildSteps | Where-Object Instruction -eq 'COPY package.json .').Cached | Should -BeTrue
+    }
+
+    It 'writes history that reads like docker history' {
+        $history = Get-ImageHistory app:1
+        $history[0].CreatedBy | Should -Be 'CMD ["node" "src/index.js"]'
+        $history[0].EmptyLayer | Should -BeTrue
+        ($history | Where-Object CreatedBy -like 'RUN /bin/sh -c *# buildkit').Size | Should -BeGreaterThan 0
+        $table = Get-ImageHistory app:1 | Format-Table | Out-String
+        $table | Should -Match 'CREATED BY'
+        $steps = (Build-LayeredImage $ctx -Tag app:1).BuildSteps | Format-Table | Out-String
+        $steps | Should -Match 'CACHED'
+    }
+
+    It 'fails with the file, line, exit code and output of a failing RUN, and tags nothing' {
+        $bad = Join-Path $work 'bad'
+        $null = New-Item -ItemType Directory -Force $bad
+        Set-Content (Join-Path $bad 'Dockerfile') "FROM busybox:test`nRUN echo oops && exit 7"
+        { Build-LayeredImage $bad -Tag bad:1 -InformationAction SilentlyContinue -ErrorAction Stop } | Should -Throw -ErrorId 'RunFailed,LayerTools.Commands.BuildLayeredImageCommand' -ExpectedMessage '*Dockerfile:2*code 7*oops*'
+        Get-LayeredImage bad* | Should -BeNullOrEmpty
+    }
+
+    It 'reports a broken Dockerfile with its line' {
+        $broken = Join-Path $work 'broken'
+        $null = New-Item -ItemType Directory -Force $broken
+        Set-Content (Join-Path $broken 'Dockerfile') "FROM busybox:test`nCOPY`n"
+        { Build-LayeredImage $broken -ErrorAction Stop } | Should -Throw -ErrorId 'DockerfileParseError,LayerTools.Commands.BuildLayeredImageCommand' -ExpectedMessage '*Dockerfile:2*'
+    }
+
+    It 'completes -Target with the stage names' {
+        $multi = Join-Path $work 'multi'
+        $null = New-Item -ItemType Directory -Force $multi
+        Set-Content (Join-Path $multi 'Dockerfile') "FROM busybox:test AS builder`nRUN true`nFROM busybox:test AS runtime`n"
+        $line = "Build-LayeredImage '$multi' -Target "
+        $names = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText
+        $names | Should -Be @('builder', 'runtime')
+    }
+}
+
+Describe 'Build-LayeredImage from YAML' {
+    It 'builds the same layers as the Dockerfile, even when another YamlDotNet was loaded first' {
+        $yamlDir = Join-Path $work 'yaml'
+        $null = New-Item -ItemType Directory -Force $yamlDir
+        Set-Content (Join-Path $yamlDir 'hello.txt') 'hello'
+        Set-Content (Join-Path $yamlDir 'Dockerfile') "FROM busybox:test`nWORKDIR /srv`nCOPY hello.txt .`nCMD [`"cat`", `"hello.txt`"]"
+        Set-Content (Join-Path $yamlDir 'build.yaml') @'
+stages:
+  - from: busybox:test
+    steps:
+      - workdir: /srv
+      - copy: { src: hello.txt, dest: . }
+      - cmd: [cat, hello.txt]
+'@
+        $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
+        $oldYaml = Join-Path $packages 'yamldotnet/11.2.1/lib/netstandard2.1/YamlDotNet.dll'
+        $script = @"
+`$ErrorActionPreference = 'Stop'
+Add-Type -Path '$oldYaml'
+Import-Module '$((Get-Module LayerTools).Path)'
+`$d = Build-LayeredImage '$yamlDir' -Tag yaml:d -SourceDateEpoch 1700000000 -StorePath '$store'
+`$y = Build-LayeredImage '$yamlDir' -File '$yamlDir/build.yaml' -Tag yaml:y -SourceDateEpoch 1700000000 -StorePath '$store'
+`$loaded = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'YamlDotNet' } | ForEach-Object { `$_.GetName().Version.Major }
+[pscustomobject]@{ Same = (`$d.Id -eq `$y.Id); Versions = (`$loaded | Sort-Object) -join ',' } | ConvertTo-Json -Compress
+"@
+        $out = Invoke-ChildPwsh -Command $script
+        $result = $out | Select-Object -Last 1 | ConvertFrom-Json
+        $result.Same | Should -BeTrue
+        $result.Versions | Should -Be '11,18'
+    }
+}
