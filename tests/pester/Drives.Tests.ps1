@@ -2,6 +2,8 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
     Import-LayerToolsForTest
+    # The tests that Set-Location onto a drive come back here (a FileSystem folder that outlives this file).
+    $script:startLocation = (Get-Location -PSProvider FileSystem).ProviderPath
     $script:store = New-TestStore
     $null = Import-LayeredImage -Path (New-FixtureImages)
 
@@ -18,7 +20,7 @@ BeforeAll {
 }
 
 AfterAll {
-    Set-Location $TestDrive
+    Set-Location -LiteralPath $script:startLocation
     Remove-TestStore
 }
 
@@ -62,7 +64,7 @@ Describe 'The drives' {
 
 Describe 'Image: (read-only union view)' {
     AfterEach {
-        Set-Location $TestDrive
+        Set-Location -LiteralPath $script:startLocation
     }
 
     It 'lists a directory as the union shows it (whited-out files hidden)' {
@@ -234,7 +236,7 @@ Describe 'Container: (read-write copy-on-write view)' {
     }
 
     AfterEach {
-        Set-Location $TestDrive
+        Set-Location -LiteralPath $script:startLocation
     }
 
     It 'lists the containers at the top, as ContainerLayer objects' {

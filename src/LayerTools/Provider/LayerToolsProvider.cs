@@ -145,7 +145,7 @@ public sealed class LayerToolsProvider : NavigationCmdletProvider, IContentCmdle
         var p = Parse(path);
         if (p.IsRoot)
         {
-            foreach (var (name, _) in TopNames(p))
+            foreach (var name in TopNames(p))
             {
                 var childPath = MakePath(path, name);
                 if (Matches(name))
@@ -179,7 +179,7 @@ public sealed class LayerToolsProvider : NavigationCmdletProvider, IContentCmdle
         var p = Parse(path);
         if (p.IsRoot)
         {
-            foreach (var (name, _) in TopNames(p))
+            foreach (var name in TopNames(p))
             {
                 if (returnContainers == ReturnContainers.ReturnAllContainers || Matches(name))
                 {
@@ -539,17 +539,18 @@ public sealed class LayerToolsProvider : NavigationCmdletProvider, IContentCmdle
         return ((ContainerTree)RequireTree(p)).View;
     }
 
-    private static IEnumerable<(string Name, object? Record)> TopNames(DrivePath p)
+    /// <summary>The names at the top of a drive: the images' path-safe names, or the container names.</summary>
+    private static IEnumerable<string> TopNames(DrivePath p)
     {
         var stores = DriveStores.For(p.StorePath);
         if (stores is null)
         {
-            return Enumerable.Empty<(string, object?)>();
+            return Enumerable.Empty<string>();
         }
 
         return p.Kind == DriveKind.Image
-            ? stores.Images().Select(i => (i.PathName, (object?)i))
-            : stores.ContainerRecords().Select(r => (r.Name, (object?)r));
+            ? stores.Images().Select(i => i.PathName)
+            : stores.ContainerRecords().Select(r => r.Name);
     }
 
     private static object TopModel(DrivePath p)
