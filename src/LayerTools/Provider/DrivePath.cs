@@ -1,0 +1,115 @@
+namespace LayerTools.Provider;
+
+/// <summary>
+/// A LayerTools provider path taken apart. Provider paths are the drive root followed by the path the
+/// user typed: the root is <c>images</c> or <c>containers</c> for the default store (read from
+/// <c>$env:LAYERTOOLS_STORE</c> each time it is used, as every cmdlet does), or
+/// <c>&lt;store path&gt;/images</c> and <c>&lt;store path&gt;/containers</c> for another store. Below the
+/// root comes the image (<see cref="ImagePathName"/>) or container name, then the path inside it.
+/// </summary>
+internal sealed class DrivePath
+{
+    public const string ImagesRoot = "images";
+    public const string ContainersRoot = "containers";
+
+    private DrivePath(DriveKind kind, string? storePath, string root, string? top, string inner)
+    {
+        Kind = kind;
+        StorePath = storePath;
+        Root = root;
+        Top = top;
+        Inner = inner;
+    }
+
+    public DriveKind Kind { get; }
+
+    /// <summary>The store folder, or null for the default store.</summary>
+    public string? StorePath { get; }
+
+    /// <summary>The provider path of the drive root (<c>images</c>, or <c>/store/images</c>).</summary>
+    public string Root { get; }
+
+    /// <summary>The image (path-safe form) or container name; null at the root.</summary>
+    public string? Top { get; }
+
+    /// <summary>The path inside the image or container, '/' separated, without a leading '/'; "" for its root.</summary>
+    public string Inner { get; }
+
+    public bool IsRoot => Top is null;
+
+    public bool IsTop => Top is not null && Inner.Length == 0;
+
+    public string Display => Top is null ? (Kind == DriveKind.Image ? "Image:" : "Container:") : $"{(Kind == DriveKind.Image ? "Image:" : "Container:")}/{Top}/{Inner}".TrimEnd('/');
+
+    /// <summary>The root a drive over <paramref name="storePath"/> (null: the default store) has.</summary>
+    public static string RootFor(DriveKind kind, string? storePath)
+    {
+        var name = kind == DriveKind.Image ? ImagesRoot : ContainersRoot;
+        return storePath is null ? name : Path.Join(Path.GetFullPath(storePath), name);
+    }
+
+    /// <summary>Takes a provider path apart; null when it is not under a LayerTools root.</summary>
+    public static DrivePath? Parse(string path)
+    {
+        var text = path.Replace('\\', '/');
+        var parts = text.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0)
+        {
+            return null;
+        }
+
+        // The default store: the path starts with the kind.
+        if (KindOf(parts[0]) is { } defaultKind)
+        {
+            return Make(defaultKind, null, parts, 0);
+        }
+
+        // Another store: the first 'images' or 'containers' component whose prefix is a store folder.
+        for (var i = 1; i < parts.Length; i++)
+        {
+            if (KindOf(parts[i]) is { } kind && StoreAt(parts, i, text) is { } store)
+            {
+                return Make(kind, store, parts, i);
+            }
+        }
+
+        return null;
+    }
+
+    private static DrivePath Make(DriveKind kind, string? store, string[] parts, int marker)
+    {
+        var top = parts.Length > marker + 1 ? parts[marker + 1] : null;
+        var inner = parts.Length > marker + 2 ? string.Join('/', parts, marker + 2, parts.Length - marker - 2) : string.Empty;
+        return new DrivePath(kind, store, RootFor(kind, store), top, inner);
+    }
+
+    private static DriveKind? KindOf(string part) => part switch
+    {
+        ImagesRoot => DriveKind.Image,
+        ContainersRoot => DriveKind.Container,
+        _ => null,
+    };
+
+    private static string? StoreAt(string[] parts, int marker, string text)
+    {
+        var prefix = StorePrefix(parts, marker, text);
+        return prefix.Length > 0 && IsStore(prefix) ? Path.GetFullPath(prefix) : null;
+    }
+
+    private static string StorePrefix(string[] parts, int marker, string text)
+    {
+        var joined = string.Join('/', parts, 0, marker);
+        if (text.StartsWith('/'))
+        {
+            joined = "/" + joined;
+        }
+
+        return joined;
+    }
+
+    private static bool IsStore(string folder) =>
+        folder.Length > 0 && Path.IsPathRooted(folder) && (File.Exists(Path.Join(folder, "oci-layout")) || Known.ContainsKey(Path.GetFullPath(folder)));
+
+    /// <summary>Store folders that drives were made for (they may not exist yet).</summary>
+    public static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> Known = new(StringComparer.Ordinal);
+}

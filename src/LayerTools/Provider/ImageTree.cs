@@ -1,0 +1,44 @@
+using LayerTools.Core;
+using LayerTools.Core.Layers;
+using LayerTools.Core.Store;
+using LayerTools.Core.Union;
+using LayerTools.Files;
+
+namespace LayerTools.Provider;
+
+/// <summary>An image's union view as the <c>Image:</c> drive shows it: the same LayerFile objects Get-LayerFile makes.</summary>
+internal sealed class ImageTree : IDriveTree
+{
+    private readonly LayerStore _store;
+    private readonly UnionView _view;
+
+    public ImageTree(LayerStore store, UnionView view, string label)
+    {
+        _store = store;
+        _view = view;
+        Label = label;
+    }
+
+    public string Label { get; }
+
+    public LayerFile? Item(string path)
+    {
+        var node = _view.Get(RootResolver.ResolveParent(path, _view.Lookup));
+        return node is null ? null : LayerFiles.From(node.Entry, node.LayerDiffId, node.LayerIndex, Label);
+    }
+
+    public bool IsDirectory(string path) => _view.Get(_view.Resolve(path, followLast: true))?.Entry.Type == EntryType.Directory;
+
+    public IReadOnlyList<LayerFile> Children(string path)
+    {
+        var directory = _view.Resolve(path, followLast: true);
+        if (_view.Get(directory)?.Entry.Type != EntryType.Directory)
+        {
+            throw new LayerToolsException("NotADirectory", ErrorKind.InvalidArgument, $"'/{path}' in image {Label} is not a directory.", path);
+        }
+
+        return _view.List(directory).Select(n => LayerFiles.From(n.Entry, n.LayerDiffId, n.LayerIndex, Label)).ToList();
+    }
+
+    public Stream OpenRead(string path) => LayerContent.Open(_store, _view, _view.Resolve(path, followLast: true));
+}
