@@ -1,5 +1,6 @@
 using System.Formats.Tar;
 using LayerTools.Core.Digests;
+using LayerTools.Core.Images;
 using LayerTools.Core.Layers;
 using LayerTools.Core.Tests.Interchange;
 using LayerTools.Core.Tests.Support;
@@ -142,6 +143,38 @@ public sealed class LayerTarWriterTests : IDisposable
         Assert.Equal(Binary, LinuxNative.Lgetxattr(ping, "user.bin"));
         Assert.Equal(withNewline, LinuxNative.Lgetxattr(ping, "user.newline"));
         Assert.Equal("#!", File.ReadAllText(ping));
+    }
+
+    [Fact]
+    public void UmociUnpacksItAndSkopeoCopiesIt()
+    {
+        using var t = new TempStore();
+        using (var staging = t.Store.BeginStaging())
+        {
+            var layer = staging.AddLayer(w =>
+            {
+                w.AddDirectory("app", 0x1ED, 0, 0, 1_700_000_000);
+                w.AddFile(VeryLongName, 0x180, 3_000_000, 7, 1_700_000_000, new MemoryStream("y"u8.ToArray()), 1);
+                w.AddFile("app/naïve", 0x1A4, 0, 0, 1_700_000_000, new MemoryStream("n"u8.ToArray()), 1);
+                w.AddFile("app/ping", 0x1ED, 0, 0, 1_700_000_000, new MemoryStream("#!"u8.ToArray()), 2, new Dictionary<string, byte[]> { ["security.capability"] = Capability, ["user.bin"] = Binary });
+                w.AddHardLink("app/pong", "app/ping", 0x1ED, 0, 0, 1_700_000_000);
+            });
+            var config = ConfigDocument.Create(new[] { layer.DiffId }, new[] { new HistoryRecord(null, "tar", null, null, false) }, DateTimeOffset.UnixEpoch);
+            var tagged = ImageCatalog.Tagged(ImageWriter.Write(staging, config, new[] { layer }), ImageReference.Parse("tar:1"));
+            staging.Commit(d => ImageCatalog.ApplyTag(d, tagged));
+        }
+
+        var bundle = _f.PathOf("bundle");
+        Tool.Run("umoci", "unpack", "--image", t.Root + ":tar:1", bundle);
+        var rootfs = Path.Combine(bundle, "rootfs");
+        Assert.Equal("y", File.ReadAllText(Path.Combine(rootfs, VeryLongName)));
+        Assert.Equal(3_000_000, LinuxNative.Stat(LinuxNative.AtFdCwd, Path.Combine(rootfs, VeryLongName), 0, out _)!.Uid);
+        Assert.Equal("n", File.ReadAllText(Path.Combine(rootfs, "app/naïve")));
+        Assert.Equal(Capability, LinuxNative.Lgetxattr(Path.Combine(rootfs, "app/ping"), "security.capability"));
+        Assert.Equal(Binary, LinuxNative.Lgetxattr(Path.Combine(rootfs, "app/ping"), "user.bin"));
+
+        Tool.Run("skopeo", "copy", "oci:" + t.Root + ":tar:1", "docker-archive:" + _f.PathOf("copy.tar") + ":tar:1");
+        Assert.True(new FileInfo(_f.PathOf("copy.tar")).Length > 0);
     }
 
     [Fact]
