@@ -63,28 +63,11 @@ internal static class ContainerCommitter
     }
 
     /// <summary>
-    /// Writes the layer tar to a file in the store's tmp/ and ingests it from there (the tar writer
-    /// needs a seekable output for streamed file data, so a pipe cannot carry it); the file goes away
-    /// whatever happens.
+    /// Writes the layer straight into the staging area; the layer writer indexes it on the way, so
+    /// there is no temp tar and no second pass.
     /// </summary>
-    private static LayerIndex IngestLayer(ContainerView view, Store.StagingArea staging, CancellationToken cancellationToken)
-    {
-        var tarPath = Path.Combine(view.Store.TmpDir, "commit-" + Guid.NewGuid().ToString("N") + ".tar");
-        try
-        {
-            using (var tar = new FileStream(tarPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 81920))
-            {
-                ContainerLayerWriter.Write(view, tar, cancellationToken);
-            }
-
-            using var input = new FileStream(tarPath, FileMode.Open, FileAccess.Read, FileShare.Read, 81920);
-            return staging.AddLayer(input, $"container '{view.Name}'", view.Lower, cancellationToken: cancellationToken);
-        }
-        finally
-        {
-            Store.AtomicFile.TryDelete(tarPath);
-        }
-    }
+    private static LayerIndex IngestLayer(ContainerView view, Store.StagingArea staging, CancellationToken cancellationToken) =>
+        staging.AddLayer(tar => ContainerLayerWriter.Write(view, tar, cancellationToken));
 
     /// <summary>What Docker records for a commit: the command the container runs.</summary>
     private static string CreatedBy(ImageState state, ContainerView view)

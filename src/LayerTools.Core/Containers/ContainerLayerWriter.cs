@@ -11,7 +11,7 @@ namespace LayerTools.Core.Containers;
 /// </summary>
 internal static class ContainerLayerWriter
 {
-    public static void Write(ContainerView view, Stream output, CancellationToken cancellationToken = default)
+    public static void Write(ContainerView view, LayerTarWriter tar, CancellationToken cancellationToken = default)
     {
         var children = new Dictionary<string, SortedSet<string>>(StringComparer.Ordinal);
         var whiteouts = new Dictionary<string, SortedSet<string>>(StringComparer.Ordinal);
@@ -65,7 +65,6 @@ internal static class ContainerLayerWriter
             Include(dir);
         }
 
-        using var tar = new LayerTarWriter(output, sourceDateEpoch: null, leaveOpen: true);
         var emitted = new Dictionary<(long, long), string>();
 
         void Emit(string dir)

@@ -1,4 +1,3 @@
-using System.Formats.Tar;
 using System.Text;
 using LayerTools.Core.Layers;
 using LayerTools.Core.Store;
@@ -7,7 +6,8 @@ namespace LayerTools.Core.Interchange;
 
 /// <summary>
 /// Writes an OCI archive (a tar of an OCI layout) or a docker-archive in Docker 25's dual form (the
-/// same layout plus manifest.json and repositories), through System.Formats.Tar. The tar is
+/// same layout plus manifest.json and repositories), with the headers <see cref="TarHeaderWriter"/>
+/// writes for layers too. The tar is
 /// deterministic: small JSON files first, then <c>blobs/sha256/</c>, every entry with mode
 /// 0644/0755, owner 0:0 and time 0; every name fits a USTAR header, so no PAX record is written
 /// for a blob under 8 GiB. Blob data streams from the store with its size known up front, is hashed
@@ -30,58 +30,57 @@ internal static class ArchiveFileWriter
         var tmp = Path.Combine(directory, "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N") + ".tmp");
         try
         {
-            using (var file = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            using (var tar = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
-                using (var tar = new TarWriter(file, TarEntryFormat.Ustar, leaveOpen: true))
+                WriteSmall(tar, "oci-layout", OciLayoutBytes);
+                WriteSmall(tar, "index.json", ExportPlan.IndexJson(null, plan.IndexDescriptors()));
+                if (dockerArchive)
                 {
-                    WriteSmall(tar, "oci-layout", OciLayoutBytes);
-                    WriteSmall(tar, "index.json", ExportPlan.IndexJson(null, plan.IndexDescriptors()));
-                    if (dockerArchive)
+                    WriteSmall(tar, "manifest.json", plan.DockerManifestJson());
+                    if (plan.RepositoriesJson() is { } repositories)
                     {
-                        WriteSmall(tar, "manifest.json", plan.DockerManifestJson());
-                        if (plan.RepositoriesJson() is { } repositories)
-                        {
-                            WriteSmall(tar, "repositories", repositories);
-                        }
-                    }
-
-                    tar.WriteEntry(ReproducibleTarEntry.Create(TarEntryType.Directory, "blobs/", 0x1ED, 0, 0, 0));
-                    tar.WriteEntry(ReproducibleTarEntry.Create(TarEntryType.Directory, "blobs/sha256/", 0x1ED, 0, 0, 0));
-                    long done = 0;
-                    var total = plan.TotalBytes;
-                    foreach (var blob in plan.Blobs)
-                    {
-                        cancellationToken.ThrowIfCancellationRequested();
-                        var before = done;
-                        var status = $"Writing {blob.What} {blob.Digest}";
-                        reporter.Report(status, done, total);
-                        using var data = blob.Open(store);
-                        var name = OciLayoutReader.BlobPath(blob.Digest);
-                        using (var counted = new ProgressReadStream(data, n => reporter.Report(status, before + n, total), cancellationToken))
-                        using (var sized = new TarDataStream(counted, blob.Size, name, hash: false))
-                        {
-                            var entry = ReproducibleTarEntry.Create(TarEntryType.RegularFile, name, 0x1A4, 0, 0, 0, blob.Size);
-                            entry.DataStream = blob.Size > 0 ? sized : null;
-                            try
-                            {
-                                tar.WriteEntry(entry);
-                            }
-                            catch (LayerToolsException ex) when (ex.ErrorId == "FileChangedWhileCopying")
-                            {
-                                // A store blob shorter than its size: say that the store is damaged.
-                                blob.Verify(store, data);
-                                throw;
-                            }
-                        }
-
-                        // A store blob longer than its descriptor says is damaged too: read one byte past the end, so Verify sees it.
-                        _ = data.ReadByte();
-                        blob.Verify(store, data);
-                        done += blob.Size;
+                        WriteSmall(tar, "repositories", repositories);
                     }
                 }
 
-                file.Flush(flushToDisk: true);
+                WriteDirectory(tar, "blobs/");
+                WriteDirectory(tar, "blobs/sha256/");
+                long done = 0;
+                var total = plan.TotalBytes;
+                foreach (var blob in plan.Blobs)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var before = done;
+                    var status = $"Writing {blob.What} {blob.Digest}";
+                    reporter.Report(status, done, total);
+                    using var data = blob.Open(store);
+                    var name = OciLayoutReader.BlobPath(blob.Digest);
+                    using (var counted = new ProgressReadStream(data, n => reporter.Report(status, before + n, total), cancellationToken))
+                    using (var sized = new TarDataStream(counted, blob.Size, name, hash: false))
+                    {
+                        try
+                        {
+                            TarHeaderWriter.WriteHeader(tar, name, TarHeaderWriter.TypeFile, 0x1A4, 0, 0, blob.Size, 0, null, 0, 0, null);
+                            sized.CopyTo(tar, 1 << 16);
+                            TarHeaderWriter.WritePadding(tar, blob.Size);
+                        }
+                        catch (LayerToolsException ex) when (ex.ErrorId == "FileChangedWhileCopying")
+                        {
+                            // A store blob shorter than its size: say that the store is damaged.
+                            blob.Verify(store, data);
+                            throw;
+                        }
+                    }
+
+                    // A store blob longer than its descriptor says is damaged too: read one byte past the end, so Verify sees it.
+                    _ = data.ReadByte();
+                    blob.Verify(store, data);
+                    done += blob.Size;
+                }
+
+                TarHeaderWriter.WriteEnd(tar);
+
+                tar.Flush(flushToDisk: true);
             }
 
             File.Move(tmp, path, overwrite: true);
@@ -92,10 +91,13 @@ internal static class ArchiveFileWriter
         }
     }
 
-    private static void WriteSmall(TarWriter tar, string name, byte[] bytes)
+    private static void WriteSmall(Stream tar, string name, byte[] bytes)
     {
-        var entry = ReproducibleTarEntry.Create(TarEntryType.RegularFile, name, 0x1A4, 0, 0, 0, bytes.Length);
-        entry.DataStream = new MemoryStream(bytes, writable: false);
-        tar.WriteEntry(entry);
+        TarHeaderWriter.WriteHeader(tar, name, TarHeaderWriter.TypeFile, 0x1A4, 0, 0, bytes.Length, 0, null, 0, 0, null);
+        tar.Write(bytes);
+        TarHeaderWriter.WritePadding(tar, bytes.Length);
     }
+
+    private static void WriteDirectory(Stream tar, string name) =>
+        TarHeaderWriter.WriteHeader(tar, name, TarHeaderWriter.TypeDirectory, 0x1ED, 0, 0, 0, 0, null, 0, 0, null);
 }

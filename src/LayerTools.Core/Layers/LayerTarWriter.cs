@@ -1,28 +1,28 @@
-using System.Formats.Tar;
 using LayerTools.Core.Digests;
 
 namespace LayerTools.Core.Layers;
 
 /// <summary>
-/// Writes reproducible layer tars (headers as <see cref="ReproducibleTarEntry"/> makes them), with
-/// mtimes clamped to SOURCE_DATE_EPOCH when one is given. The caller adds entries in order: parents
-/// before children, whiteouts before their siblings, a hard link after its target.
+/// The one writer of layer tars: headers by <see cref="TarHeaderWriter"/> (USTAR, PAX records only
+/// where a field needs them, extended attributes as raw bytes, no atime or ctime), mtimes clamped
+/// to SOURCE_DATE_EPOCH when one is given. The caller adds entries in order: parents before
+/// children, whiteouts before their siblings, a hard link after its target.
 /// It builds the layer's entry index as it writes (data offsets, content digests hashed on the way
-/// through), so a layer made here is read once and never parsed back.
+/// through), so a layer made here is read once and never parsed back. The output is written
+/// forward only: it may be a pipe.
 /// </summary>
 internal sealed class LayerTarWriter : IDisposable
 {
     private readonly HashingWriteStream _output;
-    private readonly TarWriter _writer;
     private readonly long? _sourceDateEpoch;
     private readonly LayerIndex _index = new();
     private readonly Dictionary<string, LayerEntry> _byPath = new(StringComparer.Ordinal);
+    private readonly byte[] _buffer = new byte[81920];
     private bool _finished;
 
     public LayerTarWriter(Stream output, long? sourceDateEpoch = null, bool leaveOpen = true)
     {
         _output = new HashingWriteStream(output, leaveOpen);
-        _writer = new TarWriter(_output, TarEntryFormat.Pax, leaveOpen: true);
         _sourceDateEpoch = sourceDateEpoch;
     }
 
@@ -31,12 +31,12 @@ internal sealed class LayerTarWriter : IDisposable
     /// <summary>The index record of the entry written last (with its content digest).</summary>
     public LayerEntry? LastEntry => _index.Entries.Count == 0 ? null : _index.Entries[^1];
 
-    /// <summary>Ends the tar and returns its entry index, DiffID and size.</summary>
+    /// <summary>Ends the tar (two zero blocks, also for an empty layer) and returns its entry index, DiffID and size.</summary>
     public LayerIndex Finish()
     {
         if (!_finished)
         {
-            _writer.Dispose();
+            TarHeaderWriter.WriteEnd(_output);
             _output.Flush();
             _index.DiffId = _output.Digest;
             _index.Size = _output.BytesWritten;
@@ -46,28 +46,26 @@ internal sealed class LayerTarWriter : IDisposable
         return _index;
     }
 
-    public void AddDirectory(string path, int mode, int uid, int gid, long mtime, IReadOnlyDictionary<string, string>? xattrs = null) =>
-        Write(TarEntryType.Directory, path.Length == 0 ? "./" : path + "/", mode, uid, gid, mtime, xattrs);
+    public void AddDirectory(string path, int mode, int uid, int gid, long mtime, IReadOnlyDictionary<string, byte[]>? xattrs = null) =>
+        Write(EntryType.Directory, path.Length == 0 ? "./" : path + "/", mode, uid, gid, mtime, xattrs);
 
-    public void AddFile(string path, int mode, int uid, int gid, long mtime, Stream content, long size, IReadOnlyDictionary<string, string>? xattrs = null) =>
-        Write(TarEntryType.RegularFile, path, mode, uid, gid, mtime, xattrs, content: content, size: size);
+    public void AddFile(string path, int mode, int uid, int gid, long mtime, Stream content, long size, IReadOnlyDictionary<string, byte[]>? xattrs = null) =>
+        Write(EntryType.File, path, mode, uid, gid, mtime, xattrs, content: content, size: size);
 
-    public void AddSymlink(string path, string target, int uid, int gid, long mtime, IReadOnlyDictionary<string, string>? xattrs = null) =>
-        Write(TarEntryType.SymbolicLink, path, 0x1FF, uid, gid, mtime, xattrs, linkName: target);
+    public void AddSymlink(string path, string target, int uid, int gid, long mtime, IReadOnlyDictionary<string, byte[]>? xattrs = null) =>
+        Write(EntryType.SymbolicLink, path, 0x1FF, uid, gid, mtime, xattrs, linkName: target);
 
-    public void AddHardLink(string path, string target, int mode, int uid, int gid, long mtime) =>
-        Write(TarEntryType.HardLink, path, mode, uid, gid, mtime, null, linkName: target);
+    public void AddHardLink(string path, string target, int mode, int uid, int gid, long mtime, IReadOnlyDictionary<string, byte[]>? xattrs = null) =>
+        Write(EntryType.HardLink, path, mode, uid, gid, mtime, xattrs, linkName: target);
 
-    public void AddDevice(string path, EntryType type, int mode, int uid, int gid, long mtime, int major = 0, int minor = 0)
+    public void AddDevice(string path, EntryType type, int mode, int uid, int gid, long mtime, int major = 0, int minor = 0, IReadOnlyDictionary<string, byte[]>? xattrs = null)
     {
-        var tarType = type switch
+        if (type is not (EntryType.CharDevice or EntryType.BlockDevice or EntryType.Fifo))
         {
-            EntryType.CharDevice => TarEntryType.CharacterDevice,
-            EntryType.BlockDevice => TarEntryType.BlockDevice,
-            EntryType.Fifo => TarEntryType.Fifo,
-            _ => throw new ArgumentOutOfRangeException(nameof(type)),
-        };
-        Write(tarType, path, mode, uid, gid, mtime, null, major: major, minor: minor);
+            throw new ArgumentOutOfRangeException(nameof(type));
+        }
+
+        Write(type, path, mode, uid, gid, mtime, xattrs, major: major, minor: minor);
     }
 
     /// <summary>An empty <c>.wh.&lt;name&gt;</c> file: <paramref name="path"/> is deleted from lower layers.</summary>
@@ -76,7 +74,7 @@ internal sealed class LayerTarWriter : IDisposable
     /// <summary>A <c>.wh..wh..opq</c> file: every lower child of <paramref name="directory"/> is hidden.</summary>
     public void AddOpaque(string directory, long mtime = 0) => AddFile(Whiteout.OpaqueFor(directory), 0, 0, 0, mtime, Stream.Null, 0);
 
-    private void Write(TarEntryType type, string name, int mode, int uid, int gid, long mtime, IReadOnlyDictionary<string, string>? xattrs, Stream? content = null, long size = 0, string? linkName = null, int major = 0, int minor = 0)
+    private void Write(EntryType type, string name, int mode, int uid, int gid, long mtime, IReadOnlyDictionary<string, byte[]>? xattrs, Stream? content = null, long size = 0, string? linkName = null, int major = 0, int minor = 0)
     {
         if (_sourceDateEpoch is { } epoch && mtime > epoch)
         {
@@ -84,25 +82,32 @@ internal sealed class LayerTarWriter : IDisposable
         }
 
         mtime = Math.Max(0, mtime);
-        var entry = ReproducibleTarEntry.Create(type, name, mode, uid, gid, mtime, size, linkName, xattrs);
-        if (type is TarEntryType.CharacterDevice or TarEntryType.BlockDevice)
+        TarHeaderWriter.WriteHeader(_output, name, TarHeaderWriter.TypeOf(type), mode, uid, gid, size, mtime, linkName, major, minor, xattrs);
+        string? digest = null;
+        if (type == EntryType.File)
         {
-            entry.DeviceMajor = major;
-            entry.DeviceMinor = minor;
+            digest = size > 0 ? CopyData(content ?? throw new ArgumentNullException(nameof(content)), size, name) : Digest.Of(ReadOnlySpan<byte>.Empty);
         }
 
-        using var data = content is not null && size > 0 ? new TarDataStream(content, size, name) : null;
-        if (data is not null)
-        {
-            entry.DataStream = data;
-        }
-
-        _writer.WriteEntry(entry);
         EntryCount++;
-        Record(type, name, mode, uid, gid, mtime, linkName, size, major, minor, type == TarEntryType.RegularFile ? (data?.Digest() ?? Digest.Of(ReadOnlySpan<byte>.Empty)) : null);
+        Record(type, name, mode, uid, gid, mtime, linkName, size, major, minor, digest);
     }
 
-    private void Record(TarEntryType type, string name, int mode, int uid, int gid, long mtime, string? linkName, long size, int major, int minor, string? digest)
+    /// <summary>Exactly <paramref name="size"/> bytes of <paramref name="content"/> and the padding; returns their digest.</summary>
+    private string CopyData(Stream content, long size, string name)
+    {
+        using var data = new TarDataStream(content, size, name);
+        int n;
+        while ((n = data.Read(_buffer, 0, _buffer.Length)) > 0)
+        {
+            _output.Write(_buffer, 0, n);
+        }
+
+        TarHeaderWriter.WritePadding(_output, size);
+        return data.Digest();
+    }
+
+    private void Record(EntryType type, string name, int mode, int uid, int gid, long mtime, string? linkName, long size, int major, int minor, string? digest)
     {
         var path = TarPath.Normalize(name);
         var entry = new LayerEntry
@@ -112,12 +117,12 @@ internal sealed class LayerTarWriter : IDisposable
             Uid = uid,
             Gid = gid,
             ModifiedTime = mtime,
-            Size = type == TarEntryType.RegularFile ? size : 0,
+            Size = type == EntryType.File ? size : 0,
             Offset = _output.BytesWritten - ((size + 511) / 512 * 512),
             Digest = digest,
             DevMajor = major,
             DevMinor = minor,
-            Type = TarEntryTypes.ToEntryType(type) ?? EntryType.File,
+            Type = type,
         };
 
         var baseName = TarPath.Name(path);

@@ -11,10 +11,8 @@ namespace LayerTools.Core.Layers;
 /// </summary>
 internal static class OverlayDiff
 {
-    public static void Write(string upperDirectory, Stream output, long? sourceDateEpoch = null, CancellationToken cancellationToken = default)
-    {
-        ChangeTarWriter.Write(Collect(upperDirectory), output, sourceDateEpoch, cancellationToken);
-    }
+    public static void Write(string upperDirectory, LayerTarWriter writer, CancellationToken cancellationToken = default) =>
+        ChangeTarWriter.Write(Collect(upperDirectory), writer, cancellationToken);
 
     public static List<ChangeRecord> Collect(string upperDirectory)
     {

@@ -83,8 +83,8 @@ internal static class RootfsDiff
         return records;
     }
 
-    public static void Write(string rootDirectory, IReadOnlyDictionary<string, FileStat> before, ILowerView lower, Stream output, long? sourceDateEpoch = null, CancellationToken cancellationToken = default) =>
-        ChangeTarWriter.Write(Collect(rootDirectory, before, lower), output, sourceDateEpoch, cancellationToken);
+    public static void Write(string rootDirectory, IReadOnlyDictionary<string, FileStat> before, ILowerView lower, LayerTarWriter writer, CancellationToken cancellationToken = default) =>
+        ChangeTarWriter.Write(Collect(rootDirectory, before, lower), writer, cancellationToken);
 
     private static bool IsChanged(FileStat old, FileStat now, ChangeRecord record, LayerEntry? lower)
     {

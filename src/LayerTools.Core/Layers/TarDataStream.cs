@@ -4,10 +4,8 @@ namespace LayerTools.Core.Layers;
 
 /// <summary>
 /// The data of one tar entry on its way into a layer: exactly <c>length</c> bytes of the source,
-/// hashed as they pass. It reports a known length (and so "seekable") because TarWriter must know
-/// the size before the data when the archive stream cannot seek back; it never actually seeks. A
-/// source that holds fewer bytes (a file that shrank while copied) fails rather than writing a tar
-/// that lies. Hashing is optional: an archive writer that checks the blob's digest itself turns it off.
+/// hashed as they pass. A source that holds fewer bytes (a file that shrank while copied) fails
+/// rather than writing a tar that lies. Hashing is optional: an archive writer that checks the blob's digest itself turns it off.
 /// </summary>
 internal sealed class TarDataStream : Stream
 {
@@ -27,7 +25,7 @@ internal sealed class TarDataStream : Stream
 
     public override bool CanRead => true;
 
-    public override bool CanSeek => true;
+    public override bool CanSeek => false;
 
     public override bool CanWrite => false;
 
@@ -36,13 +34,7 @@ internal sealed class TarDataStream : Stream
     public override long Position
     {
         get => _read;
-        set
-        {
-            if (value != _read)
-            {
-                throw new NotSupportedException();
-            }
-        }
+        set => throw new NotSupportedException();
     }
 
     /// <summary>The digest of the bytes given out; call after all were read.</summary>
@@ -73,16 +65,7 @@ internal sealed class TarDataStream : Stream
     {
     }
 
-    public override long Seek(long offset, SeekOrigin origin)
-    {
-        var target = origin switch
-        {
-            SeekOrigin.Begin => offset,
-            SeekOrigin.Current => _read + offset,
-            _ => _length + offset,
-        };
-        return target == _read ? _read : throw new NotSupportedException();
-    }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
     public override void SetLength(long value) => throw new NotSupportedException();
 

@@ -2,7 +2,7 @@ using System.Formats.Tar;
 
 namespace LayerTools.Core.Layers;
 
-/// <summary>The one mapping from tar entry types to layer entry types, for the indexer and the writer.</summary>
+/// <summary>The one mapping from tar entry types to layer entry types, for the indexer (the writer maps back with <see cref="TarHeaderWriter.TypeOf"/>).</summary>
 internal static class TarEntryTypes
 {
     /// <summary>The layer entry type of a tar entry type; null for a type a layer cannot hold (sockets, GNU extensions).</summary>

@@ -4,12 +4,15 @@ using System.Text;
 namespace LayerTools.Core.Layers;
 
 /// <summary>
-/// Writes tar headers byte by byte: a USTAR header for every entry, preceded by a PAX extended
-/// header only when a field does not fit USTAR (long or non-ASCII names and link names, large ids,
-/// sizes or times) or the entry carries extended attributes. PAX values are raw bytes, so binary
-/// attributes such as security.capability survive (System.Formats.Tar takes PAX values as text).
-/// Records are sorted by key, the PAX header's own fields are fixed: the output depends only on
-/// the entries.
+/// The one writer of tar headers (layers and image archives alike), byte by byte: a USTAR header
+/// for every entry with numeric ids, empty user and group names and a whole-second mtime, preceded
+/// by a PAX extended header only when a field does not fit USTAR (long or non-ASCII names and link
+/// names, large ids, sizes or times) or the entry carries extended attributes. Never atime or ctime.
+/// PAX values are raw bytes, so binary attributes such as security.capability survive
+/// (System.Formats.Tar takes PAX values as text, names its PAX headers after the process id and adds
+/// atime/ctime before .NET 10). Records are sorted by key and the PAX header's own fields are fixed:
+/// the output depends only on the entries. Its USTAR headers are byte for byte the ones
+/// System.Formats.Tar writes.
 /// </summary>
 internal static class TarHeaderWriter
 {
@@ -24,6 +27,19 @@ internal static class TarHeaderWriter
     private const long MaxId = 0x1FFFFF;
     private const long MaxSize = 0x1FFFFFFFFL;
     private const long MaxTime = 0x1FFFFFFFFL;
+
+    /// <summary>The header type of a layer entry type.</summary>
+    public static char TypeOf(EntryType type) => type switch
+    {
+        EntryType.File => TypeFile,
+        EntryType.Directory => TypeDirectory,
+        EntryType.SymbolicLink => TypeSymlink,
+        EntryType.HardLink => TypeHardLink,
+        EntryType.CharDevice => TypeChar,
+        EntryType.BlockDevice => TypeBlock,
+        EntryType.Fifo => TypeFifo,
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Whiteouts are written as the files that stand for them."),
+    };
 
     /// <summary>Writes the header(s) of one entry; the caller writes <paramref name="size"/> data bytes and then <see cref="WritePadding"/>.</summary>
     /// <returns>True when a PAX header was needed.</returns>
@@ -86,6 +102,15 @@ internal static class TarHeaderWriter
             {
                 pax["SCHILY.xattr." + key] = value;
             }
+        }
+
+        if (pax.Count > 0 && prefix.Length > 0)
+        {
+            // A PAX header is written anyway: the name goes in it too, as Go's archive/tar does, because
+            // readers such as System.Formats.Tar ignore the USTAR prefix after a PAX header.
+            pax["path"] = nameBytes;
+            prefix = Array.Empty<byte>();
+            headerName = Ascii(name, 100);
         }
 
         if (pax.Count > 0)

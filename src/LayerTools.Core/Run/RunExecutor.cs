@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.IO.Pipes;
 using LayerTools.Core.Layers;
 using LayerTools.Core.Snapshots;
 using LayerTools.Core.Store;
@@ -11,8 +10,8 @@ namespace LayerTools.Core.Run;
 /// A RUN step, end to end: the parent image's layers (from the snapshot cache) mounted as overlay
 /// lower dirs under a fresh upper and work dir in the store's tmp folder, the command run there in
 /// new namespaces, the overlay unmounted, the runtime's mount-point stubs removed, and the upper dir
-/// streamed as a layer tar straight into <see cref="StagingArea.AddLayer"/> (one pass, through a
-/// pipe). Without overlayfs the layers are extracted into a private copy and the changes found by
+/// written as a layer straight into the staging area by its <see cref="LayerTarWriter"/>, which
+/// indexes it on the way (one pass, never parsed back). Without overlayfs the layers are extracted into a private copy and the changes found by
 /// comparing before and after. Everything it made is removed afterwards, on failure and on cancel too.
 /// </summary>
 internal static class RunExecutor
@@ -43,7 +42,7 @@ internal static class RunExecutor
         {
             int exitCode;
             ContainerRuntimeKind used;
-            Action<Stream> produce;
+            Action<LayerTarWriter> produce;
             var overlay = OverlayMount.IsSupported;
             var upper = Path.Combine(runDir, "upper");
             var merged = Path.Combine(runDir, "merged");
@@ -57,7 +56,7 @@ internal static class RunExecutor
                 }
 
                 RemoveMountStubs(upper, lower, overlayUpper: true);
-                produce = output => OverlayDiff.Write(upper, output, request.SourceDateEpoch, cancellationToken);
+                produce = writer => OverlayDiff.Write(upper, writer, cancellationToken);
             }
             else
             {
@@ -69,7 +68,7 @@ internal static class RunExecutor
                 return new RunResult(exitCode, null, used, overlay, watch.Elapsed);
             }
 
-            var layer = Ingest(staging, produce, lower, request.Where, cancellationToken);
+            var layer = staging.AddLayer(produce, request.SourceDateEpoch);
             return new RunResult(exitCode, layer, used, overlay, watch.Elapsed);
         }
         finally
@@ -126,7 +125,7 @@ internal static class RunExecutor
     }
 
     /// <summary>The fallback without overlayfs: extract the layers into a private copy, run, and compare before and after.</summary>
-    private static (int ExitCode, ContainerRuntimeKind Runtime, Action<Stream> Produce) RunInCopy(StagingArea staging, IReadOnlyList<string> parentDiffIds, UnionView lower, string runDir, IReadOnlyList<ContainerRuntime> runtimes, RunRequest request, Action<RunOutputLine>? onLine, CancellationToken cancellationToken)
+    private static (int ExitCode, ContainerRuntimeKind Runtime, Action<LayerTarWriter> Produce) RunInCopy(StagingArea staging, IReadOnlyList<string> parentDiffIds, UnionView lower, string runDir, IReadOnlyList<ContainerRuntime> runtimes, RunRequest request, Action<RunOutputLine>? onLine, CancellationToken cancellationToken)
     {
         var rootfs = Path.Combine(runDir, "rootfs");
         Directory.CreateDirectory(rootfs);
@@ -139,7 +138,7 @@ internal static class RunExecutor
         var before = RootfsDiff.Capture(rootfs);
         var (exitCode, used) = Execute(rootfs, runDir, runtimes, request, onLine, cancellationToken);
         RemoveMountStubs(rootfs, lower, overlayUpper: false);
-        return (exitCode, used, output => RootfsDiff.Write(rootfs, before, lower, output, request.SourceDateEpoch, cancellationToken));
+        return (exitCode, used, writer => RootfsDiff.Write(rootfs, before, lower, writer, cancellationToken));
     }
 
     private static (int ExitCode, ContainerRuntimeKind Runtime) Execute(string rootfs, string runDir, IReadOnlyList<ContainerRuntime> runtimes, RunRequest request, Action<RunOutputLine>? onLine, CancellationToken cancellationToken)
@@ -306,49 +305,5 @@ internal static class RunExecutor
         {
             LinuxNative.Close(parent);
         }
-    }
-
-    /// <summary>Writes the layer tar into a pipe on one thread while the staging area ingests it on this one.</summary>
-    private static LayerIndex Ingest(StagingArea staging, Action<Stream> produce, ILowerView lower, string where, CancellationToken cancellationToken)
-    {
-        using var server = new AnonymousPipeServerStream(PipeDirection.Out);
-        using var client = new AnonymousPipeClientStream(PipeDirection.In, server.ClientSafePipeHandle);
-        var producer = Task.Run(() =>
-        {
-            try
-            {
-                produce(server);
-            }
-            finally
-            {
-                server.Dispose();
-            }
-        }, CancellationToken.None);
-        LayerIndex? index = null;
-        System.Runtime.ExceptionServices.ExceptionDispatchInfo? consumerError = null;
-        try
-        {
-            index = staging.AddLayer(client, where, lower, cancellationToken: cancellationToken);
-        }
-        catch (Exception ex)
-        {
-            consumerError = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex);
-        }
-        finally
-        {
-            client.Dispose();
-        }
-
-        try
-        {
-            producer.GetAwaiter().GetResult();
-        }
-        catch (IOException) when (consumerError is not null)
-        {
-            // The reader stopped first; its error is the one to report.
-        }
-
-        consumerError?.Throw();
-        return index!;
     }
 }

@@ -122,8 +122,9 @@ internal sealed class StagingArea : IDisposable
     {
         var tmp = NewFile();
         LayerIndex index;
-        using (var sink = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920))
+        try
         {
+            using var sink = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920);
             using (var writer = new LayerTarWriter(sink, sourceDateEpoch))
             {
                 write(writer);
@@ -131,6 +132,12 @@ internal sealed class StagingArea : IDisposable
             }
 
             sink.Flush(flushToDisk: true);
+        }
+        catch
+        {
+            // A failed or cancelled writer (a RUN whose files vanished, a commit cancelled) leaves no half layer behind.
+            AtomicFile.TryDelete(tmp);
+            throw;
         }
 
         return KeepLayer(index, tmp);

@@ -154,7 +154,7 @@ public sealed class OverlaySnapshotTests
         var (ids, indexes) = Store(temp, Layers());
         var lower = UnionView.Build(indexes);
         List<string> expected;
-        byte[] tar1, tar2;
+        (byte[] Bytes, LayerIndex Built) tar1, tar2;
         if (overlay)
         {
             var dirs = new SnapshotCache(temp.Store).Ensure(ids);
@@ -170,8 +170,8 @@ public sealed class OverlaySnapshotTests
                 mount.Dispose();
             }
 
-            tar1 = Write(o => OverlayDiff.Write(mount.Upper, o, Epoch));
-            tar2 = Write(o => OverlayDiff.Write(mount.Upper, o, Epoch));
+            tar1 = Write(w => OverlayDiff.Write(mount.Upper, w));
+            tar2 = Write(w => OverlayDiff.Write(mount.Upper, w));
         }
         else
         {
@@ -187,12 +187,15 @@ public sealed class OverlaySnapshotTests
             var before = RootfsDiff.Capture(rootfs);
             Change(rootfs);
             expected = DescribeDisk(rootfs);
-            tar1 = Write(o => RootfsDiff.Write(rootfs, before, lower, o, Epoch));
-            tar2 = Write(o => RootfsDiff.Write(rootfs, before, lower, o, Epoch));
+            tar1 = Write(w => RootfsDiff.Write(rootfs, before, lower, w));
+            tar2 = Write(w => RootfsDiff.Write(rootfs, before, lower, w));
         }
 
-        Assert.Equal(tar1, tar2);
-        var layer = LayerAssert.Index(tar1, lower);
+        Assert.Equal(tar1.Bytes, tar2.Bytes);
+        var layer = LayerAssert.Index(tar1.Bytes, lower);
+
+        // RUN keeps the index the writer built; it must be the one the indexer reads back.
+        Assert.Equal(System.Text.Encoding.UTF8.GetString(layer.ToJson()), System.Text.Encoding.UTF8.GetString(tar1.Built.ToJson()));
         var after = UnionView.Build(indexes.Append(layer));
         Assert.Equal(expected, DescribeUnion(after));
 
@@ -213,7 +216,7 @@ public sealed class OverlaySnapshotTests
             Assert.Contains("OpaqueWhiteout:re", entries.Keys);
         }
 
-        AssertTarIsCanonical(tar1);
+        AssertTarIsCanonical(tar1.Bytes);
     }
 
     /// <summary>What the test's "command" does to the tree.</summary>
@@ -234,11 +237,17 @@ public sealed class OverlaySnapshotTests
         LinuxNative.Linkat(LinuxNative.AtFdCwd, Path.Combine(root, "data/one"), LinuxNative.AtFdCwd, Path.Combine(root, "data/two"));
     }
 
-    private static byte[] Write(Action<Stream> write)
+    private static (byte[] Bytes, LayerIndex Built) Write(Action<LayerTarWriter> write)
     {
         using var ms = new MemoryStream();
-        write(ms);
-        return ms.ToArray();
+        LayerIndex built;
+        using (var writer = new LayerTarWriter(ms, Epoch))
+        {
+            write(writer);
+            built = writer.Finish();
+        }
+
+        return (ms.ToArray(), built);
     }
 
     private static void AssertTarIsCanonical(byte[] tar)

@@ -59,6 +59,20 @@ public sealed class LayerStoreTests
     }
 
     [Fact]
+    public void AWriterThatFailsLeavesNoHalfLayerInTheStagingArea()
+    {
+        using var t = new TempStore();
+        using var staging = t.Store.BeginStaging();
+        var stagingDir = Assert.Single(Directory.EnumerateDirectories(t.Store.TmpDir));
+        Assert.Throws<IOException>(() => staging.AddLayer(w =>
+        {
+            w.AddFile("a", 0x1A4, 0, 0, 0, new MemoryStream("a"u8.ToArray()), 1);
+            throw new IOException("the upper dir went away");
+        }));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(stagingDir));
+    }
+
+    [Fact]
     public void ACommittedImageIsNamedInIndexJsonAndItsLayerIsIndexed()
     {
         using var t = new TempStore();
