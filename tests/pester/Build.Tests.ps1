@@ -48,7 +48,7 @@ Describe 'Build-LayeredImage' {
         $image.BuildSteps[0].Instruction | Should -Be 'FROM busybox:test'
         ($image.BuildSteps | Where-Object Instruction -eq 'WORKDIR /app').CacheMissReason | Should -Match 'first build'
         ($image.BuildSteps | Where-Object Instruction -like 'RUN*').CacheMissReason | Should -Be 'an earlier step of the stage was rebuilt'
-        (Get-LayerFile app:1 /app -Recurse).Path | Should -Contain '/app/node_modules/version'
+        (Get-LayerFile app:1 /app -Recurse).LayerPath | Should -Contain '/app/node_modules/version'
         (Get-LayerFile app:1 /app/node_modules).Name | Should -Not -Contain 'big.js'
     }
 

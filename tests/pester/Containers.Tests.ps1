@@ -18,8 +18,8 @@ BeforeAll {
 
     function Get-ViewTree([string] $Image) {
         # Every path of an image's union view with its type and, for files, its content.
-        Get-LayerFile $Image -Recurse | Sort-Object Path | ForEach-Object {
-            $line = '{0} {1}' -f $_.Path, $_.Type
+        Get-LayerFile $Image -Recurse | Sort-Object LayerPath | ForEach-Object {
+            $line = '{0} {1}' -f $_.LayerPath, $_.Type
             if ($_.Type -eq 'SymbolicLink') { $line += ' -> ' + $_.LinkTarget }
             $line
         }

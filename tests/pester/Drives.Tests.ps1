@@ -90,9 +90,10 @@ Describe 'Image: (read-only union view)' {
     It 'gives Get-Item the same properties as Get-LayerFile, with the layer the file comes from' {
         foreach ($path in '/app/hello.sh', '/etc/os-release', '/bin', '/usr/bin') {
             $item = Get-Item -LiteralPath ("Image:\app:1" + $path) -ErrorAction Stop
-            $file = Get-LayerFile app:1 $path | Where-Object Path -EQ $path
-            if (-not $file) { $file = Get-LayerFile app:1 (Split-Path $path) | Where-Object Path -EQ $path }
-            $item.LayerPath | Should -Be $file.Path
+            $file = Get-LayerFile app:1 $path | Where-Object LayerPath -EQ $path
+            if (-not $file) { $file = Get-LayerFile app:1 (Split-Path $path) | Where-Object LayerPath -EQ $path }
+            $item.LayerPath | Should -Be $file.LayerPath
+            $file.Path | Should -Be $item.Path
             $item.Path | Should -Be ("Image:{0}app:1{1}" -f [IO.Path]::DirectorySeparatorChar, $path.Replace('/', [IO.Path]::DirectorySeparatorChar))
             foreach ($property in 'Name', 'Type', 'Size', 'Mode', 'Uid', 'Gid', 'ModifiedTime', 'LinkTarget', 'Digest', 'LayerDiffId', 'LayerIndex', 'Image') {
                 $item.$property | Should -Be $file.$property -Because "$path $property"

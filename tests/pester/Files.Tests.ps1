@@ -12,7 +12,7 @@ AfterAll {
 
 Describe 'Get-LayerFile (the union view)' {
     It 'lists the root''s children without -Path' {
-        $names = (Get-LayerFile app:1).Path
+        $names = (Get-LayerFile app:1).LayerPath
         $names | Should -Contain '/etc'
         $names | Should -Contain '/app'
         $names | Should -Contain '/bin'
@@ -21,27 +21,27 @@ Describe 'Get-LayerFile (the union view)' {
 
     It 'lists a directory''s children, hiding what upper layers whited out' {
         $etc = @(Get-LayerFile app:1 -Path /etc)
-        ($etc.Path | Sort-Object) | Should -Be @('/etc/app.conf', '/etc/keep.conf', '/etc/os-release')
-        (Get-LayerFile base:1 /etc).Path | Should -Contain '/etc/old.conf'
+        ($etc.LayerPath | Sort-Object) | Should -Be @('/etc/app.conf', '/etc/keep.conf', '/etc/os-release')
+        (Get-LayerFile base:1 /etc).LayerPath | Should -Contain '/etc/old.conf'
     }
 
     It 'shows only the upper layer''s children of an opaque directory' {
-        (Get-LayerFile app:1 /opt/data).Path | Should -Be @('/opt/data/c.txt')
-        ((Get-LayerFile base:1 /opt/data).Path | Sort-Object) | Should -Be @('/opt/data/a.txt', '/opt/data/b.txt')
+        (Get-LayerFile app:1 /opt/data).LayerPath | Should -Be @('/opt/data/c.txt')
+        ((Get-LayerFile base:1 /opt/data).LayerPath | Sort-Object) | Should -Be @('/opt/data/a.txt', '/opt/data/b.txt')
     }
 
     It 'matches wildcards in the last name and in directories' {
-        ((Get-LayerFile app:1 'etc/*.conf').Path | Sort-Object) | Should -Be @('/etc/app.conf', '/etc/keep.conf')
-        (Get-LayerFile app:1 '/usr/bin/b*').Path | Should -Be @('/usr/bin/bash', '/usr/bin/busybox')
-        (Get-LayerFile app:1 '/*/hello.sh').Path | Should -Be @('/app/hello.sh')
+        ((Get-LayerFile app:1 'etc/*.conf').LayerPath | Sort-Object) | Should -Be @('/etc/app.conf', '/etc/keep.conf')
+        (Get-LayerFile app:1 '/usr/bin/b*').LayerPath | Should -Be @('/usr/bin/bash', '/usr/bin/busybox')
+        (Get-LayerFile app:1 '/*/hello.sh').LayerPath | Should -Be @('/app/hello.sh')
     }
 
     It 'walks below with -Recurse, and with a wildcard matches the name at every depth' {
-        $all = (Get-LayerFile app:1 -Recurse).Path
+        $all = (Get-LayerFile app:1 -Recurse).LayerPath
         $all | Should -Contain '/usr/bin/busybox'
         $all | Should -Contain '/app/hello.sh'
         $all | Should -Not -Contain '/etc/old.conf'
-        (Get-LayerFile app:1 '/*.txt' -Recurse).Path | Should -Be @('/opt/data/c.txt')
+        (Get-LayerFile app:1 '/*.txt' -Recurse).LayerPath | Should -Be @('/opt/data/c.txt')
     }
 
     It 'fills in the layer each file comes from, its mode, owner, size and link target' {
@@ -59,8 +59,21 @@ Describe 'Get-LayerFile (the union view)' {
     }
 
     It 'follows a link to a directory as Get-ChildItem does' {
-        ((Get-LayerFile app:1 /bin).Path | Sort-Object) | Should -Be @('/usr/bin/bash', '/usr/bin/busybox')
-        (Get-LayerFile app:1 /bin/bash).Path | Should -Be '/usr/bin/bash'
+        ((Get-LayerFile app:1 /bin).LayerPath | Sort-Object) | Should -Be @('/usr/bin/bash', '/usr/bin/busybox')
+        (Get-LayerFile app:1 /bin/bash).LayerPath | Should -Be '/usr/bin/bash'
+    }
+
+    It 'addresses piped files on the read-only Image: drive, never on the host' {
+        $file = Get-LayerFile app:1 /app/hello.sh
+        $file.Path | Should -Be ("Image:{0}app:1{0}app{0}hello.sh" -f [IO.Path]::DirectorySeparatorChar)
+        ($file | Get-Content -Raw) | Should -Be (Get-Content -Raw Image:\app:1\app\hello.sh)
+        { $file | Remove-Item -ErrorAction Stop } | Should -Throw -ErrorId 'ImageIsReadOnly*'
+        Get-LayerFile app:1 /app/hello.sh | Should -Not -BeNullOrEmpty
+        $otherStore = Join-Path $TestDrive 'other-store'
+        $null = Import-LayeredImage -Path (New-FixtureImages) -StorePath $otherStore
+        $other = Get-LayerFile app:1 /app/hello.sh -StorePath $otherStore
+        $other.Path | Should -BeLike 'LayerTools\LayerTools::*app:1/app/hello.sh'
+        { $other | Remove-Item -ErrorAction Stop } | Should -Throw -ErrorId 'ImageIsReadOnly*'
     }
 
     It 'reports a missing path as PathNotFound' {
@@ -72,14 +85,14 @@ Describe 'Get-LayerFile (the union view)' {
 Describe 'Get-LayerFile -Layer (one layer, whiteouts shown)' {
     It 'lists one layer by index with its whiteouts' {
         $top = @(Get-LayerFile app:1 -Layer 1 -Recurse)
-        $whiteout = $top | Where-Object Path -EQ '/etc/old.conf'
+        $whiteout = $top | Where-Object LayerPath -EQ '/etc/old.conf'
         $whiteout.Type | Should -Be 'Whiteout'
         $whiteout.IsWhiteout | Should -BeTrue
         $opaque = $top | Where-Object Type -EQ 'OpaqueWhiteout'
-        $opaque.Path | Should -Be '/opt/data'
+        $opaque.LayerPath | Should -Be '/opt/data'
         $opaque.IsWhiteout | Should -BeTrue
-        $top.Path | Should -Not -Contain '/usr/bin/busybox'
-        ($top | Where-Object Path -EQ '/app/hello.sh').LayerIndex | Should -Be 1
+        $top.LayerPath | Should -Not -Contain '/usr/bin/busybox'
+        ($top | Where-Object LayerPath -EQ '/app/hello.sh').LayerIndex | Should -Be 1
     }
 
     It 'finds a layer by DiffID, a DiffID prefix, or a negative index from the top' {

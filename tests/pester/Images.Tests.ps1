@@ -25,7 +25,7 @@ Describe 'Import-LayeredImage' {
         $image = Import-LayeredImage -Path $dir -Tag 'dir:1'
         $image.Reference | Should -Be 'dir:1'
         $image.LayerCount | Should -Be 1
-        (Get-LayerFile dir:1 /srv).Path | Should -Be '/srv/index.html'
+        (Get-LayerFile dir:1 /srv).LayerPath | Should -Be '/srv/index.html'
         $history = @(Get-ImageHistory dir:1)
         $history.Count | Should -Be 1
         $history[0].CreatedBy | Should -Be 'ADD rootfs /'

@@ -48,10 +48,27 @@ public sealed class GetLayerFileCommand : ImageCmdlet
             tree = new SingleLayerFileTree(image.Store.ReadLayerIndex(diffIds[index]), index, image.Label);
         }
 
+        var top = image.Stored.Reference is { } reference
+            ? Provider.ImagePathName.Encode(reference.ToString())
+            : Core.Digests.Digest.Hex(catalog.ConfigDigestOf(image.Stored))[..12];
         foreach (var file in FileListing.List(tree, Path, Recurse))
         {
-            WriteObject(file);
+            WriteObject(Addressed(file, image.Store.Root, top));
         }
+    }
+
+    /// <summary>
+    /// The file as it travels down the pipeline: <c>Path</c> is its path on the read-only Image: provider
+    /// and <c>LayerPath</c> the path inside the image. Cmdlets bind -Path by property name before
+    /// -LiteralPath, so a bare "/etc/passwd" would name the host's file: Get-LayerFile … | Remove-Item
+    /// must reach the image (and be refused as read-only), never the host.
+    /// </summary>
+    private static PSObject Addressed(LayerFile file, string storeRoot, string top)
+    {
+        var item = new PSObject(file);
+        item.Properties.Add(new PSNoteProperty("LayerPath", file.Path));
+        item.Properties.Add(new PSNoteProperty("Path", Provider.DrivePath.ForImageFile(storeRoot, top, file.Path)));
+        return item;
     }
 
     private static int FindLayer(IReadOnlyList<string> diffIds, string layer, string image)

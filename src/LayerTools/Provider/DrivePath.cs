@@ -48,6 +48,21 @@ internal sealed class DrivePath
         return storePath is null ? name : Path.Join(Path.GetFullPath(storePath), name);
     }
 
+    /// <summary>
+    /// The path a file of an image has on the provider, as a user would type it: <c>Image:\app:1\etc\hosts</c>
+    /// for the default store, provider-qualified (<c>LayerTools\LayerTools::/store/images/app:1/etc/hosts</c>)
+    /// for another. <paramref name="top"/> is the image's name on the drive (<see cref="ImagePathName"/>).
+    /// </summary>
+    public static string ForImageFile(string storeRoot, string top, string inner)
+    {
+        var rest = (top + "/" + inner.TrimStart('/')).TrimEnd('/');
+        var full = Path.GetFullPath(storeRoot).TrimEnd(Path.DirectorySeparatorChar);
+        var isDefault = string.Equals(full, Path.GetFullPath(Core.Store.StorePaths.Default()).TrimEnd(Path.DirectorySeparatorChar), OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+        return isDefault
+            ? "Image:" + Path.DirectorySeparatorChar + rest.Replace('/', Path.DirectorySeparatorChar)
+            : LayerToolsProvider.ProviderName + "\\" + LayerToolsProvider.ProviderName + "::" + RootFor(DriveKind.Image, full) + "/" + rest;
+    }
+
     /// <summary>Takes a provider path apart; null when it is not under a LayerTools root.</summary>
     public static DrivePath? Parse(string path)
     {
