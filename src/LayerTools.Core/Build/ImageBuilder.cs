@@ -104,7 +104,13 @@ internal sealed class ImageBuilder
         else
         {
             var resolved = Wrap(planned.Stage.From, () => BaseImageResolver.Resolve(_store, planned.BaseImage, _contextPath, where, _cancellationToken));
-            image = resolved.Config is null ? ImageState.Scratch() : ImageState.From(resolved.Config);
+            var platform = Platform.Parse(planned.Platform, where);
+            if (resolved.Config is { } baseConfig && platform is not null && !platform.Matches(baseConfig.Os, baseConfig.Architecture, baseConfig.Variant))
+            {
+                throw new LayerToolsException("PlatformMismatch", ErrorKind.InvalidArgument, $"{where}: FROM --platform={planned.Platform}, but {planned.BaseImage} is {baseConfig.Os}/{baseConfig.Architecture}{(baseConfig.Variant is null ? string.Empty : "/" + baseConfig.Variant)}; the store holds one platform per image.", planned.Platform);
+            }
+
+            image = resolved.Config is null ? ImageState.Scratch(platform?.Os, platform?.Architecture) : ImageState.From(resolved.Config);
             onBuild = JsonDocuments.GetStringArray(image.RuntimeConfig, "OnBuild");
         }
 
@@ -233,6 +239,16 @@ internal sealed class ImageBuilder
             throw new LayerToolsException("AddUrlNotSupported", ErrorKind.NotImplemented, $"{where}: ADD from a URL or git repository is not supported; download the file into the build context and COPY it.", instruction.Original);
         }
 
+        if (copy is AddInstruction add && (add.Checksum is not null || add.KeepGitDir))
+        {
+            throw new LayerToolsException("UnsupportedFlag", ErrorKind.InvalidArgument, $"{where}: ADD --checksum and --keep-git-dir apply only to URL and git sources, which LayerTools does not fetch.", instruction.Original);
+        }
+
+        if (copy is CopyInstruction { Parents: true })
+        {
+            throw new LayerToolsException("UnsupportedFlag", ErrorKind.NotImplemented, $"{where}: COPY --parents is not supported yet; copy each directory to its full destination path instead.", instruction.Original);
+        }
+
         ICopySource source;
         var fromImage = false;
         if (copy is CopyInstruction { From: { } from })
@@ -259,7 +275,12 @@ internal sealed class ImageBuilder
             return;
         }
 
-        var request = new CopyRequest { Sources = copy.Sources, Destination = copy.Destination, WorkingDir = state.Image.WorkingDir, Owner = owner, Mode = mode, Where = where };
+        var request = new CopyRequest { Sources = copy.Sources, Excludes = copy.Excludes, Destination = copy.Destination, WorkingDir = state.Image.WorkingDir, Owner = owner, Mode = mode, Where = where };
+        foreach (var exclude in copy.Excludes)
+        {
+            key.Add("exclude", exclude);
+        }
+
         // ADD extracts a local tar (plain, gzip, bzip2, xz), recognised by its content, unless --unpack=false.
         var archives = new Dictionary<string, ArchiveCompression>(StringComparer.Ordinal);
         Func<CopySourceEntry, bool>? unpack = null;
@@ -367,6 +388,27 @@ internal sealed class ImageBuilder
     private void RunStep(StageState state, Instruction instruction, RunInstruction run, CacheKey key, int index, Stopwatch watch)
     {
         var where = Where(instruction);
+        if (run.Mounts.Count > 0)
+        {
+            throw new LayerToolsException("UnsupportedRunMount", ErrorKind.NotImplemented, $"{where}: RUN --mount is not supported yet (cache, bind, secret, ssh and tmpfs mounts); COPY what the command needs instead.", instruction.Original);
+        }
+
+        if (run.Security is { } security && !security.Equals("sandbox", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new LayerToolsException("UnsupportedFlag", ErrorKind.NotImplemented, $"{where}: RUN --security={security} is not supported; RUN always runs sandboxed.", instruction.Original);
+        }
+
+        var isolateNetwork = run.Network?.ToLowerInvariant() switch
+        {
+            null or "default" or "host" => false,
+            "none" => true,
+            var other => throw new LayerToolsException("UnsupportedFlag", ErrorKind.InvalidArgument, $"{where}: RUN --network={other} is not supported; use default, host or none.", instruction.Original),
+        };
+        if (isolateNetwork)
+        {
+            key.Add("network", "none");
+        }
+
         var invocation = run.ToInvocation(MetadataInstructions.Shell(state.Image));
         var files = invocation.ScriptPath is { } scriptPath
             ? new[] { new RunFile(scriptPath, System.Text.Encoding.UTF8.GetBytes(invocation.ScriptContent ?? string.Empty), 0x1ED) }
@@ -393,6 +435,7 @@ internal sealed class ImageBuilder
                 Runtime = _options.Runtime,
                 Where = where,
                 Files = files,
+                IsolateNetwork = isolateNetwork,
             };
             var result = RunExecutor.Run(_store, staging, state.Image.DiffIds, request, line =>
             {

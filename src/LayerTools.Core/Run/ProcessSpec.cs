@@ -13,4 +13,7 @@ internal sealed record ProcessSpec(
 {
     /// <summary>Host files bound read-only at container paths under /dev (see <see cref="RunFile"/>).</summary>
     public IReadOnlyList<(string HostPath, string ContainerPath)> Files { get; init; } = Array.Empty<(string, string)>();
+
+    /// <summary>A network namespace of its own (only loopback), as <c>RUN --network=none</c> asks; otherwise the host's network.</summary>
+    public bool IsolateNetwork { get; init; }
 }

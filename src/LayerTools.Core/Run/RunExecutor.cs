@@ -188,7 +188,7 @@ internal static class RunExecutor
             files.Add((host, "/" + inside));
         }
 
-        var spec = new ProcessSpec(rootfs, request.Arguments, env, "/" + workDir, identity.Uid, identity.Gid, identity.AdditionalGids, request.Hostname) { Files = files };
+        var spec = new ProcessSpec(rootfs, request.Arguments, env, "/" + workDir, identity.Uid, identity.Gid, identity.AdditionalGids, request.Hostname) { Files = files, IsolateNetwork = request.IsolateNetwork };
         var failures = new List<string>();
         foreach (var runtime in runtimes)
         {

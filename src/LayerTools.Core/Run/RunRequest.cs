@@ -27,5 +27,8 @@ internal sealed class RunRequest
     /// <summary>Name of the step, for messages ("Dockerfile:12 RUN ...").</summary>
     public string Where { get; init; } = "RUN";
 
+    /// <summary>Run in a network namespace of its own (RUN --network=none): no network but loopback.</summary>
+    public bool IsolateNetwork { get; init; }
+
     public const string DefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 }

@@ -79,11 +79,7 @@ internal static class RuntimeBundle
             ["mounts"] = mounts,
             ["linux"] = new JsonObject
             {
-                ["namespaces"] = new JsonArray(
-                    new JsonObject { ["type"] = "pid" },
-                    new JsonObject { ["type"] = "ipc" },
-                    new JsonObject { ["type"] = "uts" },
-                    new JsonObject { ["type"] = "mount" }),
+                ["namespaces"] = Namespaces(spec.IsolateNetwork),
                 ["maskedPaths"] = Strings(new[]
                 {
                     "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
@@ -93,6 +89,22 @@ internal static class RuntimeBundle
             },
         };
         return JsonSerializer.SerializeToUtf8Bytes(config, new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    /// <summary>PID, IPC, UTS and mount always; a network namespace (loopback only) for RUN --network=none.</summary>
+    private static JsonArray Namespaces(bool isolateNetwork)
+    {
+        var namespaces = new JsonArray(
+            new JsonObject { ["type"] = "pid" },
+            new JsonObject { ["type"] = "ipc" },
+            new JsonObject { ["type"] = "uts" },
+            new JsonObject { ["type"] = "mount" });
+        if (isolateNetwork)
+        {
+            namespaces.Add(new JsonObject { ["type"] = "network" });
+        }
+
+        return namespaces;
     }
 
     private static JsonObject Mount(string destination, string source, string type, params string[] options) => new()

@@ -65,16 +65,21 @@ internal sealed class UnshareRuntime : ContainerRuntime
     {
         var sh = HostProcess.Find("sh") ?? throw new RuntimeStartException("/bin/sh is not installed on the host.");
         var mount = HostProcess.Find("mount") ?? throw new RuntimeStartException("mount(8) is not installed on the host.");
-        var args = new List<string>
+        var args = new List<string> { "--mount", "--pid", "--fork", "--uts", "--ipc", "--kill-child", "--propagation", "private" };
+        if (spec.IsolateNetwork)
         {
-            "--mount", "--pid", "--fork", "--uts", "--ipc", "--kill-child", "--propagation", "private",
+            args.Add("--net");
+        }
+
+        args.AddRange(new[]
+        {
             "--", sh, "-c", Script, "sh",
             spec.RootFs, spec.Hostname, spec.Uid.ToString(CultureInfo.InvariantCulture), spec.Gid.ToString(CultureInfo.InvariantCulture),
             spec.WorkingDirectory, MountProc ? "1" : "0", MountDev ? "1" : "0", mount, _unshare,
             BindResolvConf ? "1" : "0",
             HostProcess.Find("mkdir") ?? throw new RuntimeStartException("mkdir is not installed on the host."),
             spec.Files.Count.ToString(CultureInfo.InvariantCulture),
-        };
+        });
         foreach (var (host, container) in spec.Files)
         {
             args.Add(host);

@@ -276,6 +276,55 @@ public sealed class ImageBuilderTests : IDisposable
         Assert.Contains("bad.yaml:4", ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(LayerTools.Core.Run.ContainerRuntimeKind.Runc)]
+    [InlineData(LayerTools.Core.Run.ContainerRuntimeKind.Unshare)]
+    public void RunWithNetworkNoneSeesOnlyLoopback(LayerTools.Core.Run.ContainerRuntimeKind runtime)
+    {
+        File.WriteAllText(Path.Combine(_ctx, "Dockerfile"), "FROM busybox:test\nRUN --network=none cat /proc/net/dev > /none\nRUN cat /proc/net/dev > /host\n");
+        new ImageBuilder(_t.Store, new BuildOptions { ContextPath = _ctx, Tags = new[] { "net:1" }, Runtime = runtime }).Build();
+        static string[] Interfaces(string text) => text.Split('\n').Skip(2).Where(l => l.Contains(':')).Select(l => l.Split(':')[0].Trim()).ToArray();
+        Assert.Equal(new[] { "lo" }, Interfaces(Read("net:1", "/none")));
+        Assert.True(Interfaces(Read("net:1", "/host")).Length > 1, "the default RUN shares the host's network");
+    }
+
+    [Fact]
+    public void CopyExcludeLeavesOutWhatItMatches()
+    {
+        Build("FROM busybox:test\nCOPY --exclude=*.json --exclude=src/*.md . /app/\n");
+        var catalog = new ImageCatalog(_t.Store);
+        var view = catalog.Union(catalog.Resolve("app:1"));
+        Assert.Null(view.Get("app/package.json"));
+        Assert.NotNull(view.Get("app/src/index.js"));
+        var steps = Build("FROM busybox:test\nCOPY --exclude=**/*.js . /app/\n").Steps;
+        view = catalog.Union(catalog.Resolve("app:1"));
+        Assert.NotNull(view.Get("app/package.json"));
+        Assert.Null(view.Get("app/src/index.js"));
+        Assert.False(steps.Last().Cached);
+    }
+
+    [Fact]
+    public void FlagsLayerToolsDoesNotImplementAreRefusedClearly()
+    {
+        Assert.Contains("Dockerfile:2", LayerAssert.Throws("UnsupportedRunMount", () => Build("FROM busybox:test\nRUN --mount=type=cache,target=/root/.cache true\n")).Message, StringComparison.Ordinal);
+        LayerAssert.Throws("DockerfileParseError", () => Build("FROM busybox:test\nRUN --network=bridge true\n"));
+        LayerAssert.Throws("UnsupportedFlag", () => Build("FROM busybox:test\nCOPY --parents src/index.js /x/\n"));
+        LayerAssert.Throws("UnsupportedFlag", () => Build("FROM busybox:test\nADD --checksum=sha256:0000000000000000000000000000000000000000000000000000000000000000 package.json /\n"));
+    }
+
+    [Fact]
+    public void FromPlatformMustMatchTheImageAndSetsScratch()
+    {
+        var host = LayerTools.Core.Images.HostPlatform.Architecture;
+        var other = host == "amd64" ? "arm64" : "amd64";
+        Build($"FROM --platform=linux/{host} busybox:test\nENV A=1\n");
+        LayerAssert.Throws("PlatformMismatch", () => Build($"FROM --platform=linux/{other} busybox:test\n"));
+        LayerAssert.Throws("InvalidPlatform", () => Build("FROM --platform=linux busybox:test\n"));
+        Build($"FROM --platform=linux/{other} scratch\nCOPY package.json /\n", tags: new[] { "cross:1" });
+        var image = new ImageCatalog(_t.Store).Load(new ImageCatalog(_t.Store).Resolve("cross:1"));
+        Assert.Equal(other, image.Architecture);
+    }
+
     private static void CopyTree(string from, string to)
     {
         Directory.CreateDirectory(to);

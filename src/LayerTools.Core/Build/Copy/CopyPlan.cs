@@ -69,6 +69,17 @@ internal sealed class CopyPlan
             }
         }
 
+        if (request.Excludes.Count > 0)
+        {
+            var excluded = DockerignoreMatcher.Parse(string.Join('\n', request.Excludes), request.Where + " --exclude");
+            source = new ExcludingCopySource(source, excluded);
+            matches.RemoveAll(m => m.Path.Length > 0 && excluded.IsExcluded(m.Path));
+            if (matches.Count == 0)
+            {
+                throw NotFound(request, string.Join(' ', request.Sources), source);
+            }
+        }
+
         var archives = unpack is null ? new List<CopySourceEntry>() : matches.Where(m => m.Type == EntryType.File && unpack(m)).ToList();
         var destIsDirectory = archives.Count > 0 || request.Destination.EndsWith('/') || request.Destination.EndsWith("/.", StringComparison.Ordinal)
             || request.Destination == "." || matches.Count > 1 || below.Lookup(below.Resolve(destination)) is { Type: EntryType.Directory };

@@ -5,6 +5,9 @@ internal sealed class CopyRequest
 {
     public required IReadOnlyList<string> Sources { get; init; }
 
+    /// <summary>--exclude patterns (.dockerignore syntax, matched against source paths): what matches is not copied.</summary>
+    public IReadOnlyList<string> Excludes { get; init; } = Array.Empty<string>();
+
     public required string Destination { get; init; }
 
     /// <summary>The stage's WORKDIR, for a relative destination.</summary>
