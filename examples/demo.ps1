@@ -75,17 +75,6 @@ try {
     [pscustomobject]@{ Original = $image.Id; RoundTrip = $back.Id; Same = $image.Id -eq $back.Id } | Format-List | Out-Host
     Get-ImageLayer 'layertools/demo:roundtrip' | Format-Table | Out-Host
 
-    Show 'Compare-Layer: the image against the folder it came from, then against an edited copy'
-    Compare-Layer 'layertools/demo:1' (Join-Path $PSScriptRoot 'rootfs') -Property Content | Format-Table | Out-Host
-    $edited = Join-Path $work 'rootfs-edited'
-    Copy-Item -Recurse (Join-Path $PSScriptRoot 'rootfs') $edited
-    Set-Content -LiteralPath (Join-Path $edited 'added.txt') -Value 'a file the image does not have'
-    Compare-Layer 'layertools/demo:1' $edited -Property Content | Format-Table | Out-Host
-
-    Show 'Measure-LayeredImage and Get-LayerStore (like dive and docker system df)'
-    Measure-LayeredImage 'layertools/demo:1', 'layertools/demo:roundtrip' | Format-Table | Out-Host
-    Get-LayerStore | Out-Host
-
     Show 'Test-LayerStore (no output means a healthy store)'
     Test-LayerStore | Format-Table | Out-Host
 
@@ -127,6 +116,24 @@ try {
     Remove-ContainerLayer $container -Confirm:$false
     Get-ContainerLayer | Format-Table | Out-Host
     Get-LayeredImage 'layertools/*' | Format-Table | Out-Host
+
+    Show 'Compare-Layer: the image against the folder it came from, then against an edited copy'
+    Compare-Layer 'layertools/demo:1' (Join-Path $PSScriptRoot 'rootfs') -Property Content | Format-Table | Out-Host
+    $edited = Join-Path $work 'rootfs-edited'
+    Copy-Item -Recurse (Join-Path $PSScriptRoot 'rootfs') $edited
+    Set-Content -LiteralPath (Join-Path $edited 'added.txt') -Value 'a file the image does not have'
+    Compare-Layer 'layertools/demo:1' $edited -Property Content | Format-Table | Out-Host
+
+    Show 'Compare-Layer: what the commit changed (demo:1 against demo:2), like docker diff'
+    Compare-Layer 'layertools/demo:1' 'layertools/demo:2' | Format-Table | Out-Host
+
+    Show 'Test-Dockerfile: best-practice findings for examples/app/Dockerfile'
+    $findings = @(Test-Dockerfile (Join-Path $app 'Dockerfile'))
+    if ($findings) { $findings | Format-Table | Out-Host } else { Write-Host 'No findings: the Dockerfile follows the practices Test-Dockerfile checks.' }
+
+    Show 'Measure-LayeredImage and Get-LayerStore (like dive and docker system df)'
+    Get-LayeredImage 'layertools/*' | Measure-LayeredImage | Format-Table | Out-Host
+    Get-LayerStore | Out-Host
 }
 finally {
     Remove-Item -Recurse -Force $work -ErrorAction SilentlyContinue
