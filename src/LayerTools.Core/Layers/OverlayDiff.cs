@@ -67,7 +67,7 @@ internal static class OverlayDiff
         {
             foreach (var (name, value) in xattrs)
             {
-                if (!name.StartsWith("trusted.overlay.", StringComparison.Ordinal) && !name.StartsWith("user.overlay.", StringComparison.Ordinal))
+                if (!XattrNames.IsOverlays(name))
                 {
                     (carried ??= new SortedDictionary<string, byte[]>(StringComparer.Ordinal))[name] = value;
                 }
