@@ -75,7 +75,7 @@ internal sealed class ArchiveUnpacker
             // and time, when the destination is not written yet (and never for the image's root).
             if (entry.EntryType == EntryType.Directory && root.Length > 0 && !_written.ContainsKey(root))
             {
-                _writer.AddDirectory(root, entry.Mode & 0xFFF, _owner?.Uid ?? entry.Uid, _owner?.Gid ?? entry.Gid, entry.ModifiedTime, Carried(entry));
+                _writer.AddDirectory(root, entry.Mode & 0xFFF, _owner?.Uid ?? entry.Uid, _owner?.Gid ?? entry.Gid, entry.ModifiedTime, XattrNames.Carried(entry.Xattrs));
                 _written[root] = _writer.LastEntry!;
             }
 
@@ -110,7 +110,7 @@ internal sealed class ArchiveUnpacker
         var gid = _owner?.Gid ?? entry.Gid;
         var mode = entry.Mode & 0xFFF;
         var mtime = entry.ModifiedTime;
-        var xattrs = Carried(entry);
+        var xattrs = XattrNames.Carried(entry.Xattrs);
         switch (entry.EntryType)
         {
             case EntryType.Directory:
@@ -147,26 +147,6 @@ internal sealed class ArchiveUnpacker
         }
 
         _written[path] = _writer.LastEntry!;
-    }
-
-    /// <summary>The archive entry's extended attributes as they go into the layer: overlay's own never.</summary>
-    private static SortedDictionary<string, byte[]>? Carried(TarEntryHeader entry)
-    {
-        if (entry.Xattrs is not { } xattrs)
-        {
-            return null;
-        }
-
-        var carried = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
-        foreach (var (name, value) in xattrs)
-        {
-            if (!XattrNames.IsOverlays(name))
-            {
-                carried[name] = value;
-            }
-        }
-
-        return carried.Count == 0 ? null : carried;
     }
 
     /// <summary>Writes every missing directory down to <paramref name="directory"/>: the image's with its attributes, new ones 0755.</summary>
