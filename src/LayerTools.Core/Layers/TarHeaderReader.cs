@@ -86,11 +86,16 @@ internal sealed class TarHeaderReader
             VerifyChecksum(blockOffset);
             var type = (char)_block[156];
             var size = Number(_block.AsSpan(124, 12), "size", blockOffset);
+            if (size < 0)
+            {
+                throw new InvalidDataException($"the header at byte {blockOffset} has a negative size.");
+            }
+
             switch (type)
             {
                 case 'x' or 'g' or 'L' or 'K':
                     extensionBytes += Block + Padded(size);
-                    if (size < 0 || extensionBytes > _maxHeaderBytes)
+                    if (extensionBytes > _maxHeaderBytes)
                     {
                         throw new LayerToolsException("TarHeaderTooLarge", ErrorKind.LimitsExceeded, $"'{_source}': the tar header at byte {blockOffset} (with its PAX or long-name records) is larger than the limit of {_maxHeaderBytes} bytes.", _source);
                     }
