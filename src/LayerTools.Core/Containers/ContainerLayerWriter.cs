@@ -101,13 +101,15 @@ internal static class ContainerLayerWriter
                     continue;
                 }
 
+                Whiteout.RefuseRealFile(path, "The container's changes");
                 var host = view.CheckedHostPath(path, null);
                 var st = HostFile.LStat(host) ?? throw new IOException($"'{host}' disappeared while the layer was written.");
                 var (uid, gid) = view.OwnerOf(path, st);
+                var xattrs = HostFile.IsNative ? XattrNames.Carried(HostTree.Xattrs(host)) : null;
                 switch (st.Type)
                 {
                     case EntryType.Directory:
-                        tar.AddDirectory(path, st.Mode, uid, gid, st.ModifiedTime);
+                        tar.AddDirectory(path, st.Mode, uid, gid, st.ModifiedTime, xattrs);
                         Emit(path);
                         break;
                     case EntryType.File:
@@ -119,7 +121,7 @@ internal static class ContainerLayerWriter
 
                         using (var content = new FileStream(host, FileMode.Open, FileAccess.Read, FileShare.Read, 81920))
                         {
-                            tar.AddFile(path, st.Mode, uid, gid, st.ModifiedTime, content, st.Size);
+                            tar.AddFile(path, st.Mode, uid, gid, st.ModifiedTime, content, st.Size, xattrs);
                         }
 
                         if (st.Inode != 0)
@@ -129,10 +131,10 @@ internal static class ContainerLayerWriter
 
                         break;
                     case EntryType.SymbolicLink:
-                        tar.AddSymlink(path, new FileInfo(host).LinkTarget ?? string.Empty, uid, gid, st.ModifiedTime);
+                        tar.AddSymlink(path, new FileInfo(host).LinkTarget ?? string.Empty, uid, gid, st.ModifiedTime, xattrs);
                         break;
                     default:
-                        tar.AddDevice(path, st.Type, st.Mode, uid, gid, st.ModifiedTime, st.DevMajor, st.DevMinor);
+                        tar.AddDevice(path, st.Type, st.Mode, uid, gid, st.ModifiedTime, st.DevMajor, st.DevMinor, xattrs);
                         break;
                 }
             }

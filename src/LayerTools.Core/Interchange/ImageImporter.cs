@@ -251,6 +251,17 @@ internal static class ImageImporter
                 {
                     throw new LayerToolsException("CorruptLayer", ErrorKind.InvalidData, $"'{layer.Where}' cannot be decompressed ({LayerCodec.Name(compression)}): {ex.Message}", layer.Where, ex);
                 }
+                catch (LayerToolsException ex) when (ex.ErrorId == "CorruptLayer" && layer.Digest is not null)
+                {
+                    // A damaged tar in a blob that is not the one the manifest names: the altered blob is the finding.
+                    hashing.Drain();
+                    if (hashing.Digest != layer.Digest)
+                    {
+                        throw new LayerToolsException("DigestMismatch", ErrorKind.InvalidData, $"'{layer.Where}': the blob's digest is {hashing.Digest}, not {layer.Digest} as the manifest says; the archive is damaged or was altered.", layer.Where, ex);
+                    }
+
+                    throw;
+                }
 
                 digest = hashing.Digest;
                 size = hashing.BytesRead;

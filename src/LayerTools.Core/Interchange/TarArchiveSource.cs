@@ -1,4 +1,3 @@
-using System.Formats.Tar;
 using LayerTools.Core.Digests;
 using LayerTools.Core.Layers;
 
@@ -90,29 +89,19 @@ internal sealed class TarArchiveSource : ArchiveSource
     private void Index(int maxEntries, IngestLimits limits, CancellationToken cancellationToken)
     {
         using var file = new FileStream(TarPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        var guard = new HeaderBudgetStream(file);
         try
         {
-            using var reader = new TarReader(guard, leaveOpen: true);
+            var reader = new TarHeaderReader(file, Where, limits);
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                guard.Budget = limits.MaxHeaderBytes;
-                var entry = reader.GetNextEntry(copyData: false);
-                guard.Budget = long.MaxValue;
+                var entry = reader.Next();
                 if (entry is null)
                 {
                     break;
                 }
 
-                var type = entry.EntryType switch
-                {
-                    TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile => EntryType.File,
-                    TarEntryType.Directory => EntryType.Directory,
-                    TarEntryType.SymbolicLink => EntryType.SymbolicLink,
-                    TarEntryType.HardLink => EntryType.HardLink,
-                    _ => (EntryType?)null,
-                };
+                var type = entry.EntryType is EntryType.File or EntryType.Directory or EntryType.SymbolicLink or EntryType.HardLink ? entry.EntryType : null;
                 if (type is null)
                 {
                     continue;
@@ -130,10 +119,9 @@ internal sealed class TarArchiveSource : ArchiveSource
                     continue;
                 }
 
-                // On a seekable stream the reader has already moved past the data and its padding.
-                var size = type == EntryType.File ? entry.Length : 0;
-                var offset = file.Position - ((size + 511) / 512 * 512);
-                if (offset < 512 || offset + size > file.Length)
+                var size = type == EntryType.File ? entry.Size : 0;
+                var offset = entry.DataOffset;
+                if (offset + size > file.Length)
                 {
                     throw new LayerToolsException("CorruptArchive", ErrorKind.InvalidData, $"'{Where}': entry '{entry.Name}' claims more data than the archive holds.", Where);
                 }
@@ -149,7 +137,7 @@ internal sealed class TarArchiveSource : ArchiveSource
                 }
             }
         }
-        catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or FormatException or ArgumentException or OverflowException)
+        catch (InvalidDataException ex)
         {
             throw new LayerToolsException("CorruptArchive", ErrorKind.InvalidData, $"'{Where}' is not a readable tar: {ex.Message}", Where, ex);
         }

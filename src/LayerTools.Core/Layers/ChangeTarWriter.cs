@@ -19,6 +19,11 @@ internal static class ChangeTarWriter
             cancellationToken.ThrowIfCancellationRequested();
             var stat = record.Stat;
             var type = record.Type;
+            if (type is not (EntryType.Whiteout or EntryType.OpaqueWhiteout))
+            {
+                Whiteout.RefuseRealFile(record.Path, "The command's changes");
+            }
+
             var link = record.LinkTarget ?? string.Empty;
             if (type == EntryType.File && stat.Nlink > 1)
             {

@@ -49,8 +49,50 @@ internal sealed class LayerEntry
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public int DevMinor { get; set; }
 
+    /// <summary>
+    /// The entry's extended attributes (PAX SCHILY.xattr records): name → value as base64, since a
+    /// value is bytes (security.capability is binary). Null for the many entries that have none, so
+    /// the index stays small.
+    /// </summary>
+    [JsonPropertyName("x")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public SortedDictionary<string, string>? Xattrs { get; set; }
+
     [JsonIgnore]
     public bool IsWhiteout => Type is EntryType.Whiteout or EntryType.OpaqueWhiteout;
 
     public LayerEntry Clone() => (LayerEntry)MemberwiseClone();
+
+    /// <summary>Records <paramref name="xattrs"/> (raw values) in <see cref="Xattrs"/>; none leaves it null.</summary>
+    public void EncodeXattrs(IReadOnlyDictionary<string, byte[]>? xattrs)
+    {
+        if (xattrs is null || xattrs.Count == 0)
+        {
+            Xattrs = null;
+            return;
+        }
+
+        Xattrs = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in xattrs)
+        {
+            Xattrs[name] = Convert.ToBase64String(value);
+        }
+    }
+
+    /// <summary>The raw values of <see cref="Xattrs"/>, or null when the entry has none.</summary>
+    public SortedDictionary<string, byte[]>? DecodeXattrs()
+    {
+        if (Xattrs is null)
+        {
+            return null;
+        }
+
+        var result = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (var (name, value) in Xattrs)
+        {
+            result[name] = Convert.FromBase64String(value);
+        }
+
+        return result;
+    }
 }

@@ -1,5 +1,3 @@
-using System.Formats.Tar;
-using System.Text;
 using LayerTools.Core.Digests;
 using Microsoft.Win32.SafeHandles;
 using static LayerTools.Core.Layers.LinuxNative;
@@ -33,17 +31,14 @@ internal static class LayerExtractor
         limits ??= IngestLimits.Default;
         using var root = SafeRoot.Open(rootDirectory);
         var state = new ExtractionState(root, source, overlayForm: false);
-        var guard = new HeaderBudgetStream(tar);
         try
         {
-            using var reader = new TarReader(guard, leaveOpen: true);
+            var reader = new TarHeaderReader(tar, source, limits);
             var count = 0;
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                guard.Budget = limits.MaxHeaderBytes;
-                var entry = reader.GetNextEntry(copyData: false);
-                guard.Budget = long.MaxValue;
+                var entry = reader.Next();
                 if (entry is null)
                 {
                     break;
@@ -57,11 +52,7 @@ internal static class LayerExtractor
                 ApplyEntry(state, entry);
             }
         }
-        catch (EndOfStreamException) when (state.Count == 0)
-        {
-            // An empty blob is an empty layer.
-        }
-        catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or FormatException or ArgumentException or OverflowException)
+        catch (InvalidDataException ex)
         {
             throw new LayerToolsException("CorruptLayer", ErrorKind.InvalidData, $"'{source}' is not a readable tar: {ex.Message}", source, ex);
         }
@@ -102,17 +93,17 @@ internal static class LayerExtractor
         var matched = 0;
         try
         {
-            using var reader = new TarReader(counting, leaveOpen: true);
+            var reader = new TarHeaderReader(counting, source);
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var tarEntry = reader.GetNextEntry(copyData: false);
+                var tarEntry = reader.Next();
                 if (tarEntry is null)
                 {
                     break;
                 }
 
-                if (byOffset.TryGetValue(counting.BytesRead, out var entry))
+                if (byOffset.TryGetValue(tarEntry.DataOffset, out var entry))
                 {
                     ExtractIndexed(state, tarEntry, entry);
                     matched++;
@@ -121,10 +112,7 @@ internal static class LayerExtractor
 
             counting.Drain();
         }
-        catch (EndOfStreamException) when (counting.BytesRead == 0)
-        {
-        }
-        catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or FormatException or ArgumentException or OverflowException)
+        catch (InvalidDataException ex)
         {
             throw new LayerToolsException("CorruptLayer", ErrorKind.InvalidData, $"Layer {source} is not a readable tar: {ex.Message}", source, ex);
         }
@@ -150,7 +138,7 @@ internal static class LayerExtractor
         }
     }
 
-    private static void ApplyEntry(ExtractionState state, TarEntry tarEntry)
+    private static void ApplyEntry(ExtractionState state, TarEntryHeader tarEntry)
     {
         var path = TarPath.Normalize(tarEntry.Name, state.Source);
         state.Count++;
@@ -215,7 +203,8 @@ internal static class LayerExtractor
             return;
         }
 
-        var type = TypeOf(tarEntry, state.Source);
+        var type = tarEntry.EntryType
+            ?? throw new LayerToolsException("UnsupportedTarEntry", ErrorKind.InvalidData, $"'{state.Source}': entry '{tarEntry.Name}' has tar type '{tarEntry.TypeFlag}', which a layer cannot hold.", tarEntry.Name);
         if (path.Length == 0)
         {
             if (type != EntryType.Directory)
@@ -228,10 +217,10 @@ internal static class LayerExtractor
         {
             Path = path,
             Type = type,
-            Mode = (int)tarEntry.Mode & 0xFFF,
+            Mode = tarEntry.Mode & 0xFFF,
             Uid = tarEntry.Uid,
             Gid = tarEntry.Gid,
-            ModifiedTime = tarEntry.ModificationTime.ToUnixTimeSeconds(),
+            ModifiedTime = tarEntry.ModifiedTime,
             LinkTarget = type switch
             {
                 EntryType.SymbolicLink => tarEntry.LinkName,
@@ -239,16 +228,16 @@ internal static class LayerExtractor
                 _ => null,
             },
         };
-        if (tarEntry is PosixTarEntry posix && type is EntryType.CharDevice or EntryType.BlockDevice)
+        if (type is EntryType.CharDevice or EntryType.BlockDevice)
         {
-            entry.DevMajor = posix.DeviceMajor;
-            entry.DevMinor = posix.DeviceMinor;
+            entry.DevMajor = tarEntry.DevMajor;
+            entry.DevMinor = tarEntry.DevMinor;
         }
 
         Materialize(state, entry, tarEntry, _ => DirectoryAttributes.Default);
     }
 
-    private static void ExtractIndexed(ExtractionState state, TarEntry tarEntry, LayerEntry entry)
+    private static void ExtractIndexed(ExtractionState state, TarEntryHeader tarEntry, LayerEntry entry)
     {
         state.Count++;
         Func<string, DirectoryAttributes> implied = p =>
@@ -299,7 +288,7 @@ internal static class LayerExtractor
             try
             {
                 new DirectoryAttributes(entry.Mode, entry.Uid, entry.Gid, 0).ApplyTo(rootFd);
-                SetXattrs(rootFd, tarEntry);
+                SetXattrs(state, rootFd, entry.Path, tarEntry);
             }
             finally
             {
@@ -314,7 +303,7 @@ internal static class LayerExtractor
     }
 
     /// <summary>Creates one non-whiteout entry at its path inside the root.</summary>
-    private static void Materialize(ExtractionState state, LayerEntry entry, TarEntry tarEntry, Func<string, DirectoryAttributes> implied)
+    private static void Materialize(ExtractionState state, LayerEntry entry, TarEntryHeader tarEntry, Func<string, DirectoryAttributes> implied)
     {
         if (entry.Path.Length == 0)
         {
@@ -348,7 +337,7 @@ internal static class LayerExtractor
                     MakeDirectory(state, parent, name, entry, tarEntry, existing is { IsDirectory: true });
                     break;
                 case EntryType.File:
-                    WriteFile(state, parent, name, entry, tarEntry.DataStream, tarEntry);
+                    WriteFile(state, parent, name, entry, tarEntry.Data, tarEntry);
                     break;
                 case EntryType.SymbolicLink:
                     Fail(Symlinkat(entry.LinkTarget ?? string.Empty, parent, name), state, entry.Path, "create the symbolic link");
@@ -358,6 +347,7 @@ internal static class LayerExtractor
                     }
 
                     // No chmod: Linux has no lchmod, and a link's mode means nothing.
+                    SetXattrs(state, parent, entry.Path, tarEntry, name);
                     Utimensat(parent, name, entry.ModifiedTime, 0, AtSymlinkNoFollow);
                     break;
                 case EntryType.HardLink:
@@ -366,7 +356,7 @@ internal static class LayerExtractor
                 case EntryType.CharDevice:
                 case EntryType.BlockDevice:
                 case EntryType.Fifo:
-                    MakeNode(state, parent, name, entry);
+                    MakeNode(state, parent, name, entry, tarEntry);
                     break;
             }
 
@@ -382,7 +372,7 @@ internal static class LayerExtractor
         }
     }
 
-    private static void MakeDirectory(ExtractionState state, int parent, string name, LayerEntry entry, TarEntry tarEntry, bool exists)
+    private static void MakeDirectory(ExtractionState state, int parent, string name, LayerEntry entry, TarEntryHeader tarEntry, bool exists)
     {
         if (!exists)
         {
@@ -398,7 +388,7 @@ internal static class LayerExtractor
         try
         {
             new DirectoryAttributes(entry.Mode, entry.Uid, entry.Gid, 0).ApplyTo(fd);
-            SetXattrs(fd, tarEntry);
+            SetXattrs(state, fd, entry.Path, tarEntry);
         }
         finally
         {
@@ -408,7 +398,7 @@ internal static class LayerExtractor
         state.DirectoryTimes.Add((entry.Path, entry.ModifiedTime));
     }
 
-    private static void WriteFile(ExtractionState state, int parent, string name, LayerEntry entry, Stream? data, TarEntry? tarEntry)
+    private static void WriteFile(ExtractionState state, int parent, string name, LayerEntry entry, Stream? data, TarEntryHeader? tarEntry)
     {
         var fd = Openat(parent, name, OWrOnly | OCreat | OExcl | ONoFollow, 0x180);
         Fail(fd < 0 ? fd : 0, state, entry.Path, "create the file");
@@ -425,13 +415,13 @@ internal static class LayerExtractor
         Fail(Fchmod(fd, entry.Mode & 0xFFF), state, entry.Path, "set the mode");
         if (tarEntry is not null)
         {
-            SetXattrs(fd, tarEntry);
+            SetXattrs(state, fd, entry.Path, tarEntry);
         }
 
         Futimens(fd, entry.ModifiedTime, 0);
     }
 
-    private static void MakeHardLink(ExtractionState state, int parent, string name, LayerEntry entry, TarEntry tarEntry)
+    private static void MakeHardLink(ExtractionState state, int parent, string name, LayerEntry entry, TarEntryHeader tarEntry)
     {
         var target = entry.LinkTarget ?? string.Empty;
         var targetDir = target.Length == 0 ? -ENoEnt : state.Root.TryOpenDirectory(TarPath.Parent(target));
@@ -469,7 +459,7 @@ internal static class LayerExtractor
         throw new LayerToolsException("HardLinkOutsideLayers", ErrorKind.SecurityError, $"'{state.Source}': hard link '{entry.Path}' points at '{tarEntry.LinkName}', which is not a file inside the root ({Describe(-rc)}).", entry.Path);
     }
 
-    private static void MakeNode(ExtractionState state, int parent, string name, LayerEntry entry)
+    private static void MakeNode(ExtractionState state, int parent, string name, LayerEntry entry, TarEntryHeader tarEntry)
     {
         var format = entry.Type switch
         {
@@ -495,6 +485,7 @@ internal static class LayerExtractor
             }
 
             Fchmodat(AtFdCwd, proc, entry.Mode & 0xFFF);
+            SetXattrs(state, parent, entry.Path, tarEntry, name);
             Utimensat(AtFdCwd, proc, entry.ModifiedTime, 0, 0);
         }
         finally
@@ -503,51 +494,35 @@ internal static class LayerExtractor
         }
     }
 
-    /// <summary>Sets the PAX SCHILY.xattr records on an open descriptor; overlay's own attributes from an image are never honoured.</summary>
-    private static void SetXattrs(int fd, TarEntry tarEntry)
+    /// <summary>
+    /// Sets the entry's extended attributes (raw bytes) on an open descriptor, or, with
+    /// <paramref name="name"/>, on that name in the directory <paramref name="fd"/> without following
+    /// it (a symbolic link or a device node, which cannot be opened for writing).
+    /// Overlay's own attributes from an image are never honoured; security.* only as root.
+    /// As Docker does, a file system or a privilege that does not allow one is skipped; any other failure is an error.
+    /// </summary>
+    private static void SetXattrs(ExtractionState state, int fd, string path, TarEntryHeader? tarEntry, string? name = null)
     {
-        if (tarEntry is not PaxTarEntry pax)
+        if (tarEntry?.Xattrs is not { } xattrs)
         {
             return;
         }
 
-        const string prefix = "SCHILY.xattr.";
-        foreach (var (key, value) in pax.ExtendedAttributes)
+        foreach (var (key, value) in xattrs)
         {
-            if (!key.StartsWith(prefix, StringComparison.Ordinal))
+            if (XattrNames.IsOverlays(key)
+                || (key.StartsWith("security.", StringComparison.Ordinal) && !state.IsRoot))
             {
                 continue;
             }
 
-            var name = key[prefix.Length..];
-            if (name.StartsWith("trusted.overlay.", StringComparison.Ordinal) || name.StartsWith("user.overlay.", StringComparison.Ordinal))
+            var rc = name is null ? Fsetxattr(fd, key, value) : Lsetxattr(SafeRoot.ProcFd(fd) + "/" + name, key, value);
+            if (rc < 0 && -rc is not (EPerm or EOpNotSupp))
             {
-                continue;
+                Fail(rc, state, path, $"set the extended attribute '{key}' on");
             }
-
-            // The tar reader decodes PAX values as UTF-8: a binary value (security.capability) that
-            // did not survive that is skipped rather than written wrong.
-            if (value.Contains('\uFFFD', StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            // Unsupported or unprivileged names are skipped, as Docker does for most of them.
-            Fsetxattr(fd, name, Encoding.UTF8.GetBytes(value));
         }
     }
-
-    private static EntryType TypeOf(TarEntry tarEntry, string source) => tarEntry.EntryType switch
-    {
-        TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile => EntryType.File,
-        TarEntryType.Directory => EntryType.Directory,
-        TarEntryType.SymbolicLink => EntryType.SymbolicLink,
-        TarEntryType.HardLink => EntryType.HardLink,
-        TarEntryType.CharacterDevice => EntryType.CharDevice,
-        TarEntryType.BlockDevice => EntryType.BlockDevice,
-        TarEntryType.Fifo => EntryType.Fifo,
-        _ => throw new LayerToolsException("UnsupportedTarEntry", ErrorKind.InvalidData, $"'{source}': entry '{tarEntry.Name}' has tar type {tarEntry.EntryType}, which a layer cannot hold.", tarEntry.Name),
-    };
 
     private static void Fail(int rc, ExtractionState state, string path, string what)
     {

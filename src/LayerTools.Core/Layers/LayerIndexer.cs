@@ -1,4 +1,3 @@
-using System.Formats.Tar;
 using System.Security.Cryptography;
 using LayerTools.Core.Digests;
 
@@ -11,11 +10,13 @@ namespace LayerTools.Core.Layers;
 /// </summary>
 internal static class LayerIndexer
 {
+    private const int MaxXattrNameBytes = 255;
+    private const int MaxXattrValueBytes = 64 * 1024;
+
     public static LayerIndex Ingest(Stream tar, Stream sink, string source, IngestLimits? limits = null, ILowerView? lower = null, CancellationToken cancellationToken = default)
     {
         limits ??= IngestLimits.Default;
         using var counting = new HashingStream(tar, sink, leaveOpen: true, limit: limits.MaxLayerBytes);
-        var guard = new HeaderBudgetStream(counting);
         var index = new LayerIndex();
         var positions = new Dictionary<string, int>(StringComparer.Ordinal);
         var buffer = new byte[81920];
@@ -32,37 +33,28 @@ internal static class LayerIndexer
 
         try
         {
-            using var reader = new TarReader(guard, leaveOpen: true);
+            var reader = new TarHeaderReader(counting, source, limits);
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                guard.Budget = limits.MaxHeaderBytes;
-                var tarEntry = reader.GetNextEntry(copyData: false);
-                guard.Budget = long.MaxValue;
+                var tarEntry = reader.Next();
                 if (tarEntry is null)
                 {
                     break;
                 }
 
-                var offset = counting.BytesRead;
                 var entry = ToEntry(tarEntry, source, Lookup);
-                string? digest = null;
-                if (tarEntry.DataStream is { } data && entry?.Type == EntryType.File)
-                {
-                    digest = HashData(data, buffer);
-                }
-                else if (entry?.Type == EntryType.File)
-                {
-                    digest = Digest.Of(ReadOnlySpan<byte>.Empty);
-                }
-
                 if (entry is null)
                 {
                     continue;
                 }
 
-                entry.Offset = offset;
-                entry.Digest = digest ?? entry.Digest;
+                entry.Offset = tarEntry.DataOffset;
+                if (entry.Type == EntryType.File)
+                {
+                    entry.Digest = HashData(tarEntry.Data, buffer);
+                }
+
                 var key = KeyOf(entry);
                 if (positions.TryGetValue(key, out var existing))
                 {
@@ -82,11 +74,7 @@ internal static class LayerIndexer
 
             counting.Drain();
         }
-        catch (EndOfStreamException) when (counting.BytesRead == 0)
-        {
-            // A zero-byte blob: an empty layer, as Docker takes it.
-        }
-        catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or FormatException or ArgumentException or OverflowException)
+        catch (InvalidDataException ex)
         {
             throw new LayerToolsException("CorruptLayer", ErrorKind.InvalidData, $"'{source}' is not a readable tar: {ex.Message}", source, ex);
         }
@@ -116,11 +104,11 @@ internal static class LayerIndexer
     }
 
     /// <summary>The index record for a tar entry, or null for entries that carry no file (aufs metadata).</summary>
-    private static LayerEntry? ToEntry(TarEntry tarEntry, string source, Func<string, LayerEntry?> lookup)
+    private static LayerEntry? ToEntry(TarEntryHeader tarEntry, string source, Func<string, LayerEntry?> lookup)
     {
         var path = TarPath.Normalize(tarEntry.Name, source);
-        var type = TarEntryTypes.ToEntryType(tarEntry.EntryType)
-            ?? throw new LayerToolsException("UnsupportedTarEntry", ErrorKind.InvalidData, $"'{source}': entry '{tarEntry.Name}' has tar type {tarEntry.EntryType}, which a layer cannot hold.", tarEntry.Name);
+        var type = tarEntry.EntryType
+            ?? throw new LayerToolsException("UnsupportedTarEntry", ErrorKind.InvalidData, $"'{source}': entry '{tarEntry.Name}' has tar type '{tarEntry.TypeFlag}', which a layer cannot hold.", tarEntry.Name);
 
         if (path.StartsWith(Whiteout.MetaPrefix, StringComparison.Ordinal) && TarPath.Name(path) != Whiteout.Opaque)
         {
@@ -171,12 +159,13 @@ internal static class LayerIndexer
         {
             Path = path,
             Type = type,
-            Mode = (int)tarEntry.Mode & 0xFFF,
+            Mode = tarEntry.Mode & 0xFFF,
             Uid = tarEntry.Uid,
             Gid = tarEntry.Gid,
-            Size = type == EntryType.File ? tarEntry.Length : 0,
-            ModifiedTime = tarEntry.ModificationTime.ToUnixTimeSeconds(),
+            Size = type == EntryType.File ? tarEntry.Size : 0,
+            ModifiedTime = tarEntry.ModifiedTime,
         };
+        entry.EncodeXattrs(CheckXattrs(tarEntry, source));
 
         switch (type)
         {
@@ -201,15 +190,35 @@ internal static class LayerIndexer
                 break;
             case EntryType.CharDevice:
             case EntryType.BlockDevice:
-                if (tarEntry is PosixTarEntry posix)
-                {
-                    entry.DevMajor = posix.DeviceMajor;
-                    entry.DevMinor = posix.DeviceMinor;
-                }
+                entry.DevMajor = tarEntry.DevMajor;
+                entry.DevMinor = tarEntry.DevMinor;
 
                 break;
         }
 
         return entry;
+    }
+
+    /// <summary>
+    /// The entry's extended attributes, refused when Linux could not hold them (a name over 255
+    /// bytes, a value over 64 KiB: XATTR_NAME_MAX, XATTR_SIZE_MAX), which also bounds what the
+    /// index records for them.
+    /// </summary>
+    private static SortedDictionary<string, byte[]>? CheckXattrs(TarEntryHeader tarEntry, string source)
+    {
+        if (tarEntry.Xattrs is not { } xattrs)
+        {
+            return null;
+        }
+
+        foreach (var (name, value) in xattrs)
+        {
+            if (System.Text.Encoding.UTF8.GetByteCount(name) > MaxXattrNameBytes || value.Length > MaxXattrValueBytes)
+            {
+                throw new LayerToolsException("XattrTooLarge", ErrorKind.LimitsExceeded, $"'{source}': entry '{tarEntry.Name}' has the extended attribute '{name}' of {value.Length} bytes; a name may have {MaxXattrNameBytes} bytes and a value {MaxXattrValueBytes}.", tarEntry.Name);
+            }
+        }
+
+        return xattrs;
     }
 }

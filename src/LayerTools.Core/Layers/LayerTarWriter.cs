@@ -90,7 +90,7 @@ internal sealed class LayerTarWriter : IDisposable
         }
 
         EntryCount++;
-        Record(type, name, mode, uid, gid, mtime, linkName, size, major, minor, digest);
+        Record(type, name, mode, uid, gid, mtime, linkName, size, major, minor, digest, xattrs);
     }
 
     /// <summary>Exactly <paramref name="size"/> bytes of <paramref name="content"/> and the padding; returns their digest.</summary>
@@ -107,7 +107,7 @@ internal sealed class LayerTarWriter : IDisposable
         return data.Digest();
     }
 
-    private void Record(EntryType type, string name, int mode, int uid, int gid, long mtime, string? linkName, long size, int major, int minor, string? digest)
+    private void Record(EntryType type, string name, int mode, int uid, int gid, long mtime, string? linkName, long size, int major, int minor, string? digest, IReadOnlyDictionary<string, byte[]>? xattrs)
     {
         var path = TarPath.Normalize(name);
         var entry = new LayerEntry
@@ -124,6 +124,7 @@ internal sealed class LayerTarWriter : IDisposable
             DevMinor = minor,
             Type = type,
         };
+        entry.EncodeXattrs(xattrs);
 
         var baseName = TarPath.Name(path);
         if (baseName == Whiteout.Opaque)

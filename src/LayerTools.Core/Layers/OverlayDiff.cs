@@ -62,18 +62,6 @@ internal static class OverlayDiff
             link = LinuxNative.Readlinkat(LinuxNative.AtFdCwd, host, out _) ?? string.Empty;
         }
 
-        SortedDictionary<string, byte[]>? carried = null;
-        if (xattrs is not null)
-        {
-            foreach (var (name, value) in xattrs)
-            {
-                if (!name.StartsWith("trusted.overlay.", StringComparison.Ordinal) && !name.StartsWith("user.overlay.", StringComparison.Ordinal))
-                {
-                    (carried ??= new SortedDictionary<string, byte[]>(StringComparer.Ordinal))[name] = value;
-                }
-            }
-        }
-
         return new ChangeRecord
         {
             Path = path,
@@ -81,7 +69,7 @@ internal static class OverlayDiff
             Stat = stat,
             HostPath = type == EntryType.File ? host : null,
             LinkTarget = link,
-            Xattrs = carried,
+            Xattrs = XattrNames.Carried(xattrs),
         };
     }
 

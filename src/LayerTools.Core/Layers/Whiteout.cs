@@ -16,4 +16,17 @@ internal static class Whiteout
 
     /// <summary>The tar name that makes <paramref name="directory"/> opaque.</summary>
     public static string OpaqueFor(string directory) => directory.Length == 0 ? Opaque : directory + "/" + Opaque;
+
+    /// <summary>
+    /// Refuses a real file whose name starts with <c>.wh.</c> on its way into a layer (formats.md): a
+    /// layer cannot store it, since every reader takes that name as a deletion.
+    /// </summary>
+    public static void RefuseRealFile(string path, string where)
+    {
+        var slash = path.LastIndexOf('/');
+        if (path.AsSpan(slash + 1).StartsWith(Prefix, StringComparison.Ordinal))
+        {
+            throw new LayerToolsException("WhiteoutNameInLayer", ErrorKind.InvalidData, $"{where}: '/{path}' is a real file whose name starts with '{Prefix}'; a layer cannot store it, because every image reader takes that name as a deletion. Rename or remove it.", path);
+        }
+    }
 }

@@ -75,6 +75,24 @@ public sealed class AddArchiveTests : IClassFixture<BuildFixture>
     }
 
     [Fact]
+    public void AnArchivesBinaryExtendedAttributesReachTheLayer()
+    {
+        // GNU tar --xattrs of a real file whose attribute holds a newline and bytes that are not UTF-8.
+        var ctx = _f.Context();
+        var tree = Path.Combine(ctx, "..", Path.GetFileName(ctx) + "-xattr");
+        Directory.CreateDirectory(tree);
+        File.WriteAllText(Path.Combine(tree, "tool"), "t");
+        byte[] binary = [0x0a, 0x00, 0xff, (byte)'='];
+        Assert.Equal(0, LinuxNative.Lsetxattr(Path.Combine(tree, "tool"), "user.bin", binary));
+        Sh($"tar --xattrs --xattrs-include='*' --owner=0 --group=0 -C '{tree}' -cf '{ctx}/x.tar' tool");
+        _f.Build(ctx, "FROM busybox:test\nADD x.tar /opt/\n", "add-xattr:1");
+
+        var tool = _f.View("add-xattr:1").Get("opt/tool")!.Entry;
+        Assert.Equal(binary, tool.DecodeXattrs()!["user.bin"]);
+        Assert.Equal("t", _f.Read("add-xattr:1", "/opt/tool"));
+    }
+
+    [Fact]
     public void AnArchiveWithoutDirectoryEntriesGetsParentsAndKeepsTheImagesDirectories()
     {
         var ctx = _f.Context();

@@ -32,6 +32,34 @@ public sealed class ContainerCommitTests
     private static ConfigDocument ConfigOf(ContainerStore containers, LayeredImage image) => containers.Catalog.ReadConfig(image.Id);
 
     [Fact]
+    public void TheExtendedAttributesOfFilesInTheUpperDirectoryAreCommitted()
+    {
+        using var t = new TempStore();
+        Add(t);
+        var view = Open(t, out var containers, "c");
+        Write(view, "/etc/tool", "t");
+        byte[] binary = [0x0a, 0x00, 0xff, (byte)'='];
+        Assert.Equal(0, LinuxNative.Lsetxattr(view.CheckedHostPath("etc/tool", EntryType.File), "user.bin", binary));
+        var image = containers.Commit("c", new CommitOptions { Tag = ImageReference.Parse("committed:1") });
+
+        var entry = t.Store.ReadLayerIndex(image.Layers[^1]).Entries.Single(e => e.Path == "etc/tool");
+        Assert.Equal(binary, entry.DecodeXattrs()!["user.bin"]);
+        Assert.Null(t.Store.ReadLayerIndex(image.Layers[^1]).Entries.Single(e => e.Path == "etc").Xattrs);
+    }
+
+    [Fact]
+    public void AFileNamedLikeAWhiteoutCannotBeCommitted()
+    {
+        using var t = new TempStore();
+        Add(t);
+        var view = Open(t, out var containers, "c");
+        Write(view, "/etc/.wh.secret", "not a deletion");
+        var error = LayerAssert.Throws("WhiteoutNameInLayer", () => containers.Commit("c", new CommitOptions { Tag = ImageReference.Parse("committed:1") }));
+        Assert.Contains("/etc/.wh.secret", error.Message, StringComparison.Ordinal);
+        Assert.Throws<LayerToolsException>(() => containers.Catalog.Resolve("committed:1"));
+    }
+
+    [Fact]
     public void ACommittedImageShowsExactlyTheContainersView()
     {
         using var t = new TempStore();

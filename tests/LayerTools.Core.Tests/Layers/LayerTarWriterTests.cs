@@ -156,7 +156,7 @@ public sealed class LayerTarWriterTests : IDisposable
                 w.AddDirectory("app", 0x1ED, 0, 0, 1_700_000_000);
                 w.AddFile(VeryLongName, 0x180, 3_000_000, 7, 1_700_000_000, new MemoryStream("y"u8.ToArray()), 1);
                 w.AddFile("app/naïve", 0x1A4, 0, 0, 1_700_000_000, new MemoryStream("n"u8.ToArray()), 1);
-                w.AddFile("app/ping", 0x1ED, 0, 0, 1_700_000_000, new MemoryStream("#!"u8.ToArray()), 2, new Dictionary<string, byte[]> { ["security.capability"] = Capability, ["user.bin"] = Binary });
+                w.AddFile("app/ping", 0x1ED, 0, 0, 1_700_000_000, new MemoryStream("#!"u8.ToArray()), 2, new Dictionary<string, byte[]> { ["security.capability"] = Capability, ["user.bin"] = Binary, ["user.newline"] = [0x0a, 0xff, 0x0a] });
                 w.AddHardLink("app/pong", "app/ping", 0x1ED, 0, 0, 1_700_000_000);
             });
             var config = ConfigDocument.Create(new[] { layer.DiffId }, new[] { new HistoryRecord(null, "tar", null, null, false) }, DateTimeOffset.UnixEpoch);
@@ -174,7 +174,14 @@ public sealed class LayerTarWriterTests : IDisposable
         Assert.Equal(Binary, LinuxNative.Lgetxattr(Path.Combine(rootfs, "app/ping"), "user.bin"));
 
         Tool.Run("skopeo", "copy", "oci:" + t.Root + ":tar:1", "docker-archive:" + _f.PathOf("copy.tar") + ":tar:1");
-        Assert.True(new FileInfo(_f.PathOf("copy.tar")).Length > 0);
+
+        // The docker-archive skopeo wrote imports back, attributes byte for byte (a newline in a value included).
+        var back = _f.OpenStore("back");
+        var imported = LayerTools.Core.Interchange.ImageImporter.Import(back, _f.PathOf("copy.tar"), null).Single();
+        var ping = new ImageCatalog(back).Union(imported).Get("app/ping")!.Entry.DecodeXattrs()!;
+        Assert.Equal(Capability, ping["security.capability"]);
+        Assert.Equal(Binary, ping["user.bin"]);
+        Assert.Equal(new byte[] { 0x0a, 0xff, 0x0a }, ping["user.newline"]);
     }
 
     [Fact]

@@ -46,6 +46,36 @@ public sealed class ChangeTarWriterTests
     }
 
     [Fact]
+    public void ARunThatCreatesAFileNamedLikeAWhiteoutIsRefusedNotWrittenAsOne()
+    {
+        var dir = Directory.CreateTempSubdirectory("lt-change-");
+        try
+        {
+            // The overlay upper dir of a RUN, and the copied root of the fallback, each with a real '.wh.' file.
+            Directory.CreateDirectory(Path.Combine(dir.FullName, "upper", "etc"));
+            File.WriteAllText(Path.Combine(dir.FullName, "upper", "etc", ".wh.passwd"), "a real file");
+            using (var writer = new LayerTarWriter(Stream.Null))
+            {
+                var error = LayerAssert.Throws("WhiteoutNameInLayer", () => OverlayDiff.Write(Path.Combine(dir.FullName, "upper"), writer));
+                Assert.Contains("/etc/.wh.passwd", error.Message, StringComparison.Ordinal);
+            }
+
+            var root = Path.Combine(dir.FullName, "rootfs");
+            Directory.CreateDirectory(Path.Combine(root, "etc"));
+            var before = RootfsDiff.Capture(root);
+            File.WriteAllText(Path.Combine(root, "etc", ".wh..wh..opq"), "a real file");
+            using (var writer = new LayerTarWriter(Stream.Null))
+            {
+                LayerAssert.Throws("WhiteoutNameInLayer", () => RootfsDiff.Write(root, before, new LayerTools.Core.Union.UnionView(), writer));
+            }
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void ASecondPathOfTheSameInodeIsAHardLinkToTheFirst()
     {
         var dir = Directory.CreateTempSubdirectory("lt-change-");

@@ -1,4 +1,3 @@
-using System.Formats.Tar;
 using LayerTools.Core.Layers;
 using LayerTools.Core.Union;
 
@@ -44,16 +43,13 @@ internal sealed class ArchiveUnpacker
         var where = $"archive '{archiveName}'";
         var root = Resolve(destination, followLast: true);
         EnsureDirectory(TarPath.Parent(root));
-        var guard = new HeaderBudgetStream(tar);
         try
         {
-            using var reader = new TarReader(guard, leaveOpen: true);
+            var reader = new TarHeaderReader(tar, archiveName, _limits);
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                guard.Budget = _limits.MaxHeaderBytes;
-                var entry = reader.GetNextEntry(copyData: false);
-                guard.Budget = long.MaxValue;
+                var entry = reader.Next();
                 if (entry is null)
                 {
                     break;
@@ -64,27 +60,22 @@ internal sealed class ArchiveUnpacker
 
             EnsureDirectory(root);
         }
-        catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or FormatException or OverflowException)
+        catch (InvalidDataException ex)
         {
             throw new LayerToolsException("CorruptArchive", ErrorKind.InvalidData, $"{where} is not a readable tar: {ex.Message}", archiveName, ex);
         }
     }
 
-    private void Write(TarEntry entry, string root, string where)
+    private void Write(TarEntryHeader entry, string root, string where)
     {
-        if (entry.EntryType is TarEntryType.GlobalExtendedAttributes)
-        {
-            return;
-        }
-
         var relative = TarPath.Normalize(entry.Name, where);
         if (relative.Length == 0)
         {
             // The archive's root ("./"): as moby's Unpack does, it gives the destination its mode, owner
             // and time, when the destination is not written yet (and never for the image's root).
-            if (entry.EntryType == TarEntryType.Directory && root.Length > 0 && !_written.ContainsKey(root))
+            if (entry.EntryType == EntryType.Directory && root.Length > 0 && !_written.ContainsKey(root))
             {
-                _writer.AddDirectory(root, (int)entry.Mode & 0xFFF, _owner?.Uid ?? entry.Uid, _owner?.Gid ?? entry.Gid, entry.ModificationTime.ToUnixTimeSeconds());
+                _writer.AddDirectory(root, entry.Mode & 0xFFF, _owner?.Uid ?? entry.Uid, _owner?.Gid ?? entry.Gid, entry.ModifiedTime, XattrNames.Carried(entry.Xattrs));
                 _written[root] = _writer.LastEntry!;
             }
 
@@ -107,7 +98,7 @@ internal sealed class ArchiveUnpacker
         EnsureDirectory(TarPath.Parent(path));
         if (_written.TryGetValue(path, out var existing))
         {
-            if (existing.Type == EntryType.Directory && entry.EntryType == TarEntryType.Directory)
+            if (existing.Type == EntryType.Directory && entry.EntryType == EntryType.Directory)
             {
                 return;
             }
@@ -117,47 +108,41 @@ internal sealed class ArchiveUnpacker
 
         var uid = _owner?.Uid ?? entry.Uid;
         var gid = _owner?.Gid ?? entry.Gid;
-        var mode = (int)entry.Mode & 0xFFF;
-        var mtime = entry.ModificationTime.ToUnixTimeSeconds();
+        var mode = entry.Mode & 0xFFF;
+        var mtime = entry.ModifiedTime;
+        var xattrs = XattrNames.Carried(entry.Xattrs);
         switch (entry.EntryType)
         {
-            case TarEntryType.Directory:
-                _writer.AddDirectory(path, mode, uid, gid, mtime);
+            case EntryType.Directory:
+                _writer.AddDirectory(path, mode, uid, gid, mtime, xattrs);
                 break;
-            case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
-                _bytes += entry.Length;
+            case EntryType.File:
+                _bytes += entry.Size;
                 if (_bytes > _limits.MaxLayerBytes)
                 {
                     throw new LayerToolsException("LayerTooLarge", ErrorKind.LimitsExceeded, $"{where} holds more than {_limits.MaxLayerBytes} bytes.", where);
                 }
 
-                _writer.AddFile(path, mode, uid, gid, mtime, entry.DataStream ?? Stream.Null, entry.DataStream is null ? 0 : entry.Length);
+                _writer.AddFile(path, mode, uid, gid, mtime, entry.Data, entry.Size, xattrs);
                 _archiveFiles.Add(path);
                 break;
-            case TarEntryType.SymbolicLink:
-                _writer.AddSymlink(path, entry.LinkName, uid, gid, mtime);
+            case EntryType.SymbolicLink:
+                _writer.AddSymlink(path, entry.LinkName, uid, gid, mtime, xattrs);
                 break;
-            case TarEntryType.HardLink:
+            case EntryType.HardLink:
                 var target = Resolve(TarPath.Join(root, TarPath.Normalize(entry.LinkName, where)), followLast: false);
                 if (!_archiveFiles.Contains(target))
                 {
                     throw new LayerToolsException("HardLinkOutside", ErrorKind.SecurityError, $"{where}: hard link '{entry.Name}' points to '{entry.LinkName}', which is not a file written earlier by this archive.", entry.Name);
                 }
 
-                _writer.AddHardLink(path, target, mode, uid, gid, mtime);
+                _writer.AddHardLink(path, target, mode, uid, gid, mtime, xattrs);
                 break;
-            case TarEntryType.CharacterDevice or TarEntryType.BlockDevice or TarEntryType.Fifo:
-                var type = entry.EntryType switch
-                {
-                    TarEntryType.CharacterDevice => EntryType.CharDevice,
-                    TarEntryType.BlockDevice => EntryType.BlockDevice,
-                    _ => EntryType.Fifo,
-                };
-                var device = entry as PosixTarEntry;
-                _writer.AddDevice(path, type, mode, uid, gid, mtime, device?.DeviceMajor ?? 0, device?.DeviceMinor ?? 0);
+            case EntryType.CharDevice or EntryType.BlockDevice or EntryType.Fifo:
+                _writer.AddDevice(path, entry.EntryType.Value, mode, uid, gid, mtime, entry.DevMajor, entry.DevMinor, xattrs);
                 break;
             default:
-                // Other entry kinds (GNU sparse or volume headers) carry no file Docker would extract.
+                // Other entry kinds (GNU volume headers) carry no file Docker would extract.
                 return;
         }
 
