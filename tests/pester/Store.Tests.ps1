@@ -90,4 +90,25 @@ Describe 'Optimize-LayerStore' {
         $text | Should -Match 'What if: .*Remove 3 unreferenced blobs, freeing \d'
         (Optimize-LayerStore -StorePath $store -Confirm:$false).BlobCount | Should -Be 3
     }
+
+    It 'prunes with -Dangling the untagged images a rebuild left behind, and says so in its What if message' {
+        $ctx = Join-Path $TestDrive 'dangling'
+        $null = New-Item -ItemType Directory -Force $ctx
+        Set-Content (Join-Path $ctx 'Dockerfile') "FROM base:1`nCOPY v.txt /v.txt"
+        Set-Content (Join-Path $ctx 'v.txt') 'one'
+        $first = Build-LayeredImage $ctx -Tag rebuilt:1 -StorePath $store
+        Set-Content (Join-Path $ctx 'v.txt') 'two'
+        $second = Build-LayeredImage $ctx -Tag rebuilt:1 -StorePath $store
+        Get-LayeredImage -StorePath $store | Where-Object Id -EQ $first.Id | Should -Not -BeNullOrEmpty
+
+        (Optimize-LayerStore -StorePath $store -Confirm:$false).ImageCount | Should -Be 0
+        $module = Join-Path $env:LAYERTOOLS_TEST_MODULE 'LayerTools.psd1'
+        $text = Invoke-ChildPwsh "Import-Module '$module'; Optimize-LayerStore -Dangling -StorePath '$store' -WhatIf" 2>&1 | Out-String
+        $text | Should -Match 'What if: .*Remove 1 untagged image and 2 unreferenced blobs'
+        $result = Optimize-LayerStore -Dangling -StorePath $store -Confirm:$false
+        $result.ImageCount | Should -Be 1
+        Get-LayeredImage -StorePath $store | Where-Object Id -EQ $first.Id | Should -BeNullOrEmpty
+        (Get-LayeredImage rebuilt:1 -StorePath $store).Id | Should -Be $second.Id
+        Test-LayerStore -StorePath $store | Should -BeNullOrEmpty
+    }
 }

@@ -5,6 +5,11 @@ public sealed class CollectResult
 {
     public string StorePath { get; init; } = string.Empty;
 
+    /// <summary>Untagged images removed with -Dangling (their manifest digests).</summary>
+    public IReadOnlyList<string> Images { get; init; } = Array.Empty<string>();
+
+    public int ImageCount => Images.Count;
+
     /// <summary>Blobs that nothing references.</summary>
     public IReadOnlyList<string> Blobs { get; init; } = Array.Empty<string>();
 
@@ -16,5 +21,5 @@ public sealed class CollectResult
     /// <summary>False when this only tells what would go (-WhatIf).</summary>
     public bool Removed { get; init; }
 
-    public override string ToString() => $"{BlobCount} blobs, {BytesFreed} bytes";
+    public override string ToString() => (ImageCount > 0 ? $"{ImageCount} untagged images, " : string.Empty) + $"{BlobCount} blobs, {BytesFreed} bytes";
 }

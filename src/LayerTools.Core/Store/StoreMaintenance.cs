@@ -161,16 +161,28 @@ internal static class StoreMaintenance
     /// store lock. Referenced: every image's manifest, config and layers, the layers the build cache
     /// names, and the cached compressed form of each of those layers.
     /// </summary>
-    public static CollectResult Collect(LayerStore store, bool whatIf, CancellationToken cancellationToken = default)
+    public static CollectResult Collect(LayerStore store, bool whatIf, CancellationToken cancellationToken = default) =>
+        Collect(store, whatIf, dangling: false, cancellationToken);
+
+    /// <param name="dangling">Also remove untagged images (what a rebuild leaves behind when it moves a tag, as docker image prune does) that no container stands on.</param>
+    public static CollectResult Collect(LayerStore store, bool whatIf, bool dangling, CancellationToken cancellationToken = default)
     {
         using var l = store.Lock(cancellationToken);
         var catalog = new ImageCatalog(store);
         var referenced = new HashSet<string>(StringComparer.Ordinal);
         var layers = new HashSet<string>(new BuildCache(store).ReferencedLayers(), StringComparer.Ordinal);
-        // Images named in index.json, and the images containers stand on (by manifest digest, even
-        // when no tag names them any more): they and their blobs stay.
-        var roots = catalog.List().Select(i => i.Manifest.Digest)
-            .Concat(new Containers.ContainerStore(store).ImagesInUse())
+        var inUse = new Containers.ContainerStore(store).ImagesInUse().ToHashSet(StringComparer.Ordinal);
+        var images = catalog.List();
+        var tagged = images.Where(i => i.Reference is not null).Select(i => i.Manifest.Digest).ToHashSet(StringComparer.Ordinal);
+        var danglingImages = dangling
+            ? images.Where(i => i.Reference is null && !tagged.Contains(i.Manifest.Digest) && !inUse.Contains(i.Manifest.Digest)).Select(i => i.Manifest.Digest).Distinct(StringComparer.Ordinal).ToList()
+            : new List<string>();
+
+        // Images named in index.json (less the dangling ones being pruned), and the images containers
+        // stand on (by manifest digest, even when no tag names them any more): they and their blobs stay.
+        var roots = images.Select(i => i.Manifest.Digest)
+            .Where(d => !danglingImages.Contains(d))
+            .Concat(inUse)
             .Distinct(StringComparer.Ordinal);
         foreach (var root in roots)
         {
@@ -225,6 +237,12 @@ internal static class StoreMaintenance
 
         if (!whatIf)
         {
+            if (danglingImages.Count > 0)
+            {
+                var prune = danglingImages.ToHashSet(StringComparer.Ordinal);
+                store.UpdateIndexLocked(descriptors => descriptors.RemoveAll(d => prune.Contains(d.Digest) && !d.Annotations.ContainsKey(MediaTypes.RefNameAnnotation)) > 0);
+            }
+
             foreach (var record in staleRecords)
             {
                 AtomicFile.TryDelete(record);
@@ -241,7 +259,7 @@ internal static class StoreMaintenance
             SweepTmp(store);
         }
 
-        return new CollectResult { StorePath = store.Root, Blobs = garbage, BytesFreed = bytes, Removed = !whatIf };
+        return new CollectResult { StorePath = store.Root, Images = danglingImages, Blobs = garbage, BytesFreed = bytes, Removed = !whatIf };
     }
 
     /// <summary>

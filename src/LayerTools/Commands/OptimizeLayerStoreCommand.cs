@@ -9,17 +9,22 @@ namespace LayerTools.Commands;
 [OutputType(typeof(CollectResult))]
 public sealed class OptimizeLayerStoreCommand : StoreCmdlet
 {
+    /// <summary>Also removes untagged images that no container uses (what rebuilds leave behind), like docker image prune.</summary>
+    [Parameter]
+    public SwitchParameter Dangling { get; set; }
+
     protected override void End()
     {
         var store = Store();
-        var preview = StoreMaintenance.Collect(store, whatIf: true, CancellationToken);
-        var description = $"Remove {preview.BlobCount} unreferenced {(preview.BlobCount == 1 ? "blob" : "blobs")}, freeing {DisplayText.Size(preview.BytesFreed)} ({preview.BytesFreed} bytes)";
+        var preview = StoreMaintenance.Collect(store, whatIf: true, Dangling, CancellationToken);
+        var images = preview.ImageCount == 0 ? string.Empty : $"{preview.ImageCount} untagged {(preview.ImageCount == 1 ? "image" : "images")} and ";
+        var description = $"Remove {images}{preview.BlobCount} unreferenced {(preview.BlobCount == 1 ? "blob" : "blobs")}, freeing {DisplayText.Size(preview.BytesFreed)} ({preview.BytesFreed} bytes)";
         if (!ShouldProcess(store.Root, description))
         {
             return;
         }
 
-        var result = StoreMaintenance.Collect(store, whatIf: false, CancellationToken);
+        var result = StoreMaintenance.Collect(store, whatIf: false, Dangling, CancellationToken);
         WriteVerbose($"Removed {result.BlobCount} blobs, {result.BytesFreed} bytes.");
         WriteObject(result);
     }

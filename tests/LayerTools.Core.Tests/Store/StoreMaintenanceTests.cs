@@ -64,4 +64,30 @@ public sealed class StoreMaintenanceTests
         Assert.Equal(0, StoreMaintenance.Collect(t.Store, whatIf: false).BlobCount);
         _ = keep;
     }
+
+    [Fact]
+    public void DanglingRemovesUntaggedImagesThatNoContainerUses()
+    {
+        using var t = new TempStore();
+        var first = TestImages.Add(t.Store, "app:1", new TarBuilder().File("v", "1"));
+        var second = TestImages.Add(t.Store, "app:1", new TarBuilder().File("v", "2"));
+        var third = TestImages.Add(t.Store, "app:1", new TarBuilder().File("v", "3"));
+        var catalog = new ImageCatalog(t.Store);
+        Assert.Equal(2, catalog.List().Count(i => i.Reference is null));
+        var containers = new LayerTools.Core.Containers.ContainerStore(t.Store);
+        containers.Create(catalog.List().First(i => i.Manifest.Digest == second.Manifest.Digest), "keeps-second");
+
+        Assert.Empty(StoreMaintenance.Collect(t.Store, whatIf: true).Images);
+        var preview = StoreMaintenance.Collect(t.Store, whatIf: true, dangling: true);
+        Assert.Equal(new[] { first.Manifest.Digest }, preview.Images);
+        Assert.Equal(2, catalog.List().Count(i => i.Reference is null));
+
+        var result = StoreMaintenance.Collect(t.Store, whatIf: false, dangling: true);
+        Assert.Equal(preview.Images, result.Images);
+        Assert.DoesNotContain(catalog.List(), i => i.Manifest.Digest == first.Manifest.Digest);
+        Assert.False(t.Store.HasBlob(first.Manifest.Digest));
+        Assert.True(t.Store.HasBlob(second.Manifest.Digest));
+        Assert.Equal(third.Manifest.Digest, catalog.Resolve("app:1").Manifest.Digest);
+        Assert.Empty(StoreMaintenance.Verify(t.Store));
+    }
 }
