@@ -217,6 +217,14 @@ internal sealed class RunMount
         return mount;
     }
 
+    /// <summary>A copy with another target (a relative target made absolute against the working directory).</summary>
+    public RunMount WithTarget(string target)
+    {
+        var copy = (RunMount)MemberwiseClone();
+        copy.Target = target;
+        return copy;
+    }
+
     public static string Name(RunMountType type) => type.ToString().ToLowerInvariant();
 
     private static bool ParseBool(string value, string key, Func<string, LayerToolsException> bad) => value.ToLowerInvariant() switch
