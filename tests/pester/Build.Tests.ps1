@@ -101,7 +101,7 @@ Describe 'Build-LayeredImage' {
     It 'mounts a -Secret for RUN --mount=type=secret, keeping it out of the image' {
         $sec = Join-Path $work 'secret'
         $null = New-Item -ItemType Directory -Force $sec
-        Set-Content -NoNewline (Join-Path $work 'token.txt') 's3cret-value'
+        [IO.File]::WriteAllText((Join-Path $work 'token.txt'), 's3cret-value')
         Set-Content (Join-Path $sec 'Dockerfile') "FROM busybox:test`nRUN --mount=type=secret,id=token,required cat /run/secrets/token > /dev/null && echo ok > /ok`n"
         { Build-LayeredImage $sec -Tag sec:1 -ErrorAction Stop } | Should -Throw -ErrorId 'SecretNotFound,LayerTools.Commands.BuildLayeredImageCommand' -ExpectedMessage '*Dockerfile:2*token*'
         Push-Location $work
