@@ -103,6 +103,17 @@ public sealed class RunMountTests : IDisposable
         Assert.Equal(new[] { "out" }, LastLayer(result));
     }
 
+    [Theory]
+    [InlineData(ContainerRuntimeKind.Runc)]
+    [InlineData(ContainerRuntimeKind.Unshare)]
+    public void AMountInsideABoundFolderWorks(ContainerRuntimeKind runtime)
+    {
+        var result = Build("FROM busybox:test\nRUN --mount=type=bind,source=src,target=/app/src --mount=type=tmpfs,target=/app/src/tmp --mount=type=cache,target=/app/src/cache/deep cat /app/src/index.js > /out && echo x > /app/src/tmp/f && echo y > /app/src/cache/deep/g\n", runtime);
+        Assert.Equal("console.log('hi')", Read("/out"));
+        Assert.Equal(new[] { "out" }, LastLayer(result));
+        Assert.False(Directory.Exists(Path.Combine(_ctx, "src", "tmp")));
+    }
+
     [Fact]
     public void ABindMountFromAStageSeesItsFiles()
     {

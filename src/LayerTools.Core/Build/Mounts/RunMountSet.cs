@@ -150,7 +150,45 @@ internal sealed class RunMountSet : IDisposable
             }
         }
 
+        MakeNestedMountPoints(mounts);
         return (mounts, env);
+    }
+
+    /// <summary>
+    /// A mount inside a bound folder (a cache under a bound source tree) needs its mount point in
+    /// that folder, which is mounted first: it is made there (the folder is a private copy, or a
+    /// cache folder, never the context itself).
+    /// </summary>
+    private static void MakeNestedMountPoints(IReadOnlyList<ContainerMount> mounts)
+    {
+        foreach (var outer in mounts.Where(m => m.Kind == ContainerMountKind.Bind && m.HostSource is not null && Directory.Exists(m.HostSource)))
+        {
+            var prefix = TarPath.Normalize(outer.Target);
+            foreach (var inner in mounts)
+            {
+                var target = TarPath.Normalize(inner.Target);
+                if (ReferenceEquals(inner, outer) || !target.StartsWith(prefix + "/", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                var rel = target[(prefix.Length + 1)..];
+                using var root = SafeRoot.Open(outer.HostSource!);
+                var parent = root.OpenDirectory(inner.IsFile ? TarPath.Parent(rel) : rel, _ => DirectoryAttributes.Default);
+                try
+                {
+                    if (inner.IsFile && Stat(parent, TarPath.Name(rel), AtSymlinkNoFollow, out _) is null)
+                    {
+                        var fd = Openat(parent, TarPath.Name(rel), OCreat | OExcl | OWrOnly | ONoFollow | OCloExec, 0x1A4);
+                        Check(fd < 0 ? fd : Close(fd), rel);
+                    }
+                }
+                finally
+                {
+                    Close(parent);
+                }
+            }
+        }
     }
 
     public void Dispose()
