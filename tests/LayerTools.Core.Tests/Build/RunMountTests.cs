@@ -114,6 +114,19 @@ public sealed class RunMountTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(_ctx, "src", "tmp")));
     }
 
+    [Theory]
+    [InlineData(ContainerRuntimeKind.Runc)]
+    [InlineData(ContainerRuntimeKind.Unshare)]
+    public void AMountTargetThroughALinkStaysInsideTheRoot(ContainerRuntimeKind runtime)
+    {
+        var outside = "lt-escape-" + Guid.NewGuid().ToString("N")[..8];
+        var result = Build($"FROM busybox:test\nRUN mkdir /opt && ln -s ../../../../../../../tmp /esc && ln -s /opt /lnk\nRUN --mount=type=tmpfs,target=/esc/{outside} --mount=type=tmpfs,target=/lnk/t grep -c ' /tmp/{outside} tmpfs' /proc/mounts > /a && grep -c ' /opt/t tmpfs' /proc/mounts > /b\n", runtime);
+        Assert.Equal("1\n", Read("/a"));
+        Assert.Equal("1\n", Read("/b"));
+        Assert.False(Directory.Exists(Path.Combine("/tmp", outside)), "a link in the image must never lead a mount point out of the root");
+        Assert.Equal(new[] { "a", "b" }, LastLayer(result).Order(StringComparer.Ordinal));
+    }
+
     [Fact]
     public void ABindMountFromAStageSeesItsFiles()
     {
