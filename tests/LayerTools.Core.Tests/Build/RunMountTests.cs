@@ -73,6 +73,14 @@ public sealed class RunMountTests : IDisposable
         Assert.True(Build(df, runtime).Steps.Last().Cached);
     }
 
+    [Fact]
+    public void ACacheMountIsMadeWithItsOwnerAndModeAndSharedByIdAcrossSteps()
+    {
+        Build("FROM busybox:test\nRUN --mount=type=cache,target=/c,id=shared,uid=1000,gid=1000,mode=0750 stat -c '%u %g %a' /c > /o && echo hello > /c/f\nUSER app\nRUN --mount=type=cache,target=/other,id=shared cat /other/f > /tmp/seen\n");
+        Assert.Equal("1000 1000 750\n", Read("/o"));
+        Assert.Equal("hello\n", Read("/tmp/seen"));
+    }
+
     [Theory]
     [InlineData(ContainerRuntimeKind.Runc)]
     [InlineData(ContainerRuntimeKind.Unshare)]
@@ -127,6 +135,24 @@ public sealed class RunMountTests : IDisposable
         Assert.Equal(new[] { "a", "b" }, LastLayer(result).Order(StringComparer.Ordinal));
     }
 
+    [Theory]
+    [InlineData(ContainerRuntimeKind.Runc)]
+    [InlineData(ContainerRuntimeKind.Unshare)]
+    public void WithoutOverlayfsMountsStayOutOfTheLayerToo(ContainerRuntimeKind runtime)
+    {
+        LayerTools.Core.Snapshots.OverlayMount.SupportedOverride = false;
+        try
+        {
+            var result = Build("FROM busybox:test\nRUN --mount=type=bind,source=src,target=/s --mount=type=cache,target=/c --mount=type=tmpfs,target=/t --mount=type=secret,id=token cat /s/index.js /run/secrets/token > /dev/null && echo x > /c/f && echo y > /t/f && echo done > /out\n", runtime, secrets: new Dictionary<string, string> { ["token"] = _secret });
+            Assert.Equal("done\n", Read("/out"));
+            Assert.Equal(new[] { "out" }, LastLayer(result));
+        }
+        finally
+        {
+            LayerTools.Core.Snapshots.OverlayMount.SupportedOverride = null;
+        }
+    }
+
     [Fact]
     public void ABindMountFromAStageSeesItsFiles()
     {
@@ -134,6 +160,16 @@ public sealed class RunMountTests : IDisposable
         Assert.Equal("built\n", Read("/got"));
         Assert.Equal(new[] { "got" }, LastLayer(result));
         Assert.True(Build("FROM busybox:test AS builder\nRUN mkdir /out && echo built > /out/artifact\nFROM busybox:test\nRUN --mount=type=bind,from=builder,source=/out,target=/in cat /in/artifact > /got\n").Steps.Last().Cached);
+
+        // A changed stage is another ChainID: the step runs again and sees the new file.
+        var changed = Build("FROM busybox:test AS builder\nRUN mkdir /out && echo rebuilt > /out/artifact\nFROM busybox:test\nRUN --mount=type=bind,from=builder,source=/out,target=/in cat /in/artifact > /got\n");
+        Assert.False(changed.Steps.Last().Cached);
+        Assert.Equal("rebuilt\n", Read("/got"));
+
+        // An image from the store works the same way.
+        Build("FROM scratch\nCOPY package.json /\n", tag: "files:1");
+        Build("FROM busybox:test\nRUN --mount=from=files:1,source=package.json,target=/p.json cat /p.json > /got\n");
+        Assert.Equal("{\"name\":\"app\"}", Read("/got"));
     }
 
     [Theory]
