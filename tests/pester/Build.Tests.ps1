@@ -98,6 +98,25 @@ Describe 'Build-LayeredImage' {
         { Build-LayeredImage $broken -ErrorAction Stop } | Should -Throw -ErrorId 'DockerfileParseError,LayerTools.Commands.BuildLayeredImageCommand' -ExpectedMessage '*Dockerfile:2*'
     }
 
+    It 'mounts a -Secret for RUN --mount=type=secret, keeping it out of the image' {
+        $sec = Join-Path $work 'secret'
+        $null = New-Item -ItemType Directory -Force $sec
+        [IO.File]::WriteAllText((Join-Path $work 'token.txt'), 's3cret-value')
+        Set-Content (Join-Path $sec 'Dockerfile') "FROM busybox:test`nRUN --mount=type=secret,id=token,required cat /run/secrets/token > /dev/null && echo ok > /ok`n"
+        { Build-LayeredImage $sec -Tag sec:1 -ErrorAction Stop } | Should -Throw -ErrorId 'SecretNotFound,LayerTools.Commands.BuildLayeredImageCommand' -ExpectedMessage '*Dockerfile:2*token*'
+        Push-Location $work
+        try {
+            $image = Build-LayeredImage $sec -Tag sec:1 -Secret @{ token = 'token.txt' }
+        }
+        finally {
+            Pop-Location
+        }
+        $image.BuildSteps[-1].Cached | Should -BeFalse
+        (Get-LayerFile sec:1 /).Name | Should -Contain 'ok'
+        (Get-LayerFile sec:1 /).Name | Should -Not -Contain 'run'
+        (Get-ImageHistory sec:1).CreatedBy -join "`n" | Should -Not -Match 's3cret'
+    }
+
     It 'completes -Target with the stage names' {
         $multi = Join-Path $work 'multi'
         $null = New-Item -ItemType Directory -Force $multi

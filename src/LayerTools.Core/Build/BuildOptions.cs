@@ -17,6 +17,9 @@ internal sealed class BuildOptions
 
     public bool NoCache { get; init; }
 
+    /// <summary>RUN --mount=type=secret: secret id → host file holding its value (never in a layer or a key).</summary>
+    public IReadOnlyDictionary<string, string> Secrets { get; init; } = new Dictionary<string, string>();
+
     /// <summary>SOURCE_DATE_EPOCH: clamps file times and sets every created time, for reproducible builds.</summary>
     public long? SourceDateEpoch { get; init; }
 

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using LayerTools.Core.Build.Cache;
 using LayerTools.Core.Build.Context;
 using LayerTools.Core.Build.Copy;
+using LayerTools.Core.Build.Mounts;
 using LayerTools.Core.Images;
 using LayerTools.Core.Layers;
 using LayerTools.Core.Run;
@@ -388,10 +389,7 @@ internal sealed class ImageBuilder
     private void RunStep(StageState state, Instruction instruction, RunInstruction run, CacheKey key, int index, Stopwatch watch)
     {
         var where = Where(instruction);
-        if (run.Mounts.Count > 0)
-        {
-            throw new LayerToolsException("UnsupportedRunMount", ErrorKind.NotImplemented, $"{where}: RUN --mount is not supported yet (cache, bind, secret, ssh and tmpfs mounts); COPY what the command needs instead.", instruction.Original);
-        }
+        using var mounts = new RunMountSet(_store, run.ParseMounts(state.Scope.Variables), from => MountSourceFor(state, from, where), _options.Secrets, state.Image.WorkingDir, where);
 
         if (run.Security is { } security && !security.Equals("sandbox", StringComparison.OrdinalIgnoreCase))
         {
@@ -424,11 +422,13 @@ internal sealed class ImageBuilder
         var createdBy = HistoryText.Run(invocation.Argv);
         LayerStep(state, instruction, key, index, watch, createdBy, staging =>
         {
+            var (containerMounts, secretEnv) = mounts.Prepare(_cancellationToken);
             var tail = new Queue<string>();
             var request = new RunRequest
             {
                 Arguments = invocation.Argv,
-                Environment = env,
+                Environment = secretEnv.Count == 0 ? env : env.Concat(secretEnv).ToList(),
+                Mounts = containerMounts,
                 WorkingDirectory = state.Image.WorkingDir,
                 User = state.Image.User is { Length: > 0 } u ? u : null,
                 SourceDateEpoch = _options.SourceDateEpoch,
@@ -454,7 +454,7 @@ internal sealed class ImageBuilder
             }
 
             return result.Layer;
-        });
+        }, addInputs: mounts.AddToKey);
     }
 
     /// <summary>A step that makes a layer: from the cache when its key hits, else made, committed, and remembered.</summary>
@@ -529,6 +529,24 @@ internal sealed class ImageBuilder
 
         var image = BaseImageResolver.Resolve(_store, from, _contextPath, where, _cancellationToken);
         return new ImageCopySource(_store, UnionView.Build(image.DiffIds.Select(_store.ReadLayerIndex)), "image " + from);
+    }
+
+    /// <summary>What a bind mount reads: the build context (no <c>from</c>), or a stage's or image's files and their ChainID.</summary>
+    private MountSource MountSourceFor(StageState state, string? from, string where)
+    {
+        if (from is null)
+        {
+            return new MountSource(_context ??= new ContextCopySource(ScanContext(), FileHashCache.Load(_store, _contextPath)), null);
+        }
+
+        var stage = state.Planned.Dependencies.FirstOrDefault(d => string.Equals(d.Name, from, StringComparison.OrdinalIgnoreCase) || d.Index.ToString(CultureInfo.InvariantCulture) == from);
+        if (stage is not null && _stages.TryGetValue(stage.Index, out var built))
+        {
+            return new MountSource(new ImageCopySource(_store, built.View, "stage " + built.Name), Digests.ChainId.Of(built.Image.DiffIds) ?? "scratch");
+        }
+
+        var image = BaseImageResolver.Resolve(_store, from, _contextPath, where, _cancellationToken);
+        return new MountSource(new ImageCopySource(_store, UnionView.Build(image.DiffIds.Select(_store.ReadLayerIndex)), "image " + from), Digests.ChainId.Of(image.DiffIds) ?? "scratch");
     }
 
     private BuildContext ScanContext()

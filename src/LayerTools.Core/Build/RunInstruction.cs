@@ -16,6 +16,10 @@ internal sealed class RunInstruction : Instruction
     /// <summary>The <c>--mount</c> specifications as written (comma-separated key=value lists).</summary>
     public IReadOnlyList<string> Mounts => Flags.Where(f => f.Name == "mount" && f.Value is not null).Select(f => f.Value!).ToArray();
 
+    /// <summary>The <c>--mount</c> flags parsed, each value expanded with <paramref name="variables"/> (BuildKit expands them, unlike the command).</summary>
+    public IReadOnlyList<Mounts.RunMount> ParseMounts(IReadOnlyDictionary<string, string> variables) =>
+        Mounts.Select(m => Build.Mounts.RunMount.Parse(m, v => ExpandWord(v, variables), Location.ToString())).ToArray();
+
     /// <summary><c>--network</c>: default, none or host; null when absent.</summary>
     public string? Network => GetFlag("network");
 

@@ -16,4 +16,7 @@ internal sealed record ProcessSpec(
 
     /// <summary>A network namespace of its own (only loopback), as <c>RUN --network=none</c> asks; otherwise the host's network.</summary>
     public bool IsolateNetwork { get; init; }
+
+    /// <summary>RUN --mount mounts, their mount points already made inside the root.</summary>
+    public IReadOnlyList<ResolvedMount> Mounts { get; init; } = Array.Empty<ResolvedMount>();
 }

@@ -50,12 +50,13 @@ internal static class RunExecutor
             overlay = mount is not null;
             if (mount is not null)
             {
+                var made = new List<string>();
                 using (mount)
                 {
-                    (exitCode, used) = Execute(merged, runDir, runtimes, request, onLine, cancellationToken);
+                    (exitCode, used) = Execute(merged, runDir, runtimes, request, made, onLine, cancellationToken);
                 }
 
-                RemoveMountStubs(upper, lower, overlayUpper: true);
+                RemoveMountStubs(upper, lower, overlayUpper: true, made);
                 produce = writer => OverlayDiff.Write(upper, writer, cancellationToken);
             }
             else
@@ -136,14 +137,16 @@ internal static class RunExecutor
         }
 
         var before = RootfsDiff.Capture(rootfs);
-        var (exitCode, used) = Execute(rootfs, runDir, runtimes, request, onLine, cancellationToken);
-        RemoveMountStubs(rootfs, lower, overlayUpper: false);
+        var made = new List<string>();
+        var (exitCode, used) = Execute(rootfs, runDir, runtimes, request, made, onLine, cancellationToken);
+        RemoveMountStubs(rootfs, lower, overlayUpper: false, made);
         return (exitCode, used, writer => RootfsDiff.Write(rootfs, before, lower, writer, cancellationToken));
     }
 
-    private static (int ExitCode, ContainerRuntimeKind Runtime) Execute(string rootfs, string runDir, IReadOnlyList<ContainerRuntime> runtimes, RunRequest request, Action<RunOutputLine>? onLine, CancellationToken cancellationToken)
+    private static (int ExitCode, ContainerRuntimeKind Runtime) Execute(string rootfs, string runDir, IReadOnlyList<ContainerRuntime> runtimes, RunRequest request, List<string> made, Action<RunOutputLine>? onLine, CancellationToken cancellationToken)
     {
         UserIdentity identity;
+        IReadOnlyList<ResolvedMount> mounts;
         bool procIsDir, devIsDir, resolvConf;
         var workDir = TarPath.Normalize(request.WorkingDirectory);
         using (var root = SafeRoot.Open(rootfs))
@@ -161,6 +164,8 @@ internal static class RunExecutor
                     LinuxNative.Close(root.OpenDirectory(stub, _ => DirectoryAttributes.Default));
                 }
             }
+
+            mounts = MountPoints.Prepare(root, request.Mounts, made, request.Where);
         }
 
         var env = request.Environment.ToList();
@@ -188,7 +193,7 @@ internal static class RunExecutor
             files.Add((host, "/" + inside));
         }
 
-        var spec = new ProcessSpec(rootfs, request.Arguments, env, "/" + workDir, identity.Uid, identity.Gid, identity.AdditionalGids, request.Hostname) { Files = files, IsolateNetwork = request.IsolateNetwork };
+        var spec = new ProcessSpec(rootfs, request.Arguments, env, "/" + workDir, identity.Uid, identity.Gid, identity.AdditionalGids, request.Hostname) { Files = files, IsolateNetwork = request.IsolateNetwork, Mounts = mounts };
         var failures = new List<string>();
         foreach (var runtime in runtimes)
         {
@@ -216,12 +221,13 @@ internal static class RunExecutor
 
     /// <summary>
     /// Removes the empty files and directories a runtime made as mount points (when the image had
-    /// none there), and, in an overlay upper dir, the directories copied up only to hold them.
+    /// none there), the RUN --mount mount points and the directories made to hold them
+    /// (<paramref name="made"/>), and, in an overlay upper dir, the directories copied up only to hold them.
     /// </summary>
-    private static void RemoveMountStubs(string directory, ILowerView lower, bool overlayUpper)
+    private static void RemoveMountStubs(string directory, ILowerView lower, bool overlayUpper, IReadOnlyCollection<string> made)
     {
         using var root = SafeRoot.Open(directory);
-        foreach (var stub in RuntimeBundle.MountPoints)
+        foreach (var stub in RuntimeBundle.MountPoints.Concat(made.Distinct(StringComparer.Ordinal).OrderByDescending(p => p.Count(c => c == '/')).ThenByDescending(p => p, StringComparer.Ordinal)))
         {
             if (lower.Lookup(stub) is null)
             {

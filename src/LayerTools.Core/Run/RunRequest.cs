@@ -30,5 +30,8 @@ internal sealed class RunRequest
     /// <summary>Run in a network namespace of its own (RUN --network=none): no network but loopback.</summary>
     public bool IsolateNetwork { get; init; }
 
+    /// <summary>RUN --mount: binds and tmpfs mounts, in the order given (parents before children).</summary>
+    public IReadOnlyList<ContainerMount> Mounts { get; init; } = Array.Empty<ContainerMount>();
+
     public const string DefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 }

@@ -62,6 +62,13 @@ internal static class RuntimeBundle
             mounts.Add(Mount(container, host, "bind", "bind", "ro", "nosuid", "nodev"));
         }
 
+        foreach (var m in spec.Mounts)
+        {
+            mounts.Add(m.Mount.Kind == ContainerMountKind.Tmpfs
+                ? Mount(m.ContainerPath, "tmpfs", "tmpfs", new[] { "nosuid", "nodev", "mode=755" }.Concat(m.Mount.Size is { } size ? new[] { "size=" + size.ToString(System.Globalization.CultureInfo.InvariantCulture) } : Array.Empty<string>()).ToArray())
+                : Mount(m.ContainerPath, m.Mount.HostSource!, "bind", "rbind", m.Mount.ReadOnly ? "ro" : "rw"));
+        }
+
         foreach (var file in new[] { "/etc/resolv.conf", "/etc/hosts" })
         {
             if (File.Exists(file))

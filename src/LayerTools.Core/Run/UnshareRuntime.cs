@@ -11,6 +11,8 @@ namespace LayerTools.Core.Run;
 /// programs run outside the root; nothing from the image. /proc and /dev are mounted only when
 /// the image's own are real directories (the caller checks), never through a link. No
 /// capabilities are dropped and supplementary groups are cleared: weaker isolation than runc.
+/// RUN --mount binds and tmpfs mounts are made on mount points the caller resolved inside the
+/// root (no link left in their paths), after /proc and /dev, before the chroot.
 /// </summary>
 internal sealed class UnshareRuntime : ContainerRuntime
 {
@@ -39,6 +41,18 @@ internal sealed class UnshareRuntime : ContainerRuntime
             "$mount" --bind -o ro "$1" "$r$2"
           fi
           shift 2
+          n=$((n - 1))
+        done
+        n=$1
+        shift
+        while [ "$n" -gt 0 ]; do
+          if [ "$1" = t ]; then
+            "$mount" -t tmpfs -o "nosuid,nodev,mode=755$5" tmpfs "$4"
+          else
+            "$mount" --bind "$3" "$4"
+            if [ "$2" = 1 ]; then "$mount" -o remount,bind,ro "$4"; fi
+          fi
+          shift 5
           n=$((n - 1))
         done
         exec "$unshare" --root="$r" --wd="$w" --setgid "$g" --setuid "$u" -- "$@"
@@ -84,6 +98,16 @@ internal sealed class UnshareRuntime : ContainerRuntime
         {
             args.Add(host);
             args.Add(container);
+        }
+
+        args.Add(spec.Mounts.Count.ToString(CultureInfo.InvariantCulture));
+        foreach (var m in spec.Mounts)
+        {
+            args.Add(m.Mount.Kind == ContainerMountKind.Tmpfs ? "t" : "b");
+            args.Add(m.Mount.ReadOnly ? "1" : "0");
+            args.Add(m.Mount.HostSource ?? "tmpfs");
+            args.Add(m.HostTarget);
+            args.Add(m.Mount.Size is { } size ? ",size=" + size.ToString(CultureInfo.InvariantCulture) : string.Empty);
         }
 
         args.AddRange(spec.Arguments);

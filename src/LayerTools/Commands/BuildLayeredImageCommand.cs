@@ -56,6 +56,10 @@ public sealed class BuildLayeredImageCommand : StoreCmdlet
     [Parameter]
     public Hashtable? Label { get; set; }
 
+    /// <summary>Secrets for RUN --mount=type=secret: id = path of a host file holding the value (as --secret id=...,src=...).</summary>
+    [Parameter]
+    public Hashtable? Secret { get; set; }
+
     protected override void Process()
     {
         var context = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
@@ -80,6 +84,7 @@ public sealed class BuildLayeredImageCommand : StoreCmdlet
             NoCache = NoCache,
             SourceDateEpoch = Epoch(),
             Labels = ToDictionary(Label, nameof(Label)),
+            Secrets = ToDictionary(Secret, nameof(Secret)).ToDictionary(kv => kv.Key, kv => SessionState.Path.GetUnresolvedProviderPathFromPSPath(kv.Value), StringComparer.Ordinal),
             Progress = new QueueProgress(queue, p => progress.Report(p with { Activity = activity })),
             Output = line => queue.Add(() => WriteInformation(quiet ? line : new HostInformationMessage { Message = line }, tags)),
             Verbose = message => queue.Add(() => WriteVerbose(message)),
