@@ -293,7 +293,13 @@ internal sealed class ContainerStore
     {
         try
         {
-            if (Directory.Exists(path))
+            if (OperatingSystem.IsLinux())
+            {
+                // By descriptor, never following a link: a program may still be changing upper/
+                // (a mount Dismount could only detach) and swap a directory for a link to the host.
+                SafeRoot.RemoveTree(path);
+            }
+            else if (Directory.Exists(path))
             {
                 Directory.Delete(path, recursive: true);
             }
