@@ -71,6 +71,21 @@ public sealed class ContainerUpperRaceTests : IDisposable
         });
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ListingsNeverShowAHostFolderSwappedIntoUpper(bool openat2)
+    {
+        SafeRoot.Openat2Override = openat2;
+        using var race = new Race();
+        race.Run(view =>
+        {
+            view.Refresh();
+            Assert.DoesNotContain(view.Upper.Paths, p => p.EndsWith("/host-only", StringComparison.Ordinal));
+            return true;
+        });
+    }
+
     [DllImport("libc", SetLastError = true)]
     private static extern int renameat2(int olddirfd, string oldpath, int newdirfd, string newpath, uint flags);
 
@@ -90,6 +105,7 @@ public sealed class ContainerUpperRaceTests : IDisposable
             Directory.CreateDirectory(_canary);
             File.WriteAllText(Path.Combine(_canary, "f"), "SECRET");
             File.SetUnixFileMode(Path.Combine(_canary, "f"), (UnixFileMode)0x180);
+            File.WriteAllText(Path.Combine(_canary, "host-only"), "SECRET");
             File.CreateSymbolicLink(Path.Combine(_view.UpperDir, "srv", "x"), _canary);
         }
 
@@ -121,7 +137,7 @@ public sealed class ContainerUpperRaceTests : IDisposable
             }
 
             Assert.True(succeeded > 0, "Every attempt was refused: the race never let the operation through, so the test proves nothing.");
-            Assert.Equal(new[] { "f" }, Directory.EnumerateFileSystemEntries(_canary).Select(Path.GetFileName));
+            Assert.Equal(new[] { "f", "host-only" }, Directory.EnumerateFileSystemEntries(_canary).Select(Path.GetFileName).Order(StringComparer.Ordinal));
             Assert.Equal("SECRET", File.ReadAllText(Path.Combine(_canary, "f")));
             Assert.Equal((UnixFileMode)0x180, File.GetUnixFileMode(Path.Combine(_canary, "f")));
         }
