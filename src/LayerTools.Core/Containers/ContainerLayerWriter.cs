@@ -102,10 +102,10 @@ internal static class ContainerLayerWriter
                 }
 
                 Whiteout.RefuseRealFile(path, "The container's changes");
-                var host = view.CheckedHostPath(path, null);
-                var st = HostFile.LStat(host) ?? throw new IOException($"'{host}' disappeared while the layer was written.");
+                using var host = view.CheckedHostPath(path, null);
+                var st = host.LStat() ?? throw new IOException($"'{ContainerView.Display(path)}' disappeared from the container's upper directory while the layer was written.");
                 var (uid, gid) = view.OwnerOf(path, st);
-                var xattrs = HostFile.IsNative ? XattrNames.Carried(HostTree.Xattrs(host)) : null;
+                var xattrs = HostFile.IsNative ? XattrNames.Carried(HostTree.Xattrs(host.Host)) : null;
                 switch (st.Type)
                 {
                     case EntryType.Directory:
@@ -119,7 +119,7 @@ internal static class ContainerLayerWriter
                             break;
                         }
 
-                        using (var content = new FileStream(host, FileMode.Open, FileAccess.Read, FileShare.Read, 81920))
+                        using (var content = host.OpenFile(LinuxNative.ORdOnly))
                         {
                             tar.AddFile(path, st.Mode, uid, gid, st.ModifiedTime, content, st.Size, xattrs);
                         }
@@ -131,7 +131,7 @@ internal static class ContainerLayerWriter
 
                         break;
                     case EntryType.SymbolicLink:
-                        tar.AddSymlink(path, new FileInfo(host).LinkTarget ?? string.Empty, uid, gid, st.ModifiedTime, xattrs);
+                        tar.AddSymlink(path, new FileInfo(host.Host).LinkTarget ?? string.Empty, uid, gid, st.ModifiedTime, xattrs);
                         break;
                     default:
                         tar.AddDevice(path, st.Type, st.Mode, uid, gid, st.ModifiedTime, st.DevMajor, st.DevMinor, xattrs);

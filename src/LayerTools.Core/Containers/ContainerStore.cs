@@ -55,6 +55,7 @@ internal sealed class ContainerStore
 
         var staged = Path.Combine(Store.TmpDir, "container-" + record.Id);
         var upper = Path.Combine(staged, "upper");
+        MakePrivate(staged);
         Directory.CreateDirectory(upper);
         try
         {
@@ -93,7 +94,7 @@ internal sealed class ContainerStore
 
             File.WriteAllBytes(Path.Combine(staged, ContainerRecord.FileName), record.ToJson());
             File.WriteAllBytes(Path.Combine(staged, WhiteoutRecord.FileName), new WhiteoutRecord().ToJson());
-            Directory.CreateDirectory(ContainersDir);
+            MakePrivate(ContainersDir); // also closes the containers of a store from before this was done
             Directory.Move(staged, Path.Combine(ContainersDir, record.Id));
         }
         catch
@@ -289,11 +290,32 @@ internal sealed class ContainerStore
         StorePath = Store.Root,
     };
 
+    /// <summary>
+    /// Makes a folder only its owner may enter (0700). upper/ holds the image's directories with the
+    /// image's modes (/tmp is 1777): another user reaching it could put files into the layer a commit
+    /// makes, read what was written into the container, or change upper/ under LayerTools.
+    /// </summary>
+    private static void MakePrivate(string dir)
+    {
+        const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        Directory.CreateDirectory(dir);
+        if (!OperatingSystem.IsWindows() && File.GetUnixFileMode(dir) != Private)
+        {
+            File.SetUnixFileMode(dir, Private);
+        }
+    }
+
     private static void TryDeleteTree(string path)
     {
         try
         {
-            if (Directory.Exists(path))
+            if (OperatingSystem.IsLinux())
+            {
+                // By descriptor, never following a link: a program may still be changing upper/
+                // (a mount Dismount could only detach) and swap a directory for a link to the host.
+                SafeRoot.RemoveTree(path);
+            }
+            else if (Directory.Exists(path))
             {
                 Directory.Delete(path, recursive: true);
             }

@@ -124,7 +124,7 @@ internal sealed class ContainerView
 
         if (withDigest && node.LayerIndex == UpperLayerIndex && node.Entry.Type is EntryType.File or EntryType.HardLink)
         {
-            using var content = new FileStream(CheckedHostPath(resolved, EntryType.File), FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 81920);
+            using var content = OpenUpperRead(resolved);
             node.Entry.Digest = Digests.Digest.Of(content);
         }
 
@@ -174,7 +174,7 @@ internal sealed class ContainerView
 
         if (node.LayerIndex == UpperLayerIndex)
         {
-            return new FileStream(CheckedHostPath(resolved, EntryType.File), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 81920);
+            return OpenUpperRead(resolved);
         }
 
         return OpenLowerData(node);
@@ -187,7 +187,13 @@ internal sealed class ContainerView
         var seen = new HashSet<(long, long)>();
         foreach (var path in Upper.Paths)
         {
-            if (Upper.TypeOf(path) == EntryType.File && HostFile.LStat(Upper.HostPath(path)) is { } st && (st.Inode == 0 || seen.Add(st.FileId)))
+            if (Upper.TypeOf(path) != EntryType.File)
+            {
+                continue;
+            }
+
+            using var host = CheckedHostPath(path, null);
+            if (host.LStat() is { Type: EntryType.File } st && (st.Inode == 0 || seen.Add(st.FileId)))
             {
                 size += st.Size;
             }
@@ -256,12 +262,12 @@ internal sealed class ContainerView
         {
             RequireDirectory(TarPath.Parent(resolved), path);
             EnsureUpperDirectory(TarPath.Parent(resolved));
-            var host = NewHostPath(resolved);
-            var created = new FileStream(host, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 81920);
+            using var host = NewHostPath(resolved);
+            var created = host.OpenFile(LinuxNative.OWrOnly | LinuxNative.OCreat | LinuxNative.OExcl, 0x180);
             try
             {
                 ApplyMetadata(resolved, host, EntryType.File, mode, 0, 0, null);
-                Upper.Add(resolved, HostFile.LStat(host)!.Value);
+                Upper.Add(resolved, host.LStat()!.Value);
                 SaveRecord();
             }
             catch
@@ -283,7 +289,13 @@ internal sealed class ContainerView
             CopyUp(resolved, node, withData: append);
         }
 
-        var stream = new FileStream(CheckedHostPath(resolved, EntryType.File), append ? FileMode.Append : FileMode.Truncate, FileAccess.Write, FileShare.Read, 81920);
+        using var existing = CheckedHostPath(resolved, EntryType.File);
+        var stream = existing.OpenFile(LinuxNative.OWrOnly | (append ? 0 : LinuxNative.OTrunc));
+        if (append)
+        {
+            stream.Seek(0, SeekOrigin.End);
+        }
+
         return stream;
     }
 
@@ -315,10 +327,10 @@ internal sealed class ContainerView
         RequireAbsent(resolved, path);
         RequireDirectory(TarPath.Parent(resolved), path);
         EnsureUpperDirectory(TarPath.Parent(resolved));
-        var host = NewHostPath(resolved);
-        File.CreateSymbolicLink(host, target);
+        using var host = NewHostPath(resolved);
+        File.CreateSymbolicLink(host.Host, target);
         ApplyMetadata(resolved, host, EntryType.SymbolicLink, 0x1FF, 0, 0, null);
-        Upper.Add(resolved, HostFile.LStat(host)!.Value);
+        Upper.Add(resolved, host.LStat()!.Value);
         SaveRecord();
     }
 
@@ -342,15 +354,15 @@ internal sealed class ContainerView
         RequireAbsent(resolved, path);
         RequireDirectory(TarPath.Parent(resolved), path);
         EnsureUpperDirectory(TarPath.Parent(resolved));
-        var existing = CheckedHostPath(source, EntryType.File);
-        var host = NewHostPath(resolved);
-        HostFile.Link(existing, host);
+        using var existing = CheckedHostPath(source, EntryType.File);
+        using var host = NewHostPath(resolved);
+        HostFile.Link(existing.Host, host.Host);
         if (Whiteouts.Owners.TryGetValue(source, out var owner))
         {
             Whiteouts.Owners[resolved] = owner;
         }
 
-        Upper.Add(resolved, HostFile.LStat(host)!.Value);
+        Upper.Add(resolved, host.LStat()!.Value);
         SaveRecord();
     }
 
@@ -428,19 +440,23 @@ internal sealed class ContainerView
         using var l = Lock();
         RequireDirectory(TarPath.Parent(dst), destination);
         EnsureUpperDirectory(TarPath.Parent(dst));
-        var from = CheckedHostPath(src, null);
-        var to = NewHostPath(dst);
-        if (node.Entry.Type == EntryType.Directory)
+        using (var from = CheckedHostPath(src, node.Entry.Type == EntryType.HardLink ? EntryType.File : node.Entry.Type))
+        using (var to = NewHostPath(dst))
         {
-            System.IO.Directory.Move(from, to);
-        }
-        else
-        {
-            File.Move(from, to);
+            // rename(2) never follows a link; both names are pinned to their directories.
+            if (node.Entry.Type == EntryType.Directory)
+            {
+                System.IO.Directory.Move(from.Host, to.Host);
+            }
+            else
+            {
+                File.Move(from.Host, to.Host);
+            }
+
+            Upper.RemoveTree(src);
+            Upper.Add(dst, to.LStat()!.Value);
         }
 
-        Upper.RemoveTree(src);
-        Upper.Add(dst, HostFile.LStat(to)!.Value);
         if (node.Entry.Type == EntryType.Directory)
         {
             Upper.LoadBeneath(dst);
@@ -461,10 +477,10 @@ internal sealed class ContainerView
         using var l = Lock();
         var resolved = Resolve(path, followLast: true);
         var node = CopiedUp(resolved, path);
-        var host = CheckedHostPath(resolved, node.Entry.Type == EntryType.HardLink ? EntryType.File : node.Entry.Type);
-        if (!OperatingSystem.IsWindows())
+        using var host = CheckedHostPath(resolved, node.Entry.Type == EntryType.HardLink ? EntryType.File : node.Entry.Type);
+        if (node.Entry.Type != EntryType.SymbolicLink)
         {
-            File.SetUnixFileMode(host, (UnixFileMode)(mode & 0xFFF));
+            host.SetMode(mode);
         }
     }
 
@@ -474,12 +490,12 @@ internal sealed class ContainerView
         using var l = Lock();
         var resolved = Resolve(path, followLast: true);
         var node = CopiedUp(resolved, path);
-        var host = CheckedHostPath(resolved, node.Entry.Type == EntryType.HardLink ? EntryType.File : node.Entry.Type);
-        var mode = HostFile.LStat(host)!.Value.Mode;
+        using var host = CheckedHostPath(resolved, node.Entry.Type == EntryType.HardLink ? EntryType.File : node.Entry.Type);
+        var mode = host.LStat()!.Value.Mode;
         SetOwnerOf(resolved, host, uid, gid);
-        if (!OperatingSystem.IsWindows() && node.Entry.Type != EntryType.SymbolicLink)
+        if (node.Entry.Type != EntryType.SymbolicLink)
         {
-            File.SetUnixFileMode(host, (UnixFileMode)mode); // chown clears setuid and setgid: keep the bits
+            host.SetMode(mode); // chown clears setuid and setgid: keep the bits
         }
 
         SaveRecord();
@@ -492,14 +508,10 @@ internal sealed class ContainerView
         var resolved = Resolve(path, followLast: true);
         var node = CopiedUp(resolved, path);
         var type = node.Entry.Type == EntryType.HardLink ? EntryType.File : node.Entry.Type;
-        var host = CheckedHostPath(resolved, type);
-        if (type == EntryType.Directory)
+        using var host = CheckedHostPath(resolved, type);
+        if (type is EntryType.Directory or EntryType.File)
         {
-            System.IO.Directory.SetLastWriteTimeUtc(host, time.UtcDateTime);
-        }
-        else if (type == EntryType.File)
-        {
-            File.SetLastWriteTimeUtc(host, time.UtcDateTime);
+            host.SetModifiedTime(time.UtcDateTime, type == EntryType.Directory);
         }
     }
 
@@ -520,7 +532,11 @@ internal sealed class ContainerView
             }
 
             EnsureUpperDirectory(TarPath.Parent(deleted));
-            HostFile.MakeOverlayWhiteout(CheckedHostPath(deleted, null));
+            using (var host = CheckedHostPath(deleted, null))
+            {
+                HostFile.MakeOverlayWhiteout(host.Host);
+            }
+
             Upper.OverlayWhiteouts.Add(deleted);
         }
 
@@ -528,7 +544,8 @@ internal sealed class ContainerView
         {
             if (Upper.TypeOf(opaque) == EntryType.Directory && !Upper.OverlayOpaque.Contains(opaque))
             {
-                HostFile.MarkOverlayOpaque(CheckedHostPath(opaque, EntryType.Directory));
+                using var host = CheckedHostPath(opaque, EntryType.Directory);
+                HostFile.MarkOverlayOpaque(host.Host);
                 Upper.OverlayOpaque.Add(opaque);
             }
         }
@@ -536,35 +553,37 @@ internal sealed class ContainerView
 
     // ---------------------------------------------------------------- internals
 
-    /// <summary>The host path of an upper path, after checking that every parent is a real directory of <c>upper/</c> (not a link) and the path itself has the expected type.</summary>
-    public string CheckedHostPath(string path, EntryType? expected)
+    /// <summary>
+    /// The host path of an upper path, pinned: every parent must be a real directory of <c>upper/</c>
+    /// (no link anywhere, checked on descriptors, so a program in the mounted container cannot swap
+    /// one in between the check and the use) and the path itself must have the expected type.
+    /// </summary>
+    public UpperPath CheckedHostPath(string path, EntryType? expected)
     {
-        var current = string.Empty;
-        foreach (var part in TarPath.Parent(path).Split('/', StringSplitOptions.RemoveEmptyEntries))
+        var pinned = UpperPath.Open(UpperDir, path, () => Unsafe(path));
+        if (expected is { } type && pinned.LStat() is { } st && st.Type != type)
         {
-            current = TarPath.Join(current, part);
-            if (HostFile.LStat(Upper.HostPath(current)) is not { Type: EntryType.Directory })
-            {
-                throw Unsafe(path);
-            }
-        }
-
-        var host = Upper.HostPath(path);
-        if (expected is { } type && HostFile.LStat(host) is { } st && st.Type != type)
-        {
+            pinned.Dispose();
             throw Unsafe(path);
         }
 
-        return host;
+        return pinned;
+    }
+
+    /// <summary>Opens a file of the writable layer for reading, never through a link.</summary>
+    private FileStream OpenUpperRead(string path)
+    {
+        using var host = CheckedHostPath(path, EntryType.File);
+        return host.OpenFile(LinuxNative.ORdOnly);
     }
 
     /// <summary>The host path for a new entry; an overlayfs whiteout left there (a character device 0/0) goes first, the deletion it recorded stays in the record.</summary>
-    private string NewHostPath(string path)
+    private UpperPath NewHostPath(string path)
     {
         var host = CheckedHostPath(path, null);
         if (Upper.OverlayWhiteouts.Remove(path))
         {
-            File.Delete(host);
+            File.Delete(host.Host);
         }
 
         return host;
@@ -577,7 +596,8 @@ internal sealed class ContainerView
     /// <summary>The entry a file from the writable layer shows: its host metadata, and for the later names of a hard-link group, a link to the first.</summary>
     public UnionNode? UpperNode(string path)
     {
-        var stat = HostFile.LStat(Upper.HostPath(path));
+        using var host = CheckedHostPath(path, null);
+        var stat = host.LStat();
         if (stat is not { } st)
         {
             return null;
@@ -604,7 +624,7 @@ internal sealed class ContainerView
         };
         if (st.Type == EntryType.SymbolicLink)
         {
-            entry.LinkTarget = new FileInfo(Upper.HostPath(path)).LinkTarget;
+            entry.LinkTarget = new FileInfo(host.Host).LinkTarget;
         }
         else if (st.Type == EntryType.File && Upper.GroupOf(path) is { } group && group.Min != path)
         {
@@ -805,8 +825,8 @@ internal sealed class ContainerView
         var (layer, data) = DataOf(node);
         var first = members.Min!;
         EnsureUpperDirectory(TarPath.Parent(first));
-        var host = Upper.HostPath(first);
-        using (var output = new FileStream(host, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920))
+        using var host = CheckedHostPath(first, null);
+        using (var output = host.OpenFile(LinuxNative.OWrOnly | LinuxNative.OCreat | LinuxNative.OExcl, 0x180))
         {
             if (withData && data.Size > 0)
             {
@@ -817,7 +837,7 @@ internal sealed class ContainerView
 
         var meta = Node(first)?.Entry is { Type: EntryType.File } own ? own : data;
         ApplyMetadata(first, host, EntryType.File, meta.Mode, meta.Uid, meta.Gid, withData ? meta.ModifiedTime : null);
-        Upper.Add(first, HostFile.LStat(host)!.Value);
+        Upper.Add(first, host.LStat()!.Value);
         foreach (var member in members)
         {
             if (member == first)
@@ -826,14 +846,14 @@ internal sealed class ContainerView
             }
 
             EnsureUpperDirectory(TarPath.Parent(member));
-            var memberHost = Upper.HostPath(member);
-            HostFile.Link(host, memberHost);
+            using var memberHost = CheckedHostPath(member, null);
+            HostFile.Link(host.Host, memberHost.Host);
             if (!UseChown)
             {
                 Whiteouts.Owners[member] = new[] { meta.Uid, meta.Gid };
             }
 
-            Upper.Add(member, HostFile.LStat(memberHost)!.Value);
+            Upper.Add(member, memberHost.LStat()!.Value);
         }
 
         SaveRecord();
@@ -890,7 +910,7 @@ internal sealed class ContainerView
                 throw NotADirectory(path);
             }
 
-            CheckedHostPath(path, EntryType.Directory);
+            CheckedHostPath(path, EntryType.Directory).Dispose();
             return;
         }
 
@@ -901,11 +921,11 @@ internal sealed class ContainerView
             throw NotADirectory(path);
         }
 
-        var host = CheckedHostPath(path, null);
-        System.IO.Directory.CreateDirectory(host);
+        using var host = CheckedHostPath(path, null);
+        MakeDirectory(host, path);
         var e = node.Entry;
         ApplyMetadata(path, host, EntryType.Directory, e.Mode, e.Uid, e.Gid, e.ModifiedTime);
-        Upper.Add(path, HostFile.LStat(host)!.Value);
+        Upper.Add(path, host.LStat()!.Value);
     }
 
     private void CreateDirectoryLocked(string resolved, int mode, bool parents, string original)
@@ -930,10 +950,10 @@ internal sealed class ContainerView
 
         RequireDirectory(parent, original);
         EnsureUpperDirectory(parent);
-        var host = NewHostPath(resolved);
-        System.IO.Directory.CreateDirectory(host);
+        using var host = NewHostPath(resolved);
+        MakeDirectory(host, resolved);
         ApplyMetadata(resolved, host, EntryType.Directory, mode, 0, 0, null);
-        Upper.Add(resolved, HostFile.LStat(host)!.Value);
+        Upper.Add(resolved, host.LStat()!.Value);
         if (Whiteouts.Deleted.Contains(resolved) && Lower.Get(resolved) is { Entry.Type: EntryType.Directory })
         {
             // A directory deleted from the image and made again: its image children stay hidden.
@@ -959,14 +979,9 @@ internal sealed class ContainerView
         var wasOpaque = Whiteouts.Opaque.Contains(resolved);
         if (Upper.Contains(resolved))
         {
-            var host = CheckedHostPath(resolved, null);
-            if (Upper.TypeOf(resolved) == EntryType.Directory)
+            using (var host = CheckedHostPath(resolved, null))
             {
-                System.IO.Directory.Delete(host, recursive: true);
-            }
-            else
-            {
-                File.Delete(host);
+                host.Remove();
             }
 
             Upper.RemoveTree(resolved);
@@ -996,7 +1011,11 @@ internal sealed class ContainerView
                 using (Lock())
                 {
                     CreateDirectoryLocked(dst, e.Mode, parents: false, original);
-                    SetOwnerOf(dst, Upper.HostPath(dst), e.Uid, e.Gid);
+                    using (var host = CheckedHostPath(dst, null))
+                    {
+                        SetOwnerOf(dst, host, e.Uid, e.Gid);
+                    }
+
                     SaveRecord();
                 }
 
@@ -1008,14 +1027,15 @@ internal sealed class ContainerView
 
                 using (Lock())
                 {
-                    ApplyMetadata(dst, CheckedHostPath(dst, EntryType.Directory), EntryType.Directory, e.Mode, e.Uid, e.Gid, e.ModifiedTime);
+                    using var host = CheckedHostPath(dst, EntryType.Directory);
+                    ApplyMetadata(dst, host, EntryType.Directory, e.Mode, e.Uid, e.Gid, e.ModifiedTime);
                     SaveRecord();
                 }
 
                 break;
             case EntryType.File:
             case EntryType.HardLink:
-                using (var input = node.LayerIndex == UpperLayerIndex ? new FileStream(CheckedHostPath(src, EntryType.File), FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 81920) : OpenLowerData(node))
+                using (var input = node.LayerIndex == UpperLayerIndex ? OpenUpperRead(src) : OpenLowerData(node))
                 using (var output = OpenWrite(Display(dst), append: false, e.Mode))
                 {
                     input.CopyTo(output, 81920);
@@ -1024,7 +1044,8 @@ internal sealed class ContainerView
                 using (Lock())
                 {
                     var target = Resolve(Display(dst), followLast: true);
-                    ApplyMetadata(target, CheckedHostPath(target, EntryType.File), EntryType.File, e.Mode, e.Uid, e.Gid, e.ModifiedTime);
+                    using var host = CheckedHostPath(target, EntryType.File);
+                    ApplyMetadata(target, host, EntryType.File, e.Mode, e.Uid, e.Gid, e.ModifiedTime);
                     SaveRecord();
                 }
 
@@ -1033,7 +1054,11 @@ internal sealed class ContainerView
                 CreateSymlink(Display(dst), e.LinkTarget!);
                 using (Lock())
                 {
-                    SetOwnerOf(dst, Upper.HostPath(dst), e.Uid, e.Gid);
+                    using (var host = CheckedHostPath(dst, null))
+                    {
+                        SetOwnerOf(dst, host, e.Uid, e.Gid);
+                    }
+
                     SaveRecord();
                 }
 
@@ -1043,7 +1068,7 @@ internal sealed class ContainerView
         }
     }
 
-    private void ApplyMetadata(string path, string host, EntryType type, int mode, int uid, int gid, long? mtime)
+    private void ApplyMetadata(string path, UpperPath host, EntryType type, int mode, int uid, int gid, long? mtime)
     {
         SetOwnerOf(path, host, uid, gid);
         if (type == EntryType.SymbolicLink || OperatingSystem.IsWindows())
@@ -1051,26 +1076,34 @@ internal sealed class ContainerView
             return;
         }
 
-        File.SetUnixFileMode(host, (UnixFileMode)(mode & 0xFFF));
+        host.SetMode(mode);
         if (mtime is { } seconds)
         {
-            var time = DateTimeOffset.FromUnixTimeSeconds(seconds).UtcDateTime;
-            if (type == EntryType.Directory)
-            {
-                System.IO.Directory.SetLastWriteTimeUtc(host, time);
-            }
-            else
-            {
-                File.SetLastWriteTimeUtc(host, time);
-            }
+            host.SetModifiedTime(DateTimeOffset.FromUnixTimeSeconds(seconds).UtcDateTime, type == EntryType.Directory);
         }
     }
 
-    private void SetOwnerOf(string path, string host, int uid, int gid)
+    /// <summary>mkdir of a pinned path; an existing directory is fine, anything else there is not.</summary>
+    private void MakeDirectory(UpperPath host, string path)
+    {
+        if (host.LStat() is { } st)
+        {
+            if (st.Type != EntryType.Directory)
+            {
+                throw Unsafe(path);
+            }
+
+            return;
+        }
+
+        System.IO.Directory.CreateDirectory(host.Host);
+    }
+
+    private void SetOwnerOf(string path, UpperPath host, int uid, int gid)
     {
         if (UseChown)
         {
-            HostFile.LChown(host, uid, gid);
+            HostFile.LChown(host.Host, uid, gid);
             Whiteouts.Owners.Remove(path);
         }
         else

@@ -118,10 +118,37 @@ internal sealed class UpperIndex
     /// <summary>Walks the host directory under <paramref name="path"/> and indexes what it holds.</summary>
     public void LoadBeneath(string path)
     {
-        var host = HostPath(path);
-        foreach (var entry in Directory.EnumerateFileSystemEntries(host).Order(StringComparer.Ordinal))
+        if (!HostFile.IsNative)
         {
-            var child = TarPath.Join(path, Path.GetFileName(entry));
+            LoadBeneath(path, HostPath(path), Directory.EnumerateFileSystemEntries(HostPath(path)).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList());
+            return;
+        }
+
+        // By descriptor, no link anywhere on the way: a program in the mounted container may swap a
+        // directory for a link to a host folder, whose names must never become the container's.
+        using var root = SafeRoot.Open(_root);
+        var fd = root.TryOpenBeneath(path, LinuxNative.ORdOnly | LinuxNative.ODirectory);
+        if (fd < 0)
+        {
+            return;
+        }
+
+        try
+        {
+            LoadBeneath(path, SafeRoot.ProcFd(fd), SafeRoot.ListNames(fd));
+        }
+        finally
+        {
+            LinuxNative.Close(fd);
+        }
+    }
+
+    private void LoadBeneath(string path, string host, List<string> names)
+    {
+        foreach (var name in names)
+        {
+            var entry = Path.Combine(host, name);
+            var child = TarPath.Join(path, name);
             var stat = HostFile.LStat(entry);
             if (stat is null)
             {

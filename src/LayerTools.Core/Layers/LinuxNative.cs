@@ -23,6 +23,7 @@ internal static class LinuxNative
     public const int OWrOnly = 1;
     public const int OCreat = 0x40;
     public const int OExcl = 0x80;
+    public const int OTrunc = 0x200;
     public const int ONonBlock = 0x800;
     public const int OCloExec = 0x80000;
     public const int OPath = 0x200000;
@@ -161,9 +162,9 @@ internal static class LinuxNative
     public static string Describe(int errno) => Marshal.GetPInvokeErrorMessage(errno);
 
     /// <summary>openat2(2); returns -errno instead of throwing.</summary>
-    public static int Openat2(int dirfd, string path, int flags, ulong resolve)
+    public static int Openat2(int dirfd, string path, int flags, ulong resolve, uint mode = 0)
     {
-        var how = new OpenHow { Flags = (ulong)(uint)(flags | OCloExec), Mode = 0, Resolve = resolve };
+        var how = new OpenHow { Flags = (ulong)(uint)(flags | OCloExec), Mode = mode, Resolve = resolve };
         for (var attempt = 0; ; attempt++)
         {
             var fd = SyscallOpenat2(SysOpenat2, dirfd, path, ref how, (nuint)Marshal.SizeOf<OpenHow>());

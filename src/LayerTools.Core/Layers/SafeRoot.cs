@@ -81,6 +81,62 @@ internal sealed class SafeRoot : IDisposable
         return fd;
     }
 
+    /// <summary>
+    /// Opens <paramref name="path"/> (clean, relative) beneath the root only when none of its components,
+    /// the last included, is a symbolic link: for a directory whose contents another program may change
+    /// at any moment (a mounted container's upper dir), where a name checked a moment ago proves nothing.
+    /// Returns the descriptor, or -errno (ELOOP or ENOTDIR when a link is in the way).
+    /// </summary>
+    public int TryOpenBeneath(string path, int flags, uint mode = 0)
+    {
+        if (path.Length == 0)
+        {
+            return Openat(_fd, ".", flags, mode);
+        }
+
+        if (UsesOpenat2)
+        {
+            return Openat2(_fd, path, flags | ONoFollow, ResolveBeneath | ResolveNoSymlinks | ResolveNoMagicLinks, mode);
+        }
+
+        var parts = path.Split('/');
+        var current = _fd;
+        try
+        {
+            for (var i = 0; i < parts.Length; i++)
+            {
+                if (parts[i] is "" or "." or "..")
+                {
+                    return -EInval;
+                }
+
+                var last = i == parts.Length - 1;
+                var next = last ? Openat(current, parts[i], flags | ONoFollow, mode) : Openat(current, parts[i], ORdOnly | ODirectory | ONoFollow);
+                if (current != _fd)
+                {
+                    Close(current);
+                }
+
+                current = next;
+                if (next < 0)
+                {
+                    return next;
+                }
+            }
+
+            var result = current;
+            current = _fd;
+            return result;
+        }
+        finally
+        {
+            if (current != _fd && current >= 0)
+            {
+                Close(current);
+            }
+        }
+    }
+
     /// <summary>Opens a file inside the root for reading, following links inside the root only.</summary>
     public FileStream? TryOpenRead(string path)
     {

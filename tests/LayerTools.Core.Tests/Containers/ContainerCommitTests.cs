@@ -39,7 +39,11 @@ public sealed class ContainerCommitTests
         var view = Open(t, out var containers, "c");
         Write(view, "/etc/tool", "t");
         byte[] binary = [0x0a, 0x00, 0xff, (byte)'='];
-        Assert.Equal(0, LinuxNative.Lsetxattr(view.CheckedHostPath("etc/tool", EntryType.File), "user.bin", binary));
+        using (var host = view.CheckedHostPath("etc/tool", EntryType.File))
+        {
+            Assert.Equal(0, LinuxNative.Lsetxattr(host.Host, "user.bin", binary));
+        }
+
         var image = containers.Commit("c", new CommitOptions { Tag = ImageReference.Parse("committed:1") });
 
         var entry = t.Store.ReadLayerIndex(image.Layers[^1]).Entries.Single(e => e.Path == "etc/tool");
