@@ -10,9 +10,13 @@ namespace LayerTools.Core.Run;
 /// <c>unshare --root=ROOTFS --wd=DIR --setgid --setuid</c> (a chroot) with the command. Only host
 /// programs run outside the root; nothing from the image. /proc and /dev are mounted only when
 /// the image's own are real directories (the caller checks), never through a link. No
-/// capabilities are dropped and supplementary groups are cleared: weaker isolation than runc.
+/// seccomp filter and no cgroups, and supplementary groups are cleared: weaker isolation than runc.
 /// RUN --mount binds and tmpfs mounts are made on mount points the caller resolved inside the
 /// root (no link left in their paths), after /proc and /dev, before the chroot.
+/// The root and /dev are mounted nodev (device nodes an image ships or a command makes cannot be
+/// opened; the host's null, zero… are bound in as mounts of their own), and the command runs through
+/// setpriv with Docker's default capabilities less CAP_MKNOD, none inheritable: without a device
+/// cgroup, CAP_SYS_ADMIN, CAP_DAC_READ_SEARCH or a usable disk node would let a Dockerfile reach the host.
 /// </summary>
 internal sealed class UnshareRuntime : ContainerRuntime
 {
@@ -20,12 +24,14 @@ internal sealed class UnshareRuntime : ContainerRuntime
         set -e
         r=$1 h=$2 u=$3 g=$4 w=$5 mp=$6 md=$7 mount=$8 unshare=$9
         shift 9
-        rc=$1 mkdir=$2
-        shift 2
+        rc=$1 mkdir=$2 setpriv=$3
+        shift 3
         printf '%s' "$h" > /proc/sys/kernel/hostname
+        "$mount" --bind "$r" "$r"
+        "$mount" -o remount,bind,nodev "$r"
         if [ "$mp" = 1 ]; then "$mount" -t proc -o nosuid,nodev,noexec proc "$r/proc"; fi
         if [ "$md" = 1 ]; then
-          "$mount" -t tmpfs -o nosuid,mode=755,size=65536k tmpfs "$r/dev"
+          "$mount" -t tmpfs -o nosuid,nodev,mode=755,size=65536k tmpfs "$r/dev"
           for d in null zero full random urandom tty; do
             : > "$r/dev/$d"
             "$mount" --bind "/dev/$d" "$r/dev/$d"
@@ -50,12 +56,12 @@ internal sealed class UnshareRuntime : ContainerRuntime
             "$mount" -t tmpfs -o "nosuid,nodev,mode=755$5" tmpfs "$4"
           else
             "$mount" --bind "$3" "$4"
-            if [ "$2" = 1 ]; then "$mount" -o remount,bind,ro "$4"; fi
+            if [ "$2" = 1 ]; then "$mount" -o remount,bind,ro,nodev "$4"; else "$mount" -o remount,bind,nodev "$4"; fi
           fi
           shift 5
           n=$((n - 1))
         done
-        exec "$unshare" --root="$r" --wd="$w" --setgid "$g" --setuid "$u" -- "$@"
+        exec "$setpriv" --inh-caps=-all --bounding-set=-all,+chown,+dac_override,+fowner,+fsetid,+kill,+setgid,+setuid,+setpcap,+net_bind_service,+net_raw,+sys_chroot,+audit_write,+setfcap -- "$unshare" --root="$r" --wd="$w" --setgid "$g" --setuid "$u" -- "$@"
         """;
 
     private readonly string _unshare;
@@ -92,6 +98,7 @@ internal sealed class UnshareRuntime : ContainerRuntime
             spec.WorkingDirectory, MountProc ? "1" : "0", MountDev ? "1" : "0", mount, _unshare,
             BindResolvConf ? "1" : "0",
             HostProcess.Find("mkdir") ?? throw new RuntimeStartException("mkdir is not installed on the host."),
+            HostProcess.Find("setpriv") ?? throw new RuntimeStartException("setpriv (util-linux) is not installed on the host; it drops the capabilities a RUN must not have."),
             spec.Files.Count.ToString(CultureInfo.InvariantCulture),
         });
         foreach (var (host, container) in spec.Files)

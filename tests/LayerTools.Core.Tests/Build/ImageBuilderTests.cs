@@ -325,6 +325,20 @@ public sealed class ImageBuilderTests : IDisposable
         Assert.Equal(other, image.Architecture);
     }
 
+    [Fact]
+    public void TheUnshareFallbackRunsWithoutTheCapabilitiesThatReachTheHost()
+    {
+        File.WriteAllText(Path.Combine(_ctx, "Dockerfile"), "FROM busybox:test\nRUN cat /proc/self/status > /status; busybox mknod /tmp/disk b 8 0 2>/dev/null && echo made > /mknod || echo refused > /mknod\n");
+        new ImageBuilder(_t.Store, new BuildOptions { ContextPath = _ctx, Tags = new[] { "caps:1" }, Runtime = LayerTools.Core.Run.ContainerRuntimeKind.Unshare }).Build();
+        var status = Read("caps:1", "/status");
+        var bounding = Convert.ToUInt64(status.Split('\n').Single(l => l.StartsWith("CapBnd:", StringComparison.Ordinal))["CapBnd:".Length..].Trim(), 16);
+        Assert.True((bounding & (1UL << 0)) != 0, "CAP_CHOWN stays, as in Docker");
+        Assert.Equal(0UL, bounding & (1UL << 21)); // CAP_SYS_ADMIN
+        Assert.Equal(0UL, bounding & (1UL << 2));  // CAP_DAC_READ_SEARCH
+        Assert.Equal(0UL, bounding & (1UL << 27)); // CAP_MKNOD
+        Assert.Equal("refused\n", Read("caps:1", "/mknod"));
+    }
+
     private static void CopyTree(string from, string to)
     {
         Directory.CreateDirectory(to);
