@@ -96,6 +96,18 @@ Describe 'Changing a container with Copy-ContainerItem' {
         $text | Should -Match 'C\s+/etc/app.conf'
     }
 
+    It 'pipes changes by their Container: drive path, so Remove-Item acts in the container and never on the host' {
+        $c = New-ContainerLayer app:1 -Name piped
+        $note = Join-Path $TestDrive 'piped-note.txt'
+        Set-Content $note 'only in the container'
+        Copy-ContainerItem -Container piped -Path $note -Destination /etc/piped-note.txt -ToContainer
+        $change = Get-ContainerChange piped | Where-Object LayerPath -EQ '/etc/piped-note.txt'
+        $change.Path | Should -Be ("Container:{0}piped{0}etc{0}piped-note.txt" -f [IO.Path]::DirectorySeparatorChar)
+        $change | Remove-Item
+        (Get-ContainerChange piped).LayerPath | Should -Not -Contain '/etc/piped-note.txt'
+        Remove-ContainerLayer $c -Confirm:$false
+    }
+
     It 'copies out of the container what it sees' {
         $out = Join-Path $TestDrive 'out'
         $null = New-Item -ItemType Directory $out

@@ -254,7 +254,7 @@ Describe 'Container: (read-write copy-on-write view)' {
         (Get-Item Container:\web\etc\os-release).LayerIndex | Should -Be 2
         Get-Content Image:\app:1\etc\os-release | Should -Be 'ID=test'
         Get-Content Container:\other\etc\os-release | Should -Be 'ID=test'
-        (Get-ContainerChange web | Where-Object Path -EQ '/etc/os-release').Kind | Should -Be 'Modified'
+        (Get-ContainerChange web | Where-Object LayerPath -EQ '/etc/os-release').Kind | Should -Be 'Modified'
         Get-BlobDigests | Should -Be $script:imageBlobs
     }
 
@@ -371,7 +371,7 @@ Describe 'Container: (read-write copy-on-write view)' {
         Set-Location Container:\web\etc
         Set-Content new.conf 'x=1'
         Get-Content .\new.conf | Should -Be 'x=1'
-        (Get-ContainerChange web).Path | Should -Contain '/etc/new.conf'
+        (Get-ContainerChange web).LayerPath | Should -Contain '/etc/new.conf'
     }
 
     It 'sees changes another view made (the cached view is refreshed)' {

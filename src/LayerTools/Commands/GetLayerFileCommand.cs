@@ -67,7 +67,7 @@ public sealed class GetLayerFileCommand : ImageCmdlet
     {
         var item = new PSObject(file);
         item.Properties.Add(new PSNoteProperty("LayerPath", file.Path));
-        item.Properties.Add(new PSNoteProperty("Path", Provider.DrivePath.ForImageFile(storeRoot, top, file.Path)));
+        item.Properties.Add(new PSNoteProperty("Path", Provider.DrivePath.ForFile(Provider.DriveKind.Image, storeRoot, top, file.Path)));
         return item;
     }
 

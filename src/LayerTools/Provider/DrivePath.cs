@@ -49,18 +49,19 @@ internal sealed class DrivePath
     }
 
     /// <summary>
-    /// The path a file of an image has on the provider, as a user would type it: <c>Image:\app:1\etc\hosts</c>
-    /// for the default store, provider-qualified (<c>LayerTools\LayerTools::/store/images/app:1/etc/hosts</c>)
-    /// for another. <paramref name="top"/> is the image's name on the drive (<see cref="ImagePathName"/>).
+    /// The path a file of an image (or a container) has on the provider, as a user would type it:
+    /// <c>Image:\app:1\etc\hosts</c> for the default store, provider-qualified
+    /// (<c>LayerTools\LayerTools::/store/images/app:1/etc/hosts</c>) for another. <paramref name="top"/> is
+    /// the image's name on the drive (<see cref="ImagePathName"/>) or the container's name.
     /// </summary>
-    public static string ForImageFile(string storeRoot, string top, string inner)
+    public static string ForFile(DriveKind kind, string storeRoot, string top, string inner)
     {
         var rest = (top + "/" + inner.TrimStart('/')).TrimEnd('/');
         var full = Path.GetFullPath(storeRoot).TrimEnd(Path.DirectorySeparatorChar);
         var isDefault = string.Equals(full, Path.GetFullPath(Core.Store.StorePaths.Default()).TrimEnd(Path.DirectorySeparatorChar), OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
         return isDefault
-            ? "Image:" + Path.DirectorySeparatorChar + rest.Replace('/', Path.DirectorySeparatorChar)
-            : LayerToolsProvider.ProviderName + "\\" + LayerToolsProvider.ProviderName + "::" + RootFor(DriveKind.Image, full) + "/" + rest;
+            ? (kind == DriveKind.Image ? "Image:" : "Container:") + Path.DirectorySeparatorChar + rest.Replace('/', Path.DirectorySeparatorChar)
+            : LayerToolsProvider.ProviderName + "\\" + LayerToolsProvider.ProviderName + "::" + RootFor(kind, full) + "/" + rest;
     }
 
     /// <summary>Takes a provider path apart; null when it is not under a LayerTools root.</summary>
