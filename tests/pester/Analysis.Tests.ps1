@@ -46,7 +46,7 @@ Describe 'Compare-Layer' {
     It 'lists what one image changed against another, ordered by path' {
         $changes = @(Compare-Layer base:1 app:1)
         $changes | Should -BeOfType ([LayerTools.Core.Diff.LayerChange])
-        $text = $changes | ForEach-Object { "$($_.Change) $($_.Path)" }
+        $text = $changes | ForEach-Object { "$($_.Change) $($_.LayerPath)" }
         $text | Should -Be @(
             'Added /app'
             'Added /app/hello.sh'
@@ -56,7 +56,7 @@ Describe 'Compare-Layer' {
             'Removed /opt/data/b.txt'
             'Added /opt/data/c.txt'
         )
-        $hello = $changes | Where-Object Path -EQ '/app/hello.sh'
+        $hello = $changes | Where-Object LayerPath -EQ '/app/hello.sh'
         $hello.ReferenceSize | Should -BeNullOrEmpty
         $hello.DifferenceSize | Should -Be 21
         $hello.Reference | Should -Be 'base:1'
@@ -76,7 +76,7 @@ Describe 'Compare-Layer' {
 
     It 'compares the last two piped layers, the earlier as the reference, whiteouts included' {
         $changes = @(Get-ImageLayer app:1 | Select-Object -Last 2 | Compare-Layer)
-        $byPath = @{}; foreach ($c in $changes) { $byPath[$c.Path] = $c }
+        $byPath = @{}; foreach ($c in $changes) { $byPath[$c.LayerPath] = $c }
         # A layer on its own keeps its whiteouts under their tar names.
         $byPath['/etc/.wh.old.conf'].Change | Should -Be 'Added'
         $byPath['/etc/.wh.old.conf'].DifferenceType | Should -Be 'Whiteout'
@@ -115,27 +115,27 @@ Describe 'Compare-Layer' {
         } -Links @{ 'bin' = 'usr/bin' }
         $expected = @('Added /new.txt', 'Modified /etc/os-release')
         $fromDrive = @(Compare-Layer base:1 'TestDrive:\site' -Property Content)
-        ($fromDrive | ForEach-Object { "$($_.Change) $($_.Path)" } | Sort-Object) | Should -Be $expected
-        $os = $fromDrive | Where-Object Path -EQ '/etc/os-release'
+        ($fromDrive | ForEach-Object { "$($_.Change) $($_.LayerPath)" } | Sort-Object) | Should -Be $expected
+        $os = $fromDrive | Where-Object LayerPath -EQ '/etc/os-release'
         $os.Details | Should -Be 'Content'
         $os.ReferenceSize | Should -Be 8
         $os.DifferenceSize | Should -Be 11
         $os.Difference | Should -Be $site
         Push-Location $TestDrive
         try {
-            (@(Compare-Layer base:1 ./site -Property Content) | ForEach-Object { "$($_.Change) $($_.Path)" } | Sort-Object) | Should -Be $expected
+            (@(Compare-Layer base:1 ./site -Property Content) | ForEach-Object { "$($_.Change) $($_.LayerPath)" } | Sort-Object) | Should -Be $expected
         }
         finally {
             Pop-Location
         }
-        (@(Compare-Layer (Get-Item $site) base:1 -Property Content) | ForEach-Object { "$($_.Change) $($_.Path)" } | Sort-Object) |
+        (@(Compare-Layer (Get-Item $site) base:1 -Property Content) | ForEach-Object { "$($_.Change) $($_.LayerPath)" } | Sort-Object) |
             Should -Be @('Modified /etc/os-release', 'Removed /new.txt')
     }
 
     It 'with -Property Metadata shows a chmod-only change with its details, which -Property Content does not see' {
         $changes = @(Compare-Layer meta:1 meta:2 -Property Metadata)
         $changes.Count | Should -Be 1
-        $changes[0].Path | Should -Be '/tools/run.sh'
+        $changes[0].LayerPath | Should -Be '/tools/run.sh'
         $changes[0].Change | Should -Be 'MetadataChanged'
         $changes[0].Details | Should -Be 'Mode'
         $changes[0].Description | Should -Be 'mode -rw-r--r-- → -rwxr-xr-x'
@@ -144,9 +144,9 @@ Describe 'Compare-Layer' {
     }
 
     It 'reports only the paths -Path selects' {
-        (Compare-Layer base:1 app:1 -Path /opt).Path | Should -Be @('/opt/data/a.txt', '/opt/data/b.txt', '/opt/data/c.txt')
-        (Compare-Layer base:1 app:1 -Path '/etc/*.conf').Path | Should -Be @('/etc/app.conf', '/etc/old.conf')
-        (Compare-Layer base:1 app:1 -Path 'app').Path | Should -Be @('/app', '/app/hello.sh')
+        (Compare-Layer base:1 app:1 -Path /opt).LayerPath | Should -Be @('/opt/data/a.txt', '/opt/data/b.txt', '/opt/data/c.txt')
+        (Compare-Layer base:1 app:1 -Path '/etc/*.conf').LayerPath | Should -Be @('/etc/app.conf', '/etc/old.conf')
+        (Compare-Layer base:1 app:1 -Path 'app').LayerPath | Should -Be @('/app', '/app/hello.sh')
         Compare-Layer base:1 app:1 -Path /nothing | Should -BeNullOrEmpty
     }
 
@@ -156,9 +156,12 @@ Describe 'Compare-Layer' {
         Set-Content $note 'written in the container'
         Copy-ContainerItem -Container compare-me -Path $note -Destination /note.txt -ToContainer
         $changes = @(Compare-Layer app:1 $c)
-        $changes.Path | Should -Be @('/note.txt')
+        $changes.LayerPath | Should -Be @('/note.txt')
         $changes[0].Change | Should -Be 'Added'
-        (Compare-Layer app:1 compare-me).Path | Should -Be @('/note.txt')
+        (Compare-Layer app:1 compare-me).LayerPath | Should -Be @('/note.txt')
+        $piped = Compare-Layer app:1 compare-me
+        $piped.Path | Should -Be ("Container:{0}compare-me{0}note.txt" -f [IO.Path]::DirectorySeparatorChar)
+        (Compare-Layer compare-me app:1).Path | Should -Be ("Image:{0}app:1{0}note.txt" -f [IO.Path]::DirectorySeparatorChar)
         Remove-ContainerLayer compare-me -Confirm:$false
     }
 

@@ -25,7 +25,7 @@ public sealed partial class CompareLayerCommand : StoreCmdlet
     private const string PipelineSet = "Pipeline";
 
     private readonly List<object> _piped = new();
-    private IFileTreeSource? _reference;
+    private ComparisonSide? _reference;
 
     /// <summary>The side compared from: an image, a layer (LayerInfo or DiffID), or a directory.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = SidesSet)]
@@ -90,33 +90,40 @@ public sealed partial class CompareLayerCommand : StoreCmdlet
         Compare(SideOf(_piped[^2]), SideOf(_piped[^1]));
     }
 
-    private void Compare(IFileTreeSource reference, IFileTreeSource difference)
+    private void Compare(ComparisonSide reference, ComparisonSide difference)
     {
-        WriteVerbose($"Comparing {reference.Name} with {difference.Name} ({Property}{(Path is null ? string.Empty : ", paths like " + Path)}).");
-        var changes = LayerComparer.Compare(reference, difference, Property, Path, CancellationToken);
+        WriteVerbose($"Comparing {reference.Source.Name} with {difference.Source.Name} ({Property}{(Path is null ? string.Empty : ", paths like " + Path)}).");
+        var changes = LayerComparer.Compare(reference.Source, difference.Source, Property, Path, CancellationToken);
         foreach (var change in changes)
         {
-            WriteObject(change);
+            // Path addresses the file on the difference side (a drive path for an image or a
+            // container, the host path for a directory), LayerPath is the path inside the tree:
+            // PowerShell binds -Path by property name, so '/etc/x' alone would name the host's file.
+            var item = new PSObject(change);
+            item.Properties.Add(new PSNoteProperty("LayerPath", change.Path));
+            item.Properties.Add(new PSNoteProperty("Path", difference.Address(change.Path)));
+            WriteObject(item);
         }
 
         WriteVerbose($"{changes.Count} paths differ.");
     }
 
     /// <summary>One side of the comparison, from what the user gave.</summary>
-    private IFileTreeSource SideOf(object input)
+    private ComparisonSide SideOf(object input)
     {
         var value = input is PSObject pso ? pso.BaseObject : input;
         switch (value)
         {
             case LayerInfo layer:
-                return FileTreeSources.Layer(Store(layer.StorePath), layer);
+                var layerStore = Store(layer.StorePath);
+                return new ComparisonSide(FileTreeSources.Layer(layerStore, layer), LayerAddress(layerStore, layer.Image, layer.DiffId));
             case LayeredImage:
                 var image = Resolve(input);
-                return FileTreeSources.Image(image.Store, image.Stored);
+                return ImageSide(image.Store, image.Stored);
             case DirectoryInfo directory:
-                return FileTreeSources.Directory(directory.FullName);
+                return DirectorySide(directory.FullName);
             case ContainerLayer container:
-                return FileTreeSources.Container(new ContainerStore(Store(container.StorePath)), container.Id);
+                return ContainerSide(new ContainerStore(Store(container.StorePath)), container.Id);
             case FileInfo file:
                 throw NotADirectory(file.FullName, input);
             case string text:
@@ -126,20 +133,51 @@ public sealed partial class CompareLayerCommand : StoreCmdlet
                 if (obj.Properties["DiffId"]?.Value is { } diffId && diffId.ToString() is { Length: > 0 } diffIdText)
                 {
                     var storePath = obj.Properties["StorePath"]?.Value?.ToString();
-                    return FileTreeSources.Layer(Store(string.IsNullOrEmpty(storePath) ? null : storePath), diffIdText);
+                    var store = Store(string.IsNullOrEmpty(storePath) ? null : storePath);
+                    return new ComparisonSide(FileTreeSources.Layer(store, diffIdText), LayerAddress(store, obj.Properties["Image"]?.Value?.ToString(), diffIdText));
                 }
 
                 var resolved = Resolve(input);
-                return FileTreeSources.Image(resolved.Store, resolved.Stored);
+                return ImageSide(resolved.Store, resolved.Stored);
         }
     }
 
-    private IFileTreeSource FromText(string text, object input)
+    private static ComparisonSide ImageSide(LayerStore store, StoredImage stored)
+    {
+        var top = stored.Reference is { } reference
+            ? Provider.ImagePathName.Encode(reference.ToString())
+            : Digest.Hex(new ImageCatalog(store).ConfigDigestOf(stored))[..12];
+        return new ComparisonSide(FileTreeSources.Image(store, stored), p => Provider.DrivePath.ForFile(Provider.DriveKind.Image, store.Root, top, p));
+    }
+
+    private static ComparisonSide DirectorySide(string directory) =>
+        new(FileTreeSources.Directory(directory), p => System.IO.Path.Join(directory, p.TrimStart('/')));
+
+    private static ComparisonSide ContainerSide(ContainerStore containers, string nameOrId)
+    {
+        var name = containers.Get(nameOrId).Name;
+        return new ComparisonSide(FileTreeSources.Container(containers, nameOrId), p => Provider.DrivePath.ForFile(Provider.DriveKind.Container, containers.Store.Root, name, p));
+    }
+
+    /// <summary>A layer's file is addressed in the image it was listed for (read-only there); a bare DiffID has no drive, so its files get a path no provider resolves.</summary>
+    private static Func<string, string> LayerAddress(LayerStore store, string? image, string diffId)
+    {
+        if (!string.IsNullOrEmpty(image))
+        {
+            var top = ImageReference.TryParse(image, out _) ? Provider.ImagePathName.Encode(image) : image;
+            return p => Provider.DrivePath.ForFile(Provider.DriveKind.Image, store.Root, top, p);
+        }
+
+        var hex = diffId.StartsWith(Digest.Sha256Prefix, StringComparison.Ordinal) ? diffId[Digest.Sha256Prefix.Length..] : diffId;
+        return p => "layer-" + hex[..Math.Min(12, hex.Length)] + ":" + p;
+    }
+
+    private ComparisonSide FromText(string text, object input)
     {
         var directory = HostDirectory(text, input);
         if (directory is not null)
         {
-            return FileTreeSources.Directory(directory);
+            return DirectorySide(directory);
         }
 
         var store = Store();
@@ -161,7 +199,7 @@ public sealed partial class CompareLayerCommand : StoreCmdlet
             && parsed!.ToString() == stored.Reference.ToString();
         if (stored is not null && (byName || layers.Count == 0))
         {
-            return FileTreeSources.Image(store, stored);
+            return ImageSide(store, stored);
         }
 
         if (layers.Count > 1)
@@ -180,7 +218,7 @@ public sealed partial class CompareLayerCommand : StoreCmdlet
 
         if (layers.Count == 1)
         {
-            return FileTreeSources.Layer(store, layers[0]);
+            return new ComparisonSide(FileTreeSources.Layer(store, layers[0]), LayerAddress(store, null, layers[0]));
         }
 
         if (imageError is { ErrorId: "AmbiguousImageId" })
@@ -191,7 +229,7 @@ public sealed partial class CompareLayerCommand : StoreCmdlet
         var containers = new ContainerStore(store);
         if (containers.List().Any(c => c.Name == text || c.Id == text))
         {
-            return FileTreeSources.Container(containers, text);
+            return ContainerSide(containers, text);
         }
 
         throw new LayerToolsException(

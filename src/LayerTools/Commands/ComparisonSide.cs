@@ -1,0 +1,6 @@
+using LayerTools.Core.Diff;
+
+namespace LayerTools.Commands;
+
+/// <summary>One side of Compare-Layer: the tree compared, and how a path inside it is addressed for the pipeline.</summary>
+internal sealed record ComparisonSide(IFileTreeSource Source, Func<string, string> Address);
