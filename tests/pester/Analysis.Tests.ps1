@@ -186,7 +186,7 @@ Describe 'Measure-LayeredImage' {
         $a.WastedBytes | Should -Be $tenMiB
         $a.LayerCount | Should -Be 2
         $a.Size | Should -Be ((Get-ImageLayer waste:1 | Measure-Object Size -Sum).Sum)
-        $a.WastedPaths[0].Path | Should -Be '/data/big'
+        $a.WastedPaths[0].LayerPath | Should -Be '/data/big'
         $a.WastedPaths[0].WastedBytes | Should -Be $tenMiB
         $a.WastedPaths[0].LayerIndexes | Should -Be @(0, 1)
         $a.WastedPaths[0].Removed | Should -BeFalse
@@ -201,7 +201,7 @@ Describe 'Measure-LayeredImage' {
         $a = Measure-LayeredImage app:1
         # old.conf (4 bytes) whited out; a.txt and b.txt (1 byte each) hidden by the opaque directory.
         $a.WastedBytes | Should -Be 6
-        ($a.WastedPaths | Where-Object Path -EQ '/etc/old.conf').Removed | Should -BeTrue
+        ($a.WastedPaths | Where-Object LayerPath -EQ '/etc/old.conf').Removed | Should -BeTrue
     }
 
     It 'writes WastedBytesExceeded after the analysis when -MaximumWastedBytes is crossed, so $? is false' {

@@ -79,7 +79,7 @@ internal static class ImageAnalyzer
             .Take(top)
             .Select(b => new WastedPath
             {
-                Path = "/" + b.Path,
+                LayerPath = "/" + b.Path,
                 WastedBytes = b.Bytes,
                 LayerIndexes = b.Layers.ToList(),
                 DiffIds = b.Layers.Select(l => config.DiffIds[l]).ToList(),

@@ -5,9 +5,10 @@ public sealed class WastedPath
 {
     /// <summary>
     /// Absolute path inside the image. For files hidden by deleting or replacing a directory, the directory
-    /// (so <c>rm -rf /var/lib/apt/lists</c> shows as one path).
+    /// (so <c>rm -rf /var/lib/apt/lists</c> shows as one path). Named LayerPath, not Path, so that
+    /// PowerShell never binds it to a cmdlet's -Path and names the host's file of the same path.
     /// </summary>
-    public string Path { get; init; } = "/";
+    public string LayerPath { get; init; } = "/";
 
     /// <summary>Bytes of the copies that the final image no longer shows.</summary>
     public long WastedBytes { get; init; }
@@ -27,5 +28,5 @@ public sealed class WastedPath
     /// <summary>The image analysed.</summary>
     public string Image { get; init; } = string.Empty;
 
-    public override string ToString() => Path;
+    public override string ToString() => LayerPath;
 }

@@ -343,11 +343,11 @@ internal sealed class DockerfileLinter
             var by = removing is null ? $"layer {remover}" : $"line {removing.Location.StartLine} (layer {remover})";
             if (_layers.InstructionOf(adder) is { } adding)
             {
-                Report(LintRules.WastedLayerBytes, adding, $"{wasted.Path}: {ByteText.Of(wasted.WastedBytes)} added in layer {adder}, from line {adding.Location.StartLine}; {by} {what} them, yet the image still carries them.", wasted.WastedBytes);
+                Report(LintRules.WastedLayerBytes, adding, $"{wasted.LayerPath}: {ByteText.Of(wasted.WastedBytes)} added in layer {adder}, from line {adding.Location.StartLine}; {by} {what} them, yet the image still carries them.", wasted.WastedBytes);
             }
             else if (removing is not null)
             {
-                Report(LintRules.WastedLayerBytes, removing, $"{wasted.Path}: this step {what} {ByteText.Of(wasted.WastedBytes)} of the base image (layer {adder}); the image still carries them.", wasted.WastedBytes);
+                Report(LintRules.WastedLayerBytes, removing, $"{wasted.LayerPath}: this step {what} {ByteText.Of(wasted.WastedBytes)} of the base image (layer {adder}); the image still carries them.", wasted.WastedBytes);
             }
         }
     }

@@ -93,7 +93,7 @@ public sealed class MeasureLayeredImageCommand : StoreCmdlet
         {
             var largest = analysis.WastedPaths.Count == 0
                 ? string.Empty
-                : string.Create(CultureInfo.InvariantCulture, $" The largest: {analysis.WastedPaths[0].Path} ({DisplayText.Size(analysis.WastedPaths[0].WastedBytes)}, layers {string.Join(", ", analysis.WastedPaths[0].LayerIndexes)}).");
+                : string.Create(CultureInfo.InvariantCulture, $" The largest: {analysis.WastedPaths[0].LayerPath} ({DisplayText.Size(analysis.WastedPaths[0].WastedBytes)}, layers {string.Join(", ", analysis.WastedPaths[0].LayerIndexes)}).");
             WriteError(ErrorRecords.Create(
                 "WastedBytesExceeded",
                 ErrorKind.LimitsExceeded,

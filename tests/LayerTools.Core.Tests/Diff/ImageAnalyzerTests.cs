@@ -30,7 +30,7 @@ public sealed class ImageAnalyzerTests
         Assert.Equal(2, a.LayerCount);
         Assert.Equal(21L * MiB, a.FileBytes);
         var path = Assert.Single(a.WastedPaths);
-        Assert.Equal("/app/big", path.Path);
+        Assert.Equal("/app/big", path.LayerPath);
         Assert.Equal(10L * MiB, path.WastedBytes);
         Assert.Equal(new[] { 0, 1 }, path.LayerIndexes);
         Assert.Equal(layers, path.DiffIds);
@@ -54,7 +54,7 @@ public sealed class ImageAnalyzerTests
 
         Assert.Equal(5L * MiB, a.WastedBytes);
         var path = Assert.Single(a.WastedPaths);
-        Assert.Equal("/data", path.Path);
+        Assert.Equal("/data", path.LayerPath);
         Assert.True(path.Removed);
         Assert.Equal(new[] { 0, 1 }, path.LayerIndexes);
 
@@ -79,7 +79,7 @@ public sealed class ImageAnalyzerTests
         Assert.Equal(600, a.InefficientBytes); // a and b appear in two layers: all their copies
         Assert.Equal(650, a.FileBytes);
         Assert.Equal(300, a.WastedBytes); // the 100-byte a under the 300-byte one, and the deleted b
-        Assert.Equal(new[] { "/b", "/a" }, a.WastedPaths.Select(p => p.Path));
+        Assert.Equal(new[] { "/b", "/a" }, a.WastedPaths.Select(p => p.LayerPath));
         Assert.Equal(new long[] { 200, 100 }, a.WastedPaths.Select(p => p.WastedBytes));
         Assert.Equal(new[] { 0, 2 }, a.WastedPaths[0].LayerIndexes);
         Assert.Equal(new[] { 0, 1 }, a.WastedPaths[1].LayerIndexes);
@@ -97,7 +97,7 @@ public sealed class ImageAnalyzerTests
 
         Assert.Equal(5L * MiB, a.WastedBytes);
         var path = Assert.Single(a.WastedPaths);
-        Assert.Equal("/var/cache", path.Path);
+        Assert.Equal("/var/cache", path.LayerPath);
         Assert.True(path.Removed);
 
         // dive books a directory's whiteout at the size of what it deletes, and the deleted files once each,
@@ -117,7 +117,7 @@ public sealed class ImageAnalyzerTests
         var a = ImageAnalyzer.Analyze(t.Store, image);
 
         Assert.Equal(5L * MiB, a.WastedBytes);
-        Assert.Equal(new[] { "/p", "/d" }, a.WastedPaths.Select(p => p.Path));
+        Assert.Equal(new[] { "/p", "/d" }, a.WastedPaths.Select(p => p.LayerPath));
         Assert.Equal(new[] { 4L * MiB, MiB }, a.WastedPaths.Select(p => p.WastedBytes));
         Assert.All(a.WastedPaths, p => Assert.False(p.Removed));
     }
@@ -139,7 +139,7 @@ public sealed class ImageAnalyzerTests
             new TarBuilder().File("x", "1").File("y", "2").File("z", "3"));
         var top2 = ImageAnalyzer.Analyze(t.Store, messy, top: 2);
         Assert.Equal(60, top2.WastedBytes);
-        Assert.Equal(new[] { "/x", "/y" }, top2.WastedPaths.Select(p => p.Path));
+        Assert.Equal(new[] { "/x", "/y" }, top2.WastedPaths.Select(p => p.LayerPath));
     }
 
     [Fact]
