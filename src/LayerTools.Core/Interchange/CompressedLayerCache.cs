@@ -143,8 +143,14 @@ internal static class CompressedLayerCache
                 throw new LayerToolsException("StoreCorrupt", ErrorKind.InvalidData, $"Layer {diffId} in the store '{store.Root}' does not match its DiffID (its content hashes to {read}); run Test-LayerStore.", diffId);
             }
 
-            AtomicFile.MoveIntoPlace(tmp, store.BlobPath(digest));
-            Remember(store, diffId, compression, digest, size);
+            // The blob and its record appear together under the store lock: Optimize-LayerStore, which
+            // collects under the same lock, never sees the blob without the record that keeps it.
+            using (store.Lock(cancellationToken))
+            {
+                AtomicFile.MoveIntoPlace(tmp, store.BlobPath(digest));
+                Remember(store, diffId, compression, digest, size);
+            }
+
             return new Descriptor(LayerCodec.MediaType(compression), digest, size);
         }
         finally
