@@ -221,6 +221,10 @@ Describe 'Mount-ContainerLayer (Linux, root)' {
 
             { Remove-ContainerLayer mounted -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'ContainerMounted,LayerTools.Commands.RemoveContainerLayerCommand'
             { Mount-ContainerLayer mounted -Path (Join-Path $TestDrive 'mnt2') -ErrorAction Stop } | Should -Throw -ErrorId 'ContainerMounted,LayerTools.Commands.MountContainerLayerCommand'
+            $late = Join-Path $TestDrive 'late.txt'
+            Set-Content $late 'late'
+            { Copy-ContainerItem mounted -Path $late -Destination /late.txt -ToContainer -ErrorAction Stop } | Should -Throw -ErrorId 'ContainerMounted*'
+            Test-Path (Join-Path $mnt 'late.txt') | Should -BeFalse
 
             Dismount-ContainerLayer mounted
             Get-ChildItem -LiteralPath $mnt | Should -BeNullOrEmpty

@@ -255,7 +255,7 @@ internal sealed class ContainerView
     /// </summary>
     public Stream OpenWrite(string path, bool append = false, int mode = 0x1A4)
     {
-        using var l = Lock();
+        using var l = WriteLock();
         var resolved = Resolve(path, followLast: true);
         var node = Node(resolved);
         if (node is null)
@@ -309,7 +309,7 @@ internal sealed class ContainerView
     /// <summary>Creates a directory, and its missing parents when <paramref name="parents"/> (an existing directory is then fine, as with mkdir -p).</summary>
     public void CreateDirectory(string path, int mode = 0x1ED, bool parents = true)
     {
-        using var l = Lock();
+        using var l = WriteLock();
         CreateDirectoryLocked(Resolve(path, followLast: false), mode, parents, path);
         SaveRecord();
     }
@@ -322,7 +322,7 @@ internal sealed class ContainerView
             throw new LayerToolsException("InvalidLinkTarget", ErrorKind.InvalidArgument, "A symbolic link needs a target without NUL characters.", path);
         }
 
-        using var l = Lock();
+        using var l = WriteLock();
         var resolved = Resolve(path, followLast: false);
         RequireAbsent(resolved, path);
         RequireDirectory(TarPath.Parent(resolved), path);
@@ -337,7 +337,7 @@ internal sealed class ContainerView
     /// <summary>Makes <paramref name="path"/> another name of the file <paramref name="target"/> (an image file is copied up first, with its link group).</summary>
     public void CreateHardLink(string path, string target)
     {
-        using var l = Lock();
+        using var l = WriteLock();
         var source = Resolve(target, followLast: false);
         var node = Node(source) ?? throw NotFound(target);
         if (node.Entry.Type is not (EntryType.File or EntryType.HardLink))
@@ -369,7 +369,7 @@ internal sealed class ContainerView
     /// <summary>Deletes a path (a final link itself, not its target). An image path gets one whiteout, whatever lies beneath it.</summary>
     public void Delete(string path, bool recursive = false)
     {
-        using var l = Lock();
+        using var l = WriteLock();
         DeleteLocked(Resolve(path, followLast: false), recursive, path);
         SaveRecord();
     }
@@ -437,7 +437,7 @@ internal sealed class ContainerView
             return;
         }
 
-        using var l = Lock();
+        using var l = WriteLock();
         RequireDirectory(TarPath.Parent(dst), destination);
         EnsureUpperDirectory(TarPath.Parent(dst));
         using (var from = CheckedHostPath(src, node.Entry.Type == EntryType.HardLink ? EntryType.File : node.Entry.Type))
@@ -474,7 +474,7 @@ internal sealed class ContainerView
     /// <summary>Changes the permission bits (links followed); an image path is copied up first.</summary>
     public void SetMode(string path, int mode)
     {
-        using var l = Lock();
+        using var l = WriteLock();
         var resolved = Resolve(path, followLast: true);
         var node = CopiedUp(resolved, path);
         using var host = CheckedHostPath(resolved, node.Entry.Type == EntryType.HardLink ? EntryType.File : node.Entry.Type);
@@ -487,7 +487,7 @@ internal sealed class ContainerView
     /// <summary>Changes the owner (links followed); an image path is copied up first.</summary>
     public void SetOwner(string path, int uid, int gid)
     {
-        using var l = Lock();
+        using var l = WriteLock();
         var resolved = Resolve(path, followLast: true);
         var node = CopiedUp(resolved, path);
         using var host = CheckedHostPath(resolved, node.Entry.Type == EntryType.HardLink ? EntryType.File : node.Entry.Type);
@@ -504,7 +504,7 @@ internal sealed class ContainerView
     /// <summary>Sets the modification time (links followed); an image path is copied up first.</summary>
     public void SetModifiedTime(string path, DateTimeOffset time)
     {
-        using var l = Lock();
+        using var l = WriteLock();
         var resolved = Resolve(path, followLast: true);
         var node = CopiedUp(resolved, path);
         var type = node.Entry.Type == EntryType.HardLink ? EntryType.File : node.Entry.Type;
@@ -1008,7 +1008,7 @@ internal sealed class ContainerView
                     throw new LayerToolsException("DirectoryNeedsRecurse", ErrorKind.InvalidArgument, $"'{Display(src)}' is a directory; copy it recursively.", original);
                 }
 
-                using (Lock())
+                using (WriteLock())
                 {
                     CreateDirectoryLocked(dst, e.Mode, parents: false, original);
                     using (var host = CheckedHostPath(dst, null))
@@ -1025,7 +1025,7 @@ internal sealed class ContainerView
                     CopyTree(child, Node(child)!, TarPath.Join(dst, name), recursive: true, original);
                 }
 
-                using (Lock())
+                using (WriteLock())
                 {
                     using var host = CheckedHostPath(dst, EntryType.Directory);
                     ApplyMetadata(dst, host, EntryType.Directory, e.Mode, e.Uid, e.Gid, e.ModifiedTime);
@@ -1041,7 +1041,7 @@ internal sealed class ContainerView
                     input.CopyTo(output, 81920);
                 }
 
-                using (Lock())
+                using (WriteLock())
                 {
                     var target = Resolve(Display(dst), followLast: true);
                     using var host = CheckedHostPath(target, EntryType.File);
@@ -1052,7 +1052,7 @@ internal sealed class ContainerView
                 break;
             case EntryType.SymbolicLink:
                 CreateSymlink(Display(dst), e.LinkTarget!);
-                using (Lock())
+                using (WriteLock())
                 {
                     using (var host = CheckedHostPath(dst, null))
                     {
@@ -1141,6 +1141,22 @@ internal sealed class ContainerView
     {
         Whiteouts.Generation++;
         AtomicFile.WriteAllBytes(RecordPath, Whiteouts.ToJson(), Store.TmpDir);
+    }
+
+    /// <summary>
+    /// The lock for a change: while the container is mounted (Mount-ContainerLayer), the overlay and the
+    /// programs working in it own upper/, so LayerTools refuses to change it underneath them.
+    /// </summary>
+    public StoreLock WriteLock()
+    {
+        var held = Lock();
+        if (ContainerStore.IsMounted(Directory))
+        {
+            held.Dispose();
+            throw new LayerToolsException("ContainerMounted", ErrorKind.ResourceUnavailable, $"Container '{Name}' is mounted; change its files through the mount folder, or run Dismount-ContainerLayer first.", Name);
+        }
+
+        return held;
     }
 
     /// <summary>Takes the container's lock, and reloads the view when another view or process changed the container since it looked.</summary>
