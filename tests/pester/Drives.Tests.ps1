@@ -266,6 +266,15 @@ Describe 'Container: (read-write copy-on-write view)' {
         Get-Content Image:\app:1\etc\keep.conf | Should -Be 'keep'
     }
 
+    It 'creates new files through -LiteralPath too (Set-Content and Add-Content)' {
+        Set-Content -LiteralPath Container:\web\etc\literal-new.conf -Value 'set'
+        Add-Content -LiteralPath Container:\web\etc\literal-added.conf -Value 'added'
+        Get-Content -LiteralPath Container:\web\etc\literal-new.conf | Should -Be 'set'
+        Get-Content Container:\web\etc\literal-added.conf | Should -Be 'added'
+        (Get-ContainerChange web).LayerPath | Should -Contain '/etc/literal-new.conf'
+        Remove-Item -LiteralPath Container:\web\etc\literal-new.conf, Container:\web\etc\literal-added.conf
+    }
+
     It 'empties a file with Clear-Content' {
         Set-Content Container:\other\etc\app.conf 'port=81'
         Clear-Content Container:\other\etc\app.conf

@@ -486,8 +486,21 @@ public sealed class LayerToolsProvider : NavigationCmdletProvider, IContentCmdle
 
     // ------------------------------------------------------------------ helpers
 
-    private static DrivePath Parse(string path) =>
-        DrivePath.Parse(path) ?? throw new LayerToolsException("NotALayerToolsPath", ErrorKind.InvalidArgument, $"'{path}' is not a path of a LayerTools drive (Image: or Container:).", path);
+    /// <summary>
+    /// Takes a provider path apart. PowerShell hands a path without the drive's root in one case: a
+    /// content cmdlet's -LiteralPath naming an item that does not exist yet arrives as '/&lt;top&gt;/…'
+    /// (the drive-relative path); it is read against the drive in use.
+    /// </summary>
+    private DrivePath Parse(string path)
+    {
+        var parsed = DrivePath.Parse(path);
+        if (parsed is null && PSDriveInfo is { } drive && (path.StartsWith('/') || path.StartsWith('\\')))
+        {
+            parsed = DrivePath.Parse(drive.Root.TrimEnd('/', '\\') + "/" + path.TrimStart('/', '\\'));
+        }
+
+        return parsed ?? throw new LayerToolsException("NotALayerToolsPath", ErrorKind.InvalidArgument, $"'{path}' is not a path of a LayerTools drive (Image: or Container:).", path);
+    }
 
     private static IDriveTree? TreeOf(DrivePath p)
     {
