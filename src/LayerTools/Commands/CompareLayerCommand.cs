@@ -99,10 +99,7 @@ public sealed partial class CompareLayerCommand : StoreCmdlet
             // Path addresses the file on the difference side (a drive path for an image or a
             // container, the host path for a directory), LayerPath is the path inside the tree:
             // PowerShell binds -Path by property name, so '/etc/x' alone would name the host's file.
-            var item = new PSObject(change);
-            item.Properties.Add(new PSNoteProperty("LayerPath", change.Path));
-            item.Properties.Add(new PSNoteProperty("Path", difference.Address(change.Path)));
-            WriteObject(item);
+            WriteObject(Provider.DrivePath.Addressed(change, change.Path, difference.Address(change.Path)));
         }
 
         WriteVerbose($"{changes.Count} paths differ.");
@@ -144,9 +141,7 @@ public sealed partial class CompareLayerCommand : StoreCmdlet
 
     private static ComparisonSide ImageSide(LayerStore store, StoredImage stored)
     {
-        var top = stored.Reference is { } reference
-            ? Provider.ImagePathName.Encode(reference.ToString())
-            : Digest.Hex(new ImageCatalog(store).ConfigDigestOf(stored))[..12];
+        var top = Provider.ImagePathName.Of(new ImageCatalog(store), stored);
         return new ComparisonSide(FileTreeSources.Image(store, stored), p => Provider.DrivePath.ForFile(Provider.DriveKind.Image, store.Root, top, p));
     }
 

@@ -15,9 +15,10 @@ public sealed class GetContainerChangeCommand : ContainerCmdlet
         {
             try
             {
+                // Addressed on the Container: drive, so a piped change acts in the container, never on the host.
                 foreach (var change in containers.Open(key).Changes())
                 {
-                    WriteObject(Addressed(change, containers.Store.Root));
+                    WriteObject(Provider.DrivePath.Addressed(change, change.Path, Provider.DrivePath.ForFile(Provider.DriveKind.Container, containers.Store.Root, change.Container, change.Path)));
                 }
             }
             catch (LayerToolsException ex)
@@ -25,18 +26,5 @@ public sealed class GetContainerChangeCommand : ContainerCmdlet
                 WriteLayerError(ex, input);
             }
         }
-    }
-
-    /// <summary>
-    /// The change as it travels down the pipeline: <c>Path</c> is the path on the Container: drive and
-    /// <c>LayerPath</c> the path inside the container, so that Get-ContainerChange … | Remove-Item acts
-    /// in the container, never on the host file of the same name (PowerShell binds -Path by property name).
-    /// </summary>
-    private static PSObject Addressed(ContainerChange change, string storeRoot)
-    {
-        var item = new PSObject(change);
-        item.Properties.Add(new PSNoteProperty("LayerPath", change.Path));
-        item.Properties.Add(new PSNoteProperty("Path", Provider.DrivePath.ForFile(Provider.DriveKind.Container, storeRoot, change.Container, change.Path)));
-        return item;
     }
 }

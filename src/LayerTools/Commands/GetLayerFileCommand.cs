@@ -48,27 +48,13 @@ public sealed class GetLayerFileCommand : ImageCmdlet
             tree = new SingleLayerFileTree(image.Store.ReadLayerIndex(diffIds[index]), index, image.Label);
         }
 
-        var top = image.Stored.Reference is { } reference
-            ? Provider.ImagePathName.Encode(reference.ToString())
-            : Core.Digests.Digest.Hex(catalog.ConfigDigestOf(image.Stored))[..12];
+        // Piped files are addressed on the read-only Image: drive, so Get-LayerFile … | Remove-Item
+        // reaches the image (and is refused), never the host file of the same path.
+        var top = Provider.ImagePathName.Of(catalog, image.Stored);
         foreach (var file in FileListing.List(tree, Path, Recurse))
         {
-            WriteObject(Addressed(file, image.Store.Root, top));
+            WriteObject(Provider.DrivePath.Addressed(file, file.Path, Provider.DrivePath.ForFile(Provider.DriveKind.Image, image.Store.Root, top, file.Path)));
         }
-    }
-
-    /// <summary>
-    /// The file as it travels down the pipeline: <c>Path</c> is its path on the read-only Image: provider
-    /// and <c>LayerPath</c> the path inside the image. Cmdlets bind -Path by property name before
-    /// -LiteralPath, so a bare "/etc/passwd" would name the host's file: Get-LayerFile … | Remove-Item
-    /// must reach the image (and be refused as read-only), never the host.
-    /// </summary>
-    private static PSObject Addressed(LayerFile file, string storeRoot, string top)
-    {
-        var item = new PSObject(file);
-        item.Properties.Add(new PSNoteProperty("LayerPath", file.Path));
-        item.Properties.Add(new PSNoteProperty("Path", Provider.DrivePath.ForFile(Provider.DriveKind.Image, storeRoot, top, file.Path)));
-        return item;
     }
 
     private static int FindLayer(IReadOnlyList<string> diffIds, string layer, string image)

@@ -64,6 +64,20 @@ internal sealed class DrivePath
             : LayerToolsProvider.ProviderName + "\\" + LayerToolsProvider.ProviderName + "::" + RootFor(kind, full) + "/" + rest;
     }
 
+    /// <summary>
+    /// An object as it travels down the pipeline from a drive or a cmdlet that lists files inside an
+    /// image or a container: <c>Path</c> is where it lives on a drive (or the host, for a directory
+    /// side of Compare-Layer) and <c>LayerPath</c> the path inside. Cmdlets bind -Path by property name
+    /// before -LiteralPath, so a bare '/etc/hosts' would name the host's file.
+    /// </summary>
+    public static System.Management.Automation.PSObject Addressed(object item, string layerPath, string path)
+    {
+        var addressed = new System.Management.Automation.PSObject(item);
+        addressed.Properties.Add(new System.Management.Automation.PSNoteProperty("LayerPath", layerPath));
+        addressed.Properties.Add(new System.Management.Automation.PSNoteProperty("Path", path));
+        return addressed;
+    }
+
     /// <summary>Takes a provider path apart; null when it is not under a LayerTools root.</summary>
     public static DrivePath? Parse(string path)
     {

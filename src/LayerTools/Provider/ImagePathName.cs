@@ -12,5 +12,8 @@ internal static class ImagePathName
 
     public static string Encode(string reference) => reference.Replace("/", EncodedSlash, StringComparison.Ordinal);
 
+    /// <summary>The name an image has on the drive: its reference (path-safe), or its short ID when untagged.</summary>
+    public static string Of(Core.Images.ImageCatalog catalog, Core.Images.StoredImage stored) => Encode(DriveImage.LabelOf(catalog, stored));
+
     public static string Decode(string name) => name.Replace(EncodedSlash, "/", StringComparison.OrdinalIgnoreCase);
 }

@@ -624,10 +624,8 @@ public sealed class LayerToolsProvider : NavigationCmdletProvider, IContentCmdle
     /// </summary>
     private void WriteFile(LayerFile file, string path, bool isContainer)
     {
-        var item = new PSObject(file);
+        var item = DrivePath.Addressed(file, file.Path, UserPath(path));
         item.TypeNames.Insert(0, DriveFileTypeName);
-        item.Properties.Add(new PSNoteProperty("LayerPath", file.Path));
-        item.Properties.Add(new PSNoteProperty("Path", UserPath(path)));
         WriteItemObject(item, path, isContainer);
     }
 
