@@ -104,7 +104,38 @@ function Get-TrxCounts {
     return $passed, $failed
 }
 
+# The Debian packages the tests drive for real (tests/apt-packages.txt): installs the missing ones with
+# apt-get when this is Debian/Ubuntu and we are root; otherwise stops and prints the command to run.
+function Install-TestDependency {
+    $wanted = @(Get-Content -LiteralPath (Join-Path $root 'tests/apt-packages.txt') |
+        ForEach-Object { ($_ -replace '#.*$', '').Trim() } | Where-Object { $_ })
+    $dpkg = Get-Command dpkg-query -ErrorAction SilentlyContinue
+    $aptGet = Get-Command apt-get -ErrorAction SilentlyContinue
+    if (-not $IsLinux -or -not $dpkg -or -not $aptGet) {
+        Write-Host "The tests need these packages (Debian names): $($wanted -join ' ')"
+        Write-Host "Install them with your system's package manager, then run the tests again."
+        exit 1
+    }
+    $missing = @($wanted | Where-Object {
+        $status = & $dpkg.Source -W -f '${Status}' $_ 2>$null
+        $LASTEXITCODE -ne 0 -or $status -notmatch 'install ok installed'
+    })
+    if ($missing.Count -eq 0) { return }
+    $command = "apt-get update && apt-get install -y $($missing -join ' ')"
+    $uid = (& id -u).Trim()
+    if ($uid -ne '0') {
+        Write-Host "The tests need Debian packages that are not installed. Run as root:"
+        Write-Host "  $command"
+        exit 1
+    }
+    Write-Host "Installing test dependencies: $($missing -join ' ')"
+    $env:DEBIAN_FRONTEND = 'noninteractive'
+    Invoke-Native $aptGet.Source @('update', '-qq')
+    Invoke-Native $aptGet.Source (@('install', '-y', '-qq', '--no-install-recommends') + $missing)
+}
+
 function Invoke-Test {
+    Install-TestDependency
     Invoke-Build
     $results = Join-Path $out 'test-results'
     if (Test-Path $results) { Remove-Item -Recurse -Force $results }
