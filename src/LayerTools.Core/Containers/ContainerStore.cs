@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using LayerTools.Core.Digests;
+using LayerTools.Core.HostFs;
 using LayerTools.Core.Images;
 using LayerTools.Core.Layers;
 using LayerTools.Core.Store;

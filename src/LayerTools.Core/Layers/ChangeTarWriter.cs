@@ -1,3 +1,6 @@
+using LayerTools.Core.HostFs;
+using LayerTools.Core.Tar;
+
 namespace LayerTools.Core.Layers;
 
 /// <summary>

@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using LayerTools.Core.Digests;
+using LayerTools.Core.HostFs;
+using LayerTools.Core.Tar;
 
 namespace LayerTools.Core.Layers;
 

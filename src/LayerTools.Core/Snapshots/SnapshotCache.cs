@@ -1,4 +1,5 @@
 using LayerTools.Core.Digests;
+using LayerTools.Core.HostFs;
 using LayerTools.Core.Layers;
 using LayerTools.Core.Store;
 using LayerTools.Core.Union;

@@ -1,6 +1,6 @@
 using System.Globalization;
-using LayerTools.Core.Diff;
-using LayerTools.Core.Layers;
+using LayerTools.Core.Analysis;
+using LayerTools.Core.Tar;
 using LayerTools.Core.Tests.Support;
 
 namespace LayerTools.Core.Tests.Diff;

@@ -1,4 +1,4 @@
-using LayerTools.Core.Diff;
+using LayerTools.Core.Analysis;
 using LayerTools.Core.Images;
 using LayerTools.Core.Tests.Support;
 

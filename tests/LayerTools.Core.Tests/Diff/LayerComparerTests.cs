@@ -1,7 +1,7 @@
-using LayerTools.Core.Diff;
+using LayerTools.Core.Analysis;
 using LayerTools.Core.Images;
-using LayerTools.Core.Layers;
 using LayerTools.Core.Store;
+using LayerTools.Core.Tar;
 using LayerTools.Core.Tests.Support;
 
 namespace LayerTools.Core.Tests.Diff;

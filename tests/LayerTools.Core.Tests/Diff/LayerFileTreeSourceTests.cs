@@ -1,5 +1,6 @@
-using LayerTools.Core.Diff;
+using LayerTools.Core.Analysis;
 using LayerTools.Core.Layers;
+using LayerTools.Core.Tar;
 using LayerTools.Core.Tests.Support;
 
 namespace LayerTools.Core.Tests.Diff;

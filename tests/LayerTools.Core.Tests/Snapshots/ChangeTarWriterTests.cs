@@ -1,4 +1,6 @@
+using LayerTools.Core.HostFs;
 using LayerTools.Core.Layers;
+using LayerTools.Core.Tar;
 using LayerTools.Core.Tests.Support;
 
 namespace LayerTools.Core.Tests.Snapshots;
