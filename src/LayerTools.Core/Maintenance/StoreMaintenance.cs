@@ -1,10 +1,12 @@
 using LayerTools.Core.Build.Cache;
+using LayerTools.Core.Containers;
 using LayerTools.Core.Digests;
 using LayerTools.Core.HostFs;
 using LayerTools.Core.Images;
 using LayerTools.Core.Interchange;
 using LayerTools.Core.Layers;
 using LayerTools.Core.Oci;
+using LayerTools.Core.Snapshots;
 using LayerTools.Core.Store;
 using LayerTools.Core.Tar;
 
@@ -162,28 +164,37 @@ internal static class StoreMaintenance
 
     /// <summary>
     /// Finds the blobs nothing references and, unless <paramref name="whatIf"/>, deletes them under the
-    /// store lock. Referenced: every image's manifest, config and layers, the layers the build cache
-    /// names, and the cached compressed form of each of those layers.
+    /// store lock. Referenced: every image's manifest, config and layers, and whatever an owner beside
+    /// the store keeps (see <see cref="Owners"/>).
     /// </summary>
     public static CollectResult Collect(LayerStore store, bool whatIf, CancellationToken cancellationToken = default) =>
         Collect(store, whatIf, dangling: false, cancellationToken);
 
-    /// <param name="dangling">Also remove untagged images (what a rebuild leaves behind when it moves a tag, as docker image prune does) that no container stands on.</param>
+    /// <summary>
+    /// Everything beside the store that keeps blobs alive: the build cache (its layers, so a later build
+    /// still hits), containers (the images they stand on), the compressed-layer cache, the layer
+    /// snapshots. Cache mounts (layertools/cache/mounts) hold directories, no blobs, and are not collected.
+    /// </summary>
+    private static IBlobOwner[] Owners(LayerStore store) =>
+        [new BuildCache(store), new ContainerStore(store), new CompressedLayerBlobs(store), new SnapshotCache(store)];
+
+    /// <param name="dangling">Also remove untagged images (what a rebuild leaves behind when it moves a tag, as docker image prune does) that no owner stands on.</param>
     public static CollectResult Collect(LayerStore store, bool whatIf, bool dangling, CancellationToken cancellationToken = default)
     {
         using var l = store.Lock(cancellationToken);
         var catalog = new ImageCatalog(store);
+        var owners = Owners(store);
         var referenced = new HashSet<string>(StringComparer.Ordinal);
-        var layers = new HashSet<string>(new BuildCache(store).ReferencedLayers(), StringComparer.Ordinal);
-        var inUse = new Containers.ContainerStore(store).ImagesInUse().ToHashSet(StringComparer.Ordinal);
+        var layers = owners.SelectMany(o => o.RootLayers()).ToHashSet(StringComparer.Ordinal);
+        var inUse = owners.SelectMany(o => o.RootImages()).ToHashSet(StringComparer.Ordinal);
         var images = catalog.List();
         var tagged = images.Where(i => i.Reference is not null).Select(i => i.Manifest.Digest).ToHashSet(StringComparer.Ordinal);
         var danglingImages = dangling
             ? images.Where(i => i.Reference is null && !tagged.Contains(i.Manifest.Digest) && !inUse.Contains(i.Manifest.Digest)).Select(i => i.Manifest.Digest).Distinct(StringComparer.Ordinal).ToList()
             : new List<string>();
 
-        // Images named in index.json (less the dangling ones being pruned), and the images containers
-        // stand on (by manifest digest, even when no tag names them any more): they and their blobs stay.
+        // Images named in index.json (less the dangling ones being pruned), and the images owners
+        // stand on: they and their blobs stay.
         var roots = images.Select(i => i.Manifest.Digest)
             .Where(d => !danglingImages.Contains(d))
             .Concat(inUse)
@@ -209,22 +220,10 @@ internal static class StoreMaintenance
             }
         }
 
-        // Layers the build cache names stay, so a later build still hits.
         referenced.UnionWith(layers);
-
-        // A compressed form kept for export stays while its layer does; otherwise its blob and its
-        // record go together (a record alone would be ignored; a blob alone would never be found).
-        var staleRecords = new List<string>();
-        foreach (var (recordPath, diffId, digest) in CompressedLayerCache.Records(store))
+        foreach (var owner in owners)
         {
-            if (diffId is not null && layers.Contains(diffId) && store.HasBlob(digest!))
-            {
-                referenced.Add(digest!);
-            }
-            else
-            {
-                staleRecords.Add(recordPath);
-            }
+            referenced.UnionWith(owner.KeptFor(layers));
         }
 
         var garbage = store.EnumerateBlobs().Where(d => !referenced.Contains(d)).OrderBy(d => d, StringComparer.Ordinal).ToList();
@@ -247,9 +246,10 @@ internal static class StoreMaintenance
                 store.UpdateIndexLocked(descriptors => descriptors.RemoveAll(d => prune.Contains(d.Digest) && !d.Annotations.ContainsKey(MediaTypes.RefNameAnnotation)) > 0);
             }
 
-            foreach (var record in staleRecords)
+            var cutoff = DateTime.UtcNow - TmpMaxAge;
+            foreach (var owner in owners)
             {
-                AtomicFile.TryDelete(record);
+                owner.Sweep(layers, cutoff);
             }
 
             foreach (var digest in garbage)
@@ -259,57 +259,10 @@ internal static class StoreMaintenance
                 AtomicFile.TryDelete(store.BlobPath(digest));
             }
 
-            SweepSnapshots(store, layers);
             SweepTmp(store);
         }
 
         return new CollectResult { StorePath = store.Root, Images = danglingImages, Blobs = garbage, BytesFreed = bytes, Removed = !whatIf };
-    }
-
-    /// <summary>
-    /// Removes the extracted snapshot (layertools/snapshots/layers/&lt;hex&gt;) of every layer nothing
-    /// references any more. A snapshot younger than <see cref="TmpMaxAge"/> is left alone: a build
-    /// running now may stand on a layer it has staged but not yet committed.
-    /// </summary>
-    private static void SweepSnapshots(LayerStore store, HashSet<string> layers)
-    {
-        var snapshots = new Snapshots.SnapshotCache(store);
-        if (!Directory.Exists(snapshots.LayersDir))
-        {
-            return;
-        }
-
-        var cutoff = DateTime.UtcNow - TmpMaxAge;
-        foreach (var dir in new DirectoryInfo(snapshots.LayersDir).EnumerateDirectories())
-        {
-            var diffId = Digest.Sha256Prefix + dir.Name;
-            if (Digest.IsValid(diffId) && !layers.Contains(diffId) && dir.LastWriteTimeUtc <= cutoff)
-            {
-                RemoveTree(dir);
-            }
-        }
-    }
-
-    /// <summary>Removes a folder LayerTools made, never following a link out of it and never crossing a mount point (a leftover RUN mount).</summary>
-    private static void RemoveTree(DirectoryInfo dir)
-    {
-        try
-        {
-            if (OperatingSystem.IsLinux())
-            {
-                SafeRoot.RemoveTree(dir.FullName);
-            }
-            else
-            {
-                dir.Delete(recursive: true);
-            }
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
     }
 
     private static void SweepTmp(LayerStore store)
@@ -329,7 +282,7 @@ internal static class StoreMaintenance
 
             if (entry is DirectoryInfo d)
             {
-                RemoveTree(d);
+                HostFolders.TryRemove(d);
             }
             else
             {
