@@ -270,7 +270,7 @@ public sealed class OverlaySnapshotTests
         }
 
         var sorted = names.ToList();
-        sorted.Sort(ChangeRecord.CompareTarNames);
+        sorted.Sort(HostChange.CompareTarNames);
         Assert.Equal(sorted, names);
     }
 }

@@ -4,10 +4,11 @@ using LayerTools.Core.Tar;
 namespace LayerTools.Core.Layers;
 
 /// <summary>
-/// One entry of a layer being written from a real directory: its tar path, what it is, where its
-/// bytes are on the host, and its extended attributes (overlay's own already removed).
+/// One path of a host directory (a root file system or an overlay upper dir) that goes into a new
+/// layer: its tar path, what it is, where its bytes are on the host, and its extended attributes
+/// (overlay's own already removed).
 /// </summary>
-internal sealed class ChangeRecord
+internal sealed class HostChange
 {
     public required string Path { get; init; }
 

@@ -2,7 +2,7 @@ using LayerTools.Core.Analysis;
 using LayerTools.Core.Images;
 using LayerTools.Core.Tests.Support;
 
-namespace LayerTools.Core.Tests.Diff;
+namespace LayerTools.Core.Tests.Analysis;
 
 public sealed class ImageAnalyzerTests
 {

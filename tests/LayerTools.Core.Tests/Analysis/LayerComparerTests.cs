@@ -4,7 +4,7 @@ using LayerTools.Core.Store;
 using LayerTools.Core.Tar;
 using LayerTools.Core.Tests.Support;
 
-namespace LayerTools.Core.Tests.Diff;
+namespace LayerTools.Core.Tests.Analysis;
 
 public sealed class LayerComparerTests
 {

@@ -3,7 +3,7 @@ using LayerTools.Core.Analysis;
 using LayerTools.Core.Tar;
 using LayerTools.Core.Tests.Support;
 
-namespace LayerTools.Core.Tests.Diff;
+namespace LayerTools.Core.Tests.Analysis;
 
 /// <summary>Host directories on Linux (the modes, owners and /proc they rely on are Unix).</summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]

@@ -8,7 +8,7 @@ namespace LayerTools;
 /// (ParentActivityId) for the layer at hand. The core reports on the pipeline thread; a report
 /// from any other thread is dropped rather than breaking the pipeline.
 /// </summary>
-internal sealed class ProgressReporter : IProgress<OperationProgress>
+internal sealed class CmdletProgress : IProgress<OperationProgress>
 {
     private readonly Cmdlet _cmdlet;
     private readonly int _parentId;
@@ -17,7 +17,7 @@ internal sealed class ProgressReporter : IProgress<OperationProgress>
     private ProgressRecord? _parent;
     private ProgressRecord? _child;
 
-    public ProgressReporter(Cmdlet cmdlet, int activityId)
+    public CmdletProgress(Cmdlet cmdlet, int activityId)
     {
         _cmdlet = cmdlet;
         _parentId = activityId;

@@ -3,7 +3,7 @@ using LayerTools.Core.Layers;
 using LayerTools.Core.Tar;
 using LayerTools.Core.Tests.Support;
 
-namespace LayerTools.Core.Tests.Diff;
+namespace LayerTools.Core.Tests.Analysis;
 
 public sealed class LayerFileTreeSourceTests
 {
