@@ -64,6 +64,24 @@ function Get-ProjectVersion {
     return ($props.Project.PropertyGroup | Where-Object { $_['Version'] } | Select-Object -First 1).Version
 }
 
+# The runtime assemblies the module's LayerTools.deps.json lists (library name and file name), less
+# the reference assemblies of PowerShell itself.
+function Get-RuntimeAssembly {
+    param([string] $Bin)
+    $json = Get-Content -Raw -LiteralPath (Join-Path $Bin 'LayerTools.deps.json') | ConvertFrom-Json -AsHashtable
+    foreach ($target in $json.targets.Values) {
+        foreach ($library in $target.Keys) {
+            $name = ($library -split '/')[0]
+            if ($name -eq 'PowerShellStandard.Library') { continue }
+            $runtime = $target[$library]['runtime']
+            if (-not $runtime) { continue }
+            foreach ($path in $runtime.Keys) {
+                [pscustomobject]@{ Library = $name; File = Split-Path -Leaf $path }
+            }
+        }
+    }
+}
+
 function Invoke-Build {
     $env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
     $env:DOTNET_NOLOGO = '1'
@@ -71,13 +89,14 @@ function Invoke-Build {
     $bin = Join-Path $root "src/LayerTools/bin/$Configuration/net8.0"
     if (Test-Path $moduleOut) { Remove-Item -Recurse -Force $moduleOut }
     $null = New-Item -ItemType Directory -Force $moduleOut
-    foreach ($dll in 'LayerTools.dll', 'LayerTools.Core.dll', 'ZstdSharp.dll') {
-        Copy-Item (Join-Path $bin $dll) $moduleOut
-    }
-    # The YAML bridge and YamlDotNet load into LayerTools' own AssemblyLoadContext from here.
+    # Every runtime assembly the module's deps.json names is laid out (a hand list once left
+    # SharpCompress out, and ADD of archives silently became a copy): the YAML bridge and YamlDotNet
+    # go to Dependencies/, loaded into LayerTools' own AssemblyLoadContext; the rest beside the module;
+    # PowerShell's own reference assembly stays out (the host provides System.Management.Automation).
     $deps = New-Item -ItemType Directory -Force (Join-Path $moduleOut 'Dependencies')
-    foreach ($dll in 'LayerTools.Yaml.dll', 'YamlDotNet.dll') {
-        Copy-Item (Join-Path $bin $dll) $deps
+    foreach ($asset in Get-RuntimeAssembly $bin) {
+        $destination = if ($asset.Library -in 'LayerTools.Yaml', 'YamlDotNet') { $deps } else { $moduleOut }
+        Copy-Item (Join-Path $bin $asset.File) $destination
     }
     Copy-Item -Recurse (Join-Path $root 'module/*') $moduleOut
     # Help: MAML built from docs/help/*.md and the module's own parameter metadata, in a child pwsh
