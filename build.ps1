@@ -113,14 +113,15 @@ function Invoke-Build {
 
 function Get-TrxCounts {
     param([string] $Directory)
-    $passed = 0; $failed = 0
+    $passed = 0; $failed = 0; $skipped = 0
     foreach ($trx in Get-ChildItem -LiteralPath $Directory -Filter *.trx -Recurse -ErrorAction SilentlyContinue) {
         $xml = [xml](Get-Content -Raw -LiteralPath $trx.FullName)
         $counters = $xml.TestRun.ResultSummary.Counters
         $passed += [int]$counters.passed
         $failed += [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted
+        $skipped += [int]$counters.notExecuted + [int]$counters.inconclusive
     }
-    return $passed, $failed
+    return $passed, $failed, $skipped
 }
 
 # The Debian packages the tests drive for real (tests/apt-packages.txt): installs the missing ones with
@@ -159,17 +160,19 @@ function Invoke-Test {
     $results = Join-Path $out 'test-results'
     if (Test-Path $results) { Remove-Item -Recurse -Force $results }
     $null = New-Item -ItemType Directory -Force $results
-    $passed = 0; $failed = 0; $broken = @()
+    $passed = 0; $failed = 0; $skipped = 0; $broken = @()
 
     if (-not $SkipXunit) {
         foreach ($proj in Get-ChildItem (Join-Path $root 'tests') -Filter *.Tests.csproj -Recurse) {
             $name = $proj.BaseName
             $dir = Join-Path $results $name
             & dotnet test $proj.FullName -c $Configuration -nologo --logger "trx;LogFileName=$name.trx" --results-directory $dir
-            if ($LASTEXITCODE -ne 0) { $broken += $name }
-            $p, $f = Get-TrxCounts $dir
+            $exit = $LASTEXITCODE
+            $p, $f, $k = Get-TrxCounts $dir
             if ($p + $f -eq 0) { $f = 1; Write-Warning "$name produced no test results" }
-            $passed += $p; $failed += $f
+            # A test host that crashed or aborted exits non-zero with its trx counting no failure: count it.
+            if ($exit -ne 0) { $broken += $name; if ($f -eq 0) { $f = 1; Write-Warning "$name exited with $exit and reported no failed test" } }
+            $passed += $p; $failed += $f; $skipped += $k
         }
     }
 
@@ -183,7 +186,7 @@ function Invoke-Test {
         Invoke-Pwsh -NoProfile -NonInteractive -File $runner -PesterManifest $pester -ModulePath $moduleOut -Path $paths -SummaryPath $summary -JUnitPath (Join-Path $results 'pester.junit.xml')
         if (Test-Path $summary) {
             $s = Get-Content -Raw $summary | ConvertFrom-Json
-            $passed += $s.Passed; $failed += $s.Failed
+            $passed += $s.Passed; $failed += $s.Failed; $skipped += $s.Skipped
             if ($s.Failed -gt 0) { $broken += 'Pester' }
         } else {
             $failed += 1; $broken += 'Pester (no summary)'
@@ -191,7 +194,7 @@ function Invoke-Test {
     }
 
     if ($broken) { Write-Host "Failing: $($broken -join ', ')" }
-    Write-Host "$passed passed, $failed failed"
+    Write-Host "$passed passed, $failed failed, $skipped skipped"
     if ($failed -gt 0 -or $broken) { exit 1 }
 }
 

@@ -143,6 +143,16 @@ ADD archive.tar.xz /xz/
         Get-Content "Image:\add:$($Base -replace '[^a-z]', '')\xz\pkg\file" | Should -Be 'packed'
     }
 
+    It 'sets the default PATH, as BuildKit does, when the base image has none' {
+        $bare = Join-Path $work 'bare'
+        $null = New-Item -ItemType Directory -Force $bare
+        Set-Content (Join-Path $bare 'Dockerfile') "FROM scratch AS empty`nENV A=1`nFROM busybox:test`nENV PATH=/opt/bin`n"
+        $scratch = Build-LayeredImage $bare -Target empty -Tag bare:scratch
+        $scratch.Config.Env | Should -Be @('PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'A=1')
+        (Build-LayeredImage $ctx -Tag app:path).Config.Env | Should -Contain 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+        (Build-LayeredImage $bare -Tag bare:own).Config.Env | Should -Be @('PATH=/opt/bin')
+    }
+
     It 'completes -Target with the stage names' {
         $multi = Join-Path $work 'multi'
         $null = New-Item -ItemType Directory -Force $multi
