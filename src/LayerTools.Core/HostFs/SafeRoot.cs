@@ -67,7 +67,7 @@ internal sealed class SafeRoot : IDisposable
             }
         }
 
-        return Walk(path, create);
+        return ComponentWalk.OpenDirectory(_fd, path, create);
     }
 
     /// <summary>Like <see cref="TryOpenDirectory"/>, but failures are errors naming the path.</summary>
@@ -100,42 +100,7 @@ internal sealed class SafeRoot : IDisposable
             return Openat2(_fd, path, flags | ONoFollow, ResolveBeneath | ResolveNoSymlinks | ResolveNoMagicLinks, mode);
         }
 
-        var parts = path.Split('/');
-        var current = _fd;
-        try
-        {
-            for (var i = 0; i < parts.Length; i++)
-            {
-                if (parts[i] is "" or "." or "..")
-                {
-                    return -EInval;
-                }
-
-                var last = i == parts.Length - 1;
-                var next = last ? Openat(current, parts[i], flags | ONoFollow, mode) : Openat(current, parts[i], ORdOnly | ODirectory | ONoFollow);
-                if (current != _fd)
-                {
-                    Close(current);
-                }
-
-                current = next;
-                if (next < 0)
-                {
-                    return next;
-                }
-            }
-
-            var result = current;
-            current = _fd;
-            return result;
-        }
-        finally
-        {
-            if (current != _fd && current >= 0)
-            {
-                Close(current);
-            }
-        }
+        return ComponentWalk.OpenBeneath(_fd, path, flags, mode);
     }
 
     /// <summary>Opens a file inside the root for reading, following links inside the root only.</summary>
@@ -148,7 +113,7 @@ internal sealed class SafeRoot : IDisposable
         }
         else
         {
-            var resolved = Resolve(path);
+            var resolved = ComponentWalk.Resolve(this, path);
             if (resolved is null)
             {
                 return null;
@@ -177,67 +142,6 @@ internal sealed class SafeRoot : IDisposable
         }
 
         return new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.Read, 81920);
-    }
-
-    /// <summary>Resolves every component of <paramref name="path"/> (the last too) inside the root, by hand; null when a component is missing.</summary>
-    public string? Resolve(string path)
-    {
-        var pending = new Stack<string>();
-        Push(pending, path);
-        var resolved = new List<string>();
-        var hops = 0;
-        while (pending.Count > 0)
-        {
-            var part = pending.Pop();
-            if (part.Length == 0 || part == ".")
-            {
-                continue;
-            }
-
-            if (part == "..")
-            {
-                if (resolved.Count > 0)
-                {
-                    resolved.RemoveAt(resolved.Count - 1);
-                }
-
-                continue;
-            }
-
-            var dir = TryOpenDirectory(string.Join('/', resolved));
-            if (dir < 0)
-            {
-                return null;
-            }
-
-            var target = Readlinkat(dir, part, out _);
-            var exists = target is not null || Stat(dir, part, AtSymlinkNoFollow, out _) is not null;
-            Close(dir);
-            if (!exists)
-            {
-                return null;
-            }
-
-            if (target is null)
-            {
-                resolved.Add(part);
-                continue;
-            }
-
-            if (++hops > TarPath.MaxLinkHops)
-            {
-                throw new LayerToolsException("TooManyLinks", ErrorKind.InvalidData, $"Too many levels of symbolic links resolving '/{path}' inside '{HostPath}'.", path);
-            }
-
-            if (target.StartsWith('/'))
-            {
-                resolved.Clear();
-            }
-
-            Push(pending, target);
-        }
-
-        return string.Join('/', resolved);
     }
 
     /// <summary>statx of the path inside the root, never following the last component.</summary>
@@ -368,142 +272,6 @@ internal sealed class SafeRoot : IDisposable
         {
             Close(_fd);
             _fd = -1;
-        }
-    }
-
-    private int Walk(string path, Func<string, DirectoryAttributes>? create)
-    {
-        var pending = new Stack<string>();
-        Push(pending, path);
-        var fds = new Stack<int>();
-        var names = new List<string>();
-        var hops = 0;
-        var current = Openat(_fd, ".", ORdOnly | ODirectory);
-        if (current < 0)
-        {
-            return current;
-        }
-
-        try
-        {
-            while (pending.Count > 0)
-            {
-                var part = pending.Pop();
-                if (part.Length == 0 || part == ".")
-                {
-                    continue;
-                }
-
-                if (part == "..")
-                {
-                    if (fds.Count > 0)
-                    {
-                        Close(current);
-                        current = fds.Pop();
-                        names.RemoveAt(names.Count - 1);
-                    }
-
-                    continue;
-                }
-
-                var next = Openat(current, part, ORdOnly | ODirectory | ONoFollow);
-                if (next == -ENoEnt && create is not null)
-                {
-                    var resolved = names.Count == 0 ? part : string.Join('/', names) + "/" + part;
-                    var attributes = create(resolved);
-                    var made = Mkdirat(current, part, 0x1C0);
-                    if (made == 0)
-                    {
-                        var fd = Openat(current, part, ORdOnly | ODirectory | ONoFollow);
-                        if (fd >= 0)
-                        {
-                            attributes.ApplyTo(fd);
-                        }
-
-                        next = fd;
-                    }
-                    else if (made == -EExist)
-                    {
-                        pending.Push(part);
-                        continue;
-                    }
-                    else
-                    {
-                        return made;
-                    }
-                }
-
-                if (next == -ELoop || next == -ENotDir)
-                {
-                    var target = Readlinkat(current, part, out _);
-                    if (target is null)
-                    {
-                        if (create is null)
-                        {
-                            return -ENotDir;
-                        }
-
-                        // A file where a directory must be: the path becomes a directory, as the
-                        // union view has it (anything but a directory over a path replaces it).
-                        RemoveAt(current, part);
-                        pending.Push(part);
-                        continue;
-                    }
-
-                    if (++hops > TarPath.MaxLinkHops)
-                    {
-                        return -ELoop;
-                    }
-
-                    if (target.StartsWith('/'))
-                    {
-                        while (fds.Count > 0)
-                        {
-                            Close(current);
-                            current = fds.Pop();
-                        }
-
-                        names.Clear();
-                    }
-
-                    Push(pending, target);
-                    continue;
-                }
-
-                if (next < 0)
-                {
-                    return next;
-                }
-
-                fds.Push(current);
-                names.Add(part);
-                current = next;
-            }
-
-            var result = current;
-            current = -1;
-            return result;
-        }
-        finally
-        {
-            if (current >= 0)
-            {
-                Close(current);
-            }
-
-            while (fds.Count > 0)
-            {
-                Close(fds.Pop());
-            }
-        }
-    }
-
-    private static void Push(Stack<string> pending, string path)
-    {
-        var parts = path.Split('/');
-        for (var i = parts.Length - 1; i >= 0; i--)
-        {
-            pending.Push(parts[i]);
         }
     }
 
