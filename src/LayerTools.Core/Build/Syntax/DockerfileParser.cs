@@ -151,7 +151,7 @@ internal static class DockerfileParser
             var heredocs = new List<Heredoc>();
             if (InstructionParser.CanContainHeredoc(header, escape) && line.Contains("<<", StringComparison.Ordinal))
             {
-                foreach (var doc in InstructionParser.HeredocsFromLine(line, new SourceLocation(file, startLine, i)))
+                foreach (var doc in HeredocParser.HeredocsFromLine(line, new SourceLocation(file, startLine, i)))
                 {
                     var content = new StringBuilder();
                     var terminated = false;

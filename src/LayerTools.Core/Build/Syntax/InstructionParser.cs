@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -7,13 +6,6 @@ namespace LayerTools.Core.Build.Syntax;
 /// <summary>Turns one logical Dockerfile line (plus its heredocs) into a typed <see cref="Instruction"/>.</summary>
 internal static partial class InstructionParser
 {
-    private enum FlagType
-    {
-        String,
-        Bool,
-        Strings,
-    }
-
     private static readonly Dictionary<string, InstructionKind> Keywords = new(StringComparer.OrdinalIgnoreCase)
     {
         ["from"] = InstructionKind.From,
@@ -34,39 +26,6 @@ internal static partial class InstructionParser
         ["stopsignal"] = InstructionKind.StopSignal,
         ["healthcheck"] = InstructionKind.Healthcheck,
         ["shell"] = InstructionKind.Shell,
-    };
-
-    private static readonly Dictionary<InstructionKind, Dictionary<string, FlagType>> AllowedFlags = new()
-    {
-        [InstructionKind.From] = new() { ["platform"] = FlagType.String },
-        [InstructionKind.Run] = new() { ["mount"] = FlagType.Strings, ["network"] = FlagType.String, ["security"] = FlagType.String },
-        [InstructionKind.Copy] = new()
-        {
-            ["from"] = FlagType.String,
-            ["chown"] = FlagType.String,
-            ["chmod"] = FlagType.String,
-            ["link"] = FlagType.Bool,
-            ["parents"] = FlagType.Bool,
-            ["exclude"] = FlagType.Strings,
-        },
-        [InstructionKind.Add] = new()
-        {
-            ["chown"] = FlagType.String,
-            ["chmod"] = FlagType.String,
-            ["link"] = FlagType.Bool,
-            ["checksum"] = FlagType.String,
-            ["keep-git-dir"] = FlagType.Bool,
-            ["unpack"] = FlagType.Bool,
-            ["exclude"] = FlagType.Strings,
-        },
-        [InstructionKind.Healthcheck] = new()
-        {
-            ["interval"] = FlagType.String,
-            ["timeout"] = FlagType.String,
-            ["start-period"] = FlagType.String,
-            ["start-interval"] = FlagType.String,
-            ["retries"] = FlagType.String,
-        },
     };
 
     /// <summary>Splits a logical line into keyword, flags and arguments.</summary>
@@ -122,58 +81,6 @@ internal static partial class InstructionParser
         }
     }
 
-    /// <summary>The heredocs a line opens, in order (content still empty).</summary>
-    public static List<Heredoc> HeredocsFromLine(string line, SourceLocation where)
-    {
-        IReadOnlyList<string> words;
-        try
-        {
-            words = new VariableExpander('\\') { RawQuotes = true, RawEscapes = true, SkipUnsetVariables = true }.ExpandWords(line, null);
-        }
-        catch (LayerToolsException)
-        {
-            return [];
-        }
-
-        var docs = new List<Heredoc>();
-        foreach (var word in words)
-        {
-            if (ParseHeredocWord(word, where) is { } doc)
-            {
-                docs.Add(doc);
-            }
-        }
-
-        return docs;
-    }
-
-    /// <summary>Recognises <c>[n]&lt;&lt;[-]WORD</c>; null when <paramref name="word"/> is not a heredoc opener.</summary>
-    public static Heredoc? ParseHeredocWord(string word, SourceLocation where)
-    {
-        var match = HeredocPattern().Match(word);
-        if (!match.Success || match.Groups[3].Length == 0)
-        {
-            return null;
-        }
-
-        var rest = match.Groups[3].Value;
-        var plain = new VariableExpander('\\') { SkipUnsetVariables = true }.ExpandWords(rest, null, where);
-        if (plain.Count != 1)
-        {
-            return null;
-        }
-
-        var raw = new VariableExpander('\\') { SkipUnsetVariables = true, RawQuotes = true }.ExpandWords(rest, null, where);
-        if (raw.Count != 1)
-        {
-            throw DockerfileError.At(where, $"internal lexing of heredoc produced inconsistent results: {rest}");
-        }
-
-        static int Quotes(string s) => s.Count(c => c is '\'' or '"');
-        var fd = int.TryParse(match.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0;
-        return new Heredoc(plain[0], string.Empty, Quotes(plain[0]) == Quotes(raw[0]), match.Groups[2].Value == "-", fd);
-    }
-
     /// <summary>Builds the typed instruction, validating its arguments and flags.</summary>
     public static Instruction Create(InstructionHeader header, IReadOnlyList<Heredoc> heredocs, InstructionSource source)
     {
@@ -183,7 +90,7 @@ internal static partial class InstructionParser
         }
 
         var name = kind.ToString().ToUpperInvariant();
-        source = source with { Flags = ParseFlags(kind, name, header.FlagWords, source.Location) };
+        source = source with { Flags = InstructionFlagParser.Parse(kind, name, header.FlagWords, source.Location) };
         var rest = header.Rest;
         var location = source.Location;
 
@@ -193,8 +100,8 @@ internal static partial class InstructionParser
             {
                 InstructionKind.From => CreateFrom(source, rest),
                 InstructionKind.Run => CreateRun(source, rest, heredocs),
-                InstructionKind.Cmd => new CmdInstruction(source, MaybeJson(rest, heredocs)),
-                InstructionKind.Entrypoint => new EntrypointInstruction(source, MaybeJson(rest, heredocs)),
+                InstructionKind.Cmd => new CmdInstruction(source, CommandLine.Parse(rest, heredocs)),
+                InstructionKind.Entrypoint => new EntrypointInstruction(source, CommandLine.Parse(rest, heredocs)),
                 InstructionKind.Label => new LabelInstruction(source, NameValues(rest, name, source)),
                 InstructionKind.Env => new EnvInstruction(source, NameValues(rest, name, source)),
                 InstructionKind.Maintainer => new MaintainerInstruction(source, ExactlyOne(rest, name, location)),
@@ -206,7 +113,7 @@ internal static partial class InstructionParser
                 InstructionKind.StopSignal => new StopSignalInstruction(source, ExactlyOne(rest, name, location)),
                 InstructionKind.Arg => CreateArg(source, rest),
                 InstructionKind.Onbuild => CreateOnbuild(source, rest, heredocs),
-                InstructionKind.Healthcheck => CreateHealthcheck(source, rest),
+                InstructionKind.Healthcheck => HealthcheckParser.Create(source, rest),
                 InstructionKind.Shell => CreateShell(source, rest),
                 _ => throw DockerfileError.At(location, $"unknown instruction: {header.Keyword}"),
             };
@@ -215,51 +122,6 @@ internal static partial class InstructionParser
         {
             throw DockerfileError.At(location, $"{name}: {ex.Message}");
         }
-    }
-
-    private static List<InstructionFlag> ParseFlags(InstructionKind kind, string name, IReadOnlyList<string> words, SourceLocation location)
-    {
-        var result = new List<InstructionFlag>();
-        if (words.Count == 0)
-        {
-            return result;
-        }
-
-        AllowedFlags.TryGetValue(kind, out var allowed);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var word in words)
-        {
-            if (!word.StartsWith("--", StringComparison.Ordinal))
-            {
-                throw DockerfileError.At(location, $"{name}: arg should start with -- : {word}");
-            }
-
-            var body = word[2..];
-            var eq = body.IndexOf('=', StringComparison.Ordinal);
-            var flag = eq < 0 ? body : body[..eq];
-            var value = eq < 0 ? null : body[(eq + 1)..];
-            if (allowed is null || !allowed.TryGetValue(flag, out var type))
-            {
-                throw DockerfileError.At(location, $"{name}: unknown flag: --{flag}");
-            }
-
-            if (type != FlagType.Strings && !seen.Add(flag))
-            {
-                throw DockerfileError.At(location, $"{name}: duplicate flag specified: --{flag}");
-            }
-
-            switch (type)
-            {
-                case FlagType.Bool when value is not null && !value.Equals("true", StringComparison.OrdinalIgnoreCase) && !value.Equals("false", StringComparison.OrdinalIgnoreCase):
-                    throw DockerfileError.At(location, $"{name}: expecting boolean value for flag --{flag}, not: {value}");
-                case FlagType.String or FlagType.Strings when value is null:
-                    throw DockerfileError.At(location, $"{name}: missing a value on flag: --{flag}");
-            }
-
-            result.Add(new InstructionFlag(flag, value));
-        }
-
-        return result;
     }
 
     private static FromInstruction CreateFrom(InstructionSource source, string rest)
@@ -303,19 +165,7 @@ internal static partial class InstructionParser
             }
         }
 
-        return new RunInstruction(source, MaybeJson(rest, heredocs));
-    }
-
-    private static CommandLine MaybeJson(string rest, IReadOnlyList<Heredoc> heredocs)
-    {
-        if (rest.Length == 0)
-        {
-            return new CommandLine(false, [], heredocs);
-        }
-
-        return DockerfileSyntax.TryParseJsonArray(rest, out var values)
-            ? new CommandLine(true, values, heredocs)
-            : new CommandLine(false, [rest], heredocs);
+        return new RunInstruction(source, CommandLine.Parse(rest, heredocs));
     }
 
     private static List<KeyValueArgument> NameValues(string rest, string name, InstructionSource source)
@@ -377,7 +227,7 @@ internal static partial class InstructionParser
         }
 
         var destination = args[^1];
-        if (!isJson && ParseHeredocWord(destination, source.Location) is not null)
+        if (!isJson && HeredocParser.ParseWord(destination, source.Location) is not null)
         {
             throw DockerfileError.At(source.Location, $"{name} cannot accept a heredoc as a destination");
         }
@@ -386,7 +236,7 @@ internal static partial class InstructionParser
         var contents = new List<Heredoc>();
         foreach (var src in args.Take(args.Count - 1))
         {
-            if (!isJson && ParseHeredocWord(src, source.Location) is { } doc)
+            if (!isJson && HeredocParser.ParseWord(src, source.Location) is { } doc)
             {
                 var body = heredocs.FirstOrDefault(h => h.Name == doc.Name);
                 contents.Add(body ?? doc);
@@ -477,87 +327,6 @@ internal static partial class InstructionParser
         return new OnbuildInstruction(source, inner, expression);
     }
 
-    private static HealthcheckInstruction CreateHealthcheck(InstructionSource source, string rest)
-    {
-        var sep = 0;
-        while (sep < rest.Length && !char.IsWhiteSpace(rest[sep]))
-        {
-            sep++;
-        }
-
-        if (sep == 0)
-        {
-            throw DockerfileError.At(source.Location, "HEALTHCHECK requires at least one argument");
-        }
-
-        var type = rest[..sep].ToUpperInvariant();
-        var args = rest[sep..].TrimStart();
-        if (type == "NONE")
-        {
-            if (args.Length != 0)
-            {
-                throw DockerfileError.At(source.Location, "HEALTHCHECK NONE takes no arguments");
-            }
-
-            return new HealthcheckInstruction(source, null, null, null, null, null, null);
-        }
-
-        if (type != "CMD")
-        {
-            throw DockerfileError.At(source.Location, $"HEALTHCHECK: unknown type \"{rest[..sep]}\" (try CMD)");
-        }
-
-        var command = MaybeJson(args, []);
-        if (command.Arguments.Count == 0)
-        {
-            throw DockerfileError.At(source.Location, "Missing command after HEALTHCHECK CMD");
-        }
-
-        TimeSpan? Interval(string flag)
-        {
-            var value = source.Flags.LastOrDefault(f => f.Name == flag)?.Value;
-            if (string.IsNullOrEmpty(value))
-            {
-                return null;
-            }
-
-            if (!DockerfileSyntax.TryParseGoDuration(value, out var d))
-            {
-                throw DockerfileError.At(source.Location, $"HEALTHCHECK: invalid duration \"{value}\" for --{flag} (write e.g. 30s, 1m30s, 500ms)");
-            }
-
-            if (d == TimeSpan.Zero)
-            {
-                return null;
-            }
-
-            if (d < TimeSpan.FromMilliseconds(1))
-            {
-                throw DockerfileError.At(source.Location, $"HEALTHCHECK: interval \"--{flag}\" cannot be less than 1ms");
-            }
-
-            return d;
-        }
-
-        int? retries = null;
-        if (source.Flags.LastOrDefault(f => f.Name == "retries")?.Value is { Length: > 0 } r)
-        {
-            if (!int.TryParse(r, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n))
-            {
-                throw DockerfileError.At(source.Location, $"HEALTHCHECK: invalid --retries value \"{r}\" (a whole number)");
-            }
-
-            if (n < 0)
-            {
-                throw DockerfileError.At(source.Location, $"HEALTHCHECK: --retries cannot be negative ({n})");
-            }
-
-            retries = n;
-        }
-
-        return new HealthcheckInstruction(source, command, Interval("interval"), Interval("timeout"), Interval("start-period"), Interval("start-interval"), retries);
-    }
-
     private static ShellInstruction CreateShell(InstructionSource source, string rest)
     {
         if (rest.Length == 0)
@@ -572,9 +341,6 @@ internal static partial class InstructionParser
 
         return shell.Count == 0 ? throw DockerfileError.At(source.Location, "SHELL requires at least one argument") : new ShellInstruction(source, shell);
     }
-
-    [GeneratedRegex(@"^(\d*)<<(-?)\s*([^<]*)$", RegexOptions.CultureInvariant)]
-    private static partial Regex HeredocPattern();
 
     [GeneratedRegex("^[a-z][a-z0-9-_.]*$", RegexOptions.CultureInvariant)]
     private static partial Regex StageNamePattern();

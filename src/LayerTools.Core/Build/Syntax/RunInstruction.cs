@@ -64,7 +64,7 @@ internal sealed class RunInstruction : Instruction
         }
 
         var text = Command.Arguments[0];
-        if (InstructionParser.ParseHeredocWord(text, Location) is not null)
+        if (HeredocParser.ParseWord(text, Location) is not null)
         {
             var data = docs[0].Text;
             if (data.StartsWith("#!", StringComparison.Ordinal))
