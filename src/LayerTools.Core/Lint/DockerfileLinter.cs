@@ -17,12 +17,10 @@ namespace LayerTools.Core.Lint;
 internal sealed class DockerfileLinter
 {
     private readonly Dockerfile _dockerfile;
-    private readonly IgnoreComments _ignore;
-    private readonly HashSet<string> _enabled;
     private readonly LayerMap? _layers;
     private readonly LintOptions _options;
     private readonly string? _dockerfilePath;
-    private readonly List<DockerfileFinding> _findings = new();
+    private readonly FindingCollector _findings;
     private readonly Dictionary<string, LayerIndex> _indexes = new(StringComparer.Ordinal);
 
     private DockerfileLinter(Dockerfile dockerfile, string text, LintOptions options, string? dockerfilePath)
@@ -30,12 +28,14 @@ internal sealed class DockerfileLinter
         _dockerfile = dockerfile;
         _options = options;
         _dockerfilePath = dockerfilePath;
-        _ignore = new IgnoreComments(text, dockerfile.Instructions.Count > 0 ? dockerfile.Instructions[0].Location.StartLine : 1);
-        _enabled = EnabledRules(options);
+        var ignore = new IgnoreComments(text, dockerfile.Instructions.Count > 0 ? dockerfile.Instructions[0].Location.StartLine : 1);
+        var enabled = LintRules.Enabled(options);
         if (options.Store is not null && options.Image is not null)
         {
             _layers = LayerMap.Build(dockerfile, new ImageCatalog(options.Store), options.Image);
         }
+
+        _findings = new FindingCollector(dockerfile.File, ignore, enabled, _layers);
     }
 
     /// <summary>Checks the Dockerfile at <paramref name="path"/> (named <paramref name="displayName"/> in findings and errors).</summary>
@@ -63,29 +63,7 @@ internal sealed class DockerfileLinter
         var dockerfile = DockerfileParser.Parse(text, file);
         var linter = new DockerfileLinter(dockerfile, text, options, dockerfilePath);
         linter.Run(cancellationToken);
-        return linter._findings
-            .OrderBy(f => f.Line)
-            .ThenBy(f => f.RuleId, StringComparer.Ordinal)
-            .ToList();
-    }
-
-    private static HashSet<string> EnabledRules(LintOptions options)
-    {
-        LintRule Lookup(string id) => LintRules.Find(id.Trim()) ?? throw new LayerToolsException(
-            "UnknownRuleId",
-            ErrorKind.InvalidArgument,
-            $"There is no rule '{id}'. The rules are {string.Join(", ", LintRules.All.Select(r => r.Id))} (Get-Help Test-Dockerfile -Full describes them).",
-            id);
-
-        var enabled = options.Rules.Count == 0
-            ? LintRules.All.Select(r => r.Id).ToHashSet(StringComparer.Ordinal)
-            : options.Rules.Select(r => Lookup(r).Id).ToHashSet(StringComparer.Ordinal);
-        foreach (var excluded in options.ExcludeRules)
-        {
-            enabled.Remove(Lookup(excluded).Id);
-        }
-
-        return enabled;
+        return linter._findings.Sorted();
     }
 
     private void Run(CancellationToken cancellationToken)
@@ -139,7 +117,7 @@ internal sealed class DockerfileLinter
                     CheckWorkdir(workdir);
                     break;
                 case MaintainerInstruction maintainer:
-                    Report(LintRules.Maintainer, maintainer, "MAINTAINER is deprecated; the image's authors belong in a label.");
+                    _findings.Report(LintRules.Maintainer, maintainer, "MAINTAINER is deprecated; the image's authors belong in a label.");
                     break;
             }
 
@@ -157,7 +135,7 @@ internal sealed class DockerfileLinter
             var name = kind.ToString().ToUpperInvariant();
             foreach (var overridden in all.Take(all.Count - 1))
             {
-                Report(LintRules.RepeatedCommand, overridden, $"This {name} has no effect: the {name} on line {all[^1].Location.StartLine} replaces it.");
+                _findings.Report(LintRules.RepeatedCommand, overridden, $"This {name} has no effect: the {name} on line {all[^1].Location.StartLine} replaces it.");
             }
         }
     }
@@ -193,11 +171,11 @@ internal sealed class DockerfileLinter
         var colon = lastPart.IndexOf(':', StringComparison.Ordinal);
         if (colon < 0)
         {
-            Report(LintRules.UnpinnedBase, from, $"The base image '{image}' has no tag: it means :latest, which moves.");
+            _findings.Report(LintRules.UnpinnedBase, from, $"The base image '{image}' has no tag: it means :latest, which moves.");
         }
         else if (string.Equals(lastPart[(colon + 1)..], "latest", StringComparison.Ordinal))
         {
-            Report(LintRules.UnpinnedBase, from, $"The base image '{image}' uses the :latest tag, which moves.");
+            _findings.Report(LintRules.UnpinnedBase, from, $"The base image '{image}' uses the :latest tag, which moves.");
         }
     }
 
@@ -208,7 +186,7 @@ internal sealed class DockerfileLinter
 
         if (shell.Calls(new[] { "apt-get", "apt" }, "update") && !shell.Calls(new[] { "apt-get", "apt" }, "install"))
         {
-            Report(LintRules.AptUpdateAlone, run, "apt-get update runs without apt-get install in the same RUN: its layer is cached and later installs use stale package lists.");
+            _findings.Report(LintRules.AptUpdateAlone, run, "apt-get update runs without apt-get install in the same RUN: its layer is cached and later installs use stale package lists.");
         }
 
         foreach (var manager in PackageManager.All.Where(m => m.Installs(shell) && !m.Cleans(shell)))
@@ -231,7 +209,7 @@ internal sealed class DockerfileLinter
                 }
             }
 
-            Report(LintRules.PackageCacheLeft, run, message, bytes);
+            _findings.Report(LintRules.PackageCacheLeft, run, message, bytes);
         }
 
         if (wholeContext is not null)
@@ -239,22 +217,22 @@ internal sealed class DockerfileLinter
             var installer = DependencyInstaller.Find(shell);
             if (installer is not null)
             {
-                Report(LintRules.ManifestNotFirst, run, $"{installer.Name} installs dependencies after line {wholeContext.Location.StartLine} copies the whole context: any source change reruns the install. COPY {string.Join(" ", installer.Manifests.Take(2))} first, install, then COPY the rest.");
+                _findings.Report(LintRules.ManifestNotFirst, run, $"{installer.Name} installs dependencies after line {wholeContext.Location.StartLine} copies the whole context: any source change reruns the install. COPY {string.Join(" ", installer.Manifests.Take(2))} first, install, then COPY the rest.");
             }
             else if (PackageManager.All.FirstOrDefault(m => m.Installs(shell)) is { } manager)
             {
-                Report(LintRules.ContextBeforeInstall, run, $"{manager.Name} installs system packages after line {wholeContext.Location.StartLine} copies the whole context: any source change reruns the install. Move this RUN above that {wholeContext.Kind.ToString().ToUpperInvariant()}.");
+                _findings.Report(LintRules.ContextBeforeInstall, run, $"{manager.Name} installs system packages after line {wholeContext.Location.StartLine} copies the whole context: any source change reruns the install. Move this RUN above that {wholeContext.Kind.ToString().ToUpperInvariant()}.");
             }
         }
 
         if (previous is RunInstruction before && SameFlags(before, run))
         {
-            Report(LintRules.ConsecutiveRun, run, $"This RUN follows the RUN on line {before.Location.StartLine}: the two could be one layer.");
+            _findings.Report(LintRules.ConsecutiveRun, run, $"This RUN follows the RUN on line {before.Location.StartLine}: the two could be one layer.");
         }
 
         if (shell.Calls("cd").Any())
         {
-            Report(LintRules.CdInRun, run, "cd changes directory only for this RUN; WORKDIR says where the next steps run.");
+            _findings.Report(LintRules.CdInRun, run, "cd changes directory only for this RUN; WORKDIR says where the next steps run.");
         }
     }
 
@@ -275,7 +253,7 @@ internal sealed class DockerfileLinter
 
         if (add.Sources.All(s => !IsRemote(s) && !IsArchive(s)))
         {
-            Report(LintRules.AddForCopy, add, $"ADD {string.Join(" ", add.Sources)} copies local files that are not archives: COPY does that.");
+            _findings.Report(LintRules.AddForCopy, add, $"ADD {string.Join(" ", add.Sources)} copies local files that are not archives: COPY does that.");
         }
     }
 
@@ -290,7 +268,7 @@ internal sealed class DockerfileLinter
             if (marker is not null && !harmless.Any(h => upper.EndsWith(h, StringComparison.Ordinal)))
             {
                 var where = instruction is EnvInstruction ? "ENV values are stored in the image config for anyone who pulls it" : "ARG values are recorded in the image history of the steps that use them";
-                Report(LintRules.SecretVariable, instruction, $"{instruction.Kind.ToString().ToUpperInvariant()} {name} looks like a secret ({marker}): {where}.");
+                _findings.Report(LintRules.SecretVariable, instruction, $"{instruction.Kind.ToString().ToUpperInvariant()} {name} looks like a secret ({marker}): {where}.");
             }
         }
     }
@@ -301,13 +279,13 @@ internal sealed class DockerfileLinter
         var windows = path.Length >= 2 && char.IsLetter(path[0]) && path[1] == ':';
         if (path.Length > 0 && path[0] is not ('/' or '$' or '\\') && !windows)
         {
-            Report(LintRules.RelativeWorkdir, workdir, $"WORKDIR {path} is relative: it lands under whatever the working directory was before.");
+            _findings.Report(LintRules.RelativeWorkdir, workdir, $"WORKDIR {path} is relative: it lands under whatever the working directory was before.");
         }
     }
 
     private void CheckContext()
     {
-        if (_options.ContextPath is null || !_enabled.Contains(LintRules.ThinDockerignore.Id))
+        if (_options.ContextPath is null || !_findings.IsEnabled(LintRules.ThinDockerignore))
         {
             return;
         }
@@ -323,13 +301,13 @@ internal sealed class DockerfileLinter
         {
             var ignore = matcher.Source is null ? "there is no .dockerignore" : $"{Path.GetFileName(matcher.Source)} does not exclude it";
             var count = string.Create(CultureInfo.InvariantCulture, $"{files} files, {ByteText.Of(bytes)}");
-            Report(LintRules.ThinDockerignore, copy, $"The context holds {name}/ ({count}) and {ignore}: this {copy.Kind.ToString().ToUpperInvariant()} sends it into the image. Add '{name}' to .dockerignore.");
+            _findings.Report(LintRules.ThinDockerignore, copy, $"The context holds {name}/ ({count}) and {ignore}: this {copy.Kind.ToString().ToUpperInvariant()} sends it into the image. Add '{name}' to .dockerignore.");
         }
     }
 
     private void CheckWaste(CancellationToken cancellationToken)
     {
-        if (!_enabled.Contains(LintRules.WastedLayerBytes.Id) || _layers is null || _layers.Count == 0)
+        if (!_findings.IsEnabled(LintRules.WastedLayerBytes) || _layers is null || _layers.Count == 0)
         {
             return;
         }
@@ -344,11 +322,11 @@ internal sealed class DockerfileLinter
             var by = removing is null ? $"layer {remover}" : $"line {removing.Location.StartLine} (layer {remover})";
             if (_layers.InstructionOf(adder) is { } adding)
             {
-                Report(LintRules.WastedLayerBytes, adding, $"{wasted.LayerPath}: {ByteText.Of(wasted.WastedBytes)} added in layer {adder}, from line {adding.Location.StartLine}; {by} {what} them, yet the image still carries them.", wasted.WastedBytes);
+                _findings.Report(LintRules.WastedLayerBytes, adding, $"{wasted.LayerPath}: {ByteText.Of(wasted.WastedBytes)} added in layer {adder}, from line {adding.Location.StartLine}; {by} {what} them, yet the image still carries them.", wasted.WastedBytes);
             }
             else if (removing is not null)
             {
-                Report(LintRules.WastedLayerBytes, removing, $"{wasted.LayerPath}: this step {what} {ByteText.Of(wasted.WastedBytes)} of the base image (layer {adder}); the image still carries them.", wasted.WastedBytes);
+                _findings.Report(LintRules.WastedLayerBytes, removing, $"{wasted.LayerPath}: this step {what} {ByteText.Of(wasted.WastedBytes)} of the base image (layer {adder}); the image still carries them.", wasted.WastedBytes);
             }
         }
     }
@@ -372,36 +350,4 @@ internal sealed class DockerfileLinter
 
     private static bool SameFlags(RunInstruction a, RunInstruction b) =>
         a.Flags.Select(f => f.ToString()).SequenceEqual(b.Flags.Select(f => f.ToString()), StringComparer.Ordinal);
-
-    private void Report(LintRule rule, Instruction instruction, string message, long? bytes = null)
-    {
-        if (!_enabled.Contains(rule.Id) || _ignore.IsIgnored(rule.Id, instruction.Location.StartLine))
-        {
-            return;
-        }
-
-        int? layer = null;
-        string? diffId = null;
-        if (_layers is not null && _layers.TryGet(instruction, out var l, out var d))
-        {
-            layer = l;
-            diffId = d;
-        }
-
-        _findings.Add(new DockerfileFinding
-        {
-            RuleId = rule.Id,
-            RuleName = rule.Name,
-            Severity = rule.Severity,
-            File = _dockerfile.File,
-            Line = instruction.Location.StartLine,
-            Instruction = instruction.Original,
-            Message = message,
-            Fix = rule.Fix,
-            Layer = layer,
-            DiffId = diffId,
-            Bytes = layer is null ? null : bytes,
-            Image = layer is null ? null : _layers!.Label,
-        });
-    }
 }

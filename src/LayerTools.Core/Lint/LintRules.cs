@@ -70,4 +70,24 @@ internal static class LintRules
     /// <summary>The rule with this id (case-insensitive) or name; null when none.</summary>
     public static LintRule? Find(string idOrName) =>
         All.FirstOrDefault(r => string.Equals(r.Id, idOrName, StringComparison.OrdinalIgnoreCase) || string.Equals(r.Name, idOrName, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The ids of the rules a check runs: <see cref="LintOptions.Rules"/> (all when empty) less <see cref="LintOptions.ExcludeRules"/>; an unknown id is an error.</summary>
+    public static HashSet<string> Enabled(LintOptions options)
+    {
+        LintRule Lookup(string id) => Find(id.Trim()) ?? throw new LayerToolsException(
+            "UnknownRuleId",
+            ErrorKind.InvalidArgument,
+            $"There is no rule '{id}'. The rules are {string.Join(", ", All.Select(r => r.Id))} (Get-Help Test-Dockerfile -Full describes them).",
+            id);
+
+        var enabled = options.Rules.Count == 0
+            ? All.Select(r => r.Id).ToHashSet(StringComparer.Ordinal)
+            : options.Rules.Select(r => Lookup(r).Id).ToHashSet(StringComparer.Ordinal);
+        foreach (var excluded in options.ExcludeRules)
+        {
+            enabled.Remove(Lookup(excluded).Id);
+        }
+
+        return enabled;
+    }
 }
