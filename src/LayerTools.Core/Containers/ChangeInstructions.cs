@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using LayerTools.Core.Build.Parsing;
 using LayerTools.Core.Build.Steps;
 using LayerTools.Core.Build.Syntax;
 using LayerTools.Core.Tar;

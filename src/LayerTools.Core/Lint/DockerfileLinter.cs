@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using LayerTools.Core.Analysis;
+using LayerTools.Core.Build.Parsing;
 using LayerTools.Core.Build.Syntax;
 using LayerTools.Core.Images;
 using LayerTools.Core.Layers;

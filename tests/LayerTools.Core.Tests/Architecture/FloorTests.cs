@@ -32,7 +32,7 @@ public sealed class FloorTests
         ["Interchange", "Snapshots"],
         ["Registry", "Run"],
         ["Build.Syntax", "Build.Context", "Build.Cache"],
-        ["Build.Planning", "Build.Copy"],
+        ["Build.Parsing", "Build.Planning", "Build.Copy"],
         ["Build.Mounts"],
         ["Build.Steps"],
         ["Containers"],

@@ -1,3 +1,4 @@
+using LayerTools.Core.Build.Parsing;
 using LayerTools.Core.Build.Syntax;
 
 namespace LayerTools.Core.Tests.Build;

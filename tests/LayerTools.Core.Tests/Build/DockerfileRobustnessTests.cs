@@ -1,5 +1,6 @@
 using System.Text;
 using LayerTools.Core.Build.Context;
+using LayerTools.Core.Build.Parsing;
 using LayerTools.Core.Build.Planning;
 using LayerTools.Core.Build.Syntax;
 

@@ -1,3 +1,4 @@
+using LayerTools.Core.Build.Parsing;
 using LayerTools.Core.Build.Planning;
 using LayerTools.Core.Build.Syntax;
 

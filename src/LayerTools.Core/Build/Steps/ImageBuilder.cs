@@ -5,6 +5,7 @@ using LayerTools.Core.Build.Cache;
 using LayerTools.Core.Build.Context;
 using LayerTools.Core.Build.Copy;
 using LayerTools.Core.Build.Mounts;
+using LayerTools.Core.Build.Parsing;
 using LayerTools.Core.Build.Planning;
 using LayerTools.Core.Build.Syntax;
 using LayerTools.Core.Images;

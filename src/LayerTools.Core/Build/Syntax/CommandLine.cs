@@ -14,19 +14,6 @@ internal sealed class CommandLine
         Heredocs = heredocs ?? [];
     }
 
-    /// <summary>The command as written after the keyword: exec form when it is a JSON array, shell form otherwise, none when empty.</summary>
-    public static CommandLine Parse(string rest, IReadOnlyList<Heredoc> heredocs)
-    {
-        if (rest.Length == 0)
-        {
-            return new CommandLine(false, [], heredocs);
-        }
-
-        return DockerfileSyntax.TryParseJsonArray(rest, out var values)
-            ? new CommandLine(true, values, heredocs)
-            : new CommandLine(false, [rest], heredocs);
-    }
-
     /// <summary>True for the JSON form <c>["executable", "param"]</c>: no shell is prepended.</summary>
     public bool IsExecForm { get; }
 

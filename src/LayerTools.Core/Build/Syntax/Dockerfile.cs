@@ -3,7 +3,7 @@ namespace LayerTools.Core.Build.Syntax;
 /// <summary>
 /// A parsed Dockerfile: its directives, every instruction in order (each with file and lines),
 /// the global ARGs before the first FROM, and the stages. Immutable. Produced by
-/// <see cref="DockerfileParser"/>; plan what to build with <see cref="StagePlanner"/>.
+/// <see cref="Parsing.DockerfileParser"/>; plan what to build with <see cref="StagePlanner"/>.
 /// </summary>
 internal sealed class Dockerfile
 {

@@ -5,7 +5,7 @@ namespace LayerTools.Core.Build.Syntax;
 
 /// <summary>
 /// Recognises the heredoc openers of a line (<c>&lt;&lt;EOF</c>, <c>&lt;&lt;-EOF</c>, <c>3&lt;&lt;"EOF"</c>)
-/// the way BuildKit lexes them; the bodies are read by <see cref="DockerfileParser"/>.
+/// the way BuildKit lexes them; the bodies are read by <see cref="Parsing.DockerfileParser"/>.
 /// </summary>
 internal static partial class HeredocParser
 {

@@ -1,6 +1,7 @@
 using System.Globalization;
+using LayerTools.Core.Build.Syntax;
 
-namespace LayerTools.Core.Build.Syntax;
+namespace LayerTools.Core.Build.Parsing;
 
 /// <summary>HEALTHCHECK's arguments: <c>NONE</c>, or <c>CMD</c> with its command, durations and retries.</summary>
 internal static class HealthcheckParser
@@ -36,7 +37,7 @@ internal static class HealthcheckParser
             throw DockerfileError.At(source.Location, $"HEALTHCHECK: unknown type \"{rest[..sep]}\" (try CMD)");
         }
 
-        var command = CommandLine.Parse(args, []);
+        var command = DockerfileSyntax.ParseCommand(args, []);
         if (command.Arguments.Count == 0)
         {
             throw DockerfileError.At(source.Location, "Missing command after HEALTHCHECK CMD");

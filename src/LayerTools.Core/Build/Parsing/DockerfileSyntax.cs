@@ -1,12 +1,26 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using LayerTools.Core.Build.Syntax;
 
-namespace LayerTools.Core.Build.Syntax;
+namespace LayerTools.Core.Build.Parsing;
 
 /// <summary>The low-level lexing rules of the Dockerfile format (word splitting, flags, JSON arrays, continuations).</summary>
 internal static class DockerfileSyntax
 {
+    /// <summary>The command as written after the keyword: exec form when it is a JSON array, shell form otherwise, none when empty.</summary>
+    public static CommandLine ParseCommand(string rest, IReadOnlyList<Heredoc> heredocs)
+    {
+        if (rest.Length == 0)
+        {
+            return new CommandLine(false, [], heredocs);
+        }
+
+        return TryParseJsonArray(rest, out var values)
+            ? new CommandLine(true, values, heredocs)
+            : new CommandLine(false, [rest], heredocs);
+    }
+
     /// <summary>Go's <c>[\t\v\f\r ]</c>: the whitespace that separates an instruction's arguments.</summary>
     public static bool IsSeparator(char c) => c is ' ' or '\t' or '\v' or '\f' or '\r';
 

@@ -1,7 +1,8 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using LayerTools.Core.Build.Syntax;
 
-namespace LayerTools.Core.Build.Syntax;
+namespace LayerTools.Core.Build.Parsing;
 
 /// <summary>Turns one logical Dockerfile line (plus its heredocs) into a typed <see cref="Instruction"/>.</summary>
 internal static partial class InstructionParser
@@ -100,8 +101,8 @@ internal static partial class InstructionParser
             {
                 InstructionKind.From => CreateFrom(source, rest),
                 InstructionKind.Run => CreateRun(source, rest, heredocs),
-                InstructionKind.Cmd => new CmdInstruction(source, CommandLine.Parse(rest, heredocs)),
-                InstructionKind.Entrypoint => new EntrypointInstruction(source, CommandLine.Parse(rest, heredocs)),
+                InstructionKind.Cmd => new CmdInstruction(source, DockerfileSyntax.ParseCommand(rest, heredocs)),
+                InstructionKind.Entrypoint => new EntrypointInstruction(source, DockerfileSyntax.ParseCommand(rest, heredocs)),
                 InstructionKind.Label => new LabelInstruction(source, NameValues(rest, name, source)),
                 InstructionKind.Env => new EnvInstruction(source, NameValues(rest, name, source)),
                 InstructionKind.Maintainer => new MaintainerInstruction(source, ExactlyOne(rest, name, location)),
@@ -165,7 +166,7 @@ internal static partial class InstructionParser
             }
         }
 
-        return new RunInstruction(source, CommandLine.Parse(rest, heredocs));
+        return new RunInstruction(source, DockerfileSyntax.ParseCommand(rest, heredocs));
     }
 
     private static List<KeyValueArgument> NameValues(string rest, string name, InstructionSource source)

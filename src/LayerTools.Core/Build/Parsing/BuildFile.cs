@@ -1,4 +1,6 @@
-namespace LayerTools.Core.Build.Syntax;
+using LayerTools.Core.Build.Syntax;
+
+namespace LayerTools.Core.Build.Parsing;
 
 /// <summary>Reads what -File names: a Dockerfile, or its YAML mirror (.yaml, .yml).</summary>
 internal static class BuildFile

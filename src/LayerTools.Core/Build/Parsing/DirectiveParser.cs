@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
+using LayerTools.Core.Build.Syntax;
 
-namespace LayerTools.Core.Build.Syntax;
+namespace LayerTools.Core.Build.Parsing;
 
 /// <summary>
 /// Parser directives (<c># escape=`</c>, <c># syntax=...</c>, <c># check=...</c>): only at the very top of

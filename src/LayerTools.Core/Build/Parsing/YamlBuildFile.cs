@@ -2,9 +2,10 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using LayerTools.Core.Build.Syntax;
 using LayerTools.Yaml;
 
-namespace LayerTools.Core.Build.Syntax;
+namespace LayerTools.Core.Build.Parsing;
 
 /// <summary>
 /// The YAML mirror of a Dockerfile, turned into Dockerfile text that the one parser reads, so both

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace LayerTools.Core.Build.Syntax;
+namespace LayerTools.Core.Build.Parsing;
 
 /// <summary>Writes each instruction on a given line when it can, padding with empty lines.</summary>
 internal sealed class AlignedWriter

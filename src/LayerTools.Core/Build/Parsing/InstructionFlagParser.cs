@@ -1,4 +1,6 @@
-namespace LayerTools.Core.Build.Syntax;
+using LayerTools.Core.Build.Syntax;
+
+namespace LayerTools.Core.Build.Parsing;
 
 /// <summary>
 /// The <c>--name[=value]</c> flags of an instruction: which flags each instruction takes, of what

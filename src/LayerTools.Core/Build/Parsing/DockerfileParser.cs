@@ -1,6 +1,7 @@
 using System.Text;
+using LayerTools.Core.Build.Syntax;
 
-namespace LayerTools.Core.Build.Syntax;
+namespace LayerTools.Core.Build.Parsing;
 
 /// <summary>
 /// Reads a Dockerfile into a <see cref="Dockerfile"/> (instructions with file and lines, split into
