@@ -71,7 +71,7 @@ internal sealed class TarArchiveSource : ArchiveSource
             using var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
             using var decompressed = LayerCodec.OpenDecompressed(input, compression);
             using var bounded = new HashingStream(decompressed, leaveOpen: true, limit: limits.MaxLayerBytes);
-            using var output = new FileStream(spooled, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+            using var output = new FileStream(spooled, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
             var buffer = new byte[1 << 17];
             int n;
             while ((n = bounded.Read(buffer, 0, buffer.Length)) > 0)
