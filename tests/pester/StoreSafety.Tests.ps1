@@ -101,6 +101,17 @@ Describe 'A mounted container is nosuid,nodev' {
         "$err" | Should -Match 'Permission denied'
     }
 
+    It 'gives RUN an overlay root file system mounted nosuid,nodev' {
+        $ctx = Join-Path $TestDrive 'run-ctx'
+        $null = New-Item -ItemType Directory -Force $ctx
+        Set-Content -LiteralPath (Join-Path $ctx 'Dockerfile') -Value "FROM busybox:mounts`nRUN cat /proc/self/mountinfo > /mountinfo`n"
+        $null = Import-LayeredImage -Path $busybox -Tag busybox:mounts
+        $null = Build-LayeredImage -Path $ctx -Tag mounts:1
+        $root = Get-Content Image:\mounts:1\mountinfo | ForEach-Object { , ($_ -split ' ') } | Where-Object { $_[4] -eq '/' }
+        $root[5] -split ',' | Should -Contain 'nosuid'
+        $root[5] -split ',' | Should -Contain 'nodev'
+    }
+
     It 'is mounted nosuid,nodev' {
         (& findmnt -n -o OPTIONS --target $mnt) -split ',' | Should -Contain 'nosuid'
         (& findmnt -n -o OPTIONS --target $mnt) -split ',' | Should -Contain 'nodev'
@@ -170,8 +181,11 @@ Export-LayeredImage app:1 -Path (Join-Path '$TestDrive' ('e-' + [guid]::NewGuid(
             $blob = (Get-ChildItem (Join-Path $shared 'blobs/sha256') | Select-Object -First 1).FullName
             (Invoke-AsNobody @('cat', (Join-Path $shared 'index.json')) -Groups 100).Code | Should -Be 0
             (Invoke-AsNobody @('cat', $blob) -Groups 100).Code | Should -Be 0
+            (Invoke-AsNobody @('/bin/sh', '-c', 'echo x > "$0"', $blob) -Groups 100).Output | Should -Match 'Permission denied'
             (Invoke-AsNobody @('cat', (Join-Path $shared 'index.json'))).Code | Should -Not -Be 0
-            (Invoke-AsNobody @('ls', (Join-Path $shared 'layertools/snapshots/layers')) -Groups 100).Code | Should -Not -Be 0
+            foreach ($dir in 'layertools/snapshots/layers', 'layertools/containers', 'layertools/cache/mounts') {
+                (Invoke-AsNobody @('ls', (Join-Path $shared $dir)) -Groups 100).Output | Should -Match 'Permission denied'
+            }
         }
         finally { Remove-Item -Recurse -Force -LiteralPath $shared -ErrorAction SilentlyContinue }
     }
