@@ -204,6 +204,7 @@ Export-LayeredImage app:1 -Path (Join-Path '$TestDrive' ('e-' + [guid]::NewGuid(
             @(Test-LayerStore -StorePath $old).Count | Should -Be 1
             $result = Optimize-LayerStore -StorePath $old -Confirm:$false
             $result.Tightened.Count | Should -BeGreaterThan 5
+            ($result | Format-Table | Out-String) | Should -Match "\s$($result.Tightened.Count)\s+True\s"
             Test-LayerStore -StorePath $old | Should -BeNullOrEmpty
             (& stat -c '%a' (Join-Path $old 'index.json')) | Should -Be '600'
             (& stat -c '%a' (Join-Path $old 'blobs/sha256')) | Should -Be '700'
