@@ -139,13 +139,14 @@ New-Item -ItemType Directory `$m | Out-Null
 Mount-ContainerLayer work -Path `$m -StorePath `$s
 Dismount-ContainerLayer work -StorePath `$s | Out-Null
 Export-LayeredImage app:1 -Path (Join-Path '$TestDrive' ('e-' + [guid]::NewGuid().ToString('n') + '.tar')) -StorePath `$s | Out-Null
+'umask ' + (& /bin/sh -c umask)
 "@
     }
 
     It 'are 0700 for folders and 0600 for files everywhere, with umask 000' {
         $private = Join-Path ([IO.Path]::GetTempPath()) ('lt-private-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
         try {
-            Invoke-ChildWithUmask ($work -replace '\$args\[0\]', "'$private'") | Out-Null
+            Invoke-ChildWithUmask ($work -replace '\$args\[0\]', "'$private'") | Should -Contain 'umask 0000'
             (& stat -c '%a' $private) | Should -Be '700'
             $modes = @(Get-StoreModes $private)
             $modes.Count | Should -BeGreaterThan 20
@@ -165,7 +166,7 @@ Export-LayeredImage app:1 -Path (Join-Path '$TestDrive' ('e-' + [guid]::NewGuid(
         try {
             $null = New-Item -ItemType Directory $shared
             & chgrp users $shared; & chmod 2770 $shared
-            Invoke-ChildWithUmask ($work -replace '\$args\[0\]', "'$shared'") | Out-Null
+            Invoke-ChildWithUmask ($work -replace '\$args\[0\]', "'$shared'") | Should -Contain 'umask 0000'
             $modes = @(Get-StoreModes $shared)
             $ownerOnly = '^layertools/(snapshots|containers|cache/mounts)(/|$)'
             $open = $modes | Where-Object Path -notmatch $ownerOnly
