@@ -1,4 +1,5 @@
 using LayerTools.Core.Containers;
+using LayerTools.Core.Maintenance;
 using LayerTools.Core.Snapshots;
 using LayerTools.Core.Store;
 using LayerTools.Core.Tests.Support;
