@@ -112,6 +112,17 @@ Describe 'A mounted container is nosuid,nodev' {
         $root[5] -split ',' | Should -Contain 'nodev'
     }
 
+    It 'keeps the setuid bit and the device node when the container is committed' {
+        Set-Content -LiteralPath (Join-Path $mnt 'note.txt') -Value 'changed through the mount'
+        $null = Dismount-ContainerLayer suid
+        $null = ConvertTo-LayeredImage suid -Tag suid:2
+        $null = Mount-ContainerLayer suid -Path $mnt
+        $files = Get-LayerFile -Image suid:2 -Recurse
+        ($files | Where-Object LayerPath -eq '/bin/euid').ModeString | Should -Be '-rwsr-xr-x'
+        ($files | Where-Object LayerPath -eq '/dev/null').ModeString | Should -Be 'crw-rw-rw-'
+        ($files | Where-Object LayerPath -eq '/note.txt') | Should -Not -BeNullOrEmpty
+    }
+
     It 'is mounted nosuid,nodev' {
         (& findmnt -n -o OPTIONS --target $mnt) -split ',' | Should -Contain 'nosuid'
         (& findmnt -n -o OPTIONS --target $mnt) -split ',' | Should -Contain 'nodev'
