@@ -120,7 +120,25 @@ internal sealed class StoreAccess
             var mode = missing.Count == 0 ? leafMode : FolderMode;
             // Created with at most the mode (the umask only takes bits away), then given exactly the mode.
             Directory.CreateDirectory(dir, mode & (OwnerOnly | GroupAll | OtherAll));
+            SetFolderMode(dir, mode);
+        }
+    }
+
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private void SetFolderMode(string dir, UnixFileMode mode)
+    {
+        if (File.GetUnixFileMode(dir) == mode)
+        {
+            return;
+        }
+
+        try
+        {
             File.SetUnixFileMode(dir, mode);
+        }
+        catch (UnauthorizedAccessException) when (IsShared)
+        {
+            // Another member of the group made the folder a moment ago: its owner gives it the mode.
         }
     }
 
