@@ -18,29 +18,6 @@ public sealed class RunIsolationTests
     /// <summary>The same without CAP_MKNOD (bit 27): the unshare fallback has no device cgroup.</summary>
     private const string DockerCapabilitiesWithoutMknod = "00000000a00425fb";
 
-    /// <summary>mkdir x; chroot x; chdir .. many times; chroot .; then write the file named on the command line.</summary>
-    private const string EscapeSource = """
-        #include <errno.h>
-        #include <fcntl.h>
-        #include <stdio.h>
-        #include <string.h>
-        #include <sys/stat.h>
-        #include <unistd.h>
-        int main(int argc, char **argv) {
-            if (argc < 2) return 2;
-            mkdir("esc-x", 0700);
-            if (chroot("esc-x") != 0) printf("chroot esc-x: %s\n", strerror(errno));
-            for (int i = 0; i < 256; i++) chdir("..");
-            if (chroot(".") != 0) printf("chroot .: %s\n", strerror(errno));
-            int fd = open(argv[1], O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            if (fd < 0) { printf("open %s: %s\n", argv[1], strerror(errno)); return 0; }
-            if (write(fd, "escaped\n", 8) != 8) return 3;
-            close(fd);
-            printf("wrote %s\n", argv[1]);
-            return 0;
-        }
-        """;
-
     private static readonly Lazy<byte[]> Escape = new(CompileEscape);
 
     private static byte[] CompileEscape()
@@ -48,9 +25,8 @@ public sealed class RunIsolationTests
         var dir = Directory.CreateTempSubdirectory("layertools-esc-");
         try
         {
-            var source = Path.Combine(dir.FullName, "esc.c");
+            var source = Path.Combine(AppContext.BaseDirectory, "Security", "chroot-escape.c");
             var binary = Path.Combine(dir.FullName, "esc");
-            File.WriteAllText(source, EscapeSource);
             var (code, output, error) = HostProcess.Run("gcc", new[] { "-static", "-O", "-o", binary, source });
             Assert.True(code == 0, $"gcc -static failed (apt-get install gcc libc6-dev): {output}{error}");
             return File.ReadAllBytes(binary);
