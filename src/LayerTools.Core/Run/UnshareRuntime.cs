@@ -91,8 +91,9 @@ internal sealed class UnshareRuntime : ContainerRuntime
 
     private static readonly string[] HostToolPrefixes = { "LD_", "GLIBC_", "MALLOC_", "LIBMOUNT_", "LIBBLKID_", "BLKID_", "LIBSMARTCOLS_", "LIBSELINUX", "SELINUX_" };
 
-    /// <summary>Locale variables name files to load when their value holds a '/'.</summary>
-    private static readonly string[] LocaleVariables = { "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "LC_COLLATE", "LC_NUMERIC", "LC_TIME", "LC_MONETARY" };
+    /// <summary>LANG, LANGUAGE and LC_*: a value with a '/' names locale or message files to load.</summary>
+    private static bool IsLocalePath(string name, string value) =>
+        (name is "LANG" or "LANGUAGE" || name.StartsWith("LC_", StringComparison.Ordinal)) && value.Contains('/', StringComparison.Ordinal);
 
     private readonly string _unshare;
 
@@ -180,7 +181,7 @@ internal sealed class UnshareRuntime : ContainerRuntime
             var value = entry[(name.Length + 1)..];
             if (HostToolVariables.Contains(name, StringComparer.Ordinal)
                 || HostToolPrefixes.Any(p => name.StartsWith(p, StringComparison.Ordinal))
-                || (LocaleVariables.Contains(name, StringComparer.Ordinal) && value.Contains('/', StringComparison.Ordinal)))
+                || IsLocalePath(name, value))
             {
                 throw new LayerToolsException("UnshareUnsafeEnvironment", ErrorKind.SecurityError,
                     $"RUN with -Runtime Unshare cannot set {name}: the host's setpriv and unshare start with the command's environment, and {name} would make them load or write host files. Use runc (apt-get install runc), or leave {name} out of ENV and set it in the command.",
