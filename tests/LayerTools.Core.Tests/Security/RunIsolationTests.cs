@@ -18,17 +18,17 @@ public sealed class RunIsolationTests
     /// <summary>The same without CAP_MKNOD (bit 27): the unshare fallback has no device cgroup.</summary>
     private const string DockerCapabilitiesWithoutMknod = "00000000a00425fb";
 
-    private static readonly Lazy<byte[]> Escape = new(CompileEscape);
+    private static readonly Lazy<byte[]> Escape = new(() => Compile("chroot-escape.c", "-static"));
 
-    private static byte[] CompileEscape()
+    /// <summary>Compiles one of the C probes next to this file with the system gcc.</summary>
+    private static byte[] Compile(string source, params string[] flags)
     {
-        var dir = Directory.CreateTempSubdirectory("layertools-esc-");
+        var dir = Directory.CreateTempSubdirectory("layertools-probe-");
         try
         {
-            var source = Path.Combine(AppContext.BaseDirectory, "Security", "chroot-escape.c");
-            var binary = Path.Combine(dir.FullName, "esc");
-            var (code, output, error) = HostProcess.Run("gcc", new[] { "-static", "-O", "-o", binary, source });
-            Assert.True(code == 0, $"gcc -static failed (apt-get install gcc libc6-dev): {output}{error}");
+            var binary = Path.Combine(dir.FullName, "probe");
+            var (code, output, error) = HostProcess.Run("gcc", flags.Concat(new[] { "-O", "-o", binary, Path.Combine(AppContext.BaseDirectory, "Security", source) }));
+            Assert.True(code == 0, $"gcc failed (apt-get install gcc libc6-dev): {output}{error}");
             return File.ReadAllBytes(binary);
         }
         finally
@@ -37,9 +37,12 @@ public sealed class RunIsolationTests
         }
     }
 
-    private static (RunResult Result, List<string> Lines) RunIn(TempStore temp, ContainerRuntimeKind runtime, IReadOnlyList<string> arguments, string? user = null, params string[] env)
+    private static (RunResult Result, List<string> Lines) RunIn(TempStore temp, ContainerRuntimeKind runtime, IReadOnlyList<string> arguments, string? user = null, params string[] env) =>
+        RunIn(temp, new TarBuilder().File("esc", Escape.Value, mode: 0x1ED), runtime, arguments, user, env);
+
+    private static (RunResult Result, List<string> Lines) RunIn(TempStore temp, TarBuilder extra, ContainerRuntimeKind runtime, IReadOnlyList<string> arguments, string? user = null, params string[] env)
     {
-        var baseIds = BusyboxBase.AddLayers(temp.Store, BusyboxBase.Layer(), new TarBuilder().File("esc", Escape.Value, mode: 0x1ED));
+        var baseIds = BusyboxBase.AddLayers(temp.Store, BusyboxBase.Layer(), extra);
         var lines = new List<RunOutputLine>();
         using var staging = temp.Store.BeginStaging();
         var request = new RunRequest { Arguments = arguments, Runtime = runtime, User = user, Environment = env, SourceDateEpoch = 1_700_000_000 };
@@ -137,6 +140,43 @@ public sealed class RunIsolationTests
         var (ordinary, output) = Shell(temp, ContainerRuntimeKind.Runc, "mkdir -p /opt/app && echo ok > /opt/app/f && cat /opt/app/f");
         Assert.Equal(0, ordinary.ExitCode);
         Assert.Contains("ok", output);
+    }
+
+    [Theory]
+    [InlineData(ContainerRuntimeKind.Runc)]
+    [InlineData(ContainerRuntimeKind.Unshare)]
+    public void ADynamicallyLinkedProgramStartsThreadsAndProcesses(ContainerRuntimeKind runtime)
+    {
+        using var temp = new TempStore();
+        if (OffLinux(temp))
+        {
+            return;
+        }
+
+        // The probe with the host's C library and loader at the paths ldd names.
+        var tar = new TarBuilder().File("probe", Compile("threads-and-spawn.c", "-pthread"), mode: 0x1ED);
+        var (_, ldd, _) = HostProcess.Run("/usr/bin/ldd", new[] { "/bin/true" });
+        var libraries = ldd.Split('\n').Select(l => l.Trim().Split(' ')).Select(p => p.Length >= 3 && p[1] == "=>" ? p[2] : p[0]).Where(p => p.StartsWith('/')).ToList();
+        Assert.Contains(libraries, l => l.Contains("libc.so", StringComparison.Ordinal));
+        var dirs = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var library in libraries)
+        {
+            var parts = library.Trim('/').Split('/');
+            for (var i = 1; i < parts.Length; i++)
+            {
+                var dir = string.Join('/', parts.Take(i));
+                if (dirs.Add(dir))
+                {
+                    tar.Dir(dir);
+                }
+            }
+
+            tar.File(library.Trim('/'), File.ReadAllBytes(library), mode: 0x1ED);
+        }
+
+        var (result, lines) = RunIn(temp, tar, runtime, new[] { "/probe", "/bin/true" });
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("thread=0 spawn=0 status=0", lines);
     }
 
     [Theory]
