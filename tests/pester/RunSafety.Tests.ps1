@@ -1,4 +1,4 @@
-# What a hostile Dockerfile's RUN step can and cannot do, as README's "RUN steps" table says: the
+# What a hostile Dockerfile's RUN step can and cannot do, as docs/safety.md's "RUN steps" table says: the
 # chroot escape, mount in a user namespace, capabilities, /proc, and no silent fallback without runc.
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
