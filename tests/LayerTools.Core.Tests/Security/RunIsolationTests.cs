@@ -1,3 +1,4 @@
+using LayerTools.Core.HostFs;
 using LayerTools.Core.Run;
 using LayerTools.Core.Tests.Run;
 using LayerTools.Core.Tests.Support;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 
-namespace LayerTools.Core.Run;
+namespace LayerTools.Core.HostFs;
 
 /// <summary>
 /// Descriptors this process got from its parent without close-on-exec (a shell's or a CI runner's
