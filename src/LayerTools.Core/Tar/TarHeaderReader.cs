@@ -92,9 +92,9 @@ internal sealed class TarHeaderReader
                 return null;
             }
 
-            VerifyChecksum(blockOffset);
+            TarHeaderFields.VerifyChecksum(_block, blockOffset);
             var type = (char)_block[156];
-            var size = Number(_block.AsSpan(124, 12), "size", blockOffset);
+            var size = TarHeaderFields.Number(_block.AsSpan(124, 12), "size", blockOffset);
             if (size < 0)
             {
                 throw new InvalidDataException($"the header at byte {blockOffset} has a negative size.");
@@ -118,12 +118,12 @@ internal sealed class TarHeaderReader
                     if (type == 'x')
                     {
                         pax ??= new Dictionary<string, byte[]>(StringComparer.Ordinal);
-                        ParsePax(data, pax, blockOffset);
+                        PaxRecords.Parse(data, pax, blockOffset);
                     }
                     else if (type == 'g')
                     {
                         // Checked, then ignored, as Docker does: global records are not part of a layer.
-                        ParsePax(data, new Dictionary<string, byte[]>(StringComparer.Ordinal), blockOffset);
+                        PaxRecords.Parse(data, new Dictionary<string, byte[]>(StringComparer.Ordinal), blockOffset);
                     }
                     else
                     {
@@ -141,7 +141,7 @@ internal sealed class TarHeaderReader
 
                     continue;
                 case 'S':
-                    throw Sparse(Field(_block.AsSpan(0, 100)));
+                    throw Sparse(TarHeaderFields.Text(_block.AsSpan(0, 100)));
             }
 
             return Entry(type, size, blockOffset, headerOffset, longName, longLink, pax);
@@ -151,31 +151,31 @@ internal sealed class TarHeaderReader
     private TarEntryHeader Entry(char type, long size, long blockOffset, long headerOffset, string? longName, string? longLink, Dictionary<string, byte[]>? pax)
     {
         var h = _block.AsSpan();
-        var name = Field(h[..100]);
+        var name = TarHeaderFields.Text(h[..100]);
         var magic = h.Slice(257, 8);
         var ustar = magic.StartsWith("ustar\0"u8);
         if (ustar)
         {
             // USTAR splits a long name into prefix/name; star keeps a shorter prefix and ends with "tar\0".
             var prefixLength = h.Slice(508, 4).SequenceEqual("tar\0"u8) ? 131 : 155;
-            var prefix = Field(h.Slice(345, prefixLength));
+            var prefix = TarHeaderFields.Text(h.Slice(345, prefixLength));
             if (prefix.Length > 0)
             {
                 name = prefix + "/" + name;
             }
         }
 
-        var link = longLink ?? Field(h.Slice(157, 100));
+        var link = longLink ?? TarHeaderFields.Text(h.Slice(157, 100));
         name = longName ?? name;
-        var uid = Number(h.Slice(108, 8), "uid", blockOffset);
-        var gid = Number(h.Slice(116, 8), "gid", blockOffset);
-        var mtime = Number(h.Slice(136, 12), "mtime", blockOffset);
-        var mode = Number(h.Slice(100, 8), "mode", blockOffset);
+        var uid = TarHeaderFields.Number(h.Slice(108, 8), "uid", blockOffset);
+        var gid = TarHeaderFields.Number(h.Slice(116, 8), "gid", blockOffset);
+        var mtime = TarHeaderFields.Number(h.Slice(136, 12), "mtime", blockOffset);
+        var mode = TarHeaderFields.Number(h.Slice(100, 8), "mode", blockOffset);
         long major = 0, minor = 0;
         if (ustar || magic.StartsWith("ustar "u8))
         {
-            major = Number(h.Slice(329, 8), "devmajor", blockOffset);
-            minor = Number(h.Slice(337, 8), "devminor", blockOffset);
+            major = TarHeaderFields.Number(h.Slice(329, 8), "devmajor", blockOffset);
+            minor = TarHeaderFields.Number(h.Slice(337, 8), "devminor", blockOffset);
         }
 
         SortedDictionary<string, byte[]>? xattrs = null;
@@ -186,22 +186,22 @@ internal sealed class TarHeaderReader
                 switch (key)
                 {
                     case "path" when value.Length > 0:
-                        name = PaxText(value, key, blockOffset);
+                        name = PaxRecords.Text(value, key, blockOffset);
                         break;
                     case "linkpath" when value.Length > 0:
-                        link = PaxText(value, key, blockOffset);
+                        link = PaxRecords.Text(value, key, blockOffset);
                         break;
                     case "size" when value.Length > 0:
-                        size = PaxNumber(value, key, blockOffset);
+                        size = PaxRecords.Number(value, key, blockOffset);
                         break;
                     case "uid" when value.Length > 0:
-                        uid = PaxNumber(value, key, blockOffset);
+                        uid = PaxRecords.Number(value, key, blockOffset);
                         break;
                     case "gid" when value.Length > 0:
-                        gid = PaxNumber(value, key, blockOffset);
+                        gid = PaxRecords.Number(value, key, blockOffset);
                         break;
                     case "mtime" when value.Length > 0:
-                        mtime = PaxSeconds(value, blockOffset);
+                        mtime = PaxRecords.Seconds(value, blockOffset);
                         break;
                     default:
                         if (key.StartsWith("GNU.sparse.", StringComparison.Ordinal))
@@ -346,167 +346,6 @@ internal sealed class TarHeaderReader
 
             count -= n;
         }
-    }
-
-    private void VerifyChecksum(long blockOffset)
-    {
-        var stored = Number(_block.AsSpan(148, 8), "checksum", blockOffset);
-        long unsigned = 0, signed = 0;
-        for (var i = 0; i < Block; i++)
-        {
-            var b = i is >= 148 and < 156 ? (byte)' ' : _block[i];
-            unsigned += b;
-            signed += (sbyte)b;
-        }
-
-        // Some old writers summed signed bytes; Go's reader accepts either, as does this one.
-        if (stored != unsigned && stored != signed)
-        {
-            throw new InvalidDataException($"the header at byte {blockOffset} has a wrong checksum: this is not a tar, or it is damaged.");
-        }
-    }
-
-    /// <summary>A numeric field: octal text (spaces and NULs around it), or base-256 when the first byte has its high bit set.</summary>
-    private static long Number(ReadOnlySpan<byte> field, string what, long blockOffset)
-    {
-        if (field.Length > 0 && (field[0] & 0x80) != 0)
-        {
-            // Base-256, two's complement: 0x80 marks a positive number, 0xff a negative one.
-            var negative = (field[0] & 0x40) != 0;
-            long value = field[0] & 0x3F;
-            if (negative)
-            {
-                value = ~0x3FL | value;
-            }
-
-            for (var i = 1; i < field.Length; i++)
-            {
-                if (!negative && value > (long.MaxValue >> 8))
-                {
-                    throw new InvalidDataException($"the {what} field of the header at byte {blockOffset} is out of range.");
-                }
-
-                value = (value << 8) | field[i];
-            }
-
-            return value;
-        }
-
-        var text = field.Trim(" \0"u8);
-        long result = 0;
-        foreach (var b in text)
-        {
-            if (b is < (byte)'0' or > (byte)'7' || result > (long.MaxValue >> 3))
-            {
-                throw new InvalidDataException($"the {what} field of the header at byte {blockOffset} is not an octal number.");
-            }
-
-            result = (result << 3) | (long)(b - '0');
-        }
-
-        return result;
-    }
-
-    /// <summary>PAX records "LEN key=value\n", each taken by its declared length: a value may hold any byte.</summary>
-    private static void ParsePax(byte[] data, Dictionary<string, byte[]> records, long blockOffset)
-    {
-        var i = 0;
-        while (i < data.Length)
-        {
-            var rest = data.AsSpan(i);
-            var space = rest[..Math.Min(rest.Length, 20)].IndexOf((byte)' ');
-            long length = 0;
-            if (space <= 0)
-            {
-                throw BadRecord(blockOffset, i);
-            }
-
-            foreach (var b in rest[..space])
-            {
-                if (b is < (byte)'0' or > (byte)'9')
-                {
-                    throw BadRecord(blockOffset, i);
-                }
-
-                length = (length * 10) + (b - '0');
-            }
-
-            if (length < space + 3 || length > rest.Length || rest[(int)length - 1] != (byte)'\n')
-            {
-                throw BadRecord(blockOffset, i);
-            }
-
-            var body = rest[(space + 1)..((int)length - 1)];
-            var eq = body.IndexOf((byte)'=');
-            if (eq <= 0 || body[..eq].IndexOf((byte)0) >= 0)
-            {
-                throw BadRecord(blockOffset, i);
-            }
-
-            records[Encoding.UTF8.GetString(body[..eq])] = body[(eq + 1)..].ToArray();
-            i += (int)length;
-        }
-    }
-
-    private static InvalidDataException BadRecord(long blockOffset, int at) =>
-        new($"the PAX header at byte {blockOffset} has a malformed record at offset {at} of its data.");
-
-    private static string PaxText(byte[] value, string key, long blockOffset)
-    {
-        if (Array.IndexOf(value, (byte)0) >= 0)
-        {
-            throw new InvalidDataException($"the PAX {key} record at byte {blockOffset} holds a NUL byte.");
-        }
-
-        return Encoding.UTF8.GetString(value);
-    }
-
-    private static long PaxNumber(byte[] value, string key, long blockOffset)
-    {
-        long result = 0;
-        foreach (var b in value)
-        {
-            if (b is < (byte)'0' or > (byte)'9' || result > (long.MaxValue / 10) - 9)
-            {
-                throw new InvalidDataException($"the PAX {key} record at byte {blockOffset} is not a decimal number.");
-            }
-
-            result = (result * 10) + (b - '0');
-        }
-
-        return result;
-    }
-
-    /// <summary>A PAX time: "[-]seconds[.fraction]"; the fraction is dropped (layers keep whole seconds).</summary>
-    private static long PaxSeconds(byte[] value, long blockOffset)
-    {
-        var span = value.AsSpan();
-        var negative = span.Length > 0 && span[0] == (byte)'-';
-        if (negative)
-        {
-            span = span[1..];
-        }
-
-        var dot = span.IndexOf((byte)'.');
-        var whole = PaxNumber((dot < 0 ? span : span[..dot]).ToArray(), "mtime", blockOffset);
-        if (dot >= 0)
-        {
-            foreach (var b in span[(dot + 1)..])
-            {
-                if (b is < (byte)'0' or > (byte)'9')
-                {
-                    throw new InvalidDataException($"the PAX mtime record at byte {blockOffset} is not a number.");
-                }
-            }
-        }
-
-        return negative ? -whole : whole;
-    }
-
-    private static string Field(ReadOnlySpan<byte> field)
-    {
-        var end = field.IndexOf((byte)0);
-        return Encoding.UTF8.GetString(end < 0 ? field : field[..end]);
     }
 
     /// <summary>Reads the current entry's data for <see cref="TarEntryData"/>.</summary>
