@@ -1,3 +1,4 @@
+using LayerTools.Core.Files;
 using LayerTools.Core.Layers;
 using LayerTools.Core.Union;
 

@@ -1,12 +1,12 @@
-using LayerTools.Core.Containers;
+using LayerTools.Core.Files;
 using LayerTools.Core.Layers;
 
-namespace LayerTools.Provider;
+namespace LayerTools.Core.Containers;
 
-/// <summary>A container's view as the <c>Container:</c> drive shows it (the writable layer over its image's union view).</summary>
-internal sealed class ContainerTree : IDriveTree
+/// <summary>A container's files as a tree: the writable layer over its image's union view.</summary>
+internal sealed class ContainerFileTree : IFileTree
 {
-    public ContainerTree(ContainerView view) => View = view;
+    public ContainerFileTree(ContainerView view) => View = view;
 
     public ContainerView View { get; }
 

@@ -1,6 +1,6 @@
 using LayerTools.Core.Layers;
 
-namespace LayerTools.Files;
+namespace LayerTools.Core.Files;
 
 /// <summary>Makes the public LayerFile from an index entry.</summary>
 internal static class LayerFiles

@@ -1,9 +1,13 @@
 using LayerTools.Core.Layers;
 
-namespace LayerTools.Provider;
+namespace LayerTools.Core.Files;
 
-/// <summary>The files of one image or container as a drive walks them. Paths are relative to its root ("etc/hosts"; "" is the root).</summary>
-internal interface IDriveTree
+/// <summary>
+/// A tree of files one can look up, list and open: an image's union view, a container, and (as the
+/// consumers move onto it) a single layer and a host folder. Paths are relative to its root
+/// ("etc/hosts"; "" is the root); symbolic links resolve inside the root, never on the host.
+/// </summary>
+internal interface IFileTree
 {
     /// <summary>The image (name:tag) or container name, as the files' <c>Image</c> property shows it.</summary>
     string Label { get; }
