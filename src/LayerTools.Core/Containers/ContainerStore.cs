@@ -240,9 +240,9 @@ internal sealed class ContainerStore
             return byName;
         }
 
-        if (text.Length > 0 && text.All(char.IsAsciiHexDigitLower))
+        if (HexPrefix.TryParse(text, out var hex))
         {
-            var matches = records.Where(r => r.Id.StartsWith(text, StringComparison.Ordinal)).ToList();
+            var matches = records.Where(r => HexPrefix.Begins(r.Id, hex)).ToList();
             if (matches.Count > 1)
             {
                 throw new LayerToolsException("AmbiguousContainerId", ErrorKind.InvalidArgument, $"'{text}' matches {matches.Count} containers; give more of the ID.", text);

@@ -75,10 +75,9 @@ public sealed class GetLayerFileCommand : ImageCmdlet
             return index;
         }
 
-        var hex = (text.StartsWith(Digest.Sha256Prefix, StringComparison.OrdinalIgnoreCase) ? text[Digest.Sha256Prefix.Length..] : text).ToLowerInvariant();
-        var matches = Enumerable.Range(0, diffIds.Count)
-            .Where(i => hex.Length > 0 && DisplayHex(diffIds[i]).StartsWith(hex, StringComparison.Ordinal))
-            .ToList();
+        var matches = HexPrefix.TryParse(text, out var hex)
+            ? Enumerable.Range(0, diffIds.Count).Where(i => HexPrefix.Begins(diffIds[i], hex)).ToList()
+            : new List<int>();
         if (matches.Select(i => diffIds[i]).Distinct().Count() > 1)
         {
             throw new LayerToolsException("AmbiguousLayer", ErrorKind.InvalidArgument, $"'{layer}' matches several layers of {image}; give more of the DiffID.", layer);
@@ -95,6 +94,4 @@ public sealed class GetLayerFileCommand : ImageCmdlet
 
         return matches[^1];
     }
-
-    private static string DisplayHex(string diffId) => diffId.StartsWith(Digest.Sha256Prefix, StringComparison.Ordinal) ? diffId[Digest.Sha256Prefix.Length..] : diffId;
 }
