@@ -18,5 +18,7 @@ internal sealed class ContainerFileTree : IFileTree
 
     public IReadOnlyList<LayerFile> Children(string path) => View.List(path);
 
+    public string Resolve(string path, bool followLast) => View.Resolve(path, followLast);
+
     public Stream OpenRead(string path) => View.OpenRead(path);
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Management.Automation;
 using LayerTools.Core;
 using LayerTools.Core.Digests;
+using LayerTools.Core.Files;
 using LayerTools.Core.Layers;
 using LayerTools.Files;
 
@@ -39,13 +40,13 @@ public sealed class GetLayerFileCommand : ImageCmdlet
         IFileTree tree;
         if (Layer is null)
         {
-            tree = new UnionFileTree(catalog.Union(image.Stored), image.Label);
+            tree = new ImageFileTree(image.Store, catalog.Union(image.Stored), image.Label);
         }
         else
         {
             var diffIds = catalog.ReadConfig(catalog.ReadManifest(image.Stored.Manifest.Digest).Config.Digest).DiffIds;
             var index = FindLayer(diffIds, Layer, image.Label);
-            tree = new SingleLayerFileTree(image.Store.ReadLayerIndex(diffIds[index]), index, image.Label);
+            tree = new LayerFileTree(image.Store, image.Store.ReadLayerIndex(diffIds[index]), index, image.Label);
         }
 
         // Piped files are addressed on the read-only Image: drive, so Get-LayerFile … | Remove-Item

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using LayerTools.Core;
+using LayerTools.Core.Files;
 using LayerTools.Core.Layers;
 
 namespace LayerTools.Files;
@@ -22,29 +23,29 @@ internal static class FileListing
         var parts = clean.Split('/');
         if (!parts.Any(WildcardPattern.ContainsWildcardCharacters))
         {
-            var resolved = tree.ResolveParent(clean);
-            var found = tree.At(resolved);
-            if (found.Count == 0)
+            var resolved = tree.Resolve(clean, followLast: false);
+            var found = tree.Item(resolved);
+            if (found is null)
             {
                 throw new LayerToolsException("PathNotFound", ErrorKind.ObjectNotFound, $"There is no '/{clean}' in the image.", path);
             }
 
-            if (tree.IsDirectory(resolved))
+            if (IsListable(tree, resolved))
             {
                 return Contents(tree, resolved, recurse);
             }
 
             // A link to a directory lists what it points at, as Get-ChildItem does.
-            if (found.Count == 1 && found[0].Type == EntryType.SymbolicLink)
+            if (found.Type == EntryType.SymbolicLink)
             {
-                var target = tree.Resolve(resolved);
-                if (tree.IsDirectory(target))
+                var target = tree.Resolve(resolved, followLast: true);
+                if (IsListable(tree, target))
                 {
                     return Contents(tree, target, recurse);
                 }
             }
 
-            return found;
+            return new[] { found };
         }
 
         return Glob(tree, parts, recurse);
@@ -61,18 +62,21 @@ internal static class FileListing
         return TarPath.CleanUnderRoot(path.Trim().Replace('\\', '/'));
     }
 
+    /// <summary>True when <paramref name="path"/> is a directory one can list (not a link to one).</summary>
+    private static bool IsListable(IFileTree tree, string path) => tree.Item(path) is { Type: not EntryType.SymbolicLink } && tree.IsDirectory(path);
+
     private static IEnumerable<LayerFile> Contents(IFileTree tree, string directory, bool recurse)
     {
-        foreach (var name in tree.Children(directory))
+        string? entered = null;
+        foreach (var file in tree.Children(directory))
         {
-            var child = TarPath.Join(directory, name);
-            foreach (var file in tree.At(child))
+            yield return file;
+            var child = TarPath.Join(directory, file.Name);
+            if (recurse && child != entered && file.Type is EntryType.Directory or EntryType.OpaqueWhiteout)
             {
-                yield return file;
-            }
-
-            if (recurse && tree.IsDirectory(child))
-            {
+                // Links are listed, not entered. A layer may hold two entries at one path (a directory
+                // and its opaque marker): it is entered once.
+                entered = child;
                 foreach (var below in Contents(tree, child, recurse: true))
                 {
                     yield return below;
@@ -86,7 +90,7 @@ internal static class FileListing
         var directories = new List<string> { string.Empty };
         for (var i = 0; i < parts.Length - 1; i++)
         {
-            directories = Expand(tree, directories, parts[i]).Select(tree.Resolve).Where(tree.IsDirectory).Distinct(StringComparer.Ordinal).ToList();
+            directories = Expand(tree, directories, parts[i]).Select(p => tree.Resolve(p, followLast: true)).Where(p => IsListable(tree, p)).Distinct(StringComparer.Ordinal).ToList();
         }
 
         var last = parts[^1];
@@ -94,7 +98,7 @@ internal static class FileListing
         {
             foreach (var match in Expand(tree, directories, last))
             {
-                var items = tree.IsDirectory(match) ? Contents(tree, match, recurse) : tree.At(match);
+                var items = IsListable(tree, match) ? Contents(tree, match, recurse) : new[] { tree.Item(match)! };
                 foreach (var file in items)
                 {
                     yield return file;
@@ -124,8 +128,8 @@ internal static class FileListing
         {
             foreach (var directory in directories)
             {
-                var path = tree.ResolveParent(TarPath.Join(directory, part));
-                if (tree.At(path).Count > 0)
+                var path = tree.Resolve(TarPath.Join(directory, part), followLast: false);
+                if (tree.Item(path) is not null)
                 {
                     yield return path;
                 }
@@ -137,7 +141,7 @@ internal static class FileListing
         var pattern = Pattern(part);
         foreach (var directory in directories)
         {
-            foreach (var name in tree.Children(directory))
+            foreach (var name in tree.Children(directory).Select(f => f.Name).Distinct(StringComparer.Ordinal))
             {
                 if (pattern.IsMatch(name))
                 {
