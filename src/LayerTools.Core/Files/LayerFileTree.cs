@@ -30,7 +30,7 @@ internal sealed class LayerFileTree : IFileTree
         {
             if (!_entries.ContainsKey(directory))
             {
-                Add(new LayerEntry { Path = directory, Type = EntryType.Directory, Mode = 0x1ED }, layerIndex);
+                Add(new LayerEntry { Path = directory, Type = EntryType.Directory, Mode = 0x1ED }, layerIndex, implied: true);
             }
         }
     }
@@ -57,14 +57,14 @@ internal sealed class LayerFileTree : IFileTree
         return LayerContent.Open(_store, _layer.DiffId, entry);
     }
 
-    private void Add(LayerEntry e, int layerIndex)
+    private void Add(LayerEntry e, int layerIndex, bool implied = false)
     {
         if (!_entries.TryGetValue(e.Path, out var list))
         {
             _entries[e.Path] = list = new List<(LayerEntry, LayerFile)>();
         }
 
-        list.Add((e, LayerFiles.From(e, _layer.DiffId, layerIndex, Label)));
+        list.Add((e, LayerFiles.From(e, _layer.DiffId, layerIndex, Label, implied)));
     }
 
     private void AddToParent(string path)

@@ -65,25 +65,8 @@ internal static class FileListing
     /// <summary>True when <paramref name="path"/> is a directory one can list (not a link to one).</summary>
     private static bool IsListable(IFileTree tree, string path) => tree.Item(path) is { Type: not EntryType.SymbolicLink } && tree.IsDirectory(path);
 
-    private static IEnumerable<LayerFile> Contents(IFileTree tree, string directory, bool recurse)
-    {
-        string? entered = null;
-        foreach (var file in tree.Children(directory))
-        {
-            yield return file;
-            var child = TarPath.Join(directory, file.Name);
-            if (recurse && child != entered && file.Type is EntryType.Directory or EntryType.OpaqueWhiteout)
-            {
-                // Links are listed, not entered. A layer may hold two entries at one path (a directory
-                // and its opaque marker): it is entered once.
-                entered = child;
-                foreach (var below in Contents(tree, child, recurse: true))
-                {
-                    yield return below;
-                }
-            }
-        }
-    }
+    private static IEnumerable<LayerFile> Contents(IFileTree tree, string directory, bool recurse) =>
+        recurse ? FileTrees.Walk(tree, directory) : tree.Children(directory);
 
     private static IEnumerable<LayerFile> Glob(IFileTree tree, string[] parts, bool recurse)
     {
