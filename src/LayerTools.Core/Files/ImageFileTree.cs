@@ -38,8 +38,7 @@ internal sealed class ImageFileTree : IFileTree
         return _view.List(directory).Select(n => LayerFiles.From(n.Entry, n.LayerDiffId, n.LayerIndex, Label)).ToList();
     }
 
-    public string Resolve(string path, bool followLast) =>
-        followLast ? _view.Resolve(path, followLast: true) : RootResolver.ResolveParent(path, _view.Lookup);
+    public string Resolve(string path, bool followLast) => _view.Resolve(path, followLast);
 
     public Stream OpenRead(string path) => LayerContent.Open(_store, _view, _view.Resolve(path, followLast: true));
 }
