@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using LayerTools.Core.HostFs;
 using LayerTools.Core.Layers;
 using LayerTools.Core.Snapshots;
 using LayerTools.Core.Store;
+using LayerTools.Core.Tar;
 using LayerTools.Core.Union;
 
 namespace LayerTools.Core.Run;
@@ -111,7 +113,7 @@ internal static class RunExecutor
         using (var upperRoot = SafeRoot.Open(upper))
         {
             var fd = upperRoot.OpenDirectory(string.Empty);
-            DirectoryAttributes.From(lower.Lookup(string.Empty)).ApplyTo(fd);
+            DirectoryEntryAttributes.Of(lower.Lookup(string.Empty)).ApplyTo(fd);
             LinuxNative.Close(fd);
         }
 

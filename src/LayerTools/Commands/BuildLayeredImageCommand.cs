@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Management.Automation;
 using LayerTools.Completion;
 using LayerTools.Core;
-using LayerTools.Core.Build;
+using LayerTools.Core.Build.Steps;
 using LayerTools.Core.Images;
 
 namespace LayerTools.Commands;

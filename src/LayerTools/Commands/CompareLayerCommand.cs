@@ -1,8 +1,8 @@
 using System.Management.Automation;
 using LayerTools.Completion;
 using LayerTools.Core;
+using LayerTools.Core.Analysis;
 using LayerTools.Core.Containers;
-using LayerTools.Core.Diff;
 using LayerTools.Core.Digests;
 using LayerTools.Core.Images;
 using LayerTools.Core.Store;

@@ -2,6 +2,7 @@ using System.Management.Automation;
 using LayerTools.Core;
 using LayerTools.Core.Files;
 using LayerTools.Core.Layers;
+using LayerTools.Core.Tar;
 
 namespace LayerTools.Files;
 

@@ -1,8 +1,9 @@
-using System.Management.Automation;
 using System.Management.Automation.Provider;
-using LayerTools.Core;
+using System.Management.Automation;
 using LayerTools.Core.Containers;
 using LayerTools.Core.Layers;
+using LayerTools.Core.Tar;
+using LayerTools.Core;
 using static LayerTools.Provider.DriveTrees;
 
 namespace LayerTools.Provider;

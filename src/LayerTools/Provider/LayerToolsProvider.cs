@@ -5,6 +5,7 @@ using LayerTools.Core;
 using LayerTools.Core.Containers;
 using LayerTools.Core.Files;
 using LayerTools.Core.Layers;
+using LayerTools.Core.Tar;
 using static LayerTools.Provider.DriveTrees;
 
 namespace LayerTools.Provider;

@@ -152,7 +152,7 @@ public sealed class ContainerStoreTests
         Assert.True(containers.Catalog.Untag(image));
         Assert.Empty(containers.Catalog.List());
 
-        var result = LayerTools.Core.Store.StoreMaintenance.Collect(t.Store, whatIf: false);
+        var result = LayerTools.Core.Maintenance.StoreMaintenance.Collect(t.Store, whatIf: false);
 
         Assert.Empty(result.Blobs);
         Assert.Equal(blobs, ContainerTestImage.BlobDigests(t));
@@ -161,7 +161,7 @@ public sealed class ContainerStoreTests
         Assert.Single(containers.UsersOf(containers.Get("c").ImageId));
 
         containers.Remove("c");
-        Assert.NotEmpty(LayerTools.Core.Store.StoreMaintenance.Collect(t.Store, whatIf: false).Blobs);
+        Assert.NotEmpty(LayerTools.Core.Maintenance.StoreMaintenance.Collect(t.Store, whatIf: false).Blobs);
     }
 
     private static string CommonPrefix(string a, string b)

@@ -1,0 +1,76 @@
+using LayerTools.Core.Digests;
+using LayerTools.Core.Files;
+using LayerTools.Core.Layers;
+using LayerTools.Core.Tar;
+
+namespace LayerTools.Core.Analysis;
+
+/// <summary>
+/// A side of a comparison from <see cref="LayerFile"/> records (absolute paths): the walk of a file
+/// tree (an image, a single layer, a container, a host folder) or any other list of them. A file
+/// without a digest (one written in a container's upper directory, a host file) is hashed on first
+/// need through <paramref name="openRead"/>, streaming it once. Whiteouts keep their tar names
+/// (<c>dir/.wh.name</c>, <c>dir/.wh..wh..opq</c>): a layer's opaque marker shares its directory's
+/// path and both must show; directories a layer only implies are left out.
+/// </summary>
+internal sealed class LayerFileTreeSource : IFileTreeSource
+{
+    private readonly Func<IEnumerable<LayerFile>> _files;
+    private readonly Func<string, Stream>? _openRead;
+
+    /// <param name="files">Called once per comparison; every path but the root, each once.</param>
+    /// <param name="name">What the user would call this side.</param>
+    /// <param name="openRead">Opens a file's content by its absolute path; null when every file carries its digest.</param>
+    public LayerFileTreeSource(Func<IEnumerable<LayerFile>> files, string name, Func<string, Stream>? openRead = null)
+    {
+        _files = files;
+        _openRead = openRead;
+        Name = name;
+    }
+
+    public string Name { get; }
+
+    /// <summary>Every path of <paramref name="tree"/>; files without a digest are hashed through the tree when <paramref name="hashMissing"/>.</summary>
+    public static LayerFileTreeSource Of(IFileTree tree, string name, bool hashMissing) =>
+        new(() => FileTrees.Walk(tree, string.Empty), name, hashMissing ? tree.OpenRead : null);
+
+    public IEnumerable<FileTreeEntry> Entries(CancellationToken cancellationToken = default)
+    {
+        foreach (var f in _files())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var path = TarPath.Normalize(f.Path);
+            if (path.Length == 0 || f.Implied)
+            {
+                continue;
+            }
+
+            var size = f.Type is EntryType.File or EntryType.HardLink ? f.Size : 0;
+            if (f.Type == EntryType.Whiteout)
+            {
+                yield return new FileTreeEntry(Whiteout.For(path), f.Type, 0, 0, 0, 0, null, digest: null);
+            }
+            else if (f.Type == EntryType.OpaqueWhiteout)
+            {
+                yield return new FileTreeEntry(Whiteout.OpaqueFor(path), f.Type, 0, 0, 0, 0, null, digest: null);
+            }
+            else if (f.Digest is null && f.Type is (EntryType.File or EntryType.HardLink) && _openRead is not null)
+            {
+                var absolute = f.Path;
+                yield return new FileTreeEntry(path, f.Type, f.Mode & 0xFFF, f.Uid, f.Gid, size, f.LinkTarget, () => Hash(absolute)) { Device = f.Device };
+            }
+            else
+            {
+                yield return new FileTreeEntry(path, f.Type, f.Mode & 0xFFF, f.Uid, f.Gid, size, f.LinkTarget, f.Digest) { Device = f.Device };
+            }
+        }
+    }
+
+    private string Hash(string path)
+    {
+        using var stream = _openRead!(path);
+        return Digest.Of(stream);
+    }
+
+    public override string ToString() => Name;
+}
