@@ -39,7 +39,7 @@ internal sealed class LayerFileTreeSource : IFileTreeSource
         foreach (var f in _files())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var path = TarPath.Normalize(f.Path);
+            var path = IsClean(f.Path) ? f.Path[1..] : TarPath.Normalize(f.Path);
             if (path.Length == 0 || f.Implied)
             {
                 continue;
@@ -65,6 +65,11 @@ internal sealed class LayerFileTreeSource : IFileTreeSource
             }
         }
     }
+
+    /// <summary>True for "/a/b" with no empty, "." or ".." part (what every file tree makes): it needs no normalizing. A name that begins with a dot takes the slow way.</summary>
+    private static bool IsClean(string path) =>
+        path.Length > 1 && path[0] == '/' && path[^1] != '/' && path.IndexOf('\0') < 0
+        && !path.Contains("//", StringComparison.Ordinal) && !path.Contains("/.", StringComparison.Ordinal);
 
     private string Hash(string path)
     {

@@ -18,8 +18,13 @@ internal static class FileTrees
         {
             cancellationToken.ThrowIfCancellationRequested();
             yield return file;
+            if (file.Type is not (EntryType.Directory or EntryType.OpaqueWhiteout))
+            {
+                continue;
+            }
+
             var child = TarPath.Join(directory, file.Name);
-            if (child != entered && file.Type is EntryType.Directory or EntryType.OpaqueWhiteout)
+            if (child != entered)
             {
                 entered = child;
                 foreach (var below in Walk(tree, child, cancellationToken))
