@@ -6,10 +6,10 @@ using LayerTools.Core.Store;
 namespace LayerTools.Core.Analysis;
 
 /// <summary>
-/// Finds what a text names in a store when it may be an image, a layer or a container: a layer whose
-/// DiffID it is or begins (by the one <see cref="HexPrefix"/> rule), an image as the catalog resolves
-/// it (name:tag, ID, digest, ID prefix), else a container by name or ID. An image named by its name
-/// wins over a layer prefix; a prefix that could be both, or several layers, is an error, never a guess.
+/// Finds what a text names in a store when it may be an image, a layer or a container: an image by its
+/// name, else a container by its name or full ID, else a layer whose DiffID it is or begins or an image
+/// whose ID it is or begins (by the one <see cref="HexPrefix"/> rule). A prefix that could be both, or
+/// several layers, is an error, never a guess.
 /// </summary>
 internal sealed class ReferenceResolver
 {
@@ -43,7 +43,18 @@ internal sealed class ReferenceResolver
         var byName = stored?.Reference is not null
             && ImageReference.TryParse(text.Trim(), out var parsed)
             && parsed!.ToString() == stored.Reference.ToString();
-        if (stored is not null && (byName || layers.Count == 0))
+        if (stored is not null && byName)
+        {
+            return StoreReference.ForImage(stored);
+        }
+
+        // A container's own name or full ID is not a prefix: it wins over the prefixes below.
+        if (new ContainerStore(_store).HasNameOrId(text))
+        {
+            return StoreReference.ForContainer(text);
+        }
+
+        if (stored is not null && layers.Count == 0)
         {
             return StoreReference.ForImage(stored);
         }
@@ -70,11 +81,6 @@ internal sealed class ReferenceResolver
         if (imageError is { ErrorId: "AmbiguousImageId" })
         {
             throw imageError;
-        }
-
-        if (new ContainerStore(_store).List().Any(c => c.Name == text || c.Id == text))
-        {
-            return StoreReference.ForContainer(text);
         }
 
         throw new LayerToolsException(

@@ -31,7 +31,7 @@ internal sealed class ContainerLock
     /// <summary>Takes the container's lock, and reloads the view when another view or process changed the container since it looked.</summary>
     public StoreLock Lock()
     {
-        var held = StoreLock.Acquire(Path.Combine(_view.Directory, "lock"), LayerStore.LockTimeout);
+        var held = StoreLock.Acquire(Path.Combine(_view.Directory, "lock"), StoreAccess.OwnerFile, LayerStore.LockTimeout);
         try
         {
             if (_view.WhiteoutStorage.Changed)

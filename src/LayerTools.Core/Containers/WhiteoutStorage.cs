@@ -43,7 +43,7 @@ internal sealed class WhiteoutStorage
     {
         var whiteouts = _view.Whiteouts;
         whiteouts.Generation++;
-        AtomicFile.WriteAllBytes(RecordPath, whiteouts.ToJson(), _view.Store.TmpDir);
+        _view.Store.WriteFile(RecordPath, whiteouts.ToJson());
     }
 
     /// <summary>

@@ -2,12 +2,13 @@ namespace LayerTools.Core.Digests;
 
 /// <summary>
 /// The one rule by which a user names an image, a layer or a container by the beginning of its ID or
-/// DiffID: the text (spaces around it ignored, <c>sha256:</c> optional) is 4 to 64 hex digits, in
-/// either case. Shorter prefixes are not taken: they would match by accident.
+/// DiffID: the text (spaces around it ignored, <c>sha256:</c> optional) is 1 to 64 hex digits, in
+/// either case, as Docker takes ID prefixes. A name is always tried first; a prefix that begins two
+/// IDs is an error, never a guess.
 /// </summary>
 internal static class HexPrefix
 {
-    public const int MinLength = 4;
+    public const int MinLength = 1;
 
     /// <summary>The lowercase hex digits <paramref name="text"/> gives, when it is a prefix by the rule.</summary>
     public static bool TryParse(string text, out string hex)

@@ -8,7 +8,7 @@ using Xunit;
 
 namespace LayerTools.Core.Tests.Analysis;
 
-/// <summary>One hex-prefix rule for images, layers and containers: 4 to 64 hex digits, sha256: optional, either case.</summary>
+/// <summary>One hex-prefix rule for images, layers and containers: 1 to 64 hex digits, sha256: optional, either case.</summary>
 public sealed class ReferenceResolverTests
 {
     [Fact]
@@ -27,10 +27,14 @@ public sealed class ReferenceResolverTests
         Assert.Equal(container.Id, new ContainerStore(t.Store).Get(" " + container.Id[..6].ToUpperInvariant()).Id);
         Assert.Equal("web", resolver.Resolve("web", null).Container);
 
-        // Three digits are not a prefix by the rule, for any of them.
-        LayerAssert.Throws("ImageNotFound", () => catalog.Resolve(imageHex[..3]));
-        Assert.Empty(resolver.LayersBeginning(Digest.Hex(diffId)[..3]));
-        LayerAssert.Throws("ContainerNotFound", () => new ContainerStore(t.Store).Get(container.Id[..3]));
+        // A container's exact name wins over the image ID and layer DiffIDs it could begin.
+        new ContainerStore(t.Store).Create(ContainerTestImage.Reference, imageHex[..1]);
+        Assert.Equal(imageHex[..1], resolver.Resolve(imageHex[..1], null).Container);
+
+        // Something that is not hex digits is no prefix, for any of them.
+        LayerAssert.Throws("ImageNotFound", () => catalog.Resolve(imageHex[..3] + "x"));
+        Assert.Empty(resolver.LayersBeginning(Digest.Hex(diffId)[..3] + "x"));
+        LayerAssert.Throws("ContainerNotFound", () => new ContainerStore(t.Store).Get(container.Id[..3] + "x"));
         LayerAssert.Throws("ComparisonSideNotFound", () => resolver.Resolve(Digest.Hex(diffId)[..3] + "x", null));
     }
 }
