@@ -88,7 +88,7 @@ public sealed class ImageBuilderTests : IDisposable
 
         var history = catalog.History(catalog.Resolve("app:1"));
         Assert.Equal(
-            new[] { "ENV APP_HOME=/app", "WORKDIR /app", "COPY package.json . # buildkit", "RUN /bin/sh -c echo \"v$VERSION\" > /app/version && mkdir -p node_modules && echo x > node_modules/m.js # buildkit", "COPY . . # buildkit", "LABEL org.example.version=1", "EXPOSE map[8080/tcp:{}]", "USER app", "CMD [\"node\" \"src/index.js\"]" },
+            new[] { "ARG VERSION=1", "ENV APP_HOME=/app", "WORKDIR /app", "COPY package.json . # buildkit", "RUN |1 VERSION=1 /bin/sh -c echo \"v$VERSION\" > /app/version && mkdir -p node_modules && echo x > node_modules/m.js # buildkit", "COPY . . # buildkit", "LABEL org.example.version=1", "EXPOSE map[8080/tcp:{}]", "USER app", "CMD [\"node\" \"src/index.js\"]" },
             history.Skip(1).Select(h => h.CreatedBy));
         Assert.All(history.Skip(1), h => Assert.Equal("buildkit.dockerfile.v0", h.Comment));
         Assert.True(history.Single(h => h.CreatedBy == "USER app").EmptyLayer);

@@ -36,10 +36,10 @@ public sealed class BuildKitConformanceTests
             BuildArgs = c.BuildArgs,
         }).Build().Image;
         var actual = ImageFacts.Of(_f.Catalog, built);
+        var baseTree = ImageFacts.Describe(_f.Catalog.Union(_f.Catalog.Resolve(BuildKitFixture.Base)));
 
         if (c.Expected is { } expectedLines)
         {
-            var baseTree = ImageFacts.Describe(_f.Catalog.Union(_f.Catalog.Resolve(BuildKitFixture.Base)));
             var added = actual.Tree.Where(kv => baseTree.GetValueOrDefault(kv.Key) != kv.Value).Select(kv => "/" + kv.Key + " " + kv.Value).ToList();
             Assert.Equal(expectedLines, added);
             return;
@@ -59,9 +59,11 @@ public sealed class BuildKitConformanceTests
         args.Add(context);
         _f.Docker.Run(args, out _);
         var docker = _f.SaveAndImport("conformance/" + name, "buildkit/" + name + ":1");
-        var expected = ImageFacts.Of(_f.Catalog, docker);
+        var expected = ImageFacts.WithoutDeliberateDifferences(_f.Catalog, docker, baseTree);
 
+        // A case whose difference is known and not fixed yet states it in case.known (and docs/builds.md):
+        // the test holds it to exactly that, so a fix or a new difference shows.
         var diffs = ImageFacts.Differences(expected, actual);
-        Assert.True(diffs.Count == 0, $"{name}: {diffs.Count} differences from BuildKit:\n" + string.Join("\n", diffs));
+        Assert.True(diffs.SequenceEqual(c.Known), $"{name}: {diffs.Count} differences from BuildKit ({c.Known.Count} known):\n" + string.Join("\n", diffs));
     }
 }

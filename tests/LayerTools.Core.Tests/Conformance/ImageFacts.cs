@@ -45,6 +45,51 @@ internal sealed class ImageFacts
         return new ImageFacts(Describe(catalog.Union(image)), runtime, history, layers);
     }
 
+    /// <summary>
+    /// BuildKit's image with the differences docs/builds.md lists as deliberate taken out, so that
+    /// only an unlisted difference fails: (1) RUN leaves the mount points runc made (/dev, /proc,
+    /// /sys: empty, 755, root) when the base had none, LayerTools leaves no stub; (2) Docker 20.10's
+    /// HEALTHCHECK history text has three durations, current BuildKit's (and LayerTools') four;
+    /// (3) WORKDIR of a folder that exists adds a layer holding only that folder again in BuildKit,
+    /// none in LayerTools.
+    /// </summary>
+    public static ImageFacts WithoutDeliberateDifferences(ImageCatalog catalog, StoredImage image, SortedDictionary<string, string> baseTree)
+    {
+        var facts = Of(catalog, image);
+        foreach (var stub in new[] { "dev", "proc", "sys" })
+        {
+            if (!baseTree.ContainsKey(stub) && facts.Tree.GetValueOrDefault(stub) == "Directory 755 0:0" && !facts.Tree.Keys.Any(k => k.StartsWith(stub + "/", StringComparison.Ordinal)))
+            {
+                facts.Tree.Remove(stub);
+            }
+        }
+
+        var config = catalog.ReadConfig(catalog.ConfigDigestOf(image));
+        var below = new UnionView();
+        var layer = 0;
+        var layers = facts.Layers;
+        for (var i = 0; i < facts.History.Count; i++)
+        {
+            facts.History[i] = System.Text.RegularExpressions.Regex.Replace(facts.History[i], "^(HEALTHCHECK &\\{\\[.*\\] \"[^\"]*\" \"[^\"]*\" \"[^\"]*\") ('.*'\\})", "$1 \"0s\" $2");
+            if (facts.History[i].EndsWith("| empty_layer=True", StringComparison.Ordinal) || layer >= config.DiffIds.Count)
+            {
+                continue;
+            }
+
+            var index = catalog.Store.ReadLayerIndex(config.DiffIds[layer++]);
+            var unchanged = index.Entries.All(e => e.Type == EntryType.Directory && below.Lookup(e.Path) is { Type: EntryType.Directory } d && d.Mode == e.Mode && d.Uid == e.Uid && d.Gid == e.Gid);
+            if (facts.History[i].StartsWith("WORKDIR ", StringComparison.Ordinal) && unchanged)
+            {
+                facts.History[i] = facts.History[i].Replace("| empty_layer=False", "| empty_layer=True", StringComparison.Ordinal);
+                layers--;
+            }
+
+            below.Apply(index);
+        }
+
+        return new ImageFacts(facts.Tree, facts.Config, facts.History, layers);
+    }
+
     /// <summary>Each path of a union view as one line; hard links are described by the file they share and their group.</summary>
     public static SortedDictionary<string, string> Describe(UnionView view)
     {

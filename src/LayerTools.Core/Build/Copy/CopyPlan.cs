@@ -36,6 +36,11 @@ internal sealed class CopyPlan
     public static CopyPlan Create(CopyRequest request, ICopySource source, UnionView below, long? sourceDateEpoch, bool keepSourceOwner, Func<CopySourceEntry, bool>? unpack = null)
     {
         var destination = TarPath.CleanUnderRoot(request.Destination.StartsWith('/') ? request.Destination : request.WorkingDir.TrimEnd('/') + "/" + request.Destination);
+
+        // As BuildKit: the destination is found through the image's symbolic links (inside the root),
+        // so a COPY into a linked folder (or below one) writes into the folder the link names.
+        var throughLinks = below.Resolve(destination, followLast: true);
+        destination = below.Lookup(throughLinks) is { Type: EntryType.Directory } ? throughLinks : below.Resolve(destination, followLast: false);
         // Each source as Docker takes it: a symbolic link named as a source is followed (inside the
         // source's root) and what it points to is copied under the link's name; links inside a copied
         // directory stay links.

@@ -39,7 +39,8 @@ internal static class MetadataInstructions
             case ExposeInstruction expose:
                 var ports = expose.Ports.Select(p => p.Contains('/') ? p.ToLowerInvariant() : p + "/tcp").ToList();
                 image.AddToSet("ExposedPorts", ports);
-                return "EXPOSE map[" + string.Join(' ', ports.Select(p => p + ":{}")) + "]";
+                // Go prints a map's keys sorted, so BuildKit's text lists the ports in byte order.
+                return "EXPOSE map[" + string.Join(' ', ports.Distinct().Order(StringComparer.Ordinal).Select(p => p + ":{}")) + "]";
             case VolumeInstruction volume:
                 image.AddToSet("Volumes", volume.Paths);
                 return "VOLUME " + "[" + string.Join(' ', volume.Paths) + "]";
@@ -51,7 +52,8 @@ internal static class MetadataInstructions
                 return "STOPSIGNAL " + stop.Signal;
             case ShellInstruction shell:
                 image.SetList("Shell", shell.Shell);
-                return "SHELL " + HistoryText.GoList(shell.Shell);
+                // BuildKit writes SHELL with %v: [/bin/sh -ec], unquoted.
+                return "SHELL [" + string.Join(' ', shell.Shell) + "]";
             case CmdInstruction cmd:
                 var cmdArgv = cmd.Command.ToArgv(Shell(image));
                 image.SetList("Cmd", cmdArgv);
@@ -86,7 +88,8 @@ internal static class MetadataInstructions
                 var triggers = JsonDocuments.GetStringArray(image.RuntimeConfig, "OnBuild")?.ToList() ?? new List<string>();
                 triggers.Add(onbuild.Expression);
                 image.SetList("OnBuild", triggers);
-                return "ONBUILD " + onbuild.Expression;
+                // BuildKit records no history for ONBUILD: the trigger lives in the config alone.
+                return string.Empty;
             default:
                 return null;
         }
