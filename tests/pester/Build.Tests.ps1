@@ -46,7 +46,9 @@ Describe 'Build-LayeredImage' {
         ($info | ForEach-Object { "$_" }) | Should -Contain 'installing 1'
         $image.BuildSteps.Count | Should -Be 7
         $image.BuildSteps[0].Instruction | Should -Be 'FROM busybox:test'
-        ($image.BuildSteps | Where-Object Instruction -eq 'WORKDIR /app').CacheMissReason | Should -Match 'first build'
+        # ARG is a step of its own (BuildKit writes it into the history), so it is the first to miss
+        ($image.BuildSteps | Where-Object Instruction -eq 'ARG VERSION=1').CacheMissReason | Should -Match 'first build'
+        ($image.BuildSteps | Where-Object Instruction -eq 'WORKDIR /app').CacheMissReason | Should -Be 'an earlier step of the stage was rebuilt'
         ($image.BuildSteps | Where-Object Instruction -like 'RUN*').CacheMissReason | Should -Be 'an earlier step of the stage was rebuilt'
         (Get-LayerFile app:1 /app -Recurse).LayerPath | Should -Contain '/app/node_modules/version'
         (Get-LayerFile app:1 /app/node_modules).Name | Should -Not -Contain 'big.js'
@@ -76,9 +78,17 @@ Describe 'Build-LayeredImage' {
         $history = Get-ImageHistory app:1
         $history[0].CreatedBy | Should -Be 'CMD ["node" "src/index.js"]'
         $history[0].EmptyLayer | Should -BeTrue
-        ($history | Where-Object CreatedBy -like 'RUN /bin/sh -c *# buildkit').Size | Should -BeGreaterThan 0
+        # BuildKit's text: the stage's ARGs before the command, and the ARG itself as a record
+        $history.CreatedBy | Should -Contain 'ARG VERSION=1'
+        # SIZE is the content the step wrote (node_modules/version holds "v1\n"), not the layer tar's size
+        ($history | Where-Object CreatedBy -like 'RUN |1 VERSION=1 /bin/sh -c *# buildkit').Size | Should -Be 3
+        # IMAGE: the image ID on the newest record, <missing> below, as docker history shows it
+        $history[0].ImageId | Should -Be (Get-LayeredImage app:1).Id
+        @($history | Select-Object -Skip 1 | Where-Object ImageId -ne '<missing>').Count | Should -Be 0
         $table = Get-ImageHistory app:1 | Format-Table | Out-String
         $table | Should -Match 'CREATED BY'
+        $table | Should -Match ([regex]::Escape((Get-LayeredImage app:1).Id.Substring(7, 12)))
+        $table | Should -Match '<missing>'
         $steps = (Build-LayeredImage $ctx -Tag app:1).BuildSteps | Format-Table | Out-String
         $steps | Should -Match 'CACHED'
     }

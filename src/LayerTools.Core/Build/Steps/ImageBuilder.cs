@@ -209,12 +209,14 @@ internal sealed class ImageBuilder
             state.Image.AddHistory(createdBy, created, HistoryText.Comment, emptyLayer: true);
         }
 
+        // Why it missed is asked before the step is remembered, or it would find itself in the log.
+        var reason = record is null ? MissReason(state, instruction, key) : null;
         if (record is null)
         {
             Remember(state, instruction, key, new CacheRecord { CreatedBy = createdBy, Created = JsonDocuments.FormatDate(created) });
         }
 
-        Report(state, instruction, index, cached: record is not null, reason: record is null ? MissReason(state, instruction, key) : null, diffId: null, size: 0, watch.Elapsed);
+        Report(state, instruction, index, cached: record is not null, reason: reason, diffId: null, size: 0, watch.Elapsed);
     }
 
     private void WorkdirStep(StageState state, Instruction instruction, WorkdirInstruction workdir, CacheKey key, int index, Stopwatch watch)
