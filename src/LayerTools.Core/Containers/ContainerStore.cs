@@ -56,7 +56,10 @@ internal sealed class ContainerStore : IBlobOwner
 
         var staged = Path.Combine(Store.TmpDir, "container-" + record.Id);
         var upper = Path.Combine(staged, "upper");
-        MakePrivate(staged);
+        // Owner-only (0700), in a shared store too. upper/ holds the image's directories with the image's
+        // modes (/tmp is 1777) and setuid files: another user reaching it could put files into the layer
+        // a commit makes, read what was written into the container, or run them.
+        Store.Access.CreatePrivateFolder(staged);
         Directory.CreateDirectory(upper);
         try
         {
@@ -93,9 +96,9 @@ internal sealed class ContainerStore : IBlobOwner
                 while (taken.Contains(record.Name));
             }
 
-            File.WriteAllBytes(Path.Combine(staged, ContainerRecord.FileName), record.ToJson());
-            File.WriteAllBytes(Path.Combine(staged, WhiteoutRecord.FileName), new WhiteoutRecord().ToJson());
-            MakePrivate(ContainersDir); // also closes the containers of a store from before this was done
+            Store.WriteFile(Path.Combine(staged, ContainerRecord.FileName), record.ToJson());
+            Store.WriteFile(Path.Combine(staged, WhiteoutRecord.FileName), new WhiteoutRecord().ToJson());
+            Store.Access.CreatePrivateFolder(ContainersDir); // also closes the containers of a store from before this was done
             Directory.Move(staged, Path.Combine(ContainersDir, record.Id));
         }
         catch
@@ -293,21 +296,6 @@ internal sealed class ContainerStore : IBlobOwner
         Changes = changes,
         StorePath = Store.Root,
     };
-
-    /// <summary>
-    /// Makes a folder only its owner may enter (0700). upper/ holds the image's directories with the
-    /// image's modes (/tmp is 1777): another user reaching it could put files into the layer a commit
-    /// makes, read what was written into the container, or change upper/ under LayerTools.
-    /// </summary>
-    private static void MakePrivate(string dir)
-    {
-        const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-        Directory.CreateDirectory(dir);
-        if (!OperatingSystem.IsWindows() && File.GetUnixFileMode(dir) != Private)
-        {
-            File.SetUnixFileMode(dir, Private);
-        }
-    }
 
     private static void TryDeleteTree(string path)
     {

@@ -1142,7 +1142,7 @@ internal sealed class ContainerView
     public void SaveRecord()
     {
         Whiteouts.Generation++;
-        AtomicFile.WriteAllBytes(RecordPath, Whiteouts.ToJson(), Store.TmpDir);
+        Store.WriteFile(RecordPath, Whiteouts.ToJson());
     }
 
     /// <summary>
@@ -1164,7 +1164,7 @@ internal sealed class ContainerView
     /// <summary>Takes the container's lock, and reloads the view when another view or process changed the container since it looked.</summary>
     public StoreLock Lock()
     {
-        var held = StoreLock.Acquire(Path.Combine(Directory, "lock"), LayerStore.LockTimeout);
+        var held = StoreLock.Acquire(Path.Combine(Directory, "lock"), StoreAccess.OwnerFile, LayerStore.LockTimeout);
         try
         {
             if (WhiteoutRecord.ReadGeneration(RecordPath) != Whiteouts.Generation)

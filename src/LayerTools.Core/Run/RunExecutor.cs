@@ -216,7 +216,7 @@ internal static class RunExecutor
             }
         }
 
-        throw new LayerToolsException("RuntimeFailed", ErrorKind.ResourceUnavailable, $"{request.Where}: no container runtime could start the command: {string.Join("; ", failures)}", request.Where);
+        throw new LayerToolsException("RuntimeFailed", ErrorKind.ResourceUnavailable, $"{request.Where}: no container runtime could start the command: {string.Join("; ", failures)}. -Runtime Unshare runs RUN without an OCI runtime, with weaker isolation (see Get-Help Build-LayeredImage -Parameter Runtime).", request.Where);
     }
 
     private static bool IsDirectoryOrMissing(SafeRoot root, string path) => root.Lstat(path) is null or { IsDirectory: true };

@@ -26,7 +26,7 @@ internal sealed class BuildOptions
     /// <summary>Labels added to the final image, as --label does.</summary>
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
 
-    /// <summary>Which runtime RUN uses (tests pin one).</summary>
+    /// <summary>Which runtime RUN uses: runc or crun by default; unshare only when named.</summary>
     public Run.ContainerRuntimeKind Runtime { get; init; } = Run.ContainerRuntimeKind.Auto;
 
     /// <summary>A step starts or ends.</summary>
