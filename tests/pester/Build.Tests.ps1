@@ -119,6 +119,50 @@ Describe 'Build-LayeredImage' {
         (Get-ImageHistory sec:1).CreatedBy -join "`n" | Should -Not -Match 's3cret'
     }
 
+    It 'gives RUN the secret''s value, as a file and as env=, and writes it into no exported blob' {
+        $sec = Join-Path $work 'secret-read'
+        $null = New-Item -ItemType Directory -Force $sec
+        [IO.File]::WriteAllText((Join-Path $work 'token2.txt'), 's3cret-value')
+        # grep -qx and test fail the RUN unless the value is exactly there, so the build proves RUN read
+        # it; the value to expect comes from a bind-mounted context file, so no instruction spells it
+        [IO.File]::WriteAllText((Join-Path $sec 'expected'), "s3cret-value`n")
+        Set-Content (Join-Path $sec 'Dockerfile') @'
+FROM busybox:test
+RUN --mount=type=secret,id=token --mount=type=bind,source=expected,target=/expected grep -qxFf /expected /run/secrets/token && echo file > /file-ok
+RUN --mount=type=secret,id=token,env=TOKEN --mount=type=bind,source=expected,target=/expected test "$TOKEN" = "$(cat /expected)" && echo env > /env-ok
+'@
+        $image = Build-LayeredImage $sec -Tag sec:2 -Secret @{ token = (Join-Path $work 'token2.txt') } -InformationAction SilentlyContinue
+        (Get-LayerFile sec:2 /).Name | Should -Contain 'file-ok'
+        (Get-LayerFile sec:2 /).Name | Should -Contain 'env-ok'
+        $out = Join-Path $work 'sec-oci'
+        Export-LayeredImage sec:2 -Path $out -Format OciLayout -Compression None
+        $blobs = Get-ChildItem -Recurse -File $out
+        $blobs.Count | Should -BeGreaterThan 3
+        foreach ($blob in $blobs) {
+            [IO.File]::ReadAllText($blob.FullName) | Should -Not -Match 's3cret' -Because "$($blob.Name) is exported"
+        }
+    }
+
+    It 'gives the same image ID from $env:SOURCE_DATE_EPOCH in two stores and folders, after the files were touched' {
+        $ids = foreach ($n in 1, 2) {
+            $ctxN = Join-Path $work "epoch-$n"
+            $null = New-Item -ItemType Directory -Force (Join-Path $ctxN 'src')
+            Set-Content (Join-Path $ctxN 'src/app.txt') 'same content'
+            Set-Content (Join-Path $ctxN 'Dockerfile') "FROM scratch`nCOPY src /app/`nENV A=1`n"
+            (Get-Item (Join-Path $ctxN 'src/app.txt')).LastWriteTime = (Get-Date).AddMinutes(-$n * 7)
+            $storeN = Join-Path $work "epoch-store-$n"
+            $env:SOURCE_DATE_EPOCH = '1700000000'
+            try {
+                (Build-LayeredImage $ctxN -Tag epoch:1 -StorePath $storeN).Id
+            }
+            finally {
+                Remove-Item Env:SOURCE_DATE_EPOCH
+            }
+        }
+        $ids[0] | Should -Match '^sha256:[0-9a-f]{64}$'
+        $ids[1] | Should -Be $ids[0]
+    }
+
     It 'extracts ADD of a GNU tar archive, plain or gzip, bzip2 or xz, on <Base>' -ForEach @(@{ Base = 'scratch' }, @{ Base = 'busybox:test' }) {
         # Through the cmdlet and the laid-out module, as a user reaches it: a decompressor assembly
         # missing from the module once made every archive a silent copy while the xunit tests passed.
