@@ -96,6 +96,20 @@ public sealed class ImageBuilderTests : IDisposable
     }
 
     [Fact]
+    public void AStepThatChangesNoFileSaysWhyItMissed_ThenHits()
+    {
+        // ARG, ENV and WORKDIR of an existing folder make no layer; their miss reason is worked out
+        // before the step is remembered (it once found itself in the log: "its layer was removed").
+        const string dockerfile = "FROM busybox:test\nWORKDIR /etc\nARG A=1\nENV B=2\n";
+        var first = Build(dockerfile);
+        Assert.StartsWith("not in the cache (first build", first.Steps[1].CacheMissReason, StringComparison.Ordinal);
+        Assert.Equal(new[] { "an earlier step of the stage was rebuilt", "an earlier step of the stage was rebuilt" }, first.Steps.Skip(2).Select(s => s.CacheMissReason));
+        var second = Build(dockerfile);
+        Assert.All(second.Steps, s => Assert.True(s.Cached, s.Instruction));
+        Assert.Equal(first.Image.Manifest.Digest, second.Image.Manifest.Digest);
+    }
+
+    [Fact]
     public void ASecondBuildHitsEveryStepAndGivesTheSameImage()
     {
         var first = Build(NodeDockerfile);

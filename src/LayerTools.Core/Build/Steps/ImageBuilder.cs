@@ -227,15 +227,7 @@ internal sealed class ImageBuilder
         var createdBy = "WORKDIR /" + clean;
         if (clean.Length == 0 || state.View.Lookup(state.View.Resolve(clean)) is { Type: EntryType.Directory })
         {
-            var record = Lookup(state, key);
-            var created = ParseCreated(record) ?? Now();
-            state.Image.AddHistory(createdBy, created, HistoryText.Comment, emptyLayer: true);
-            if (record is null)
-            {
-                Remember(state, instruction, key, new CacheRecord { CreatedBy = createdBy, Created = JsonDocuments.FormatDate(created) });
-            }
-
-            Report(state, instruction, index, record is not null, record is null ? MissReason(state, instruction, key) : null, null, 0, watch.Elapsed);
+            HistoryOnlyStep(state, instruction, createdBy, key, index, watch);
             return;
         }
 
