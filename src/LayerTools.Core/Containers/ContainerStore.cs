@@ -119,6 +119,9 @@ internal sealed class ContainerStore : IBlobOwner
     /// <summary>Finds a container by exact name, full ID, or unique ID prefix.</summary>
     public ContainerLayer Get(string nameOrId) => Describe(Find(nameOrId));
 
+    /// <summary>True when a container has exactly this name or full ID (no prefix is tried; nothing is opened).</summary>
+    public bool HasNameOrId(string text) => ReadRecords().Any(r => r.Name == text || r.Id == text);
+
     /// <summary>Opens a container's view for reading and writing.</summary>
     public ContainerView Open(string nameOrId) => Open(Find(nameOrId));
 
@@ -247,9 +250,9 @@ internal sealed class ContainerStore : IBlobOwner
             return byName;
         }
 
-        if (text.Length > 0 && text.All(char.IsAsciiHexDigitLower))
+        if (HexPrefix.TryParse(text, out var hex))
         {
-            var matches = records.Where(r => r.Id.StartsWith(text, StringComparison.Ordinal)).ToList();
+            var matches = records.Where(r => HexPrefix.Begins(r.Id, hex)).ToList();
             if (matches.Count > 1)
             {
                 throw new LayerToolsException("AmbiguousContainerId", ErrorKind.InvalidArgument, $"'{text}' matches {matches.Count} containers; give more of the ID.", text);
