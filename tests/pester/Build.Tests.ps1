@@ -179,6 +179,7 @@ ADD plain.tar /plain/
 ADD archive.tar.gz /gz/
 ADD archive.tar.bz2 /bz2/
 ADD archive.tar.xz /xz/
+ADD --chown=1234:5678 plain.tar /owned/
 "@
         $null = Build-LayeredImage $add -Tag "add:$($Base -replace '[^a-z]', '')" -ErrorAction Stop
         $paths = (Get-LayerFile "add:$($Base -replace '[^a-z]', '')" / -Recurse).LayerPath
@@ -187,6 +188,11 @@ ADD archive.tar.xz /xz/
             @($paths | Where-Object { $_ -like "/$dir/*.tar*" }) | Should -BeNullOrEmpty -Because "ADD extracts into /$dir, it does not copy the archive"
         }
         Get-Content "Image:\add:$($Base -replace '[^a-z]', '')\xz\pkg\file" | Should -Be 'packed'
+        # --chown owns the folder ADD makes; the archive's entries keep their owners, as in BuildKit
+        $owned = Get-LayerFile "add:$($Base -replace '[^a-z]', '')" / | Where-Object Name -EQ 'owned'
+        "$($owned.Uid):$($owned.Gid)" | Should -Be '1234:5678'
+        $file = Get-LayerFile "add:$($Base -replace '[^a-z]', '')" /owned/pkg/file
+        "$($file.Uid):$($file.Gid)" | Should -Be '0:0' -Because 'root made the archive'
     }
 
     It 'sets the default PATH, as BuildKit does, when the base image has none' {
