@@ -79,9 +79,8 @@ internal sealed class StageScope
 
     /// <summary>
     /// Expands <paramref name="instruction"/> in this scope and returns it with the scope after it.
-    /// ENV pairs are all expanded against the scope before the instruction; ARG definitions one
-    /// after the other (a build argument wins over the default; an ARG without default takes the
-    /// global value). RUN, CMD, ENTRYPOINT, SHELL, HEALTHCHECK, ONBUILD come back unchanged.
+    /// ENV pairs and ARG defaults are all expanded against the scope before the instruction (for
+    /// ARG a build argument wins over the default; an ARG without default takes the global value). RUN, CMD, ENTRYPOINT, SHELL, HEALTHCHECK, ONBUILD come back unchanged.
     /// </summary>
     public (StageScope Next, Instruction Expanded) Apply(Instruction instruction)
     {
@@ -116,7 +115,9 @@ internal sealed class StageScope
                         }
                         else if (def.DefaultValue is not null)
                         {
-                            value = arg.ExpandDefault(def, variables.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal));
+                            // As BuildKit's dispatch: every default of one ARG instruction is expanded with
+                            // the variables before it (ARG X=1 Y=${X}2 gives Y=2 unless X was set earlier).
+                            value = arg.ExpandDefault(def, Variables);
                         }
                         else
                         {
