@@ -37,7 +37,7 @@ internal static class MetadataInstructions
 
                 return "LABEL " + string.Join(' ', label.Labels.Select(l => l.Key + "=" + l.Value));
             case ExposeInstruction expose:
-                var ports = expose.Ports.Select(p => p.Contains('/') ? p.ToLowerInvariant() : p + "/tcp").ToList();
+                var ports = expose.Ports.Select(p => p.Contains('/') ? p.ToLowerInvariant() : p + "/tcp").SelectMany(PortRange).ToList();
                 image.AddToSet("ExposedPorts", ports);
                 // Go prints a map's keys sorted, so BuildKit's text lists the ports in byte order.
                 return "EXPOSE map[" + string.Join(' ', ports.Distinct().Order(StringComparer.Ordinal).Select(p => p + ":{}")) + "]";
@@ -56,12 +56,13 @@ internal static class MetadataInstructions
                 return "SHELL [" + string.Join(' ', shell.Shell) + "]";
             case CmdInstruction cmd:
                 var cmdArgv = cmd.Command.ToArgv(Shell(image));
-                image.SetList("Cmd", cmdArgv);
+                // An empty list clears the field (BuildKit writes it with omitempty: no "Cmd": []).
+                image.SetList("Cmd", cmdArgv.Count == 0 ? null : cmdArgv);
                 cmdSet = true;
                 return "CMD " + HistoryText.GoList(cmdArgv);
             case EntrypointInstruction entrypoint:
                 var entryArgv = entrypoint.Command.ToArgv(Shell(image));
-                image.SetList("Entrypoint", entryArgv);
+                image.SetList("Entrypoint", entryArgv.Count == 0 ? null : entryArgv);
                 if (!cmdSet)
                 {
                     image.SetList("Cmd", null);
@@ -93,6 +94,23 @@ internal static class MetadataInstructions
             default:
                 return null;
         }
+    }
+
+    /// <summary>As Docker's nat.ParsePortSpecs: a range "8000-8002/tcp" exposes each port of it; anything else stays as written.</summary>
+    private static IEnumerable<string> PortRange(string port)
+    {
+        var slash = port.IndexOf('/', StringComparison.Ordinal);
+        var number = port[..slash];
+        var dash = number.IndexOf('-', StringComparison.Ordinal);
+        if (dash > 0
+            && int.TryParse(number[..dash], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var first)
+            && int.TryParse(number[(dash + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var last)
+            && first <= last && last <= 65535)
+        {
+            return Enumerable.Range(first, last - first + 1).Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture) + port[slash..]);
+        }
+
+        return [port];
     }
 
     /// <summary>The shell a shell-form CMD or ENTRYPOINT runs under: SHELL's, else /bin/sh -c.</summary>
