@@ -90,9 +90,15 @@ internal static class StoreMaintenance
             }
 
             string actual;
-            using (var fs = store.OpenBlob(digest))
+            try
             {
+                using var fs = store.OpenBlob(digest);
                 actual = Digest.Of(fs);
+            }
+            catch (LayerToolsException ex) when (ex.ErrorId == "BlobNotFound")
+            {
+                // Collected since it was listed: nothing references it (a missing referenced blob is reported above).
+                continue;
             }
 
             if (actual != digest)
@@ -205,7 +211,9 @@ internal static class StoreMaintenance
             }
         }
 
-        // Layers the build cache names stay, so a later build still hits.
+        // Layers the build cache names stay, so a later build still hits; so does everything a running
+        // operation holds (its lease: what it staged or found here and will reference when it commits).
+        layers.UnionWith(LeaseSweeper.LiveHolds(store));
         referenced.UnionWith(layers);
 
         // A compressed form kept for export stays while its layer does; otherwise its blob and its
@@ -318,7 +326,8 @@ internal static class StoreMaintenance
         var cutoff = DateTime.UtcNow - TmpMaxAge;
         foreach (var entry in new DirectoryInfo(store.TmpDir).EnumerateFileSystemInfos())
         {
-            if (entry.LastWriteTimeUtc > cutoff)
+            // A lease's scratch folder goes with its lease (LeaseSweeper), never by age.
+            if (entry.LastWriteTimeUtc > cutoff || LeaseSweeper.IsLeaseId(entry.Name))
             {
                 continue;
             }
