@@ -66,7 +66,8 @@ internal sealed class SnapshotCache
 
     private void Extract(LayerIndex index, UnionView lower, string dir, StagingArea? staging, CancellationToken cancellationToken)
     {
-        var tmp = Path.Combine(LayersDir, ".tmp-" + Guid.NewGuid().ToString("N"));
+        // In the operation's lease folder when there is one, so a killed build's half extraction is reclaimed at once.
+        var tmp = staging?.Lease.NewTmpPath("snapshot") ?? Path.Combine(LayersDir, ".tmp-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(tmp);
         try
         {
