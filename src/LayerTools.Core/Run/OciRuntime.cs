@@ -35,6 +35,7 @@ internal sealed class OciRuntime : ContainerRuntime
         try
         {
             using var process = Start(_path, new[] { "--root", state, "run", "--bundle", bundle, "--pid-file", pidFile, id }, null, onLine, tail);
+            using var deathWatch = DeathWatch.Start(_path, "--root", state, "delete", "--force", id);
             var code = Wait(process, () =>
             {
                 HostProcess.Run(_path, new[] { "--root", state, "kill", id, "KILL" }, timeout: TimeSpan.FromSeconds(10));
