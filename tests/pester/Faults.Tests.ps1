@@ -83,3 +83,104 @@ Describe 'kill -9 of a build inside RUN' -Tag Faults {
         Assert-Healed $store 'the retry'
     }
 }
+
+Describe 'A full disk (a small tmpfs as the store) for every writing cmdlet' -Tag Faults {
+    BeforeAll {
+        $script:disk = Join-Path $work 'tmpfs'
+        $null = New-Item -ItemType Directory -Force $disk
+        & mount -t tmpfs -o size=96m layertools-fault-tmpfs $disk
+        if ($LASTEXITCODE -ne 0) { throw 'cannot mount a tmpfs for the full-disk tests' }
+        $script:store = Join-Path $disk 'store'
+        $null = Import-LayeredImage -Path $base -Tag busybox:test -StorePath $store
+        $script:filler = Join-Path $disk 'filler'
+
+        # 12 MB of data, in a folder (for COPY and Copy-ContainerItem) and as a docker-archive (for import).
+        $script:twelve = Join-Path $work 'twelve'
+        $null = New-Item -ItemType Directory -Force $twelve
+        Get-ChildItem (Join-Path $ctx 'data') | Select-Object -First 120 | Copy-Item -Destination $twelve
+        $script:twelveTar = New-DockerArchive -Path (Join-Path $work 'twelve.tar') -Images @(@{ Tag = 'twelve:1'; Layers = @($twelve) })
+        $script:twelveCtx = Join-Path $work 'twelve-ctx'
+        $null = New-Item -ItemType Directory -Force $twelveCtx
+        Copy-Item -Recurse $twelve (Join-Path $twelveCtx 'data')
+        Set-Content (Join-Path $twelveCtx 'Dockerfile') "FROM busybox:test`nCOPY data /data`n"
+
+        function Set-FreeSpace {
+            # Fills the tmpfs so that only $Bytes stay free.
+            param([long] $Bytes)
+            Remove-Item -Force -LiteralPath $filler -ErrorAction SilentlyContinue
+            $avail = [long](& df -B1 --output=avail $disk | Select-Object -Last 1).Trim()
+            if ($avail -gt $Bytes) { & fallocate -l ($avail - $Bytes) $filler }
+        }
+
+        function Invoke-FullDisk {
+            # Runs $Action with $Free bytes free: it must fail with a LayerTools error and leave the store as it was; then with room it must succeed.
+            param([long] $Free, [scriptblock] $Action, [string] $What)
+            $before = @(Get-LayeredImage -StorePath $store | ForEach-Object { "$_ $($_.Id)" })
+            Set-FreeSpace $Free
+            $failure = $null
+            try { & $Action } catch { $failure = $_ }
+            finally { Remove-Item -Force -LiteralPath $filler -ErrorAction SilentlyContinue }
+            $failure | Should -Not -BeNullOrEmpty -Because "$What cannot fit in $Free bytes"
+            $failure.FullyQualifiedErrorId | Should -Match '^[A-Za-z]+,LayerTools\.Commands\.' -Because "$What reports a LayerTools error id ($($failure.Exception.Message))"
+            $failure.Exception.Message | Should -Match 'space' -Because 'the message says the disk is full'
+            @(Get-LayeredImage -StorePath $store | ForEach-Object { "$_ $($_.Id)" }) | Should -Be $before
+            @(Test-LayerStore -StorePath $store) | Should -BeNullOrEmpty
+            @(Get-StoreLeftover $store) | Should -BeNullOrEmpty
+            return $failure
+        }
+    }
+
+    AfterAll {
+        & umount $disk
+    }
+
+    It 'Import-LayeredImage' {
+        $null = Invoke-FullDisk -Free 4MB -What 'an import' -Action { Import-LayeredImage -Path $twelveTar -StorePath $store -ErrorAction Stop }
+        (Import-LayeredImage -Path $twelveTar -StorePath $store).ToString() | Should -Be 'twelve:1'
+    }
+
+    It 'Build-LayeredImage' {
+        $null = Invoke-FullDisk -Free 4MB -What 'a build' -Action { Build-LayeredImage -Path $twelveCtx -Tag built:1 -StorePath $store -ErrorAction Stop }
+        (Build-LayeredImage -Path $twelveCtx -Tag built:1 -StorePath $store).ToString() | Should -Be 'built:1'
+    }
+
+    It 'Copy-ContainerItem: nothing of the copy stays in the container, and the error names the file' {
+        $null = New-ContainerLayer busybox:test -Name full -StorePath $store
+        $failure = Invoke-FullDisk -Free 4MB -What 'a copy into a container' -Action { Copy-ContainerItem -Container full -Path $twelve -Destination /data -ToContainer -Recurse -StorePath $store -ErrorAction Stop }
+        $failure.Exception.Message | Should -Match ([regex]::Escape($twelve) + '/f\d+\.bin')
+        Get-ContainerChange full -StorePath $store | Should -BeNullOrEmpty
+        Copy-ContainerItem -Container full -Path $twelve -Destination /data -ToContainer -Recurse -StorePath $store
+        @(Get-ContainerChange full -StorePath $store).Count | Should -Be 121
+    }
+
+    It 'ConvertTo-LayeredImage' {
+        $null = Invoke-FullDisk -Free 4MB -What 'a commit' -Action { ConvertTo-LayeredImage -Container full -Tag committed:1 -StorePath $store -ErrorAction Stop }
+        (ConvertTo-LayeredImage -Container full -Tag committed:1 -StorePath $store).ToString() | Should -Be 'committed:1'
+    }
+
+    It 'Export-LayeredImage (to the full disk): no temporary file stays beside the destination' {
+        $out = Join-Path $disk 'out.tar'
+        $null = Invoke-FullDisk -Free 4MB -What 'an export' -Action { Export-LayeredImage twelve:1 -Path $out -StorePath $store -ErrorAction Stop }
+        @(Get-ChildItem -Force $disk | Where-Object Name -like '.out.tar*') | Should -BeNullOrEmpty
+        Export-LayeredImage twelve:1 -Path $out -StorePath $store
+        Test-Path $out | Should -BeTrue
+        Remove-Item $out
+    }
+
+    It 'Add-LayeredImageTag, Remove-LayeredImage and New-ContainerLayer' {
+        $null = Invoke-FullDisk -Free 0 -What 'a tag' -Action { Add-LayeredImageTag twelve:1 twelve:2 -StorePath $store -ErrorAction Stop }
+        $null = Invoke-FullDisk -Free 0 -What 'a removal' -Action { Remove-LayeredImage built:1 -StorePath $store -Confirm:$false -ErrorAction Stop }
+        $null = Invoke-FullDisk -Free 0 -What 'a new container' -Action { New-ContainerLayer twelve:1 -Name nospace -StorePath $store -ErrorAction Stop }
+        Add-LayeredImageTag twelve:1 twelve:2 -StorePath $store
+        Remove-LayeredImage built:1 -StorePath $store -Confirm:$false
+        (New-ContainerLayer twelve:1 -Name nospace -StorePath $store).Name | Should -Be 'nospace'
+    }
+
+    It 'Optimize-LayerStore frees space on a full disk' {
+        Set-FreeSpace 0
+        try { $result = Optimize-LayerStore -StorePath $store -Confirm:$false }
+        finally { Remove-Item -Force -LiteralPath $filler -ErrorAction SilentlyContinue }
+        $result.BytesFreed | Should -BeGreaterThan 0
+        @(Test-LayerStore -StorePath $store) | Should -BeNullOrEmpty
+    }
+}

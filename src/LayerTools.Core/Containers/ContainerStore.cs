@@ -53,7 +53,9 @@ internal sealed class ContainerStore
             Created = created ?? DateTimeOffset.UtcNow,
         };
 
-        var staged = Path.Combine(Store.TmpDir, "container-" + record.Id);
+        // Made in a lease folder, so that a killed New-ContainerLayer leaves nothing for long.
+        using var lease = Store.AcquireLease();
+        var staged = lease.NewTmpPath("container");
         var upper = Path.Combine(staged, "upper");
         MakePrivate(staged);
         Directory.CreateDirectory(upper);
@@ -92,6 +94,8 @@ internal sealed class ContainerStore
                 while (taken.Contains(record.Name));
             }
 
+            // The image may have been removed and collected since it was found: a container stands only on one that is whole.
+            RequireWhole(image);
             File.WriteAllBytes(Path.Combine(staged, ContainerRecord.FileName), record.ToJson());
             File.WriteAllBytes(Path.Combine(staged, WhiteoutRecord.FileName), new WhiteoutRecord().ToJson());
             MakePrivate(ContainersDir); // also closes the containers of a store from before this was done
@@ -125,7 +129,8 @@ internal sealed class ContainerStore
     {
         var record = Find(nameOrId);
         var dir = Path.Combine(ContainersDir, record.Id);
-        var doomed = Path.Combine(Store.TmpDir, "removing-" + record.Id);
+        using var lease = Store.AcquireLease();
+        var doomed = lease.NewTmpPath("removing");
         using (Store.Lock(cancellationToken))
         {
             if (!Directory.Exists(dir))
@@ -295,6 +300,17 @@ internal sealed class ContainerStore
     /// image's modes (/tmp is 1777): another user reaching it could put files into the layer a commit
     /// makes, read what was written into the container, or change upper/ under LayerTools.
     /// </summary>
+    /// <summary>Under the store lock: throws unless the image's manifest, config and layers are all in the store.</summary>
+    private void RequireWhole(StoredImage image)
+    {
+        var manifest = Store.HasBlob(image.Manifest.Digest) ? Catalog.ReadManifest(image.Manifest.Digest) : null;
+        var missing = manifest is null ? image.Manifest.Digest : manifest.Layers.Select(l => l.Digest).Prepend(manifest.Config.Digest).FirstOrDefault(d => !Store.HasBlob(d));
+        if (missing is not null)
+        {
+            throw new LayerToolsException("ImageNotFound", ErrorKind.ObjectNotFound, $"The image '{image}' left the store (blob {missing} is gone) before the container was made.", image.ToString());
+        }
+    }
+
     private static void MakePrivate(string dir)
     {
         const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;

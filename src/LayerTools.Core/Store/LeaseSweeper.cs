@@ -148,7 +148,16 @@ internal static class LeaseSweeper
         var marker = ".layertools-" + Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)) + ".tmp";
         foreach (var path in File.ReadLines(record))
         {
-            if (Path.IsPathFullyQualified(path) && Path.GetFileName(path).EndsWith(marker, StringComparison.Ordinal) && File.Exists(path))
+            if (!Path.IsPathFullyQualified(path) || !Path.GetFileName(path).EndsWith(marker, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            if (Directory.Exists(path))
+            {
+                RemoveScratch(path, dead: false);
+            }
+            else
             {
                 AtomicFile.TryDelete(path);
             }
