@@ -19,12 +19,12 @@ BeforeAll {
     $script:base = Join-Path $work 'busybox.tar'
     & tar -C $rootfs --sort=name --numeric-owner --owner=0 --group=0 --mtime='2024-01-02 03:04:05Z' -cf $base .
 
-    # 40 MB of data in 400 files: work enough for the kills to land in the middle.
+    # 20 MB of data in 200 files: work enough for the kills to land in the middle.
     $script:ctx = Join-Path $work 'ctx'
     $null = New-Item -ItemType Directory -Force (Join-Path $ctx 'data')
     $bytes = [byte[]]::new(100KB)
     $seeded = [Random]::new(1)
-    foreach ($i in 1..400) {
+    foreach ($i in 1..200) {
         $seeded.NextBytes($bytes)
         [IO.File]::WriteAllBytes((Join-Path $ctx "data/f$i.bin"), $bytes)
     }
@@ -33,6 +33,40 @@ BeforeAll {
         $store = New-TestStore
         $null = Import-LayeredImage -Path $base -Tag busybox:test -StorePath $store
         return $store
+    }
+
+    function Invoke-KillSeries {
+        <#
+            Runs $Command (text; {store} stands for the store) once to the end in a child pwsh to time it and
+            take its result, then $Kills times killed -9 at a random instant of that time (each after
+            $Reset), each followed by the retry in this process, which must heal the store and give the
+            clean run's result. Returns how many kills landed while the command ran.
+        #>
+        param([string] $Name, [string] $Store, [string] $Command, [scriptblock] $Reset, [scriptblock] $Result, [int] $Kills = 8)
+        $text = $Command.Replace('{store}', $Store)
+        & $Reset
+        $log = Join-Path $work "$Name-clean.log"
+        $child = Start-ChildCommand -Log $log -Command $text
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        while (-not (Test-Path -LiteralPath "$log.ready") -and -not $child.HasExited) { Start-Sleep -Milliseconds 10 }
+        $watch.Restart()
+        $null = $child.WaitForExit(120000)
+        $duration = $watch.Elapsed.TotalSeconds
+        $child.ExitCode | Should -Be 0 -Because "the clean $Name succeeds ($(Get-Content -Raw "$log.err" -ErrorAction SilentlyContinue))"
+        $clean = & $Result
+        $landed = 0
+        for ($attempt = 1; $landed -lt $Kills -and $attempt -le $Kills * 3; $attempt++) {
+            & $Reset
+            $log = Join-Path $work "$Name-kill-$attempt.log"
+            $child = Start-ChildCommand -Log $log -Command $text
+            if (Stop-ChildAt -Process $child -Log $log -Delay ($random.NextDouble() * $duration * 0.9)) { $landed++ }
+            $null = Invoke-Expression $text
+            Assert-Healed $Store "the retry after kill $attempt of $Name"
+            & $Result | Should -Be $clean -Because "the retry after kill $attempt of $Name gives what a clean run gives"
+        }
+
+        Write-Host "$Name`: $landed kills landed in $($attempt - 1) attempts (a clean run takes $([Math]::Round($duration, 2)) s)"
+        $landed | Should -BeGreaterOrEqual $Kills
     }
 
     function Assert-Healed {
@@ -182,5 +216,56 @@ Describe 'A full disk (a small tmpfs as the store) for every writing cmdlet' -Ta
         finally { Remove-Item -Force -LiteralPath $filler -ErrorAction SilentlyContinue }
         $result.BytesFreed | Should -BeGreaterThan 0
         @(Test-LayerStore -StorePath $store) | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'kill -9 at random instants' -Tag Faults {
+    BeforeAll {
+        $script:store = New-FaultStore
+        $script:bigTar = New-DockerArchive -Path (Join-Path $work 'big.tar') -Images @(@{ Tag = 'big:1'; Layers = @((Join-Path $ctx 'data')) })
+        Set-Content (Join-Path $ctx 'Dockerfile') "FROM busybox:test`nCOPY data /data`n"
+        $layers = foreach ($i in 1..40) { New-TestTree -Root (Join-Path $work "garbage/$i") -Files @{ "g$i.txt" = "garbage $i" } }
+        $script:garbageTar = New-DockerArchive -Path (Join-Path $work 'garbage.tar') -Images @(@{ Tag = 'garbage:1'; Layers = @($layers) })
+    }
+
+    It 'Import-LayeredImage' {
+        Invoke-KillSeries -Name import -Store $store -Command "Import-LayeredImage -Path '$bigTar' -StorePath '{store}'" -Result { (Get-LayeredImage big:1 -StorePath $store).Id } -Reset {
+            Remove-LayeredImage big:1 -StorePath $store -Confirm:$false -ErrorAction SilentlyContinue
+            $null = Optimize-LayerStore -StorePath $store -Confirm:$false
+        }
+    }
+
+    It 'Build-LayeredImage' {
+        Invoke-KillSeries -Name build -Store $store -Command "Build-LayeredImage -Path '$ctx' -Tag copy:1 -NoCache -SourceDateEpoch 1700000000 -StorePath '{store}'" -Result { (Get-LayeredImage copy:1 -StorePath $store).Id } -Reset {
+            Remove-LayeredImage copy:1 -StorePath $store -Confirm:$false -ErrorAction SilentlyContinue
+        }
+    }
+
+    It 'ConvertTo-LayeredImage' {
+        $null = New-ContainerLayer busybox:test -Name big -StorePath $store
+        Copy-ContainerItem -Container big -Path (Join-Path $ctx 'data') -Destination /data -ToContainer -Recurse -StorePath $store
+        Invoke-KillSeries -Name commit -Store $store -Command "ConvertTo-LayeredImage -Container big -Tag committed:1 -StorePath '{store}'" -Result { (Get-ImageLayer committed:1 -StorePath $store).DiffId -join ',' } -Reset {
+            Remove-LayeredImage committed:1 -StorePath $store -Confirm:$false -ErrorAction SilentlyContinue
+            $null = Optimize-LayerStore -StorePath $store -Confirm:$false
+        }
+    }
+
+    It 'Export-LayeredImage: nothing stays beside the destination' {
+        $out = Join-Path $work 'export/big.tar'
+        $null = New-Item -ItemType Directory -Force (Split-Path $out)
+        Invoke-KillSeries -Name export -Store $store -Command "Export-LayeredImage big:1 -Path '$out' -Compression Gzip -Force -StorePath '{store}'" -Reset {
+            Remove-Item -Force -LiteralPath $out -ErrorAction SilentlyContinue
+            $null = Optimize-LayerStore -StorePath $store -Confirm:$false
+        } -Result {
+            @(Get-ChildItem -Force (Split-Path $out)).Name | Should -Be @('big.tar')
+            (Get-FileHash -LiteralPath $out).Hash
+        }
+    }
+
+    It 'Optimize-LayerStore' {
+        Invoke-KillSeries -Name optimize -Store $store -Command "`$null = Optimize-LayerStore -StorePath '{store}' -Confirm:`$false" -Result { (Get-ChildItem (Join-Path $store 'blobs/sha256')).Name -join ',' } -Reset {
+            $null = Import-LayeredImage -Path $garbageTar -StorePath $store
+            Remove-LayeredImage garbage:1 -StorePath $store -Confirm:$false
+        }
     }
 }

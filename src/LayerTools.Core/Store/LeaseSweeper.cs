@@ -92,14 +92,19 @@ internal static class LeaseSweeper
             }
         }
 
-        // A scratch folder named by a lease id belongs to that lease: gone with it when it is dead.
+        // A scratch folder named by a lease id belongs to that lease: gone with it when it is dead. A
+        // temporary file named by its writer process (AtomicFile) goes when that process is gone.
         if (Directory.Exists(store.TmpDir))
         {
-            foreach (var scratch in new DirectoryInfo(store.TmpDir).EnumerateDirectories())
+            foreach (var entry in new DirectoryInfo(store.TmpDir).EnumerateFileSystemInfos())
             {
-                if (IsLeaseId(scratch.Name) && !live.Contains(scratch.Name) && !File.Exists(LockPath(store, scratch.Name)))
+                if (entry is DirectoryInfo scratch && IsLeaseId(scratch.Name) && !live.Contains(scratch.Name) && !File.Exists(LockPath(store, scratch.Name)))
                 {
                     RemoveScratch(scratch.FullName);
+                }
+                else if (entry is FileInfo file && ProcessIdentity.TokenIn(file.Name) is { } writer && !ProcessIdentity.IsAlive(writer))
+                {
+                    AtomicFile.TryDelete(file.FullName);
                 }
             }
         }

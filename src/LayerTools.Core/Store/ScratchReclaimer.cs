@@ -23,7 +23,7 @@ internal static class ScratchReclaimer
         foreach (var state in RuntimeStates(dir))
         {
             var (pid, start, paths) = ReadState(state);
-            if (pid > 0 && StartTime(pid) == start)
+            if (pid > 0 && ProcessIdentity.StartTime(pid) == start)
             {
                 doomed.Add(pid);
             }
@@ -84,21 +84,6 @@ internal static class ScratchReclaimer
             {
                 // Already gone (a stacked mount unmounted with its parent).
             }
-        }
-    }
-
-    /// <summary>The start time of a process (clock ticks since boot, field 22 of /proc/&lt;pid&gt;/stat); 0 when there is none.</summary>
-    public static ulong StartTime(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return ulong.Parse(fields[19], CultureInfo.InvariantCulture);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
-        {
-            return 0;
         }
     }
 
