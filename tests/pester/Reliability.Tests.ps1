@@ -1,6 +1,7 @@
 # Races between processes on one store: nothing the store references may go missing.
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+    . (Join-Path $PSScriptRoot 'FaultHelpers.ps1')
     Import-LayerToolsForTest
 
     function Start-OptimizeLoop {
@@ -80,5 +81,61 @@ Describe 'Import racing Optimize-LayerStore in another process' {
         $out = Join-Path $TestDrive 'app-out.tar'
         Export-LayeredImage app:1 -Path $out -StorePath $store
         Test-Path $out | Should -BeTrue
+    }
+}
+
+Describe 'Builds and imports at once' {
+    BeforeAll {
+        $script:store = New-TestStore
+        $script:work = Join-Path $TestDrive 'together'
+        $rootfs = New-TestTree -Root (Join-Path $work 'rootfs') -Files @{ 'etc/os-release' = "ID=test`n"; 'bin/tool' = ('b' * 4096) }
+        $null = Import-LayeredImage -Path $rootfs -Tag base:1 -StorePath $store
+        $script:ctx = New-TestTree -Root (Join-Path $work 'ctx') -Files @{ 'Dockerfile' = "FROM base:1`nCOPY a /a`nCOPY b /b`n"; 'a/one.txt' = ('1' * 100000); 'b/two.txt' = ('2' * 100000) }
+        $script:archive = New-DockerArchive -Path (Join-Path $work 'one.tar') -Images @(@{ Tag = 'ignored:1'; Layers = @((Join-Path $ctx 'a'), (Join-Path $ctx 'b')) })
+
+        function Wait-Children {
+            param([object[]] $Children, [string[]] $Logs)
+            for ($i = 0; $i -lt $Children.Count; $i++) {
+                if (-not $Children[$i].WaitForExit(180000)) { $Children[$i].Kill(); throw "child $i did not finish" }
+                $Children[$i].ExitCode | Should -Be 0 -Because (Get-Content -Raw "$($Logs[$i]).err" -ErrorAction SilentlyContinue)
+            }
+        }
+    }
+
+    It 'a build racing an Optimize-LayerStore loop in another process never refers to a missing blob (6 runs)' {
+        $stop = Join-Path $TestDrive 'stop-build-race'
+        $loop = Start-OptimizeLoop -Store $store -StopFile $stop
+        try {
+            foreach ($i in 1..6) {
+                $image = Build-LayeredImage -Path $ctx -Tag raced:1 -NoCache -SourceDateEpoch 1700000000 -StorePath $store
+                foreach ($layer in Get-ImageLayer raced:1 -StorePath $store) {
+                    Test-Path -LiteralPath (Join-Path $store "blobs/sha256/$($layer.DiffId.Substring(7))") | Should -BeTrue -Because "run $i"
+                }
+                Remove-LayeredImage raced:1 -StorePath $store -Confirm:$false
+            }
+        }
+        finally {
+            $runs = Stop-OptimizeLoop -Process $loop -StopFile $stop
+        }
+        $runs | Should -BeGreaterThan 0
+        Test-LayerStore -StorePath $store | Should -BeNullOrEmpty
+    }
+
+    It '4 parallel builds all succeed with the same image' {
+        $logs = 1..4 | ForEach-Object { Join-Path $work "build-$_.log" }
+        $children = 1..4 | ForEach-Object { Start-ChildCommand -Log $logs[$_ - 1] -Command "Build-LayeredImage -Path '$ctx' -Tag par:$_ -NoCache -SourceDateEpoch 1700000000 -StorePath '$store'" }
+        Wait-Children $children $logs
+        @(1..4 | ForEach-Object { (Get-LayeredImage "par:$_" -StorePath $store).Id } | Select-Object -Unique).Count | Should -Be 1
+        Test-LayerStore -StorePath $store | Should -BeNullOrEmpty
+        @(Get-StoreLeftover $store) | Should -BeNullOrEmpty
+    }
+
+    It '4 parallel imports of one tag leave one image under it' {
+        $logs = 1..4 | ForEach-Object { Join-Path $work "import-$_.log" }
+        $children = 1..4 | ForEach-Object { Start-ChildCommand -Log $logs[$_ - 1] -Command "Import-LayeredImage -Path '$archive' -Tag one:1 -StorePath '$store'" }
+        Wait-Children $children $logs
+        @(Get-LayeredImage one:1 -StorePath $store).Count | Should -Be 1
+        Test-LayerStore -StorePath $store | Should -BeNullOrEmpty
+        @(Get-StoreLeftover $store) | Should -BeNullOrEmpty
     }
 }
