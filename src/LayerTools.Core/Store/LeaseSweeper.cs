@@ -130,6 +130,11 @@ internal static class LeaseSweeper
             // Locked: its owner is running.
             return true;
         }
+        catch (UnauthorizedAccessException)
+        {
+            // Another user's lease in a shared store: only its owner (or the lease's end) releases it.
+            return true;
+        }
 
         using (probe)
         {
