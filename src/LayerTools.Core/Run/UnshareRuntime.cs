@@ -120,7 +120,7 @@ internal sealed class UnshareRuntime : ContainerRuntime
         args.AddRange(spec.Arguments);
         var tail = new List<string>();
         using var process = Start(_unshare, args, spec.Environment, onLine, tail);
-        using var deathWatch = DeathWatch.Start(HostProcess.Find("kill") ?? "/bin/kill", "-KILL", process.Id.ToString(CultureInfo.InvariantCulture));
+        using var deathWatch = DeathWatch.Start(sh, "-c", "kill -KILL \"$1\"", "kill", process.Id.ToString(CultureInfo.InvariantCulture));
         return Wait(process, () => process.Kill(entireProcessTree: true), cancellationToken);
     }
 }
