@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using LayerTools.Core.HostFs;
 
 namespace LayerTools.Core.Run;
 

@@ -1,5 +1,5 @@
 using LayerTools.Core.Digests;
-using LayerTools.Core.Layers;
+using LayerTools.Core.HostFs;
 
 namespace LayerTools.Core.Store;
 
@@ -199,22 +199,6 @@ internal static class LeaseSweeper
             RemoveOutside(dir);
         }
 
-        try
-        {
-            if (OperatingSystem.IsLinux())
-            {
-                SafeRoot.RemoveTree(dir);
-            }
-            else
-            {
-                Directory.Delete(dir, recursive: true);
-            }
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
+        HostFolders.TryRemove(new DirectoryInfo(dir));
     }
 }

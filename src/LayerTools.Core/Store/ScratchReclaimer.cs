@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using LayerTools.Core.Layers;
+using LayerTools.Core.HostFs;
 
 namespace LayerTools.Core.Store;
 

@@ -4,8 +4,9 @@ using System.Globalization;
 using System.Management.Automation;
 using LayerTools.Completion;
 using LayerTools.Core;
-using LayerTools.Core.Build;
+using LayerTools.Core.Build.Steps;
 using LayerTools.Core.Images;
+using LayerTools.Core.Run;
 
 namespace LayerTools.Commands;
 
@@ -60,6 +61,13 @@ public sealed class BuildLayeredImageCommand : StoreCmdlet
     [Parameter]
     public Hashtable? Secret { get; set; }
 
+    /// <summary>
+    /// Which program runs RUN steps: Auto (runc, else crun; an error when neither is installed), Runc,
+    /// Crun, or Unshare, util-linux unshare and chroot, which isolates less and runs only when named here.
+    /// </summary>
+    [Parameter]
+    public ContainerRuntimeKind Runtime { get; set; } = ContainerRuntimeKind.Auto;
+
     protected override void Process()
     {
         var context = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
@@ -82,6 +90,7 @@ public sealed class BuildLayeredImageCommand : StoreCmdlet
             BuildArgs = ToDictionary(BuildArg, nameof(BuildArg)),
             Target = Target,
             NoCache = NoCache,
+            Runtime = Runtime,
             SourceDateEpoch = Epoch(),
             Labels = ToDictionary(Label, nameof(Label)),
             Secrets = ToDictionary(Secret, nameof(Secret)).ToDictionary(kv => kv.Key, kv => SessionState.Path.GetUnresolvedProviderPathFromPSPath(kv.Value), StringComparer.Ordinal),

@@ -1,5 +1,7 @@
 using LayerTools.Core.Images;
 using LayerTools.Core.Layers;
+using LayerTools.Core.Maintenance;
+using LayerTools.Core.Oci;
 using LayerTools.Core.Store;
 using LayerTools.Core.Tests.Support;
 

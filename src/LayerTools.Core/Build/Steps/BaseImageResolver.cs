@@ -1,0 +1,88 @@
+using LayerTools.Core.Images;
+using LayerTools.Core.Interchange;
+using LayerTools.Core.Store;
+
+namespace LayerTools.Core.Build.Steps;
+
+/// <summary>
+/// Finds the image a FROM names: <c>scratch</c>, an image in the store (name:tag, digest or ID
+/// prefix), or one outside it named with a transport, as skopeo and buildah write them:
+/// <c>oci:&lt;dir&gt;[:&lt;tag&gt;]</c>, <c>oci-archive:&lt;file&gt;[:&lt;tag&gt;]</c>, <c>docker-archive:&lt;file&gt;[:&lt;name:tag&gt;]</c>.
+/// An image from outside is imported into the store first, as buildah pulls into its storage.
+/// </summary>
+internal static class BaseImageResolver
+{
+    private static readonly string[] Transports = { "oci:", "oci-archive:", "docker-archive:" };
+
+    public static BaseImage Resolve(LayerStore store, string text, string contextPath, string where, CancellationToken cancellationToken)
+    {
+        if (string.Equals(text, "scratch", StringComparison.OrdinalIgnoreCase))
+        {
+            return BaseImage.Scratch;
+        }
+
+        var catalog = new ImageCatalog(store);
+        var transport = Transports.FirstOrDefault(t => text.StartsWith(t, StringComparison.Ordinal));
+        StoredImage stored;
+        if (transport is not null)
+        {
+            stored = ImportFromTransport(store, catalog, text[transport.Length..], contextPath, text, where, cancellationToken);
+        }
+        else
+        {
+            try
+            {
+                stored = catalog.Resolve(text);
+            }
+            catch (LayerToolsException ex) when (ex.ErrorId == "ImageNotFound")
+            {
+                throw new LayerToolsException("BaseImageNotFound", ErrorKind.ObjectNotFound, $"{where}: FROM {text}: no such image in the store. Import it first (Import-LayeredImage), or name an archive with a transport: oci:<dir>[:tag], oci-archive:<file>[:tag], docker-archive:<file>.", text, ex);
+            }
+        }
+
+        var manifest = catalog.ReadManifest(stored.Manifest.Digest);
+        return new BaseImage(text, catalog.ReadConfig(manifest.Config.Digest), manifest.Config.Digest);
+    }
+
+    private static StoredImage ImportFromTransport(LayerStore store, ImageCatalog catalog, string rest, string contextPath, string text, string where, CancellationToken cancellationToken)
+    {
+        var (path, selector) = SplitPath(rest, contextPath);
+        if (!File.Exists(path) && !Directory.Exists(path))
+        {
+            throw new LayerToolsException("BaseImageNotFound", ErrorKind.ObjectNotFound, $"{where}: FROM {text}: '{path}' does not exist.", text);
+        }
+
+        var imported = ImageImporter.Import(store, path, null, null, cancellationToken);
+        if (selector is null)
+        {
+            return imported.Count == 1
+                ? imported[0]
+                : throw new LayerToolsException("BaseImageAmbiguous", ErrorKind.InvalidArgument, $"{where}: FROM {text}: the archive holds {imported.Count} images; name one after the path (…:<tag>).", text);
+        }
+
+        return imported.FirstOrDefault(i => i.Reference is { } r && (r.ToString() == selector || r.Tag == selector || r.ToString() == selector + ":latest"))
+            ?? (imported.Count == 1 ? imported[0] : null)
+            ?? throw new LayerToolsException("BaseImageNotFound", ErrorKind.ObjectNotFound, $"{where}: FROM {text}: no image named '{selector}' in '{path}'.", text);
+    }
+
+    /// <summary>Splits "path[:selector]": the path is the longest prefix that exists (paths may hold ':').</summary>
+    private static (string Path, string? Selector) SplitPath(string rest, string contextPath)
+    {
+        string Full(string p) => Path.GetFullPath(p, contextPath);
+        if (File.Exists(Full(rest)) || Directory.Exists(Full(rest)))
+        {
+            return (Full(rest), null);
+        }
+
+        for (var colon = rest.IndexOf(':'); colon > 0; colon = rest.IndexOf(':', colon + 1))
+        {
+            var candidate = Full(rest[..colon]);
+            if (File.Exists(candidate) || Directory.Exists(candidate))
+            {
+                return (candidate, rest[(colon + 1)..]);
+            }
+        }
+
+        return (Full(rest), null);
+    }
+}
