@@ -58,7 +58,10 @@ internal sealed class ContainerStore : IBlobOwner
         using var lease = Store.AcquireLease();
         var staged = lease.NewTmpPath("container");
         var upper = Path.Combine(staged, "upper");
-        MakePrivate(staged);
+        // Owner-only (0700), in a shared store too. upper/ holds the image's directories with the image's
+        // modes (/tmp is 1777) and setuid files: another user reaching it could put files into the layer
+        // a commit makes, read what was written into the container, or run them.
+        Store.Access.CreatePrivateFolder(staged);
         Directory.CreateDirectory(upper);
         try
         {
@@ -97,9 +100,9 @@ internal sealed class ContainerStore : IBlobOwner
 
             // The image may have been removed and collected since it was found: a container stands only on one that is whole.
             RequireWhole(image);
-            File.WriteAllBytes(Path.Combine(staged, ContainerRecord.FileName), record.ToJson());
-            File.WriteAllBytes(Path.Combine(staged, WhiteoutRecord.FileName), new WhiteoutRecord().ToJson());
-            MakePrivate(ContainersDir); // also closes the containers of a store from before this was done
+            Store.WriteFile(Path.Combine(staged, ContainerRecord.FileName), record.ToJson());
+            Store.WriteFile(Path.Combine(staged, WhiteoutRecord.FileName), new WhiteoutRecord().ToJson());
+            Store.Access.CreatePrivateFolder(ContainersDir); // also closes the containers of a store from before this was done
             Directory.Move(staged, Path.Combine(ContainersDir, record.Id));
         }
         catch
@@ -119,6 +122,9 @@ internal sealed class ContainerStore : IBlobOwner
 
     /// <summary>Finds a container by exact name, full ID, or unique ID prefix.</summary>
     public ContainerLayer Get(string nameOrId) => Describe(Find(nameOrId));
+
+    /// <summary>True when a container has exactly this name or full ID (no prefix is tried; nothing is opened).</summary>
+    public bool HasNameOrId(string text) => ReadRecords().Any(r => r.Name == text || r.Id == text);
 
     /// <summary>Opens a container's view for reading and writing.</summary>
     public ContainerView Open(string nameOrId) => Open(Find(nameOrId));
@@ -249,9 +255,9 @@ internal sealed class ContainerStore : IBlobOwner
             return byName;
         }
 
-        if (text.Length > 0 && text.All(char.IsAsciiHexDigitLower))
+        if (HexPrefix.TryParse(text, out var hex))
         {
-            var matches = records.Where(r => r.Id.StartsWith(text, StringComparison.Ordinal)).ToList();
+            var matches = records.Where(r => HexPrefix.Begins(r.Id, hex)).ToList();
             if (matches.Count > 1)
             {
                 throw new LayerToolsException("AmbiguousContainerId", ErrorKind.InvalidArgument, $"'{text}' matches {matches.Count} containers; give more of the ID.", text);
@@ -299,11 +305,6 @@ internal sealed class ContainerStore : IBlobOwner
         StorePath = Store.Root,
     };
 
-    /// <summary>
-    /// Makes a folder only its owner may enter (0700). upper/ holds the image's directories with the
-    /// image's modes (/tmp is 1777): another user reaching it could put files into the layer a commit
-    /// makes, read what was written into the container, or change upper/ under LayerTools.
-    /// </summary>
     /// <summary>Under the store lock: throws unless the image's manifest, config and layers are all in the store.</summary>
     private void RequireWhole(StoredImage image)
     {
@@ -312,16 +313,6 @@ internal sealed class ContainerStore : IBlobOwner
         if (missing is not null)
         {
             throw new LayerToolsException("ImageNotFound", ErrorKind.ObjectNotFound, $"The image '{image}' left the store (blob {missing} is gone) before the container was made.", image.ToString());
-        }
-    }
-
-    private static void MakePrivate(string dir)
-    {
-        const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-        Directory.CreateDirectory(dir);
-        if (!OperatingSystem.IsWindows() && File.GetUnixFileMode(dir) != Private)
-        {
-            File.SetUnixFileMode(dir, Private);
         }
     }
 

@@ -223,7 +223,7 @@ internal static class ImageImporter
             if (compression != LayerCompression.None)
             {
                 keptPath = staging.CreateTempPath();
-                kept = new FileStream(keptPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+                kept = new FileStream(keptPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
             }
 
             LayerIndex index;

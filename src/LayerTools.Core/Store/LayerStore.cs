@@ -20,6 +20,7 @@ internal sealed class LayerStore
     private static readonly byte[] OciLayoutBytes = Encoding.UTF8.GetBytes("{\"imageLayoutVersion\":\"1.0.0\"}");
     private readonly ConcurrentDictionary<string, LayerIndex> _indexCache = new(StringComparer.Ordinal);
     private int _swept;
+    private StoreAccess? _access;
 
     private LayerStore(string root)
     {
@@ -45,6 +46,9 @@ internal sealed class LayerStore
     public string LockPath { get; }
 
     public string IndexJsonPath { get; }
+
+    /// <summary>Who may reach the store's files (private, or shared with the root folder's group), and the modes that follow.</summary>
+    public StoreAccess Access => _access ??= StoreAccess.Of(Root);
 
     public static TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(120);
 
@@ -89,14 +93,20 @@ internal sealed class LayerStore
             return;
         }
 
-        Directory.CreateDirectory(BlobsDir);
-        Directory.CreateDirectory(TmpDir);
-        Directory.CreateDirectory(IndexesDir);
+        if (!Directory.Exists(Root))
+        {
+            // A new store is private to its owner; a folder made beforehand with the setgid bit makes a shared one.
+            StoreAccess.Private.CreatePrivateFolder(Root);
+        }
+
+        Access.CreateFolder(BlobsDir);
+        Access.CreateFolder(TmpDir);
+        Access.CreateFolder(IndexesDir);
         using var l = Lock();
         var layout = Path.Combine(Root, "oci-layout");
         if (!File.Exists(layout))
         {
-            AtomicFile.WriteAllBytes(layout, OciLayoutBytes, TmpDir);
+            WriteFile(layout, OciLayoutBytes);
         }
 
         if (!File.Exists(IndexJsonPath))
@@ -111,8 +121,8 @@ internal sealed class LayerStore
     /// </summary>
     public StoreLock Lock(CancellationToken cancellationToken = default)
     {
-        Directory.CreateDirectory(DataDir);
-        var l = StoreLock.Acquire(LockPath, LockTimeout, cancellationToken);
+        Access.CreateFolder(DataDir);
+        var l = StoreLock.Acquire(LockPath, Access.FileMode, LockTimeout, cancellationToken);
         if (Interlocked.Exchange(ref _swept, 1) == 0)
         {
             LeaseSweeper.Sweep(this);
@@ -236,8 +246,11 @@ internal sealed class LayerStore
     private void WriteIndexJson(JsonObject index)
     {
         var bytes = JsonSerializer.SerializeToUtf8Bytes(index, new JsonSerializerOptions { WriteIndented = true });
-        AtomicFile.WriteAllBytes(IndexJsonPath, bytes, TmpDir);
+        WriteFile(IndexJsonPath, bytes);
     }
+
+    /// <summary>Writes one of the store's files atomically (through tmp/), with the store's file mode.</summary>
+    public void WriteFile(string path, ReadOnlySpan<byte> bytes) => AtomicFile.WriteAllBytes(path, bytes, TmpDir, Access);
 
     /// <summary>A staging area; with <paramref name="lease"/>, one of several of an operation that holds what they all use.</summary>
     public StagingArea BeginStaging(Lease? lease = null) => new(this, lease);

@@ -42,7 +42,7 @@ internal sealed class Lease : IDisposable
     public static Lease Acquire(LayerStore store)
     {
         var dir = LeaseSweeper.LeasesDir(store);
-        Directory.CreateDirectory(dir);
+        store.Access.CreateFolder(dir);
         for (var attempt = 0; ; attempt++)
         {
             var id = Guid.NewGuid().ToString("N");
@@ -50,7 +50,14 @@ internal sealed class Lease : IDisposable
             try
             {
                 // Locked before it gets its name, so the collector never sees an unlocked live lease.
-                var handle = new FileStream(fresh, FileMode.CreateNew, FileAccess.ReadWrite, OperatingSystem.IsWindows() ? FileShare.Delete : FileShare.None, 1, FileOptions.None);
+                // The store's file mode, so the members of a shared store can probe it.
+                var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = OperatingSystem.IsWindows() ? FileShare.Delete : FileShare.None, BufferSize = 1 };
+                if (!OperatingSystem.IsWindows())
+                {
+                    options.UnixCreateMode = store.Access.FileMode;
+                }
+
+                var handle = new FileStream(fresh, options);
                 File.Move(fresh, LeaseSweeper.LockPath(store, id));
                 return new Lease(store, id, handle);
             }
@@ -79,6 +86,11 @@ internal sealed class Lease : IDisposable
     {
         if (_held.Add(digest))
         {
+            if (_held.Count == 1)
+            {
+                _store.Access.CreateFile(HeldPath).Dispose();
+            }
+
             File.AppendAllText(HeldPath, digest + "\n");
         }
     }
@@ -98,15 +110,8 @@ internal sealed class Lease : IDisposable
     /// <summary>A new path in this operation's scratch folder.</summary>
     public string NewTmpPath(string prefix)
     {
-        // Private: a RUN's root file system and extracted layers pass through here.
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(TmpDir);
-        }
-        else
-        {
-            Directory.CreateDirectory(TmpDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
+        // Owner-only: a RUN's root file system and extracted layers pass through here.
+        _store.Access.CreatePrivateFolder(TmpDir);
 
         return Path.Combine(TmpDir, prefix + "-" + Guid.NewGuid().ToString("N"));
     }
@@ -119,8 +124,14 @@ internal sealed class Lease : IDisposable
     public string OwnedPathBeside(string path)
     {
         var owned = Path.Combine(Path.GetDirectoryName(path)!, "." + Path.GetFileName(path) + OwnedMarker + ".tmp");
-        Directory.CreateDirectory(TmpDir);
-        File.AppendAllText(Path.Combine(TmpDir, LeaseSweeper.OutsideRecord), owned + "\n");
+        _store.Access.CreatePrivateFolder(TmpDir);
+        var record = Path.Combine(TmpDir, LeaseSweeper.OutsideRecord);
+        if (!File.Exists(record))
+        {
+            _store.Access.CreateFile(record).Dispose();
+        }
+
+        File.AppendAllText(record, owned + "\n");
         return owned;
     }
 
