@@ -110,8 +110,9 @@ internal sealed class Lease : IDisposable
     /// <summary>A new path in this operation's scratch folder.</summary>
     public string NewTmpPath(string prefix)
     {
-        // Owner-only: a RUN's root file system and extracted layers pass through here.
-        _store.Access.CreatePrivateFolder(TmpDir);
+        // The store's folder mode (setgid in a shared store, so what is staged here keeps the store's
+        // group); what holds image content (a RUN's folder, an extraction) is made owner-only inside.
+        _store.Access.CreateFolder(TmpDir);
 
         return Path.Combine(TmpDir, prefix + "-" + Guid.NewGuid().ToString("N"));
     }
@@ -124,7 +125,7 @@ internal sealed class Lease : IDisposable
     public string OwnedPathBeside(string path)
     {
         var owned = Path.Combine(Path.GetDirectoryName(path)!, "." + Path.GetFileName(path) + OwnedMarker + ".tmp");
-        _store.Access.CreatePrivateFolder(TmpDir);
+        _store.Access.CreateFolder(TmpDir);
         var record = Path.Combine(TmpDir, LeaseSweeper.OutsideRecord);
         if (!File.Exists(record))
         {
