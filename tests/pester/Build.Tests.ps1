@@ -38,7 +38,9 @@ Describe 'Build-LayeredImage' {
         ($info | ForEach-Object { "$_" }) | Should -Contain 'installing 1'
         $image.BuildSteps.Count | Should -Be 7
         $image.BuildSteps[0].Instruction | Should -Be 'FROM busybox:test'
-        ($image.BuildSteps | Where-Object Instruction -eq 'WORKDIR /app').CacheMissReason | Should -Match 'first build'
+        # ARG is a step of its own (BuildKit writes it into the history), so it is the first to miss
+        ($image.BuildSteps | Where-Object Instruction -eq 'ARG VERSION=1').CacheMissReason | Should -Match 'first build'
+        ($image.BuildSteps | Where-Object Instruction -eq 'WORKDIR /app').CacheMissReason | Should -Be 'an earlier step of the stage was rebuilt'
         ($image.BuildSteps | Where-Object Instruction -like 'RUN*').CacheMissReason | Should -Be 'an earlier step of the stage was rebuilt'
         (Get-LayerFile app:1 /app -Recurse).LayerPath | Should -Contain '/app/node_modules/version'
         (Get-LayerFile app:1 /app/node_modules).Name | Should -Not -Contain 'big.js'
@@ -68,9 +70,17 @@ Describe 'Build-LayeredImage' {
         $history = Get-ImageHistory app:1
         $history[0].CreatedBy | Should -Be 'CMD ["node" "src/index.js"]'
         $history[0].EmptyLayer | Should -BeTrue
-        ($history | Where-Object CreatedBy -like 'RUN /bin/sh -c *# buildkit').Size | Should -BeGreaterThan 0
+        # BuildKit's text: the stage's ARGs before the command, and the ARG itself as a record
+        $history.CreatedBy | Should -Contain 'ARG VERSION=1'
+        # SIZE is the content the step wrote (node_modules/version holds "v1\n"), not the layer tar's size
+        ($history | Where-Object CreatedBy -like 'RUN |1 VERSION=1 /bin/sh -c *# buildkit').Size | Should -Be 3
+        # IMAGE: the image ID on the newest record, <missing> below, as docker history shows it
+        $history[0].ImageId | Should -Be (Get-LayeredImage app:1).Id
+        @($history | Select-Object -Skip 1 | Where-Object ImageId -ne '<missing>').Count | Should -Be 0
         $table = Get-ImageHistory app:1 | Format-Table | Out-String
         $table | Should -Match 'CREATED BY'
+        $table | Should -Match ([regex]::Escape((Get-LayeredImage app:1).Id.Substring(7, 12)))
+        $table | Should -Match '<missing>'
         $steps = (Build-LayeredImage $ctx -Tag app:1).BuildSteps | Format-Table | Out-String
         $steps | Should -Match 'CACHED'
     }
@@ -109,6 +119,50 @@ Describe 'Build-LayeredImage' {
         (Get-ImageHistory sec:1).CreatedBy -join "`n" | Should -Not -Match 's3cret'
     }
 
+    It 'gives RUN the secret''s value, as a file and as env=, and writes it into no exported blob' {
+        $sec = Join-Path $work 'secret-read'
+        $null = New-Item -ItemType Directory -Force $sec
+        [IO.File]::WriteAllText((Join-Path $work 'token2.txt'), 's3cret-value')
+        # grep -qx and test fail the RUN unless the value is exactly there, so the build proves RUN read
+        # it; the value to expect comes from a bind-mounted context file, so no instruction spells it
+        [IO.File]::WriteAllText((Join-Path $sec 'expected'), "s3cret-value`n")
+        Set-Content (Join-Path $sec 'Dockerfile') @'
+FROM busybox:test
+RUN --mount=type=secret,id=token --mount=type=bind,source=expected,target=/expected grep -qxFf /expected /run/secrets/token && echo file > /file-ok
+RUN --mount=type=secret,id=token,env=TOKEN --mount=type=bind,source=expected,target=/expected test "$TOKEN" = "$(cat /expected)" && echo env > /env-ok
+'@
+        $image = Build-LayeredImage $sec -Tag sec:2 -Secret @{ token = (Join-Path $work 'token2.txt') } -InformationAction SilentlyContinue
+        (Get-LayerFile sec:2 /).Name | Should -Contain 'file-ok'
+        (Get-LayerFile sec:2 /).Name | Should -Contain 'env-ok'
+        $out = Join-Path $work 'sec-oci'
+        Export-LayeredImage sec:2 -Path $out -Format OciLayout -Compression None
+        $blobs = Get-ChildItem -Recurse -File $out
+        $blobs.Count | Should -BeGreaterThan 3
+        foreach ($blob in $blobs) {
+            [IO.File]::ReadAllText($blob.FullName) | Should -Not -Match 's3cret' -Because "$($blob.Name) is exported"
+        }
+    }
+
+    It 'gives the same image ID from $env:SOURCE_DATE_EPOCH in two stores and folders, after the files were touched' {
+        $ids = foreach ($n in 1, 2) {
+            $ctxN = Join-Path $work "epoch-$n"
+            $null = New-Item -ItemType Directory -Force (Join-Path $ctxN 'src')
+            Set-Content (Join-Path $ctxN 'src/app.txt') 'same content'
+            Set-Content (Join-Path $ctxN 'Dockerfile') "FROM scratch`nCOPY src /app/`nENV A=1`n"
+            (Get-Item (Join-Path $ctxN 'src/app.txt')).LastWriteTime = (Get-Date).AddMinutes(-$n * 7)
+            $storeN = Join-Path $work "epoch-store-$n"
+            $env:SOURCE_DATE_EPOCH = '1700000000'
+            try {
+                (Build-LayeredImage $ctxN -Tag epoch:1 -StorePath $storeN).Id
+            }
+            finally {
+                Remove-Item Env:SOURCE_DATE_EPOCH
+            }
+        }
+        $ids[0] | Should -Match '^sha256:[0-9a-f]{64}$'
+        $ids[1] | Should -Be $ids[0]
+    }
+
     It 'extracts ADD of a GNU tar archive, plain or gzip, bzip2 or xz, on <Base>' -ForEach @(@{ Base = 'scratch' }, @{ Base = 'busybox:test' }) {
         # Through the cmdlet and the laid-out module, as a user reaches it: a decompressor assembly
         # missing from the module once made every archive a silent copy while the xunit tests passed.
@@ -125,6 +179,7 @@ ADD plain.tar /plain/
 ADD archive.tar.gz /gz/
 ADD archive.tar.bz2 /bz2/
 ADD archive.tar.xz /xz/
+ADD --chown=1234:5678 plain.tar /owned/
 "@
         $null = Build-LayeredImage $add -Tag "add:$($Base -replace '[^a-z]', '')" -ErrorAction Stop
         $paths = (Get-LayerFile "add:$($Base -replace '[^a-z]', '')" / -Recurse).LayerPath
@@ -133,6 +188,11 @@ ADD archive.tar.xz /xz/
             @($paths | Where-Object { $_ -like "/$dir/*.tar*" }) | Should -BeNullOrEmpty -Because "ADD extracts into /$dir, it does not copy the archive"
         }
         Get-Content "Image:\add:$($Base -replace '[^a-z]', '')\xz\pkg\file" | Should -Be 'packed'
+        # --chown owns the folder ADD makes; the archive's entries keep their owners, as in BuildKit
+        $owned = Get-LayerFile "add:$($Base -replace '[^a-z]', '')" / | Where-Object Name -EQ 'owned'
+        "$($owned.Uid):$($owned.Gid)" | Should -Be '1234:5678'
+        $file = Get-LayerFile "add:$($Base -replace '[^a-z]', '')" /owned/pkg/file
+        "$($file.Uid):$($file.Gid)" | Should -Be '0:0' -Because 'root made the archive'
     }
 
     It 'sets the default PATH, as BuildKit does, when the base image has none' {

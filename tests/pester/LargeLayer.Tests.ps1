@@ -36,6 +36,7 @@ Export-LayeredImage big:1 -Path '$exported' -Format OciLayout -Compression Gzip 
         # sha256 of 2 GiB of zeros
         $result.Digest | Should -Be 'sha256:a7c744c13cc101ed66c29f672f92455547889cc586ce6d44fe76ae824958ea51' -Because 'the content digest is computed while the file streams in'
         Write-Host "peak RSS: $([math]::Round($result.PeakKB / 1024)) MB"
-        $result.PeakKB | Should -BeLessThan (400 * 1024)
+        # the 300 MB docs/benchmarks.md holds to (about 120 MB measured here)
+        $result.PeakKB | Should -BeLessThan (300 * 1024)
     }
 }

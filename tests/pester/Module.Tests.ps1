@@ -129,7 +129,10 @@ Describe 'Views and completion' {
     It 'shows history with the columns of docker history' {
         $text = Get-ImageHistory app:1 | Format-Table | Out-String -Width 200
         $text | Should -Match 'IMAGE\s+CREATED\s+CREATED BY\s+SIZE\s+COMMENT'
-        $text | Should -Match 'app:1\s+.+ ago\s+CMD \["/app/hello.sh"\]\s+0B\s+buildkit.dockerfile.v0'
+        # IMAGE as docker shows it: the short image ID on the newest record, <missing> below
+        $id = (Get-LayeredImage app:1).Id.Substring(7, 12)
+        $text | Should -Match "$id\s+.+ ago\s+CMD \[`"/app/hello.sh`"\]\s+0B\s+buildkit.dockerfile.v0"
+        $text | Should -Match '<missing>\s+.+ ago\s+COPY \. /app # buildkit'
     }
 
     It 'shows layers, files, store problems and collect results as tables' {

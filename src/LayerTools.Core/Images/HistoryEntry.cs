@@ -6,6 +6,12 @@ public sealed class HistoryEntry
     /// <summary>The image this record belongs to (its reference).</summary>
     public string Image { get; init; } = string.Empty;
 
+    /// <summary>As <c>docker history</c>'s IMAGE column: the image ID (its config digest) on the newest record, <c>&lt;missing&gt;</c> on the records below it.</summary>
+    public string ImageId { get; init; } = MissingId;
+
+    /// <summary>What <c>docker history</c> shows for a record that is not an image of its own.</summary>
+    public const string MissingId = "<missing>";
+
     /// <summary>Position in the history, 0 for the oldest record.</summary>
     public int Index { get; init; }
 
@@ -13,7 +19,11 @@ public sealed class HistoryEntry
 
     public string? CreatedBy { get; init; }
 
-    /// <summary>Bytes of the layer this record made (uncompressed), 0 for an empty layer.</summary>
+    /// <summary>
+    /// The content bytes of the layer this record made, as <c>docker history</c> counts them for a
+    /// layer BuildKit made: its regular files' sizes (a hard-linked file once), not the tar's size; 0
+    /// for an empty layer.
+    /// </summary>
     public long Size { get; init; }
 
     public string? Comment { get; init; }

@@ -1,4 +1,5 @@
 using LayerTools.Core.Digests;
+using LayerTools.Core.Layers;
 using LayerTools.Core.Oci;
 using LayerTools.Core.Store;
 using LayerTools.Core.Tar;
@@ -196,12 +197,13 @@ internal sealed class ImageCatalog
             if (!h.EmptyLayer && layer < image.DiffIds.Count)
             {
                 diffId = image.DiffIds[layer++];
-                size = Store.HasBlob(diffId) ? Store.BlobSize(diffId) : 0;
+                size = Store.HasBlob(diffId) ? ContentBytes(Store.ReadLayerIndex(diffId)) : 0;
             }
 
             result.Add(new HistoryEntry
             {
                 Image = label,
+                ImageId = i == records.Count - 1 ? ConfigDigestOf(stored) : HistoryEntry.MissingId,
                 Index = i,
                 Created = h.Created,
                 CreatedBy = h.CreatedBy,
@@ -215,6 +217,13 @@ internal sealed class ImageCatalog
 
         return result;
     }
+
+    /// <summary>
+    /// What <c>docker history</c> shows as the size of a layer BuildKit made: the bytes of its regular
+    /// files (a hard-linked file once), not the tar's size. (A layer docker unpacked from
+    /// <c>docker load</c> or <c>import</c> also counts symbolic links' target lengths there.)
+    /// </summary>
+    public static long ContentBytes(LayerIndex index) => index.Entries.Where(e => e.Type == EntryType.File).Sum(e => e.Size);
 
     /// <summary>The layers of an image, base first.</summary>
     public IReadOnlyList<LayerInfo> Layers(StoredImage stored)

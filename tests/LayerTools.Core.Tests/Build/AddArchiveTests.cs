@@ -111,8 +111,11 @@ public sealed class AddArchiveTests : IClassFixture<BuildFixture>
         Assert.Equal("abs\n", _f.Read("add-flat:1", "/home/app/abs.txt"));
         Assert.Equal("c\n", _f.Read("add-flat:1", "/home/app/a/hard"));
         Assert.Equal("home/app/a/b/c.txt", view.Get("home/app/a/hard")!.Entry.LinkTarget);
+        // As BuildKit: --chown owns the destination folder ADD makes; the archive's entries keep their owners
+        Assert.Equal((1000, 50), (view.Get("owned")!.Entry.Uid, view.Get("owned")!.Entry.Gid));
         var owned = view.Get("owned/a/b/c.txt")!.Entry;
-        Assert.Equal((1000, 50), (owned.Uid, owned.Gid));
+        Assert.Equal((7, 8), (owned.Uid, owned.Gid));
+        Assert.Equal((0, 0), (view.Get("owned/a")!.Entry.Uid, view.Get("owned/a")!.Entry.Gid));
 
         var diffIds = _f.Load("add-flat:1").Layers;
         var layer = _f.Temp.Store.ReadLayerIndex(diffIds[^2]);

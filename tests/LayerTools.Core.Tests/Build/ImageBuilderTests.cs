@@ -88,11 +88,25 @@ public sealed class ImageBuilderTests : IDisposable
 
         var history = catalog.History(catalog.Resolve("app:1"));
         Assert.Equal(
-            new[] { "ENV APP_HOME=/app", "WORKDIR /app", "COPY package.json . # buildkit", "RUN /bin/sh -c echo \"v$VERSION\" > /app/version && mkdir -p node_modules && echo x > node_modules/m.js # buildkit", "COPY . . # buildkit", "LABEL org.example.version=1", "EXPOSE map[8080/tcp:{}]", "USER app", "CMD [\"node\" \"src/index.js\"]" },
+            new[] { "ARG VERSION=1", "ENV APP_HOME=/app", "WORKDIR /app", "COPY package.json . # buildkit", "RUN |1 VERSION=1 /bin/sh -c echo \"v$VERSION\" > /app/version && mkdir -p node_modules && echo x > node_modules/m.js # buildkit", "COPY . . # buildkit", "LABEL org.example.version=1", "EXPOSE map[8080/tcp:{}]", "USER app", "CMD [\"node\" \"src/index.js\"]" },
             history.Skip(1).Select(h => h.CreatedBy));
         Assert.All(history.Skip(1), h => Assert.Equal("buildkit.dockerfile.v0", h.Comment));
         Assert.True(history.Single(h => h.CreatedBy == "USER app").EmptyLayer);
         Assert.All(result.Steps, s => Assert.False(s.Cached && s.Instruction.StartsWith("COPY", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void AStepThatChangesNoFileSaysWhyItMissed_ThenHits()
+    {
+        // ARG, ENV and WORKDIR of an existing folder make no layer; their miss reason is worked out
+        // before the step is remembered (it once found itself in the log: "its layer was removed").
+        const string dockerfile = "FROM busybox:test\nWORKDIR /etc\nARG A=1\nENV B=2\n";
+        var first = Build(dockerfile);
+        Assert.StartsWith("not in the cache (first build", first.Steps[1].CacheMissReason, StringComparison.Ordinal);
+        Assert.Equal(new[] { "an earlier step of the stage was rebuilt", "an earlier step of the stage was rebuilt" }, first.Steps.Skip(2).Select(s => s.CacheMissReason));
+        var second = Build(dockerfile);
+        Assert.All(second.Steps, s => Assert.True(s.Cached, s.Instruction));
+        Assert.Equal(first.Image.Manifest.Digest, second.Image.Manifest.Digest);
     }
 
     [Fact]

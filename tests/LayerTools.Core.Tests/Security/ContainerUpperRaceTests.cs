@@ -113,11 +113,15 @@ public sealed class ContainerUpperRaceTests : IDisposable
         {
             var srv = Path.Combine(_view.UpperDir, "srv");
             using var stop = new CancellationTokenSource();
+            var swaps = 0;
             var swapper = new Thread(() =>
             {
                 while (!stop.IsCancellationRequested)
                 {
-                    renameat2(-100, Path.Combine(srv, "d"), -100, Path.Combine(srv, "x"), RenameExchange);
+                    if (renameat2(-100, Path.Combine(srv, "d"), -100, Path.Combine(srv, "x"), RenameExchange) == 0)
+                    {
+                        swaps++;
+                    }
                 }
             });
             swapper.Start();
@@ -136,6 +140,7 @@ public sealed class ContainerUpperRaceTests : IDisposable
                 swapper.Join();
             }
 
+            Assert.True(swaps > 0, "renameat2(RENAME_EXCHANGE) never succeeded: there was no race, so the test proves nothing.");
             Assert.True(succeeded > 0, "Every attempt was refused: the race never let the operation through, so the test proves nothing.");
             Assert.Equal(new[] { "f", "host-only" }, Directory.EnumerateFileSystemEntries(_canary).Select(Path.GetFileName).Order(StringComparer.Ordinal));
             Assert.Equal("SECRET", File.ReadAllText(Path.Combine(_canary, "f")));

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using LayerTools.Core.HostFs;
 using LayerTools.Core.Tar;
 
 namespace LayerTools.Core.Build.Context;
@@ -88,9 +89,23 @@ internal sealed class BuildContext
                 Size = type == EntryType.File ? ((FileInfo)info).Length : 0,
                 ModifiedTime = Seconds(info),
                 LinkTarget = isLink ? info.LinkTarget : null,
+                HardLinkKey = type == EntryType.File ? HardLinkKeyOf(info.FullName) : null,
                 FullPath = info.FullName,
             };
         }
+    }
+
+    /// <summary>"dev:ino" of a file that has other hard links, else null (also where statx is not there).</summary>
+    private static string? HardLinkKeyOf(string path)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        var stat = LinuxNative.Stat(LinuxNative.AtFdCwd, path, LinuxNative.AtSymlinkNoFollow, out var errno)
+            ?? throw new LayerToolsException("HostFileUnreadable", ErrorKind.ReadError, $"Cannot read the status of '{path}' (errno {errno}). Check that it exists and is readable.", path);
+        return stat.Nlink > 1 ? $"{stat.DevMajor}:{stat.DevMinor}:{stat.Inode}" : null;
     }
 
     private static EntryType FileTypeOf(FileSystemInfo info)

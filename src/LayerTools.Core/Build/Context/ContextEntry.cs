@@ -18,6 +18,9 @@ internal sealed class ContextEntry
 
     public string? LinkTarget { get; init; }
 
+    /// <summary>For a regular file with more than one link: its device and inode ("dev:ino"), so COPY can keep hard links together; null otherwise.</summary>
+    public string? HardLinkKey { get; init; }
+
     /// <summary>The host path, for reading.</summary>
     public required string FullPath { get; init; }
 }

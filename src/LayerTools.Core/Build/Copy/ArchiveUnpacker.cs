@@ -18,6 +18,7 @@ internal sealed class ArchiveUnpacker
     private readonly UnionView _below;
     private readonly IngestLimits _limits;
     private readonly (int Uid, int Gid)? _owner;
+    private string _root = string.Empty;
     private readonly long _createdTime;
     private readonly Dictionary<string, LayerEntry> _written = new(StringComparer.Ordinal);
     private readonly HashSet<string> _archiveFiles = new(StringComparer.Ordinal);
@@ -43,6 +44,7 @@ internal sealed class ArchiveUnpacker
     {
         var where = $"archive '{archiveName}'";
         var root = Resolve(destination, followLast: true);
+        _root = root;
         EnsureDirectory(TarPath.Parent(root));
         TarHeaderReader? reader = null;
         try
@@ -77,7 +79,7 @@ internal sealed class ArchiveUnpacker
             // and time, when the destination is not written yet (and never for the image's root).
             if (entry.EntryType == EntryType.Directory && root.Length > 0 && !_written.ContainsKey(root))
             {
-                _writer.AddDirectory(root, entry.Mode & 0xFFF, _owner?.Uid ?? entry.Uid, _owner?.Gid ?? entry.Gid, entry.ModifiedTime, XattrNames.Carried(entry.Xattrs));
+                _writer.AddDirectory(root, entry.Mode & 0xFFF, entry.Uid, entry.Gid, entry.ModifiedTime, XattrNames.Carried(entry.Xattrs));
                 _written[root] = _writer.LastEntry!;
             }
 
@@ -108,8 +110,9 @@ internal sealed class ArchiveUnpacker
             throw new LayerToolsException("ArchiveDuplicateEntry", ErrorKind.InvalidData, $"{where}: '{entry.Name}' is written twice (by this archive or another source of the same ADD); a layer cannot hold a path twice.", entry.Name);
         }
 
-        var uid = _owner?.Uid ?? entry.Uid;
-        var gid = _owner?.Gid ?? entry.Gid;
+        // As BuildKit: --chown owns the destination folders it makes, not what the archive holds.
+        var uid = entry.Uid;
+        var gid = entry.Gid;
         var mode = entry.Mode & 0xFFF;
         var mtime = entry.ModifiedTime;
         var xattrs = XattrNames.Carried(entry.Xattrs);
@@ -177,7 +180,11 @@ internal sealed class ArchiveUnpacker
         }
         else
         {
-            _writer.AddDirectory(directory, 0x1ED, _owner?.Uid ?? 0, _owner?.Gid ?? 0, _createdTime);
+            // The destination and the folders above it are ADD's (--chown owns them); folders the
+            // archive implies without entries are the extraction's, root's, as an untar makes them.
+            var implied = _root.Length == 0 ? directory.Length > 0 : directory != _root && TarPath.IsWithin(directory, _root);
+            var owner = implied ? null : _owner;
+            _writer.AddDirectory(directory, 0x1ED, owner?.Uid ?? 0, owner?.Gid ?? 0, _createdTime);
         }
 
         _written[directory] = _writer.LastEntry!;

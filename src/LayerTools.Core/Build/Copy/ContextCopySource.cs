@@ -75,5 +75,6 @@ internal sealed class ContextCopySource : ICopySource
         Size = e.Size,
         ModifiedTime = e.ModifiedTime,
         LinkTarget = e.LinkTarget,
+        HardLinkKey = e.HardLinkKey,
     };
 }

@@ -36,6 +36,11 @@ internal sealed class CopyPlan
     public static CopyPlan Create(CopyRequest request, ICopySource source, UnionView below, long? sourceDateEpoch, bool keepSourceOwner, Func<CopySourceEntry, bool>? unpack = null)
     {
         var destination = TarPath.CleanUnderRoot(request.Destination.StartsWith('/') ? request.Destination : request.WorkingDir.TrimEnd('/') + "/" + request.Destination);
+
+        // As BuildKit: the destination is found through the image's symbolic links (inside the root),
+        // so a COPY into a linked folder (or below one) writes into the folder the link names.
+        var throughLinks = below.Resolve(destination, followLast: true);
+        destination = below.Lookup(throughLinks) is { Type: EntryType.Directory } ? throughLinks : below.Resolve(destination, followLast: false);
         // Each source as Docker takes it: a symbolic link named as a source is followed (inside the
         // source's root) and what it points to is copied under the link's name; links inside a copied
         // directory stay links.
@@ -136,6 +141,7 @@ internal sealed class CopyPlan
         }
 
         planned.Remove(string.Empty);
+        LinkHardLinks(planned);
         return new CopyPlan(planned.Values.ToList(), destination, archives);
     }
 
@@ -160,6 +166,7 @@ internal sealed class CopyPlan
     /// <summary>Writes the layer, reading each file once; the digests seen on the way are remembered by the source.</summary>
     public void Write(LayerTarWriter writer, ICopySource source)
     {
+        var written = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var e in Entries)
         {
             switch (e.Type)
@@ -170,6 +177,11 @@ internal sealed class CopyPlan
                 case EntryType.SymbolicLink:
                     writer.AddSymlink(e.Path, e.LinkTarget ?? string.Empty, e.Uid, e.Gid, e.ModifiedTime);
                     break;
+                case EntryType.HardLink:
+                    // The file it links to was written first (it is first by path): its digest is the link's too.
+                    writer.AddHardLink(e.Path, e.LinkTarget!, e.Mode, e.Uid, e.Gid, e.ModifiedTime);
+                    source.Remember(e.Source!, written[e.LinkTarget!]);
+                    break;
                 case EntryType.File:
                     using (var content = source.Open(e.Source!))
                     {
@@ -177,11 +189,42 @@ internal sealed class CopyPlan
                     }
 
                     source.Remember(e.Source, writer.LastEntry!.Digest!);
+                    written[e.Path] = writer.LastEntry!.Digest!;
 
                     break;
                 default:
                     writer.AddDevice(e.Path, e.Type, e.Mode, e.Uid, e.Gid, e.ModifiedTime);
                     break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// As BuildKit: files of the source that are hard links of each other stay linked in the layer;
+    /// the first by path is written as the file, the others as hard links to it.
+    /// </summary>
+    private static void LinkHardLinks(SortedDictionary<string, PlannedEntry> planned)
+    {
+        var groups = planned.Values.Where(e => e.Type == EntryType.File && e.Source?.HardLinkKey is not null)
+            .GroupBy(e => e.Source!.HardLinkKey!, StringComparer.Ordinal)
+            .Where(g => g.Count() > 1)
+            .ToList();
+        foreach (var group in groups)
+        {
+            var first = group.First();
+            foreach (var other in group.Skip(1))
+            {
+                planned[other.Path] = new PlannedEntry
+                {
+                    Path = other.Path,
+                    Type = EntryType.HardLink,
+                    Mode = first.Mode,
+                    Uid = first.Uid,
+                    Gid = first.Gid,
+                    ModifiedTime = first.ModifiedTime,
+                    LinkTarget = first.Path,
+                    Source = other.Source,
+                };
             }
         }
     }

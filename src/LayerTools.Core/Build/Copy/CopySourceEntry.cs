@@ -21,4 +21,7 @@ internal sealed class CopySourceEntry
     public long ModifiedTime { get; init; }
 
     public string? LinkTarget { get; init; }
+
+    /// <summary>Entries with the same key are hard links of one file (context files only; null when the file has one link).</summary>
+    public string? HardLinkKey { get; init; }
 }

@@ -2,7 +2,11 @@ using LayerTools.Core.Build.Context;
 
 namespace LayerTools.Core.Build.Copy;
 
-/// <summary>A copy source with COPY --exclude applied: what the patterns match is left out of listings.</summary>
+/// <summary>
+/// A copy source with COPY --exclude applied: what the patterns match is left out of listings. As in
+/// BuildKit, the patterns match the paths below the source being copied (<c>COPY --exclude=*.log src/ /d/</c>
+/// leaves out <c>src/a.log</c>), not the paths from the context's root.
+/// </summary>
 internal sealed class ExcludingCopySource : ICopySource
 {
     private readonly ICopySource _inner;
@@ -20,7 +24,8 @@ internal sealed class ExcludingCopySource : ICopySource
 
     public CopySourceEntry? Get(string path) => _inner.Get(path);
 
-    public IEnumerable<CopySourceEntry> Under(string directory) => _inner.Under(directory).Where(Kept);
+    public IEnumerable<CopySourceEntry> Under(string directory) =>
+        _inner.Under(directory).Where(e => directory.Length == 0 || !e.Path.StartsWith(directory + "/", StringComparison.Ordinal) ? Kept(e) : !_excluded.IsExcluded(e.Path[(directory.Length + 1)..]));
 
     public Stream Open(CopySourceEntry entry) => _inner.Open(entry);
 

@@ -19,8 +19,10 @@ internal sealed class StageScope
         IReadOnlyList<KeyValuePair<string, string>> imageEnv,
         IReadOnlyDictionary<string, string> args,
         IReadOnlyDictionary<string, string> globalArgs,
-        IReadOnlyDictionary<string, string> buildArgs)
+        IReadOnlyDictionary<string, string> buildArgs,
+        IReadOnlyList<string> declaredArgs)
     {
+        DeclaredArgs = declaredArgs;
         OrderedVariables = variables;
         OrderedImageEnv = imageEnv;
         Args = args;
@@ -44,6 +46,18 @@ internal sealed class StageScope
     /// <summary>ARGs declared in this stage so far that have a value.</summary>
     public IReadOnlyDictionary<string, string> Args { get; }
 
+    /// <summary>The names of the ARGs declared in this stage so far, in order (a name declared twice is here twice, as BuildKit keeps it).</summary>
+    public IReadOnlyList<string> DeclaredArgs { get; }
+
+    /// <summary>
+    /// BuildKit's prefix of a RUN's history text: <c>|2 A=1 B=x </c> for the ARGs declared in the
+    /// stage, each with its value in scope (an ENV of the same name wins; none is empty); empty when
+    /// the stage declares no ARG.
+    /// </summary>
+    public string RunHistoryPrefix => DeclaredArgs.Count == 0
+        ? string.Empty
+        : "|" + DeclaredArgs.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) + " " + string.Join(' ', DeclaredArgs.Select(n => n + "=" + Variables.GetValueOrDefault(n, string.Empty))) + " ";
+
     /// <summary>
     /// The scope at the start of <paramref name="stage"/>: the base image's Env (<c>KEY=value</c>
     /// strings, e.g. from its config; empty for scratch) and no ARG until one is declared. A stage
@@ -60,14 +74,13 @@ internal sealed class StageScope
             Set(env, eq < 0 ? entry : entry[..eq], eq < 0 ? string.Empty : entry[(eq + 1)..]);
         }
 
-        return new StageScope(env, env, new Dictionary<string, string>(StringComparer.Ordinal), plan.GlobalArgs, buildArgs ?? new Dictionary<string, string>());
+        return new StageScope(env, env, new Dictionary<string, string>(StringComparer.Ordinal), plan.GlobalArgs, buildArgs ?? new Dictionary<string, string>(), Array.Empty<string>());
     }
 
     /// <summary>
     /// Expands <paramref name="instruction"/> in this scope and returns it with the scope after it.
-    /// ENV pairs are all expanded against the scope before the instruction; ARG definitions one
-    /// after the other (a build argument wins over the default; an ARG without default takes the
-    /// global value). RUN, CMD, ENTRYPOINT, SHELL, HEALTHCHECK, ONBUILD come back unchanged.
+    /// ENV pairs and ARG defaults are all expanded against the scope before the instruction (for
+    /// ARG a build argument wins over the default; an ARG without default takes the global value). RUN, CMD, ENTRYPOINT, SHELL, HEALTHCHECK, ONBUILD come back unchanged.
     /// </summary>
     public (StageScope Next, Instruction Expanded) Apply(Instruction instruction)
     {
@@ -85,7 +98,7 @@ internal sealed class StageScope
                         Set(imageEnv, pair.Key, pair.Value);
                     }
 
-                    return (new StageScope(variables, imageEnv, Args, _globalArgs, _buildArgs), expanded);
+                    return (new StageScope(variables, imageEnv, Args, _globalArgs, _buildArgs, DeclaredArgs), expanded);
                 }
 
             case ArgInstruction arg:
@@ -102,7 +115,9 @@ internal sealed class StageScope
                         }
                         else if (def.DefaultValue is not null)
                         {
-                            value = arg.ExpandDefault(def, variables.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal));
+                            // As BuildKit's dispatch: every default of one ARG instruction is expanded with
+                            // the variables before it (ARG X=1 Y=${X}2 gives Y=2 unless X was set earlier).
+                            value = arg.ExpandDefault(def, Variables);
                         }
                         else
                         {
@@ -118,7 +133,7 @@ internal sealed class StageScope
                         resolved.Add(new ArgDefinition(def.Name, value));
                     }
 
-                    return (new StageScope(variables, OrderedImageEnv, args, _globalArgs, _buildArgs), arg.WithArguments(resolved));
+                    return (new StageScope(variables, OrderedImageEnv, args, _globalArgs, _buildArgs, DeclaredArgs.Concat(resolved.Select(r => r.Name)).ToArray()), arg.WithArguments(resolved));
                 }
 
             default:

@@ -128,6 +128,10 @@ internal sealed class ImageBuilder
 
             image = resolved.Config is null ? ImageState.Scratch(platform?.Os, platform?.Architecture) : ImageState.From(resolved.Config);
 
+            // BuildKit reads the base's config into the OCI image config type and writes it back, so
+            // fields the base left empty ("User": "", "Tty": false, "Cmd": null) do not reach the image.
+            image.DropEmptyRuntimeFields();
+
             // As BuildKit does: a stage whose base sets no PATH (scratch, or a bare imported root
             // filesystem) gets the default one in its config, so RUN, CMD and the image agree.
             if (image.GetEnv("PATH") is null)
@@ -164,6 +168,7 @@ internal sealed class ImageBuilder
         var index = state.NextIndex++;
         _options.Progress?.Report(new OperationProgress($"Building {state.Name}", $"{Where(instruction)}: {instruction.Original}", -1));
         var parentKey = state.Image.StateKey;
+        var before = state.Scope;
         var (next, expanded) = state.Scope.Apply(instruction);
         var usedArgs = state.Scope.UsedArgs(instruction);
         state.Scope = next;
@@ -175,8 +180,10 @@ internal sealed class ImageBuilder
 
         switch (expanded)
         {
-            case ArgInstruction:
-                Report(state, instruction, index, cached: true, reason: null, diffId: null, size: 0, watch.Elapsed);
+            case ArgInstruction when instruction is ArgInstruction arg:
+                // BuildKit records each stage ARG in the history with its default as written (expanded), not the value given.
+                var text = "ARG " + string.Join(' ', arg.Arguments.Select(d => d.DefaultValue is null ? d.Name : d.Name + "=" + arg.ExpandDefault(d, before.Variables)));
+                HistoryOnlyStep(state, instruction, text, key, index, watch);
                 return;
             case CopyInstruction or AddInstruction:
                 CopyStep(state, instruction, (FileInstruction)expanded, key, index, watch);
@@ -200,16 +207,27 @@ internal sealed class ImageBuilder
         var createdBy = MetadataInstructions.Apply(image, expanded, ref cmdSet)
             ?? throw new LayerToolsException("UnsupportedInstruction", ErrorKind.NotImplemented, $"{Where(instruction)}: {instruction.Keyword} is not supported here.", instruction.Original);
         state.CmdSet = cmdSet;
+        HistoryOnlyStep(state, instruction, createdBy, key, index, watch);
+    }
 
+    /// <summary>A step that changes no file: an empty-layer history record (none for an empty text), its time kept in the cache.</summary>
+    private void HistoryOnlyStep(StageState state, Instruction instruction, string createdBy, CacheKey key, int index, Stopwatch watch)
+    {
         var record = Lookup(state, key);
         var created = ParseCreated(record) ?? Now();
-        image.AddHistory(createdBy, created, HistoryText.Comment, emptyLayer: true);
+        if (createdBy.Length > 0)
+        {
+            state.Image.AddHistory(createdBy, created, HistoryText.Comment, emptyLayer: true);
+        }
+
+        // Why it missed is asked before the step is remembered, or it would find itself in the log.
+        var reason = record is null ? MissReason(state, instruction, key) : null;
         if (record is null)
         {
             Remember(state, instruction, key, new CacheRecord { CreatedBy = createdBy, Created = JsonDocuments.FormatDate(created) });
         }
 
-        Report(state, instruction, index, cached: record is not null, reason: record is null ? MissReason(state, instruction, key) : null, diffId: null, size: 0, watch.Elapsed);
+        Report(state, instruction, index, cached: record is not null, reason: reason, diffId: null, size: 0, watch.Elapsed);
     }
 
     private void WorkdirStep(StageState state, Instruction instruction, WorkdirInstruction workdir, CacheKey key, int index, Stopwatch watch)
@@ -220,15 +238,7 @@ internal sealed class ImageBuilder
         var createdBy = "WORKDIR /" + clean;
         if (clean.Length == 0 || state.View.Lookup(state.View.Resolve(clean)) is { Type: EntryType.Directory })
         {
-            var record = Lookup(state, key);
-            var created = ParseCreated(record) ?? Now();
-            state.Image.AddHistory(createdBy, created, HistoryText.Comment, emptyLayer: true);
-            if (record is null)
-            {
-                Remember(state, instruction, key, new CacheRecord { CreatedBy = createdBy, Created = JsonDocuments.FormatDate(created) });
-            }
-
-            Report(state, instruction, index, record is not null, record is null ? MissReason(state, instruction, key) : null, null, 0, watch.Elapsed);
+            HistoryOnlyStep(state, instruction, createdBy, key, index, watch);
             return;
         }
 
@@ -324,7 +334,7 @@ internal sealed class ImageBuilder
         }
 
         var plan = CopyPlan.Create(request, source, state.View, _options.SourceDateEpoch, keepSourceOwner: fromImage, unpack);
-        var createdBy = (copy is AddInstruction ? "ADD " : "COPY ") + HistoryText.Arguments(copy) + " # buildkit";
+        var createdBy = HistoryText.Copy(copy);
         key.Add("destination", copy.Destination).Add("workdir", state.Image.WorkingDir);
         if (plan.Archives.Count > 0)
         {
@@ -442,7 +452,7 @@ internal sealed class ImageBuilder
         var env = state.Scope.OrderedVariables.Select(v => v.Key + "=" + v.Value).ToList();
         // The environment RUN sees is the image's ENV (in the parent state) and the ARGs in scope (each an input above).
         key.Add("argv", string.Join('\0', invocation.Argv)).Add("workdir", state.Image.WorkingDir).Add("user", state.Image.User ?? string.Empty);
-        var createdBy = HistoryText.Run(invocation.Argv);
+        var createdBy = HistoryText.Run(state.Scope.RunHistoryPrefix, invocation.Argv);
         LayerStep(state, instruction, key, index, watch, createdBy, staging =>
         {
             var (containerMounts, secretEnv) = mounts.Prepare(_cancellationToken);

@@ -37,7 +37,7 @@ internal sealed class ImageState
         {
             ["architecture"] = architecture ?? HostPlatform.Architecture,
             ["os"] = os ?? HostPlatform.Os,
-            ["config"] = new JsonObject(),
+            ["config"] = new JsonObject { ["WorkingDir"] = "/" },
             ["rootfs"] = new JsonObject { ["type"] = "layers", ["diff_ids"] = new JsonArray() },
             ["history"] = new JsonArray(),
         },
@@ -49,6 +49,28 @@ internal sealed class ImageState
         json.Remove("container");
         json.Remove("container_config");
         return new ImageState(json, config.DiffIds.ToList());
+    }
+
+    /// <summary>Removes the runtime config's fields that hold nothing ("", false, null, [], {}), as an OCI config written with omitempty does.</summary>
+    public void DropEmptyRuntimeFields()
+    {
+        var config = RuntimeConfig;
+        foreach (var (name, value) in config.ToList())
+        {
+            var empty = value switch
+            {
+                null => true,
+                JsonArray a => a.Count == 0,
+                JsonObject o => o.Count == 0,
+                JsonValue v when v.TryGetValue<string>(out var text) => text.Length == 0,
+                JsonValue v when v.TryGetValue<bool>(out var flag) => !flag,
+                _ => false,
+            };
+            if (empty)
+            {
+                config.Remove(name);
+            }
+        }
     }
 
     public string? ChainId => Digests.ChainId.Of(DiffIds);

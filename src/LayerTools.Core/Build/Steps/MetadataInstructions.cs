@@ -37,9 +37,10 @@ internal static class MetadataInstructions
 
                 return "LABEL " + string.Join(' ', label.Labels.Select(l => l.Key + "=" + l.Value));
             case ExposeInstruction expose:
-                var ports = expose.Ports.Select(p => p.Contains('/') ? p.ToLowerInvariant() : p + "/tcp").ToList();
+                var ports = expose.Ports.Select(p => p.Contains('/') ? p.ToLowerInvariant() : p + "/tcp").SelectMany(PortRange).ToList();
                 image.AddToSet("ExposedPorts", ports);
-                return "EXPOSE map[" + string.Join(' ', ports.Select(p => p + ":{}")) + "]";
+                // Go prints a map's keys sorted, so BuildKit's text lists the ports in byte order.
+                return "EXPOSE map[" + string.Join(' ', ports.Distinct().Order(StringComparer.Ordinal).Select(p => p + ":{}")) + "]";
             case VolumeInstruction volume:
                 image.AddToSet("Volumes", volume.Paths);
                 return "VOLUME " + "[" + string.Join(' ', volume.Paths) + "]";
@@ -51,15 +52,17 @@ internal static class MetadataInstructions
                 return "STOPSIGNAL " + stop.Signal;
             case ShellInstruction shell:
                 image.SetList("Shell", shell.Shell);
-                return "SHELL " + HistoryText.GoList(shell.Shell);
+                // BuildKit writes SHELL with %v: [/bin/sh -ec], unquoted.
+                return "SHELL [" + string.Join(' ', shell.Shell) + "]";
             case CmdInstruction cmd:
                 var cmdArgv = cmd.Command.ToArgv(Shell(image));
-                image.SetList("Cmd", cmdArgv);
+                // An empty list clears the field (BuildKit writes it with omitempty: no "Cmd": []).
+                image.SetList("Cmd", cmdArgv.Count == 0 ? null : cmdArgv);
                 cmdSet = true;
                 return "CMD " + HistoryText.GoList(cmdArgv);
             case EntrypointInstruction entrypoint:
                 var entryArgv = entrypoint.Command.ToArgv(Shell(image));
-                image.SetList("Entrypoint", entryArgv);
+                image.SetList("Entrypoint", entryArgv.Count == 0 ? null : entryArgv);
                 if (!cmdSet)
                 {
                     image.SetList("Cmd", null);
@@ -86,10 +89,28 @@ internal static class MetadataInstructions
                 var triggers = JsonDocuments.GetStringArray(image.RuntimeConfig, "OnBuild")?.ToList() ?? new List<string>();
                 triggers.Add(onbuild.Expression);
                 image.SetList("OnBuild", triggers);
-                return "ONBUILD " + onbuild.Expression;
+                // BuildKit records no history for ONBUILD: the trigger lives in the config alone.
+                return string.Empty;
             default:
                 return null;
         }
+    }
+
+    /// <summary>As Docker's nat.ParsePortSpecs: a range "8000-8002/tcp" exposes each port of it; anything else stays as written.</summary>
+    private static IEnumerable<string> PortRange(string port)
+    {
+        var slash = port.IndexOf('/', StringComparison.Ordinal);
+        var number = port[..slash];
+        var dash = number.IndexOf('-', StringComparison.Ordinal);
+        if (dash > 0
+            && int.TryParse(number[..dash], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var first)
+            && int.TryParse(number[(dash + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var last)
+            && first <= last && last <= 65535)
+        {
+            return Enumerable.Range(first, last - first + 1).Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture) + port[slash..]);
+        }
+
+        return [port];
     }
 
     /// <summary>The shell a shell-form CMD or ENTRYPOINT runs under: SHELL's, else /bin/sh -c.</summary>

@@ -16,10 +16,9 @@ internal sealed class ArgInstruction : Instruction
     public IReadOnlyList<ArgDefinition> Arguments { get; }
 
     /// <summary>
-    /// Expands names and defaults. Docker expands each default against the variables in scope
-    /// including the ARGs declared earlier in the same instruction; this method expands against
-    /// <paramref name="variables"/> only, so the builder should expand one definition at a time
-    /// (see <see cref="ExpandDefault"/>).
+    /// Expands names and defaults against <paramref name="variables"/>. In a stage BuildKit expands
+    /// every default of one ARG against the variables before the instruction; ARGs before the first
+    /// FROM are expanded one after the other (see <see cref="ExpandDefault"/>).
     /// </summary>
     public override ArgInstruction Expand(IReadOnlyDictionary<string, string> variables) =>
         new(Source, Arguments.Select(a => new ArgDefinition(ExpandWord(a.Name, variables), ExpandOptional(a.DefaultValue, variables))).ToArray());

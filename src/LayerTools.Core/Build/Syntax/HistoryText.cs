@@ -90,7 +90,15 @@ internal static class HistoryText
         return whole + "." + (value % unit).ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(digits, '0').TrimEnd('0');
     }
 
-    public static string Run(IReadOnlyList<string> argv) => "RUN " + string.Join(' ', argv) + " # buildkit";
+    /// <summary>
+    /// BuildKit's text of a COPY or ADD: the keyword, the (expanded) sources and the destination, one
+    /// space apart, without the flags (--from, --chown, --chmod, --link do not appear) or the JSON form.
+    /// </summary>
+    public static string Copy(FileInstruction copy) =>
+        (copy is AddInstruction ? "ADD " : "COPY ") + string.Join(' ', copy.Sources.Append(copy.Destination)) + " # buildkit";
+
+    /// <summary>BuildKit's text of a RUN: <paramref name="argsPrefix"/> (<c>|N name=value … </c> for the stage's ARGs, or empty), then the command.</summary>
+    public static string Run(string argsPrefix, IReadOnlyList<string> argv) => "RUN " + argsPrefix + string.Join(' ', argv) + " # buildkit";
 
     /// <summary>An instruction's text without its keyword ("COPY package.json ." → "package.json .").</summary>
     public static string Arguments(Instruction instruction)
