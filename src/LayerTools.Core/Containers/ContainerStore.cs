@@ -54,7 +54,9 @@ internal sealed class ContainerStore : IBlobOwner
             Created = created ?? DateTimeOffset.UtcNow,
         };
 
-        var staged = Path.Combine(Store.TmpDir, "container-" + record.Id);
+        // Made in a lease folder, so that a killed New-ContainerLayer leaves nothing for long.
+        using var lease = Store.AcquireLease();
+        var staged = lease.NewTmpPath("container");
         var upper = Path.Combine(staged, "upper");
         // Owner-only (0700), in a shared store too. upper/ holds the image's directories with the image's
         // modes (/tmp is 1777) and setuid files: another user reaching it could put files into the layer
@@ -96,6 +98,8 @@ internal sealed class ContainerStore : IBlobOwner
                 while (taken.Contains(record.Name));
             }
 
+            // The image may have been removed and collected since it was found: a container stands only on one that is whole.
+            RequireWhole(image);
             Store.WriteFile(Path.Combine(staged, ContainerRecord.FileName), record.ToJson());
             Store.WriteFile(Path.Combine(staged, WhiteoutRecord.FileName), new WhiteoutRecord().ToJson());
             Store.Access.CreatePrivateFolder(ContainersDir); // also closes the containers of a store from before this was done
@@ -132,7 +136,8 @@ internal sealed class ContainerStore : IBlobOwner
     {
         var record = Find(nameOrId);
         var dir = Path.Combine(ContainersDir, record.Id);
-        var doomed = Path.Combine(Store.TmpDir, "removing-" + record.Id);
+        using var lease = Store.AcquireLease();
+        var doomed = lease.NewTmpPath("removing");
         using (Store.Lock(cancellationToken))
         {
             if (!Directory.Exists(dir))
@@ -299,6 +304,17 @@ internal sealed class ContainerStore : IBlobOwner
         Changes = changes,
         StorePath = Store.Root,
     };
+
+    /// <summary>Under the store lock: throws unless the image's manifest, config and layers are all in the store.</summary>
+    private void RequireWhole(StoredImage image)
+    {
+        var manifest = Store.HasBlob(image.Manifest.Digest) ? Catalog.ReadManifest(image.Manifest.Digest) : null;
+        var missing = manifest is null ? image.Manifest.Digest : manifest.Layers.Select(l => l.Digest).Prepend(manifest.Config.Digest).FirstOrDefault(d => !Store.HasBlob(d));
+        if (missing is not null)
+        {
+            throw new LayerToolsException("ImageNotFound", ErrorKind.ObjectNotFound, $"The image '{image}' left the store (blob {missing} is gone) before the container was made.", image.ToString());
+        }
+    }
 
     private static void TryDeleteTree(string path)
     {

@@ -98,7 +98,7 @@ internal static class CompressedLayerCache
     }
 
     /// <summary>The compressed form of a layer: the remembered one, or a new one made now (the layer is read once, and checked against its DiffID as it is).</summary>
-    public static Descriptor GetOrCreate(LayerStore store, string diffId, LayerCompression compression, Action<long>? progress = null, CancellationToken cancellationToken = default)
+    public static Descriptor GetOrCreate(LayerStore store, string diffId, LayerCompression compression, Action<long>? progress = null, CancellationToken cancellationToken = default, Lease? lease = null)
     {
         if (TryGet(store, diffId, compression) is { } known)
         {
@@ -106,7 +106,7 @@ internal static class CompressedLayerCache
         }
 
         store.Access.CreateFolder(store.TmpDir);
-        var tmp = Path.Combine(store.TmpDir, "compress-" + Guid.NewGuid().ToString("N"));
+        var tmp = lease?.NewTmpPath("compress") ?? Path.Combine(store.TmpDir, "compress-" + Guid.NewGuid().ToString("N"));
         try
         {
             string digest;
@@ -147,6 +147,7 @@ internal static class CompressedLayerCache
             // collects under the same lock, never sees the blob without the record that keeps it.
             using (store.Lock(cancellationToken))
             {
+                lease?.HoldLocked(digest);
                 AtomicFile.MoveIntoPlace(tmp, store.BlobPath(digest), store.Access);
                 Remember(store, diffId, compression, digest, size);
             }

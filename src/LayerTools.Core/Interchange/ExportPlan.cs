@@ -23,7 +23,8 @@ internal sealed class ExportPlan
 
     public long TotalBytes => Blobs.Sum(b => b.Size);
 
-    public static ExportPlan Create(LayerStore store, IReadOnlyList<StoredImage> images, LayerCompression compression, ProgressReporter reporter, CancellationToken cancellationToken)
+    /// <param name="lease">Holds every blob the export reads, so a collector running meanwhile leaves them.</param>
+    public static ExportPlan Create(LayerStore store, IReadOnlyList<StoredImage> images, LayerCompression compression, ProgressReporter reporter, CancellationToken cancellationToken, Lease? lease = null)
     {
         var plan = new ExportPlan();
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -31,8 +32,10 @@ internal sealed class ExportPlan
         {
             cancellationToken.ThrowIfCancellationRequested();
             var names = group.Select(i => i.Reference).OfType<ImageReference>().DistinctBy(r => r.ToString()).ToList();
+            lease?.TryHold(group.Key, cancellationToken);
             var manifestBytes = ReadVerified(store, group.Key, "image manifest");
             var manifest = ManifestDocument.Parse(manifestBytes, group.Key);
+            lease?.TryHold(manifest.Config.Digest, cancellationToken);
             var configBytes = ReadVerified(store, manifest.Config.Digest, "image config");
             var config = ConfigDocument.Parse(configBytes, manifest.Config.Digest);
             var label = names.Count > 0 ? names[0].ToString() : Digest.Short(manifest.Config.Digest);
@@ -41,7 +44,7 @@ internal sealed class ExportPlan
             for (var i = 0; i < config.DiffIds.Count; i++)
             {
                 var diffId = config.DiffIds[i];
-                if (!store.HasBlob(diffId))
+                if (!(lease?.TryHold(diffId, cancellationToken) ?? store.HasBlob(diffId)))
                 {
                     throw new LayerToolsException("BlobNotFound", ErrorKind.ObjectNotFound, $"Layer {diffId} of '{label}' is missing from the store '{store.Root}'; run Test-LayerStore.", diffId);
                 }
@@ -54,7 +57,7 @@ internal sealed class ExportPlan
 
                 var activity = $"Compressing layer {Digest.Short(diffId)} ({LayerCodec.Name(compression)})";
                 var status = $"Layer {i + 1} of {config.DiffIds.Count} of {label}";
-                layers.Add(CompressedLayerCache.GetOrCreate(store, diffId, compression, reporter.Child(activity, status, store.BlobSize(diffId)), cancellationToken));
+                layers.Add(CompressedLayerCache.GetOrCreate(store, diffId, compression, reporter.Child(activity, status, store.BlobSize(diffId)), cancellationToken, lease));
                 reporter.ChildDone(activity, status);
             }
 

@@ -33,17 +33,19 @@ internal static class ImageExporter
 
         var reporter = new ProgressReporter(progress, $"Exporting to {Path.GetFileName(full)}");
         reporter.Report("Preparing", 0, 1);
-        var plan = ExportPlan.Create(store, images, compression, reporter, cancellationToken);
+        // The lease keeps what the export reads in the store, and owns its temporary files beside the destination.
+        using var lease = store.AcquireLease();
+        var plan = ExportPlan.Create(store, images, compression, reporter, cancellationToken, lease);
         switch (format)
         {
             case ExportFormat.OciLayout:
-                OciLayoutWriter.Write(store, plan, full, reporter, cancellationToken);
+                OciLayoutWriter.Write(store, plan, full, reporter, cancellationToken, lease);
                 break;
             case ExportFormat.OciArchive:
-                ArchiveFileWriter.Write(store, plan, full, dockerArchive: false, reporter, cancellationToken);
+                ArchiveFileWriter.Write(store, plan, full, dockerArchive: false, reporter, cancellationToken, lease);
                 break;
             case ExportFormat.DockerArchive:
-                ArchiveFileWriter.Write(store, plan, full, dockerArchive: true, reporter, cancellationToken);
+                ArchiveFileWriter.Write(store, plan, full, dockerArchive: true, reporter, cancellationToken, lease);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown export format.");

@@ -12,7 +12,7 @@ namespace LayerTools.Core.Interchange;
 /// </summary>
 internal static class OciLayoutWriter
 {
-    public static void Write(LayerStore store, ExportPlan plan, string path, ProgressReporter reporter, CancellationToken cancellationToken)
+    public static void Write(LayerStore store, ExportPlan plan, string path, ProgressReporter reporter, CancellationToken cancellationToken, Lease? lease = null)
     {
         if (File.Exists(path))
         {
@@ -34,7 +34,7 @@ internal static class OciLayoutWriter
             var target = Path.Combine(blobs, Digests.Digest.Hex(blob.Digest));
             if (!(File.Exists(target) && new FileInfo(target).Length == blob.Size))
             {
-                WriteBlob(store, blob, path, target, n => reporter.Report($"Writing {blob.What} {blob.Digest}", done + n, total), cancellationToken);
+                WriteBlob(store, lease, blob, path, target, n => reporter.Report($"Writing {blob.What} {blob.Digest}", done + n, total), cancellationToken);
             }
 
             done += blob.Size;
@@ -90,9 +90,9 @@ internal static class OciLayoutWriter
         return JsonDocuments.ParseObject(File.ReadAllBytes(indexFile), indexFile, "InvalidIndex");
     }
 
-    private static void WriteBlob(LayerStore store, ExportBlob blob, string layout, string target, Action<long> progress, CancellationToken cancellationToken)
+    private static void WriteBlob(LayerStore store, Lease? lease, ExportBlob blob, string layout, string target, Action<long> progress, CancellationToken cancellationToken)
     {
-        var tmp = Path.Combine(layout, ".layertools-" + Guid.NewGuid().ToString("N") + ".tmp");
+        var tmp = lease?.OwnedPathBeside(target) ?? Path.Combine(layout, ".layertools-" + Guid.NewGuid().ToString("N") + ".tmp");
         try
         {
             using (var data = blob.Open(store))

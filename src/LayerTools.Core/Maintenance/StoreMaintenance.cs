@@ -96,9 +96,15 @@ internal static class StoreMaintenance
             }
 
             string actual;
-            using (var fs = store.OpenBlob(digest))
+            try
             {
+                using var fs = store.OpenBlob(digest);
                 actual = Digest.Of(fs);
+            }
+            catch (LayerToolsException ex) when (ex.ErrorId == "BlobNotFound")
+            {
+                // Collected since it was listed: nothing references it (a missing referenced blob is reported above).
+                continue;
             }
 
             if (actual != digest)
@@ -179,10 +185,11 @@ internal static class StoreMaintenance
     /// <summary>
     /// Everything beside the store that keeps blobs alive: the build cache (its layers, so a later build
     /// still hits), containers (the images they stand on), the compressed-layer cache, the layer
-    /// snapshots. Cache mounts (layertools/cache/mounts) hold directories, no blobs, and are not collected.
+    /// snapshots, and the running operations (their leases: what they staged or found here and will
+    /// reference when they commit). Cache mounts (layertools/cache/mounts) hold directories, no blobs, and are not collected.
     /// </summary>
     private static IBlobOwner[] Owners(LayerStore store) =>
-        [new BuildCache(store), new ContainerStore(store), new CompressedLayerBlobs(store), new SnapshotCache(store)];
+        [new LeaseHolds(store), new BuildCache(store), new ContainerStore(store), new CompressedLayerBlobs(store), new SnapshotCache(store)];
 
     /// <param name="dangling">Also remove untagged images (what a rebuild leaves behind when it moves a tag, as docker image prune does) that no owner stands on.</param>
     public static CollectResult Collect(LayerStore store, bool whatIf, bool dangling, CancellationToken cancellationToken = default)
@@ -283,7 +290,8 @@ internal static class StoreMaintenance
         var cutoff = DateTime.UtcNow - TmpMaxAge;
         foreach (var entry in new DirectoryInfo(store.TmpDir).EnumerateFileSystemInfos())
         {
-            if (entry.LastWriteTimeUtc > cutoff)
+            // A lease's scratch folder goes with its lease (LeaseSweeper), never by age.
+            if (entry.LastWriteTimeUtc > cutoff || LeaseSweeper.IsLeaseId(entry.Name))
             {
                 continue;
             }

@@ -35,7 +35,9 @@ internal sealed class OciRuntime : ContainerRuntime
         var tail = new List<string>();
         try
         {
+            using var deathWatch = DeathWatch.Start(_path, "--root", state, "delete", "--force", id);
             using var process = Start(_path, new[] { "--root", state, "run", "--bundle", bundle, "--pid-file", pidFile, id }, null, onLine, tail);
+            deathWatch.Watch(process.Id);
             var code = Wait(process, () =>
             {
                 HostProcess.Run(_path, new[] { "--root", state, "kill", id, "KILL" }, timeout: TimeSpan.FromSeconds(10));

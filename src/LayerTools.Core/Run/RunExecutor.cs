@@ -33,7 +33,8 @@ internal static class RunExecutor
         var watch = Stopwatch.StartNew();
         var lower = UnionView.Build(parentDiffIds.Select(staging.ReadLayerIndex));
         var runtimes = ContainerRuntime.Candidates(request.Runtime);
-        var runDir = Path.Combine(store.TmpDir, "run-" + Guid.NewGuid().ToString("N"));
+        // In the build's lease folder: a killed build's container, overlay and files are reclaimed by the next command (LeaseSweeper).
+        var runDir = staging.Lease.NewTmpPath("run");
         Directory.CreateDirectory(runDir);
         if (!OperatingSystem.IsWindows())
         {

@@ -169,7 +169,9 @@ internal sealed class UnshareRuntime : ContainerRuntime
         args.AddRange(spec.Arguments);
         InheritedDescriptors.CloseOnExec();
         var tail = new List<string>();
+        using var deathWatch = DeathWatch.Start(Tool("true", "it ends the step's watch"));
         using var process = Start(_unshare, args, new[] { "PATH=/usr/sbin:/usr/bin:/sbin:/bin" }, onLine, tail);
+        deathWatch.Watch(process.Id);
         return Wait(process, () => process.Kill(entireProcessTree: true), cancellationToken);
     }
 

@@ -90,8 +90,17 @@ internal sealed class SnapshotCache : IBlobOwner
 
     private void Extract(LayerIndex index, UnionView lower, string dir, StagingArea? staging, CancellationToken cancellationToken)
     {
-        var tmp = Path.Combine(LayersDir, ".tmp-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(tmp);
+        // In the operation's lease folder when there is one, so a killed build's half extraction is reclaimed at once.
+        var tmp = staging?.Lease.NewTmpPath("snapshot") ?? Path.Combine(LayersDir, ".tmp-" + Guid.NewGuid().ToString("N"));
+        if (staging is null)
+        {
+            Directory.CreateDirectory(tmp);
+        }
+        else
+        {
+            // Image content: owner-only, as snapshots/ is, while it is extracted in the lease folder.
+            _store.Access.CreatePrivateFolder(tmp);
+        }
         try
         {
             using (var blob = staging?.OpenBlob(index.DiffId) ?? _store.OpenBlob(index.DiffId))

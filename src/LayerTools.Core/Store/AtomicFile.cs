@@ -18,7 +18,8 @@ internal static class AtomicFile
             access.CreateFolder(tmpDir);
         }
 
-        var tmp = Path.Combine(tmpDir, Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N") + ".tmp");
+        // Named by its writer (pid and start time), so the next command removes it if the writer was killed.
+        var tmp = Path.Combine(tmpDir, Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N") + "." + ProcessIdentity.Current + ".tmp");
         try
         {
             using (var fs = access?.CreateFile(tmp) ?? new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))

@@ -19,6 +19,7 @@ internal sealed class LayerStore
 {
     private static readonly byte[] OciLayoutBytes = Encoding.UTF8.GetBytes("{\"imageLayoutVersion\":\"1.0.0\"}");
     private readonly ConcurrentDictionary<string, LayerIndex> _indexCache = new(StringComparer.Ordinal);
+    private int _swept;
     private StoreAccess? _access;
 
     private LayerStore(string root)
@@ -114,10 +115,20 @@ internal sealed class LayerStore
         }
     }
 
+    /// <summary>
+    /// Takes the store lock. The first time in each command it also reclaims what dead operations
+    /// left (<see cref="LeaseSweeper"/>): their leases, scratch folders, RUN containers and mounts.
+    /// </summary>
     public StoreLock Lock(CancellationToken cancellationToken = default)
     {
         Access.CreateFolder(DataDir);
-        return StoreLock.Acquire(LockPath, Access.FileMode, LockTimeout, cancellationToken);
+        var l = StoreLock.Acquire(LockPath, Access.FileMode, LockTimeout, cancellationToken);
+        if (Interlocked.Exchange(ref _swept, 1) == 0)
+        {
+            LeaseSweeper.Sweep(this);
+        }
+
+        return l;
     }
 
     public string BlobPath(string digest) => Path.Combine(BlobsDir, Digest.Hex(digest));
@@ -241,7 +252,11 @@ internal sealed class LayerStore
     /// <summary>Writes one of the store's files atomically (through tmp/), with the store's file mode.</summary>
     public void WriteFile(string path, ReadOnlySpan<byte> bytes) => AtomicFile.WriteAllBytes(path, bytes, TmpDir, Access);
 
-    public StagingArea BeginStaging() => new(this);
+    /// <summary>A staging area; with <paramref name="lease"/>, one of several of an operation that holds what they all use.</summary>
+    public StagingArea BeginStaging(Lease? lease = null) => new(this, lease);
+
+    /// <summary>A lease for an operation that spans several staging areas (a build) or reads blobs it must keep (an export).</summary>
+    public Lease AcquireLease() => Lease.Acquire(this);
 
     /// <summary>Every blob file in the store, by digest.</summary>
     public IEnumerable<string> EnumerateBlobs()

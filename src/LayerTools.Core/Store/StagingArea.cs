@@ -9,24 +9,34 @@ namespace LayerTools.Core.Store;
 /// A private folder under layertools/tmp/ where an import or a build writes its blobs and layer
 /// indexes. Nothing is visible in the store until <see cref="Commit"/> moves them into place and
 /// updates index.json under the lock; disposing without a commit leaves the store as it was.
+/// Every blob it stages or finds already in the store is held by its <see cref="Lease"/> (its own, or
+/// the operation's that spans several staging areas), so the collector never removes one in between.
 /// </summary>
 internal sealed class StagingArea : IDisposable
 {
     private readonly LayerStore _store;
     private readonly string _dir;
+    private readonly Lease _lease;
+    private readonly bool _ownsLease;
     private readonly Dictionary<string, string> _blobs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _indexes = new(StringComparer.Ordinal);
     private bool _committed;
 
-    public StagingArea(LayerStore store)
+    /// <param name="lease">The operation's lease; null to take one for this staging area alone.</param>
+    public StagingArea(LayerStore store, Lease? lease = null)
     {
         _store = store;
-        _dir = Path.Combine(store.TmpDir, "staging-" + Guid.NewGuid().ToString("N"));
+        _ownsLease = lease is null;
+        _lease = lease ?? Lease.Acquire(store);
+        _dir = _lease.NewTmpPath("staging");
         store.Access.CreateFolder(_dir);
     }
 
-    /// <summary>True when the blob is staged here or already in the store.</summary>
-    public bool HasBlob(string digest) => _blobs.ContainsKey(digest) || _store.HasBlob(digest);
+    /// <summary>The lease that holds what this staging area uses.</summary>
+    public Lease Lease => _lease;
+
+    /// <summary>True when the blob is staged here or in the store; a blob found in the store is held from then on.</summary>
+    public bool HasBlob(string digest) => _blobs.ContainsKey(digest) || (Digest.IsValid(digest) && _lease.TryHold(digest));
 
     /// <summary>Opens a blob staged here or already in the store.</summary>
     public Stream OpenBlob(string digest) =>
@@ -193,12 +203,27 @@ internal sealed class StagingArea : IDisposable
 
         foreach (var (digest, path) in _blobs)
         {
+            _lease.HoldLocked(digest);
             AtomicFile.MoveIntoPlace(path, _store.BlobPath(digest), _store.Access);
         }
 
         if (mutateIndex is not null)
         {
-            _store.UpdateIndexLocked(mutateIndex);
+            _store.UpdateIndexLocked(descriptors =>
+            {
+                var before = descriptors.Select(d => d.Digest).ToHashSet(StringComparer.Ordinal);
+                var changed = mutateIndex(descriptors);
+                if (changed)
+                {
+                    // Nothing is named in index.json unless all it references is in the store now, under the lock.
+                    foreach (var added in descriptors.Where(d => !before.Contains(d.Digest)).Select(d => d.Digest).Distinct(StringComparer.Ordinal))
+                    {
+                        RequireComplete(added);
+                    }
+                }
+
+                return changed;
+            });
         }
 
         _committed = true;
@@ -208,15 +233,40 @@ internal sealed class StagingArea : IDisposable
 
     private string NewFile() => Path.Combine(_dir, Guid.NewGuid().ToString("N"));
 
+    /// <summary>
+    /// Keeps a staged blob, or drops it when this staging area or the store has it already: then the
+    /// store's copy is held by the lease first, under the lock, so the collector cannot take it before the commit.
+    /// </summary>
     private void Keep(string digest, string tmp)
     {
-        if (_blobs.ContainsKey(digest) || _store.HasBlob(digest))
+        if (_blobs.ContainsKey(digest) || _lease.TryHold(digest))
         {
             File.Delete(tmp);
             return;
         }
 
         _blobs[digest] = tmp;
+    }
+
+    /// <summary>Throws, under the lock, unless a manifest and everything it references (config, layers, their indexes) is in the store.</summary>
+    private void RequireComplete(string manifestDigest)
+    {
+        var missing = new List<string>();
+        if (!_store.HasBlob(manifestDigest))
+        {
+            missing.Add(manifestDigest);
+        }
+        else
+        {
+            var manifest = ManifestDocument.Parse(_store.ReadBlob(manifestDigest, IngestLimits.Default.MaxConfigBytes), manifestDigest);
+            missing.AddRange(manifest.Layers.Select(d => d.Digest).Prepend(manifest.Config.Digest).Where(d => !_store.HasBlob(d)));
+            missing.AddRange(manifest.Layers.Select(d => d.Digest).Where(d => !File.Exists(_store.LayerIndexPath(d))).Select(_store.LayerIndexPath));
+        }
+
+        if (missing.Count > 0)
+        {
+            throw new LayerToolsException("BlobVanished", ErrorKind.InvalidOperation, $"'{missing[0]}', which image {manifestDigest} references, left the store before the image was committed; nothing was committed. Try again.", missing[0]);
+        }
     }
 
     public void Dispose()
@@ -230,6 +280,11 @@ internal sealed class StagingArea : IDisposable
         }
         catch (UnauthorizedAccessException)
         {
+        }
+
+        if (_ownsLease)
+        {
+            _lease.Dispose();
         }
     }
 }

@@ -65,7 +65,8 @@ public sealed class LayerStoreTests
     {
         using var t = new TempStore();
         using var staging = t.Store.BeginStaging();
-        var stagingDir = Assert.Single(Directory.EnumerateDirectories(t.Store.TmpDir));
+        // layertools/tmp/<lease id>/staging-<guid>
+        var stagingDir = Assert.Single(Directory.EnumerateDirectories(Assert.Single(Directory.EnumerateDirectories(t.Store.TmpDir))));
         Assert.Throws<IOException>(() => staging.AddLayer(w =>
         {
             w.AddFile("a", 0x1A4, 0, 0, 0, new MemoryStream("a"u8.ToArray()), 1);

@@ -31,6 +31,7 @@ internal sealed class RunMountSet : IDisposable
 {
     private const long MaxSecretBytes = 500 * 1024;
     private readonly LayerStore _store;
+    private readonly Lease? _lease;
     private readonly IReadOnlyList<RunMount> _mounts;
     private readonly IReadOnlyList<MountSource?> _sources;
     private readonly IReadOnlyDictionary<string, string> _secrets;
@@ -38,11 +39,12 @@ internal sealed class RunMountSet : IDisposable
     private readonly List<IDisposable> _locks = new();
     private string? _dir;
 
-    public RunMountSet(LayerStore store, IReadOnlyList<RunMount> mounts, Func<string?, MountSource> sourceFor, IReadOnlyDictionary<string, string> secrets, string workingDir, string where)
+    public RunMountSet(LayerStore store, IReadOnlyList<RunMount> mounts, Func<string?, MountSource> sourceFor, IReadOnlyDictionary<string, string> secrets, string workingDir, string where, Lease? lease = null)
     {
         ArgumentNullException.ThrowIfNull(mounts);
         ArgumentNullException.ThrowIfNull(sourceFor);
         _store = store;
+        _lease = lease;
         _secrets = secrets;
         _where = where;
         var list = new List<RunMount>();
@@ -242,7 +244,7 @@ internal sealed class RunMountSet : IDisposable
     {
         if (_dir is null)
         {
-            var dir = Path.Combine(_store.TmpDir, "mounts-" + Guid.NewGuid().ToString("N"));
+            var dir = _lease?.NewTmpPath("mounts") ?? Path.Combine(_store.TmpDir, "mounts-" + Guid.NewGuid().ToString("N"));
             _store.Access.CreatePrivateFolder(dir);
             Chown(dir, 0, 0, 0x1C0);
             _dir = dir;

@@ -37,6 +37,7 @@ internal sealed class ImageBuilder
     private readonly string _contextPath;
     private readonly string _dockerfilePath;
     private ContextCopySource? _context;
+    private Lease? _lease;
 
     public ImageBuilder(LayerStore store, BuildOptions options, CancellationToken cancellationToken = default)
     {
@@ -57,6 +58,11 @@ internal sealed class ImageBuilder
         }
 
         var tags = _options.Tags.Select(ImageReference.Parse).ToList();
+
+        // One lease for the whole build: the base layers, the cached layers it reuses and the layers
+        // it makes stay in the store until the image that references them is committed.
+        using var lease = _store.AcquireLease();
+        _lease = lease;
         var dockerfile = BuildFile.Load(_dockerfilePath, Path.GetFileName(_dockerfilePath));
         var plan = StagePlanner.Plan(dockerfile, _options.Target, _options.BuildArgs);
         foreach (var planned in plan.Stages)
@@ -81,7 +87,7 @@ internal sealed class ImageBuilder
             ? DateTimeOffset.FromUnixTimeSeconds(epoch)
             : final.Image.History.Select(h => JsonDocuments.GetDate(h as JsonObject, "created")).Where(d => d is not null).Select(d => d!.Value).DefaultIfEmpty(Now()).Max();
         var configBytes = final.Image.ToConfigBytes(created);
-        using var staging = _store.BeginStaging();
+        using var staging = _store.BeginStaging(_lease);
         var manifest = ImageWriter.Write(staging, configBytes, final.Image.DiffIds.Select(_store.ReadLayerIndex).ToList());
         var named = tags.Count == 0 ? new[] { ImageCatalog.Tagged(manifest, null) } : tags.Select(t => ImageCatalog.Tagged(manifest, t)).ToArray();
         staging.Commit(descriptors =>
@@ -114,6 +120,11 @@ internal sealed class ImageBuilder
             if (resolved.Config is { } baseConfig && platform is not null && !platform.Matches(baseConfig.Os, baseConfig.Architecture, baseConfig.Variant))
             {
                 throw new LayerToolsException("PlatformMismatch", ErrorKind.InvalidArgument, $"{where}: FROM --platform={planned.Platform}, but {planned.BaseImage} is {baseConfig.Os}/{baseConfig.Architecture}{(baseConfig.Variant is null ? string.Empty : "/" + baseConfig.Variant)}; the store holds one platform per image.", planned.Platform);
+            }
+
+            if (resolved.Config is not null)
+            {
+                Lease.Hold(resolved.Config.DiffIds, $"a layer of {planned.BaseImage}", _cancellationToken);
             }
 
             image = resolved.Config is null ? ImageState.Scratch(platform?.Os, platform?.Architecture) : ImageState.From(resolved.Config);
@@ -412,7 +423,7 @@ internal sealed class ImageBuilder
     private void RunStep(StageState state, Instruction instruction, RunInstruction run, CacheKey key, int index, Stopwatch watch)
     {
         var where = Where(instruction);
-        using var mounts = new RunMountSet(_store, run.ParseMounts(state.Scope.Variables), from => MountSourceFor(state, from, where), _options.Secrets, state.Image.WorkingDir, where);
+        using var mounts = new RunMountSet(_store, run.ParseMounts(state.Scope.Variables), from => MountSourceFor(state, from, where), _options.Secrets, state.Image.WorkingDir, where, _lease);
 
         if (run.Security is { } security && !security.Equals("sandbox", StringComparison.OrdinalIgnoreCase))
         {
@@ -483,7 +494,7 @@ internal sealed class ImageBuilder
     /// <summary>A step that makes a layer: from the cache when its key hits, else made, committed, and remembered.</summary>
     private void LayerStep(StageState state, Instruction instruction, CacheKey key, int index, Stopwatch watch, string createdBy, Func<StagingArea, LayerIndex> make, Action<CacheKey>? addInputs = null, bool speculative = false)
     {
-        using var staging = _store.BeginStaging();
+        using var staging = _store.BeginStaging(_lease);
         LayerIndex? made = null;
         if (speculative)
         {
@@ -492,7 +503,7 @@ internal sealed class ImageBuilder
 
         addInputs?.Invoke(key);
         var record = Lookup(state, key);
-        if (record?.DiffId is { } cachedDiffId)
+        if (record?.DiffId is { } cachedDiffId && Lease.TryHold(cachedDiffId, _cancellationToken))
         {
             var created = ParseCreated(record) ?? Now();
             state.Image.AddLayer(cachedDiffId, record.CreatedBy ?? createdBy, created, HistoryText.Comment);
@@ -513,6 +524,8 @@ internal sealed class ImageBuilder
         state.View.Apply(made);
         Report(state, instruction, index, cached: false, reason: reason, diffId: made.DiffId, size: made.Size, watch.Elapsed);
     }
+
+    private Lease Lease => _lease ?? throw new InvalidOperationException("The build holds no lease.");
 
     private CacheRecord? Lookup(StageState state, CacheKey key) =>
         _options.NoCache || state.Missed ? null : _cache.Get(key.Digest);

@@ -1,0 +1,72 @@
+# Shared by Faults.Tests.ps1: child processes to kill -9, and the checks that a store healed after a kill.
+Set-StrictMode -Version 3.0
+
+function Get-FaultSeed {
+    # Seeded, so a failure can be replayed: LAYERTOOLS_FAULT_SEED=<seed> repeats the same instants.
+    $seed = if ($env:LAYERTOOLS_FAULT_SEED) { [int]$env:LAYERTOOLS_FAULT_SEED } else { Get-Random -Maximum 1000000 }
+    Write-Host "fault seed: $seed (set LAYERTOOLS_FAULT_SEED=$seed to replay)"
+    return $seed
+}
+
+function Start-ChildCommand {
+    # A fresh pwsh that imports the laid-out module and runs $Command; its output goes to $Log.
+    param([string] $Command, [string] $Log)
+    $module = $env:LAYERTOOLS_TEST_MODULE
+    if (-not $module) { $module = Join-Path $PSScriptRoot '../../out/LayerTools' }
+    $exe = (Get-Process -Id $PID).Path
+    [string[]] $prefix = if ((Split-Path -Leaf $exe) -like 'dotnet*') { @(Join-Path $PSHOME 'pwsh.dll') } else { @() }
+    $script = "`$ErrorActionPreference = 'Stop'; Import-Module '$(Join-Path $module 'LayerTools.psd1')'; Set-Content -LiteralPath '$Log.ready' -Value 1; $Command"
+    Start-Process -FilePath $exe -ArgumentList ($prefix + @('-NoProfile', '-NonInteractive', '-Command', $script)) -PassThru -RedirectStandardOutput $Log -RedirectStandardError "$Log.err"
+}
+
+function Stop-ChildAt {
+    # kill -9 of the child $Delay seconds after its module loaded (or once $Until says so, then $Delay); true when it was still running.
+    param($Process, [string] $Log, [double] $Delay, [scriptblock] $Until)
+    $watch = [Diagnostics.Stopwatch]::StartNew()
+    while (-not (Test-Path -LiteralPath "$Log.ready") -and -not $Process.HasExited -and $watch.Elapsed.TotalSeconds -lt 60) { Start-Sleep -Milliseconds 20 }
+    if ($Until) {
+        while (-not (& $Until) -and -not $Process.HasExited -and $watch.Elapsed.TotalSeconds -lt 90) { Start-Sleep -Milliseconds 20 }
+    }
+    Start-Sleep -Milliseconds ([int]($Delay * 1000))
+    $running = -not $Process.HasExited
+    if ($running) { & kill -9 $Process.Id }
+    $null = $Process.WaitForExit(30000)
+    return $running
+}
+
+function Get-StoreMount {
+    # Mount points on or under the store.
+    param([string] $Store)
+    foreach ($line in [IO.File]::ReadAllLines('/proc/self/mountinfo')) {
+        $point = ($line -split ' ')[4] -replace '\\040', ' '
+        if ($point -eq $Store -or $point.StartsWith("$Store/")) { $point }
+    }
+}
+
+function Get-StoreProcess {
+    # Processes that run in the store: their root or working folder in it, or its path on their command line.
+    param([string] $Store)
+    foreach ($dir in [IO.Directory]::EnumerateDirectories('/proc')) {
+        $name = Split-Path -Leaf $dir
+        if ($name -notmatch '^\d+$' -or [int]$name -eq $PID) { continue }
+        try {
+            $root = [IO.FileInfo]::new("$dir/root").LinkTarget
+            $cwd = [IO.FileInfo]::new("$dir/cwd").LinkTarget
+            $cmd = [IO.File]::ReadAllText("$dir/cmdline") -replace "`0", ' '
+            # A runc container's root reads as / from here: its root mount (the RUN's overlay) names the store.
+            $rootMount = @([IO.File]::ReadAllLines("$dir/mountinfo") | Where-Object { ($_ -split ' ')[4] -eq '/' }) -join ' '
+        } catch { continue }
+        if (($root -and $root.StartsWith("$Store/")) -or ($cwd -and $cwd.StartsWith("$Store/")) -or $cmd.Contains($Store) -or $rootMount.Contains("$Store/")) { "$name $cmd" }
+    }
+}
+
+function Get-StoreLeftover {
+    # What a killed command left that the next command should have removed: files in tmp/ and leases/, mounts, processes.
+    param([string] $Store)
+    foreach ($dir in 'layertools/tmp', 'layertools/leases') {
+        $full = Join-Path $Store $dir
+        if (Test-Path $full) { Get-ChildItem -Force -Recurse -LiteralPath $full | ForEach-Object { "file: $($_.FullName)" } }
+    }
+    Get-StoreMount $Store | ForEach-Object { "mount: $_" }
+    Get-StoreProcess $Store | ForEach-Object { "process: $_" }
+}
