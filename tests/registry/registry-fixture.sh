@@ -45,8 +45,8 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
         mkdir -p "$dir/certs"
         openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj '/CN=127.0.0.1' \
             -addext 'subjectAltName=IP:127.0.0.1,DNS:localhost' \
-            -keyout "$dir/certs/server.key" -out "$dir/certs/ca.crt" 2>/dev/null
-        echo "  tls: {certificate: \"$dir/certs/ca.crt\", key: \"$dir/certs/server.key\"}"
+            -keyout "$dir/server.key" -out "$dir/certs/ca.crt" 2>/dev/null
+        echo "  tls: {certificate: \"$dir/certs/ca.crt\", key: \"$dir/server.key\"}"
     fi
     if [[ -n $user ]]; then
         htpasswd -Bbn "$user" "$password" > "$dir/htpasswd"

@@ -1,3 +1,7 @@
+using LayerTools.Core.Images;
+using LayerTools.Core.Registry;
+using LayerTools.Core.Store;
+
 namespace LayerTools.Core.Tests.Registry;
 
 /// <summary>The registries every registry test shares: one plain-HTTP, one TLS with an htpasswd user.</summary>
@@ -23,6 +27,14 @@ public sealed class RegistryFixture : IDisposable
     internal TestRegistry Plain { get; }
 
     internal TestRegistry Secure { get; }
+
+    /// <summary>Pulls <paramref name="reference"/> into <paramref name="store"/> as Request-LayeredImage does.</summary>
+    internal static StoredImage Pull(LayerStore store, string reference, RegistryOptions? options = null, string? platform = null)
+    {
+        var parsed = ImageReference.Parse(reference);
+        using var client = new RegistryClient(RegistryEndpoint.For(parsed), options ?? new RegistryOptions());
+        return ImagePuller.Pull(store, client, parsed, platform, null, CancellationToken.None);
+    }
 
     public void Dispose()
     {
