@@ -67,13 +67,14 @@ internal sealed class RegistryClient : IDisposable
         Send(() => new HttpRequestMessage(method, Resolve(pathAndQuery, cancellationToken)), scope, configure, cancellationToken);
 
     /// <summary>As <see cref="Send(HttpMethod, string, string, CancellationToken, Action{HttpRequestMessage})"/> for an absolute address (an upload's Location).</summary>
-    public HttpResponseMessage Send(HttpMethod method, Uri uri, string scope, CancellationToken cancellationToken, Action<HttpRequestMessage>? configure = null) =>
-        Send(() => new HttpRequestMessage(method, uri), scope, configure, cancellationToken);
+    /// <remarks>A request with a <paramref name="streamed"/> body is not sent twice: its stream is spent; <see cref="Authorize"/> first.</remarks>
+    public HttpResponseMessage Send(HttpMethod method, Uri uri, string scope, CancellationToken cancellationToken, Action<HttpRequestMessage>? configure = null, bool streamed = false) =>
+        Send(() => new HttpRequestMessage(method, uri), scope, configure, cancellationToken, streamed);
 
-    private HttpResponseMessage Send(Func<HttpRequestMessage> build, string scope, Action<HttpRequestMessage>? configure, CancellationToken cancellationToken)
+    private HttpResponseMessage Send(Func<HttpRequestMessage> build, string scope, Action<HttpRequestMessage>? configure, CancellationToken cancellationToken, bool streamed = false)
     {
         var response = SendOnce(build, scope, configure, cancellationToken);
-        if (response.StatusCode != HttpStatusCode.Unauthorized)
+        if (response.StatusCode != HttpStatusCode.Unauthorized || streamed)
         {
             return response;
         }
@@ -111,6 +112,18 @@ internal sealed class RegistryClient : IDisposable
 
     /// <summary>A token for <paramref name="scope"/> ahead of a request whose body cannot be sent twice.</summary>
     public void Authorize(string scope, CancellationToken cancellationToken) => _auth.Prepare(scope, _http, Endpoint, cancellationToken);
+
+    /// <summary>HEAD a blob: true when the repository has it.</summary>
+    public bool HasBlob(string repository, string digest, string scope, CancellationToken cancellationToken)
+    {
+        using var response = Send(HttpMethod.Head, $"/v2/{repository}/blobs/{digest}", scope, cancellationToken);
+        return response.StatusCode switch
+        {
+            HttpStatusCode.OK => true,
+            HttpStatusCode.NotFound => false,
+            _ => throw RegistryErrors.FromResponse(response, $"blob {digest} of {Endpoint.Domain}/{repository}", digest),
+        };
+    }
 
     /// <summary>The address of a path on this registry, once the scheme is known (https, or http where allowed and the server does not speak TLS).</summary>
     public Uri Resolve(string pathAndQuery, CancellationToken cancellationToken)
