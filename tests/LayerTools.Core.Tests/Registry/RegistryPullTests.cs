@@ -10,15 +10,11 @@ namespace LayerTools.Core.Tests.Registry;
 
 /// <summary>Images skopeo pushed to the real docker-registry pull into LayerTools with the same config, DiffIDs and manifest digest.</summary>
 [Collection(RegistryCollection.Name)]
-public sealed class RegistryPullTests : IClassFixture<UmociLayout>
+public sealed class RegistryPullTests : RegistryTestBase
 {
-    private readonly RegistryFixture _registries;
-    private readonly UmociLayout _umoci;
-
     public RegistryPullTests(RegistryFixture registries, UmociLayout umoci)
+        : base(registries, umoci)
     {
-        _registries = registries;
-        _umoci = umoci;
     }
 
     [Theory]
@@ -27,10 +23,10 @@ public sealed class RegistryPullTests : IClassFixture<UmociLayout>
     [InlineData("oci", "zstd")]
     public void SkopeoPushedImagePullsWithItsDiffIdsAndByteExactManifest(string format, string compression)
     {
-        var target = $"{_registries.Plain.Host}/pull/{format}-{compression}:1";
+        var target = $"{Registries.Plain.Host}/pull/{format}-{compression}:1";
         var args = new List<string> { "copy", "--dest-tls-verify=false", "--format", format };
-        var source = "oci:" + _umoci.Layout + ":app:1";
-        var configDigest = _umoci.ConfigDigest;
+        var source = "oci:" + Umoci.Layout + ":app:1";
+        var configDigest = Umoci.ConfigDigest;
         if (compression == "zstd")
         {
             // skopeo 1.9 recompresses only uncompressed layers, and reuses a gzip blob it once pushed
@@ -60,19 +56,19 @@ public sealed class RegistryPullTests : IClassFixture<UmociLayout>
     [Fact]
     public void PullByDigestLeavesTheImageUntaggedAndUnknownTagsAreManifestUnknown()
     {
-        var target = $"{_registries.Plain.Host}/pull/bydigest:1";
-        Tool.Run("skopeo", "copy", "--dest-tls-verify=false", "oci:" + _umoci.Layout + ":app:1", "docker://" + target);
+        var target = $"{Registries.Plain.Host}/pull/bydigest:1";
+        Tool.Run("skopeo", "copy", "--dest-tls-verify=false", "oci:" + Umoci.Layout + ":app:1", "docker://" + target);
         var digest = Digests.Digest.Of(System.Text.Encoding.UTF8.GetBytes(Tool.Run("skopeo", "inspect", "--raw", "--tls-verify=false", "docker://" + target)));
         using var temp = new TempStore();
-        var stored = RegistryFixture.Pull(temp.Store, $"{_registries.Plain.Host}/pull/bydigest@{digest}");
+        var stored = RegistryFixture.Pull(temp.Store, $"{Registries.Plain.Host}/pull/bydigest@{digest}");
         Assert.Null(stored.Reference);
         Assert.Equal(digest, stored.Manifest.Digest);
 
         var before = temp.Snapshot();
-        var unknown = Assert.Throws<LayerToolsException>(() => RegistryFixture.Pull(temp.Store, $"{_registries.Plain.Host}/pull/bydigest:nope"));
+        var unknown = Assert.Throws<LayerToolsException>(() => RegistryFixture.Pull(temp.Store, $"{Registries.Plain.Host}/pull/bydigest:nope"));
         Assert.Equal("ManifestUnknown", unknown.ErrorId);
         // distribution answers MANIFEST_UNKNOWN for a repository it never saw, too.
-        var noRepo = Assert.Throws<LayerToolsException>(() => RegistryFixture.Pull(temp.Store, $"{_registries.Plain.Host}/pull/none:1"));
+        var noRepo = Assert.Throws<LayerToolsException>(() => RegistryFixture.Pull(temp.Store, $"{Registries.Plain.Host}/pull/none:1"));
         Assert.Equal("ManifestUnknown", noRepo.ErrorId);
         Assert.Equal(before, temp.Snapshot());
     }
@@ -81,11 +77,11 @@ public sealed class RegistryPullTests : IClassFixture<UmociLayout>
     public async Task AnIndexPicksTheHostPlatformOrTheOneAskedForAndNamesThePlatformsPresent()
     {
         // Two images that differ only in their config's architecture, under one index written here.
-        var layout = Path.Combine(_umoci.Root, "arm64-" + Guid.NewGuid().ToString("N")[..8]);
-        Tool.Run("skopeo", "copy", "oci:" + _umoci.Layout + ":app:1", "oci:" + layout + ":app:1");
+        var layout = Path.Combine(Umoci.Root, "arm64-" + Guid.NewGuid().ToString("N")[..8]);
+        Tool.Run("skopeo", "copy", "oci:" + Umoci.Layout + ":app:1", "oci:" + layout + ":app:1");
         Tool.Run("umoci", "config", "--image", layout + ":app:1", "--architecture", "arm64");
-        var repo = $"{_registries.Plain.Host}/pull/multi";
-        Tool.Run("skopeo", "copy", "--dest-tls-verify=false", "oci:" + _umoci.Layout + ":app:1", $"docker://{repo}:amd64");
+        var repo = $"{Registries.Plain.Host}/pull/multi";
+        Tool.Run("skopeo", "copy", "--dest-tls-verify=false", "oci:" + Umoci.Layout + ":app:1", $"docker://{repo}:amd64");
         Tool.Run("skopeo", "copy", "--dest-tls-verify=false", "oci:" + layout + ":app:1", $"docker://{repo}:arm64");
         var entries = new JsonArray();
         foreach (var (tag, arch) in new[] { ("amd64", "amd64"), ("arm64", "arm64") })
@@ -125,7 +121,7 @@ public sealed class RegistryPullTests : IClassFixture<UmociLayout>
     /// <summary>A one-layer image whose layer no test pushed before, in a dir: layout with its layer uncompressed.</summary>
     private (string Source, string ConfigDigest) UncompressedUniqueImage()
     {
-        var root = Path.Combine(_umoci.Root, "unique-" + Guid.NewGuid().ToString("N")[..8]);
+        var root = Path.Combine(Umoci.Root, "unique-" + Guid.NewGuid().ToString("N")[..8]);
         var image = Path.Combine(root, "layout") + ":u:1";
         Tool.Run("umoci", "init", "--layout", Path.Combine(root, "layout"));
         Tool.Run("umoci", "new", "--image", image);

@@ -12,15 +12,11 @@ namespace LayerTools.Core.Tests.Registry;
 /// <summary>Images LayerTools pushes to the real docker-registry, read back by skopeo and umoci; re-pushes and mounts that send nothing.</summary>
 [Collection(RegistryCollection.Name)]
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-public sealed class RegistryPushTests : IClassFixture<UmociLayout>
+public sealed class RegistryPushTests : RegistryTestBase
 {
-    private readonly RegistryFixture _registries;
-    private readonly UmociLayout _umoci;
-
     public RegistryPushTests(RegistryFixture registries, UmociLayout umoci)
+        : base(registries, umoci)
     {
-        _registries = registries;
-        _umoci = umoci;
     }
 
     [Fact]
@@ -28,11 +24,11 @@ public sealed class RegistryPushTests : IClassFixture<UmociLayout>
     {
         using var temp = new TempStore();
         var catalog = new ImageCatalog(temp.Store);
-        var imported = ImageImporter.Import(temp.Store, _umoci.Layout, null).Single();
-        var target = ImageReference.Parse($"{_registries.Plain.Host}/push/app:1");
+        var imported = ImageImporter.Import(temp.Store, Umoci.Layout, null).Single();
+        var target = ImageReference.Parse($"{Registries.Plain.Host}/push/app:1");
 
         var first = Push(catalog, imported, target);
-        Assert.Equal(_umoci.ConfigDigest, first.Id);
+        Assert.Equal(Umoci.ConfigDigest, first.Id);
         Assert.Equal(3, first.Uploaded);
 
         var copied = Path.Combine(temp.Parent, "copied");
@@ -40,11 +36,11 @@ public sealed class RegistryPushTests : IClassFixture<UmociLayout>
         var ours = Path.Combine(temp.Parent, "ours");
         var theirs = Path.Combine(temp.Parent, "theirs");
         Tool.Run("umoci", "unpack", "--image", copied + ":app:1", ours);
-        Tool.Run("umoci", "unpack", "--image", _umoci.Layout + ":app:1", theirs);
+        Tool.Run("umoci", "unpack", "--image", Umoci.Layout + ":app:1", theirs);
         Assert.Equal(Tree(Path.Combine(theirs, "rootfs")), Tree(Path.Combine(ours, "rootfs")));
 
         // The import kept umoci's gzip blobs: the registry got the same layer digests umoci made.
-        var umociLayers = LayerDigests(Tool.Run("skopeo", "inspect", "--raw", "oci:" + _umoci.Layout + ":app:1"));
+        var umociLayers = LayerDigests(Tool.Run("skopeo", "inspect", "--raw", "oci:" + Umoci.Layout + ":app:1"));
         Assert.Equal(umociLayers, LayerDigests(Tool.Run("skopeo", "inspect", "--raw", "--tls-verify=false", "docker://" + target.FullName + ":1")));
 
         var again = Push(catalog, imported, target);
@@ -55,19 +51,19 @@ public sealed class RegistryPushTests : IClassFixture<UmociLayout>
     [Fact]
     public void APulledImageGoesBackByteExactAndMountsAcrossRepositories()
     {
-        var source = $"{_registries.Plain.Host}/push/docker-format:1";
-        Tool.Run("skopeo", "copy", "--dest-tls-verify=false", "--format", "v2s2", "oci:" + _umoci.Layout + ":app:1", "docker://" + source);
+        var source = $"{Registries.Plain.Host}/push/docker-format:1";
+        Tool.Run("skopeo", "copy", "--dest-tls-verify=false", "--format", "v2s2", "oci:" + Umoci.Layout + ":app:1", "docker://" + source);
         var raw = Tool.Run("skopeo", "inspect", "--raw", "--tls-verify=false", "docker://" + source);
 
         using var temp = new TempStore();
         var catalog = new ImageCatalog(temp.Store);
         var pulled = RegistryFixture.Pull(temp.Store, source);
-        var moved = Push(catalog, pulled, ImageReference.Parse($"{_registries.Plain.Host}/push/elsewhere:2"));
+        var moved = Push(catalog, pulled, ImageReference.Parse($"{Registries.Plain.Host}/push/elsewhere:2"));
 
         Assert.Equal(Digest.Of(System.Text.Encoding.UTF8.GetBytes(raw)), moved.Digest);
         Assert.Equal(MediaTypes.DockerManifest, moved.MediaType);
         Assert.Equal((0, 3, 0), (moved.Uploaded, moved.Mounted, moved.Existing));
-        Assert.Equal(raw, Tool.Run("skopeo", "inspect", "--raw", "--tls-verify=false", $"docker://{_registries.Plain.Host}/push/elsewhere:2"));
+        Assert.Equal(raw, Tool.Run("skopeo", "inspect", "--raw", "--tls-verify=false", $"docker://{Registries.Plain.Host}/push/elsewhere:2"));
     }
 
     [Fact]
@@ -76,7 +72,7 @@ public sealed class RegistryPushTests : IClassFixture<UmociLayout>
         using var temp = new TempStore();
         var catalog = new ImageCatalog(temp.Store);
         var image = TestImages.Add(temp.Store, "local:1", new TarBuilder().File("etc/hello", "hello\n"), new TarBuilder().File("etc/second", "2\n"));
-        var target = ImageReference.Parse($"{_registries.Secure.Host}/push/secure:1");
+        var target = ImageReference.Parse($"{Registries.Secure.Host}/push/secure:1");
         var wrong = new RegistryOptions { Credential = new System.Net.NetworkCredential(RegistryFixture.User, "wrong"), SkipCertificateCheck = true };
         Assert.Equal("RegistryUnauthorized", Assert.Throws<LayerToolsException>(() => Push(catalog, image, target, wrong)).ErrorId);
 

@@ -12,23 +12,19 @@ namespace LayerTools.Core.Tests.Registry;
 
 /// <summary>Sign-in, TLS trust, and registries that lie: every refusal is a clear error and leaves the store as it was.</summary>
 [Collection(RegistryCollection.Name)]
-public sealed class RegistrySecurityTests : IClassFixture<UmociLayout>
+public sealed class RegistrySecurityTests : RegistryTestBase
 {
-    private readonly RegistryFixture _registries;
-    private readonly UmociLayout _umoci;
-
     public RegistrySecurityTests(RegistryFixture registries, UmociLayout umoci)
+        : base(registries, umoci)
     {
-        _registries = registries;
-        _umoci = umoci;
     }
 
     [Fact]
     public void TheTlsRegistryWantsItsUserAndATrustedCertificate()
     {
-        var secure = _registries.Secure;
+        var secure = Registries.Secure;
         var target = $"{secure.Host}/secure/app:1";
-        Tool.Run("skopeo", "copy", "--dest-cert-dir", secure.CertDir, "--dest-creds", $"{RegistryFixture.User}:{RegistryFixture.Password}", "oci:" + _umoci.Layout + ":app:1", "docker://" + target);
+        Tool.Run("skopeo", "copy", "--dest-cert-dir", secure.CertDir, "--dest-creds", $"{RegistryFixture.User}:{RegistryFixture.Password}", "oci:" + Umoci.Layout + ":app:1", "docker://" + target);
 
         // docker's certs.d layout: <dir>/<host:port>/ca.crt.
         var certsD = Path.Combine(secure.Dir, "certs.d");
@@ -46,7 +42,7 @@ public sealed class RegistrySecurityTests : IClassFixture<UmociLayout>
         Assert.Equal(before, temp.Snapshot());
 
         var stored = RegistryFixture.Pull(temp.Store, target, new RegistryOptions { Credential = good, CertificateDirectories = [certsD] });
-        Assert.Equal(_umoci.ConfigDigest, new ImageCatalog(temp.Store).ConfigDigestOf(stored));
+        Assert.Equal(Umoci.ConfigDigest, new ImageCatalog(temp.Store).ConfigDigestOf(stored));
         using var other = new TempStore();
         var skipped = RegistryFixture.Pull(other.Store, target, new RegistryOptions { Credential = good, SkipCertificateCheck = true, CertificateDirectories = [] });
         Assert.Equal(stored.Manifest.Digest, skipped.Manifest.Digest);
