@@ -64,6 +64,24 @@ function Get-ProjectVersion {
     return ($props.Project.PropertyGroup | Where-Object { $_['Version'] } | Select-Object -First 1).Version
 }
 
+# The runtime assemblies the module's LayerTools.deps.json lists (library name and file name), less
+# the reference assemblies of PowerShell itself.
+function Get-RuntimeAssembly {
+    param([string] $Bin)
+    $json = Get-Content -Raw -LiteralPath (Join-Path $Bin 'LayerTools.deps.json') | ConvertFrom-Json -AsHashtable
+    foreach ($target in $json.targets.Values) {
+        foreach ($library in $target.Keys) {
+            $name = ($library -split '/')[0]
+            if ($name -eq 'PowerShellStandard.Library') { continue }
+            $runtime = $target[$library]['runtime']
+            if (-not $runtime) { continue }
+            foreach ($path in $runtime.Keys) {
+                [pscustomobject]@{ Library = $name; File = Split-Path -Leaf $path }
+            }
+        }
+    }
+}
+
 function Invoke-Build {
     $env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
     $env:DOTNET_NOLOGO = '1'
@@ -71,13 +89,14 @@ function Invoke-Build {
     $bin = Join-Path $root "src/LayerTools/bin/$Configuration/net8.0"
     if (Test-Path $moduleOut) { Remove-Item -Recurse -Force $moduleOut }
     $null = New-Item -ItemType Directory -Force $moduleOut
-    foreach ($dll in 'LayerTools.dll', 'LayerTools.Core.dll', 'ZstdSharp.dll') {
-        Copy-Item (Join-Path $bin $dll) $moduleOut
-    }
-    # The YAML bridge and YamlDotNet load into LayerTools' own AssemblyLoadContext from here.
+    # Every runtime assembly the module's deps.json names is laid out (a hand list once left
+    # SharpCompress out, and ADD of archives silently became a copy): the YAML bridge and YamlDotNet
+    # go to Dependencies/, loaded into LayerTools' own AssemblyLoadContext; the rest beside the module;
+    # PowerShell's own reference assembly stays out (the host provides System.Management.Automation).
     $deps = New-Item -ItemType Directory -Force (Join-Path $moduleOut 'Dependencies')
-    foreach ($dll in 'LayerTools.Yaml.dll', 'YamlDotNet.dll') {
-        Copy-Item (Join-Path $bin $dll) $deps
+    foreach ($asset in Get-RuntimeAssembly $bin) {
+        $destination = if ($asset.Library -in 'LayerTools.Yaml', 'YamlDotNet') { $deps } else { $moduleOut }
+        Copy-Item (Join-Path $bin $asset.File) $destination
     }
     Copy-Item -Recurse (Join-Path $root 'module/*') $moduleOut
     # Help: MAML built from docs/help/*.md and the module's own parameter metadata, in a child pwsh
@@ -94,14 +113,15 @@ function Invoke-Build {
 
 function Get-TrxCounts {
     param([string] $Directory)
-    $passed = 0; $failed = 0
+    $passed = 0; $failed = 0; $skipped = 0
     foreach ($trx in Get-ChildItem -LiteralPath $Directory -Filter *.trx -Recurse -ErrorAction SilentlyContinue) {
         $xml = [xml](Get-Content -Raw -LiteralPath $trx.FullName)
         $counters = $xml.TestRun.ResultSummary.Counters
         $passed += [int]$counters.passed
         $failed += [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted
+        $skipped += [int]$counters.notExecuted + [int]$counters.inconclusive
     }
-    return $passed, $failed
+    return $passed, $failed, $skipped
 }
 
 # The Debian packages the tests drive for real (tests/apt-packages.txt): installs the missing ones with
@@ -140,17 +160,19 @@ function Invoke-Test {
     $results = Join-Path $out 'test-results'
     if (Test-Path $results) { Remove-Item -Recurse -Force $results }
     $null = New-Item -ItemType Directory -Force $results
-    $passed = 0; $failed = 0; $broken = @()
+    $passed = 0; $failed = 0; $skipped = 0; $broken = @()
 
     if (-not $SkipXunit) {
         foreach ($proj in Get-ChildItem (Join-Path $root 'tests') -Filter *.Tests.csproj -Recurse) {
             $name = $proj.BaseName
             $dir = Join-Path $results $name
             & dotnet test $proj.FullName -c $Configuration -nologo --logger "trx;LogFileName=$name.trx" --results-directory $dir
-            if ($LASTEXITCODE -ne 0) { $broken += $name }
-            $p, $f = Get-TrxCounts $dir
+            $exit = $LASTEXITCODE
+            $p, $f, $k = Get-TrxCounts $dir
             if ($p + $f -eq 0) { $f = 1; Write-Warning "$name produced no test results" }
-            $passed += $p; $failed += $f
+            # A test host that crashed or aborted exits non-zero with its trx counting no failure: count it.
+            if ($exit -ne 0) { $broken += $name; if ($f -eq 0) { $f = 1; Write-Warning "$name exited with $exit and reported no failed test" } }
+            $passed += $p; $failed += $f; $skipped += $k
         }
     }
 
@@ -164,7 +186,7 @@ function Invoke-Test {
         Invoke-Pwsh -NoProfile -NonInteractive -File $runner -PesterManifest $pester -ModulePath $moduleOut -Path $paths -SummaryPath $summary -JUnitPath (Join-Path $results 'pester.junit.xml')
         if (Test-Path $summary) {
             $s = Get-Content -Raw $summary | ConvertFrom-Json
-            $passed += $s.Passed; $failed += $s.Failed
+            $passed += $s.Passed; $failed += $s.Failed; $skipped += $s.Skipped
             if ($s.Failed -gt 0) { $broken += 'Pester' }
         } else {
             $failed += 1; $broken += 'Pester (no summary)'
@@ -172,7 +194,7 @@ function Invoke-Test {
     }
 
     if ($broken) { Write-Host "Failing: $($broken -join ', ')" }
-    Write-Host "$passed passed, $failed failed"
+    Write-Host "$passed passed, $failed failed, $skipped skipped"
     if ($failed -gt 0 -or $broken) { exit 1 }
 }
 

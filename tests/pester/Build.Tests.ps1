@@ -117,6 +117,42 @@ Describe 'Build-LayeredImage' {
         (Get-ImageHistory sec:1).CreatedBy -join "`n" | Should -Not -Match 's3cret'
     }
 
+    It 'extracts ADD of a GNU tar archive, plain or gzip, bzip2 or xz, on <Base>' -ForEach @(@{ Base = 'scratch' }, @{ Base = 'busybox:test' }) {
+        # Through the cmdlet and the laid-out module, as a user reaches it: a decompressor assembly
+        # missing from the module once made every archive a silent copy while the xunit tests passed.
+        $add = Join-Path $work "add-$($Base -replace '[^a-z]', '')"
+        $null = New-Item -ItemType Directory -Force (Join-Path $add 'src/pkg')
+        Set-Content (Join-Path $add 'src/pkg/file') 'packed'
+        & tar -C (Join-Path $add 'src') -cf (Join-Path $add 'plain.tar') pkg
+        & tar -C (Join-Path $add 'src') -czf (Join-Path $add 'archive.tar.gz') pkg
+        & tar -C (Join-Path $add 'src') -cjf (Join-Path $add 'archive.tar.bz2') pkg
+        & tar -C (Join-Path $add 'src') -cJf (Join-Path $add 'archive.tar.xz') pkg
+        Set-Content (Join-Path $add 'Dockerfile') @"
+FROM $Base
+ADD plain.tar /plain/
+ADD archive.tar.gz /gz/
+ADD archive.tar.bz2 /bz2/
+ADD archive.tar.xz /xz/
+"@
+        $null = Build-LayeredImage $add -Tag "add:$($Base -replace '[^a-z]', '')" -ErrorAction Stop
+        $paths = (Get-LayerFile "add:$($Base -replace '[^a-z]', '')" / -Recurse).LayerPath
+        foreach ($dir in 'plain', 'gz', 'bz2', 'xz') {
+            $paths | Should -Contain "/$dir/pkg/file"
+            @($paths | Where-Object { $_ -like "/$dir/*.tar*" }) | Should -BeNullOrEmpty -Because "ADD extracts into /$dir, it does not copy the archive"
+        }
+        Get-Content "Image:\add:$($Base -replace '[^a-z]', '')\xz\pkg\file" | Should -Be 'packed'
+    }
+
+    It 'sets the default PATH, as BuildKit does, when the base image has none' {
+        $bare = Join-Path $work 'bare'
+        $null = New-Item -ItemType Directory -Force $bare
+        Set-Content (Join-Path $bare 'Dockerfile') "FROM scratch AS empty`nENV A=1`nFROM busybox:test`nENV PATH=/opt/bin`n"
+        $scratch = Build-LayeredImage $bare -Target empty -Tag bare:scratch
+        $scratch.Config.Env | Should -Be @('PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'A=1')
+        (Build-LayeredImage $ctx -Tag app:path).Config.Env | Should -Contain 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+        (Build-LayeredImage $bare -Tag bare:own).Config.Env | Should -Be @('PATH=/opt/bin')
+    }
+
     It 'completes -Target with the stage names' {
         $multi = Join-Path $work 'multi'
         $null = New-Item -ItemType Directory -Force $multi

@@ -41,6 +41,32 @@ Describe 'The module manifest' {
     }
 }
 
+Describe 'The laid-out module' {
+    It 'holds every assembly its own assemblies reference, or the host provides it' {
+        # Read from the metadata, not from the build's own list: an assembly missing from out/LayerTools
+        # fails here even when every xunit test (which runs from a bin folder holding it) passes.
+        $runtime = [System.Runtime.InteropServices.RuntimeEnvironment]::GetRuntimeDirectory()
+        $shipped = Get-ChildItem -LiteralPath $modulePath -Recurse -Filter *.dll
+        $names = $shipped | ForEach-Object { $_.BaseName }
+        foreach ($dll in $shipped) {
+            $stream = [IO.File]::OpenRead($dll.FullName)
+            try {
+                $pe = [System.Reflection.PortableExecutable.PEReader]::new($stream)
+                $reader = [System.Reflection.Metadata.PEReaderExtensions]::GetMetadataReader($pe)
+                foreach ($handle in $reader.AssemblyReferences) {
+                    $name = $reader.GetString($reader.GetAssemblyReference($handle).Name)
+                    $found = ($name -in $names) -or (Test-Path -LiteralPath (Join-Path $runtime "$name.dll")) -or (Test-Path -LiteralPath (Join-Path $PSHOME "$name.dll")) -or ($name -eq 'netstandard')
+                    $found | Should -BeTrue -Because "$($dll.Name) references $name, which must ship in the module"
+                }
+            }
+            finally {
+                $stream.Dispose()
+            }
+        }
+        $names | Should -Contain 'SharpCompress'
+    }
+}
+
 Describe 'Help for <_>' -ForEach $cmdletNames {
     BeforeAll {
         $script:help = Get-Help $_ -Full

@@ -112,6 +112,14 @@ internal sealed class ImageBuilder
             }
 
             image = resolved.Config is null ? ImageState.Scratch(platform?.Os, platform?.Architecture) : ImageState.From(resolved.Config);
+
+            // As BuildKit does: a stage whose base sets no PATH (scratch, or a bare imported root
+            // filesystem) gets the default one in its config, so RUN, CMD and the image agree.
+            if (image.GetEnv("PATH") is null)
+            {
+                image.SetEnv("PATH", ImageState.DefaultPath);
+            }
+
             onBuild = JsonDocuments.GetStringArray(image.RuntimeConfig, "OnBuild");
         }
 

@@ -32,12 +32,21 @@ internal static class LocalArchive
             var header = new byte[BlockSize];
             return tar.ReadAtLeast(header, BlockSize, throwOnEndOfStream: false) == BlockSize && IsTarHeader(header) ? compression : ArchiveCompression.NotArchive;
         }
-        catch (Exception ex) when (ex is InvalidDataException or IOException or FormatException or InvalidOperationException or NotSupportedException or IndexOutOfRangeException or ArgumentException)
+        catch (Exception ex) when (IsUndecodable(ex))
         {
             // Compressed bytes that do not decompress: not an archive, copied as a file (as moby does).
             return ArchiveCompression.NotArchive;
         }
     }
+
+    /// <summary>
+    /// What a decompressor throws on bytes it cannot decode. A missing or unloadable assembly
+    /// (FileNotFoundException and FileLoadException are IOExceptions) is not that: it is a broken
+    /// installation and must surface, never pass for "not an archive".
+    /// </summary>
+    private static bool IsUndecodable(Exception ex) =>
+        ex is not (FileNotFoundException or FileLoadException or DirectoryNotFoundException)
+        && ex is InvalidDataException or IOException or FormatException or InvalidOperationException or NotSupportedException or IndexOutOfRangeException or ArgumentException;
 
     /// <summary>The uncompressed tar stream of an archive <see cref="Detect"/> recognised; disposing it closes <paramref name="file"/>.</summary>
     public static Stream Decompress(Stream file, ArchiveCompression compression) => compression switch
