@@ -3,12 +3,19 @@ using System.Net.Sockets;
 
 namespace LayerTools.Core.Tests.Registry;
 
-/// <summary>A tiny HTTP server on 127.0.0.1 that answers the distribution API from a table of paths, whatever the bytes: a registry that lies.</summary>
+/// <summary>
+/// A tiny HTTP server on 127.0.0.1 that answers the distribution API from a table of paths, whatever
+/// the bytes: a registry that lies. A route whose content type is <see cref="Stall"/> sends its body,
+/// promises more, and then sends nothing until the server is disposed.
+/// </summary>
 internal sealed class HostileRegistry : IDisposable
 {
     private readonly HttpListener _listener = new();
     private readonly Dictionary<string, (string ContentType, byte[] Body)> _routes;
     private readonly Thread _thread;
+    private readonly ManualResetEventSlim _stopping = new();
+
+    public const string Stall = "stall";
 
     public HostileRegistry(Dictionary<string, (string ContentType, byte[] Body)> routes)
     {
@@ -59,11 +66,17 @@ internal sealed class HostileRegistry : IDisposable
                 continue;
             }
 
-            response.ContentType = route.ContentType;
-            response.ContentLength64 = route.Body.Length;
+            response.ContentType = route.ContentType == Stall ? "application/octet-stream" : route.ContentType;
+            response.ContentLength64 = route.ContentType == Stall ? route.Body.Length * 2L : route.Body.Length;
             try
             {
                 response.OutputStream.Write(route.Body);
+                if (route.ContentType == Stall)
+                {
+                    response.OutputStream.Flush();
+                    _stopping.Wait();
+                    response.Abort();
+                }
             }
             catch (HttpListenerException)
             {
@@ -74,8 +87,10 @@ internal sealed class HostileRegistry : IDisposable
 
     public void Dispose()
     {
+        _stopping.Set();
         _listener.Stop();
         _listener.Close();
         _thread.Join(TimeSpan.FromSeconds(5));
+        _stopping.Dispose();
     }
 }

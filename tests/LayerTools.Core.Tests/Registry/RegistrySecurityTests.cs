@@ -51,26 +51,86 @@ public sealed class RegistrySecurityTests : RegistryTestBase
     [Fact]
     public void ALayerWhoseBytesDoNotMatchItsDigestLeavesTheStoreUnchanged()
     {
-        var real = Gzip(new TarBuilder().File("etc/real", "the real layer\n").ToArray());
+        var image = new OneLayerImage("the real layer\n");
         var fake = Gzip(new TarBuilder().File("etc/real", "something else\n").ToArray());
-        var diffId = Digest.Of(new TarBuilder().File("etc/real", "the real layer\n").ToArray());
-        var config = ConfigDocument.Create([diffId], [new HistoryRecord(DateTimeOffset.UnixEpoch, "COPY real /", null, null, false)], DateTimeOffset.UnixEpoch);
-        var configDescriptor = new Descriptor(MediaTypes.OciConfig, Digest.Of(config), config.Length);
-        var manifest = ManifestDocument.Create(configDescriptor, [new Descriptor(MediaTypes.OciLayerGzip, Digest.Of(real), real.Length)]);
-        using var hostile = new HostileRegistry(new()
-        {
-            ["/v2/evil/manifests/1"] = (MediaTypes.OciManifest, manifest),
-            ["/v2/evil/blobs/" + configDescriptor.Digest] = ("application/octet-stream", config),
-            ["/v2/evil/blobs/" + Digest.Of(real)] = ("application/octet-stream", PadTo(fake, real.Length)),
-        });
+        using var hostile = new HostileRegistry(image.Routes(PadTo(fake, image.Layer.Length)));
+        AssertRefusedAndStoreUnchanged(hostile.Host + "/evil:1", new RegistryOptions(), "DigestMismatch");
+    }
 
+    [Fact]
+    public void ALayerLongerThanItsDescriptorSaysIsRefused()
+    {
+        var image = new OneLayerImage("the real layer\n");
+        using var hostile = new HostileRegistry(image.Routes([.. image.Layer, .. new byte[4096]]));
+        AssertRefusedAndStoreUnchanged(hostile.Host + "/evil:1", new RegistryOptions(), "SizeMismatch");
+    }
+
+    [Fact]
+    public void AManifestOver4MiBIsRefused()
+    {
+        var huge = System.Text.Encoding.UTF8.GetBytes("{\"schemaVersion\":2,\"pad\":\"" + new string('x', 4 * 1024 * 1024) + "\"}");
+        using var hostile = new HostileRegistry(new() { ["/v2/evil/manifests/1"] = (MediaTypes.OciManifest, huge) });
+        AssertRefusedAndStoreUnchanged(hostile.Host + "/evil:1", new RegistryOptions(), "ManifestTooLarge");
+    }
+
+    [Fact]
+    public void AStalledTransferIsGivenUp()
+    {
+        var image = new OneLayerImage("the real layer\n");
+        using var hostile = new HostileRegistry(image.Routes(image.Layer[..10], stall: true));
+        AssertRefusedAndStoreUnchanged(hostile.Host + "/evil:1", new RegistryOptions { StallTimeout = TimeSpan.FromSeconds(1) }, "RegistryStalled");
+    }
+
+    [Fact]
+    public void CancellingAPullStopsAtOnceAndLeavesTheStoreAsItWas()
+    {
+        var image = new OneLayerImage("the real layer\n");
+        using var hostile = new HostileRegistry(image.Routes(image.Layer[..10], stall: true));
+        using var temp = new TempStore();
+        var before = temp.Snapshot();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+        var reference = ImageReference.Parse(hostile.Host + "/evil:1");
+        using var client = new RegistryClient(RegistryEndpoint.For(reference), new RegistryOptions());
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        Assert.ThrowsAny<OperationCanceledException>(() => ImagePuller.Pull(temp.Store, client, reference, null, null, cancel.Token));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"the pull took {watch.Elapsed} to stop");
+        Assert.Equal(before, temp.Snapshot());
+    }
+
+    private static void AssertRefusedAndStoreUnchanged(string reference, RegistryOptions options, string errorId)
+    {
         using var temp = new TempStore();
         TestImages.Add(temp.Store, "already:1", new TarBuilder().File("keep", "x"));
         var before = temp.Snapshot();
-        var error = Assert.Throws<LayerToolsException>(() => RegistryFixture.Pull(temp.Store, hostile.Host + "/evil:1", new RegistryOptions()));
-        Assert.Equal("DigestMismatch", error.ErrorId);
+        var error = Assert.Throws<LayerToolsException>(() => RegistryFixture.Pull(temp.Store, reference, options));
+        Assert.Equal(errorId, error.ErrorId);
         Assert.Equal(before, temp.Snapshot());
         Assert.Empty(StoreMaintenance.Verify(temp.Store));
+    }
+
+    /// <summary>A one-layer image served as evil:1: its manifest and config as they should be, its layer blob as the test says.</summary>
+    private sealed class OneLayerImage
+    {
+        private readonly byte[] _config;
+        private readonly byte[] _manifest;
+
+        public OneLayerImage(string content)
+        {
+            var tar = new TarBuilder().File("etc/real", content).ToArray();
+            Layer = Gzip(tar);
+            _config = ConfigDocument.Create([Digest.Of(tar)], [new HistoryRecord(DateTimeOffset.UnixEpoch, "COPY real /", null, null, false)], DateTimeOffset.UnixEpoch);
+            var configDescriptor = new Descriptor(MediaTypes.OciConfig, Digest.Of(_config), _config.Length);
+            _manifest = ManifestDocument.Create(configDescriptor, [new Descriptor(MediaTypes.OciLayerGzip, Digest.Of(Layer), Layer.Length)]);
+        }
+
+        public byte[] Layer { get; }
+
+        public Dictionary<string, (string ContentType, byte[] Body)> Routes(byte[] served, bool stall = false) => new()
+        {
+            ["/v2/evil/manifests/1"] = (MediaTypes.OciManifest, _manifest),
+            ["/v2/evil/blobs/" + Digest.Of(_config)] = ("application/octet-stream", _config),
+            ["/v2/evil/blobs/" + Digest.Of(Layer)] = (stall ? HostileRegistry.Stall : "application/octet-stream", served),
+        };
     }
 
     private static byte[] PadTo(byte[] bytes, int length) => bytes.Length >= length ? bytes[..length] : [.. bytes, .. new byte[length - bytes.Length]];
