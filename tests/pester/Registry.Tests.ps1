@@ -142,3 +142,27 @@ Describe 'Publish-LayeredImage and Find-LayeredImage' {
         Find-LayeredImage "$($Plain.Host)/whatif/app" -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 }
+
+Describe 'Build-LayeredImage with a registry' {
+    BeforeAll {
+        New-TestStore | Out-Null
+        $script:Context = New-TestTree -Root (Join-Path $TestDrive 'ctx') -Files @{ 'hello.txt' = "hello`n" }
+        Set-Content -LiteralPath (Join-Path $Context 'Dockerfile') -Value "FROM $($Plain.Host)/lib/base:1`nCOPY hello.txt /hello.txt`n"
+    }
+    AfterAll { Remove-TestStore }
+
+    It 'pulls the FROM image the store lacks, and -Push sends the result' {
+        $built = Build-LayeredImage -Path $Context -Tag "$($Plain.Host)/built/app:1" -Push
+        (Get-LayeredImage "$($Plain.Host)/lib/base:1").Layers | Should -HaveCount 1
+        $built.Layers | Should -HaveCount 2
+        $built.Pushed.Reference | Should -Be "$($Plain.Host)/built/app:1"
+        $config = & skopeo inspect --config --tls-verify=false "docker://$($Plain.Host)/built/app:1" | ConvertFrom-Json
+        $config.rootfs.diff_ids | Should -Be $built.Layers
+    }
+
+    It 'says BaseImageNotFound for a reference neither the store nor the registry has' {
+        Set-Content -LiteralPath (Join-Path $Context 'Dockerfile.missing') -Value "FROM $($Plain.Host)/lib/none:1`n"
+        { Build-LayeredImage -Path $Context -File (Join-Path $Context 'Dockerfile.missing') -ErrorAction Stop } |
+            Should -Throw -ErrorId 'BaseImageNotFound*'
+    }
+}

@@ -17,6 +17,9 @@ internal sealed class BuildOptions
 
     public bool NoCache { get; init; }
 
+    /// <summary>Pull every FROM image that names a registry again, even when the store has it (docker build --pull).</summary>
+    public bool Pull { get; init; }
+
     /// <summary>RUN --mount=type=secret: secret id → host file holding its value (never in a layer or a key).</summary>
     public IReadOnlyDictionary<string, string> Secrets { get; init; } = new Dictionary<string, string>();
 

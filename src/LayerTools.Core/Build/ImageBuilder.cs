@@ -104,7 +104,7 @@ internal sealed class ImageBuilder
         }
         else
         {
-            var resolved = Wrap(planned.Stage.From, () => BaseImageResolver.Resolve(_store, planned.BaseImage, _contextPath, where, _cancellationToken));
+            var resolved = Wrap(planned.Stage.From, () => BaseImageResolver.Resolve(_store, planned.BaseImage, _contextPath, where, _cancellationToken, _options.Pull, _options.Verbose));
             var platform = Platform.Parse(planned.Platform, where);
             if (resolved.Config is { } baseConfig && platform is not null && !platform.Matches(baseConfig.Os, baseConfig.Architecture, baseConfig.Variant))
             {
@@ -535,7 +535,7 @@ internal sealed class ImageBuilder
             return new ImageCopySource(_store, built.View, "stage " + built.Name);
         }
 
-        var image = BaseImageResolver.Resolve(_store, from, _contextPath, where, _cancellationToken);
+        var image = BaseImageResolver.Resolve(_store, from, _contextPath, where, _cancellationToken, verbose: _options.Verbose);
         return new ImageCopySource(_store, UnionView.Build(image.DiffIds.Select(_store.ReadLayerIndex)), "image " + from);
     }
 
@@ -553,7 +553,7 @@ internal sealed class ImageBuilder
             return new MountSource(new ImageCopySource(_store, built.View, "stage " + built.Name), Digests.ChainId.Of(built.Image.DiffIds) ?? "scratch");
         }
 
-        var image = BaseImageResolver.Resolve(_store, from, _contextPath, where, _cancellationToken);
+        var image = BaseImageResolver.Resolve(_store, from, _contextPath, where, _cancellationToken, verbose: _options.Verbose);
         return new MountSource(new ImageCopySource(_store, UnionView.Build(image.DiffIds.Select(_store.ReadLayerIndex)), "image " + from), Digests.ChainId.Of(image.DiffIds) ?? "scratch");
     }
 
