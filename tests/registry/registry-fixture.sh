@@ -1,10 +1,12 @@
 #!/bin/bash
 # The test registry shared by xunit (RegistryFixture) and Pester (Start-TestRegistry): Debian's
 # docker-registry (CNCF distribution 2.8) on 127.0.0.1, a free port, filesystem storage in DIR.
-#   registry-fixture.sh start DIR [--tls] [--user NAME --password SECRET]   prints the port
+#   registry-fixture.sh start DIR [--tls] [--user NAME --password SECRET] [--token REALM CERT]   prints the port
 #   registry-fixture.sh stop DIR                                             stops the one started in DIR
 # --tls makes a self-signed certificate for 127.0.0.1/localhost with openssl (DIR/certs/ca.crt, the
-# layout skopeo's --cert-dir and /etc/docker/certs.d use); --user adds an htpasswd (bcrypt) user.
+# layout skopeo's --cert-dir and /etc/docker/certs.d use); --user adds an htpasswd (bcrypt) user;
+# --token makes it trust Bearer tokens from REALM signed by the certificate in the PEM file CERT
+# (distribution's auth: token, service layertools-test, issuer layertools-issuer).
 set -euo pipefail
 
 cmd=${1:?start or stop}; dir=${2:?folder}; shift 2
@@ -22,12 +24,13 @@ start) ;;
 *) echo "unknown command $cmd" >&2; exit 2 ;;
 esac
 
-tls=0; user=''; password=''
+tls=0; user=''; password=''; realm=''; tokencert=''
 while [[ $# -gt 0 ]]; do
     case "$1" in
     --tls) tls=1; shift ;;
     --user) user=$2; shift 2 ;;
     --password) password=$2; shift 2 ;;
+    --token) realm=$2; tokencert=$3; shift 3 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -51,6 +54,9 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
     if [[ -n $user ]]; then
         htpasswd -Bbn "$user" "$password" > "$dir/htpasswd"
         echo "auth: {htpasswd: {realm: layertools-test, path: \"$dir/htpasswd\"}}"
+    fi
+    if [[ -n $realm ]]; then
+        echo "auth: {token: {realm: \"$realm\", service: layertools-test, issuer: layertools-issuer, rootcertbundle: \"$tokencert\"}}"
     fi
 } > "$dir/config.yml"
 

@@ -64,7 +64,6 @@ internal sealed class RegistryAuthenticator
         }
 
         _bearer = challenge;
-        _tokens.Remove(scope);
         _tokens[scope] = FetchToken(http, endpoint, realm, challenge["service"], scope, challenge["scope"], cancellationToken);
         return true;
     }
@@ -87,7 +86,7 @@ internal sealed class RegistryAuthenticator
         }
 
         var scopes = scope.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToList();
-        if (!string.IsNullOrEmpty(challengeScope) && !scopes.Contains(challengeScope))
+        if (!string.IsNullOrEmpty(challengeScope) && !scopes.Any(s => Resource(s) == Resource(challengeScope)))
         {
             scopes.Add(challengeScope);
         }
@@ -130,6 +129,9 @@ internal sealed class RegistryAuthenticator
                 : token;
         }
     }
+
+    /// <summary>The type:name part of a scope (repository:team/app of repository:team/app:pull,push).</summary>
+    private static string Resource(string scope) => scope.LastIndexOf(':') is var colon and > 0 ? scope[..colon] : scope;
 
     private static AuthenticationHeaderValue BasicHeader(NetworkCredential credential) =>
         new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(credential.UserName + ":" + credential.Password)));

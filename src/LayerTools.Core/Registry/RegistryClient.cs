@@ -74,25 +74,27 @@ internal sealed class RegistryClient : IDisposable
     private HttpResponseMessage Send(Func<HttpRequestMessage> build, string scope, Action<HttpRequestMessage>? configure, CancellationToken cancellationToken, bool streamed = false)
     {
         var response = SendOnce(build, scope, configure, cancellationToken);
-        if (response.StatusCode != HttpStatusCode.Unauthorized || streamed)
-        {
-            return response;
-        }
 
-        var challenge = AuthChallenge.From(response.Headers.WwwAuthenticate);
-        if (!_auth.Answer(challenge, scope, _http, Endpoint, cancellationToken))
+        // Twice at most: a first challenge, then a token refused (expired, revoked) is fetched once more.
+        for (var answered = 0; answered < 2 && response.StatusCode == HttpStatusCode.Unauthorized && !streamed; answered++)
         {
-            if (challenge?.IsBasic == true && !_auth.HasCredential)
+            var challenge = AuthChallenge.From(response.Headers.WwwAuthenticate);
+            if (!_auth.Answer(challenge, scope, _http, Endpoint, cancellationToken))
             {
-                response.Dispose();
-                throw RegistryErrors.Unauthorized(Endpoint.Host, "it asks for a user name and password", Endpoint.Domain);
+                if (challenge?.IsBasic == true && !_auth.HasCredential)
+                {
+                    response.Dispose();
+                    throw RegistryErrors.Unauthorized(Endpoint.Host, "it asks for a user name and password", Endpoint.Domain);
+                }
+
+                return response;
             }
 
-            return response;
+            response.Dispose();
+            response = SendOnce(build, scope, configure, cancellationToken);
         }
 
-        response.Dispose();
-        return SendOnce(build, scope, configure, cancellationToken);
+        return response;
     }
 
     private HttpResponseMessage SendOnce(Func<HttpRequestMessage> build, string scope, Action<HttpRequestMessage>? configure, CancellationToken cancellationToken)

@@ -33,7 +33,7 @@ internal sealed class TestRegistry : IDisposable
     /// <summary>The folder holding ca.crt (the self-signed certificate), as skopeo's --cert-dir wants it.</summary>
     public string CertDir => Path.Combine(Dir, "certs");
 
-    public static TestRegistry Start(bool tls = false, string? user = null, string? password = null)
+    public static TestRegistry Start(bool tls = false, string? user = null, string? password = null, string? tokenRealm = null, string? tokenCertificate = null)
     {
         var dir = Path.Combine(Path.GetTempPath(), "lt-registry-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(dir);
@@ -46,6 +46,11 @@ internal sealed class TestRegistry : IDisposable
         if (user is not null)
         {
             args.AddRange(["--user", user, "--password", password ?? string.Empty]);
+        }
+
+        if (tokenRealm is not null)
+        {
+            args.AddRange(["--token", tokenRealm, tokenCertificate!]);
         }
 
         var output = Run(args);
