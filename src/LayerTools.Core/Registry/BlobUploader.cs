@@ -61,10 +61,14 @@ internal sealed class BlobUploader
             chunkMin = start.Headers.TryGetValues("OCI-Chunk-Min-Length", out var values) && long.TryParse(values.FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var min) ? min : null;
         }
 
+        // Chunks when the registry asks for them (at least its minimum) or the options force them.
+        int? chunkBytes = chunkMin is { } required
+            ? (int)Math.Min(Math.Max(required, _client.Options.ChunkBytes ?? DefaultChunkBytes), int.MaxValue)
+            : _client.Options.ChunkBytes;
         using var source = blob.Open(_store);
         using var counted = new ProgressReadStream(source, progress, cancellationToken);
         HttpResponseMessage done;
-        if (chunkMin is null)
+        if (chunkBytes is null)
         {
             var content = new StreamContent(counted, 1 << 16);
             content.Headers.ContentLength = blob.Size;
@@ -73,7 +77,7 @@ internal sealed class BlobUploader
         }
         else
         {
-            location = SendChunks(counted, location, (int)Math.Clamp(chunkMin.Value, DefaultChunkBytes, 64 * 1024 * 1024), what, cancellationToken);
+            location = SendChunks(counted, location, chunkBytes.Value, what, cancellationToken);
             done = _client.Send(HttpMethod.Put, WithDigest(location, blob.Digest), _scope, cancellationToken);
         }
 

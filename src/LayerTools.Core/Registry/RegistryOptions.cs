@@ -17,6 +17,9 @@ internal sealed class RegistryOptions
     /// <summary>How long to wait for a connection or a response's headers.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Upload every blob in PATCH chunks of this many bytes, as when a registry (or a proxy before it) limits request bodies; null: one PUT unless the registry asks for chunks.</summary>
+    public int? ChunkBytes { get; init; }
+
     /// <summary>How long a blob transfer may go without a byte before it is given up.</summary>
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }

@@ -85,6 +85,24 @@ public sealed class RegistryPushTests : RegistryTestBase
         Assert.Equal(pushed.Digest, pulled.Manifest.Digest);
     }
 
+    [Fact]
+    public void ChunkedUploadsReachTheRegistryWhole()
+    {
+        using var temp = new TempStore();
+        var catalog = new ImageCatalog(temp.Store);
+        var big = new byte[200_000];
+        new Random(7).NextBytes(big);
+        var image = TestImages.Add(temp.Store, "chunky:1", new TarBuilder().File("data/random.bin", big));
+        var target = ImageReference.Parse($"{Registries.Plain.Host}/push/chunky:1");
+        var pushed = Push(catalog, image, target, new RegistryOptions { ChunkBytes = 16 * 1024 });
+        Assert.Equal(2, pushed.Uploaded);
+
+        using var back = new TempStore();
+        var pulled = RegistryFixture.Pull(back.Store, target.FullName + ":1");
+        Assert.Equal(pushed.Digest, pulled.Manifest.Digest);
+        Assert.Equal(catalog.Load(image).Layers, new ImageCatalog(back.Store).Load(pulled).Layers);
+    }
+
     private static PublishedImage Push(ImageCatalog catalog, StoredImage image, ImageReference target, RegistryOptions? options = null)
     {
         using var client = new RegistryClient(RegistryEndpoint.For(target), options ?? new RegistryOptions());
