@@ -97,19 +97,50 @@ internal sealed class RegistryClient : IDisposable
         return response;
     }
 
+    /// <summary>How many times a read (GET, HEAD) is tried when the registry is busy (429, 502, 503, 504) or drops the connection.</summary>
+    public const int Attempts = 3;
+
     private HttpResponseMessage SendOnce(Func<HttpRequestMessage> build, string scope, Action<HttpRequestMessage>? configure, CancellationToken cancellationToken)
     {
-        using var request = build();
-        _auth.Apply(request, scope);
-        configure?.Invoke(request);
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            return _http.Send(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            using var request = build();
+            var idempotent = request.Method == HttpMethod.Get || request.Method == HttpMethod.Head;
+            _auth.Apply(request, scope);
+            configure?.Invoke(request);
+            HttpResponseMessage response;
+            try
+            {
+                response = _http.Send(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            }
+            catch (HttpRequestException ex) when (idempotent && attempt < Attempts && ex.HttpRequestError == HttpRequestError.ResponseEnded && !cancellationToken.IsCancellationRequested)
+            {
+                Backoff(attempt, null, cancellationToken);
+                continue;
+            }
+            catch (Exception ex) when (RegistryErrors.IsTransport(ex) && !cancellationToken.IsCancellationRequested)
+            {
+                throw RegistryErrors.FromTransport(ex, Endpoint, _trust.Rejected);
+            }
+
+            if (idempotent && attempt < Attempts && (int)response.StatusCode is 429 or 502 or 503 or 504)
+            {
+                var retryAfter = response.Headers.RetryAfter?.Delta;
+                response.Dispose();
+                Backoff(attempt, retryAfter, cancellationToken);
+                continue;
+            }
+
+            return response;
         }
-        catch (Exception ex) when (RegistryErrors.IsTransport(ex) && !cancellationToken.IsCancellationRequested)
-        {
-            throw RegistryErrors.FromTransport(ex, Endpoint, _trust.Rejected);
-        }
+    }
+
+    /// <summary>Waits before the next attempt: what Retry-After asks (at most 10 s), else 0.5 s, 1 s, 2 s, ….</summary>
+    private static void Backoff(int attempt, TimeSpan? retryAfter, CancellationToken cancellationToken)
+    {
+        var delay = retryAfter is { } asked && asked > TimeSpan.Zero ? TimeSpan.FromSeconds(Math.Min(asked.TotalSeconds, 10)) : TimeSpan.FromMilliseconds(500 * (1 << (attempt - 1)));
+        cancellationToken.WaitHandle.WaitOne(delay);
+        cancellationToken.ThrowIfCancellationRequested();
     }
 
     /// <summary>A token for <paramref name="scope"/> ahead of a request whose body cannot be sent twice.</summary>

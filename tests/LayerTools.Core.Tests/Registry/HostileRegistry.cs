@@ -23,6 +23,9 @@ internal sealed class HostileRegistry : IDisposable
 
     public string Host => _server.Host;
 
+    /// <summary>Paths answered with 503 Service Unavailable this many more times before they are served.</summary>
+    public Dictionary<string, int> Busy { get; } = new();
+
     private void Answer(HttpListenerContext context)
     {
         var response = context.Response;
@@ -30,6 +33,13 @@ internal sealed class HostileRegistry : IDisposable
         if (path == "/v2/")
         {
             response.StatusCode = 200;
+            return;
+        }
+
+        if (Busy.TryGetValue(path, out var busy) && busy > 0)
+        {
+            Busy[path] = busy - 1;
+            response.StatusCode = 503;
             return;
         }
 

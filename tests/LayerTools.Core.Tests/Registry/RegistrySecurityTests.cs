@@ -66,6 +66,21 @@ public sealed class RegistrySecurityTests : RegistryTestBase
     }
 
     [Fact]
+    public void ABusyRegistryIsAskedAgainAndOneThatStaysBusyIsAnError()
+    {
+        var image = new OneLayerImage("the real layer\n");
+        using var hostile = new HostileRegistry(image.Routes(image.Layer));
+        hostile.Busy["/v2/evil/manifests/1"] = RegistryClient.Attempts - 1;
+        using (var temp = new TempStore())
+        {
+            Assert.NotNull(RegistryFixture.Pull(temp.Store, hostile.Host + "/evil:1").Reference);
+        }
+
+        hostile.Busy["/v2/evil/manifests/1"] = RegistryClient.Attempts;
+        AssertRefusedAndStoreUnchanged(hostile.Host + "/evil:1", new RegistryOptions(), "RegistryUnavailable");
+    }
+
+    [Fact]
     public void AManifestOver4MiBIsRefused()
     {
         var huge = System.Text.Encoding.UTF8.GetBytes("{\"schemaVersion\":2,\"pad\":\"" + new string('x', 4 * 1024 * 1024) + "\"}");
