@@ -73,6 +73,30 @@ Describe 'Request-LayeredImage' {
     }
 }
 
+Describe 'Ctrl+C during a pull' {
+    BeforeAll { New-TestStore | Out-Null }
+    AfterAll { Remove-TestStore }
+
+    It 'stops at once and leaves nothing in the store' {
+        $hostile = Start-HostileRegistry -Stall
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddCommand('Import-Module').AddArgument((Get-Module LayerTools).Path).AddStatement()
+            $null = $ps.AddCommand('Request-LayeredImage').AddParameter('Reference', "$($hostile.Host)/evil:1")
+            $async = $ps.BeginInvoke()
+            Start-Sleep -Milliseconds 1500
+            $async.IsCompleted | Should -BeFalse -Because 'the blob is still coming'
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 5
+        }
+        finally { $ps.Dispose(); $hostile | Stop-HostileRegistry }
+        Get-LayeredImage | Should -BeNullOrEmpty
+        Get-ChildItem (Join-Path $env:LAYERTOOLS_STORE 'layertools/tmp') | Should -BeNullOrEmpty
+        Test-LayerStore | Should -BeNullOrEmpty
+    }
+}
+
 Describe 'Connect-ImageRegistry and Disconnect-ImageRegistry' {
     AfterEach { Remove-Item -Recurse -Force $env:DOCKER_CONFIG -ErrorAction SilentlyContinue }
 

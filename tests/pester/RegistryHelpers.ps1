@@ -32,7 +32,8 @@ function Stop-TestRegistry {
 
 function Start-HostileRegistry {
     # A registry that lies (hostile-registry.py): evil:1 is a one-layer image whose layer blob is not
-    # the bytes its digest names (same size, other content).
+    # the bytes its digest names (same size, other content); with -Stall the blob stops half-way instead.
+    param([switch] $Stall)
     $routes = Join-Path $TestDrive ('hostile-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
     $null = New-Item -ItemType Directory -Force $routes
     function Save-Route([string] $Path, [byte[]] $Body, [string] $Type) {
@@ -60,7 +61,14 @@ function Start-HostileRegistry {
     Save-Route '/v2/evil/manifests/1' $manifest 'application/vnd.oci.image.manifest.v1+json'
     Save-Route "/v2/evil/blobs/$(Get-BytesDigest $config)" $config
     $padded = [byte[]]::new($real.Gz.Length); [Array]::Copy($fake.Gz, $padded, [Math]::Min($fake.Gz.Length, $padded.Length))
-    Save-Route "/v2/evil/blobs/$(Get-BytesDigest $real.Gz)" $padded
+    $layerPath = "/v2/evil/blobs/$(Get-BytesDigest $real.Gz)"
+    if ($Stall) {
+        Save-Route $layerPath ($real.Gz[0..9])
+        [IO.File]::WriteAllText((Join-Path $routes ([uri]::EscapeDataString($layerPath))) + '.stall', '')
+    }
+    else {
+        Save-Route $layerPath $padded
+    }
 
     $psi = [Diagnostics.ProcessStartInfo]::new('python3')
     $psi.ArgumentList.Add((Join-Path $PSScriptRoot 'hostile-registry.py')); $psi.ArgumentList.Add($routes)

@@ -97,6 +97,11 @@ internal sealed class RegistryAuthenticator
             throw new LayerToolsException("RegistryError", ErrorKind.InvalidData, $"The registry {endpoint.Host} names a token service that is not an http(s) address: '{realm}'.", endpoint.Domain);
         }
 
+        if (_credential is not null && realmUri.Scheme == Uri.UriSchemeHttp && !RegistryEndpoint.Parse(realmUri.Authority).AllowsPlainHttp)
+        {
+            throw new LayerToolsException("InsecureTokenRealm", ErrorKind.SecurityError, $"The registry {endpoint.Host} sends sign-ins to a token service over plain HTTP ({realmUri.Authority}); LayerTools does not send a password there. List the host in $env:{RegistryEndpoint.InsecureVariable} if it is trusted.", endpoint.Domain);
+        }
+
         var builder = new UriBuilder(realmUri) { Query = string.Join('&', (realmUri.Query.TrimStart('?') is { Length: > 0 } q ? [q] : Array.Empty<string>()).Concat(query)) };
         using var request = new HttpRequestMessage(HttpMethod.Get, builder.Uri);
         if (_credential is not null)

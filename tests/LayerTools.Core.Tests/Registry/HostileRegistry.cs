@@ -23,6 +23,9 @@ internal sealed class HostileRegistry : IDisposable
 
     public string Host => _server.Host;
 
+    /// <summary>When set, every request is answered 401 with this WWW-Authenticate challenge.</summary>
+    public string? Challenge { get; set; }
+
     /// <summary>Paths answered with 503 Service Unavailable this many more times before they are served.</summary>
     public Dictionary<string, int> Busy { get; } = new();
 
@@ -30,6 +33,13 @@ internal sealed class HostileRegistry : IDisposable
     {
         var response = context.Response;
         var path = context.Request.Url!.AbsolutePath;
+        if (Challenge is not null)
+        {
+            response.StatusCode = 401;
+            response.AddHeader("WWW-Authenticate", Challenge);
+            return;
+        }
+
         if (path == "/v2/")
         {
             response.StatusCode = 200;

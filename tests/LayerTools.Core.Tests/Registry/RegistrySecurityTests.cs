@@ -81,6 +81,14 @@ public sealed class RegistrySecurityTests : RegistryTestBase
     }
 
     [Fact]
+    public void NoPasswordGoesToATokenServiceOverPlainHttp()
+    {
+        using var hostile = new HostileRegistry([]) { Challenge = "Bearer realm=\"http://tokens.example/token\",service=\"evil\"" };
+        var options = new RegistryOptions { Credential = new NetworkCredential("alice", "secret") };
+        AssertRefusedAndStoreUnchanged(hostile.Host + "/evil:1", options, "InsecureTokenRealm");
+    }
+
+    [Fact]
     public void AManifestOver4MiBIsRefused()
     {
         var huge = System.Text.Encoding.UTF8.GetBytes("{\"schemaVersion\":2,\"pad\":\"" + new string('x', 4 * 1024 * 1024) + "\"}");
