@@ -45,7 +45,7 @@ AfterAll {
 Describe 'Compare-Layer' {
     It 'lists what one image changed against another, ordered by path' {
         $changes = @(Compare-Layer base:1 app:1)
-        $changes | Should -BeOfType ([LayerTools.Core.Diff.LayerChange])
+        $changes | Should -BeOfType ([LayerTools.Core.Analysis.LayerChange])
         $text = $changes | ForEach-Object { "$($_.Change) $($_.LayerPath)" }
         $text | Should -Be @(
             'Added /app'
@@ -181,7 +181,7 @@ Describe 'Compare-Layer' {
 Describe 'Measure-LayeredImage' {
     It 'counts a layer that overwrites a 10 MiB file as exactly 10 MiB wasted, with the path and its layers' {
         $a = Measure-LayeredImage waste:1
-        $a | Should -BeOfType ([LayerTools.Core.Diff.ImageAnalysis])
+        $a | Should -BeOfType ([LayerTools.Core.Analysis.ImageAnalysis])
         $a.Image | Should -Be 'waste:1'
         $a.WastedBytes | Should -Be $tenMiB
         $a.LayerCount | Should -Be 2
@@ -278,7 +278,7 @@ Describe 'Get-LayerStore' {
 
     It 'counts images, tags and layers, and the bytes of the shared base layer' {
         $s = Get-LayerStore -StorePath $own
-        $s | Should -BeOfType ([LayerTools.Core.Diff.StoreSummary])
+        $s | Should -BeOfType ([LayerTools.Core.Maintenance.StoreSummary])
         $s.StorePath | Should -Be $own
         $s.Images | Should -Be 2
         $s.Tags | Should -Be 2

@@ -6,15 +6,7 @@ BeforeAll {
     $script:work = Join-Path ([IO.Path]::GetTempPath()) ("layertools-build-" + [guid]::NewGuid().ToString('n').Substring(0, 8))
 
     # A real base image: the host's static busybox with its applets as links, and two users.
-    $rootfs = Join-Path $work 'rootfs'
-    $null = New-Item -ItemType Directory -Force (Join-Path $rootfs 'bin'), (Join-Path $rootfs 'etc'), (Join-Path $rootfs 'tmp')
-    Copy-Item /usr/bin/busybox (Join-Path $rootfs 'bin/busybox')
-    foreach ($applet in 'sh', 'echo', 'mkdir', 'cat', 'ls', 'id', 'rm', 'true') {
-        $null = New-Item -ItemType SymbolicLink -Path (Join-Path $rootfs "bin/$applet") -Target 'busybox'
-    }
-    Set-Content (Join-Path $rootfs 'etc/passwd') "root:x:0:0:root:/root:/bin/sh`napp:x:1000:1000:app:/home/app:/bin/sh"
-    Set-Content (Join-Path $rootfs 'etc/group') "root:x:0:`napp:x:1000:"
-    $null = Import-LayeredImage -Path $rootfs -Tag busybox:test
+    New-BusyboxImage -Root (Join-Path $work 'rootfs') -Tag busybox:test -Applets 'sh', 'echo', 'mkdir', 'cat', 'ls', 'id', 'rm', 'true'
 
     $script:ctx = Join-Path $work 'app'
     $null = New-Item -ItemType Directory -Force (Join-Path $ctx 'src'), (Join-Path $ctx 'node_modules')

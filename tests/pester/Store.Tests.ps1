@@ -26,7 +26,7 @@ Describe 'Test-LayerStore' {
         [IO.File]::WriteAllBytes($blob, $bytes)
         $problems = @(Test-LayerStore -StorePath $copy)
         $problems.Count | Should -BeGreaterOrEqual 1
-        $problems[0] | Should -BeOfType ([LayerTools.Core.Store.StoreProblem])
+        $problems[0] | Should -BeOfType ([LayerTools.Core.Maintenance.StoreProblem])
         $problems.Target | Should -Contain $diffId
         $problems.Kind | Should -Contain 'BlobDigestMismatch'
     }
@@ -73,7 +73,7 @@ Describe 'Optimize-LayerStore' {
         Get-BlobCount | Should -Be $before
 
         $result = Optimize-LayerStore -StorePath $store -Confirm:$false
-        $result | Should -BeOfType ([LayerTools.Core.Store.CollectResult])
+        $result | Should -BeOfType ([LayerTools.Core.Maintenance.CollectResult])
         $result.Removed | Should -BeTrue
         $result.BlobCount | Should -Be 3    # app:1's manifest, config and top layer
         $result.BytesFreed | Should -BeGreaterThan 0

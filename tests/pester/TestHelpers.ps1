@@ -25,6 +25,20 @@ function Remove-TestStore {
     $script:TestStores = @()
 }
 
+function New-BusyboxImage {
+    # A real base image in the default store: the host's static busybox with applets as links, and
+    # the users root and app (1000).
+    param([string] $Root, [string] $Tag, [string[]] $Applets)
+    $null = New-Item -ItemType Directory -Force (Join-Path $Root 'bin'), (Join-Path $Root 'etc'), (Join-Path $Root 'tmp')
+    Copy-Item /usr/bin/busybox (Join-Path $Root 'bin/busybox')
+    foreach ($applet in $Applets) {
+        $null = New-Item -ItemType SymbolicLink -Path (Join-Path $Root "bin/$applet") -Target 'busybox'
+    }
+    Set-Content (Join-Path $Root 'etc/passwd') "root:x:0:0:root:/root:/bin/sh`napp:x:1000:1000:app:/home/app:/bin/sh"
+    Set-Content (Join-Path $Root 'etc/group') "root:x:0:`napp:x:1000:"
+    $null = Import-LayeredImage -Path $Root -Tag $Tag
+}
+
 function New-TestTree {
     # Writes files under $Root from a hashtable: relative path => content ($null for a directory).
     param([string] $Root, [hashtable] $Files, [hashtable] $Links = @{})

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
-using LayerTools.Core.Build;
-using LayerTools.Core.Layers;
+using LayerTools.Core.Build.Steps;
+using LayerTools.Core.Build.Syntax;
+using LayerTools.Core.Tar;
 
 namespace LayerTools.Core.Containers;
 

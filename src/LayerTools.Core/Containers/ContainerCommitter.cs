@@ -1,7 +1,8 @@
 using System.Text.Json.Nodes;
-using LayerTools.Core.Build;
+using LayerTools.Core.Build.Steps;
 using LayerTools.Core.Images;
 using LayerTools.Core.Layers;
+using LayerTools.Core.Oci;
 
 namespace LayerTools.Core.Containers;
 
@@ -72,8 +73,8 @@ internal static class ContainerCommitter
     /// <summary>What Docker records for a commit: the command the container runs.</summary>
     private static string CreatedBy(ImageState state, ContainerView view)
     {
-        var command = (Images.JsonDocuments.GetStringArray(state.RuntimeConfig, "Entrypoint") ?? Array.Empty<string>())
-            .Concat(Images.JsonDocuments.GetStringArray(state.RuntimeConfig, "Cmd") ?? Array.Empty<string>())
+        var command = (JsonDocuments.GetStringArray(state.RuntimeConfig, "Entrypoint") ?? Array.Empty<string>())
+            .Concat(JsonDocuments.GetStringArray(state.RuntimeConfig, "Cmd") ?? Array.Empty<string>())
             .ToList();
         return command.Count > 0 ? string.Join(' ', command) : "layertools commit " + view.Name;
     }

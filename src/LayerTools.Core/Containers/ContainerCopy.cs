@@ -1,4 +1,5 @@
 using LayerTools.Core.Layers;
+using LayerTools.Core.Tar;
 
 namespace LayerTools.Core.Containers;
 

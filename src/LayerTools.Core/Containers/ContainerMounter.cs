@@ -1,5 +1,5 @@
 using System.Text.Json;
-using LayerTools.Core.Layers;
+using LayerTools.Core.HostFs;
 using LayerTools.Core.Snapshots;
 
 namespace LayerTools.Core.Containers;

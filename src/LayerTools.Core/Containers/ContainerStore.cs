@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using LayerTools.Core.Digests;
+using LayerTools.Core.HostFs;
 using LayerTools.Core.Images;
 using LayerTools.Core.Layers;
 using LayerTools.Core.Store;
@@ -12,7 +13,7 @@ namespace LayerTools.Core.Containers;
 /// <c>upper/</c> and <c>whiteouts.json</c>. Creation and removal (and so name uniqueness) happen under
 /// the store lock; a container is made in tmp/ and renamed into place, so it appears whole or not at all.
 /// </summary>
-internal sealed class ContainerStore
+internal sealed class ContainerStore : IBlobOwner
 {
     private readonly ConcurrentDictionary<string, (IReadOnlyList<LayerIndex>, UnionView)> _images = new(StringComparer.Ordinal);
 
@@ -171,6 +172,9 @@ internal sealed class ContainerStore
 
     /// <summary>The manifest digests containers stand on: garbage collection must keep them and their blobs.</summary>
     public IReadOnlySet<string> ImagesInUse() => ReadRecords().Select(r => r.ManifestDigest).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>The images containers stand on stay (by manifest digest, even when no tag names them any more).</summary>
+    IEnumerable<string> IBlobOwner.RootImages() => ImagesInUse();
 
     /// <summary>The containers standing on an image (by image ID), so that removing the image can refuse while they exist.</summary>
     public IReadOnlyList<ContainerLayer> UsersOf(string imageId) =>

@@ -1,5 +1,7 @@
+using LayerTools.Core.HostFs;
 using LayerTools.Core.Layers;
 using LayerTools.Core.Store;
+using LayerTools.Core.Tar;
 using LayerTools.Core.Union;
 
 namespace LayerTools.Core.Containers;

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using LayerTools.Core.Layers;
+using LayerTools.Core.Tar;
 
 namespace LayerTools.Core.Containers;
 

@@ -1,4 +1,4 @@
-using LayerTools.Core.Layers;
+using LayerTools.Core.Tar;
 
 namespace LayerTools.Core.Containers;
 

@@ -1,6 +1,7 @@
-using LayerTools.Core.Layers;
+using LayerTools.Core.HostFs;
+using LayerTools.Core.Tar;
 using Microsoft.Win32.SafeHandles;
-using static LayerTools.Core.Layers.LinuxNative;
+using static LayerTools.Core.HostFs.LinuxNative;
 
 namespace LayerTools.Core.Containers;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using LayerTools.Core.Tar;
 
 namespace LayerTools.Core.Containers;
 
@@ -73,7 +74,7 @@ internal sealed class WhiteoutRecord
     /// <summary>Forgets every record at or beneath <paramref name="path"/> (they are covered by a deletion there).</summary>
     public void ForgetBeneath(string path, bool includeSelf)
     {
-        static bool Hit(string p, string root, bool self) => (self && p == root) || (p.Length > root.Length && Layers.TarPath.IsWithin(p, root));
+        static bool Hit(string p, string root, bool self) => (self && p == root) || (p.Length > root.Length && TarPath.IsWithin(p, root));
         Deleted.RemoveWhere(p => Hit(p, path, includeSelf));
         Opaque.RemoveWhere(p => Hit(p, path, includeSelf));
         foreach (var key in Owners.Keys.Where(p => Hit(p, path, includeSelf)).ToList())

@@ -1,7 +1,8 @@
 using System.Text.RegularExpressions;
 using LayerTools.Core.Digests;
-using LayerTools.Core.Layers;
+using LayerTools.Core.Oci;
 using LayerTools.Core.Store;
+using LayerTools.Core.Tar;
 using LayerTools.Core.Union;
 
 namespace LayerTools.Core.Images;

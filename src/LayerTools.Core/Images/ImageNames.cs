@@ -1,3 +1,5 @@
+using LayerTools.Core.Oci;
+
 namespace LayerTools.Core.Images;
 
 /// <summary>Image names as archives carry them, turned into the short names Docker shows (<c>busybox:1.36</c>, not <c>docker.io/library/busybox:1.36</c>).</summary>

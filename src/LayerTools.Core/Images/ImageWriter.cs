@@ -1,4 +1,5 @@
 using LayerTools.Core.Layers;
+using LayerTools.Core.Oci;
 using LayerTools.Core.Store;
 
 namespace LayerTools.Core.Images;

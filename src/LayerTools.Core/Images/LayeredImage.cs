@@ -1,4 +1,5 @@
 using LayerTools.Core.Digests;
+using LayerTools.Core.Oci;
 
 namespace LayerTools.Core.Images;
 

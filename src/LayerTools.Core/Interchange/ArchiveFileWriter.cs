@@ -1,6 +1,6 @@
 using System.Text;
-using LayerTools.Core.Layers;
 using LayerTools.Core.Store;
+using LayerTools.Core.Tar;
 
 namespace LayerTools.Core.Interchange;
 

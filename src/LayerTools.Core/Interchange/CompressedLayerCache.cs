@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using LayerTools.Core.Digests;
-using LayerTools.Core.Images;
+using LayerTools.Core.Oci;
 using LayerTools.Core.Store;
 
 namespace LayerTools.Core.Interchange;

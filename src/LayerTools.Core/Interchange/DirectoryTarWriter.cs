@@ -1,4 +1,6 @@
+using LayerTools.Core.HostFs;
 using LayerTools.Core.Layers;
+using LayerTools.Core.Tar;
 
 namespace LayerTools.Core.Interchange;
 

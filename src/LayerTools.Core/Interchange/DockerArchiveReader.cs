@@ -2,7 +2,8 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using LayerTools.Core.Digests;
 using LayerTools.Core.Images;
-using LayerTools.Core.Layers;
+using LayerTools.Core.Oci;
+using LayerTools.Core.Tar;
 
 namespace LayerTools.Core.Interchange;
 

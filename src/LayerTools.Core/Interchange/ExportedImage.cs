@@ -1,4 +1,5 @@
 using LayerTools.Core.Images;
+using LayerTools.Core.Oci;
 
 namespace LayerTools.Core.Interchange;
 

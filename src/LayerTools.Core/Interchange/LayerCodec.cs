@@ -1,5 +1,5 @@
 using System.IO.Compression;
-using LayerTools.Core.Images;
+using LayerTools.Core.Oci;
 using ZstdSharp;
 
 namespace LayerTools.Core.Interchange;

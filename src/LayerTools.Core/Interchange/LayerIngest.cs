@@ -1,6 +1,7 @@
 using LayerTools.Core.Digests;
 using LayerTools.Core.Layers;
 using LayerTools.Core.Store;
+using LayerTools.Core.Tar;
 
 namespace LayerTools.Core.Interchange;
 

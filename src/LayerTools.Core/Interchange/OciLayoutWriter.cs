@@ -1,6 +1,6 @@
-using LayerTools.Core.Images;
-using LayerTools.Core.Layers;
+using LayerTools.Core.Oci;
 using LayerTools.Core.Store;
+using LayerTools.Core.Tar;
 
 namespace LayerTools.Core.Interchange;
 

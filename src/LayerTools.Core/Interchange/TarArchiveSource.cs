@@ -1,5 +1,5 @@
 using LayerTools.Core.Digests;
-using LayerTools.Core.Layers;
+using LayerTools.Core.Tar;
 
 namespace LayerTools.Core.Interchange;
 
@@ -113,7 +113,7 @@ internal sealed class TarArchiveSource : ArchiveSource
                     break;
                 }
 
-                var path = Layers.TarPath.Normalize(entry.Name, Where);
+                var path = Tar.TarPath.Normalize(entry.Name, Where);
                 if (path.Length == 0)
                 {
                     continue;
@@ -132,7 +132,7 @@ internal sealed class TarArchiveSource : ArchiveSource
                 }
 
                 _entries[path] = new ArchiveEntry(path, type.Value, size, offset, type is EntryType.SymbolicLink or EntryType.HardLink ? entry.LinkName : null);
-                for (var parent = Layers.TarPath.Parent(path); parent.Length > 0 && _directories.Add(parent); parent = Layers.TarPath.Parent(parent))
+                for (var parent = Tar.TarPath.Parent(path); parent.Length > 0 && _directories.Add(parent); parent = Tar.TarPath.Parent(parent))
                 {
                 }
             }

@@ -1,3 +1,6 @@
+using LayerTools.Core.HostFs;
+using LayerTools.Core.Tar;
+
 namespace LayerTools.Core.Layers;
 
 /// <summary>
@@ -9,10 +12,10 @@ namespace LayerTools.Core.Layers;
 /// </summary>
 internal static class ChangeTarWriter
 {
-    public static void Write(IEnumerable<ChangeRecord> records, LayerTarWriter writer, CancellationToken cancellationToken = default)
+    public static void Write(IEnumerable<HostChange> records, LayerTarWriter writer, CancellationToken cancellationToken = default)
     {
         var sorted = records.ToList();
-        sorted.Sort((a, b) => ChangeRecord.CompareTarNames(a.TarName, b.TarName));
+        sorted.Sort((a, b) => HostChange.CompareTarNames(a.TarName, b.TarName));
         var firstByInode = new Dictionary<ulong, string>();
         foreach (var record in sorted)
         {

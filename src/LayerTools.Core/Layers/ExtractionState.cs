@@ -1,4 +1,5 @@
-using static LayerTools.Core.Layers.LinuxNative;
+using static LayerTools.Core.HostFs.LinuxNative;
+using LayerTools.Core.HostFs;
 
 namespace LayerTools.Core.Layers;
 

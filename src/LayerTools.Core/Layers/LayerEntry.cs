@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using LayerTools.Core.Tar;
 
 namespace LayerTools.Core.Layers;
 

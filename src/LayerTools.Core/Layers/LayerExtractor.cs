@@ -1,6 +1,8 @@
 using LayerTools.Core.Digests;
+using LayerTools.Core.HostFs;
+using LayerTools.Core.Tar;
 using Microsoft.Win32.SafeHandles;
-using static LayerTools.Core.Layers.LinuxNative;
+using static LayerTools.Core.HostFs.LinuxNative;
 
 namespace LayerTools.Core.Layers;
 
@@ -82,7 +84,7 @@ internal static class LayerExtractor
         var rootFd = root.OpenDirectory(string.Empty);
         try
         {
-            DirectoryAttributes.From(lower?.Lookup(string.Empty) ?? new LayerEntry { Type = EntryType.Directory, Mode = 0x1ED }).ApplyTo(rootFd);
+            DirectoryEntryAttributes.Of(lower?.Lookup(string.Empty) ?? new LayerEntry { Type = EntryType.Directory, Mode = 0x1ED }).ApplyTo(rootFd);
         }
         finally
         {
@@ -242,7 +244,7 @@ internal static class LayerExtractor
         state.Count++;
         Func<string, DirectoryAttributes> implied = p =>
         {
-            var attributes = DirectoryAttributes.From(state.Lower?.Lookup(p));
+            var attributes = DirectoryEntryAttributes.Of(state.Lower?.Lookup(p));
             state.DirectoryTimes.Add((p, attributes.ModifiedTime));
             return attributes;
         };

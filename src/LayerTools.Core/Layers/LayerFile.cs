@@ -1,3 +1,5 @@
+using LayerTools.Core.Tar;
+
 namespace LayerTools.Core.Layers;
 
 /// <summary>A file as an image (the union of its layers) or a single layer shows it.</summary>

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using LayerTools.Core.Digests;
+using LayerTools.Core.Tar;
 
 namespace LayerTools.Core.Layers;
 

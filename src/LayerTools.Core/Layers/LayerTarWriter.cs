@@ -1,4 +1,5 @@
 using LayerTools.Core.Digests;
+using LayerTools.Core.Tar;
 
 namespace LayerTools.Core.Layers;
 

@@ -1,3 +1,6 @@
+using LayerTools.Core.HostFs;
+using LayerTools.Core.Tar;
+
 namespace LayerTools.Core.Layers;
 
 /// <summary>
@@ -14,9 +17,9 @@ internal static class OverlayDiff
     public static void Write(string upperDirectory, LayerTarWriter writer, CancellationToken cancellationToken = default) =>
         ChangeTarWriter.Write(Collect(upperDirectory), writer, cancellationToken);
 
-    public static List<ChangeRecord> Collect(string upperDirectory)
+    public static List<HostChange> Collect(string upperDirectory)
     {
-        var records = new List<ChangeRecord>();
+        var records = new List<HostChange>();
         HostTree.Walk(upperDirectory, (path, stat, host) =>
         {
             if (stat.Format == LinuxNative.SIfSock)
@@ -26,7 +29,7 @@ internal static class OverlayDiff
 
             if (stat.IsOverlayWhiteout)
             {
-                records.Add(new ChangeRecord { Path = path, Type = EntryType.Whiteout, Stat = stat });
+                records.Add(new HostChange { Path = path, Type = EntryType.Whiteout, Stat = stat });
                 return false;
             }
 
@@ -35,7 +38,7 @@ internal static class OverlayDiff
             records.Add(FromStat(path, stat, host, xattrs));
             if (opaque && stat.IsDirectory)
             {
-                records.Add(new ChangeRecord { Path = path, Type = EntryType.OpaqueWhiteout, Stat = stat });
+                records.Add(new HostChange { Path = path, Type = EntryType.OpaqueWhiteout, Stat = stat });
             }
 
             return true;
@@ -44,7 +47,7 @@ internal static class OverlayDiff
     }
 
     /// <summary>A change record for a real path; overlay's own xattrs are left out.</summary>
-    public static ChangeRecord FromStat(string path, FileStat stat, string host, SortedDictionary<string, byte[]>? xattrs)
+    public static HostChange FromStat(string path, FileStat stat, string host, SortedDictionary<string, byte[]>? xattrs)
     {
         var type = stat.Format switch
         {
@@ -62,7 +65,7 @@ internal static class OverlayDiff
             link = LinuxNative.Readlinkat(LinuxNative.AtFdCwd, host, out _) ?? string.Empty;
         }
 
-        return new ChangeRecord
+        return new HostChange
         {
             Path = path,
             Type = type,

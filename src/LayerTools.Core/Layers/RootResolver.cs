@@ -1,3 +1,5 @@
+using LayerTools.Core.Tar;
+
 namespace LayerTools.Core.Layers;
 
 /// <summary>
@@ -7,7 +9,8 @@ namespace LayerTools.Core.Layers;
 /// </summary>
 internal static class RootResolver
 {
-    public const int MaxLinkHops = 40;
+    /// <summary>The same bound as <see cref="TarPath.MaxLinkHops"/>, for the resolvers above this floor.</summary>
+    public const int MaxLinkHops = TarPath.MaxLinkHops;
 
     /// <summary>Resolves every component of <paramref name="path"/>; the last is followed too when <paramref name="followLast"/>.</summary>
     public static string Resolve(string path, Func<string, LayerEntry?> lookup, bool followLast)

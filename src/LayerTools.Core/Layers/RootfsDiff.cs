@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using LayerTools.Core.Digests;
+using LayerTools.Core.HostFs;
+using LayerTools.Core.Tar;
 
 namespace LayerTools.Core.Layers;
 
@@ -26,11 +28,11 @@ internal static class RootfsDiff
         return before;
     }
 
-    public static List<ChangeRecord> Collect(string rootDirectory, IReadOnlyDictionary<string, FileStat> before, ILowerView lower)
+    public static List<HostChange> Collect(string rootDirectory, IReadOnlyDictionary<string, FileStat> before, ILowerView lower)
     {
-        var records = new List<ChangeRecord>();
+        var records = new List<HostChange>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var byPath = new Dictionary<string, ChangeRecord>(StringComparer.Ordinal);
+        var byPath = new Dictionary<string, HostChange>(StringComparer.Ordinal);
         var changed = new List<string>();
         HostTree.Walk(rootDirectory, (path, stat, host) =>
         {
@@ -73,7 +75,7 @@ internal static class RootfsDiff
                 continue; // its parent is gone too: one whiteout covers both
             }
 
-            records.Add(new ChangeRecord { Path = path, Type = EntryType.Whiteout, Stat = stat });
+            records.Add(new HostChange { Path = path, Type = EntryType.Whiteout, Stat = stat });
             for (var p = parent; p.Length > 0 && emitted.Add(p); p = TarPath.Parent(p))
             {
                 records.Add(byPath[p]);
@@ -86,7 +88,7 @@ internal static class RootfsDiff
     public static void Write(string rootDirectory, IReadOnlyDictionary<string, FileStat> before, ILowerView lower, LayerTarWriter writer, CancellationToken cancellationToken = default) =>
         ChangeTarWriter.Write(Collect(rootDirectory, before, lower), writer, cancellationToken);
 
-    private static bool IsChanged(FileStat old, FileStat now, ChangeRecord record, LayerEntry? lower)
+    private static bool IsChanged(FileStat old, FileStat now, HostChange record, LayerEntry? lower)
     {
         if (old.Inode == now.Inode && old.CtimeSeconds == now.CtimeSeconds && old.CtimeNanoseconds == now.CtimeNanoseconds)
         {

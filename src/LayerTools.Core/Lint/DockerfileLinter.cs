@@ -1,9 +1,10 @@
 using System.Globalization;
 using System.Text;
-using LayerTools.Core.Build;
-using LayerTools.Core.Diff;
+using LayerTools.Core.Analysis;
+using LayerTools.Core.Build.Syntax;
 using LayerTools.Core.Images;
 using LayerTools.Core.Layers;
+using LayerTools.Core.Tar;
 
 namespace LayerTools.Core.Lint;
 

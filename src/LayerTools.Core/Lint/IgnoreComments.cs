@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using LayerTools.Core.Build;
 
 namespace LayerTools.Core.Lint;
 

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using LayerTools.Core.Build;
+using LayerTools.Core.Build.Syntax;
 using LayerTools.Core.Images;
 
 namespace LayerTools.Core.Lint;

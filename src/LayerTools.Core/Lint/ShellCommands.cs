@@ -1,5 +1,5 @@
 using System.Text;
-using LayerTools.Core.Build;
+using LayerTools.Core.Build.Syntax;
 
 namespace LayerTools.Core.Lint;
 

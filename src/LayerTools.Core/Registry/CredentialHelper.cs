@@ -1,10 +1,10 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Net;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using LayerTools.Core.Images;
+using System.Text.Json;
+using System.Text;
+using LayerTools.Core.Oci;
 
 namespace LayerTools.Core.Registry;
 

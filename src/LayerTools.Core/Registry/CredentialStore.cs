@@ -1,8 +1,8 @@
 using System.Net;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using LayerTools.Core.Images;
+using System.Text.Json;
+using System.Text;
+using LayerTools.Core.Oci;
 using LayerTools.Core.Store;
 
 namespace LayerTools.Core.Registry;

@@ -2,7 +2,9 @@ using LayerTools.Core.Digests;
 using LayerTools.Core.Images;
 using LayerTools.Core.Interchange;
 using LayerTools.Core.Layers;
+using LayerTools.Core.Oci;
 using LayerTools.Core.Store;
+using LayerTools.Core.Tar;
 using LayerTools.Core.Union;
 
 namespace LayerTools.Core.Registry;

@@ -1,10 +1,12 @@
-using System.Net;
 using System.Net.Http.Headers;
+using System.Net;
 using LayerTools.Core.Digests;
 using LayerTools.Core.Images;
 using LayerTools.Core.Interchange;
 using LayerTools.Core.Layers;
+using LayerTools.Core.Oci;
 using LayerTools.Core.Store;
+using LayerTools.Core.Tar;
 
 namespace LayerTools.Core.Registry;
 

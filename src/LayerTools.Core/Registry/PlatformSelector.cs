@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using LayerTools.Core.Images;
+using LayerTools.Core.Oci;
 
 namespace LayerTools.Core.Registry;
 

@@ -1,8 +1,8 @@
-using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
+using System.Net;
 using System.Text.Json.Nodes;
-using LayerTools.Core.Images;
+using System.Text;
+using LayerTools.Core.Oci;
 
 namespace LayerTools.Core.Registry;
 

@@ -1,7 +1,7 @@
-using System.Net;
 using System.Net.Http.Headers;
+using System.Net;
 using LayerTools.Core.Digests;
-using LayerTools.Core.Images;
+using LayerTools.Core.Oci;
 
 namespace LayerTools.Core.Registry;
 

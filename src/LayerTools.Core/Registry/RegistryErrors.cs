@@ -1,8 +1,8 @@
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using System.Security.Authentication;
 using System.Text.Json.Nodes;
-using LayerTools.Core.Images;
+using LayerTools.Core.Oci;
 
 namespace LayerTools.Core.Registry;
 

@@ -1,10 +1,11 @@
 using System.Diagnostics;
+using LayerTools.Core.HostFs;
 
 namespace LayerTools.Core.Run;
 
 /// <summary>
 /// A program that runs a command in new namespaces inside a root file system: an OCI runtime
-/// (runc, crun) or the unshare+chroot fallback. Output is streamed line by line to a callback;
+/// (runc, crun) or, only when asked for, the unshare+chroot fallback. Output is streamed line by line to a callback;
 /// cancelling kills the container.
 /// </summary>
 internal abstract class ContainerRuntime
@@ -39,9 +40,9 @@ internal abstract class ContainerRuntime
 
         if (kind == ContainerRuntimeKind.Auto)
         {
+            // No silent fallback to unshare: it isolates less, so it runs only when asked for by name.
             Add(ContainerRuntimeKind.Runc);
             Add(ContainerRuntimeKind.Crun);
-            Add(ContainerRuntimeKind.Unshare);
         }
         else
         {
@@ -50,9 +51,13 @@ internal abstract class ContainerRuntime
 
         if (list.Count == 0)
         {
-            throw new LayerToolsException("NoContainerRuntime", ErrorKind.ResourceUnavailable, kind == ContainerRuntimeKind.Auto
-                ? "RUN needs runc, crun or util-linux unshare on PATH; none was found. Install runc (apt-get install runc)."
-                : $"RUN was asked to use {kind.ToString().ToLowerInvariant()}, which is not installed.", kind);
+            throw new LayerToolsException("NoContainerRuntime", ErrorKind.ResourceUnavailable, kind switch
+            {
+                ContainerRuntimeKind.Auto => "RUN needs an OCI runtime and neither runc nor crun is installed. Install runc (apt-get install runc) or crun (apt-get install crun). "
+                    + "-Runtime Unshare runs RUN without one, with weaker isolation (see Get-Help Build-LayeredImage -Parameter Runtime).",
+                ContainerRuntimeKind.Unshare => "RUN was asked to use unshare, which is not installed: install util-linux (apt-get install util-linux).",
+                _ => $"RUN was asked to use {kind.ToString().ToLowerInvariant()}, which is not installed: apt-get install {kind.ToString().ToLowerInvariant()}.",
+            }, kind);
         }
 
         return list;

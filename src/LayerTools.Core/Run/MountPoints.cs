@@ -1,5 +1,7 @@
+using LayerTools.Core.HostFs;
 using LayerTools.Core.Layers;
-using static LayerTools.Core.Layers.LinuxNative;
+using LayerTools.Core.Tar;
+using static LayerTools.Core.HostFs.LinuxNative;
 
 namespace LayerTools.Core.Run;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using LayerTools.Core.HostFs;
 
 namespace LayerTools.Core.Run;
 

@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using LayerTools.Core.HostFs;
 using LayerTools.Core.Layers;
 using LayerTools.Core.Snapshots;
 using LayerTools.Core.Store;
+using LayerTools.Core.Tar;
 using LayerTools.Core.Union;
 
 namespace LayerTools.Core.Run;
@@ -111,7 +113,7 @@ internal static class RunExecutor
         using (var upperRoot = SafeRoot.Open(upper))
         {
             var fd = upperRoot.OpenDirectory(string.Empty);
-            DirectoryAttributes.From(lower.Lookup(string.Empty)).ApplyTo(fd);
+            DirectoryEntryAttributes.Of(lower.Lookup(string.Empty)).ApplyTo(fd);
             LinuxNative.Close(fd);
         }
 
@@ -214,7 +216,7 @@ internal static class RunExecutor
             }
         }
 
-        throw new LayerToolsException("RuntimeFailed", ErrorKind.ResourceUnavailable, $"{request.Where}: no container runtime could start the command: {string.Join("; ", failures)}", request.Where);
+        throw new LayerToolsException("RuntimeFailed", ErrorKind.ResourceUnavailable, $"{request.Where}: no container runtime could start the command: {string.Join("; ", failures)}. -Runtime Unshare runs RUN without an OCI runtime, with weaker isolation (see Get-Help Build-LayeredImage -Parameter Runtime).", request.Where);
     }
 
     private static bool IsDirectoryOrMissing(SafeRoot root, string path) => root.Lstat(path) is null or { IsDirectory: true };

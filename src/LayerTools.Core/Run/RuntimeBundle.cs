@@ -13,12 +13,6 @@ namespace LayerTools.Core.Run;
 /// </summary>
 internal static class RuntimeBundle
 {
-    private static readonly string[] Capabilities =
-    {
-        "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID",
-        "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
-    };
-
     /// <summary>Paths the runtime mounts over: if the image lacks them, the runtime makes empty stubs that must not end up in the layer.</summary>
     public static readonly string[] MountPoints = { "etc/resolv.conf", "etc/hosts", "proc", "dev", "sys" };
 
@@ -26,7 +20,7 @@ internal static class RuntimeBundle
     {
         static JsonArray Strings(IEnumerable<string> items) => new(items.Select(i => (JsonNode?)JsonValue.Create(i)).ToArray());
 
-        var caps = spec.Uid == 0 ? Capabilities : Array.Empty<string>();
+        var caps = spec.Uid == 0 ? ContainerSecurity.Capabilities : Array.Empty<string>();
         var process = new JsonObject
         {
             ["terminal"] = false,
@@ -41,11 +35,11 @@ internal static class RuntimeBundle
             ["cwd"] = spec.WorkingDirectory,
             ["capabilities"] = new JsonObject
             {
-                ["bounding"] = Strings(Capabilities),
+                ["bounding"] = Strings(ContainerSecurity.Capabilities),
                 ["effective"] = Strings(caps),
                 ["permitted"] = Strings(caps),
             },
-            ["noNewPrivileges"] = false,
+            ["noNewPrivileges"] = true,
         };
 
         var mounts = new JsonArray
@@ -87,12 +81,9 @@ internal static class RuntimeBundle
             ["linux"] = new JsonObject
             {
                 ["namespaces"] = Namespaces(spec.IsolateNetwork),
-                ["maskedPaths"] = Strings(new[]
-                {
-                    "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
-                    "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi",
-                }),
-                ["readonlyPaths"] = Strings(new[] { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger" }),
+                ["maskedPaths"] = Strings(ContainerSecurity.MaskedPaths),
+                ["readonlyPaths"] = Strings(ContainerSecurity.ReadonlyPaths),
+                ["seccomp"] = SeccompProfile.Build(),
             },
         };
         return JsonSerializer.SerializeToUtf8Bytes(config, new JsonSerializerOptions { WriteIndented = true });

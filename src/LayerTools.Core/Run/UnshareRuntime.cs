@@ -1,35 +1,53 @@
 using System.Globalization;
+using LayerTools.Core.HostFs;
 
 namespace LayerTools.Core.Run;
 
 /// <summary>
-/// The fallback when no OCI runtime works: util-linux <c>unshare --mount --pid --fork --uts --ipc</c>
-/// runs a host /bin/sh that sets the hostname, mounts /proc and a small /dev (null, zero, full,
-/// random, urandom, tty bound from the host) and the host's /etc/resolv.conf (when the image has
-/// one to bind over) inside the new mount namespace, and then execs
-/// <c>unshare --root=ROOTFS --wd=DIR --setgid --setuid</c> (a chroot) with the command. Only host
-/// programs run outside the root; nothing from the image. /proc and /dev are mounted only when
-/// the image's own are real directories (the caller checks), never through a link. No
-/// seccomp filter and no cgroups, and supplementary groups are cleared: weaker isolation than runc.
-/// RUN --mount binds and tmpfs mounts are made on mount points the caller resolved inside the
-/// root (no link left in their paths), after /proc and /dev, before the chroot.
-/// The root and /dev are mounted nodev (device nodes an image ships or a command makes cannot be
-/// opened; the host's null, zero… are bound in as mounts of their own), and the command runs through
-/// setpriv with Docker's default capabilities less CAP_MKNOD, none inheritable: without a device
-/// cgroup, CAP_SYS_ADMIN, CAP_DAC_READ_SEARCH or a usable disk node would let a Dockerfile reach the host.
+/// RUN without an OCI runtime, only when asked for (<see cref="ContainerRuntimeKind.Unshare"/>):
+/// util-linux <c>unshare --mount --pid --fork --uts --ipc</c> runs a host /bin/sh, with an empty
+/// environment, that sets the hostname and, inside the new mount namespace, mounts the root nodev,
+/// a fresh /proc with runc's default paths masked and read-only, a small /dev (null, zero, full,
+/// random, urandom, tty bound from the host), the host's /etc/resolv.conf (when the image has one
+/// to bind over), the files for the command and the RUN --mount mounts. Then it moves the root over
+/// the namespace's "/" (as switch_root does): the host's file system is covered, so a chroot inside
+/// the step, even with CAP_SYS_CHROOT, never leads out of the image. Last, <c>env</c> gives the
+/// command's environment to setpriv (no new privileges, Docker's default bounding set less
+/// CAP_MKNOD, nothing inheritable or ambient), which execs <c>unshare --root=. --wd=DIR --setgid
+/// --setuid</c> (chroot, then chdir inside), which execs the command: it is PID 1 of its namespace,
+/// so no process outside the root can be seen there, and it holds no descriptor but its stdio
+/// (<see cref="InheritedDescriptors"/>). Only host programs run outside the root and
+/// nothing from the image; variables that make those programs load files (LD_PRELOAD, GCONV_PATH...)
+/// are refused. /proc and /dev are mounted only when the image's own are real directories (the
+/// caller checks), never through a link. Weaker than runc: no seccomp filter, no cgroups (so no
+/// CAP_MKNOD: there is no device cgroup), supplementary groups cleared, the host's mounts still
+/// listed in /proc/self/mountinfo (covered, not reachable).
 /// </summary>
 internal sealed class UnshareRuntime : ContainerRuntime
 {
     private const string Script = """
         set -e
-        r=$1 h=$2 u=$3 g=$4 w=$5 mp=$6 md=$7 mount=$8 unshare=$9
-        shift 9
-        rc=$1 mkdir=$2 setpriv=$3
-        shift 3
+        r=$1 h=$2 mp=$3 md=$4 rc=$5 mount=$6 mkdir=$7
+        shift 7
         printf '%s' "$h" > /proc/sys/kernel/hostname
         "$mount" --bind "$r" "$r"
         "$mount" -o remount,bind,nodev "$r"
-        if [ "$mp" = 1 ]; then "$mount" -t proc -o nosuid,nodev,noexec proc "$r/proc"; fi
+        n=$1
+        shift
+        if [ "$mp" = 1 ]; then
+          "$mount" -t proc -o nosuid,nodev,noexec proc "$r/proc"
+          while [ "$n" -gt 0 ]; do
+            p="$r$2"
+            if [ "$1" = m ] && [ -d "$p" ]; then "$mount" -t tmpfs -o ro,nosuid,nodev,noexec tmpfs "$p"
+            elif [ "$1" = m ] && [ -e "$p" ]; then "$mount" --bind /dev/null "$p"
+            elif [ "$1" = r ] && [ -e "$p" ]; then "$mount" --bind "$p" "$p"; "$mount" -o remount,bind,ro,nosuid,nodev,noexec "$p"
+            fi
+            shift 2
+            n=$((n - 1))
+          done
+        else
+          shift $((n * 2))
+        fi
         if [ "$md" = 1 ]; then
           "$mount" -t tmpfs -o nosuid,nodev,mode=755,size=65536k tmpfs "$r/dev"
           for d in null zero full random urandom tty; do
@@ -61,8 +79,22 @@ internal sealed class UnshareRuntime : ContainerRuntime
           shift 5
           n=$((n - 1))
         done
-        exec "$setpriv" --inh-caps=-all --bounding-set=-all,+chown,+dac_override,+fowner,+fsetid,+kill,+setgid,+setuid,+setpcap,+net_bind_service,+net_raw,+sys_chroot,+audit_write,+setfcap -- "$unshare" --root="$r" --wd="$w" --setgid "$g" --setuid "$u" -- "$@"
+        cd "$r"
+        "$mount" --move . /
+        exec "$@"
         """;
+
+    /// <summary>Environment variables the host's dynamic loader, C library or util-linux act on: they would make setpriv or unshare load or write host files.</summary>
+    private static readonly string[] HostToolVariables =
+    {
+        "GCONV_PATH", "GETCONF_DIR", "HOSTALIASES", "LOCALDOMAIN", "LOCPATH", "NIS_PATH", "NLSPATH", "RESOLV_HOST_CONF", "RES_OPTIONS", "TZDIR",
+    };
+
+    private static readonly string[] HostToolPrefixes = { "LD_", "GLIBC_", "MALLOC_", "LIBMOUNT_", "LIBBLKID_", "BLKID_", "LIBSMARTCOLS_", "LIBSELINUX", "SELINUX_" };
+
+    /// <summary>LANG, LANGUAGE and LC_*: a value with a '/' names locale or message files to load.</summary>
+    private static bool IsLocalePath(string name, string value) =>
+        (name is "LANG" or "LANGUAGE" || name.StartsWith("LC_", StringComparison.Ordinal)) && value.Contains('/', StringComparison.Ordinal);
 
     private readonly string _unshare;
 
@@ -83,8 +115,9 @@ internal sealed class UnshareRuntime : ContainerRuntime
 
     public override int Run(ProcessSpec spec, string workDirectory, Action<RunOutputLine>? onLine, CancellationToken cancellationToken)
     {
-        var sh = HostProcess.Find("sh") ?? throw new RuntimeStartException("/bin/sh is not installed on the host.");
-        var mount = HostProcess.Find("mount") ?? throw new RuntimeStartException("mount(8) is not installed on the host.");
+        var environment = spec.Environment.Where(e => e.IndexOf('=', StringComparison.Ordinal) > 0).ToList();
+        CheckEnvironment(environment);
+        string Tool(string name, string why) => HostProcess.Find(name) ?? throw new RuntimeStartException($"{name} is not installed on the host; {why}.");
         var args = new List<string> { "--mount", "--pid", "--fork", "--uts", "--ipc", "--kill-child", "--propagation", "private" };
         if (spec.IsolateNetwork)
         {
@@ -93,14 +126,20 @@ internal sealed class UnshareRuntime : ContainerRuntime
 
         args.AddRange(new[]
         {
-            "--", sh, "-c", Script, "sh",
-            spec.RootFs, spec.Hostname, spec.Uid.ToString(CultureInfo.InvariantCulture), spec.Gid.ToString(CultureInfo.InvariantCulture),
-            spec.WorkingDirectory, MountProc ? "1" : "0", MountDev ? "1" : "0", mount, _unshare,
-            BindResolvConf ? "1" : "0",
-            HostProcess.Find("mkdir") ?? throw new RuntimeStartException("mkdir is not installed on the host."),
-            HostProcess.Find("setpriv") ?? throw new RuntimeStartException("setpriv (util-linux) is not installed on the host; it drops the capabilities a RUN must not have."),
-            spec.Files.Count.ToString(CultureInfo.InvariantCulture),
+            "--", Tool("sh", "it sets up the step's mounts"), "-c", Script, "sh",
+            spec.RootFs, spec.Hostname, MountProc ? "1" : "0", MountDev ? "1" : "0", BindResolvConf ? "1" : "0",
+            Tool("mount", "it mounts the step's file systems"), Tool("mkdir", "it makes mount points"),
         });
+        var procPaths = ContainerSecurity.MaskedPaths.Where(p => p.StartsWith("/proc/", StringComparison.Ordinal)).Select(p => ("m", p))
+            .Concat(ContainerSecurity.ReadonlyPaths.Select(p => ("r", p))).ToList();
+        args.Add(procPaths.Count.ToString(CultureInfo.InvariantCulture));
+        foreach (var (kind, path) in procPaths)
+        {
+            args.Add(kind);
+            args.Add(path);
+        }
+
+        args.Add(spec.Files.Count.ToString(CultureInfo.InvariantCulture));
         foreach (var (host, container) in spec.Files)
         {
             args.Add(host);
@@ -117,9 +156,38 @@ internal sealed class UnshareRuntime : ContainerRuntime
             args.Add(m.Mount.Size is { } size ? ",size=" + size.ToString(CultureInfo.InvariantCulture) : string.Empty);
         }
 
+        // What the script execs last: env hands the command's environment to setpriv, which drops
+        // privileges and execs unshare, which enters the root and execs the command.
+        args.AddRange(new[] { Tool("env", "it passes the command's environment"), "-i", "--" });
+        args.AddRange(environment);
+        args.AddRange(new[]
+        {
+            Tool("setpriv", "it drops the capabilities a RUN must not have"), "--no-new-privs", "--inh-caps=-all", "--ambient-caps=-all",
+            "--bounding-set=-all," + string.Join(',', ContainerSecurity.Capabilities.Where(c => c != "CAP_MKNOD").Select(c => "+" + c[4..].ToLowerInvariant())), "--",
+            _unshare, "--root=.", "--wd=" + spec.WorkingDirectory, "--setgid", spec.Gid.ToString(CultureInfo.InvariantCulture), "--setuid", spec.Uid.ToString(CultureInfo.InvariantCulture), "--",
+        });
         args.AddRange(spec.Arguments);
+        InheritedDescriptors.CloseOnExec();
         var tail = new List<string>();
-        using var process = Start(_unshare, args, spec.Environment, onLine, tail);
+        using var process = Start(_unshare, args, new[] { "PATH=/usr/sbin:/usr/bin:/sbin:/bin" }, onLine, tail);
         return Wait(process, () => process.Kill(entireProcessTree: true), cancellationToken);
+    }
+
+    /// <summary>Refuses variables the host programs that run before the command is isolated would act on.</summary>
+    private static void CheckEnvironment(IEnumerable<string> environment)
+    {
+        foreach (var entry in environment)
+        {
+            var name = entry[..entry.IndexOf('=', StringComparison.Ordinal)];
+            var value = entry[(name.Length + 1)..];
+            if (HostToolVariables.Contains(name, StringComparer.Ordinal)
+                || HostToolPrefixes.Any(p => name.StartsWith(p, StringComparison.Ordinal))
+                || IsLocalePath(name, value))
+            {
+                throw new LayerToolsException("UnshareUnsafeEnvironment", ErrorKind.SecurityError,
+                    $"RUN with -Runtime Unshare cannot set {name}: the host's setpriv and unshare start with the command's environment, and {name} would make them load or write host files. Use runc (apt-get install runc), or leave {name} out of ENV and set it in the command.",
+                    name);
+            }
+        }
     }
 }

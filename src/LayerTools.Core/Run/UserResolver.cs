@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using LayerTools.Core.Layers;
+using LayerTools.Core.HostFs;
 
 namespace LayerTools.Core.Run;
 

@@ -1,5 +1,4 @@
-using LayerTools.Core.Layers;
-using LayerTools.Core.Run;
+using LayerTools.Core.HostFs;
 
 namespace LayerTools.Core.Snapshots;
 

@@ -1,4 +1,5 @@
 using LayerTools.Core.Digests;
+using LayerTools.Core.HostFs;
 using LayerTools.Core.Layers;
 using LayerTools.Core.Store;
 using LayerTools.Core.Union;
@@ -15,7 +16,7 @@ namespace LayerTools.Core.Snapshots;
 /// see a half-written one (the loser of a race throws its copy away). The folder is 0700: images
 /// hold setuid files that host users must not reach.
 /// </summary>
-internal sealed class SnapshotCache
+internal sealed class SnapshotCache : IBlobOwner
 {
     private readonly LayerStore _store;
 
@@ -63,6 +64,28 @@ internal sealed class SnapshotCache
 
     /// <summary>Removes the snapshot of a layer (for garbage collection).</summary>
     public void Remove(string diffId) => SafeRoot.RemoveTree(LayerDirectory(diffId));
+
+    /// <summary>
+    /// Removes the snapshot of every layer nothing keeps any more. A snapshot changed after
+    /// <paramref name="olderThan"/> is left alone: a build running now may stand on a layer it has
+    /// staged but not yet committed.
+    /// </summary>
+    public void Sweep(IReadOnlySet<string> liveLayers, DateTime olderThan)
+    {
+        if (!Directory.Exists(LayersDir))
+        {
+            return;
+        }
+
+        foreach (var dir in new DirectoryInfo(LayersDir).EnumerateDirectories())
+        {
+            var diffId = Digest.Sha256Prefix + dir.Name;
+            if (Digest.IsValid(diffId) && !liveLayers.Contains(diffId) && dir.LastWriteTimeUtc <= olderThan)
+            {
+                HostFolders.TryRemove(dir);
+            }
+        }
+    }
 
     private void Extract(LayerIndex index, UnionView lower, string dir, StagingArea? staging, CancellationToken cancellationToken)
     {

@@ -3,8 +3,9 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using LayerTools.Core.Digests;
-using LayerTools.Core.Images;
 using LayerTools.Core.Layers;
+using LayerTools.Core.Oci;
+using LayerTools.Core.Tar;
 
 namespace LayerTools.Core.Store;
 

@@ -1,6 +1,7 @@
 using LayerTools.Core.Digests;
-using LayerTools.Core.Images;
 using LayerTools.Core.Layers;
+using LayerTools.Core.Oci;
+using LayerTools.Core.Tar;
 
 namespace LayerTools.Core.Store;
 

@@ -4,9 +4,10 @@ using System.Globalization;
 using System.Management.Automation;
 using LayerTools.Completion;
 using LayerTools.Core;
-using LayerTools.Core.Build;
+using LayerTools.Core.Build.Steps;
 using LayerTools.Core.Images;
 using LayerTools.Core.Registry;
+using LayerTools.Core.Run;
 
 namespace LayerTools.Commands;
 
@@ -69,6 +70,13 @@ public sealed class BuildLayeredImageCommand : StoreCmdlet
     [Parameter]
     public SwitchParameter Push { get; set; }
 
+    /// <summary>
+    /// Which program runs RUN steps: Auto (runc, else crun; an error when neither is installed), Runc,
+    /// Crun, or Unshare, util-linux unshare and chroot, which isolates less and runs only when named here.
+    /// </summary>
+    [Parameter]
+    public ContainerRuntimeKind Runtime { get; set; } = ContainerRuntimeKind.Auto;
+
     protected override void Process()
     {
         var context = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
@@ -92,6 +100,7 @@ public sealed class BuildLayeredImageCommand : StoreCmdlet
             Target = Target,
             NoCache = NoCache,
             Pull = Pull,
+            Runtime = Runtime,
             SourceDateEpoch = Epoch(),
             Labels = ToDictionary(Label, nameof(Label)),
             Secrets = ToDictionary(Secret, nameof(Secret)).ToDictionary(kv => kv.Key, kv => SessionState.Path.GetUnresolvedProviderPathFromPSPath(kv.Value), StringComparer.Ordinal),

@@ -1,4 +1,4 @@
-using LayerTools.Core.Diff;
+using LayerTools.Core.Analysis;
 
 namespace LayerTools.Commands;
 

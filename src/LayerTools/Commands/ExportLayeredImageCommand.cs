@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using LayerTools.Core;
-using LayerTools.Core.Images;
 using LayerTools.Core.Interchange;
 
 namespace LayerTools.Commands;

@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using LayerTools.Core.Diff;
+using LayerTools.Core.Maintenance;
 
 namespace LayerTools.Commands;
 

@@ -35,7 +35,7 @@ public abstract class LayerToolsCmdlet : PSCmdlet
     }
 
     /// <summary>A progress sink writing Write-Progress records on this pipeline.</summary>
-    internal ProgressReporter NewProgress() => new(this, Math.Abs(GetType().Name.GetHashCode(StringComparison.Ordinal) % 100_000) * 2);
+    internal CmdletProgress NewProgress() => new(this, Math.Abs(GetType().Name.GetHashCode(StringComparison.Ordinal) % 100_000) * 2);
 
     /// <summary>Writes one failure for one item and goes on.</summary>
     internal void WriteLayerError(LayerToolsException ex, object? target = null) => WriteError(ErrorRecords.From(ex, target));

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Management.Automation;
 using LayerTools.Completion;
 using LayerTools.Core;
-using LayerTools.Core.Diff;
+using LayerTools.Core.Analysis;
 using LayerTools.Formatting;
 
 namespace LayerTools.Commands;

@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using LayerTools.Core.Store;
+using LayerTools.Core.Maintenance;
 using LayerTools.Formatting;
 
 namespace LayerTools.Commands;

@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using LayerTools.Core.Store;
+using LayerTools.Core.Maintenance;
 
 namespace LayerTools.Commands;
 

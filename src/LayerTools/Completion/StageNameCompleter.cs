@@ -2,7 +2,7 @@ using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
 using LayerTools.Core;
-using LayerTools.Core.Build;
+using LayerTools.Core.Build.Syntax;
 
 namespace LayerTools.Completion;
 

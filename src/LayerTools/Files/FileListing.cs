@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using LayerTools.Core;
 using LayerTools.Core.Layers;
+using LayerTools.Core.Tar;
 
 namespace LayerTools.Files;
 

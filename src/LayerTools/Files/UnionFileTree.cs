@@ -1,4 +1,5 @@
 using LayerTools.Core.Layers;
+using LayerTools.Core.Tar;
 using LayerTools.Core.Union;
 
 namespace LayerTools.Files;

@@ -1,5 +1,6 @@
 using LayerTools.Core.Containers;
 using LayerTools.Core.Layers;
+using LayerTools.Core.Tar;
 
 namespace LayerTools.Provider;
 

@@ -1,6 +1,7 @@
 using LayerTools.Core;
 using LayerTools.Core.Layers;
 using LayerTools.Core.Store;
+using LayerTools.Core.Tar;
 using LayerTools.Core.Union;
 using LayerTools.Files;
 

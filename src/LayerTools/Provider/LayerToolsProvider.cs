@@ -5,6 +5,7 @@ using System.Text;
 using LayerTools.Core;
 using LayerTools.Core.Containers;
 using LayerTools.Core.Layers;
+using LayerTools.Core.Tar;
 
 namespace LayerTools.Provider;
 

@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using System.Formats.Tar;
+using LayerTools.Core.Build.Syntax;
+using LayerTools.Core.HostFs;
 using LayerTools.Core.Layers;
+using LayerTools.Core.Tar;
 using LayerTools.Core.Tests.Support;
 
 namespace LayerTools.Core.Tests.Build;

@@ -1,8 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using LayerTools.Core.Build;
+using LayerTools.Core.Build.Steps;
 using LayerTools.Core.Images;
-using LayerTools.Core.Layers;
 using LayerTools.Core.Tests.Support;
 using LayerTools.Core.Union;
 

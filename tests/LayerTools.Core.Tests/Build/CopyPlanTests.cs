@@ -1,7 +1,7 @@
 using LayerTools.Core.Build.Cache;
 using LayerTools.Core.Build.Context;
 using LayerTools.Core.Build.Copy;
-using LayerTools.Core.Layers;
+using LayerTools.Core.Tar;
 using LayerTools.Core.Tests.Support;
 using LayerTools.Core.Union;
 

@@ -1,4 +1,4 @@
-using LayerTools.Core.Build;
+using LayerTools.Core.Build.Syntax;
 
 namespace LayerTools.Core.Tests.Build;
 

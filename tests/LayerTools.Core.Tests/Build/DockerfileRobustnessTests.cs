@@ -1,5 +1,7 @@
 using System.Text;
-using LayerTools.Core.Build;
+using LayerTools.Core.Build.Context;
+using LayerTools.Core.Build.Planning;
+using LayerTools.Core.Build.Syntax;
 
 namespace LayerTools.Core.Tests.Build;
 

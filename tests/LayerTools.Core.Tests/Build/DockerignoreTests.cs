@@ -1,5 +1,5 @@
 using System.Text;
-using LayerTools.Core.Build;
+using LayerTools.Core.Build.Context;
 
 namespace LayerTools.Core.Tests.Build;
 

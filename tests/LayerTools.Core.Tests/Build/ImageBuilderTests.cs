@@ -1,9 +1,9 @@
 using System.Text;
-using LayerTools.Core.Build;
+using LayerTools.Core.Build.Steps;
 using LayerTools.Core.Images;
-using LayerTools.Core.Layers;
 using LayerTools.Core.Tests.Run;
 using LayerTools.Core.Tests.Support;
+using LayerTools.Core.Union;
 
 namespace LayerTools.Core.Tests.Build;
 
@@ -315,7 +315,7 @@ public sealed class ImageBuilderTests : IDisposable
     [Fact]
     public void FromPlatformMustMatchTheImageAndSetsScratch()
     {
-        var host = LayerTools.Core.Images.HostPlatform.Architecture;
+        var host = LayerTools.Core.Oci.HostPlatform.Architecture;
         var other = host == "amd64" ? "arm64" : "amd64";
         Build($"FROM --platform=linux/{host} busybox:test\nENV A=1\n");
         LayerAssert.Throws("PlatformMismatch", () => Build($"FROM --platform=linux/{other} busybox:test\n"));

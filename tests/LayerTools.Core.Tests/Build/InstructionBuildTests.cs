@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
-using LayerTools.Core.Images;
 using LayerTools.Core.Interchange;
-using LayerTools.Core.Layers;
+using LayerTools.Core.Tar;
 using LayerTools.Core.Tests.Support;
 
 namespace LayerTools.Core.Tests.Build;

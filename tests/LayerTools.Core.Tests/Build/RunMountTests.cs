@@ -1,11 +1,11 @@
 using System.Text;
-using LayerTools.Core.Build;
-using LayerTools.Core.Build.Mounts;
+using LayerTools.Core.Build.Steps;
+using LayerTools.Core.Build.Syntax;
 using LayerTools.Core.Images;
-using LayerTools.Core.Layers;
 using LayerTools.Core.Run;
 using LayerTools.Core.Tests.Run;
 using LayerTools.Core.Tests.Support;
+using LayerTools.Core.Union;
 
 namespace LayerTools.Core.Tests.Build;
 

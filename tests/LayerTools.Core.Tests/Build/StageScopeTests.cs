@@ -1,4 +1,5 @@
-using LayerTools.Core.Build;
+using LayerTools.Core.Build.Planning;
+using LayerTools.Core.Build.Syntax;
 
 namespace LayerTools.Core.Tests.Build;
 

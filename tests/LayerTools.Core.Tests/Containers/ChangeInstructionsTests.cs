@@ -1,6 +1,6 @@
-using LayerTools.Core.Build;
+using LayerTools.Core.Build.Steps;
 using LayerTools.Core.Containers;
-using LayerTools.Core.Images;
+using LayerTools.Core.Oci;
 using LayerTools.Core.Tests.Support;
 
 namespace LayerTools.Core.Tests.Containers;

@@ -2,8 +2,11 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using LayerTools.Core.Containers;
 using LayerTools.Core.Digests;
+using LayerTools.Core.HostFs;
 using LayerTools.Core.Images;
 using LayerTools.Core.Layers;
+using LayerTools.Core.Oci;
+using LayerTools.Core.Tar;
 using LayerTools.Core.Tests.Support;
 using static LayerTools.Core.Tests.Containers.ContainerTestImage;
 

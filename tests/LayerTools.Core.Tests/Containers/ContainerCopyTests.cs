@@ -1,5 +1,5 @@
 using LayerTools.Core.Containers;
-using LayerTools.Core.Layers;
+using LayerTools.Core.Tar;
 using LayerTools.Core.Tests.Support;
 using static LayerTools.Core.Tests.Containers.ContainerTestImage;
 

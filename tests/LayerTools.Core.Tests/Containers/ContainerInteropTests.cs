@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using LayerTools.Core.Containers;
 using LayerTools.Core.Images;
-using LayerTools.Core.Layers;
+using LayerTools.Core.Tar;
 using LayerTools.Core.Tests.Support;
 using static LayerTools.Core.Tests.Containers.ContainerTestImage;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using LayerTools.Core.Containers;
 using LayerTools.Core.Images;
+using LayerTools.Core.Oci;
 using LayerTools.Core.Tests.Support;
 
 namespace LayerTools.Core.Tests.Containers;

@@ -63,17 +63,24 @@ public sealed class ContainerStoreTests
         using var t = new TempStore();
         ContainerTestImage.Add(t);
         var containers = new ContainerStore(t.Store);
-        var a = containers.Create("base:1", "a");
-        var b = containers.Create("base:1", "b");
-        Assert.Equal(a.Id, containers.Get("a").Id);
+        // Names that are not hex, so no name can also be read as an ID prefix.
+        var a = containers.Create("base:1", "web");
+        var b = containers.Create("base:1", "worker");
+        Assert.Equal(a.Id, containers.Get("web").Id);
         Assert.Equal(b.Id, containers.Get(b.Id).Id);
         Assert.Equal(a.Id, containers.Get(a.Id[..12]).Id);
         LayerAssert.Throws("ContainerNotFound", () => containers.Get("nope"));
-        var common = CommonPrefix(a.Id, b.Id);
-        if (common.Length > 0)
+
+        // Seventeen IDs over sixteen hex digits: two of them always share their first digit.
+        var ids = new List<string> { a.Id, b.Id };
+        for (var i = 0; i < 15; i++)
         {
-            LayerAssert.Throws("AmbiguousContainerId", () => containers.Get(common));
+            ids.Add(containers.Create("base:1", "w" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)).Id);
         }
+
+        var shared = ids.GroupBy(id => id[..1]).First(g => g.Count() > 1);
+        var common = CommonPrefix(shared.First(), shared.Last());
+        LayerAssert.Throws("AmbiguousContainerId", () => containers.Get(common));
     }
 
     [Fact]
@@ -152,7 +159,7 @@ public sealed class ContainerStoreTests
         Assert.True(containers.Catalog.Untag(image));
         Assert.Empty(containers.Catalog.List());
 
-        var result = LayerTools.Core.Store.StoreMaintenance.Collect(t.Store, whatIf: false);
+        var result = LayerTools.Core.Maintenance.StoreMaintenance.Collect(t.Store, whatIf: false);
 
         Assert.Empty(result.Blobs);
         Assert.Equal(blobs, ContainerTestImage.BlobDigests(t));
@@ -161,7 +168,7 @@ public sealed class ContainerStoreTests
         Assert.Single(containers.UsersOf(containers.Get("c").ImageId));
 
         containers.Remove("c");
-        Assert.NotEmpty(LayerTools.Core.Store.StoreMaintenance.Collect(t.Store, whatIf: false).Blobs);
+        Assert.NotEmpty(LayerTools.Core.Maintenance.StoreMaintenance.Collect(t.Store, whatIf: false).Blobs);
     }
 
     private static string CommonPrefix(string a, string b)

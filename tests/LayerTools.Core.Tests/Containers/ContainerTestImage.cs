@@ -1,7 +1,7 @@
 using LayerTools.Core.Containers;
 using LayerTools.Core.Digests;
 using LayerTools.Core.Images;
-using LayerTools.Core.Layers;
+using LayerTools.Core.Tar;
 using LayerTools.Core.Tests.Support;
 using LayerTools.Core.Union;
 

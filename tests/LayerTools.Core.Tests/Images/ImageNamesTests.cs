@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using LayerTools.Core.Images;
 using LayerTools.Core.Interchange;
+using LayerTools.Core.Oci;
 using LayerTools.Core.Store;
 using LayerTools.Core.Tests.Interchange;
 using LayerTools.Core.Tests.Support;

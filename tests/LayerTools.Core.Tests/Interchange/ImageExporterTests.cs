@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using LayerTools.Core.Digests;
 using LayerTools.Core.Images;
 using LayerTools.Core.Interchange;
+using LayerTools.Core.Oci;
 
 namespace LayerTools.Core.Tests.Interchange;
 

@@ -3,9 +3,10 @@ using System.Text.Json.Nodes;
 using LayerTools.Core.Digests;
 using LayerTools.Core.Images;
 using LayerTools.Core.Interchange;
-using LayerTools.Core.Layers;
-
+using LayerTools.Core.Oci;
+using LayerTools.Core.Tar;
 using LayerTools.Core.Tests.Support;
+
 
 namespace LayerTools.Core.Tests.Interchange;
 

@@ -2,8 +2,9 @@ using System.Text;
 using System.Text.Json.Nodes;
 using LayerTools.Core.Images;
 using LayerTools.Core.Interchange;
-
+using LayerTools.Core.Oci;
 using LayerTools.Core.Tests.Support;
+
 
 namespace LayerTools.Core.Tests.Interchange;
 

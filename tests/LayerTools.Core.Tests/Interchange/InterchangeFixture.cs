@@ -6,9 +6,10 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using LayerTools.Core.Digests;
 using LayerTools.Core.Images;
+using LayerTools.Core.Oci;
 using LayerTools.Core.Store;
-
 using LayerTools.Core.Tests.Support;
+
 
 namespace LayerTools.Core.Tests.Interchange;
 

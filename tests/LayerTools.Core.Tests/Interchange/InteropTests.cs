@@ -1,7 +1,8 @@
 using System.Text.Json.Nodes;
 using LayerTools.Core.Images;
 using LayerTools.Core.Interchange;
-using LayerTools.Core.Layers;
+using LayerTools.Core.Oci;
+using LayerTools.Core.Tar;
 
 namespace LayerTools.Core.Tests.Interchange;
 

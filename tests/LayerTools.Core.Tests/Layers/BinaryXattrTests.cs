@@ -1,3 +1,4 @@
+using LayerTools.Core.HostFs;
 using LayerTools.Core.Layers;
 using LayerTools.Core.Tests.Interchange;
 using LayerTools.Core.Tests.Support;

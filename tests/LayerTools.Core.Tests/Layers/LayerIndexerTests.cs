@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using LayerTools.Core.Digests;
 using LayerTools.Core.Layers;
+using LayerTools.Core.Tar;
 using LayerTools.Core.Tests.Support;
 
 namespace LayerTools.Core.Tests.Layers;

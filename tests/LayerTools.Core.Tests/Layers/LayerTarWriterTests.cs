@@ -1,7 +1,10 @@
 using System.Formats.Tar;
 using LayerTools.Core.Digests;
+using LayerTools.Core.HostFs;
 using LayerTools.Core.Images;
 using LayerTools.Core.Layers;
+using LayerTools.Core.Oci;
+using LayerTools.Core.Tar;
 using LayerTools.Core.Tests.Interchange;
 using LayerTools.Core.Tests.Support;
 

@@ -1,5 +1,6 @@
 using System.Text;
 using LayerTools.Core.Layers;
+using LayerTools.Core.Tar;
 using LayerTools.Core.Tests.Interchange;
 using LayerTools.Core.Tests.Support;
 

@@ -1,4 +1,4 @@
-using LayerTools.Core.Build;
+using LayerTools.Core.Build.Steps;
 using LayerTools.Core.Images;
 using LayerTools.Core.Lint;
 using LayerTools.Core.Tests.Run;

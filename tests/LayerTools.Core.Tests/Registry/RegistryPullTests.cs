@@ -1,6 +1,8 @@
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using LayerTools.Core.Images;
+using LayerTools.Core.Maintenance;
+using LayerTools.Core.Oci;
 using LayerTools.Core.Registry;
 using LayerTools.Core.Store;
 using LayerTools.Core.Tests.Interchange;

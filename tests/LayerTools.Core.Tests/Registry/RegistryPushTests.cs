@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using LayerTools.Core.Digests;
 using LayerTools.Core.Images;
 using LayerTools.Core.Interchange;
+using LayerTools.Core.Oci;
 using LayerTools.Core.Registry;
 using LayerTools.Core.Store;
 using LayerTools.Core.Tests.Interchange;

@@ -3,6 +3,8 @@ using System.Net;
 using System.Text;
 using LayerTools.Core.Digests;
 using LayerTools.Core.Images;
+using LayerTools.Core.Maintenance;
+using LayerTools.Core.Oci;
 using LayerTools.Core.Registry;
 using LayerTools.Core.Store;
 using LayerTools.Core.Tests.Interchange;

@@ -1,7 +1,9 @@
 using LayerTools.Core.Digests;
+using LayerTools.Core.HostFs;
 using LayerTools.Core.Layers;
 using LayerTools.Core.Run;
 using LayerTools.Core.Snapshots;
+using LayerTools.Core.Tar;
 using LayerTools.Core.Tests.Support;
 using LayerTools.Core.Union;
 
@@ -122,8 +124,8 @@ public sealed class RunExecutorTests
         {
             var result = RunExecutor.Run(temp.Store, staging, baseIds, Shell("echo hi > /f; rm /etc/motd; mkdir -p /a/b; ln -s ../../f /a/b/l; chown 1000:1000 /a/b", ContainerRuntimeKind.Runc), null);
             var layers = baseIds.Select(staging.ReadLayerIndex).Append(result.Layer!).ToList();
-            var history = layers.Select((l, i) => new LayerTools.Core.Images.HistoryRecord(DateTimeOffset.FromUnixTimeSeconds(1_700_000_000), "RUN step " + i, null, null, false)).ToList();
-            var config = LayerTools.Core.Images.ConfigDocument.Create(layers.Select(l => l.DiffId).ToList(), history, DateTimeOffset.FromUnixTimeSeconds(1_700_000_000));
+            var history = layers.Select((l, i) => new LayerTools.Core.Oci.HistoryRecord(DateTimeOffset.FromUnixTimeSeconds(1_700_000_000), "RUN step " + i, null, null, false)).ToList();
+            var config = LayerTools.Core.Oci.ConfigDocument.Create(layers.Select(l => l.DiffId).ToList(), history, DateTimeOffset.FromUnixTimeSeconds(1_700_000_000));
             var manifest = LayerTools.Core.Images.ImageWriter.Write(staging, config, layers);
             var tagged = LayerTools.Core.Images.ImageCatalog.Tagged(manifest, LayerTools.Core.Images.ImageReference.Parse("ran:1"));
             staging.Commit(d => LayerTools.Core.Images.ImageCatalog.ApplyTag(d, tagged));

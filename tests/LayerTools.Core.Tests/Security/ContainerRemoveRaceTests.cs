@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using LayerTools.Core.Layers;
+using LayerTools.Core.HostFs;
 using LayerTools.Core.Tests.Support;
 using static LayerTools.Core.Tests.Containers.ContainerTestImage;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using LayerTools.Core.Containers;
-using LayerTools.Core.Layers;
+using LayerTools.Core.HostFs;
 using LayerTools.Core.Tests.Run;
 using LayerTools.Core.Tests.Support;
 using static LayerTools.Core.Tests.Containers.ContainerTestImage;

@@ -1,4 +1,6 @@
+using LayerTools.Core.HostFs;
 using LayerTools.Core.Layers;
+using LayerTools.Core.Tar;
 using LayerTools.Core.Tests.Support;
 
 namespace LayerTools.Core.Tests.Snapshots;
@@ -9,7 +11,7 @@ public sealed class ChangeTarWriterTests
     private static FileStat Stat(uint format, int mode = 0x1A4, int uid = 0, int gid = 0, long mtime = 1_800_000_000, long size = 0, ulong inode = 1, uint nlink = 1) =>
         new(format | (uint)mode, nlink, uid, gid, inode, size, mtime, 5, mtime, 7, 0, 0, 0, 0);
 
-    private static (byte[] Bytes, LayerIndex Built) Write(IEnumerable<ChangeRecord> records, long? epoch)
+    private static (byte[] Bytes, LayerIndex Built) Write(IEnumerable<HostChange> records, long? epoch)
     {
         using var ms = new MemoryStream();
         LayerIndex built;
@@ -26,7 +28,7 @@ public sealed class ChangeTarWriterTests
     public void RecordsAreWrittenInTreeOrderWithTheirAttributesAndMtimesClamped()
     {
         var longName = "dir/" + new string('n', 120);
-        var records = new List<ChangeRecord>
+        var records = new List<HostChange>
         {
             new() { Path = "dir/xattr", Type = EntryType.Directory, Stat = Stat(LinuxNative.SIfDir), Xattrs = new(StringComparer.Ordinal) { ["user.a"] = [0xff, 0x00] } },
             new() { Path = longName, Type = EntryType.SymbolicLink, Stat = Stat(LinuxNative.SIfLnk, 0x1FF), LinkTarget = "t" },
@@ -83,7 +85,7 @@ public sealed class ChangeTarWriterTests
         {
             var one = Path.Combine(dir.FullName, "one");
             File.WriteAllText(one, "shared");
-            var records = new List<ChangeRecord>
+            var records = new List<HostChange>
             {
                 new() { Path = "b", Type = EntryType.File, Stat = Stat(LinuxNative.SIfReg, size: 6, inode: 42, nlink: 2), HostPath = one },
                 new() { Path = "a", Type = EntryType.File, Stat = Stat(LinuxNative.SIfReg, size: 6, inode: 42, nlink: 2), HostPath = one },

@@ -1,5 +1,7 @@
 using System.Formats.Tar;
+using LayerTools.Core.HostFs;
 using LayerTools.Core.Layers;
+using LayerTools.Core.Tar;
 using LayerTools.Core.Tests.Run;
 using LayerTools.Core.Tests.Support;
 
@@ -233,7 +235,7 @@ public sealed class LayerExtractorTests : IDisposable
         var tree = NewRoot();
         var mountPoint = Path.Combine(tree, "sub", "mnt");
         Directory.CreateDirectory(mountPoint);
-        var (code, _, error) = LayerTools.Core.Run.HostProcess.Run("mount", new[] { "-t", "tmpfs", "tmpfs", mountPoint });
+        var (code, _, error) = LayerTools.Core.HostFs.HostProcess.Run("mount", new[] { "-t", "tmpfs", "tmpfs", mountPoint });
         Assert.True(code == 0, error);
         try
         {

@@ -1,7 +1,9 @@
 using System.Formats.Tar;
 using LayerTools.Core.Digests;
+using LayerTools.Core.HostFs;
 using LayerTools.Core.Layers;
 using LayerTools.Core.Snapshots;
+using LayerTools.Core.Tar;
 using LayerTools.Core.Tests.Run;
 using LayerTools.Core.Tests.Support;
 using LayerTools.Core.Union;
@@ -268,7 +270,7 @@ public sealed class OverlaySnapshotTests
         }
 
         var sorted = names.ToList();
-        sorted.Sort(ChangeRecord.CompareTarNames);
+        sorted.Sort(HostChange.CompareTarNames);
         Assert.Equal(sorted, names);
     }
 }

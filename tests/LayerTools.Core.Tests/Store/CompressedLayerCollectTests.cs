@@ -2,7 +2,8 @@ using LayerTools.Core.Build.Cache;
 using LayerTools.Core.Digests;
 using LayerTools.Core.Images;
 using LayerTools.Core.Interchange;
-using LayerTools.Core.Store;
+using LayerTools.Core.Maintenance;
+using LayerTools.Core.Oci;
 using LayerTools.Core.Tests.Support;
 
 namespace LayerTools.Core.Tests.Store;

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using LayerTools.Core.Digests;
 using LayerTools.Core.Images;
+using LayerTools.Core.Maintenance;
+using LayerTools.Core.Oci;
 using LayerTools.Core.Store;
 using LayerTools.Core.Tests.Support;
 
@@ -211,6 +213,6 @@ public sealed class LayerStoreTests
             fs.SetLength(2000);
         }
 
-        LayerAssert.Throws("LayerBlobTruncated", () => LayerTools.Core.Layers.LayerContent.Open(t.Store, view, "big").Dispose());
+        LayerAssert.Throws("LayerBlobTruncated", () => LayerTools.Core.Union.LayerContent.Open(t.Store, view, "big").Dispose());
     }
 }

@@ -1,6 +1,6 @@
 using LayerTools.Core.Images;
+using LayerTools.Core.Maintenance;
 using LayerTools.Core.Snapshots;
-using LayerTools.Core.Store;
 using LayerTools.Core.Tests.Support;
 
 namespace LayerTools.Core.Tests.Store;

@@ -1,5 +1,5 @@
 using LayerTools.Core.Images;
-using LayerTools.Core.Store;
+using LayerTools.Core.Maintenance;
 using LayerTools.Core.Tests.Support;
 
 namespace LayerTools.Core.Tests.Store;

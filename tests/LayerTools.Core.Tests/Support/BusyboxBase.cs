@@ -1,5 +1,5 @@
-using LayerTools.Core.Layers;
 using LayerTools.Core.Store;
+using LayerTools.Core.Tar;
 
 namespace LayerTools.Core.Tests.Support;
 

@@ -1,5 +1,6 @@
 using LayerTools.Core.Images;
 using LayerTools.Core.Layers;
+using LayerTools.Core.Oci;
 using LayerTools.Core.Store;
 
 namespace LayerTools.Core.Tests.Support;

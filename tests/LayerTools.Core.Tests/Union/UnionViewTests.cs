@@ -1,4 +1,4 @@
-using LayerTools.Core.Layers;
+using LayerTools.Core.Tar;
 using LayerTools.Core.Tests.Support;
 using LayerTools.Core.Union;
 

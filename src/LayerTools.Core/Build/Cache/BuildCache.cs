@@ -8,7 +8,7 @@ namespace LayerTools.Core.Build.Cache;
 /// The build cache: layertools/cache/steps/&lt;key hex&gt;.json → what the step produced. Records are
 /// written once (temp + rename) and trusted only while the layer they name is still in the store.
 /// </summary>
-internal sealed class BuildCache
+internal sealed class BuildCache : IBlobOwner
 {
     private readonly LayerStore _store;
 
@@ -50,8 +50,8 @@ internal sealed class BuildCache
         AtomicFile.WriteAllBytes(PathOf(key), JsonSerializer.SerializeToUtf8Bytes(record), _store.TmpDir);
     }
 
-    /// <summary>Every DiffID the cache still names, so that collecting garbage keeps cached layers.</summary>
-    public IEnumerable<string> ReferencedLayers()
+    /// <summary>Every DiffID the cache still names, so that collecting garbage keeps cached layers (a later build still hits).</summary>
+    public IEnumerable<string> RootLayers()
     {
         if (!System.IO.Directory.Exists(Directory))
         {

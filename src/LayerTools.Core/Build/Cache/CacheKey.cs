@@ -1,5 +1,4 @@
 using System.Text;
-using LayerTools.Core.Digests;
 
 namespace LayerTools.Core.Build.Cache;
 

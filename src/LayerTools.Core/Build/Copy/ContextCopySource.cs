@@ -1,7 +1,6 @@
 using LayerTools.Core.Build.Cache;
 using LayerTools.Core.Build.Context;
 using LayerTools.Core.Digests;
-using LayerTools.Core.Layers;
 
 namespace LayerTools.Core.Build.Copy;
 

@@ -1,6 +1,8 @@
 using System.Globalization;
 using LayerTools.Core.Build.Cache;
+using LayerTools.Core.Build.Context;
 using LayerTools.Core.Layers;
+using LayerTools.Core.Tar;
 using LayerTools.Core.Union;
 
 namespace LayerTools.Core.Build.Copy;

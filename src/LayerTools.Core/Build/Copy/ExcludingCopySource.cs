@@ -1,3 +1,5 @@
+using LayerTools.Core.Build.Context;
+
 namespace LayerTools.Core.Build.Copy;
 
 /// <summary>A copy source with COPY --exclude applied: what the patterns match is left out of listings.</summary>

@@ -1,10 +1,13 @@
 using LayerTools.Core.Build.Cache;
 using LayerTools.Core.Build.Copy;
+using LayerTools.Core.Build.Syntax;
+using LayerTools.Core.HostFs;
 using LayerTools.Core.Layers;
 using LayerTools.Core.Run;
 using LayerTools.Core.Store;
+using LayerTools.Core.Tar;
 using Microsoft.Win32.SafeHandles;
-using static LayerTools.Core.Layers.LinuxNative;
+using static LayerTools.Core.HostFs.LinuxNative;
 
 namespace LayerTools.Core.Build.Mounts;
 
