@@ -81,14 +81,16 @@ Describe 'Ctrl+C during a pull' {
         $hostile = Start-HostileRegistry -Stall
         $ps = [powershell]::Create()
         try {
-            $null = $ps.AddCommand('Import-Module').AddArgument((Get-Module LayerTools).Path).AddStatement()
-            $null = $ps.AddCommand('Request-LayeredImage').AddParameter('Reference', "$($hostile.Host)/evil:1")
+            # One script, not a batch of statements: a stopped batch would go on to its next statement.
+            $null = $ps.AddScript('param($module, $reference) Import-Module $module; Request-LayeredImage $reference').
+                AddArgument((Get-Module LayerTools).Path).AddArgument("$($hostile.Host)/evil:1")
             $async = $ps.BeginInvoke()
             Start-Sleep -Milliseconds 1500
             $async.IsCompleted | Should -BeFalse -Because 'the blob is still coming'
             $watch = [Diagnostics.Stopwatch]::StartNew()
             $ps.Stop()
             $watch.Elapsed.TotalSeconds | Should -BeLessThan 5
+            { $ps.EndInvoke($async) } | Should -Throw '*pipeline has been stopped*'
         }
         finally { $ps.Dispose(); $hostile | Stop-HostileRegistry }
         Get-LayeredImage | Should -BeNullOrEmpty
@@ -188,5 +190,27 @@ Describe 'Build-LayeredImage with a registry' {
         Set-Content -LiteralPath (Join-Path $Context 'Dockerfile.missing') -Value "FROM $($Plain.Host)/lib/none:1`n"
         { Build-LayeredImage -Path $Context -File (Join-Path $Context 'Dockerfile.missing') -ErrorAction Stop } |
             Should -Throw -ErrorId 'BaseImageNotFound*'
+    }
+}
+
+Describe 'Build-LayeredImage -CacheFrom' {
+    AfterAll { Remove-TestStore }
+
+    It 'lets a fresh store hit every step of an image pushed from another, and make the same image' {
+        New-TestStore | Out-Null
+        $work = Join-Path $TestDrive 'cachefrom'
+        New-BusyboxImage -Root (Join-Path $work 'rootfs') -Tag busybox:test -Applets 'sh', 'echo', 'mkdir' | Out-Null
+        $null = Publish-LayeredImage busybox:test "$($Plain.Host)/cache/busybox:1"
+        $context = New-TestTree -Root (Join-Path $work 'ctx') -Files @{ 'hello.txt' = "hello`n" }
+        Set-Content -LiteralPath (Join-Path $context 'Dockerfile') -Value "FROM $($Plain.Host)/cache/busybox:1`nRUN mkdir /made && echo made > /made/file`nCOPY hello.txt /hello.txt`nENV GREETING=hi`n"
+        $first = Build-LayeredImage -Path $context -Tag "$($Plain.Host)/cache/app:1" -Push -InformationAction SilentlyContinue
+
+        Remove-TestStore
+        New-TestStore | Out-Null
+        $second = Build-LayeredImage -Path $context -CacheFrom "$($Plain.Host)/cache/app:1" -InformationAction SilentlyContinue
+        $second.Id | Should -Be $first.Id
+        $steps = $second.BuildSteps | Where-Object Instruction -NotLike 'FROM *'
+        $steps | Should -HaveCount 3
+        $steps.Cached | Should -Not -Contain $false
     }
 }

@@ -66,6 +66,11 @@ public sealed class BuildLayeredImageCommand : StoreCmdlet
     [Parameter]
     public SwitchParameter Pull { get; set; }
 
+    /// <summary>Images (in the store or in a registry) whose inline cache the build may use, as --cache-from.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public string[] CacheFrom { get; set; } = Array.Empty<string>();
+
     /// <summary>Push every -Tag to its registry after the build (with the saved credentials).</summary>
     [Parameter]
     public SwitchParameter Push { get; set; }
@@ -100,6 +105,8 @@ public sealed class BuildLayeredImageCommand : StoreCmdlet
             Target = Target,
             NoCache = NoCache,
             Pull = Pull,
+            CacheFrom = CacheFrom,
+            InlineCache = Push || CacheFrom.Length > 0,
             Runtime = Runtime,
             SourceDateEpoch = Epoch(),
             Labels = ToDictionary(Label, nameof(Label)),

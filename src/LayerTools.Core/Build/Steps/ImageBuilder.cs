@@ -33,6 +33,7 @@ internal sealed class ImageBuilder
     private readonly StepInputLog _inputLog;
     private readonly Dictionary<int, StageState> _stages = new();
     private readonly List<BuildStep> _steps = new();
+    private readonly List<(string Key, CacheRecord Record)> _usedSteps = new();
     private readonly string _contextPath;
     private readonly string _dockerfilePath;
     private ContextCopySource? _context;
@@ -58,6 +59,13 @@ internal sealed class ImageBuilder
         var tags = _options.Tags.Select(ImageReference.Parse).ToList();
         var dockerfile = BuildFile.Load(_dockerfilePath, Path.GetFileName(_dockerfilePath));
         var plan = StagePlanner.Plan(dockerfile, _options.Target, _options.BuildArgs);
+        foreach (var source in _options.CacheFrom)
+        {
+            var image = BaseImageResolver.Resolve(_store, source, _contextPath, "-CacheFrom", _cancellationToken, verbose: _options.Verbose);
+            var taken = image.ImageId is null ? 0 : InlineCache.Import(_store, _cache, image.ImageId);
+            _options.Verbose?.Invoke($"-CacheFrom {source}: {taken} cached step(s).");
+        }
+
         foreach (var planned in plan.Stages)
         {
             _cancellationToken.ThrowIfCancellationRequested();
@@ -79,7 +87,8 @@ internal sealed class ImageBuilder
         var created = _options.SourceDateEpoch is { } epoch
             ? DateTimeOffset.FromUnixTimeSeconds(epoch)
             : final.Image.History.Select(h => JsonDocuments.GetDate(h as JsonObject, "created")).Where(d => d is not null).Select(d => d!.Value).DefaultIfEmpty(Now()).Max();
-        var configBytes = final.Image.ToConfigBytes(created);
+        var inline = _options.InlineCache ? InlineCache.ToJson(_usedSteps, final.Image.DiffIds.ToHashSet(StringComparer.Ordinal)) : null;
+        var configBytes = final.Image.ToConfigBytes(created, inline);
         using var staging = _store.BeginStaging();
         var manifest = ImageWriter.Write(staging, configBytes, final.Image.DiffIds.Select(_store.ReadLayerIndex).ToList());
         var named = tags.Count == 0 ? new[] { ImageCatalog.Tagged(manifest, null) } : tags.Select(t => ImageCatalog.Tagged(manifest, t)).ToArray();
@@ -503,11 +512,20 @@ internal sealed class ImageBuilder
         Report(state, instruction, index, cached: false, reason: reason, diffId: made.DiffId, size: made.Size, watch.Elapsed);
     }
 
-    private CacheRecord? Lookup(StageState state, CacheKey key) =>
-        _options.NoCache || state.Missed ? null : _cache.Get(key.Digest);
+    private CacheRecord? Lookup(StageState state, CacheKey key)
+    {
+        var record = _options.NoCache || state.Missed ? null : _cache.Get(key.Digest);
+        if (record is not null)
+        {
+            _usedSteps.Add((key.Digest, record));
+        }
+
+        return record;
+    }
 
     private void Remember(StageState state, Instruction instruction, CacheKey key, CacheRecord record)
     {
+        _usedSteps.Add((key.Digest, record));
         _cache.Put(key.Digest, record);
         _inputLog.Record(StepIdentity(state, instruction), key);
     }
