@@ -138,7 +138,7 @@ Describe 'Views and completion' {
         $files | Should -Match 'Mode\s+Uid\s+Gid\s+Size\s+ModifiedTime\s+Layer\s+Path'
         $files | Should -Match 'lrwxrwxrwx\s+0\s+0\s+.*/bin -> usr/bin'
         $files | Should -Match '-rw-r--r--\s+0\s+0\s+2.05kB\s+2024-01-02 03:04\s+0\s+/usr/bin/busybox'
-        [LayerTools.Core.Maintenance.CollectResult]::new() | Format-Table | Out-String | Should -Match 'BLOBS\s+FREED\s+REMOVED\s+STORE'
+        [LayerTools.Core.Maintenance.CollectResult]::new() | Format-Table | Out-String | Should -Match 'BLOBS\s+FREED\s+CLOSED\s+REMOVED\s+STORE'
         [LayerTools.Core.Maintenance.StoreProblem]::new() | Format-Table | Out-String | Should -Match 'KIND\s+TARGET\s+MESSAGE'
     }
 

@@ -1,4 +1,6 @@
+using LayerTools.Core.Containers;
 using LayerTools.Core.Digests;
+using LayerTools.Core.Files;
 using LayerTools.Core.Images;
 using LayerTools.Core.Store;
 
@@ -12,7 +14,7 @@ internal static class FileTreeSources
     {
         var catalog = new ImageCatalog(store);
         var name = image.Reference?.ToString() ?? Digest.Short(catalog.ConfigDigestOf(image));
-        return new UnionTreeSource(catalog.Union(image), name);
+        return LayerFileTreeSource.Of(new ImageFileTree(store, catalog.Union(image), name), name, hashMissing: false);
     }
 
     /// <summary>An image as Get-LayeredImage emitted it (found again by its manifest digest and name).</summary>
@@ -35,7 +37,8 @@ internal static class FileTreeSources
             throw new LayerToolsException("LayerNotFound", ErrorKind.ObjectNotFound, $"No layer {diffId} in the store. Get-ImageLayer lists the layers of an image.", diffId);
         }
 
-        return new LayerTreeSource(store.ReadLayerIndex(diffId), name ?? "layer " + Digest.Short(diffId));
+        var label = name ?? "layer " + Digest.Short(diffId);
+        return LayerFileTreeSource.Of(new LayerFileTree(store, store.ReadLayerIndex(diffId), 0, label), label, hashMissing: false);
     }
 
     /// <summary>One layer as Get-ImageLayer listed it.</summary>
@@ -43,13 +46,17 @@ internal static class FileTreeSources
         Layer(store, layer.DiffId, string.IsNullOrEmpty(layer.Image) ? null : $"layer {layer.Index} of {layer.Image}");
 
     /// <summary>A directory on the host.</summary>
-    public static IFileTreeSource Directory(string path) => new DirectoryTreeSource(path);
+    public static IFileTreeSource Directory(string path)
+    {
+        var tree = new HostFolderTree(path);
+        return LayerFileTreeSource.Of(tree, tree.Root, hashMissing: true);
+    }
 
     /// <summary>A container's view: its image with the writable layer on top (files it wrote are hashed only when a same-sized file on the other side needs it).</summary>
-    public static IFileTreeSource Container(Containers.ContainerStore containers, string nameOrId)
+    public static IFileTreeSource Container(ContainerStore containers, string nameOrId)
     {
         var record = containers.Get(nameOrId);
         var view = containers.Open(record);
-        return new LayerFileTreeSource(() => view.Walk("/"), "container " + record.Name, view.OpenRead);
+        return LayerFileTreeSource.Of(new ContainerFileTree(view), "container " + record.Name, hashMissing: true);
     }
 }

@@ -2,10 +2,9 @@ namespace LayerTools.Core.Analysis;
 
 /// <summary>
 /// Something Compare-Layer can compare: a set of paths with their type, metadata and content digest.
-/// Implemented over an image (<see cref="UnionTreeSource"/>), a single layer (<see cref="LayerTreeSource"/>)
-/// a host directory (<see cref="DirectoryTreeSource"/>) and any walk of <see cref="Layers.LayerFile"/> records
-/// (<see cref="LayerFileTreeSource"/>): a container compares through that one, from its view's walk and
-/// its OpenRead for the files written in its upper directory, and the comparer needs nothing else.
+/// Implemented once, by <see cref="LayerFileTreeSource"/> over the walk of a <see cref="Files.IFileTree"/>
+/// (an image, a single layer, a container, a host folder) or any list of <see cref="Layers.LayerFile"/>
+/// records; the comparer needs nothing else.
 /// </summary>
 internal interface IFileTreeSource
 {

@@ -1,14 +1,17 @@
 using LayerTools.Core.Digests;
+using LayerTools.Core.Files;
 using LayerTools.Core.Layers;
 using LayerTools.Core.Tar;
 
 namespace LayerTools.Core.Analysis;
 
 /// <summary>
-/// A tree given as <see cref="LayerFile"/> records (absolute paths), such as a container view's walk.
-/// A file without a digest (one written in a container's upper directory) is hashed on first need
-/// through <paramref name="openRead"/>, streaming it once. This is the seam for containers:
-/// <c>new LayerFileTreeSource(() =&gt; view.Walk("/"), view.Name, view.OpenRead)</c>.
+/// A side of a comparison from <see cref="LayerFile"/> records (absolute paths): the walk of a file
+/// tree (an image, a single layer, a container, a host folder) or any other list of them. A file
+/// without a digest (one written in a container's upper directory, a host file) is hashed on first
+/// need through <paramref name="openRead"/>, streaming it once. Whiteouts keep their tar names
+/// (<c>dir/.wh.name</c>, <c>dir/.wh..wh..opq</c>): a layer's opaque marker shares its directory's
+/// path and both must show; directories a layer only implies are left out.
 /// </summary>
 internal sealed class LayerFileTreeSource : IFileTreeSource
 {
@@ -27,29 +30,46 @@ internal sealed class LayerFileTreeSource : IFileTreeSource
 
     public string Name { get; }
 
+    /// <summary>Every path of <paramref name="tree"/>; files without a digest are hashed through the tree when <paramref name="hashMissing"/>.</summary>
+    public static LayerFileTreeSource Of(IFileTree tree, string name, bool hashMissing) =>
+        new(() => FileTrees.Walk(tree, string.Empty), name, hashMissing ? tree.OpenRead : null);
+
     public IEnumerable<FileTreeEntry> Entries(CancellationToken cancellationToken = default)
     {
         foreach (var f in _files())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var path = TarPath.Normalize(f.Path);
-            if (path.Length == 0)
+            var path = IsClean(f.Path) ? f.Path[1..] : TarPath.Normalize(f.Path);
+            if (path.Length == 0 || f.Implied)
             {
                 continue;
             }
 
             var size = f.Type is EntryType.File or EntryType.HardLink ? f.Size : 0;
-            if (f.Digest is null && f.Type is (EntryType.File or EntryType.HardLink) && _openRead is not null)
+            if (f.Type == EntryType.Whiteout)
+            {
+                yield return new FileTreeEntry(Whiteout.For(path), f.Type, 0, 0, 0, 0, null, digest: null);
+            }
+            else if (f.Type == EntryType.OpaqueWhiteout)
+            {
+                yield return new FileTreeEntry(Whiteout.OpaqueFor(path), f.Type, 0, 0, 0, 0, null, digest: null);
+            }
+            else if (f.Digest is null && f.Type is (EntryType.File or EntryType.HardLink) && _openRead is not null)
             {
                 var absolute = f.Path;
-                yield return new FileTreeEntry(path, f.Type, f.Mode & 0xFFF, f.Uid, f.Gid, size, f.LinkTarget, () => Hash(absolute));
+                yield return new FileTreeEntry(path, f.Type, f.Mode & 0xFFF, f.Uid, f.Gid, size, f.LinkTarget, () => Hash(absolute)) { Device = f.Device };
             }
             else
             {
-                yield return new FileTreeEntry(path, f.Type, f.Mode & 0xFFF, f.Uid, f.Gid, size, f.LinkTarget, f.Digest);
+                yield return new FileTreeEntry(path, f.Type, f.Mode & 0xFFF, f.Uid, f.Gid, size, f.LinkTarget, f.Digest) { Device = f.Device };
             }
         }
     }
+
+    /// <summary>True for "/a/b" with no empty, "." or ".." part (what every file tree makes): it needs no normalizing. A name that begins with a dot takes the slow way.</summary>
+    private static bool IsClean(string path) =>
+        path.Length > 1 && path[0] == '/' && path[^1] != '/' && path.IndexOf('\0') < 0
+        && !path.Contains("//", StringComparison.Ordinal) && !path.Contains("/.", StringComparison.Ordinal);
 
     private string Hash(string path)
     {

@@ -46,7 +46,7 @@ internal static class ContainerMounter
         RemoveWork(work);
         Directory.CreateDirectory(work);
         OverlayMount.Mount(lower, view.UpperDir, work, target); // stays mounted until Dismount
-        Store.AtomicFile.WriteAllBytes(Path.Combine(dir, RecordName), JsonSerializer.SerializeToUtf8Bytes(new MountRecord { Target = target }), containers.Store.TmpDir);
+        containers.Store.WriteFile(Path.Combine(dir, RecordName), JsonSerializer.SerializeToUtf8Bytes(new MountRecord { Target = target }));
         return container;
     }
 

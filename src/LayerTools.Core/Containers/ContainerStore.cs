@@ -56,7 +56,10 @@ internal sealed class ContainerStore : IBlobOwner
 
         var staged = Path.Combine(Store.TmpDir, "container-" + record.Id);
         var upper = Path.Combine(staged, "upper");
-        MakePrivate(staged);
+        // Owner-only (0700), in a shared store too. upper/ holds the image's directories with the image's
+        // modes (/tmp is 1777) and setuid files: another user reaching it could put files into the layer
+        // a commit makes, read what was written into the container, or run them.
+        Store.Access.CreatePrivateFolder(staged);
         Directory.CreateDirectory(upper);
         try
         {
@@ -93,9 +96,9 @@ internal sealed class ContainerStore : IBlobOwner
                 while (taken.Contains(record.Name));
             }
 
-            File.WriteAllBytes(Path.Combine(staged, ContainerRecord.FileName), record.ToJson());
-            File.WriteAllBytes(Path.Combine(staged, WhiteoutRecord.FileName), new WhiteoutRecord().ToJson());
-            MakePrivate(ContainersDir); // also closes the containers of a store from before this was done
+            Store.WriteFile(Path.Combine(staged, ContainerRecord.FileName), record.ToJson());
+            Store.WriteFile(Path.Combine(staged, WhiteoutRecord.FileName), new WhiteoutRecord().ToJson());
+            Store.Access.CreatePrivateFolder(ContainersDir); // also closes the containers of a store from before this was done
             Directory.Move(staged, Path.Combine(ContainersDir, record.Id));
         }
         catch
@@ -115,6 +118,9 @@ internal sealed class ContainerStore : IBlobOwner
 
     /// <summary>Finds a container by exact name, full ID, or unique ID prefix.</summary>
     public ContainerLayer Get(string nameOrId) => Describe(Find(nameOrId));
+
+    /// <summary>True when a container has exactly this name or full ID (no prefix is tried; nothing is opened).</summary>
+    public bool HasNameOrId(string text) => ReadRecords().Any(r => r.Name == text || r.Id == text);
 
     /// <summary>Opens a container's view for reading and writing.</summary>
     public ContainerView Open(string nameOrId) => Open(Find(nameOrId));
@@ -244,9 +250,9 @@ internal sealed class ContainerStore : IBlobOwner
             return byName;
         }
 
-        if (text.Length > 0 && text.All(char.IsAsciiHexDigitLower))
+        if (HexPrefix.TryParse(text, out var hex))
         {
-            var matches = records.Where(r => r.Id.StartsWith(text, StringComparison.Ordinal)).ToList();
+            var matches = records.Where(r => HexPrefix.Begins(r.Id, hex)).ToList();
             if (matches.Count > 1)
             {
                 throw new LayerToolsException("AmbiguousContainerId", ErrorKind.InvalidArgument, $"'{text}' matches {matches.Count} containers; give more of the ID.", text);
@@ -293,21 +299,6 @@ internal sealed class ContainerStore : IBlobOwner
         Changes = changes,
         StorePath = Store.Root,
     };
-
-    /// <summary>
-    /// Makes a folder only its owner may enter (0700). upper/ holds the image's directories with the
-    /// image's modes (/tmp is 1777): another user reaching it could put files into the layer a commit
-    /// makes, read what was written into the container, or change upper/ under LayerTools.
-    /// </summary>
-    private static void MakePrivate(string dir)
-    {
-        const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-        Directory.CreateDirectory(dir);
-        if (!OperatingSystem.IsWindows() && File.GetUnixFileMode(dir) != Private)
-        {
-            File.SetUnixFileMode(dir, Private);
-        }
-    }
 
     private static void TryDeleteTree(string path)
     {

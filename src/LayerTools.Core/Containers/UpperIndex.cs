@@ -39,7 +39,7 @@ internal sealed class UpperIndex
         return index;
     }
 
-    /// <summary>The host path of a container path (no check; see <see cref="ContainerView"/> for the safe forms).</summary>
+    /// <summary>The host path of a container path (no check; see <see cref="UpperFiles"/> for the safe forms).</summary>
     public string HostPath(string path) => path.Length == 0 ? _root : Path.Combine(_root, path.Replace('/', Path.DirectorySeparatorChar));
 
     public bool Contains(string path) => _types.ContainsKey(path);

@@ -13,14 +13,17 @@ internal sealed class HashingStream : Stream
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly bool _leaveOpen;
     private readonly long _limit;
+    private readonly Func<string>? _overLimit;
     private string? _digest;
 
-    public HashingStream(Stream inner, Stream? sink = null, bool leaveOpen = false, long limit = long.MaxValue)
+    /// <param name="overLimit">The message of the SizeLimitExceeded error when more than <paramref name="limit"/> bytes come: it names what was read, and where reading stood.</param>
+    public HashingStream(Stream inner, Stream? sink = null, bool leaveOpen = false, long limit = long.MaxValue, Func<string>? overLimit = null)
     {
         _inner = inner;
         _sink = sink;
         _leaveOpen = leaveOpen;
         _limit = limit;
+        _overLimit = overLimit;
     }
 
     /// <summary>Bytes read so far.</summary>
@@ -61,7 +64,7 @@ internal sealed class HashingStream : Stream
             BytesRead += n;
             if (BytesRead > _limit)
             {
-                throw new LayerToolsException("SizeLimitExceeded", ErrorKind.LimitsExceeded, $"The content is larger than the limit of {_limit} bytes.");
+                throw new LayerToolsException("SizeLimitExceeded", ErrorKind.LimitsExceeded, _overLimit?.Invoke() ?? $"The content is larger than the limit of {_limit} bytes.");
             }
         }
 

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using LayerTools.Core.Digests;
 using LayerTools.Core.Oci;
 using LayerTools.Core.Store;
@@ -8,7 +7,7 @@ using LayerTools.Core.Union;
 namespace LayerTools.Core.Images;
 
 /// <summary>The images of a store: listing, resolving what a user typed, tagging, and reading their layers and history.</summary>
-internal sealed partial class ImageCatalog
+internal sealed class ImageCatalog
 {
     public ImageCatalog(LayerStore store) => Store = store;
 
@@ -86,10 +85,9 @@ internal sealed partial class ImageCatalog
             }
         }
 
-        var hex = trimmed.StartsWith(Digest.Sha256Prefix, StringComparison.Ordinal) ? trimmed[Digest.Sha256Prefix.Length..] : trimmed;
-        if (HexPrefix().IsMatch(hex))
+        if (HexPrefix.TryParse(trimmed, out var hex))
         {
-            var matches = images.Where(i => Digest.Hex(ConfigDigestOf(i)).StartsWith(hex, StringComparison.Ordinal)).ToList();
+            var matches = images.Where(i => HexPrefix.Begins(ConfigDigestOf(i), hex)).ToList();
             var ids = matches.Select(ConfigDigestOf).Distinct().Count();
             if (ids > 1)
             {
@@ -293,7 +291,4 @@ internal sealed partial class ImageCatalog
         new("ImageNotFound", ErrorKind.ObjectNotFound, Store.Exists
             ? $"No image '{text}' in the store '{Store.Root}'. Get-LayeredImage lists the images there."
             : $"No image '{text}': there is no store at '{Store.Root}'. Check -StorePath.", text);
-
-    [GeneratedRegex("^[0-9a-f]{4,64}$", RegexOptions.CultureInvariant)]
-    private static partial Regex HexPrefix();
 }

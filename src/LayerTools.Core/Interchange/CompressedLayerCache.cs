@@ -93,8 +93,8 @@ internal static class CompressedLayerCache
             ["size"] = size,
         };
         var path = RecordPath(store, diffId, compression);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        AtomicFile.WriteAllBytes(path, JsonSerializer.SerializeToUtf8Bytes(record), store.TmpDir);
+        store.Access.CreateFolder(Path.GetDirectoryName(path)!);
+        store.WriteFile(path, JsonSerializer.SerializeToUtf8Bytes(record));
     }
 
     /// <summary>The compressed form of a layer: the remembered one, or a new one made now (the layer is read once, and checked against its DiffID as it is).</summary>
@@ -105,7 +105,7 @@ internal static class CompressedLayerCache
             return known;
         }
 
-        Directory.CreateDirectory(store.TmpDir);
+        store.Access.CreateFolder(store.TmpDir);
         var tmp = Path.Combine(store.TmpDir, "compress-" + Guid.NewGuid().ToString("N"));
         try
         {
@@ -114,7 +114,7 @@ internal static class CompressedLayerCache
             string read;
             using (var source = store.OpenBlob(diffId))
             using (var hashingIn = new HashingStream(source, leaveOpen: true))
-            using (var file = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            using (var file = store.Access.CreateFile(tmp, 1 << 16))
             {
                 using (var hashingOut = new HashingWriteStream(file, leaveOpen: true))
                 {
@@ -147,7 +147,7 @@ internal static class CompressedLayerCache
             // collects under the same lock, never sees the blob without the record that keeps it.
             using (store.Lock(cancellationToken))
             {
-                AtomicFile.MoveIntoPlace(tmp, store.BlobPath(digest));
+                AtomicFile.MoveIntoPlace(tmp, store.BlobPath(digest), store.Access);
                 Remember(store, diffId, compression, digest, size);
             }
 

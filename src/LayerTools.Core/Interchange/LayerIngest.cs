@@ -23,8 +23,9 @@ internal static class LayerIngest
             FileStream? kept = null;
             if (compression != LayerCompression.None)
             {
+                // CreateTempPath makes the (empty) file with the store's modes: open it, do not create it anew.
                 keptPath = staging.CreateTempPath();
-                kept = new FileStream(keptPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+                kept = new FileStream(keptPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
             }
 
             LayerIndex index;

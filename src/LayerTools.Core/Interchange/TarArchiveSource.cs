@@ -70,8 +70,10 @@ internal sealed class TarArchiveSource : ArchiveSource
         {
             using var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
             using var decompressed = LayerCodec.OpenDecompressed(input, compression);
-            using var bounded = new HashingStream(decompressed, leaveOpen: true, limit: limits.MaxLayerBytes);
-            using var output = new FileStream(spooled, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+            // Decompressed as a whole before any entry is read: the archive itself is what passes the limit.
+            using var bounded = new HashingStream(decompressed, leaveOpen: true, limit: limits.MaxLayerBytes, overLimit: () =>
+                $"'{path}': decompressed ({LayerCodec.Name(compression)}), the archive itself passes {limits.LayerLimitText} before its entries are read.");
+            using var output = new FileStream(spooled, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
             var buffer = new byte[1 << 17];
             int n;
             while ((n = bounded.Read(buffer, 0, buffer.Length)) > 0)
@@ -89,9 +91,10 @@ internal sealed class TarArchiveSource : ArchiveSource
     private void Index(int maxEntries, IngestLimits limits, CancellationToken cancellationToken)
     {
         using var file = new FileStream(TarPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        TarHeaderReader? reader = null;
         try
         {
-            var reader = new TarHeaderReader(file, Where, limits);
+            reader = new TarHeaderReader(file, Where, limits);
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -139,7 +142,7 @@ internal sealed class TarArchiveSource : ArchiveSource
         }
         catch (InvalidDataException ex)
         {
-            throw new LayerToolsException("CorruptArchive", ErrorKind.InvalidData, $"'{Where}' is not a readable tar: {ex.Message}", Where, ex);
+            throw new LayerToolsException("CorruptArchive", ErrorKind.InvalidData, $"'{Where}' is not a readable tar at {TarHeaderReader.LocationOf(reader)}: {ex.Message}", Where, ex);
         }
     }
 

@@ -33,9 +33,10 @@ internal static class LayerExtractor
         limits ??= IngestLimits.Default;
         using var root = SafeRoot.Open(rootDirectory);
         var state = new ExtractionState(root, source, overlayForm: false);
+        TarHeaderReader? reader = null;
         try
         {
-            var reader = new TarHeaderReader(tar, source, limits);
+            reader = new TarHeaderReader(tar, source, limits);
             var count = 0;
             while (true)
             {
@@ -48,7 +49,7 @@ internal static class LayerExtractor
 
                 if (++count > limits.MaxEntries)
                 {
-                    throw new LayerToolsException("TooManyEntries", ErrorKind.LimitsExceeded, $"'{source}': the layer has more than {limits.MaxEntries} entries.", source);
+                    throw new LayerToolsException("TooManyEntries", ErrorKind.LimitsExceeded, $"'{source}': the layer has more than {limits.MaxEntries} entries (entry '{entry.Name}' is one too many).", source);
                 }
 
                 ApplyEntry(state, entry);
@@ -56,7 +57,7 @@ internal static class LayerExtractor
         }
         catch (InvalidDataException ex)
         {
-            throw new LayerToolsException("CorruptLayer", ErrorKind.InvalidData, $"'{source}' is not a readable tar: {ex.Message}", source, ex);
+            throw new LayerToolsException("CorruptLayer", ErrorKind.InvalidData, $"'{source}' is not a readable tar at {TarHeaderReader.LocationOf(reader)}: {ex.Message}", source, ex);
         }
 
         state.FinishDirectoryTimes();

@@ -44,5 +44,11 @@ public sealed class LayerFile
     /// <summary>The image the file was listed from.</summary>
     public string Image { get; init; } = string.Empty;
 
+    /// <summary>Device numbers of a character or block device, for comparisons (not shown).</summary>
+    internal (int Major, int Minor) Device { get; init; }
+
+    /// <summary>True for a directory a single layer implies (a child is in the tar, the directory itself is not).</summary>
+    internal bool Implied { get; init; }
+
     public override string ToString() => Path;
 }

@@ -17,7 +17,9 @@ internal static class LayerIndexer
     public static LayerIndex Ingest(Stream tar, Stream sink, string source, IngestLimits? limits = null, ILowerView? lower = null, CancellationToken cancellationToken = default)
     {
         limits ??= IngestLimits.Default;
-        using var counting = new HashingStream(tar, sink, leaveOpen: true, limit: limits.MaxLayerBytes);
+        TarHeaderReader? reader = null;
+        using var counting = new HashingStream(tar, sink, leaveOpen: true, limit: limits.MaxLayerBytes, overLimit: () =>
+            $"'{source}': the layer passes {limits.LayerLimitText} at {TarHeaderReader.LocationOf(reader)}.");
         var index = new LayerIndex();
         var positions = new Dictionary<string, int>(StringComparer.Ordinal);
         var buffer = new byte[81920];
@@ -34,7 +36,7 @@ internal static class LayerIndexer
 
         try
         {
-            var reader = new TarHeaderReader(counting, source, limits);
+            reader = new TarHeaderReader(counting, source, limits);
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -65,7 +67,7 @@ internal static class LayerIndexer
                 {
                     if (index.Entries.Count >= limits.MaxEntries)
                     {
-                        throw new LayerToolsException("TooManyEntries", ErrorKind.LimitsExceeded, $"'{source}': the layer has more than {limits.MaxEntries} entries.", source);
+                        throw new LayerToolsException("TooManyEntries", ErrorKind.LimitsExceeded, $"'{source}': the layer has more than {limits.MaxEntries} entries (entry '{tarEntry.Name}' is one too many).", source);
                     }
 
                     positions[key] = index.Entries.Count;
@@ -77,7 +79,7 @@ internal static class LayerIndexer
         }
         catch (InvalidDataException ex)
         {
-            throw new LayerToolsException("CorruptLayer", ErrorKind.InvalidData, $"'{source}' is not a readable tar: {ex.Message}", source, ex);
+            throw new LayerToolsException("CorruptLayer", ErrorKind.InvalidData, $"'{source}' is not a readable tar at {TarHeaderReader.LocationOf(reader)}: {ex.Message}", source, ex);
         }
 
         index.DiffId = counting.Digest;

@@ -18,8 +18,11 @@ public sealed class CollectResult
     /// <summary>Bytes those blobs (and their indexes) take.</summary>
     public long BytesFreed { get; init; }
 
+    /// <summary>Files and folders whose modes were looser than the store's access (private, or shared with a group) and were closed.</summary>
+    public IReadOnlyList<string> Tightened { get; init; } = Array.Empty<string>();
+
     /// <summary>False when this only tells what would go (-WhatIf).</summary>
     public bool Removed { get; init; }
 
-    public override string ToString() => (ImageCount > 0 ? $"{ImageCount} untagged images, " : string.Empty) + $"{BlobCount} blobs, {BytesFreed} bytes";
+    public override string ToString() => (ImageCount > 0 ? $"{ImageCount} untagged images, " : string.Empty) + $"{BlobCount} blobs, {BytesFreed} bytes" + (Tightened.Count > 0 ? $", {Tightened.Count} modes closed" : string.Empty);
 }

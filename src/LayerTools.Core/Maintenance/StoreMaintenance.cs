@@ -107,6 +107,11 @@ internal static class StoreMaintenance
             }
         }
 
+        if (StoreModes.Problem(store) is { } loose)
+        {
+            problems.Add(loose);
+        }
+
         progress?.Report(new OperationProgress(activity, "Done", 100, Completed: true));
         return problems;
     }
@@ -164,8 +169,9 @@ internal static class StoreMaintenance
 
     /// <summary>
     /// Finds the blobs nothing references and, unless <paramref name="whatIf"/>, deletes them under the
-    /// store lock. Referenced: every image's manifest, config and layers, and whatever an owner beside
-    /// the store keeps (see <see cref="Owners"/>).
+    /// store lock, and closes the files and folders whose modes are looser than the store's access.
+    /// Referenced: every image's manifest, config and layers, and whatever an owner beside the store
+    /// keeps (see <see cref="Owners"/>).
     /// </summary>
     public static CollectResult Collect(LayerStore store, bool whatIf, CancellationToken cancellationToken = default) =>
         Collect(store, whatIf, dangling: false, cancellationToken);
@@ -262,7 +268,9 @@ internal static class StoreMaintenance
             SweepTmp(store);
         }
 
-        return new CollectResult { StorePath = store.Root, Images = danglingImages, Blobs = garbage, BytesFreed = bytes, Removed = !whatIf };
+        // A store from before its modes were set explicitly is closed to the users its access leaves out.
+        var tightened = whatIf ? StoreModes.FindLoose(store).Select(l => l.Path).ToList() : StoreModes.Tighten(store);
+        return new CollectResult { StorePath = store.Root, Images = danglingImages, Blobs = garbage, BytesFreed = bytes, Tightened = tightened, Removed = !whatIf };
     }
 
     private static void SweepTmp(LayerStore store)

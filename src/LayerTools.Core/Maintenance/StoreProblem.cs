@@ -3,7 +3,7 @@ namespace LayerTools.Core.Maintenance;
 /// <summary>One thing <c>Test-LayerStore</c> found wrong.</summary>
 public sealed class StoreProblem
 {
-    /// <summary>A stable name for the kind of problem: BlobDigestMismatch, MissingBlob, IndexMismatch, MissingIndex, UnreadableIndex, BrokenReference.</summary>
+    /// <summary>A stable name for the kind of problem: BlobDigestMismatch, MissingBlob, IndexMismatch, MissingIndex, UnreadableIndex, BrokenReference, LooseMode (files or folders other users can reach).</summary>
     public string Kind { get; init; } = string.Empty;
 
     /// <summary>The digest, reference or file concerned.</summary>

@@ -4,7 +4,7 @@ namespace LayerTools.Core.Snapshots;
 
 /// <summary>
 /// A mounted overlayfs: lower dirs (read-only extracted layers), an upper dir that receives every
-/// change, a work dir, and the merged mount point. Disposing unmounts (lazily if it is busy).
+/// change, a work dir, and the merged mount point, always nosuid,nodev. Disposing unmounts (lazily if it is busy).
 /// The mount goes through util-linux mount(8) started in the folder that holds the layer dirs, so
 /// lowerdir can name them relatively (mount options are limited to one page).
 /// </summary>
@@ -76,6 +76,10 @@ internal sealed class OverlayMount : IDisposable
             throw new LayerToolsException("TooManyLayers", ErrorKind.LimitsExceeded, $"The image has {lowerBaseFirst.Count} layers, more than one overlay mount can stack (at most {MaxLowerLayers}); squash some layers first.", lowerBaseFirst.Count);
         }
 
+        // The merged tree is the image's content, at a folder host users may reach: its setuid files must
+        // not raise privileges (nosuid) and its device nodes must not open host devices (nodev). RUN loses
+        // nothing by it (its steps run with no-new-privileges, and the runtime mounts its own /dev).
+        options += ",nosuid,nodev";
         var mount = HostProcess.Find("mount") ?? throw new LayerToolsException("MountUnavailable", ErrorKind.ResourceUnavailable, "mount(8) (util-linux) is not installed; it is needed to mount overlayfs.");
         // Renamed directories (redirect_dir) and metadata-only copy-ups (metacopy) would leave an
         // upper dir that does not hold the changes by itself: turn them off where the kernel knows them.

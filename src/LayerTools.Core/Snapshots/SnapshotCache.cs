@@ -41,8 +41,9 @@ internal sealed class SnapshotCache : IBlobOwner
     public IReadOnlyList<string> Ensure(IReadOnlyList<string> diffIds, StagingArea? staging = null, CancellationToken cancellationToken = default)
     {
         LayerExtractor.RequireLinux();
-        CreatePrivate(Root);
-        CreatePrivate(LayersDir);
+        // Owner-only, in a shared store too, and tightened when an older store left them open.
+        _store.Access.CreatePrivateFolder(Root);
+        _store.Access.CreatePrivateFolder(LayersDir);
         var view = new UnionView();
         var dirs = new List<string>();
         foreach (var diffId in diffIds)
@@ -117,13 +118,5 @@ internal sealed class SnapshotCache : IBlobOwner
 
         string? LowerLayerOf(string path) =>
             lower.Get(path) is { LayerIndex: >= 0 } node ? LayerDirectory(node.LayerDiffId) : null;
-    }
-
-    private static void CreatePrivate(string dir)
-    {
-        if (!OperatingSystem.IsWindows() && !Directory.Exists(dir))
-        {
-            Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
     }
 }

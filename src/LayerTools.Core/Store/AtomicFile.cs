@@ -3,14 +3,25 @@ namespace LayerTools.Core.Store;
 /// <summary>Writes that leave either the old file or the new one, never a torn file.</summary>
 internal static class AtomicFile
 {
-    /// <summary>Writes <paramref name="bytes"/> to a temporary file in <paramref name="tmpDir"/>, flushes it to disk, and renames it over <paramref name="path"/>.</summary>
-    public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes, string tmpDir)
+    /// <summary>
+    /// Writes <paramref name="bytes"/> to a temporary file in <paramref name="tmpDir"/>, flushes it to disk, and renames it over <paramref name="path"/>.
+    /// A file of a store gets the store's modes (<paramref name="access"/>); without one (an export) the umask decides.
+    /// </summary>
+    public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes, string tmpDir, StoreAccess? access = null)
     {
-        Directory.CreateDirectory(tmpDir);
+        if (access is null)
+        {
+            Directory.CreateDirectory(tmpDir);
+        }
+        else
+        {
+            access.CreateFolder(tmpDir);
+        }
+
         var tmp = Path.Combine(tmpDir, Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N") + ".tmp");
         try
         {
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            using (var fs = access?.CreateFile(tmp) ?? new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
                 fs.Write(bytes);
                 fs.Flush(flushToDisk: true);
@@ -25,8 +36,11 @@ internal static class AtomicFile
         }
     }
 
-    /// <summary>Moves a finished file into its content-addressed place; when the place is taken, the content is the same, so the new copy is dropped.</summary>
-    public static void MoveIntoPlace(string source, string destination)
+    /// <summary>
+    /// Moves a finished file into its content-addressed place, sealed with the store's mode for immutable files;
+    /// when the place is taken, the content is the same, so the new copy is dropped.
+    /// </summary>
+    public static void MoveIntoPlace(string source, string destination, StoreAccess access)
     {
         if (File.Exists(destination))
         {
@@ -34,7 +48,8 @@ internal static class AtomicFile
             return;
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+        access.CreateFolder(Path.GetDirectoryName(destination)!);
+        access.Seal(source);
         try
         {
             File.Move(source, destination, overwrite: false);

@@ -19,6 +19,7 @@ internal sealed class LayerStore
 {
     private static readonly byte[] OciLayoutBytes = Encoding.UTF8.GetBytes("{\"imageLayoutVersion\":\"1.0.0\"}");
     private readonly ConcurrentDictionary<string, LayerIndex> _indexCache = new(StringComparer.Ordinal);
+    private StoreAccess? _access;
 
     private LayerStore(string root)
     {
@@ -44,6 +45,9 @@ internal sealed class LayerStore
     public string LockPath { get; }
 
     public string IndexJsonPath { get; }
+
+    /// <summary>Who may reach the store's files (private, or shared with the root folder's group), and the modes that follow.</summary>
+    public StoreAccess Access => _access ??= StoreAccess.Of(Root);
 
     public static TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(120);
 
@@ -88,14 +92,20 @@ internal sealed class LayerStore
             return;
         }
 
-        Directory.CreateDirectory(BlobsDir);
-        Directory.CreateDirectory(TmpDir);
-        Directory.CreateDirectory(IndexesDir);
+        if (!Directory.Exists(Root))
+        {
+            // A new store is private to its owner; a folder made beforehand with the setgid bit makes a shared one.
+            StoreAccess.Private.CreatePrivateFolder(Root);
+        }
+
+        Access.CreateFolder(BlobsDir);
+        Access.CreateFolder(TmpDir);
+        Access.CreateFolder(IndexesDir);
         using var l = Lock();
         var layout = Path.Combine(Root, "oci-layout");
         if (!File.Exists(layout))
         {
-            AtomicFile.WriteAllBytes(layout, OciLayoutBytes, TmpDir);
+            WriteFile(layout, OciLayoutBytes);
         }
 
         if (!File.Exists(IndexJsonPath))
@@ -106,8 +116,8 @@ internal sealed class LayerStore
 
     public StoreLock Lock(CancellationToken cancellationToken = default)
     {
-        Directory.CreateDirectory(DataDir);
-        return StoreLock.Acquire(LockPath, LockTimeout, cancellationToken);
+        Access.CreateFolder(DataDir);
+        return StoreLock.Acquire(LockPath, Access.FileMode, LockTimeout, cancellationToken);
     }
 
     public string BlobPath(string digest) => Path.Combine(BlobsDir, Digest.Hex(digest));
@@ -225,8 +235,11 @@ internal sealed class LayerStore
     private void WriteIndexJson(JsonObject index)
     {
         var bytes = JsonSerializer.SerializeToUtf8Bytes(index, new JsonSerializerOptions { WriteIndented = true });
-        AtomicFile.WriteAllBytes(IndexJsonPath, bytes, TmpDir);
+        WriteFile(IndexJsonPath, bytes);
     }
+
+    /// <summary>Writes one of the store's files atomically (through tmp/), with the store's file mode.</summary>
+    public void WriteFile(string path, ReadOnlySpan<byte> bytes) => AtomicFile.WriteAllBytes(path, bytes, TmpDir, Access);
 
     public StagingArea BeginStaging() => new(this);
 

@@ -22,7 +22,7 @@ internal sealed class StagingArea : IDisposable
     {
         _store = store;
         _dir = Path.Combine(store.TmpDir, "staging-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_dir);
+        store.Access.CreateFolder(_dir);
     }
 
     /// <summary>True when the blob is staged here or already in the store.</summary>
@@ -38,7 +38,7 @@ internal sealed class StagingArea : IDisposable
         var tmp = NewFile();
         string digest;
         long size;
-        using (var sink = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920))
+        using (var sink = _store.Access.CreateFile(tmp, 81920))
         {
             using var hashing = new HashingStream(source, sink, leaveOpen: true, limit: limit);
             hashing.Drain();
@@ -72,7 +72,7 @@ internal sealed class StagingArea : IDisposable
         }
 
         var tmp = NewFile();
-        using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
+        using (var fs = _store.Access.CreateFile(tmp))
         {
             fs.Write(bytes);
             fs.Flush(flushToDisk: true);
@@ -82,8 +82,16 @@ internal sealed class StagingArea : IDisposable
         return digest;
     }
 
-    /// <summary>A new, empty path inside this staging area, for a blob the caller writes and hashes itself (see <see cref="AdoptBlob"/>).</summary>
-    public string CreateTempPath() => NewFile();
+    /// <summary>
+    /// A new, empty file inside this staging area (with the store's file mode), for a blob the caller writes
+    /// and hashes itself (see <see cref="AdoptBlob"/>): open it with <see cref="FileMode.Create"/>.
+    /// </summary>
+    public string CreateTempPath()
+    {
+        var path = NewFile();
+        _store.Access.CreateFile(path).Dispose();
+        return path;
+    }
 
     /// <summary>Stages a file written at a path from <see cref="CreateTempPath"/> whose digest the caller computed while writing it.</summary>
     public void AdoptBlob(string tempPath, string digest)
@@ -106,7 +114,7 @@ internal sealed class StagingArea : IDisposable
     {
         var tmp = NewFile();
         LayerIndex index;
-        using (var sink = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920))
+        using (var sink = _store.Access.CreateFile(tmp, 81920))
         {
             index = LayerIndexer.Ingest(tar, sink, where, limits, lower, cancellationToken);
             sink.Flush(flushToDisk: true);
@@ -125,7 +133,7 @@ internal sealed class StagingArea : IDisposable
         LayerIndex index;
         try
         {
-            using var sink = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920);
+            using var sink = _store.Access.CreateFile(tmp, 81920);
             using (var writer = new LayerTarWriter(sink, sourceDateEpoch))
             {
                 write(writer);
@@ -151,7 +159,11 @@ internal sealed class StagingArea : IDisposable
         if (!_indexes.ContainsKey(index.DiffId))
         {
             var indexTmp = NewFile();
-            File.WriteAllBytes(indexTmp, index.ToJson());
+            using (var fs = _store.Access.CreateFile(indexTmp))
+            {
+                fs.Write(index.ToJson());
+            }
+
             _indexes[index.DiffId] = indexTmp;
         }
 
@@ -176,12 +188,12 @@ internal sealed class StagingArea : IDisposable
         using var l = _store.Lock(cancellationToken);
         foreach (var (diffId, path) in _indexes)
         {
-            AtomicFile.MoveIntoPlace(path, _store.LayerIndexPath(diffId));
+            AtomicFile.MoveIntoPlace(path, _store.LayerIndexPath(diffId), _store.Access);
         }
 
         foreach (var (digest, path) in _blobs)
         {
-            AtomicFile.MoveIntoPlace(path, _store.BlobPath(digest));
+            AtomicFile.MoveIntoPlace(path, _store.BlobPath(digest), _store.Access);
         }
 
         if (mutateIndex is not null)

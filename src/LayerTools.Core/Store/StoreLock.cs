@@ -13,7 +13,8 @@ internal sealed class StoreLock : IDisposable
 
     private StoreLock(FileStream handle) => _handle = handle;
 
-    public static StoreLock Acquire(string path, TimeSpan timeout, CancellationToken cancellationToken = default)
+    /// <summary>Takes the lock on <paramref name="path"/>, creating the lock file with <paramref name="mode"/> (whatever the umask).</summary>
+    public static StoreLock Acquire(string path, UnixFileMode mode, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         var watch = Stopwatch.StartNew();
         var delay = 5;
@@ -21,7 +22,7 @@ internal sealed class StoreLock : IDisposable
         {
             try
             {
-                var handle = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+                var handle = StoreAccess.OpenOrCreate(path, mode);
                 return new StoreLock(handle);
             }
             catch (IOException) when (watch.Elapsed < timeout)

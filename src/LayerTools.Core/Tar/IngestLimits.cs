@@ -13,7 +13,10 @@ public sealed class IngestLimits
     /// says otherwise. The cap is what stops a decompression bomb (a small gzip that inflates without
     /// end) from filling the disk: the error names the archive and the limit.
     /// </summary>
-    public long MaxLayerBytes { get; init; } = FromEnvironment("LAYERTOOLS_MAX_LAYER_BYTES", 64L << 30);
+    public long MaxLayerBytes { get; init; } = FromEnvironment(MaxLayerBytesVariable, 64L << 30);
+
+    /// <summary>The environment variable that sets <see cref="MaxLayerBytes"/>.</summary>
+    public const string MaxLayerBytesVariable = "LAYERTOOLS_MAX_LAYER_BYTES";
 
     /// <summary>Entries in one layer.</summary>
     public int MaxEntries { get; init; } = 4_000_000;
@@ -23,6 +26,9 @@ public sealed class IngestLimits
 
     /// <summary>Bytes of an image config or OCI manifest/index.</summary>
     public long MaxConfigBytes { get; init; } = 4 << 20;
+
+    /// <summary>The layer size limit as an error names it: its bytes and what sets it.</summary>
+    public string LayerLimitText => $"the limit of {MaxLayerBytes} bytes ($env:{MaxLayerBytesVariable} sets it)";
 
     private static long FromEnvironment(string name, long fallback) =>
         long.TryParse(Environment.GetEnvironmentVariable(name), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) && value > 0 ? value : fallback;

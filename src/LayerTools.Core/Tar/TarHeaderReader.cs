@@ -45,6 +45,15 @@ internal sealed class TarHeaderReader
     /// <summary>Bytes consumed from the stream so far.</summary>
     public long Position => _position;
 
+    /// <summary>The name of the last entry read, or null before the first.</summary>
+    public string? LastName { get; private set; }
+
+    /// <summary>Where reading stands, for an error to name: "entry 'x'" (its data, or the header after it), or "its first entry".</summary>
+    public string Location => LocationOf(this);
+
+    /// <summary><see cref="Location"/> of a reader that may not have been made yet.</summary>
+    public static string LocationOf(TarHeaderReader? reader) => reader?.LastName is { } name ? $"entry '{name}'" : "its first entry";
+
     /// <summary>The next entry, or null at the end of the tar. Skips what was left unread of the previous entry's data.</summary>
     public TarEntryHeader? Next()
     {
@@ -97,12 +106,12 @@ internal sealed class TarHeaderReader
                     extensionBytes += Block + Padded(size);
                     if (extensionBytes > _maxHeaderBytes)
                     {
-                        throw new LayerToolsException("TarHeaderTooLarge", ErrorKind.LimitsExceeded, $"'{_source}': the tar header at byte {blockOffset} (with its PAX or long-name records) is larger than the limit of {_maxHeaderBytes} bytes.", _source);
+                        throw new LayerToolsException("TarHeaderTooLarge", ErrorKind.LimitsExceeded, $"'{_source}': the tar header at byte {blockOffset} (with its PAX or long-name records) is larger than the limit of {_maxHeaderBytes} bytes (after {Location}).", _source);
                     }
 
                     if (type is 'L' or 'K' && size > MaxNameBytes)
                     {
-                        throw new LayerToolsException("TarNameTooLong", ErrorKind.LimitsExceeded, $"'{_source}': the GNU long name at byte {blockOffset} is {size} bytes; names are limited to {MaxNameBytes} bytes.", _source);
+                        throw new LayerToolsException("TarNameTooLong", ErrorKind.LimitsExceeded, $"'{_source}': the GNU long name at byte {blockOffset} is {size} bytes; names are limited to {MaxNameBytes} bytes (after {Location}).", _source);
                     }
 
                     var data = ReadExtension((int)size, blockOffset);
@@ -223,7 +232,7 @@ internal sealed class TarHeaderReader
 
         if (Encoding.UTF8.GetByteCount(name) > MaxNameBytes || Encoding.UTF8.GetByteCount(link) > MaxNameBytes)
         {
-            throw new LayerToolsException("TarNameTooLong", ErrorKind.LimitsExceeded, $"'{_source}': the entry at byte {blockOffset} has a name or link name over {MaxNameBytes} bytes.", _source);
+            throw new LayerToolsException("TarNameTooLong", ErrorKind.LimitsExceeded, $"'{_source}': the entry at byte {blockOffset} has a name or link name over {MaxNameBytes} bytes (after {Location}).", _source);
         }
 
         // As Go's archive/tar (and so Docker) reads them, links, devices, directories and FIFOs have no data.
@@ -234,6 +243,7 @@ internal sealed class TarHeaderReader
 
         _remaining = size;
         _padding = Padded(size) - size;
+        LastName = name;
         return new TarEntryHeader
         {
             Name = name,

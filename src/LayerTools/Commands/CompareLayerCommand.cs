@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using System.Text.RegularExpressions;
 using LayerTools.Completion;
 using LayerTools.Core;
 using LayerTools.Core.Analysis;
@@ -19,7 +18,7 @@ namespace LayerTools.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Compare, "Layer", DefaultParameterSetName = PipelineSet)]
 [OutputType(typeof(LayerChange))]
-public sealed partial class CompareLayerCommand : StoreCmdlet
+public sealed class CompareLayerCommand : StoreCmdlet
 {
     private const string SidesSet = "Sides";
     private const string PipelineSet = "Pipeline";
@@ -176,62 +175,15 @@ public sealed partial class CompareLayerCommand : StoreCmdlet
         }
 
         var store = Store();
-        var catalog = Catalog();
-        var layers = LayersMatching(store, text);
-        StoredImage? stored = null;
-        LayerToolsException? imageError = null;
-        try
-        {
-            stored = catalog.Resolve(text);
-        }
-        catch (LayerToolsException ex)
-        {
-            imageError = ex;
-        }
-
-        var byName = stored?.Reference is not null
-            && ImageReference.TryParse(text.Trim(), out var parsed)
-            && parsed!.ToString() == stored.Reference.ToString();
-        if (stored is not null && (byName || layers.Count == 0))
+        var found = new ReferenceResolver(store, Catalog()).Resolve(text, input);
+        if (found.Image is { } stored)
         {
             return ImageSide(store, stored);
         }
 
-        if (layers.Count > 1)
-        {
-            throw new LayerToolsException("AmbiguousLayer", ErrorKind.InvalidArgument, $"'{text}' begins the DiffID of {layers.Count} layers in the store '{store.Root}'; give more of the DiffID.", input);
-        }
-
-        if (layers.Count == 1 && stored is not null)
-        {
-            throw new LayerToolsException(
-                "AmbiguousLayerOrImage",
-                ErrorKind.InvalidArgument,
-                $"'{text}' begins both the DiffID of layer {layers[0]} and the ID of image {stored.Reference?.ToString() ?? catalog.ConfigDigestOf(stored)}; give more hex digits, or pass the LayerInfo or LayeredImage object.",
-                input);
-        }
-
-        if (layers.Count == 1)
-        {
-            return new ComparisonSide(FileTreeSources.Layer(store, layers[0]), LayerAddress(store, null, layers[0]));
-        }
-
-        if (imageError is { ErrorId: "AmbiguousImageId" })
-        {
-            throw imageError;
-        }
-
-        var containers = new ContainerStore(store);
-        if (containers.List().Any(c => c.Name == text || c.Id == text))
-        {
-            return ContainerSide(containers, text);
-        }
-
-        throw new LayerToolsException(
-            "ComparisonSideNotFound",
-            ErrorKind.ObjectNotFound,
-            $"'{text}' is not a directory, nor a layer, an image or a container in the store '{store.Root}'. Give a folder path, a DiffID from Get-ImageLayer, an image from Get-LayeredImage, or a container from Get-ContainerLayer.",
-            input);
+        return found.DiffId is { } diffId
+            ? new ComparisonSide(FileTreeSources.Layer(store, diffId), LayerAddress(store, null, diffId))
+            : ContainerSide(new ContainerStore(store), found.Container!);
     }
 
     /// <summary>The folder a path names through the FileSystem provider; null when it names none. A file is an error.</summary>
@@ -259,32 +211,13 @@ public sealed partial class CompareLayerCommand : StoreCmdlet
             return paths[0];
         }
 
-        if (File.Exists(paths[0]) && !LooksLikeImageOrLayer(text))
+        if (File.Exists(paths[0]) && !ReferenceResolver.LooksLikeImageOrLayer(text))
         {
             throw NotADirectory(paths[0], input);
         }
 
         return null;
     }
-
-    /// <summary>The DiffIDs of the store's layers that <paramref name="text"/> is, or begins (four hex digits or more, sha256: optional).</summary>
-    private static List<string> LayersMatching(LayerStore store, string text)
-    {
-        var trimmed = text.Trim();
-        var hex = trimmed.StartsWith(Digest.Sha256Prefix, StringComparison.Ordinal) ? trimmed[Digest.Sha256Prefix.Length..] : trimmed;
-        if (!HexPrefix().IsMatch(hex) || !Directory.Exists(store.IndexesDir))
-        {
-            return new List<string>();
-        }
-
-        return Directory.EnumerateFiles(store.IndexesDir, hex + "*.json")
-            .Select(f => Digest.Sha256Prefix + System.IO.Path.GetFileNameWithoutExtension(f))
-            .Where(Digest.IsValid)
-            .Distinct(StringComparer.Ordinal)
-            .ToList();
-    }
-
-    private static bool LooksLikeImageOrLayer(string text) => ImageReference.TryParse(text.Trim(), out _) || Digest.IsValid(text.Trim());
 
     private static LayerToolsException NotADirectory(string path, object input) => new(
         "NotADirectory",
@@ -301,7 +234,4 @@ public sealed partial class CompareLayerCommand : StoreCmdlet
             _ => value.ToString() ?? value.GetType().Name,
         };
     }
-
-    [GeneratedRegex("^[0-9a-f]{4,64}$", RegexOptions.CultureInvariant)]
-    private static partial Regex HexPrefix();
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Management.Automation;
 using LayerTools.Core;
 using LayerTools.Core.Digests;
+using LayerTools.Core.Files;
 using LayerTools.Core.Layers;
 using LayerTools.Files;
 
@@ -39,13 +40,13 @@ public sealed class GetLayerFileCommand : ImageCmdlet
         IFileTree tree;
         if (Layer is null)
         {
-            tree = new UnionFileTree(catalog.Union(image.Stored), image.Label);
+            tree = new ImageFileTree(image.Store, catalog.Union(image.Stored), image.Label);
         }
         else
         {
             var diffIds = catalog.ReadConfig(catalog.ReadManifest(image.Stored.Manifest.Digest).Config.Digest).DiffIds;
             var index = FindLayer(diffIds, Layer, image.Label);
-            tree = new SingleLayerFileTree(image.Store.ReadLayerIndex(diffIds[index]), index, image.Label);
+            tree = new LayerFileTree(image.Store, image.Store.ReadLayerIndex(diffIds[index]), index, image.Label);
         }
 
         // Piped files are addressed on the read-only Image: drive, so Get-LayerFile … | Remove-Item
@@ -75,10 +76,9 @@ public sealed class GetLayerFileCommand : ImageCmdlet
             return index;
         }
 
-        var hex = (text.StartsWith(Digest.Sha256Prefix, StringComparison.OrdinalIgnoreCase) ? text[Digest.Sha256Prefix.Length..] : text).ToLowerInvariant();
-        var matches = Enumerable.Range(0, diffIds.Count)
-            .Where(i => hex.Length > 0 && DisplayHex(diffIds[i]).StartsWith(hex, StringComparison.Ordinal))
-            .ToList();
+        var matches = HexPrefix.TryParse(text, out var hex)
+            ? Enumerable.Range(0, diffIds.Count).Where(i => HexPrefix.Begins(diffIds[i], hex)).ToList()
+            : new List<int>();
         if (matches.Select(i => diffIds[i]).Distinct().Count() > 1)
         {
             throw new LayerToolsException("AmbiguousLayer", ErrorKind.InvalidArgument, $"'{layer}' matches several layers of {image}; give more of the DiffID.", layer);
@@ -95,6 +95,4 @@ public sealed class GetLayerFileCommand : ImageCmdlet
 
         return matches[^1];
     }
-
-    private static string DisplayHex(string diffId) => diffId.StartsWith(Digest.Sha256Prefix, StringComparison.Ordinal) ? diffId[Digest.Sha256Prefix.Length..] : diffId;
 }

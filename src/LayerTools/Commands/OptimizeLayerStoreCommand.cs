@@ -18,14 +18,15 @@ public sealed class OptimizeLayerStoreCommand : StoreCmdlet
         var store = Store();
         var preview = StoreMaintenance.Collect(store, whatIf: true, Dangling, CancellationToken);
         var images = preview.ImageCount == 0 ? string.Empty : $"{preview.ImageCount} untagged {(preview.ImageCount == 1 ? "image" : "images")} and ";
-        var description = $"Remove {images}{preview.BlobCount} unreferenced {(preview.BlobCount == 1 ? "blob" : "blobs")}, freeing {DisplayText.Size(preview.BytesFreed)} ({preview.BytesFreed} bytes)";
+        var description = $"Remove {images}{preview.BlobCount} unreferenced {(preview.BlobCount == 1 ? "blob" : "blobs")}, freeing {DisplayText.Size(preview.BytesFreed)} ({preview.BytesFreed} bytes)"
+            + (preview.Tightened.Count == 0 ? string.Empty : $", and close {preview.Tightened.Count} files and folders other users can reach");
         if (!ShouldProcess(store.Root, description))
         {
             return;
         }
 
         var result = StoreMaintenance.Collect(store, whatIf: false, Dangling, CancellationToken);
-        WriteVerbose($"Removed {result.BlobCount} blobs, {result.BytesFreed} bytes.");
+        WriteVerbose($"Removed {result.BlobCount} blobs, {result.BytesFreed} bytes; closed {result.Tightened.Count} files and folders.");
         WriteObject(result);
     }
 }

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using LayerTools.Core;
+using LayerTools.Core.Files;
 using LayerTools.Core.Layers;
 using LayerTools.Core.Tar;
 
@@ -23,29 +24,29 @@ internal static class FileListing
         var parts = clean.Split('/');
         if (!parts.Any(WildcardPattern.ContainsWildcardCharacters))
         {
-            var resolved = tree.ResolveParent(clean);
-            var found = tree.At(resolved);
-            if (found.Count == 0)
+            var resolved = tree.Resolve(clean, followLast: false);
+            var found = tree.Item(resolved);
+            if (found is null)
             {
                 throw new LayerToolsException("PathNotFound", ErrorKind.ObjectNotFound, $"There is no '/{clean}' in the image.", path);
             }
 
-            if (tree.IsDirectory(resolved))
+            if (IsListable(tree, resolved))
             {
                 return Contents(tree, resolved, recurse);
             }
 
             // A link to a directory lists what it points at, as Get-ChildItem does.
-            if (found.Count == 1 && found[0].Type == EntryType.SymbolicLink)
+            if (found.Type == EntryType.SymbolicLink)
             {
-                var target = tree.Resolve(resolved);
-                if (tree.IsDirectory(target))
+                var target = tree.Resolve(resolved, followLast: true);
+                if (IsListable(tree, target))
                 {
                     return Contents(tree, target, recurse);
                 }
             }
 
-            return found;
+            return new[] { found };
         }
 
         return Glob(tree, parts, recurse);
@@ -62,32 +63,18 @@ internal static class FileListing
         return TarPath.CleanUnderRoot(path.Trim().Replace('\\', '/'));
     }
 
-    private static IEnumerable<LayerFile> Contents(IFileTree tree, string directory, bool recurse)
-    {
-        foreach (var name in tree.Children(directory))
-        {
-            var child = TarPath.Join(directory, name);
-            foreach (var file in tree.At(child))
-            {
-                yield return file;
-            }
+    /// <summary>True when <paramref name="path"/> is a directory one can list (not a link to one).</summary>
+    private static bool IsListable(IFileTree tree, string path) => tree.Item(path) is { Type: not EntryType.SymbolicLink } && tree.IsDirectory(path);
 
-            if (recurse && tree.IsDirectory(child))
-            {
-                foreach (var below in Contents(tree, child, recurse: true))
-                {
-                    yield return below;
-                }
-            }
-        }
-    }
+    private static IEnumerable<LayerFile> Contents(IFileTree tree, string directory, bool recurse) =>
+        recurse ? FileTrees.Walk(tree, directory) : tree.Children(directory);
 
     private static IEnumerable<LayerFile> Glob(IFileTree tree, string[] parts, bool recurse)
     {
         var directories = new List<string> { string.Empty };
         for (var i = 0; i < parts.Length - 1; i++)
         {
-            directories = Expand(tree, directories, parts[i]).Select(tree.Resolve).Where(tree.IsDirectory).Distinct(StringComparer.Ordinal).ToList();
+            directories = Expand(tree, directories, parts[i]).Select(p => tree.Resolve(p, followLast: true)).Where(p => IsListable(tree, p)).Distinct(StringComparer.Ordinal).ToList();
         }
 
         var last = parts[^1];
@@ -95,7 +82,7 @@ internal static class FileListing
         {
             foreach (var match in Expand(tree, directories, last))
             {
-                var items = tree.IsDirectory(match) ? Contents(tree, match, recurse) : tree.At(match);
+                var items = IsListable(tree, match) ? Contents(tree, match, recurse) : new[] { tree.Item(match)! };
                 foreach (var file in items)
                 {
                     yield return file;
@@ -125,8 +112,8 @@ internal static class FileListing
         {
             foreach (var directory in directories)
             {
-                var path = tree.ResolveParent(TarPath.Join(directory, part));
-                if (tree.At(path).Count > 0)
+                var path = tree.Resolve(TarPath.Join(directory, part), followLast: false);
+                if (tree.Item(path) is not null)
                 {
                     yield return path;
                 }
@@ -138,7 +125,7 @@ internal static class FileListing
         var pattern = Pattern(part);
         foreach (var directory in directories)
         {
-            foreach (var name in tree.Children(directory))
+            foreach (var name in tree.Children(directory).Select(f => f.Name).Distinct(StringComparer.Ordinal))
             {
                 if (pattern.IsMatch(name))
                 {

@@ -1,5 +1,6 @@
 using LayerTools.Core;
 using LayerTools.Core.Containers;
+using LayerTools.Core.Files;
 using LayerTools.Core.Images;
 using LayerTools.Core.Store;
 using LayerTools.Core.Union;
@@ -80,7 +81,7 @@ internal sealed class StoreDrives
         }
     }
 
-    public ImageTree TreeOf(DriveImage image)
+    public ImageFileTree TreeOf(DriveImage image)
     {
         var chainId = image.ChainId;
         UnionView? view;
@@ -98,7 +99,7 @@ internal sealed class StoreDrives
             }
         }
 
-        return new ImageTree(Store, view, image.Label);
+        return new ImageFileTree(Store, view, image.Label);
     }
 
     public IReadOnlyList<ContainerRecord> ContainerRecords()
@@ -141,7 +142,7 @@ internal sealed class StoreDrives
     }
 
     /// <summary>The container's view, opened once and refreshed when the container changed since.</summary>
-    public ContainerTree TreeOf(ContainerRecord record)
+    public ContainerFileTree TreeOf(ContainerRecord record)
     {
         ContainerView? view;
         lock (_gate)
@@ -162,6 +163,6 @@ internal sealed class StoreDrives
             view.Refresh();
         }
 
-        return new ContainerTree(view);
+        return new ContainerFileTree(view);
     }
 }

@@ -28,6 +28,7 @@ public sealed class FloorTests
         ["Layers"],
         ["Store"],
         ["Union"],
+        ["Files"],
         ["Images"],
         ["Interchange", "Snapshots"],
         ["Registry", "Run"],

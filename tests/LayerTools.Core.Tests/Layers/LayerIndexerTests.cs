@@ -174,6 +174,27 @@ public sealed class LayerIndexerTests
     }
 
     [Fact]
+    public void TheSizeCapNamesTheArchiveAndTheEntry_AndWhatSetsIt()
+    {
+        var tar = new TarBuilder(TarEntryFormat.Ustar).File("small", "1").File("usr/big", new byte[1 << 20]).ToArray();
+        var ex = LayerAssert.Throws("SizeLimitExceeded", () => LayerAssert.Index(tar, limits: new IngestLimits { MaxLayerBytes = 256 * 1024 }));
+        Assert.True(ex.Message.Contains("'test.tar'", StringComparison.Ordinal), ex.Message);
+        Assert.Contains("entry 'usr/big'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("262144 bytes", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(IngestLimits.MaxLayerBytesVariable, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnUnreadableHeaderNamesTheEntryBeforeIt()
+    {
+        var tar = new TarBuilder(TarEntryFormat.Ustar).File("first", "1").File("second", "2").ToArray();
+        tar[1024 + 148] = (byte)'9'; // the second header's checksum
+        var ex = LayerAssert.Throws("CorruptLayer", () => LayerAssert.Index(tar));
+        Assert.True(ex.Message.Contains("'test.tar'", StringComparison.Ordinal), ex.Message);
+        Assert.Contains("entry 'first'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void UstarAndGnuTarsIndexAlike()
     {
         foreach (var format in new[] { TarEntryFormat.Ustar, TarEntryFormat.Gnu, TarEntryFormat.Pax })

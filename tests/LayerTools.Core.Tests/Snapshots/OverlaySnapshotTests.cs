@@ -111,6 +111,10 @@ public sealed class OverlaySnapshotTests
         using (MountFresh(temp, dirs, out var merged))
         {
             Assert.Equal(expected, DescribeDisk(merged));
+            // The image's setuid files and device nodes give nothing through the mount.
+            var options = File.ReadAllLines("/proc/self/mountinfo").Select(l => l.Split(' ')).Single(f => f[4] == merged)[5].Split(',');
+            Assert.Contains("nosuid", options);
+            Assert.Contains("nodev", options);
         }
 
         // A second Ensure reuses the snapshots as they are.

@@ -46,8 +46,8 @@ internal sealed class BuildCache : IBlobOwner
 
     public void Put(string key, CacheRecord record)
     {
-        System.IO.Directory.CreateDirectory(Directory);
-        AtomicFile.WriteAllBytes(PathOf(key), JsonSerializer.SerializeToUtf8Bytes(record), _store.TmpDir);
+        _store.Access.CreateFolder(Directory);
+        _store.WriteFile(PathOf(key), JsonSerializer.SerializeToUtf8Bytes(record));
     }
 
     /// <summary>Every DiffID the cache still names, so that collecting garbage keeps cached layers (a later build still hits).</summary>

@@ -13,14 +13,14 @@ namespace LayerTools.Core.Build.Cache;
 internal sealed class FileHashCache
 {
     private readonly string _path;
-    private readonly string _tmpDir;
+    private readonly LayerStore _store;
     private readonly Dictionary<string, Entry> _entries;
     private bool _dirty;
 
-    private FileHashCache(string path, string tmpDir, Dictionary<string, Entry> entries)
+    private FileHashCache(string path, LayerStore store, Dictionary<string, Entry> entries)
     {
         _path = path;
-        _tmpDir = tmpDir;
+        _store = store;
         _entries = entries;
     }
 
@@ -41,7 +41,7 @@ internal sealed class FileHashCache
             }
         }
 
-        return new FileHashCache(path, store.TmpDir, entries ?? new Dictionary<string, Entry>(StringComparer.Ordinal));
+        return new FileHashCache(path, store, entries ?? new Dictionary<string, Entry>(StringComparer.Ordinal));
     }
 
     public bool TryGet(string relativePath, FileInfo info, out string digest)
@@ -69,8 +69,8 @@ internal sealed class FileHashCache
             return;
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
-        AtomicFile.WriteAllBytes(_path, JsonSerializer.SerializeToUtf8Bytes(_entries), _tmpDir);
+        _store.Access.CreateFolder(Path.GetDirectoryName(_path)!);
+        _store.WriteFile(_path, JsonSerializer.SerializeToUtf8Bytes(_entries));
         _dirty = false;
     }
 

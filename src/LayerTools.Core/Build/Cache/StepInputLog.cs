@@ -56,8 +56,8 @@ internal sealed class StepInputLog
     public void Record(string stepIdentity, CacheKey key)
     {
         var map = key.Inputs.GroupBy(i => i.Key).ToDictionary(g => g.Key, g => string.Join("\n", g.Select(i => i.Value)), StringComparer.Ordinal);
-        Directory.CreateDirectory(_dir);
-        AtomicFile.WriteAllBytes(PathOf(stepIdentity), JsonSerializer.SerializeToUtf8Bytes(map), _store.TmpDir);
+        _store.Access.CreateFolder(_dir);
+        _store.WriteFile(PathOf(stepIdentity), JsonSerializer.SerializeToUtf8Bytes(map));
     }
 
     private Dictionary<string, string>? Read(string stepIdentity)

@@ -44,9 +44,10 @@ internal sealed class ArchiveUnpacker
         var where = $"archive '{archiveName}'";
         var root = Resolve(destination, followLast: true);
         EnsureDirectory(TarPath.Parent(root));
+        TarHeaderReader? reader = null;
         try
         {
-            var reader = new TarHeaderReader(tar, archiveName, _limits);
+            reader = new TarHeaderReader(tar, archiveName, _limits);
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -63,7 +64,7 @@ internal sealed class ArchiveUnpacker
         }
         catch (InvalidDataException ex)
         {
-            throw new LayerToolsException("CorruptArchive", ErrorKind.InvalidData, $"{where} is not a readable tar: {ex.Message}", archiveName, ex);
+            throw new LayerToolsException("CorruptArchive", ErrorKind.InvalidData, $"{where} is not a readable tar at {TarHeaderReader.LocationOf(reader)}: {ex.Message}", archiveName, ex);
         }
     }
 
@@ -91,7 +92,7 @@ internal sealed class ArchiveUnpacker
 
         if (++_entries > _limits.MaxEntries)
         {
-            throw new LayerToolsException("TooManyEntries", ErrorKind.LimitsExceeded, $"{where} has more than {_limits.MaxEntries} entries.", where);
+            throw new LayerToolsException("TooManyEntries", ErrorKind.LimitsExceeded, $"{where} has more than {_limits.MaxEntries} entries (entry '{entry.Name}' is one too many).", where);
         }
 
         // The entry's directory is resolved inside the root (through the archive's and the image's links); its own name is kept.
@@ -121,7 +122,7 @@ internal sealed class ArchiveUnpacker
                 _bytes += entry.Size;
                 if (_bytes > _limits.MaxLayerBytes)
                 {
-                    throw new LayerToolsException("LayerTooLarge", ErrorKind.LimitsExceeded, $"{where} holds more than {_limits.MaxLayerBytes} bytes.", where);
+                    throw new LayerToolsException("LayerTooLarge", ErrorKind.LimitsExceeded, $"{where}: entry '{entry.Name}' ({entry.Size} bytes) takes the archive past {_limits.LayerLimitText}.", where);
                 }
 
                 _writer.AddFile(path, mode, uid, gid, mtime, entry.Data, entry.Size, xattrs);

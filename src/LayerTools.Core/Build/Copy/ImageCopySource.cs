@@ -1,56 +1,64 @@
+using LayerTools.Core.Files;
+using LayerTools.Core.Layers;
 using LayerTools.Core.Store;
 using LayerTools.Core.Tar;
 using LayerTools.Core.Union;
 
 namespace LayerTools.Core.Build.Copy;
 
-/// <summary>COPY --from a stage or an image: files read from layer blobs by offset, digests from the indexes.</summary>
+/// <summary>COPY --from a stage or an image: the files of its <see cref="IFileTree"/>, read from layer blobs by offset, digests from the indexes.</summary>
 internal sealed class ImageCopySource : ICopySource
 {
-    private readonly LayerStore _store;
-    private readonly UnionView _view;
+    private readonly IFileTree _tree;
+
+    public ImageCopySource(IFileTree tree, string description)
+    {
+        _tree = tree;
+        Description = description;
+    }
 
     public ImageCopySource(LayerStore store, UnionView view, string description)
+        : this(new ImageFileTree(store, view, description), description)
     {
-        _store = store;
-        _view = view;
-        Description = description;
     }
 
     public string Description { get; }
 
     public CopySourceEntry? Get(string path)
     {
-        var resolved = _view.Resolve(path, followLast: false);
-        return _view.Get(resolved) is { } n ? ToEntry(n, resolved) : null;
+        var resolved = _tree.Resolve(path, followLast: false);
+        return _tree.Item(resolved) is { } file ? ToEntry(file, resolved) : null;
     }
 
     public IEnumerable<CopySourceEntry> Under(string directory)
     {
-        var resolved = _view.Resolve(directory, followLast: true);
-        return _view.Walk(resolved).Select(n => ToEntry(n, n.Entry.Path)).OrderBy(e => e.Path, StringComparer.Ordinal);
+        var resolved = _tree.Resolve(directory, followLast: true);
+        return _tree.IsDirectory(resolved) ? Sorted(FileTrees.Walk(_tree, resolved)) : Enumerable.Empty<CopySourceEntry>();
     }
 
-    public IEnumerable<CopySourceEntry> All => _view.Walk(string.Empty).Select(n => ToEntry(n, n.Entry.Path)).OrderBy(e => e.Path, StringComparer.Ordinal);
+    public IEnumerable<CopySourceEntry> All => Sorted(FileTrees.Walk(_tree, string.Empty));
 
-    public Stream Open(CopySourceEntry entry) => LayerContent.Open(_store, _view, entry.Path);
+    public Stream Open(CopySourceEntry entry) => _tree.OpenRead(entry.Path);
 
-    public string DigestOf(CopySourceEntry entry) => _view.Get(entry.Path)?.Entry.Digest
+    public string DigestOf(CopySourceEntry entry) => _tree.Item(entry.Path)?.Digest
         ?? throw new LayerToolsException("FileNotFound", ErrorKind.ObjectNotFound, $"'/{entry.Path}' has no content in {Description}.", entry.Path);
 
     public void Remember(CopySourceEntry entry, string digest)
     {
     }
 
-    private static CopySourceEntry ToEntry(UnionNode node, string path) => new()
+    private static IEnumerable<CopySourceEntry> Sorted(IEnumerable<LayerFile> files) =>
+        files.Select(f => ToEntry(f, TarPath.Normalize(f.Path))).OrderBy(e => e.Path, StringComparer.Ordinal);
+
+    private static CopySourceEntry ToEntry(LayerFile file, string path) => new()
     {
         Path = path,
-        Type = node.Entry.Type == EntryType.HardLink ? EntryType.File : node.Entry.Type,
-        Mode = node.Entry.Mode,
-        Uid = node.Entry.Uid,
-        Gid = node.Entry.Gid,
-        Size = node.Entry.Size,
-        ModifiedTime = node.Entry.ModifiedTime,
-        LinkTarget = node.Entry.Type == EntryType.SymbolicLink ? node.Entry.LinkTarget : null,
+        Type = file.Type == EntryType.HardLink ? EntryType.File : file.Type,
+        Mode = file.Mode,
+        Uid = file.Uid,
+        Gid = file.Gid,
+        Size = file.Size,
+        ModifiedTime = file.ModifiedTime.ToUnixTimeSeconds(),
+        LinkTarget = file.Type == EntryType.SymbolicLink ? file.LinkTarget : null,
     };
 }

@@ -243,7 +243,7 @@ internal sealed class RunMountSet : IDisposable
         if (_dir is null)
         {
             var dir = Path.Combine(_store.TmpDir, "mounts-" + Guid.NewGuid().ToString("N"));
-            Directory.CreateDirectory(dir);
+            _store.Access.CreatePrivateFolder(dir);
             Chown(dir, 0, 0, 0x1C0);
             _dir = dir;
         }
@@ -347,19 +347,20 @@ internal sealed class RunMountSet : IDisposable
         var id = mount.Id is { Length: > 0 } given ? given : mount.Target!;
         var parent = Path.Combine(_store.DataDir, "cache", "mounts");
         var dir = Path.Combine(parent, Digests.Digest.Hex(Digests.Digest.Of(id)));
-        Directory.CreateDirectory(parent);
+        // Cache mounts hold what RUN steps wrote, setuid files too: owner-only, in a shared store as well.
+        _store.Access.CreatePrivateFolder(parent);
         if (mount.Sharing != RunMountSharing.Shared)
         {
             var lockPath = dir + ".lock";
             if (mount.Sharing == RunMountSharing.Locked)
             {
-                _locks.Add(StoreLock.Acquire(lockPath, TimeSpan.FromHours(1), cancellationToken));
+                _locks.Add(StoreLock.Acquire(lockPath, StoreAccess.OwnerFile, TimeSpan.FromHours(1), cancellationToken));
             }
             else
             {
                 try
                 {
-                    _locks.Add(StoreLock.Acquire(lockPath, TimeSpan.Zero, cancellationToken));
+                    _locks.Add(StoreLock.Acquire(lockPath, StoreAccess.OwnerFile, TimeSpan.Zero, cancellationToken));
                 }
                 catch (LayerToolsException ex) when (ex.ErrorId == "StoreBusy")
                 {

@@ -1,19 +1,17 @@
-using LayerTools.Core;
 using LayerTools.Core.Layers;
 using LayerTools.Core.Store;
 using LayerTools.Core.Tar;
 using LayerTools.Core.Union;
-using LayerTools.Files;
 
-namespace LayerTools.Provider;
+namespace LayerTools.Core.Files;
 
-/// <summary>An image's union view as the <c>Image:</c> drive shows it: the same LayerFile objects Get-LayerFile makes.</summary>
-internal sealed class ImageTree : IDriveTree
+/// <summary>An image's files: the union view of its layers, as the <c>Image:</c> drive and Get-LayerFile show them.</summary>
+internal sealed class ImageFileTree : IFileTree
 {
     private readonly LayerStore _store;
     private readonly UnionView _view;
 
-    public ImageTree(LayerStore store, UnionView view, string label)
+    public ImageFileTree(LayerStore store, UnionView view, string label)
     {
         _store = store;
         _view = view;
@@ -40,6 +38,8 @@ internal sealed class ImageTree : IDriveTree
 
         return _view.List(directory).Select(n => LayerFiles.From(n.Entry, n.LayerDiffId, n.LayerIndex, Label)).ToList();
     }
+
+    public string Resolve(string path, bool followLast) => _view.Resolve(path, followLast);
 
     public Stream OpenRead(string path) => LayerContent.Open(_store, _view, _view.Resolve(path, followLast: true));
 }

@@ -1,11 +1,11 @@
 using LayerTools.Core.Layers;
 
-namespace LayerTools.Files;
+namespace LayerTools.Core.Files;
 
 /// <summary>Makes the public LayerFile from an index entry.</summary>
 internal static class LayerFiles
 {
-    public static LayerFile From(LayerEntry entry, string layerDiffId, int layerIndex, string image) => new()
+    public static LayerFile From(LayerEntry entry, string layerDiffId, int layerIndex, string image, bool implied = false) => new()
     {
         Path = "/" + entry.Path,
         Type = entry.Type,
@@ -19,5 +19,7 @@ internal static class LayerFiles
         LayerDiffId = layerDiffId,
         LayerIndex = layerIndex,
         Image = image,
+        Device = (entry.DevMajor, entry.DevMinor),
+        Implied = implied,
     };
 }

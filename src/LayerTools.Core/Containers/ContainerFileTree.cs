@@ -1,13 +1,13 @@
-using LayerTools.Core.Containers;
+using LayerTools.Core.Files;
 using LayerTools.Core.Layers;
 using LayerTools.Core.Tar;
 
-namespace LayerTools.Provider;
+namespace LayerTools.Core.Containers;
 
-/// <summary>A container's view as the <c>Container:</c> drive shows it (the writable layer over its image's union view).</summary>
-internal sealed class ContainerTree : IDriveTree
+/// <summary>A container's files as a tree: the writable layer over its image's union view.</summary>
+internal sealed class ContainerFileTree : IFileTree
 {
-    public ContainerTree(ContainerView view) => View = view;
+    public ContainerFileTree(ContainerView view) => View = view;
 
     public ContainerView View { get; }
 
@@ -18,6 +18,8 @@ internal sealed class ContainerTree : IDriveTree
     public bool IsDirectory(string path) => View.Stat(path, followLinks: true)?.Type == EntryType.Directory;
 
     public IReadOnlyList<LayerFile> Children(string path) => View.List(path);
+
+    public string Resolve(string path, bool followLast) => View.Resolve(path, followLast);
 
     public Stream OpenRead(string path) => View.OpenRead(path);
 }
