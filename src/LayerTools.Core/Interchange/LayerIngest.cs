@@ -57,7 +57,7 @@ internal static class LayerIngest
                 {
                     throw new LayerToolsException("CorruptLayer", ErrorKind.InvalidData, $"'{where}' cannot be decompressed ({LayerCodec.Name(compression)}): {ex.Message}", where, ex);
                 }
-                catch (LayerToolsException ex) when (ex.ErrorId == "SizeLimitExceeded" && expectedSize is not null)
+                catch (LayerToolsException ex) when (ex.ErrorId == "SizeLimitExceeded" && hashing.BytesRead > expectedSize)
                 {
                     throw new LayerToolsException("SizeMismatch", ErrorKind.InvalidData, $"'{where}': the blob is larger than the {expectedSize} bytes the manifest says.", where, ex);
                 }
