@@ -34,6 +34,11 @@
         'Mount-ContainerLayer'
         'Dismount-ContainerLayer'
         'Test-Dockerfile'
+        'Request-LayeredImage'
+        'Publish-LayeredImage'
+        'Find-LayeredImage'
+        'Connect-ImageRegistry'
+        'Disconnect-ImageRegistry'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

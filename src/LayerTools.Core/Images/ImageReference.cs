@@ -8,11 +8,12 @@ namespace LayerTools.Core.Images;
 /// </summary>
 internal sealed partial class ImageReference
 {
-    private ImageReference(string name, string tag, string? digest)
+    private ImageReference(string name, string tag, string? digest, bool explicitTag)
     {
         Name = name;
         Tag = tag;
         Digest = digest;
+        ExplicitTag = explicitTag;
     }
 
     public string Name { get; }
@@ -21,21 +22,35 @@ internal sealed partial class ImageReference
 
     public string? Digest { get; }
 
-    /// <summary>The name with Docker's defaults: <c>docker.io/library/</c> for a bare name, <c>docker.io/</c> for a path without a domain.</summary>
-    public string FullName
+    /// <summary>True when the text named a tag; false when the tag is the <c>latest</c> default (as in <c>name@sha256:…</c>).</summary>
+    public bool ExplicitTag { get; }
+
+    /// <summary>The registry: the first component when it is a host (it holds a dot or a port, or is localhost), else Docker Hub's <c>docker.io</c>.</summary>
+    public string Domain
     {
         get
         {
             var slash = Name.IndexOf('/');
-            if (slash < 0)
-            {
-                return "docker.io/library/" + Name;
-            }
-
-            var first = Name[..slash];
-            return first.Contains('.') || first.Contains(':') || first == "localhost" ? Name : "docker.io/" + Name;
+            var first = slash < 0 ? string.Empty : Name[..slash];
+            return first.Contains('.') || first.Contains(':') || first == "localhost" ? first : DockerHub;
         }
     }
+
+    /// <summary>The repository inside the registry; Docker Hub's official images get <c>library/</c>.</summary>
+    public string Repository
+    {
+        get
+        {
+            var path = Domain == DockerHub && !Name.StartsWith(DockerHub + "/", StringComparison.Ordinal) ? Name : Name[(Name.IndexOf('/') + 1)..];
+            return Domain == DockerHub && !path.Contains('/') ? "library/" + path : path;
+        }
+    }
+
+    /// <summary>The name with Docker's defaults: <c>docker.io/library/</c> for a bare name, <c>docker.io/</c> for a path without a domain.</summary>
+    public string FullName => Domain + "/" + Repository;
+
+    /// <summary>Docker Hub's name in references.</summary>
+    public const string DockerHub = "docker.io";
 
     public override string ToString() => Name + ":" + Tag;
 
@@ -61,11 +76,13 @@ internal sealed partial class ImageReference
         }
 
         var tag = "latest";
+        var explicitTag = false;
         var colon = rest.LastIndexOf(':');
         if (colon > rest.LastIndexOf('/'))
         {
             tag = rest[(colon + 1)..];
             rest = rest[..colon];
+            explicitTag = true;
             if (!TagPattern().IsMatch(tag))
             {
                 return false;
@@ -77,7 +94,7 @@ internal sealed partial class ImageReference
             return false;
         }
 
-        reference = new ImageReference(rest, tag, digest);
+        reference = new ImageReference(rest, tag, digest, explicitTag);
         return true;
     }
 

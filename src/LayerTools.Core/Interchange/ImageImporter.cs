@@ -206,97 +206,21 @@ internal static class ImageImporter
         }
     }
 
-    /// <summary>
-    /// Reads one layer blob once: its stored bytes are hashed (and, when compressed, kept as the
-    /// layer's compressed form) while the decompressed tar is indexed and staged under its DiffID.
-    /// </summary>
+    /// <summary>Reads one layer blob once (see <see cref="LayerIngest"/>), with progress; a compressed blob is kept as the layer's compressed form.</summary>
     private static LayerIndex Ingest(StagingArea staging, LayerSource layer, ILowerView lower, IngestLimits limits, List<(string, LayerCompression, string, long)> compressedForms, ProgressReporter reporter, string status, CancellationToken cancellationToken)
     {
         using var raw = layer.Open();
         var compression = LayerCodec.Detect(raw, layer.Where);
         var activity = "Layer " + Path.GetFileName(layer.Where);
         using var counted = new ProgressReadStream(raw, reporter.Child(activity, status, raw.Length), cancellationToken);
-        string? keptPath = null;
-        try
+        var ingested = LayerIngest.Ingest(staging, counted, compression, layer.Where, layer.Digest, layer.Size, lower, limits, cancellationToken);
+        if (compression != LayerCompression.None)
         {
-            FileStream? kept = null;
-            if (compression != LayerCompression.None)
-            {
-                keptPath = staging.CreateTempPath();
-                kept = new FileStream(keptPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
-            }
-
-            LayerIndex index;
-            string digest;
-            long size;
-            using (kept)
-            {
-                using var hashing = new HashingStream(counted, kept, leaveOpen: true);
-                try
-                {
-                    var tar = LayerCodec.OpenDecompressed(hashing, compression);
-                    try
-                    {
-                        index = staging.AddLayer(tar, layer.Where, lower, limits, cancellationToken);
-                    }
-                    finally
-                    {
-                        if (!ReferenceEquals(tar, hashing))
-                        {
-                            tar.Dispose();
-                        }
-                    }
-
-                    hashing.Drain();
-                }
-                catch (Exception ex) when (LayerCodec.IsCorruption(ex))
-                {
-                    throw new LayerToolsException("CorruptLayer", ErrorKind.InvalidData, $"'{layer.Where}' cannot be decompressed ({LayerCodec.Name(compression)}): {ex.Message}", layer.Where, ex);
-                }
-                catch (LayerToolsException ex) when (ex.ErrorId == "CorruptLayer" && layer.Digest is not null)
-                {
-                    // A damaged tar in a blob that is not the one the manifest names: the altered blob is the finding.
-                    hashing.Drain();
-                    if (hashing.Digest != layer.Digest)
-                    {
-                        throw new LayerToolsException("DigestMismatch", ErrorKind.InvalidData, $"'{layer.Where}': the blob's digest is {hashing.Digest}, not {layer.Digest} as the manifest says; the archive is damaged or was altered.", layer.Where, ex);
-                    }
-
-                    throw;
-                }
-
-                digest = hashing.Digest;
-                size = hashing.BytesRead;
-                kept?.Flush(flushToDisk: true);
-            }
-
-            if (layer.Digest is not null && digest != layer.Digest)
-            {
-                throw new LayerToolsException("DigestMismatch", ErrorKind.InvalidData, $"'{layer.Where}': the blob's digest is {digest}, not {layer.Digest} as the manifest says; the archive is damaged or was altered.", layer.Where);
-            }
-
-            if (layer.Size is not null && size != layer.Size)
-            {
-                throw new LayerToolsException("SizeMismatch", ErrorKind.InvalidData, $"'{layer.Where}': the blob is {size} bytes, not {layer.Size} as the manifest says.", layer.Where);
-            }
-
-            if (keptPath is not null)
-            {
-                staging.AdoptBlob(keptPath, digest);
-                keptPath = null;
-                compressedForms.Add((index.DiffId, compression, digest, size));
-            }
-
-            reporter.ChildDone(activity, status);
-            return index;
+            compressedForms.Add((ingested.Index.DiffId, compression, ingested.Digest, ingested.Size));
         }
-        finally
-        {
-            if (keptPath is not null)
-            {
-                AtomicFile.TryDelete(keptPath);
-            }
-        }
+
+        reporter.ChildDone(activity, status);
+        return ingested.Index;
     }
 
     /// <summary>Names every staged image in index.json, as one change made under the store lock.</summary>

@@ -67,6 +67,12 @@ internal static class LayerCodec
         _ => throw new ArgumentOutOfRangeException(nameof(compression)),
     };
 
+    /// <summary>The compression a layer media type names (OCI <c>+gzip</c>/<c>+zstd</c>, Docker's <c>.tar.gzip</c>); None for a plain tar.</summary>
+    public static LayerCompression FromMediaType(string mediaType) =>
+        mediaType.EndsWith("+gzip", StringComparison.Ordinal) || mediaType.EndsWith(".gzip", StringComparison.Ordinal) ? LayerCompression.Gzip
+        : mediaType.EndsWith("+zstd", StringComparison.Ordinal) ? LayerCompression.Zstd
+        : LayerCompression.None;
+
     /// <summary>The OCI layer media type for a compression.</summary>
     public static string MediaType(LayerCompression compression) => compression switch
     {

@@ -6,6 +6,7 @@ using LayerTools.Completion;
 using LayerTools.Core;
 using LayerTools.Core.Build.Steps;
 using LayerTools.Core.Images;
+using LayerTools.Core.Registry;
 using LayerTools.Core.Run;
 
 namespace LayerTools.Commands;
@@ -61,6 +62,19 @@ public sealed class BuildLayeredImageCommand : StoreCmdlet
     [Parameter]
     public Hashtable? Secret { get; set; }
 
+    /// <summary>Pull every FROM image from its registry again, even when the store has it (docker build --pull).</summary>
+    [Parameter]
+    public SwitchParameter Pull { get; set; }
+
+    /// <summary>Images (in the store or in a registry) whose inline cache the build may use, as --cache-from.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public string[] CacheFrom { get; set; } = Array.Empty<string>();
+
+    /// <summary>Push every -Tag to its registry after the build (with the saved credentials).</summary>
+    [Parameter]
+    public SwitchParameter Push { get; set; }
+
     /// <summary>
     /// Which program runs RUN steps: Auto (runc, else crun; an error when neither is installed), Runc,
     /// Crun, or Unshare, util-linux unshare and chroot, which isolates less and runs only when named here.
@@ -90,6 +104,9 @@ public sealed class BuildLayeredImageCommand : StoreCmdlet
             BuildArgs = ToDictionary(BuildArg, nameof(BuildArg)),
             Target = Target,
             NoCache = NoCache,
+            Pull = Pull,
+            CacheFrom = CacheFrom,
+            InlineCache = Push || CacheFrom.Length > 0,
             Runtime = Runtime,
             SourceDateEpoch = Epoch(),
             Labels = ToDictionary(Label, nameof(Label)),
@@ -143,7 +160,43 @@ public sealed class BuildLayeredImageCommand : StoreCmdlet
         var image = Catalog().Load(result.Image);
         var output = PSObject.AsPSObject(image);
         output.Properties.Add(new PSNoteProperty("BuildSteps", result.Steps.ToArray()));
+        if (Push)
+        {
+            output.Properties.Add(new PSNoteProperty("Pushed", PushTags().ToArray()));
+        }
+
         WriteObject(output);
+    }
+
+    /// <summary>Pushes every -Tag of the built image to the registry its name gives.</summary>
+    private IEnumerable<PublishedImage> PushTags()
+    {
+        if (Tag.Length == 0)
+        {
+            throw new LayerToolsException("PushNeedsTag", ErrorKind.InvalidArgument, "-Push pushes the -Tag names; give at least one -Tag registry/repository:tag.", null);
+        }
+
+        var catalog = Catalog();
+        var pushed = new List<PublishedImage>();
+        foreach (var tag in Tag)
+        {
+            var destination = ImageReference.Parse(tag);
+            var stored = catalog.Resolve(destination.ToString());
+            using var client = RegistryAccess.Open(this, RegistryEndpoint.For(destination), null, skipCertificateCheck: false);
+            var progress = NewProgress();
+            try
+            {
+                var published = ImagePusher.Push(catalog, stored, client, destination, progress, CancellationToken);
+                WriteVerbose($"Pushed {published.Reference} ({published.Digest}): {published.Uploaded} blob(s) uploaded, {published.Mounted} mounted, {published.Existing} already there.");
+                pushed.Add(published);
+            }
+            finally
+            {
+                progress.Complete();
+            }
+        }
+
+        return pushed;
     }
 
     private long? Epoch()

@@ -7,13 +7,11 @@ using LayerTools.Core.Store;
 namespace LayerTools.Commands;
 
 /// <summary>
-/// What every LayerTools cmdlet shares: <c>-StorePath</c>, the store opened once per pipeline,
-/// Ctrl+C through a cancellation token, and the core's failures as ErrorRecords.
-/// Subclasses override <see cref="Begin"/>, <see cref="Process"/> and <see cref="End"/>.
+/// What every cmdlet that works on a store shares: <c>-StorePath</c>, and the store opened once per
+/// pipeline (Ctrl+C and error records come from <see cref="LayerToolsCmdlet"/>).
 /// </summary>
-public abstract class StoreCmdlet : PSCmdlet
+public abstract class StoreCmdlet : LayerToolsCmdlet
 {
-    private readonly CancellationTokenSource _cancel = new();
     private readonly Dictionary<string, (LayerStore Store, ImageCatalog Catalog)> _stores = new(StringComparer.Ordinal);
     private string? _explicitStore;
 
@@ -22,9 +20,6 @@ public abstract class StoreCmdlet : PSCmdlet
     [ValidateNotNullOrEmpty]
     public string? StorePath { get; set; }
 
-    /// <summary>Cancelled when the user presses Ctrl+C.</summary>
-    protected CancellationToken CancellationToken => _cancel.Token;
-
     protected sealed override void BeginProcessing()
     {
         if (StorePath is not null)
@@ -32,25 +27,7 @@ public abstract class StoreCmdlet : PSCmdlet
             _explicitStore = SessionState.Path.GetUnresolvedProviderPathFromPSPath(StorePath);
         }
 
-        Guard(Begin, terminating: true);
-    }
-
-    protected sealed override void ProcessRecord() => Guard(Process, terminating: false);
-
-    protected sealed override void EndProcessing() => Guard(End, terminating: true);
-
-    protected override void StopProcessing() => _cancel.Cancel();
-
-    protected virtual void Begin()
-    {
-    }
-
-    protected virtual void Process()
-    {
-    }
-
-    protected virtual void End()
-    {
+        base.BeginProcessing();
     }
 
     /// <summary>
@@ -156,43 +133,5 @@ public abstract class StoreCmdlet : PSCmdlet
         string? Text(string property) => obj.Properties[property]?.Value is { } v && v.ToString() is { Length: > 0 } s ? s : null;
         var name = Text("Reference") ?? Text("Image") ?? Text("Id");
         return (name, Text("StorePath"));
-    }
-
-    /// <summary>A progress sink writing Write-Progress records on this pipeline.</summary>
-    internal CmdletProgress NewProgress() => new(this, Math.Abs(GetType().Name.GetHashCode(StringComparison.Ordinal) % 100_000) * 2);
-
-    /// <summary>Writes one failure for one item and goes on.</summary>
-    internal void WriteLayerError(LayerToolsException ex, object? target = null) => WriteError(ErrorRecords.From(ex, target));
-
-    private void Guard(Action action, bool terminating)
-    {
-        try
-        {
-            action();
-        }
-        catch (LayerToolsException ex)
-        {
-            Fail(ErrorRecords.From(ex), terminating);
-        }
-        catch (OperationCanceledException) when (_cancel.IsCancellationRequested)
-        {
-            throw new PipelineStoppedException();
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            Fail(ErrorRecords.FromIO(ex, null), terminating);
-        }
-    }
-
-    private void Fail(ErrorRecord record, bool terminating)
-    {
-        if (terminating)
-        {
-            ThrowTerminatingError(record);
-        }
-        else
-        {
-            WriteError(record);
-        }
     }
 }

@@ -1,5 +1,6 @@
 using LayerTools.Core.Images;
 using LayerTools.Core.Interchange;
+using LayerTools.Core.Registry;
 using LayerTools.Core.Store;
 
 namespace LayerTools.Core.Build.Steps;
@@ -8,13 +9,19 @@ namespace LayerTools.Core.Build.Steps;
 /// Finds the image a FROM names: <c>scratch</c>, an image in the store (name:tag, digest or ID
 /// prefix), or one outside it named with a transport, as skopeo and buildah write them:
 /// <c>oci:&lt;dir&gt;[:&lt;tag&gt;]</c>, <c>oci-archive:&lt;file&gt;[:&lt;tag&gt;]</c>, <c>docker-archive:&lt;file&gt;[:&lt;name:tag&gt;]</c>.
-/// An image from outside is imported into the store first, as buildah pulls into its storage.
+/// An image from outside is imported into the store first, as buildah pulls into its storage; a
+/// reference the store lacks (under the name given or its full name, docker.io/library/… for a bare
+/// name) is pulled from its registry with the saved credentials, and with <c>pull</c> it is always
+/// pulled again, so a newer manifest under the tag wins (docker build --pull).
 /// </summary>
 internal static class BaseImageResolver
 {
     private static readonly string[] Transports = { "oci:", "oci-archive:", "docker-archive:" };
 
-    public static BaseImage Resolve(LayerStore store, string text, string contextPath, string where, CancellationToken cancellationToken)
+    /// <summary>Registry errors that mean "no such image there" (as opposed to a refusal or damage, which stay as they are).</summary>
+    private static readonly string[] NotThere = { "ManifestUnknown", "ImageNotFound", "RegistryUnreachable" };
+
+    public static BaseImage Resolve(LayerStore store, string text, string contextPath, string where, CancellationToken cancellationToken, bool pull = false, Action<string>? verbose = null)
     {
         if (string.Equals(text, "scratch", StringComparison.OrdinalIgnoreCase))
         {
@@ -30,18 +37,59 @@ internal static class BaseImageResolver
         }
         else
         {
-            try
-            {
-                stored = catalog.Resolve(text);
-            }
-            catch (LayerToolsException ex) when (ex.ErrorId == "ImageNotFound")
-            {
-                throw new LayerToolsException("BaseImageNotFound", ErrorKind.ObjectNotFound, $"{where}: FROM {text}: no such image in the store. Import it first (Import-LayeredImage), or name an archive with a transport: oci:<dir>[:tag], oci-archive:<file>[:tag], docker-archive:<file>.", text, ex);
-            }
+            var reference = ImageReference.TryParse(text.Trim(), out var parsed) ? parsed : null;
+            stored = (pull && reference is not null ? null : FromStore(catalog, text, reference))
+                ?? Pull(store, text, reference, where, verbose, cancellationToken);
         }
 
         var manifest = catalog.ReadManifest(stored.Manifest.Digest);
         return new BaseImage(text, catalog.ReadConfig(manifest.Config.Digest), manifest.Config.Digest);
+    }
+
+    /// <summary>The image in the store under the name given, or under its full name (as a pull tags it).</summary>
+    private static StoredImage? FromStore(ImageCatalog catalog, string text, ImageReference? reference)
+    {
+        var candidates = new List<string> { text };
+        if (reference is not null)
+        {
+            candidates.Add(reference.Digest ?? reference.FullName + ":" + reference.Tag);
+        }
+
+        foreach (var candidate in candidates)
+        {
+            try
+            {
+                return catalog.Resolve(candidate);
+            }
+            catch (LayerToolsException ex) when (ex.ErrorId == "ImageNotFound")
+            {
+                // Try the next form of the name, then the registry.
+            }
+        }
+
+        return null;
+    }
+
+    private static StoredImage Pull(LayerStore store, string text, ImageReference? reference, string where, Action<string>? verbose, CancellationToken cancellationToken)
+    {
+        const string Hint = "Import it first (Import-LayeredImage), pull it (Request-LayeredImage), or name an archive with a transport: oci:<dir>[:tag], oci-archive:<file>[:tag], docker-archive:<file>.";
+        if (reference is null)
+        {
+            throw new LayerToolsException("BaseImageNotFound", ErrorKind.ObjectNotFound, $"{where}: FROM {text}: no such image in the store. {Hint}", text);
+        }
+
+        var endpoint = RegistryEndpoint.For(reference);
+        var saved = CredentialStore.Find(endpoint);
+        verbose?.Invoke($"{where}: FROM {text}: pulling {reference.FullName} from {endpoint.Domain}" + (saved is { } s ? $" as '{s.Credential.UserName}'." : "."));
+        using var client = new RegistryClient(endpoint, new RegistryOptions { Credential = saved?.Credential });
+        try
+        {
+            return ImagePuller.Pull(store, client, reference, null, null, cancellationToken);
+        }
+        catch (LayerToolsException ex) when (NotThere.Contains(ex.ErrorId))
+        {
+            throw new LayerToolsException("BaseImageNotFound", ErrorKind.ObjectNotFound, $"{where}: FROM {text}: no such image in the store, and the registry has none ({ex.Message}) {Hint}", text, ex);
+        }
     }
 
     private static StoredImage ImportFromTransport(LayerStore store, ImageCatalog catalog, string rest, string contextPath, string text, string where, CancellationToken cancellationToken)

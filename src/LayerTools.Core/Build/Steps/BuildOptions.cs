@@ -17,6 +17,15 @@ internal sealed class BuildOptions
 
     public bool NoCache { get; init; }
 
+    /// <summary>Write each step's cache key into the image's config (inline cache), so the image can serve as a cache source elsewhere. It changes the image ID, so it is asked for (Build-LayeredImage -Push does).</summary>
+    public bool InlineCache { get; init; }
+
+    /// <summary>Images (in the store, or pulled from a registry) whose inline cache seeds the build cache (--cache-from).</summary>
+    public IReadOnlyList<string> CacheFrom { get; init; } = Array.Empty<string>();
+
+    /// <summary>Pull every FROM image that names a registry again, even when the store has it (docker build --pull).</summary>
+    public bool Pull { get; init; }
+
     /// <summary>RUN --mount=type=secret: secret id → host file holding its value (never in a layer or a key).</summary>
     public IReadOnlyDictionary<string, string> Secrets { get; init; } = new Dictionary<string, string>();
 

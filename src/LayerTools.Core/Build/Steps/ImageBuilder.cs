@@ -34,6 +34,7 @@ internal sealed class ImageBuilder
     private readonly StepInputLog _inputLog;
     private readonly Dictionary<int, StageState> _stages = new();
     private readonly List<BuildStep> _steps = new();
+    private readonly List<(string Key, CacheRecord Record)> _usedSteps = new();
     private readonly string _contextPath;
     private readonly string _dockerfilePath;
     private ContextCopySource? _context;
@@ -65,6 +66,13 @@ internal sealed class ImageBuilder
         _lease = lease;
         var dockerfile = BuildFile.Load(_dockerfilePath, Path.GetFileName(_dockerfilePath));
         var plan = StagePlanner.Plan(dockerfile, _options.Target, _options.BuildArgs);
+        foreach (var source in _options.CacheFrom)
+        {
+            var image = BaseImageResolver.Resolve(_store, source, _contextPath, "-CacheFrom", _cancellationToken, verbose: _options.Verbose);
+            var taken = image.ImageId is null ? 0 : InlineCache.Import(_store, _cache, image.ImageId);
+            _options.Verbose?.Invoke($"-CacheFrom {source}: {taken} cached step(s).");
+        }
+
         foreach (var planned in plan.Stages)
         {
             _cancellationToken.ThrowIfCancellationRequested();
@@ -86,7 +94,8 @@ internal sealed class ImageBuilder
         var created = _options.SourceDateEpoch is { } epoch
             ? DateTimeOffset.FromUnixTimeSeconds(epoch)
             : final.Image.History.Select(h => JsonDocuments.GetDate(h as JsonObject, "created")).Where(d => d is not null).Select(d => d!.Value).DefaultIfEmpty(Now()).Max();
-        var configBytes = final.Image.ToConfigBytes(created);
+        var inline = _options.InlineCache ? InlineCache.ToJson(_usedSteps, final.Image.DiffIds.ToHashSet(StringComparer.Ordinal)) : null;
+        var configBytes = final.Image.ToConfigBytes(created, inline);
         using var staging = _store.BeginStaging(_lease);
         var manifest = ImageWriter.Write(staging, configBytes, final.Image.DiffIds.Select(_store.ReadLayerIndex).ToList());
         var named = tags.Count == 0 ? new[] { ImageCatalog.Tagged(manifest, null) } : tags.Select(t => ImageCatalog.Tagged(manifest, t)).ToArray();
@@ -115,7 +124,7 @@ internal sealed class ImageBuilder
         }
         else
         {
-            var resolved = Wrap(planned.Stage.From, () => BaseImageResolver.Resolve(_store, planned.BaseImage, _contextPath, where, _cancellationToken));
+            var resolved = Wrap(planned.Stage.From, () => BaseImageResolver.Resolve(_store, planned.BaseImage, _contextPath, where, _cancellationToken, _options.Pull, _options.Verbose));
             var platform = Platform.Parse(planned.Platform, where);
             if (resolved.Config is { } baseConfig && platform is not null && !platform.Matches(baseConfig.Os, baseConfig.Architecture, baseConfig.Variant))
             {
@@ -527,11 +536,20 @@ internal sealed class ImageBuilder
 
     private Lease Lease => _lease ?? throw new InvalidOperationException("The build holds no lease.");
 
-    private CacheRecord? Lookup(StageState state, CacheKey key) =>
-        _options.NoCache || state.Missed ? null : _cache.Get(key.Digest);
+    private CacheRecord? Lookup(StageState state, CacheKey key)
+    {
+        var record = _options.NoCache || state.Missed ? null : _cache.Get(key.Digest);
+        if (record is not null)
+        {
+            _usedSteps.Add((key.Digest, record));
+        }
+
+        return record;
+    }
 
     private void Remember(StageState state, Instruction instruction, CacheKey key, CacheRecord record)
     {
+        _usedSteps.Add((key.Digest, record));
         _cache.Put(key.Digest, record);
         _inputLog.Record(StepIdentity(state, instruction), key);
     }
@@ -563,7 +581,7 @@ internal sealed class ImageBuilder
             return new ImageCopySource(_store, built.View, "stage " + built.Name);
         }
 
-        var image = BaseImageResolver.Resolve(_store, from, _contextPath, where, _cancellationToken);
+        var image = BaseImageResolver.Resolve(_store, from, _contextPath, where, _cancellationToken, verbose: _options.Verbose);
         return new ImageCopySource(_store, UnionView.Build(image.DiffIds.Select(_store.ReadLayerIndex)), "image " + from);
     }
 
@@ -581,7 +599,7 @@ internal sealed class ImageBuilder
             return new MountSource(new ImageCopySource(_store, built.View, "stage " + built.Name), Digests.ChainId.Of(built.Image.DiffIds) ?? "scratch");
         }
 
-        var image = BaseImageResolver.Resolve(_store, from, _contextPath, where, _cancellationToken);
+        var image = BaseImageResolver.Resolve(_store, from, _contextPath, where, _cancellationToken, verbose: _options.Verbose);
         return new MountSource(new ImageCopySource(_store, UnionView.Build(image.DiffIds.Select(_store.ReadLayerIndex)), "image " + from), Digests.ChainId.Of(image.DiffIds) ?? "scratch");
     }
 

@@ -48,6 +48,7 @@ internal sealed class ImageState
         var json = (JsonObject)config.Json.DeepClone();
         json.Remove("container");
         json.Remove("container_config");
+        json.Remove(InlineCache.Field);
         return new ImageState(json, config.DiffIds.ToList());
     }
 
@@ -189,11 +190,16 @@ internal sealed class ImageState
     }
 
     /// <summary>The config bytes of the finished image.</summary>
-    public byte[] ToConfigBytes(DateTimeOffset created)
+    public byte[] ToConfigBytes(DateTimeOffset created, JsonArray? inlineCache = null)
     {
         var json = (JsonObject)Config.DeepClone();
         json["created"] = JsonDocuments.FormatDate(created);
         json["rootfs"] = new JsonObject { ["type"] = "layers", ["diff_ids"] = StringArray(DiffIds) };
+        if (inlineCache is { Count: > 0 })
+        {
+            json[InlineCache.Field] = inlineCache;
+        }
+
         return JsonSerializer.SerializeToUtf8Bytes(json);
     }
 

@@ -1,0 +1,136 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using LayerTools.Core.Interchange;
+using LayerTools.Core.Store;
+
+namespace LayerTools.Core.Registry;
+
+/// <summary>
+/// Sends one blob to a repository: a cross-repository mount when another repository of the registry
+/// has it, else an upload: monolithic (POST, then PUT ?digest= with the bytes) or, when the registry
+/// asks for chunks (OCI-Chunk-Min-Length), PATCH chunks then PUT. The store's blob is checked against
+/// its digest as it is read.
+/// </summary>
+internal sealed class BlobUploader
+{
+    /// <summary>The chunk size when a registry wants chunks and names no larger minimum.</summary>
+    public const int DefaultChunkBytes = 8 * 1024 * 1024;
+
+    private readonly RegistryClient _client;
+    private readonly LayerStore _store;
+    private readonly string _repository;
+    private readonly string _scope;
+
+    public BlobUploader(RegistryClient client, LayerStore store, string repository)
+    {
+        _client = client;
+        _store = store;
+        _repository = repository;
+        _scope = RegistryClient.PushScope(repository);
+    }
+
+    /// <summary>Mounts <paramref name="blob"/> from <paramref name="from"/>; null when mounted, else the upload the registry opened instead.</summary>
+    public Uri? TryMount(ExportBlob blob, string from, CancellationToken cancellationToken)
+    {
+        var scope = _scope + " " + RegistryClient.PullScope(from);
+        using var response = _client.Send(HttpMethod.Post, $"/v2/{_repository}/blobs/uploads/?mount={blob.Digest}&from={Uri.EscapeDataString(from)}", scope, cancellationToken);
+        return response.StatusCode switch
+        {
+            HttpStatusCode.Created => null,
+            HttpStatusCode.Accepted => _client.Location(response, "a mount"),
+            _ => throw RegistryErrors.FromResponse(response, $"a mount of {blob.Digest} into {_client.Endpoint.Domain}/{_repository}", blob.Digest),
+        };
+    }
+
+    /// <summary>Uploads <paramref name="blob"/>, into the upload the registry opened already when there is one.</summary>
+    public void Upload(ExportBlob blob, Uri? opened, Action<long> progress, CancellationToken cancellationToken)
+    {
+        var what = $"{blob.What} {blob.Digest} for {_client.Endpoint.Domain}/{_repository}";
+        var location = opened;
+        long? chunkMin = null;
+        if (location is null)
+        {
+            using var start = _client.Send(HttpMethod.Post, $"/v2/{_repository}/blobs/uploads/", _scope, cancellationToken);
+            if (start.StatusCode != HttpStatusCode.Accepted)
+            {
+                throw RegistryErrors.FromResponse(start, "an upload of " + what, blob.Digest);
+            }
+
+            location = _client.Location(start, "an upload");
+            chunkMin = start.Headers.TryGetValues("OCI-Chunk-Min-Length", out var values) && long.TryParse(values.FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var min) ? min : null;
+        }
+
+        // Chunks when the registry asks for them (at least its minimum) or the options force them.
+        int? chunkBytes = chunkMin is { } required
+            ? (int)Math.Min(Math.Max(required, _client.Options.ChunkBytes ?? DefaultChunkBytes), int.MaxValue)
+            : _client.Options.ChunkBytes;
+        using var source = blob.Open(_store);
+        using var counted = new ProgressReadStream(source, progress, cancellationToken);
+        HttpResponseMessage done;
+        if (chunkBytes is null)
+        {
+            var content = new StreamContent(counted, 1 << 16);
+            content.Headers.ContentLength = blob.Size;
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            done = _client.Send(HttpMethod.Put, WithDigest(location, blob.Digest), _scope, cancellationToken, r => r.Content = content, streamed: true);
+        }
+        else
+        {
+            location = SendChunks(counted, location, chunkBytes.Value, what, cancellationToken);
+            done = _client.Send(HttpMethod.Put, WithDigest(location, blob.Digest), _scope, cancellationToken);
+        }
+
+        using (done)
+        {
+            blob.Verify(_store, source);
+            if (done.StatusCode != HttpStatusCode.Created)
+            {
+                throw RegistryErrors.FromResponse(done, "the upload of " + what, blob.Digest);
+            }
+        }
+    }
+
+    private Uri SendChunks(Stream source, Uri location, int chunkBytes, string what, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[chunkBytes];
+        long offset = 0;
+        while (true)
+        {
+            var n = 0;
+            int r;
+            while (n < buffer.Length && (r = source.Read(buffer, n, buffer.Length - n)) > 0)
+            {
+                n += r;
+            }
+
+            if (n == 0)
+            {
+                return location;
+            }
+
+            var start = offset;
+            using var response = _client.Send(HttpMethod.Patch, location, _scope, cancellationToken, request =>
+            {
+                request.Content = new ByteArrayContent(buffer, 0, n);
+                request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+                request.Content.Headers.TryAddWithoutValidation("Content-Range", $"{start}-{start + n - 1}");
+            });
+            if (response.StatusCode != HttpStatusCode.Accepted)
+            {
+                throw RegistryErrors.FromResponse(response, "a chunk of " + what, what);
+            }
+
+            location = _client.Location(response, "a chunk");
+            offset += n;
+        }
+    }
+
+    private static Uri WithDigest(Uri location, string digest)
+    {
+        var builder = new UriBuilder(location);
+        var query = builder.Query.TrimStart('?');
+        builder.Query = (query.Length == 0 ? string.Empty : query + "&") + "digest=" + Uri.EscapeDataString(digest);
+        return builder.Uri;
+    }
+}

@@ -1,0 +1,141 @@
+using LayerTools.Core.Digests;
+using LayerTools.Core.Images;
+using LayerTools.Core.Interchange;
+using LayerTools.Core.Layers;
+using LayerTools.Core.Oci;
+using LayerTools.Core.Store;
+using LayerTools.Core.Tar;
+using LayerTools.Core.Union;
+
+namespace LayerTools.Core.Registry;
+
+/// <summary>
+/// Pulls an image into the store, as <c>docker pull</c> does. The manifest (and, through an index,
+/// the platform's manifest) and config are kept byte-exact; every blob is checked against its digest
+/// and every layer against its DiffID while it streams in; layers are staged uncompressed by DiffID,
+/// the registry's compressed blob kept beside as the layer's compressed form (so a push sends the
+/// same blobs back). The store changes only at the end, under its lock; a failure or Ctrl+C leaves it as it was.
+/// </summary>
+internal static class ImagePuller
+{
+    public static StoredImage Pull(LayerStore store, RegistryClient client, ImageReference reference, string? platform, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+    {
+        var repository = reference.Repository;
+        var name = reference.FullName + (reference.Digest is null ? ":" + reference.Tag : "@" + reference.Digest);
+        var reporter = new ProgressReporter(progress, $"Pulling {name}");
+        reporter.Report("Reading the manifest", 0, 1);
+        var fetched = client.GetManifest(repository, reference.Digest ?? reference.Tag, cancellationToken);
+        if (MediaTypes.IsIndex(fetched.MediaType))
+        {
+            var chosen = PlatformSelector.Select(fetched.Json, platform, name);
+            fetched = client.GetManifest(repository, chosen.Digest, cancellationToken);
+        }
+
+        var manifest = ManifestDocument.Parse(fetched.Bytes, name, fetched.MediaType);
+        var limits = IngestLimits.Default;
+        var configBytes = ReadSmallBlob(client, repository, manifest.Config, limits.MaxConfigBytes, name, cancellationToken);
+        var config = ConfigDocument.Parse(configBytes, name);
+        if (config.DiffIds.Count != manifest.Layers.Count)
+        {
+            throw new LayerToolsException("DiffIdMismatch", ErrorKind.InvalidData, $"'{name}': the manifest lists {manifest.Layers.Count} layers but the config {config.DiffIds.Count} DiffIDs.", name);
+        }
+
+        using var staging = store.BeginStaging();
+        var view = new UnionView();
+        var compressedForms = new List<IngestedLayer>();
+        for (var i = 0; i < manifest.Layers.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var layer = manifest.Layers[i];
+            var diffId = config.DiffIds[i];
+            var status = $"Layer {i + 1} of {manifest.Layers.Count} {Digest.Short(layer.Digest)}";
+            reporter.Report(status, i, manifest.Layers.Count);
+            LayerIndex index;
+            if (staging.HasBlob(diffId) && staging.HasBlob(layer.Digest))
+            {
+                index = staging.ReadLayerIndex(diffId);
+            }
+            else
+            {
+                var ingested = Download(staging, client, repository, layer, name, view, limits, reporter, status, cancellationToken);
+                if (ingested.Index.DiffId != diffId)
+                {
+                    throw new LayerToolsException("DiffIdMismatch", ErrorKind.InvalidData, $"'{name}': layer {i + 1} ({layer.Digest}) has the DiffID {ingested.Index.DiffId}, but the config lists {diffId}; the image was damaged or altered.", name);
+                }
+
+                index = ingested.Index;
+                if (ingested.Compression != LayerCompression.None)
+                {
+                    compressedForms.Add(ingested);
+                }
+            }
+
+            view.Apply(index);
+        }
+
+        staging.AddBytes(configBytes);
+        staging.AddBytes(fetched.Bytes);
+        var descriptor = new Descriptor(manifest.MediaType, fetched.Digest, fetched.Bytes.Length);
+        var tag = reference.Digest is null || reference.ExplicitTag ? ImageReference.Parse(reference.FullName + ":" + reference.Tag) : null;
+        reporter.Report("Committing to the store", 1, 1);
+        var tagged = ImageCatalog.Tagged(descriptor, tag);
+        staging.Commit(descriptors => ImageCatalog.ApplyTag(descriptors, tagged), cancellationToken);
+        foreach (var form in compressedForms)
+        {
+            try
+            {
+                CompressedLayerCache.Remember(store, form.Index.DiffId, form.Compression, form.Digest, form.Size);
+            }
+            catch (IOException)
+            {
+                // Only a cache: a push compresses the layer again.
+            }
+        }
+
+        reporter.Done($"Pulled {name}");
+        return new StoredImage(tagged, tag);
+    }
+
+    /// <summary>Streams one layer blob from the registry into the staging area (see <see cref="LayerIngest"/>).</summary>
+    private static IngestedLayer Download(StagingArea staging, RegistryClient client, string repository, Descriptor layer, string name, ILowerView lower, IngestLimits limits, ProgressReporter reporter, string status, CancellationToken cancellationToken)
+    {
+        var where = $"{name} layer {layer.Digest}";
+        using var response = OpenBlob(client, repository, layer.Digest, where, cancellationToken);
+        var activity = "Layer " + Digest.Short(layer.Digest);
+        using var body = new TransferStream(response, client.Options.StallTimeout, where, cancellationToken);
+        using var counted = new ProgressReadStream(body, reporter.Child(activity, status, layer.Size), cancellationToken);
+        var ingested = LayerIngest.Ingest(staging, counted, LayerCodec.FromMediaType(layer.MediaType), where, layer.Digest, layer.Size, lower, limits, cancellationToken);
+        reporter.ChildDone(activity, status);
+        return ingested;
+    }
+
+    private static byte[] ReadSmallBlob(RegistryClient client, string repository, Descriptor descriptor, long limit, string name, CancellationToken cancellationToken)
+    {
+        var where = $"{name} config {descriptor.Digest}";
+        if (descriptor.Size > limit)
+        {
+            throw new LayerToolsException("ConfigTooLarge", ErrorKind.LimitsExceeded, $"'{where}' is {descriptor.Size} bytes, more than the {limit} allowed for a config.", where);
+        }
+
+        using var response = OpenBlob(client, repository, descriptor.Digest, where, cancellationToken);
+        var bytes = RegistryClient.ReadLimited(response, (int)limit, "config", where);
+        var digest = Digest.Of(bytes);
+        return digest == descriptor.Digest
+            ? bytes
+            : throw new LayerToolsException("DigestMismatch", ErrorKind.InvalidData, $"'{where}': the blob's digest is {digest}, not {descriptor.Digest} as the manifest says; it was damaged or altered.", where);
+    }
+
+    private static HttpResponseMessage OpenBlob(RegistryClient client, string repository, string digest, string where, CancellationToken cancellationToken)
+    {
+        var response = client.Send(HttpMethod.Get, $"/v2/{repository}/blobs/{digest}", RegistryClient.PullScope(repository), cancellationToken, RegistryClient.AcceptAnything);
+        if (!response.IsSuccessStatusCode)
+        {
+            using (response)
+            {
+                throw RegistryErrors.FromResponse(response, where, where);
+            }
+        }
+
+        return response;
+    }
+}

@@ -1,0 +1,131 @@
+using System.Net.Http.Headers;
+using System.Net;
+using LayerTools.Core.Digests;
+using LayerTools.Core.Images;
+using LayerTools.Core.Interchange;
+using LayerTools.Core.Layers;
+using LayerTools.Core.Oci;
+using LayerTools.Core.Store;
+using LayerTools.Core.Tar;
+
+namespace LayerTools.Core.Registry;
+
+/// <summary>
+/// Pushes an image, as <c>docker push</c> does: each blob (config, then layers) is skipped when the
+/// repository has it (HEAD), mounted when another repository of the registry has it, uploaded
+/// otherwise; the manifest goes last, with its media type as Content-Type. An image pulled from a
+/// registry goes back with its own manifest and compressed blobs (the same digests); one built or
+/// imported here goes as an OCI manifest of gzip layers, each compressed once and remembered.
+/// </summary>
+internal static class ImagePusher
+{
+    public static PublishedImage Push(ImageCatalog catalog, StoredImage image, RegistryClient client, ImageReference destination, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+    {
+        var store = catalog.Store;
+        var name = destination.FullName + (destination.Digest is not null && !destination.ExplicitTag ? "@" + destination.Digest : ":" + destination.Tag);
+        var reporter = new ProgressReporter(progress, $"Pushing {name}");
+        reporter.Report("Preparing", 0, 1);
+        var (blobs, manifest, mediaType, configDigest) = Plan(store, image, reporter, cancellationToken);
+        var repository = destination.Repository;
+        var scope = RegistryClient.PushScope(repository);
+        var uploader = new BlobUploader(client, store, repository);
+        var mounts = new MountSources(catalog, destination);
+        int uploaded = 0, mounted = 0, existing = 0;
+        for (var i = 0; i < blobs.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var blob = blobs[i];
+            var status = $"{blob.What} {i + 1} of {blobs.Count} {Digest.Short(blob.Digest)}";
+            reporter.Report(status, i, blobs.Count);
+            if (client.HasBlob(repository, blob.Digest, scope, cancellationToken))
+            {
+                existing++;
+                continue;
+            }
+
+            Uri? opened = null;
+            var wasMounted = false;
+            foreach (var from in mounts.For(blob.Digest))
+            {
+                opened = uploader.TryMount(blob, from, cancellationToken);
+                if (opened is null)
+                {
+                    wasMounted = true;
+                    break;
+                }
+            }
+
+            if (wasMounted)
+            {
+                mounted++;
+                continue;
+            }
+
+            var activity = "Uploading " + Digest.Short(blob.Digest);
+            uploader.Upload(blob, opened, reporter.Child(activity, status, blob.Size), cancellationToken);
+            reporter.ChildDone(activity, status);
+            uploaded++;
+        }
+
+        reporter.Report("Pushing the manifest", blobs.Count, blobs.Count);
+        var digest = Digest.Of(manifest);
+        var tagOrDigest = destination.Digest is not null && !destination.ExplicitTag ? destination.Digest : destination.Tag;
+        if (destination.Digest is not null && destination.Digest != digest)
+        {
+            throw new LayerToolsException("DigestMismatch", ErrorKind.InvalidArgument, $"'{name}' names the digest {destination.Digest}, but the image's manifest is {digest}.", name);
+        }
+
+        using var response = client.Send(HttpMethod.Put, $"/v2/{repository}/manifests/{tagOrDigest}", scope, cancellationToken, request =>
+        {
+            request.Content = new ByteArrayContent(manifest);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue(mediaType);
+        });
+        if (response.StatusCode != HttpStatusCode.Created)
+        {
+            throw RegistryErrors.FromResponse(response, "the manifest of " + name, name);
+        }
+
+        if (response.Headers.TryGetValues("Docker-Content-Digest", out var said) && said.FirstOrDefault() is { } registryDigest && registryDigest != digest)
+        {
+            throw new LayerToolsException("DigestMismatch", ErrorKind.InvalidData, $"'{name}': the registry stored the manifest as {registryDigest}, not {digest}.", name);
+        }
+
+        reporter.Done($"Pushed {name}");
+        return new PublishedImage
+        {
+            Reference = destination.FullName + ":" + destination.Tag,
+            Digest = digest,
+            Id = configDigest,
+            MediaType = mediaType,
+            Size = blobs.Sum(b => b.Size),
+            Uploaded = uploaded,
+            Mounted = mounted,
+            Existing = existing,
+        };
+    }
+
+    /// <summary>The blobs to send (config first) and the manifest: the stored one as it is when its layers are compressed blobs in the store, else one the export plan makes with gzip layers.</summary>
+    private static (List<ExportBlob> Blobs, byte[] Manifest, string MediaType, string ConfigDigest) Plan(LayerStore store, StoredImage image, ProgressReporter reporter, CancellationToken cancellationToken)
+    {
+        var manifestBytes = store.ReadBlob(image.Manifest.Digest, RegistryClient.MaxManifestBytes);
+        var manifest = ManifestDocument.Parse(manifestBytes, image.Manifest.Digest);
+        if (Digest.Of(manifestBytes) == image.Manifest.Digest
+            && manifest.Layers.All(l => LayerCodec.FromMediaType(l.MediaType) != LayerCompression.None && store.HasBlob(l.Digest) && store.BlobSize(l.Digest) == l.Size))
+        {
+            var configBytes = store.ReadBlob(manifest.Config.Digest, IngestLimits.Default.MaxConfigBytes);
+            if (Digest.Of(configBytes) != manifest.Config.Digest)
+            {
+                throw new LayerToolsException("StoreCorrupt", ErrorKind.InvalidData, $"The image config {manifest.Config.Digest} in the store '{store.Root}' does not match its digest; nothing was pushed. Run Test-LayerStore.", manifest.Config.Digest);
+            }
+
+            var blobs = new List<ExportBlob> { new(manifest.Config.Digest, configBytes.Length, "config", configBytes) };
+            blobs.AddRange(manifest.Layers.DistinctBy(l => l.Digest).Select(l => new ExportBlob(l.Digest, l.Size, "layer")));
+            return (blobs, manifestBytes, manifest.MediaType, manifest.Config.Digest);
+        }
+
+        var plan = ExportPlan.Create(store, [image], LayerCompression.Gzip, reporter, cancellationToken);
+        var exported = plan.Images[0];
+        var manifestBlob = plan.Blobs.Single(b => b.Digest == exported.Manifest.Digest);
+        return (plan.Blobs.Where(b => b != manifestBlob).ToList(), manifestBlob.Bytes!, exported.Manifest.MediaType, exported.Config.Digest);
+    }
+}

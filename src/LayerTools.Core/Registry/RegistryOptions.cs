@@ -1,0 +1,25 @@
+using System.Net;
+
+namespace LayerTools.Core.Registry;
+
+/// <summary>How to reach a registry: the credential (null: anonymous, or what docker's config gives), TLS trust, timeouts.</summary>
+internal sealed class RegistryOptions
+{
+    /// <summary>The user name and password (or token) to sign in with; its ToString never shows the secret.</summary>
+    public NetworkCredential? Credential { get; init; }
+
+    /// <summary>Accept any server certificate, as -SkipCertificateCheck does for PowerShell's web cmdlets.</summary>
+    public bool SkipCertificateCheck { get; init; }
+
+    /// <summary>Folders holding &lt;host:port&gt;/*.crt certificate authorities to trust besides the system's (docker's and podman's certs.d).</summary>
+    public IReadOnlyList<string> CertificateDirectories { get; init; } = ["/etc/docker/certs.d", "/etc/containers/certs.d"];
+
+    /// <summary>How long to wait for a connection or a response's headers.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Upload every blob in PATCH chunks of this many bytes, as when a registry (or a proxy before it) limits request bodies; null: one PUT unless the registry asks for chunks.</summary>
+    public int? ChunkBytes { get; init; }
+
+    /// <summary>How long a blob transfer may go without a byte before it is given up.</summary>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(60);
+}

@@ -1,0 +1,88 @@
+namespace LayerTools.Core.Registry;
+
+/// <summary>
+/// The body of a registry response, read with a watchdog: a transfer that sends no byte for the
+/// stall timeout, or that Ctrl+C stops, is cut by disposing the response (a blocked read returns at
+/// once). A connection that drops or ends before its Content-Length is reported, not read short.
+/// </summary>
+internal sealed class TransferStream : Stream
+{
+    private readonly HttpResponseMessage _response;
+    private readonly Stream _inner;
+    private readonly TimeSpan _stall;
+    private readonly string _where;
+    private readonly CancellationToken _cancellationToken;
+    private readonly Timer _watchdog;
+    private readonly CancellationTokenRegistration _onCancel;
+    private volatile bool _stalled;
+    private long _read;
+
+    public TransferStream(HttpResponseMessage response, TimeSpan stall, string where, CancellationToken cancellationToken)
+    {
+        _response = response;
+        _stall = stall;
+        _where = where;
+        _cancellationToken = cancellationToken;
+        _inner = response.Content.ReadAsStream(cancellationToken);
+        _watchdog = new Timer(_ => { _stalled = true; _response.Dispose(); }, null, stall, Timeout.InfiniteTimeSpan);
+        _onCancel = cancellationToken.Register(_response.Dispose);
+    }
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => _read;
+        set => throw new NotSupportedException();
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        int n;
+        try
+        {
+            n = _inner.Read(buffer);
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException or ObjectDisposedException)
+        {
+            _cancellationToken.ThrowIfCancellationRequested();
+            throw _stalled
+                ? new LayerToolsException("RegistryStalled", ErrorKind.ResourceUnavailable, $"'{_where}': the registry sent nothing for {_stall.TotalSeconds:0} seconds; the transfer was given up.", _where, ex)
+                : new LayerToolsException("RegistryTransferFailed", ErrorKind.ResourceUnavailable, $"'{_where}': the transfer broke off after {_read} bytes: {ex.Message}", _where, ex);
+        }
+
+        _read += n;
+        _watchdog.Change(_stall, Timeout.InfiniteTimeSpan);
+        return n;
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _watchdog.Dispose();
+            _onCancel.Dispose();
+            _inner.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}

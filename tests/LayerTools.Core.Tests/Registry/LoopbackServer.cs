@@ -1,0 +1,62 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace LayerTools.Core.Tests.Registry;
+
+/// <summary>An HTTP server on 127.0.0.1 and a free port, answering each request with a handler on one thread, stopped on dispose.</summary>
+internal sealed class LoopbackServer : IDisposable
+{
+    private readonly HttpListener _listener = new();
+    private readonly Action<HttpListenerContext> _handle;
+    private readonly Thread _thread;
+
+    public LoopbackServer(Action<HttpListenerContext> handle)
+    {
+        _handle = handle;
+        var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        Port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
+        _listener.Start();
+        _thread = new Thread(Serve) { IsBackground = true };
+        _thread.Start();
+    }
+
+    public int Port { get; }
+
+    public string Host => "127.0.0.1:" + Port;
+
+    private void Serve()
+    {
+        while (_listener.IsListening)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = _listener.GetContext();
+            }
+            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            {
+                return;
+            }
+
+            using var response = context.Response;
+            try
+            {
+                _handle(context);
+            }
+            catch (HttpListenerException)
+            {
+                // The client gave up reading: fine.
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _listener.Stop();
+        _listener.Close();
+        _thread.Join(TimeSpan.FromSeconds(5));
+    }
+}

@@ -1,0 +1,76 @@
+#!/bin/bash
+# The test registry shared by xunit (RegistryFixture) and Pester (Start-TestRegistry): Debian's
+# docker-registry (CNCF distribution 2.8) on 127.0.0.1, a free port, filesystem storage in DIR.
+#   registry-fixture.sh start DIR [--tls] [--user NAME --password SECRET] [--token REALM CERT]   prints the port
+#   registry-fixture.sh stop DIR                                             stops the one started in DIR
+# --tls makes a self-signed certificate for 127.0.0.1/localhost with openssl (DIR/certs/ca.crt, the
+# layout skopeo's --cert-dir and /etc/docker/certs.d use); --user adds an htpasswd (bcrypt) user;
+# --token makes it trust Bearer tokens from REALM signed by the certificate in the PEM file CERT
+# (distribution's auth: token, service layertools-test, issuer layertools-issuer).
+set -euo pipefail
+
+cmd=${1:?start or stop}; dir=${2:?folder}; shift 2
+case "$cmd" in
+stop)
+    if [[ -f "$dir/pid" ]]; then
+        pid=$(cat "$dir/pid")
+        kill "$pid" 2>/dev/null || true
+        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$pid" 2>/dev/null || true
+        rm -f "$dir/pid"
+    fi
+    exit 0 ;;
+start) ;;
+*) echo "unknown command $cmd" >&2; exit 2 ;;
+esac
+
+tls=0; user=''; password=''; realm=''; tokencert=''
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+    --tls) tls=1; shift ;;
+    --user) user=$2; shift 2 ;;
+    --password) password=$2; shift 2 ;;
+    --token) realm=$2; tokencert=$3; shift 3 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+    esac
+done
+
+mkdir -p "$dir/data"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+{
+    echo 'version: 0.1'
+    echo 'log: {level: error, accesslog: {disabled: true}}'
+    echo "storage: {filesystem: {rootdirectory: \"$dir/data\"}, delete: {enabled: true}}"
+    echo 'http:'
+    echo "  addr: 127.0.0.1:$port"
+    echo '  secret: layertools-test-secret'
+    if [[ $tls == 1 ]]; then
+        mkdir -p "$dir/certs"
+        openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj '/CN=127.0.0.1' \
+            -addext 'subjectAltName=IP:127.0.0.1,DNS:localhost' \
+            -keyout "$dir/server.key" -out "$dir/certs/ca.crt" 2>/dev/null
+        echo "  tls: {certificate: \"$dir/certs/ca.crt\", key: \"$dir/server.key\"}"
+    fi
+    if [[ -n $user ]]; then
+        htpasswd -Bbn "$user" "$password" > "$dir/htpasswd"
+        echo "auth: {htpasswd: {realm: layertools-test, path: \"$dir/htpasswd\"}}"
+    fi
+    if [[ -n $realm ]]; then
+        echo "auth: {token: {realm: \"$realm\", service: layertools-test, issuer: layertools-issuer, rootcertbundle: \"$tokencert\"}}"
+    fi
+} > "$dir/config.yml"
+
+setsid docker-registry serve "$dir/config.yml" > "$dir/registry.log" 2>&1 < /dev/null &
+echo $! > "$dir/pid"
+for _ in $(seq 1 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+        echo "$port" > "$dir/port"
+        echo "$port"
+        exit 0
+    fi
+    if ! kill -0 "$(cat "$dir/pid")" 2>/dev/null; then break; fi
+    sleep 0.1
+done
+echo "docker-registry did not start:" >&2; cat "$dir/registry.log" >&2
+"$0" stop "$dir"
+exit 1
