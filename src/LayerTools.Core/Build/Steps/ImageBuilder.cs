@@ -1,15 +1,11 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json.Nodes;
 using LayerTools.Core.Build.Cache;
-using LayerTools.Core.Build.Context;
-using LayerTools.Core.Build.Copy;
 using LayerTools.Core.Build.Mounts;
 using LayerTools.Core.Build.Parsing;
 using LayerTools.Core.Build.Planning;
 using LayerTools.Core.Build.Syntax;
 using LayerTools.Core.Images;
-using LayerTools.Core.Layers;
 using LayerTools.Core.Oci;
 using LayerTools.Core.Run;
 using LayerTools.Core.Store;
@@ -31,14 +27,13 @@ internal sealed class ImageBuilder
     private readonly BuildOptions _options;
     private readonly CancellationToken _cancellationToken;
     private readonly BuildCache _cache;
-    private readonly StepInputLog _inputLog;
     private readonly Dictionary<int, StageState> _stages = new();
-    private readonly List<BuildStep> _steps = new();
-    private readonly List<(string Key, CacheRecord Record)> _usedSteps = new();
     private readonly string _contextPath;
     private readonly string _dockerfilePath;
-    private ContextCopySource? _context;
+    private readonly BuildSources _sources;
     private Lease? _lease;
+    private StepRecorder? _recorder;
+    private CopyStep? _copy;
 
     public ImageBuilder(LayerStore store, BuildOptions options, CancellationToken cancellationToken = default)
     {
@@ -46,9 +41,9 @@ internal sealed class ImageBuilder
         _options = options;
         _cancellationToken = cancellationToken;
         _cache = new BuildCache(store);
-        _inputLog = new StepInputLog(store);
         _contextPath = Path.GetFullPath(options.ContextPath);
         _dockerfilePath = Path.GetFullPath(options.File ?? Path.Combine(_contextPath, "Dockerfile"));
+        _sources = new BuildSources(store, options, _contextPath, _dockerfilePath, _stages, cancellationToken);
     }
 
     public BuildResult Build()
@@ -64,6 +59,8 @@ internal sealed class ImageBuilder
         // it makes stay in the store until the image that references them is committed.
         using var lease = _store.AcquireLease();
         _lease = lease;
+        _recorder = new StepRecorder(_store, _options, _cache, lease, _dockerfilePath, _cancellationToken);
+        _copy = new CopyStep(_store, _options, _sources, _recorder, _cancellationToken);
         var dockerfile = BuildFile.Load(_dockerfilePath, Path.GetFileName(_dockerfilePath));
         var plan = StagePlanner.Plan(dockerfile, _options.Target, _options.BuildArgs);
         foreach (var source in _options.CacheFrom)
@@ -79,22 +76,22 @@ internal sealed class ImageBuilder
             _stages[planned.Stage.Index] = BuildStage(plan, planned);
         }
 
-        _context?.Save();
+        _sources.Save();
         var final = _stages[plan.Target.Stage.Index];
         foreach (var (key, value) in _options.Labels)
         {
             final.Image.SetLabel(key, value);
         }
 
-        return new BuildResult(Commit(final, tags), _steps);
+        return new BuildResult(Commit(final, tags), Recorder.Steps);
     }
 
     private StoredImage Commit(StageState final, IReadOnlyList<ImageReference> tags)
     {
         var created = _options.SourceDateEpoch is { } epoch
             ? DateTimeOffset.FromUnixTimeSeconds(epoch)
-            : final.Image.History.Select(h => JsonDocuments.GetDate(h as JsonObject, "created")).Where(d => d is not null).Select(d => d!.Value).DefaultIfEmpty(Now()).Max();
-        var inline = _options.InlineCache ? InlineCache.ToJson(_usedSteps, final.Image.DiffIds.ToHashSet(StringComparer.Ordinal)) : null;
+            : final.Image.History.Select(h => JsonDocuments.GetDate(h as JsonObject, "created")).Where(d => d is not null).Select(d => d!.Value).DefaultIfEmpty(Recorder.Now()).Max();
+        var inline = _options.InlineCache ? InlineCache.ToJson(Recorder.UsedSteps, final.Image.DiffIds.ToHashSet(StringComparer.Ordinal)) : null;
         var configBytes = final.Image.ToConfigBytes(created, inline);
         using var staging = _store.BeginStaging(_lease);
         var manifest = ImageWriter.Write(staging, configBytes, final.Image.DiffIds.Select(_store.ReadLayerIndex).ToList());
@@ -156,7 +153,7 @@ internal sealed class ImageBuilder
         var view = UnionView.Build(image.DiffIds.Select(_store.ReadLayerIndex));
         var scope = StageScope.Start(planned, plan, image.Env, _options.BuildArgs);
         var state = new StageState(planned, image, view, scope);
-        Report(state, planned.Stage.From, 0, cached: true, reason: null, diffId: null, size: 0, watch.Elapsed);
+        Recorder.Report(state, planned.Stage.From, 0, cached: true, reason: null, diffId: null, size: 0, watch.Elapsed);
 
         var triggers = onBuild is { Count: > 0 } ? DockerfileParser.ParseTriggers(onBuild, $"ONBUILD of {planned.BaseImage}") : Array.Empty<Instruction>();
         foreach (var instruction in triggers.Concat(planned.Stage.Instructions))
@@ -193,10 +190,10 @@ internal sealed class ImageBuilder
             case ArgInstruction when instruction is ArgInstruction arg:
                 // BuildKit records each stage ARG in the history with its default as written (expanded), not the value given.
                 var text = "ARG " + string.Join(' ', arg.Arguments.Select(d => d.DefaultValue is null ? d.Name : d.Name + "=" + arg.ExpandDefault(d, before.Variables)));
-                HistoryOnlyStep(state, instruction, text, key, index, watch);
+                Recorder.HistoryOnly(state, instruction, text, key, index, watch);
                 return;
             case CopyInstruction or AddInstruction:
-                CopyStep(state, instruction, (FileInstruction)expanded, key, index, watch);
+                Copy.Run(state, instruction, (FileInstruction)expanded, key, index, watch);
                 return;
             case RunInstruction run:
                 RunStep(state, instruction, run, key, index, watch);
@@ -217,27 +214,7 @@ internal sealed class ImageBuilder
         var createdBy = MetadataInstructions.Apply(image, expanded, ref cmdSet)
             ?? throw new LayerToolsException("UnsupportedInstruction", ErrorKind.NotImplemented, $"{Where(instruction)}: {instruction.Keyword} is not supported here.", instruction.Original);
         state.CmdSet = cmdSet;
-        HistoryOnlyStep(state, instruction, createdBy, key, index, watch);
-    }
-
-    /// <summary>A step that changes no file: an empty-layer history record (none for an empty text), its time kept in the cache.</summary>
-    private void HistoryOnlyStep(StageState state, Instruction instruction, string createdBy, CacheKey key, int index, Stopwatch watch)
-    {
-        var record = Lookup(state, key);
-        var created = ParseCreated(record) ?? Now();
-        if (createdBy.Length > 0)
-        {
-            state.Image.AddHistory(createdBy, created, HistoryText.Comment, emptyLayer: true);
-        }
-
-        // Why it missed is asked before the step is remembered, or it would find itself in the log.
-        var reason = record is null ? MissReason(state, instruction, key) : null;
-        if (record is null)
-        {
-            Remember(state, instruction, key, new CacheRecord { CreatedBy = createdBy, Created = JsonDocuments.FormatDate(created) });
-        }
-
-        Report(state, instruction, index, cached: record is not null, reason: reason, diffId: null, size: 0, watch.Elapsed);
+        Recorder.HistoryOnly(state, instruction, createdBy, key, index, watch);
     }
 
     private void WorkdirStep(StageState state, Instruction instruction, WorkdirInstruction workdir, CacheKey key, int index, Stopwatch watch)
@@ -248,13 +225,13 @@ internal sealed class ImageBuilder
         var createdBy = "WORKDIR /" + clean;
         if (clean.Length == 0 || state.View.Lookup(state.View.Resolve(clean)) is { Type: EntryType.Directory })
         {
-            HistoryOnlyStep(state, instruction, createdBy, key, index, watch);
+            Recorder.HistoryOnly(state, instruction, createdBy, key, index, watch);
             return;
         }
 
         // The directory is missing: WORKDIR makes it, in a layer of its own.
         var owner = state.Image.User is { Length: > 0 } u ? UserDatabase.Resolve(_store, state.View, u, Where(instruction)) : (0, 0);
-        LayerStep(state, instruction, key, index, watch, createdBy, staging => staging.AddLayer(
+        Recorder.LayerStep(state, instruction, key, index, watch, createdBy, staging => staging.AddLayer(
             w =>
             {
                 var parts = clean.Split('/');
@@ -275,164 +252,10 @@ internal sealed class ImageBuilder
             _options.SourceDateEpoch));
     }
 
-    private void CopyStep(StageState state, Instruction instruction, FileInstruction copy, CacheKey key, int index, Stopwatch watch)
-    {
-        var where = Where(instruction);
-        if (copy is AddInstruction && copy.Sources.Any(s => s.Contains("://", StringComparison.Ordinal) || s.StartsWith("git@", StringComparison.Ordinal)))
-        {
-            throw new LayerToolsException("AddUrlNotSupported", ErrorKind.NotImplemented, $"{where}: ADD from a URL or git repository is not supported; download the file into the build context and COPY it.", instruction.Original);
-        }
-
-        if (copy is AddInstruction add && (add.Checksum is not null || add.KeepGitDir))
-        {
-            throw new LayerToolsException("UnsupportedFlag", ErrorKind.InvalidArgument, $"{where}: ADD --checksum and --keep-git-dir apply only to URL and git sources, which LayerTools does not fetch.", instruction.Original);
-        }
-
-        if (copy is CopyInstruction { Parents: true })
-        {
-            throw new LayerToolsException("UnsupportedFlag", ErrorKind.NotImplemented, $"{where}: COPY --parents is not supported yet; copy each directory to its full destination path instead.", instruction.Original);
-        }
-
-        ICopySource source;
-        var fromImage = false;
-        if (copy is CopyInstruction { From: { } from })
-        {
-            source = FromSource(state, from, where);
-            fromImage = true;
-        }
-        else
-        {
-            source = _context ??= new ContextCopySource(ScanContext(), FileHashCache.Load(_store, _contextPath));
-        }
-
-        (int, int)? owner = copy.Chown is { Length: > 0 } chown ? UserDatabase.Resolve(_store, state.View, chown, where) : null;
-        int? mode = null;
-        if (copy.Chmod is { Length: > 0 } chmod)
-        {
-            mode = int.TryParse(chmod, NumberStyles.None, CultureInfo.InvariantCulture, out _) ? Convert.ToInt32(chmod, 8) & 0xFFF
-                : throw new LayerToolsException("InvalidChmod", ErrorKind.InvalidArgument, $"{where}: --chmod={chmod} is not an octal mode.", chmod);
-        }
-
-        if (copy.Contents.Count > 0)
-        {
-            HeredocCopyStep(state, instruction, copy, key, index, watch, owner, mode);
-            return;
-        }
-
-        var request = new CopyRequest { Sources = copy.Sources, Excludes = copy.Excludes, Destination = copy.Destination, WorkingDir = state.Image.WorkingDir, Owner = owner, Mode = mode, Where = where };
-        foreach (var exclude in copy.Excludes)
-        {
-            key.Add("exclude", exclude);
-        }
-
-        // ADD extracts a local tar (plain, gzip, bzip2, xz), recognised by its content, unless --unpack=false.
-        var archives = new Dictionary<string, ArchiveCompression>(StringComparer.Ordinal);
-        Func<CopySourceEntry, bool>? unpack = null;
-        if (copy is AddInstruction { Unpack: not false } && source is ContextCopySource)
-        {
-            unpack = e =>
-            {
-                using var probe = source.Open(e);
-                var kind = LocalArchive.Detect(probe);
-                if (kind != ArchiveCompression.NotArchive)
-                {
-                    archives[e.Path] = kind;
-                }
-
-                return kind != ArchiveCompression.NotArchive;
-            };
-        }
-
-        var plan = CopyPlan.Create(request, source, state.View, _options.SourceDateEpoch, keepSourceOwner: fromImage, unpack);
-        var createdBy = HistoryText.Copy(copy);
-        key.Add("destination", copy.Destination).Add("workdir", state.Image.WorkingDir);
-        if (plan.Archives.Count > 0)
-        {
-            key.Add("chown", owner is { } o ? o.Item1 + ":" + o.Item2 : string.Empty);
-            var createdTime = _options.SourceDateEpoch ?? plan.Archives.Max(a => a.ModifiedTime);
-
-            // As for COPY: an archive never hashed is hashed while it is extracted (one read), and the
-            // layer is dropped if the key then hits.
-            var unknown = source is ContextCopySource context && (plan.Files.Any(f => !context.HasKnownDigest(f.Source!)) || plan.Archives.Any(a => !context.HasKnownDigest(a)));
-            LayerStep(state, instruction, key, index, watch, createdBy, staging => staging.AddLayer(
-                w =>
-                {
-                    plan.Write(w, source);
-                    var unpacker = new ArchiveUnpacker(w, state.View, plan.Entries, owner, createdTime);
-                    foreach (var archive in plan.Archives)
-                    {
-                        var raw = new Digests.HashingStream(source.Open(archive));
-                        using var tar = LocalArchive.Decompress(raw, archives[archive.Path]);
-                        unpacker.Extract(tar, plan.Destination, archive.Path, _cancellationToken);
-                        raw.Drain();
-                        source.Remember(archive, raw.Digest);
-                    }
-                },
-                _options.SourceDateEpoch),
-                addInputs: k =>
-                {
-                    foreach (var archive in plan.Archives)
-                    {
-                        k.Add("archive:" + archive.Path, source.DigestOf(archive));
-                    }
-
-                    plan.AddToKey(k, source);
-                },
-                speculative: unknown && !_options.NoCache && !state.Missed);
-            return;
-        }
-
-        // A context file that was never hashed would be read twice (once for the key, once for the
-        // layer): write the layer first, hashing on the way, and drop it if the key then hits.
-        var speculative = source is ContextCopySource ctx && plan.Files.Any(f => !ctx.HasKnownDigest(f.Source!)) && !_options.NoCache && !state.Missed;
-        LayerStep(state, instruction, key, index, watch, createdBy, staging => staging.AddLayer(w => plan.Write(w, source), _options.SourceDateEpoch), addInputs: k => plan.AddToKey(k, source), speculative: speculative);
-    }
-
-    private void HeredocCopyStep(StageState state, Instruction instruction, FileInstruction copy, CacheKey key, int index, Stopwatch watch, (int Uid, int Gid)? owner, int? mode)
-    {
-        var destination = TarPath.CleanUnderRoot(copy.Destination.StartsWith('/') ? copy.Destination : state.Image.WorkingDir.TrimEnd('/') + "/" + copy.Destination);
-        var toDirectory = copy.Destination.EndsWith('/') || copy.Contents.Count > 1;
-        var files = copy.Contents.Select(h => (Path: toDirectory ? TarPath.Join(destination, h.Name) : destination, Bytes: System.Text.Encoding.UTF8.GetBytes(h.Text))).ToList();
-        foreach (var f in files)
-        {
-            key.Add("file:" + f.Path, Digests.Digest.Of(f.Bytes));
-        }
-
-        var createdBy = "COPY " + HistoryText.Arguments(copy) + " # buildkit";
-        var mtime = _options.SourceDateEpoch ?? 0;
-        LayerStep(state, instruction, key, index, watch, createdBy, staging => staging.AddLayer(
-            w =>
-            {
-                var dirs = new SortedSet<string>(StringComparer.Ordinal);
-                foreach (var f in files)
-                {
-                    for (var p = TarPath.Parent(f.Path); p.Length > 0; p = TarPath.Parent(p))
-                    {
-                        dirs.Add(p);
-                    }
-                }
-
-                var entries = dirs.Select(d => (d, (byte[]?)null)).Concat(files.Select(f => (f.Path, (byte[]?)f.Bytes))).OrderBy(e => e.Item1, StringComparer.Ordinal);
-                foreach (var (path, bytes) in entries)
-                {
-                    if (bytes is null)
-                    {
-                        var lower = state.View.Get(path)?.Entry;
-                        w.AddDirectory(path, lower?.Mode ?? 0x1ED, lower?.Uid ?? 0, lower?.Gid ?? 0, lower?.ModifiedTime ?? mtime);
-                    }
-                    else
-                    {
-                        w.AddFile(path, mode ?? 0x1A4, owner?.Uid ?? 0, owner?.Gid ?? 0, mtime, new MemoryStream(bytes), bytes.Length);
-                    }
-                }
-            },
-            _options.SourceDateEpoch));
-    }
-
     private void RunStep(StageState state, Instruction instruction, RunInstruction run, CacheKey key, int index, Stopwatch watch)
     {
         var where = Where(instruction);
-        using var mounts = new RunMountSet(_store, run.ParseMounts(state.Scope.Variables), from => MountSourceFor(state, from, where), _options.Secrets, state.Image.WorkingDir, where, _lease);
+        using var mounts = new RunMountSet(_store, run.ParseMounts(state.Scope.Variables), from => _sources.MountSourceFor(state, from, where), _options.Secrets, state.Image.WorkingDir, where, _lease);
 
         if (run.Security is { } security && !security.Equals("sandbox", StringComparison.OrdinalIgnoreCase))
         {
@@ -463,7 +286,7 @@ internal sealed class ImageBuilder
         // The environment RUN sees is the image's ENV (in the parent state) and the ARGs in scope (each an input above).
         key.Add("argv", string.Join('\0', invocation.Argv)).Add("workdir", state.Image.WorkingDir).Add("user", state.Image.User ?? string.Empty);
         var createdBy = HistoryText.Run(state.Scope.RunHistoryPrefix, invocation.Argv);
-        LayerStep(state, instruction, key, index, watch, createdBy, staging =>
+        Recorder.LayerStep(state, instruction, key, index, watch, createdBy, staging =>
         {
             var (containerMounts, secretEnv) = mounts.Prepare(_cancellationToken);
             var tail = new Queue<string>();
@@ -500,141 +323,11 @@ internal sealed class ImageBuilder
         }, addInputs: mounts.AddToKey);
     }
 
-    /// <summary>A step that makes a layer: from the cache when its key hits, else made, committed, and remembered.</summary>
-    private void LayerStep(StageState state, Instruction instruction, CacheKey key, int index, Stopwatch watch, string createdBy, Func<StagingArea, LayerIndex> make, Action<CacheKey>? addInputs = null, bool speculative = false)
-    {
-        using var staging = _store.BeginStaging(_lease);
-        LayerIndex? made = null;
-        if (speculative)
-        {
-            made = make(staging);
-        }
-
-        addInputs?.Invoke(key);
-        var record = Lookup(state, key);
-        if (record?.DiffId is { } cachedDiffId && Lease.TryHold(cachedDiffId, _cancellationToken))
-        {
-            var created = ParseCreated(record) ?? Now();
-            state.Image.AddLayer(cachedDiffId, record.CreatedBy ?? createdBy, created, HistoryText.Comment);
-            var cachedIndex = _store.ReadLayerIndex(cachedDiffId);
-            state.View.Apply(cachedIndex);
-            _options.Verbose?.Invoke($"{Where(instruction)}: {instruction.Original}: cached (layer {cachedDiffId})");
-            Report(state, instruction, index, cached: true, reason: null, diffId: cachedDiffId, size: cachedIndex.Size, watch.Elapsed);
-            return;
-        }
-
-        var reason = MissReason(state, instruction, key);
-        _options.Verbose?.Invoke($"{Where(instruction)}: {instruction.Original}: running ({reason})");
-        made ??= make(staging);
-        staging.Commit(null, _cancellationToken);
-        var now = Now();
-        Remember(state, instruction, key, new CacheRecord { DiffId = made.DiffId, CreatedBy = createdBy, Created = JsonDocuments.FormatDate(now) });
-        state.Image.AddLayer(made.DiffId, createdBy, now, HistoryText.Comment);
-        state.View.Apply(made);
-        Report(state, instruction, index, cached: false, reason: reason, diffId: made.DiffId, size: made.Size, watch.Elapsed);
-    }
-
     private Lease Lease => _lease ?? throw new InvalidOperationException("The build holds no lease.");
 
-    private CacheRecord? Lookup(StageState state, CacheKey key)
-    {
-        var record = _options.NoCache || state.Missed ? null : _cache.Get(key.Digest);
-        if (record is not null)
-        {
-            _usedSteps.Add((key.Digest, record));
-        }
+    private StepRecorder Recorder => _recorder ?? throw new InvalidOperationException("The build holds no lease.");
 
-        return record;
-    }
-
-    private void Remember(StageState state, Instruction instruction, CacheKey key, CacheRecord record)
-    {
-        _usedSteps.Add((key.Digest, record));
-        _cache.Put(key.Digest, record);
-        _inputLog.Record(StepIdentity(state, instruction), key);
-    }
-
-    private string MissReason(StageState state, Instruction instruction, CacheKey key)
-    {
-        if (_options.NoCache)
-        {
-            return "no cache (-NoCache)";
-        }
-
-        if (state.Missed)
-        {
-            return "an earlier step of the stage was rebuilt";
-        }
-
-        state.Missed = true;
-        return _inputLog.Explain(StepIdentity(state, instruction), key);
-    }
-
-    private string StepIdentity(StageState state, Instruction instruction) =>
-        _dockerfilePath + "\n" + state.Name + "\n" + instruction.Location.StartLine.ToString(CultureInfo.InvariantCulture);
-
-    private ICopySource FromSource(StageState state, string from, string where)
-    {
-        var stage = state.Planned.Dependencies.FirstOrDefault(d => string.Equals(d.Name, from, StringComparison.OrdinalIgnoreCase) || d.Index.ToString(CultureInfo.InvariantCulture) == from);
-        if (stage is not null && _stages.TryGetValue(stage.Index, out var built))
-        {
-            return new ImageCopySource(_store, built.View, "stage " + built.Name);
-        }
-
-        var image = BaseImageResolver.Resolve(_store, from, _contextPath, where, _cancellationToken, verbose: _options.Verbose);
-        return new ImageCopySource(_store, UnionView.Build(image.DiffIds.Select(_store.ReadLayerIndex)), "image " + from);
-    }
-
-    /// <summary>What a bind mount reads: the build context (no <c>from</c>), or a stage's or image's files and their ChainID.</summary>
-    private MountSource MountSourceFor(StageState state, string? from, string where)
-    {
-        if (from is null)
-        {
-            return new MountSource(_context ??= new ContextCopySource(ScanContext(), FileHashCache.Load(_store, _contextPath)), null);
-        }
-
-        var stage = state.Planned.Dependencies.FirstOrDefault(d => string.Equals(d.Name, from, StringComparison.OrdinalIgnoreCase) || d.Index.ToString(CultureInfo.InvariantCulture) == from);
-        if (stage is not null && _stages.TryGetValue(stage.Index, out var built))
-        {
-            return new MountSource(new ImageCopySource(_store, built.View, "stage " + built.Name), Digests.ChainId.Of(built.Image.DiffIds) ?? "scratch");
-        }
-
-        var image = BaseImageResolver.Resolve(_store, from, _contextPath, where, _cancellationToken, verbose: _options.Verbose);
-        return new MountSource(new ImageCopySource(_store, UnionView.Build(image.DiffIds.Select(_store.ReadLayerIndex)), "image " + from), Digests.ChainId.Of(image.DiffIds) ?? "scratch");
-    }
-
-    private BuildContext ScanContext()
-    {
-        var matcher = DockerignoreMatcher.Load(_contextPath, _dockerfilePath);
-        var context = BuildContext.Scan(_contextPath, (rel, _) => matcher.IsExcluded(rel), matcher.CanSkipDirectory, _cancellationToken);
-        _options.Verbose?.Invoke($"Build context {_contextPath}: {context.Count} entries after .dockerignore.");
-        return context;
-    }
-
-    private void Report(StageState state, Instruction instruction, int index, bool cached, string? reason, string? diffId, long size, TimeSpan duration)
-    {
-        var step = new BuildStep
-        {
-            Stage = state.Name,
-            Index = instruction is FromInstruction ? 0 : index,
-            Line = instruction.Location.StartLine,
-            Instruction = instruction.Original,
-            Cached = cached,
-            CacheMissReason = cached ? null : reason,
-            LayerDiffId = diffId,
-            Size = size,
-            Duration = duration,
-        };
-        _steps.Add(step);
-        _options.StepCompleted?.Invoke(step);
-    }
-
-    private DateTimeOffset Now() => _options.SourceDateEpoch is { } epoch
-        ? DateTimeOffset.FromUnixTimeSeconds(epoch)
-        : DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
-
-    private static DateTimeOffset? ParseCreated(CacheRecord? record) =>
-        record?.Created is { } c && DateTimeOffset.TryParse(c, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var when) ? when : null;
+    private CopyStep Copy => _copy ?? throw new InvalidOperationException("The build holds no lease.");
 
     private static string Where(Instruction instruction) => instruction.Location.ToString();
 
