@@ -260,7 +260,14 @@ internal sealed class StagingArea : IDisposable
         {
             var manifest = ManifestDocument.Parse(_store.ReadBlob(manifestDigest, IngestLimits.Default.MaxConfigBytes), manifestDigest);
             missing.AddRange(manifest.Layers.Select(d => d.Digest).Prepend(manifest.Config.Digest).Where(d => !_store.HasBlob(d)));
-            missing.AddRange(manifest.Layers.Select(d => d.Digest).Where(d => !File.Exists(_store.LayerIndexPath(d))).Select(_store.LayerIndexPath));
+            if (missing.Count == 0)
+            {
+                // The store reads layers by DiffID (a pulled manifest names the registry's compressed
+                // blobs): each DiffID's uncompressed blob and its index must be there too.
+                var config = ConfigDocument.Parse(_store.ReadBlob(manifest.Config.Digest, IngestLimits.Default.MaxConfigBytes), manifest.Config.Digest);
+                missing.AddRange(config.DiffIds.Where(d => !_store.HasBlob(d)));
+                missing.AddRange(config.DiffIds.Where(d => !File.Exists(_store.LayerIndexPath(d))).Select(_store.LayerIndexPath));
+            }
         }
 
         if (missing.Count > 0)
