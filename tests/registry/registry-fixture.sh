@@ -36,40 +36,46 @@ while [[ $# -gt 0 ]]; do
 done
 
 mkdir -p "$dir/data"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-{
-    echo 'version: 0.1'
-    echo 'log: {level: error, accesslog: {disabled: true}}'
-    echo "storage: {filesystem: {rootdirectory: \"$dir/data\"}, delete: {enabled: true}}"
-    echo 'http:'
-    echo "  addr: 127.0.0.1:$port"
-    echo '  secret: layertools-test-secret'
-    if [[ $tls == 1 ]]; then
-        mkdir -p "$dir/certs"
-        openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj '/CN=127.0.0.1' \
-            -addext 'subjectAltName=IP:127.0.0.1,DNS:localhost' \
-            -keyout "$dir/server.key" -out "$dir/certs/ca.crt" 2>/dev/null
-        echo "  tls: {certificate: \"$dir/certs/ca.crt\", key: \"$dir/server.key\"}"
-    fi
-    if [[ -n $user ]]; then
-        htpasswd -Bbn "$user" "$password" > "$dir/htpasswd"
-        echo "auth: {htpasswd: {realm: layertools-test, path: \"$dir/htpasswd\"}}"
-    fi
-    if [[ -n $realm ]]; then
-        echo "auth: {token: {realm: \"$realm\", service: layertools-test, issuer: layertools-issuer, rootcertbundle: \"$tokencert\"}}"
-    fi
-} > "$dir/config.yml"
+# A free port can be taken by another process between choosing it and the registry binding it: then
+# the registry exits, and the start is tried again on another port (at most five times).
+for attempt in 1 2 3 4 5; do
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+    {
+        echo 'version: 0.1'
+        echo 'log: {level: error, accesslog: {disabled: true}}'
+        echo "storage: {filesystem: {rootdirectory: \"$dir/data\"}, delete: {enabled: true}}"
+        echo 'http:'
+        echo "  addr: 127.0.0.1:$port"
+        echo '  secret: layertools-test-secret'
+        if [[ $tls == 1 ]]; then
+            mkdir -p "$dir/certs"
+            openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj '/CN=127.0.0.1' \
+                -addext 'subjectAltName=IP:127.0.0.1,DNS:localhost' \
+                -keyout "$dir/server.key" -out "$dir/certs/ca.crt" 2>/dev/null
+            echo "  tls: {certificate: \"$dir/certs/ca.crt\", key: \"$dir/server.key\"}"
+        fi
+        if [[ -n $user ]]; then
+            htpasswd -Bbn "$user" "$password" > "$dir/htpasswd"
+            echo "auth: {htpasswd: {realm: layertools-test, path: \"$dir/htpasswd\"}}"
+        fi
+        if [[ -n $realm ]]; then
+            echo "auth: {token: {realm: \"$realm\", service: layertools-test, issuer: layertools-issuer, rootcertbundle: \"$tokencert\"}}"
+        fi
+    } > "$dir/config.yml"
 
-setsid docker-registry serve "$dir/config.yml" > "$dir/registry.log" 2>&1 < /dev/null &
-echo $! > "$dir/pid"
-for _ in $(seq 1 100); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-        echo "$port" > "$dir/port"
-        echo "$port"
-        exit 0
-    fi
-    if ! kill -0 "$(cat "$dir/pid")" 2>/dev/null; then break; fi
-    sleep 0.1
+    setsid docker-registry serve "$dir/config.yml" > "$dir/registry.log" 2>&1 < /dev/null &
+    echo $! > "$dir/pid"
+    for _ in $(seq 1 100); do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && sleep 0.2 && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
+            echo "$port" > "$dir/port"
+            echo "$port"
+            exit 0
+        fi
+        if ! kill -0 "$(cat "$dir/pid")" 2>/dev/null; then break; fi
+        sleep 0.1
+    done
+    "$0" stop "$dir" >/dev/null 2>&1 || true
+    grep -qi 'address already in use' "$dir/registry.log" || break
 done
 echo "docker-registry did not start:" >&2; cat "$dir/registry.log" >&2
 "$0" stop "$dir"
