@@ -33,5 +33,8 @@ internal sealed class RunRequest
     /// <summary>RUN --mount: binds and tmpfs mounts, in the order given (parents before children).</summary>
     public IReadOnlyList<ContainerMount> Mounts { get; init; } = Array.Empty<ContainerMount>();
 
-    public const string DefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    /// <summary>The PATH a Linux command gets when its environment sets none (Docker's and BuildKit's default).</summary>
+    public const string DefaultPathValue = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+    public const string DefaultPath = "PATH=" + DefaultPathValue;
 }

@@ -29,8 +29,8 @@ internal sealed class ImageState
 
     public JsonArray History => Config["history"] as JsonArray ?? (JsonArray)(Config["history"] = new JsonArray());
 
-    /// <summary>The PATH BuildKit gives a Linux stage whose base sets none.</summary>
-    public const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    /// <summary>The PATH BuildKit gives a Linux stage whose base sets none: the one a RUN gets without one.</summary>
+    public const string DefaultPath = Run.RunRequest.DefaultPathValue;
 
     public static ImageState Scratch(string? os = null, string? architecture = null) => new(
         new JsonObject
