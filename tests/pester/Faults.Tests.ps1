@@ -146,14 +146,26 @@ Describe 'A full disk (a small tmpfs as the store) for every writing cmdlet' -Ta
             if ($avail -gt $Bytes) { & fallocate -l ($avail - $Bytes) $filler }
         }
 
+        function Set-FreeInode {
+            # Limits the tmpfs to $Count more files or folders than it holds (nr_inodes; 0 lifts the limit).
+            param([long] $Count)
+            $used = [long](& df --output=iused $disk | Select-Object -Last 1).Trim()
+            $limit = if ($Count -lt 0) { 0 } else { $used + $Count }
+            & mount -o "remount,nr_inodes=$limit" $disk
+            if ($LASTEXITCODE -ne 0) { throw "cannot limit the tmpfs to $limit inodes" }
+        }
+
         function Invoke-FullDisk {
-            # Runs $Action with $Free bytes free: it must fail with a LayerTools error and leave the store as it was; then with room it must succeed.
-            param([long] $Free, [scriptblock] $Action, [string] $What)
+            # Runs $Action with $Free bytes free (or only $FreeInodes new files): it must fail with a LayerTools error and leave the store as it was; then with room it must succeed.
+            param([long] $Free, [scriptblock] $Action, [string] $What, [long] $FreeInodes = -1)
             $before = @(Get-LayeredImage -StorePath $store | ForEach-Object { "$_ $($_.Id)" })
-            Set-FreeSpace $Free
+            if ($FreeInodes -ge 0) { Set-FreeInode $FreeInodes } else { Set-FreeSpace $Free }
             $failure = $null
             try { & $Action } catch { $failure = $_ }
-            finally { Remove-Item -Force -LiteralPath $filler -ErrorAction SilentlyContinue }
+            finally {
+                Remove-Item -Force -LiteralPath $filler -ErrorAction SilentlyContinue
+                if ($FreeInodes -ge 0) { Set-FreeInode -1 }
+            }
             $failure | Should -Not -BeNullOrEmpty -Because "$What cannot fit in $Free bytes"
             $failure.FullyQualifiedErrorId | Should -Match '^[A-Za-z]+,LayerTools\.Commands\.' -Because "$What reports a LayerTools error id ($($failure.Exception.Message))"
             $failure.Exception.Message | Should -Match 'space' -Because 'the message says the disk is full'
@@ -185,6 +197,33 @@ Describe 'A full disk (a small tmpfs as the store) for every writing cmdlet' -Ta
         Get-ContainerChange full -StorePath $store | Should -BeNullOrEmpty
         Copy-ContainerItem -Container full -Path $twelve -Destination /data -ToContainer -Recurse -StorePath $store
         @(Get-ContainerChange full -StorePath $store).Count | Should -Be 121
+    }
+
+    It 'Copy-ContainerItem over files in the container, failing mid-copy: the container is byte for byte as before, and the error names the file' {
+        # Host data/ merges into the container's /data: its 120 files overwrite the container's, then 30 new
+        # folders, each with a file. Room for the staged data and the files but not the folders: the copy
+        # fails after it swapped files in, and must put every one back.
+        $mid = Join-Path $work 'mid/data'
+        $null = New-Item -ItemType Directory -Force $mid
+        Get-ChildItem $twelve | ForEach-Object { [IO.File]::WriteAllText((Join-Path $mid $_.Name), "new $($_.Name)") }
+        foreach ($i in 1..30) { $null = New-TestTree -Root (Join-Path $mid "zz$i") -Files @{ 'new.txt' = "new $i" } }
+        $null = New-ContainerLayer busybox:test -Name mid -StorePath $store
+        Copy-ContainerItem -Container mid -Path $twelve -Destination /data -ToContainer -Recurse -StorePath $store
+        $upper = Join-Path $store "layertools/containers/$((Get-ContainerLayer mid -StorePath $store).Id)"
+        function Get-UpperState {
+            Get-ChildItem -Force -Recurse -LiteralPath $upper | Where-Object Name -ne 'lock' | Sort-Object FullName | ForEach-Object {
+                $hash = if ($_ -is [IO.FileInfo]) { (Get-FileHash -LiteralPath $_.FullName).Hash }
+                "$($_.FullName.Substring($upper.Length)) $($_.UnixFileMode) $($_.LastWriteTimeUtc.Ticks) $hash"
+            }
+        }
+        $before = @(Get-UpperState)
+        $failure = Invoke-FullDisk -FreeInodes 165 -What 'a copy over files in a container' -Action { Copy-ContainerItem -Container mid -Path $mid -Destination / -ToContainer -Recurse -StorePath $store -ErrorAction Stop }
+        $failure.Exception.Message | Should -Match ([regex]::Escape($mid) + '/zz\d+')
+        @(Get-UpperState) | Should -Be $before
+        Copy-ContainerItem -Container mid -Path $mid -Destination / -ToContainer -Recurse -StorePath $store
+        Get-Content -Raw (Join-Path $upper 'upper/data/f1.bin') | Should -Be 'new f1.bin'
+        @(Get-ContainerChange mid -StorePath $store).Count | Should -Be 181
+        Remove-ContainerLayer mid -StorePath $store -Confirm:$false
     }
 
     It 'ConvertTo-LayeredImage' {
