@@ -303,6 +303,46 @@ Describe 'kill -9 at random instants' -Tag Faults {
         }
     }
 
+    It 'Export-LayeredImage as an OCI layout: no temporary file stays in the layout' {
+        $layout = Join-Path $work 'export/layout'
+        $null = Import-LayeredImage -Path $bigTar -StorePath $store
+        Invoke-KillSeries -Name export-layout -Kills 4 -Store $store -Command "Export-LayeredImage big:1 -Path '$layout' -Format OciLayout -Compression Gzip -Force -StorePath '{store}'" -Reset {
+            Remove-Item -Recurse -Force -LiteralPath $layout -ErrorAction SilentlyContinue
+            # Every export compresses again, as in the series above: work enough for the kills to land.
+            Remove-Item -Recurse -Force -LiteralPath (Join-Path $store 'layertools/compressed') -ErrorAction SilentlyContinue
+            $null = Optimize-LayerStore -StorePath $store -Confirm:$false
+        } -Result {
+            @(Get-ChildItem -Force -Recurse -LiteralPath $layout | Where-Object Name -like '*.tmp') | Should -BeNullOrEmpty
+            (Get-ChildItem -Force -LiteralPath $layout).Name -join ',' | Should -Be 'blobs,index.json,oci-layout'
+            (Get-FileHash -LiteralPath (Join-Path $layout 'index.json')).Hash
+        }
+    }
+
+    It 'Mount-ContainerLayer: a snapshot extracted outside a build is reclaimed, and no mount is lost' {
+        $null = Import-LayeredImage -Path $bigTar -StorePath $store
+        $null = New-ContainerLayer big:1 -Name mnt -StorePath $store
+        $mnt = Join-Path $work 'mnt'
+        $null = New-Item -ItemType Directory -Force $mnt
+        $dismount = "try { `$null = Dismount-ContainerLayer mnt -StorePath '{store}' -ErrorAction Stop } catch { if (`$_.FullyQualifiedErrorId -notlike 'ContainerNotMounted,*') { throw } }"
+        try {
+            Invoke-KillSeries -Name mount -Kills 4 -Store $store -Command "$dismount; Mount-ContainerLayer mnt -Path '$mnt' -StorePath '{store}'" -Reset {
+                Invoke-Expression $dismount.Replace('{store}', $store)
+                # Forget the extracted layers, so that every mount extracts them again.
+                Remove-Item -Recurse -Force -LiteralPath (Join-Path $store 'layertools/snapshots/layers') -ErrorAction SilentlyContinue
+            } -Result { @(Get-ChildItem -LiteralPath (Join-Path $mnt 'data')).Count }
+        } finally {
+            Invoke-Expression $dismount.Replace('{store}', $store)
+        }
+    }
+
+    It 'Copy-ContainerItem: its staging folder in the container is reclaimed' {
+        $null = New-ContainerLayer busybox:test -Name cp -StorePath $store
+        Invoke-KillSeries -Name copy -Kills 4 -Store $store -Command "Copy-ContainerItem -Container cp -Path '$(Join-Path $ctx 'data')' -Destination / -ToContainer -Recurse -StorePath '{store}'" -Reset {
+            Remove-ContainerLayer cp -StorePath $store -Confirm:$false
+            $null = New-ContainerLayer busybox:test -Name cp -StorePath $store
+        } -Result { (Get-ContainerChange cp -StorePath $store | ForEach-Object { "$($_.Kind) $($_.Path)" }) -join ',' }
+    }
+
     It 'Optimize-LayerStore' {
         Invoke-KillSeries -Name optimize -Store $store -Command "`$null = Optimize-LayerStore -StorePath '{store}' -Confirm:`$false" -Result { (Get-ChildItem (Join-Path $store 'blobs/sha256')).Name -join ',' } -Reset {
             $null = Import-LayeredImage -Path $garbageTar -StorePath $store

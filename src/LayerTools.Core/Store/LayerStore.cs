@@ -119,10 +119,34 @@ internal sealed class LayerStore
     /// Takes the store lock. The first time in each command it also reclaims what dead operations
     /// left (<see cref="LeaseSweeper"/>): their leases, scratch folders, RUN containers and mounts.
     /// </summary>
-    public StoreLock Lock(CancellationToken cancellationToken = default)
+    public StoreLock Lock(CancellationToken cancellationToken = default) => Lock(LockTimeout, cancellationToken);
+
+    /// <summary>
+    /// Reclaims what dead operations left, when this command has not yet, without waiting: when the
+    /// store lock is busy (another process, or this one further up the stack) it is left for later.
+    /// A command that takes a lease calls it, so the next one reclaims even if it never takes the lock.
+    /// </summary>
+    public void TryReclaim()
+    {
+        if (Volatile.Read(ref _swept) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            Lock(TimeSpan.Zero, CancellationToken.None).Dispose();
+        }
+        catch (LayerToolsException ex) when (ex.ErrorId == "StoreBusy")
+        {
+            // Whoever holds the lock is running; the next command reclaims.
+        }
+    }
+
+    private StoreLock Lock(TimeSpan timeout, CancellationToken cancellationToken)
     {
         Access.CreateFolder(DataDir);
-        var l = StoreLock.Acquire(LockPath, Access.FileMode, LockTimeout, cancellationToken);
+        var l = StoreLock.Acquire(LockPath, Access.FileMode, timeout, cancellationToken);
         if (Interlocked.Exchange(ref _swept, 1) == 0)
         {
             LeaseSweeper.Sweep(this);
