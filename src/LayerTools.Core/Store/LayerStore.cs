@@ -253,6 +253,39 @@ internal sealed class LayerStore
         UpdateIndexLocked(mutate);
     }
 
+    /// <summary>
+    /// Throws (BlobVanished), for a caller that holds the lock, unless a manifest and everything it
+    /// references (config, layers, and each DiffID's blob and index) is in the store: what every change
+    /// that names an image in index.json checks first, so the collector cannot leave a dangling name.
+    /// </summary>
+    /// <param name="when">What was to happen, for the message ("the image was committed").</param>
+    public void RequireCompleteLocked(string manifestDigest, string when)
+    {
+        var missing = new List<string>();
+        if (!HasBlob(manifestDigest))
+        {
+            missing.Add(manifestDigest);
+        }
+        else
+        {
+            var manifest = ManifestDocument.Parse(ReadBlob(manifestDigest, IngestLimits.Default.MaxConfigBytes), manifestDigest);
+            missing.AddRange(manifest.Layers.Select(d => d.Digest).Prepend(manifest.Config.Digest).Where(d => !HasBlob(d)));
+            if (missing.Count == 0)
+            {
+                // The store reads layers by DiffID (a pulled manifest names the registry's compressed
+                // blobs): each DiffID's uncompressed blob and its index must be there too.
+                var config = ConfigDocument.Parse(ReadBlob(manifest.Config.Digest, IngestLimits.Default.MaxConfigBytes), manifest.Config.Digest);
+                missing.AddRange(config.DiffIds.Where(d => !HasBlob(d)));
+                missing.AddRange(config.DiffIds.Where(d => !File.Exists(LayerIndexPath(d))).Select(LayerIndexPath));
+            }
+        }
+
+        if (missing.Count > 0)
+        {
+            throw new LayerToolsException("BlobVanished", ErrorKind.InvalidOperation, $"'{missing[0]}', which image {manifestDigest} references, left the store before {when}; index.json was not changed. Try again.", missing[0]);
+        }
+    }
+
     /// <summary>As <see cref="UpdateIndex"/>, for a caller that holds the lock.</summary>
     public void UpdateIndexLocked(Func<List<Descriptor>, bool> mutate)
     {

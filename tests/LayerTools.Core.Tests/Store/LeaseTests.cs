@@ -76,6 +76,27 @@ public sealed class LeaseTests
     }
 
     [Fact]
+    public void ATagOfAnImageTheCollectorTookMeanwhileIsRefusedAndChangesNothing()
+    {
+        using var t = new TempStore();
+        var catalog = new ImageCatalog(t.Store);
+        var stored = TestImages.Add(t.Store, "app:1", new TarBuilder().File("etc/app", "app"));
+
+        // Add-LayeredImageTag looked app:1 up; before it writes, app:1 is removed and the collector runs.
+        Assert.True(catalog.Untag(stored));
+        Assert.NotEmpty(StoreMaintenance.Collect(t.Store, whatIf: false).Blobs);
+        var before = File.ReadAllText(t.Store.IndexJsonPath);
+        var ex = Assert.Throws<LayerToolsException>(() => catalog.Tag(stored.Manifest, ImageReference.Parse("app:2")));
+        Assert.Equal("BlobVanished", ex.ErrorId);
+        Assert.Equal(before, File.ReadAllText(t.Store.IndexJsonPath));
+        Assert.Empty(StoreMaintenance.Verify(t.Store));
+
+        // An image still named stays taggable.
+        var again = TestImages.Add(t.Store, "app:1", new TarBuilder().File("etc/app", "app"));
+        Assert.Equal("app:3", catalog.Tag(again.Manifest, ImageReference.Parse("app:3")).Reference!.ToString());
+    }
+
+    [Fact]
     public void ADeadLeaseHoldsNothingAndItsScratchFolderGoesAtTheNextLock()
     {
         using var t = new TempStore();
