@@ -249,6 +249,23 @@ Describe 'A full disk (a small tmpfs as the store) for every writing cmdlet' -Ta
         (New-ContainerLayer twelve:1 -Name nospace -StorePath $store).Name | Should -Be 'nospace'
     }
 
+    It 'Mount-ContainerLayer (its layers extracted on the full disk), and Remove-ContainerLayer frees space' {
+        $null = New-ContainerLayer twelve:1 -Name mounted -StorePath $store
+        $at = Join-Path $work 'full-mount'
+        $null = New-Item -ItemType Directory -Force $at
+        Remove-Item -Recurse -Force -LiteralPath (Join-Path $store 'layertools/snapshots/layers') -ErrorAction SilentlyContinue
+        $null = Invoke-FullDisk -Free 4MB -What 'a mount' -Action { Mount-ContainerLayer mounted -Path $at -StorePath $store -ErrorAction Stop }
+        @(Get-ChildItem -Force -LiteralPath $at) | Should -BeNullOrEmpty -Because 'nothing was mounted'
+        Mount-ContainerLayer mounted -Path $at -StorePath $store
+        try { @(Get-ChildItem -LiteralPath $at -Filter 'f*.bin').Count | Should -Be 120 }
+        finally { Dismount-ContainerLayer mounted -StorePath $store }
+        Set-FreeSpace 0
+        try { Remove-ContainerLayer mounted -StorePath $store -Confirm:$false }
+        finally { Remove-Item -Force -LiteralPath $filler -ErrorAction SilentlyContinue }
+        Get-ContainerLayer -StorePath $store | Where-Object Name -eq 'mounted' | Should -BeNullOrEmpty
+        @(Get-StoreLeftover $store) | Should -BeNullOrEmpty
+    }
+
     It 'Optimize-LayerStore frees space on a full disk' {
         Set-FreeSpace 0
         try { $result = Optimize-LayerStore -StorePath $store -Confirm:$false }
