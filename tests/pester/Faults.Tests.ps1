@@ -240,6 +240,35 @@ Describe 'A full disk (a small tmpfs as the store) for every writing cmdlet' -Ta
         Remove-Item $out
     }
 
+    It 'Request-LayeredImage and Publish-LayeredImage (a real registry on 127.0.0.1)' {
+        . (Join-Path $PSScriptRoot 'RegistryHelpers.ps1')
+        $registry = Start-TestRegistry
+        $oldConfig = $env:DOCKER_CONFIG
+        $env:DOCKER_CONFIG = Join-Path $work 'docker-config'
+        try {
+            # An image the store has no layer of: 8 MB of new data, put in the registry by skopeo.
+            $fresh = Join-Path $work 'fresh'
+            $null = New-Item -ItemType Directory -Force $fresh
+            $bytes = [byte[]]::new(100KB)
+            $seeded = [Random]::new(2)
+            foreach ($i in 1..80) { $seeded.NextBytes($bytes); [IO.File]::WriteAllBytes((Join-Path $fresh "p$i.bin"), $bytes) }
+            $freshTar = New-DockerArchive -Path (Join-Path $work 'fresh.tar') -Images @(@{ Tag = 'fresh:1'; Layers = @($fresh) })
+            & skopeo copy --dest-tls-verify=false "docker-archive:${freshTar}:fresh:1" "docker://$($registry.Host)/lib/fresh:1" 2>&1 | Out-Null
+            $LASTEXITCODE | Should -Be 0
+            $null = Invoke-FullDisk -Free 4MB -What 'a pull' -Action { Request-LayeredImage "$($registry.Host)/lib/fresh:1" -StorePath $store -ErrorAction Stop }
+            (Request-LayeredImage "$($registry.Host)/lib/fresh:1" -StorePath $store).Id | Should -Not -BeNullOrEmpty
+
+            # A push compresses the layer into the store first: no room for it.
+            Remove-Item -Recurse -Force -LiteralPath (Join-Path $store 'layertools/compressed') -ErrorAction SilentlyContinue
+            $null = Optimize-LayerStore -StorePath $store -Confirm:$false
+            $null = Invoke-FullDisk -Free 0 -What 'a push' -Action { Publish-LayeredImage twelve:1 "$($registry.Host)/lib/twelve:1" -StorePath $store -ErrorAction Stop }
+            (Publish-LayeredImage twelve:1 "$($registry.Host)/lib/twelve:1" -StorePath $store).Digest | Should -Not -BeNullOrEmpty
+        } finally {
+            $env:DOCKER_CONFIG = $oldConfig
+            $registry | Stop-TestRegistry
+        }
+    }
+
     It 'Add-LayeredImageTag, Remove-LayeredImage and New-ContainerLayer' {
         $null = Invoke-FullDisk -Free 0 -What 'a tag' -Action { Add-LayeredImageTag twelve:1 twelve:2 -StorePath $store -ErrorAction Stop }
         $null = Invoke-FullDisk -Free 0 -What 'a removal' -Action { Remove-LayeredImage built:1 -StorePath $store -Confirm:$false -ErrorAction Stop }
