@@ -1,6 +1,7 @@
 using LayerTools.Core.Analysis;
 using LayerTools.Core.Files;
 using LayerTools.Core.Layers;
+using LayerTools.Core.Tests.Containers;
 using LayerTools.Core.Tests.Support;
 
 namespace LayerTools.Core.Tests.Analysis;
@@ -31,6 +32,23 @@ public sealed class UndigestedFileTests
         Assert.Equal("/edited Modified Content|/grown Modified Content", string.Join("|", changes.Select(c => $"{c.Path} {c.Change} {c.Details}")));
         Assert.Equal("box", changes[0].Difference);
         Assert.Equal(new[] { "edited", "same" }, box.Hashed.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void AContainersWritesAreHashedThroughItsTreeAndNamedAsTheContainer()
+    {
+        using var t = new TempStore();
+        ContainerTestImage.Add(t);
+        var view = ContainerTestImage.Open(t, out var containers, "box");
+        ContainerTestImage.Write(view, "/etc/motd", "hello v3"); // same size as the image's "hello v2"
+        ContainerTestImage.Write(view, "/etc/conf", "v1"); // rewritten, same bytes
+
+        var changes = LayerComparer.Compare(ComparisonTrees.Image(t.Store, ContainerTestImage.Reference), ComparisonTrees.Container(containers, "box"), CompareProperty.Content);
+
+        var change = Assert.Single(changes);
+        Assert.Equal("/etc/motd", change.Path);
+        Assert.Equal(ChangeDetails.Content, change.Details);
+        Assert.Equal("container box", change.Difference);
     }
 
     /// <summary>A real host folder's tree under another label, noting each file it is asked to hash.</summary>
