@@ -375,7 +375,12 @@ Describe 'kill -9 at random instants' -Tag Faults {
                 Invoke-Expression $dismount.Replace('{store}', $store)
                 # Forget the extracted layers, so that every mount extracts them again.
                 Remove-Item -Recurse -Force -LiteralPath (Join-Path $store 'layertools/snapshots/layers') -ErrorAction SilentlyContinue
-            } -Result { @(Get-ChildItem -LiteralPath (Join-Path $mnt 'data')).Count }
+            } -Result {
+                # $log is Invoke-KillSeries' log of the run just made: what it said, and the mounts now, should the mount be missing.
+                $mounts = @(Get-Content /proc/self/mountinfo | Where-Object { $_ -like "* $mnt *" })
+                Test-Path -LiteralPath (Join-Path $mnt 'data') | Should -BeTrue -Because "the container is mounted at $mnt (mounts there: $($mounts -join '; '); the command wrote: $(Get-Content -Raw "$log.err" -ErrorAction SilentlyContinue) $(Get-Content -Raw $log -ErrorAction SilentlyContinue))"
+                @(Get-ChildItem -LiteralPath (Join-Path $mnt 'data')).Count
+            }
         } finally {
             Invoke-Expression $dismount.Replace('{store}', $store)
         }
