@@ -20,6 +20,7 @@ internal sealed class RegistryClient : IDisposable
     private readonly HttpClient _http;
     private readonly CertificateTrust _trust;
     private readonly RegistryAuthenticator _auth;
+    private readonly object _resolving = new();
     private Uri? _base;
 
     public RegistryClient(RegistryEndpoint endpoint, RegistryOptions options)
@@ -79,7 +80,8 @@ internal sealed class RegistryClient : IDisposable
         for (var answered = 0; answered < 2 && response.StatusCode == HttpStatusCode.Unauthorized && !streamed; answered++)
         {
             var challenge = AuthChallenge.From(response.Headers.WwwAuthenticate);
-            if (!_auth.Answer(challenge, scope, _http, Endpoint, cancellationToken))
+            var offered = response.RequestMessage?.Headers.Authorization is not null;
+            if (!_auth.Answer(challenge, scope, offered, _http, Endpoint, cancellationToken))
             {
                 if (challenge?.IsBasic == true && !_auth.HasCredential)
                 {
@@ -136,7 +138,7 @@ internal sealed class RegistryClient : IDisposable
     }
 
     /// <summary>Waits before the next attempt: what Retry-After asks (at most 10 s), else 0.5 s, 1 s, 2 s, ….</summary>
-    private static void Backoff(int attempt, TimeSpan? retryAfter, CancellationToken cancellationToken)
+    public static void Backoff(int attempt, TimeSpan? retryAfter, CancellationToken cancellationToken)
     {
         var delay = retryAfter is { } asked && asked > TimeSpan.Zero ? TimeSpan.FromSeconds(Math.Min(asked.TotalSeconds, 10)) : TimeSpan.FromMilliseconds(500 * (1 << (attempt - 1)));
         cancellationToken.WaitHandle.WaitOne(delay);
@@ -161,12 +163,12 @@ internal sealed class RegistryClient : IDisposable
     /// <summary>The address of a path on this registry, once the scheme is known (https, or http where allowed and the server does not speak TLS).</summary>
     public Uri Resolve(string pathAndQuery, CancellationToken cancellationToken)
     {
-        if (_base is null)
+        lock (_resolving)
         {
-            _base = new Uri("https://" + Endpoint.Host + "/");
-            if (Endpoint.AllowsPlainHttp && !SpeaksTls(cancellationToken))
+            if (_base is null)
             {
-                _base = new Uri("http://" + Endpoint.Host + "/");
+                var https = new Uri("https://" + Endpoint.Host + "/");
+                _base = Endpoint.AllowsPlainHttp && !SpeaksTls(https, cancellationToken) ? new Uri("http://" + Endpoint.Host + "/") : https;
             }
         }
 
@@ -181,9 +183,9 @@ internal sealed class RegistryClient : IDisposable
         return location.IsAbsoluteUri ? location : new Uri(_base!, location);
     }
 
-    private bool SpeaksTls(CancellationToken cancellationToken)
+    private bool SpeaksTls(Uri https, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_base!, "/v2/"));
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(https, "/v2/"));
         try
         {
             using var response = _http.Send(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
