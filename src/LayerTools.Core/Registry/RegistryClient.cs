@@ -38,6 +38,11 @@ internal sealed class RegistryClient : IDisposable
             UseCookies = false,
         };
         handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) => _trust.Validate(certificate, chain, errors);
+        if (_trust.ClientCertificates.Count > 0)
+        {
+            handler.SslOptions.ClientCertificates = _trust.ClientCertificates;
+        }
+
         _http = new HttpClient(handler) { Timeout = options.Timeout };
         _http.DefaultRequestHeaders.UserAgent.ParseAdd("LayerTools/0.1");
     }

@@ -5,7 +5,7 @@ namespace LayerTools.Core.Registry;
 /// <summary>
 /// Progress of transfers that run side by side: each transfer's thread only counts its bytes; the
 /// caller's thread reports, at most five times a second, one record for the whole (bytes of all
-/// transfers) and a child record per transfer under way, closed when it ends.
+/// transfers) and a child record per transfer under way, closed (a completed record) when it ends.
 /// </summary>
 internal sealed class TransferProgress
 {
@@ -43,7 +43,7 @@ internal sealed class TransferProgress
         _items[index].Finished = true;
     }
 
-    /// <summary>Reports on the caller's thread, unless it did less than 200 ms ago (<paramref name="force"/> reports anyway).</summary>
+    /// <summary>Reports on the caller's thread, unless it did less than 200 ms ago and no transfer ended since (<paramref name="force"/> reports anyway).</summary>
     public void Report(string status, bool force = false)
     {
         if (_progress is null)
@@ -52,7 +52,7 @@ internal sealed class TransferProgress
         }
 
         var now = Stopwatch.GetTimestamp();
-        if (!force && now - _lastReport < Interval)
+        if (!force && now - _lastReport < Interval && !_items.Any(i => i.Finished && !i.Closed))
         {
             return;
         }
@@ -70,10 +70,7 @@ internal sealed class TransferProgress
             if (item.Finished)
             {
                 item.Closed = true;
-                if (item.Reported >= 0)
-                {
-                    _progress.Report(new OperationProgress(item.Activity, item.Status, 100, IsChild: true, Completed: true));
-                }
+                _progress.Report(new OperationProgress(item.Activity, item.Status, 100, IsChild: true, Completed: true));
             }
             else if (item.Started && Percent(Volatile.Read(ref item.Done), item.Size) is var percent && percent != item.Reported)
             {
