@@ -7,7 +7,7 @@
       Build    compile and lay the module out in out/LayerTools (the default)
       Test     Build, then every xunit project and every Pester test; last line "N passed, N failed"
       Demo     Build, then examples/demo.ps1 against the default store (or $env:LAYERTOOLS_STORE)
-      Bench    Build, then the benchmarks under bench/ (builds against buildah; containers on 5 vs 100 layers)
+      Bench    Build, then the benchmarks under bench/ (builds against buildah; containers on 5 vs 100 layers; registry push/pull against skopeo)
       Package  Build, then a zip of out/LayerTools in out/
       Clean    remove out/ and every bin/ and obj/
 .EXAMPLE
@@ -208,7 +208,7 @@ switch ($Task) {
     }
     'Bench' {
         Invoke-Build
-        foreach ($bench in 'Invoke-Benchmark.ps1', 'Invoke-ContainerBenchmark.ps1') {
+        foreach ($bench in 'Invoke-Benchmark.ps1', 'Invoke-ContainerBenchmark.ps1', 'Invoke-RegistryBenchmark.ps1') {
             Invoke-Pwsh -NoProfile -File (Join-Path $root "bench/$bench") -ModulePath $moduleOut
             if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
         }

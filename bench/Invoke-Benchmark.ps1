@@ -28,9 +28,8 @@ foreach ($tool in 'buildah', 'busybox', '/usr/bin/time') {
     if (-not (Get-Command $tool -ErrorAction SilentlyContinue)) { throw "The benchmark needs $tool (apt-get install buildah busybox-static time)." }
 }
 
-# This process's pwsh; under `dotnet pwsh` the process is dotnet, which needs pwsh.dll first.
-$exe = (Get-Process -Id $PID).Path
-$pwsh = if ((Split-Path -Leaf $exe) -like 'dotnet*') { @($exe, (Join-Path $PSHOME 'pwsh.dll')) } else { @($exe) }
+. (Join-Path $PSScriptRoot 'BenchTools.ps1')
+$pwsh = $BenchPwsh
 $module = (Resolve-Path $ModulePath).Path
 $null = New-Item -ItemType Directory -Force $WorkPath
 $work = (Resolve-Path $WorkPath).Path
@@ -70,17 +69,8 @@ CMD ["node", "index.js"]
 }
 
 function Measure-Command2 {
-    # Runs a command under /usr/bin/time -v: wall seconds and peak RSS in MB.
     param([string] $Label, [string[]] $Command)
-    $log = Join-Path $work "time-$([guid]::NewGuid().ToString('n')).txt"
-    & /usr/bin/time -v -o $log @Command *> (Join-Path $work "$Label.log")
-    if ($LASTEXITCODE -ne 0) { Get-Content (Join-Path $work "$Label.log") -Tail 20 | Write-Host; throw "$Label failed ($LASTEXITCODE)" }
-    $text = Get-Content -Raw $log
-    $wall = [regex]::Match($text, 'Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)')
-    $seconds = [double]$wall.Groups[2].Value * 60 + [double]$wall.Groups[3].Value
-    if ($wall.Groups[1].Success) { $seconds += [double]$wall.Groups[1].Value * 3600 }
-    $rss = [double]([regex]::Match($text, 'Maximum resident set size \(kbytes\): (\d+)').Groups[1].Value) / 1024
-    return [pscustomobject]@{ Label = $Label; Seconds = [math]::Round($seconds, 2); PeakMB = [math]::Round($rss, 1) }
+    Measure-BenchCommand -Label $Label -Command $Command -LogPath $work
 }
 
 try {

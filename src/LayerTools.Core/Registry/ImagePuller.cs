@@ -45,7 +45,7 @@ internal static class ImagePuller
         var transfers = new TransferProgress(progress, $"Pulling {name}", layers.Select(d => ("Layer " + Digest.Short(d.Layer.Digest), $"Downloading {d.Layer.Digest}", d.Layer.Size)));
         var view = new UnionView();
         var compressedForms = new List<IngestedLayer>();
-        using (var queue = new TransferQueue(layers.Count, client.Options.MaxConcurrentTransfers, (i, token) => layers[i].Fetch(client, repository, name, transfers, i, token), cancellationToken))
+        using (var queue = new TransferQueue(layers.Count, client.Options.MaxConcurrentTransfers, (i, token) => layers[i].Fetch(client, repository, name, limits, transfers, i, token), cancellationToken))
         {
             for (var i = 0; i < manifest.Layers.Count; i++)
             {
@@ -61,7 +61,8 @@ internal static class ImagePuller
                     var download = layers.First(d => d.Layer.Digest == manifest.Layers[i].Digest);
                     var status = $"Layer {i + 1} of {manifest.Layers.Count} {Digest.Short(download.Layer.Digest)}";
                     queue.WaitFor(layers.IndexOf(download), () => transfers.Report("Downloading; waiting for " + status));
-                    var ingested = download.Ingest(staging, name, view, limits, () => transfers.Report("Unpacking " + status), cancellationToken);
+                    transfers.Report("Indexing " + status, force: true);
+                    var ingested = download.Ingest(staging, name, view, limits, cancellationToken);
                     if (ingested.Index.DiffId != diffId)
                     {
                         throw new LayerToolsException("DiffIdMismatch", ErrorKind.InvalidData, $"'{name}': layer {i + 1} ({download.Layer.Digest}) has the DiffID {ingested.Index.DiffId}, but the config lists {diffId}; the image was damaged or altered.", name);

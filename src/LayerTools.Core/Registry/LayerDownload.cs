@@ -8,22 +8,30 @@ namespace LayerTools.Core.Registry;
 
 /// <summary>
 /// One layer blob of a pull: downloaded (on a transfer thread, resumable, checked against its digest)
-/// into a file of the staging area, then unpacked in layer order on the caller's thread, since a
-/// layer's paths resolve through the layers below it. A compressed blob's file becomes the layer's
-/// kept compressed form as it is; an uncompressed one is dropped once staged under its DiffID.
+/// into a file of the staging area and, when compressed, decompressed there into the layer's tar on
+/// the same thread, so layers decompress side by side; then each tar is indexed in layer order on
+/// the caller's thread, since a layer's paths resolve through the layers below it, and staged where
+/// it is. A compressed blob's file becomes the layer's kept compressed form as it is.
 /// </summary>
 internal sealed class LayerDownload
 {
-    private LayerDownload(Descriptor layer, string path)
+    private LayerDownload(Descriptor layer, string path, string tarPath)
     {
         Layer = layer;
         Path = path;
+        TarPath = tarPath;
+        Compression = LayerCodec.FromMediaType(layer.MediaType);
     }
 
     public Descriptor Layer { get; }
 
+    public LayerCompression Compression { get; }
+
     /// <summary>Where the blob is downloaded, inside the staging area.</summary>
     public string Path { get; }
+
+    /// <summary>Where the layer's tar is: the blob itself when uncompressed, else a file it is decompressed into.</summary>
+    public string TarPath { get; }
 
     /// <summary>The layers to download, each blob once, in manifest order: all but those the store (or staging area) has as both blob and DiffID.</summary>
     public static List<LayerDownload> Plan(StagingArea staging, ManifestDocument manifest, ConfigDocument config)
@@ -37,48 +45,66 @@ internal sealed class LayerDownload
                 continue;
             }
 
-            downloads.Add(new LayerDownload(layer, staging.CreateTempPath()));
+            var path = staging.CreateTempPath();
+            downloads.Add(new LayerDownload(layer, path, LayerCodec.FromMediaType(layer.MediaType) == LayerCompression.None ? path : staging.CreateTempPath()));
         }
 
         return downloads;
     }
 
-    /// <summary>Downloads the blob (on a transfer thread); <paramref name="transfers"/> counts its bytes as transfer <paramref name="index"/>.</summary>
-    public void Fetch(RegistryClient client, string repository, string name, TransferProgress transfers, int index, CancellationToken cancellationToken)
-    {
-        BlobFetcher.Fetch(client, repository, Layer, Path, $"{name} layer {Layer.Digest}", transfers.Counter(index), cancellationToken);
-        transfers.Finished(index);
-    }
-
-    /// <summary>Unpacks the downloaded blob into the staging area: the layer by DiffID, its index, and the compressed blob kept.</summary>
-    public IngestedLayer Ingest(StagingArea staging, string name, ILowerView lower, IngestLimits limits, Action tick, CancellationToken cancellationToken)
+    /// <summary>Downloads the blob and decompresses it (on a transfer thread); <paramref name="transfers"/> counts its bytes as transfer <paramref name="index"/>.</summary>
+    public void Fetch(RegistryClient client, string repository, string name, IngestLimits limits, TransferProgress transfers, int index, CancellationToken cancellationToken)
     {
         var where = $"{name} layer {Layer.Digest}";
-        var compression = LayerCodec.FromMediaType(Layer.MediaType);
-        LayerIndex index;
-        using (var file = File.OpenRead(Path))
-        using (var counted = new ProgressReadStream(file, _ => tick(), cancellationToken))
+        BlobFetcher.Fetch(client, repository, Layer, Path, where, transfers.Counter(index), cancellationToken);
+        if (Compression != LayerCompression.None)
         {
+            using var blob = File.OpenRead(Path);
+            using var tar = new FileStream(TarPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
             try
             {
-                using var tar = LayerCodec.OpenDecompressed(counted, compression);
-                index = staging.AddLayer(tar, where, lower, limits, cancellationToken);
+                using var decompressed = LayerCodec.OpenDecompressed(blob, Compression);
+                Decompress(decompressed, tar, where, limits, cancellationToken);
             }
             catch (Exception ex) when (LayerCodec.IsCorruption(ex))
             {
-                throw new LayerToolsException("CorruptLayer", ErrorKind.InvalidData, $"'{where}' cannot be decompressed ({LayerCodec.Name(compression)}): {ex.Message}", where, ex);
+                throw new LayerToolsException("CorruptLayer", ErrorKind.InvalidData, $"'{where}' cannot be decompressed ({LayerCodec.Name(Compression)}): {ex.Message}", where, ex);
             }
+
+            tar.Flush(flushToDisk: true);
         }
 
-        if (compression == LayerCompression.None)
-        {
-            AtomicFile.TryDelete(Path);
-        }
-        else
+        transfers.Finished(index);
+    }
+
+    /// <summary>Indexes the layer's tar into the staging area (on the caller's thread, in layer order) and keeps the compressed blob.</summary>
+    public IngestedLayer Ingest(StagingArea staging, string name, ILowerView lower, IngestLimits limits, CancellationToken cancellationToken)
+    {
+        var index = staging.AddLayerFile(TarPath, $"{name} layer {Layer.Digest}", lower, limits, cancellationToken);
+        if (Compression != LayerCompression.None)
         {
             staging.AdoptBlob(Path, Layer.Digest);
         }
 
-        return new IngestedLayer(index, compression, Layer.Digest, Layer.Size);
+        return new IngestedLayer(index, Compression, Layer.Digest, Layer.Size);
+    }
+
+    /// <summary>Copies the decompressed tar, stopping a blob that inflates past the layer size limit (a decompression bomb) before it fills the disk.</summary>
+    private static void Decompress(Stream from, Stream to, string where, IngestLimits limits, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[1 << 16];
+        long written = 0;
+        int n;
+        while ((n = from.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            written += n;
+            if (written > limits.MaxLayerBytes)
+            {
+                throw new LayerToolsException("SizeLimitExceeded", ErrorKind.LimitsExceeded, $"'{where}': the layer passes {limits.LayerLimitText} once decompressed.", where);
+            }
+
+            to.Write(buffer, 0, n);
+        }
     }
 }
