@@ -96,3 +96,25 @@ Describe 'Progress while layers transfer side by side' {
         $image[0].Layers | Should -HaveCount $expected.Count
     }
 }
+
+Describe 'A decompression bomb from a registry' {
+    BeforeEach { New-TestStore | Out-Null }
+    AfterEach { Remove-TestStore }
+
+    It 'stops a layer that inflates past $env:LAYERTOOLS_MAX_LAYER_BYTES and leaves the store empty' {
+        $rootfs = Join-Path $TestDrive 'bomb'
+        $null = New-Item -ItemType Directory -Force $rootfs
+        $fs = [IO.File]::Create((Join-Path $rootfs 'zeros.bin')); $fs.SetLength(64MB); $fs.Dispose()
+        $null = Import-LayeredImage -Path (New-LayerTar -Source $rootfs -Destination (Join-Path $TestDrive 'bomb.tar')) -Tag bomb:1
+        $pushed = Publish-LayeredImage bomb:1 "$($Plain.Host)/lib/bomb:1"
+        $pushed.Size | Should -BeLessThan 1MB
+
+        $store = Join-Path $TestDrive 'capped-store'
+        $module = Join-Path $env:LAYERTOOLS_TEST_MODULE 'LayerTools.psd1'
+        $out = Invoke-ChildPwsh -Command "`$env:LAYERTOOLS_MAX_LAYER_BYTES = 8MB; Import-Module '$module'; try { Request-LayeredImage '$($Plain.Host)/lib/bomb:1' -StorePath '$store' -ErrorAction Stop | Out-Null; 'no error' } catch { `$_.FullyQualifiedErrorId }"
+        ($out | Select-Object -Last 1) | Should -BeLike 'SizeLimitExceeded*'
+        Get-LayeredImage -StorePath $store | Should -BeNullOrEmpty
+        Get-ChildItem -Recurse -File (Join-Path $store 'blobs') -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        Test-LayerStore -StorePath $store | Should -BeNullOrEmpty
+    }
+}
