@@ -95,6 +95,25 @@ Describe 'Progress while layers transfer side by side' {
         $children | Where-Object RecordType -EQ 'Completed' | Should -HaveCount $expected.Count
         $image[0].Layers | Should -HaveCount $expected.Count
     }
+
+    It 'writes a child record under the push for every blob it sends' {
+        Import-LayeredImage -Path $Archive | Out-Null
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript('param($module, $store, $destination) Import-Module $module; $env:LAYERTOOLS_STORE = $store; Publish-LayeredImage app:1 $destination').
+                AddArgument((Get-Module LayerTools).Path).AddArgument($env:LAYERTOOLS_STORE).AddArgument("$($Plain.Host)/progress/app:1")
+            $pushed = $ps.Invoke()
+            $ps.Streams.Error | Should -BeNullOrEmpty
+            $records = @($ps.Streams.Progress)
+        }
+        finally { $ps.Dispose() }
+        $pushed[0].Uploaded | Should -Be 3
+        $parent = $records | Where-Object { $_.Activity -like 'Pushing *' -and $_.ParentActivityId -eq -1 } | Select-Object -First 1
+        $children = $records | Where-Object { $_.ParentActivityId -eq $parent.ActivityId -and $_.Activity -like 'Uploading *' }
+        $manifest = & skopeo inspect --raw --tls-verify=false "docker://$($Plain.Host)/progress/app:1" | ConvertFrom-Json
+        $expected = @($manifest.config.digest) + $manifest.layers.digest | ForEach-Object { 'Uploading ' + $_.Substring(7, 12) }
+        ($children.Activity | Sort-Object -Unique) | Should -Be ($expected | Sort-Object -Unique)
+    }
 }
 
 Describe 'A decompression bomb from a registry' {
