@@ -18,6 +18,9 @@ internal sealed class RegistryClient : IDisposable
     public static readonly string ManifestAccept = string.Join(", ", MediaTypes.OciIndex, MediaTypes.OciManifest, MediaTypes.DockerManifestList, MediaTypes.DockerManifest);
 
     private readonly HttpClient _http;
+
+    /// <summary>For request bodies streamed from the store (uploads): no overall timeout, since a large blob takes as long as it takes; the caller watches for a stall.</summary>
+    private readonly HttpClient _uploads;
     private readonly CertificateTrust _trust;
     private readonly RegistryAuthenticator _auth;
     private readonly object _resolving = new();
@@ -45,6 +48,8 @@ internal sealed class RegistryClient : IDisposable
 
         _http = new HttpClient(handler) { Timeout = options.Timeout };
         _http.DefaultRequestHeaders.UserAgent.ParseAdd("LayerTools/0.1");
+        _uploads = new HttpClient(handler, disposeHandler: false) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+        _uploads.DefaultRequestHeaders.UserAgent.ParseAdd("LayerTools/0.1");
     }
 
     public RegistryEndpoint Endpoint { get; }
@@ -79,7 +84,7 @@ internal sealed class RegistryClient : IDisposable
 
     private HttpResponseMessage Send(Func<HttpRequestMessage> build, string scope, Action<HttpRequestMessage>? configure, CancellationToken cancellationToken, bool streamed = false)
     {
-        var response = SendOnce(build, scope, configure, cancellationToken);
+        var response = SendOnce(build, scope, configure, cancellationToken, streamed);
 
         // Twice at most: a first challenge, then a token refused (expired, revoked) is fetched once more.
         for (var answered = 0; answered < 2 && response.StatusCode == HttpStatusCode.Unauthorized && !streamed; answered++)
@@ -98,7 +103,7 @@ internal sealed class RegistryClient : IDisposable
             }
 
             response.Dispose();
-            response = SendOnce(build, scope, configure, cancellationToken);
+            response = SendOnce(build, scope, configure, cancellationToken, streamed);
         }
 
         return response;
@@ -107,7 +112,7 @@ internal sealed class RegistryClient : IDisposable
     /// <summary>How many times a read (GET, HEAD) is tried when the registry is busy (429, 502, 503, 504) or drops the connection.</summary>
     public const int Attempts = 3;
 
-    private HttpResponseMessage SendOnce(Func<HttpRequestMessage> build, string scope, Action<HttpRequestMessage>? configure, CancellationToken cancellationToken)
+    private HttpResponseMessage SendOnce(Func<HttpRequestMessage> build, string scope, Action<HttpRequestMessage>? configure, CancellationToken cancellationToken, bool streamed)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -118,7 +123,7 @@ internal sealed class RegistryClient : IDisposable
             HttpResponseMessage response;
             try
             {
-                response = _http.Send(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+                response = (streamed ? _uploads : _http).Send(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             }
             catch (HttpRequestException ex) when (idempotent && attempt < Attempts && ex.HttpRequestError == HttpRequestError.ResponseEnded && !cancellationToken.IsCancellationRequested)
             {
@@ -261,7 +266,11 @@ internal sealed class RegistryClient : IDisposable
         return new FetchedManifest(bytes, mediaType, digest, json);
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _uploads.Dispose();
+        _http.Dispose();
+    }
 
     /// <summary>The Accept value for blob requests.</summary>
     public static void AcceptAnything(HttpRequestMessage request) => request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("*/*"));

@@ -55,6 +55,9 @@ internal sealed class HostileRegistry : IDisposable
     /// <summary>The Range header of every request, by path ("" for none), in order.</summary>
     public Dictionary<string, List<string>> Ranges { get; } = new();
 
+    /// <summary>How long an upload's body waits before each read of up to 64 KiB (a slow registry taking a blob).</summary>
+    public TimeSpan UploadReadDelay { get; set; }
+
     /// <summary>The most blob requests served at once.</summary>
     public int MostAtOnce { get; private set; }
 
@@ -62,6 +65,9 @@ internal sealed class HostileRegistry : IDisposable
     {
         var response = context.Response;
         var path = context.Request.Url!.AbsolutePath;
+
+        // Every answer closes its connection and says so, so no request goes out on a connection this server has dropped.
+        response.KeepAlive = false;
         if (Challenge is not null)
         {
             response.StatusCode = 401;
@@ -72,6 +78,12 @@ internal sealed class HostileRegistry : IDisposable
         if (path == "/v2/")
         {
             response.StatusCode = 200;
+            return;
+        }
+
+        if (context.Request.HttpMethod is "POST" or "PUT" or "PATCH")
+        {
+            TakeUpload(context);
             return;
         }
 
@@ -123,6 +135,26 @@ internal sealed class HostileRegistry : IDisposable
             _stopping.Wait();
             response.Abort();
         }
+    }
+
+    /// <summary>Takes pushes: a POST opens an upload, a PUT reads its body (slowly, as <see cref="UploadReadDelay"/> says) and is accepted.</summary>
+    private void TakeUpload(HttpListenerContext context)
+    {
+        var response = context.Response;
+        if (context.Request.HttpMethod == "POST")
+        {
+            response.StatusCode = 202;
+            response.AddHeader("Location", "/upload/" + Guid.NewGuid().ToString("N"));
+            return;
+        }
+
+        var buffer = new byte[64 * 1024];
+        do
+        {
+            Thread.Sleep(UploadReadDelay);
+        }
+        while (context.Request.InputStream.Read(buffer) > 0);
+        response.StatusCode = 201;
     }
 
     private void ServeBlob(HttpListenerContext context, byte[] body, bool shortBody, int? dropAfter)

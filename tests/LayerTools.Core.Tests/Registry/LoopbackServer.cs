@@ -53,9 +53,9 @@ internal sealed class LoopbackServer : IDisposable
         {
             _handle(context);
         }
-        catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException or IOException)
         {
-            // The client gave up reading, or the answer was aborted: fine.
+            // The client gave up, or the answer was aborted: fine.
         }
     }
 

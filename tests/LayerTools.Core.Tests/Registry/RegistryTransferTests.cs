@@ -109,6 +109,26 @@ public sealed class RegistryTransferTests
     }
 
     [Fact]
+    public void AnUploadLongerThanTheRequestTimeoutGoesOnWhileTheRegistryTakesBytes()
+    {
+        using var temp = new TempStore();
+        var image = RandomImage(temp, 1024 * 1024);
+        using var hostile = new HostileRegistry([]) { UploadReadDelay = TimeSpan.FromMilliseconds(150) };
+        var published = Push(temp, image, hostile.Host, new RegistryOptions { Timeout = TimeSpan.FromSeconds(1), StallTimeout = TimeSpan.FromSeconds(10) });
+        Assert.Equal(2, published.Uploaded);
+    }
+
+    [Fact]
+    public void AnUploadTheRegistryStopsTakingIsGivenUpAsStalled()
+    {
+        using var temp = new TempStore();
+        var image = RandomImage(temp, 1024 * 1024);
+        using var hostile = new HostileRegistry([]) { UploadReadDelay = TimeSpan.FromSeconds(4) };
+        var error = Assert.Throws<LayerToolsException>(() => Push(temp, image, hostile.Host, new RegistryOptions { StallTimeout = TimeSpan.FromSeconds(1) }));
+        Assert.Equal("RegistryStalled", error.ErrorId);
+    }
+
+    [Fact]
     public void CancellingParallelDownloadsStopsThemAllAndLeavesTheStoreAsItWas()
     {
         var image = new ServedImage(4, 16 * 1024);
@@ -126,6 +146,20 @@ public sealed class RegistryTransferTests
 
     private static void AssertRefusedAndStoreUnchanged(string reference, string errorId) =>
         RegistrySecurityTests.AssertRefusedAndStoreUnchanged(reference, new RegistryOptions(), errorId);
+
+    private static StoredImage RandomImage(TempStore temp, int bytes)
+    {
+        var content = new byte[bytes];
+        new Random(bytes).NextBytes(content);
+        return TestImages.Add(temp.Store, "upload:1", new TarBuilder().File("data", content));
+    }
+
+    private static PublishedImage Push(TempStore temp, StoredImage image, string host, RegistryOptions options)
+    {
+        var destination = ImageReference.Parse(host + "/evil:1");
+        using var client = new RegistryClient(RegistryEndpoint.For(destination), options);
+        return ImagePusher.Push(new ImageCatalog(temp.Store), image, client, destination, null, CancellationToken.None);
+    }
 
     private static IReadOnlyList<string> DiffIdsOf(TempStore temp, StoredImage stored)
     {
