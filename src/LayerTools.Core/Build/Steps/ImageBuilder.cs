@@ -119,6 +119,7 @@ internal sealed class ImageBuilder
         var where = Where(planned.Stage.From);
         ImageState image;
         IReadOnlyList<string>? onBuild = null;
+        var fetched = false;
         var fromImage = planned.BaseStage is null && !planned.BaseImage.Equals("scratch", StringComparison.OrdinalIgnoreCase);
         var counter = BuildLog.Counter(planned.Stage, _multiStage, fromImage, planned.Stage.Instructions);
         var fromStep = fromImage ? _log.Start(counter, "FROM " + planned.BaseImage) : null;
@@ -128,7 +129,8 @@ internal sealed class ImageBuilder
         }
         else
         {
-            var resolved = Logged(fromStep, () => Wrap(planned.Stage.From, () => BaseImageResolver.Resolve(_store, planned.BaseImage, _contextPath, where, _cancellationToken, _options.Pull, _options.Verbose)));
+            var resolved = BuildLogStep.Run(fromStep, () => Wrap(planned.Stage.From, () => BaseImageResolver.Resolve(_store, planned.BaseImage, _contextPath, where, _cancellationToken, _options.Pull, _options.Verbose)));
+            fetched = resolved.Fetched;
             var platform = Platform.Parse(planned.Platform, where);
             if (resolved.Config is { } baseConfig && platform is not null && !platform.Matches(baseConfig.Os, baseConfig.Architecture, baseConfig.Variant))
             {
@@ -161,7 +163,7 @@ internal sealed class ImageBuilder
         var scope = StageScope.Start(planned, plan, image.Env, _options.BuildArgs);
         var state = new StageState(planned, image, view, scope, counter);
         Recorder.Report(state, planned.Stage.From, 0, cached: true, reason: null, diffId: null, size: 0, watch.Elapsed);
-        fromStep?.Done();
+        fromStep?.End(cached: !fetched);
 
         var triggers = onBuild is { Count: > 0 } ? DockerfileParser.ParseTriggers(onBuild, $"ONBUILD of {planned.BaseImage}") : Array.Empty<Instruction>();
         counter.Total += triggers.Count(BuildLog.Shows);
@@ -182,21 +184,14 @@ internal sealed class ImageBuilder
     {
         var step = BuildLog.Shows(instruction) ? _log.Start(state.Counter, instruction.Original) : null;
         var reported = Recorder.Steps.Count;
-        Logged(step, () =>
+        BuildLogStep.Run(step, () =>
         {
             Execute(state, instruction, step);
             return 0;
         });
-        if (step is not null && Recorder.Steps.Count > reported)
+        if (Recorder.Steps.Count > reported)
         {
-            if (Recorder.Steps[^1].Cached)
-            {
-                step.Cached();
-            }
-            else
-            {
-                step.Done();
-            }
+            step?.End(Recorder.Steps[^1].Cached);
         }
     }
 
@@ -364,25 +359,6 @@ internal sealed class ImageBuilder
     private CopyStep Copy => _copy ?? throw new InvalidOperationException("The build holds no lease.");
 
     private static string Where(Instruction instruction) => instruction.Location.ToString();
-
-    /// <summary>Runs a step and ends its line in the log when it fails or is cancelled.</summary>
-    private static T Logged<T>(BuildLogStep? step, Func<T> run)
-    {
-        try
-        {
-            return run();
-        }
-        catch (OperationCanceledException)
-        {
-            step?.Canceled();
-            throw;
-        }
-        catch (LayerToolsException ex)
-        {
-            step?.Error(ex.Message.Split('\n')[0]);
-            throw;
-        }
-    }
 
     /// <summary>Runs a step and makes any failure name the Dockerfile, the line and the instruction.</summary>
     private static T Wrap<T>(Instruction instruction, Func<T> step)
