@@ -103,5 +103,12 @@ Describe 'Build-LayeredImage -Verbose and cache-miss reasons' {
         Get-Reason | Should -Be 'file added: src/new.sh'
         Remove-Item (Join-Path $ctx 'src/old.sh')
         Get-Reason | Should -Be 'file removed: src/old.sh'
+
+        # An owner that reaches the layer: --chown in one stage, copied on by COPY --from in the next.
+        $owned = New-LogContext 'owner' "FROM busybox:log AS build`nARG OWNER=0`nCOPY --chown=`$OWNER src/lib.sh /lib.sh`nFROM busybox:log`nCOPY --from=build /lib.sh /lib.sh"
+        $null = Build-LayeredImage $owned -Quiet
+        $steps = (Build-LayeredImage $owned -Quiet -BuildArg @{ OWNER = '1000' }).BuildSteps
+        ($steps | Where-Object Instruction -like 'COPY --chown*').CacheMissReason | Should -Be 'build arg changed: OWNER; file changed (owner): src/lib.sh'
+        ($steps | Where-Object Instruction -like 'COPY --from*').CacheMissReason | Should -Be 'file changed (owner): lib.sh'
     }
 }
