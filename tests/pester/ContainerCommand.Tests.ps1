@@ -147,6 +147,11 @@ Describe 'Invoke-ContainerCommand (Linux, root)' {
             $watch = [Diagnostics.Stopwatch]::StartNew()
             { Copy-ContainerItem busy -Path $file -Destination /tmp/busy.txt -ToContainer -ErrorAction Stop } | Should -Throw -ErrorId 'ContainerBusy,LayerTools.Commands.CopyContainerItemCommand'
             { ConvertTo-LayeredImage busy -Tag busy:1 -ErrorAction Stop } | Should -Throw -ErrorId 'ContainerBusy,LayerTools.Commands.ConvertToLayeredImageCommand'
+            { Invoke-ContainerCommand busy true -ErrorAction Stop } | Should -Throw -ErrorId 'ContainerBusy,LayerTools.Commands.InvokeContainerCommandCommand'
+            { Remove-ContainerLayer busy -Force -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'ContainerBusy,LayerTools.Commands.RemoveContainerLayerCommand'
+            { Mount-ContainerLayer busy -Path (Join-Path $TestDrive 'busy-mnt') -ErrorAction Stop } | Should -Throw -ErrorId 'ContainerBusy,LayerTools.Commands.MountContainerLayerCommand'
+            Set-Content -LiteralPath Container:\busy\tmp\drive.txt -Value 'x' -ErrorVariable driveError -ErrorAction SilentlyContinue
+            "$($driveError[0])" | Should -BeLike "*Container 'busy' is running a command*"
             $watch.Elapsed.TotalSeconds | Should -BeLessThan 10
             # Ctrl+C (what PowerShell.Stop does) kills the program and gives the container back.
             $watch.Restart()

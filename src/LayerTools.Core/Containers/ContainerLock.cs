@@ -65,9 +65,9 @@ internal sealed class ContainerLock
         {
             held = StoreLock.Acquire(path, StoreAccess.OwnerFile, TimeSpan.Zero);
         }
-        catch (LayerToolsException ex) when (ex.ErrorId == "StoreBusy" && RunningCommand() is { } running)
+        catch (LayerToolsException ex) when (ex.ErrorId == "StoreBusy" && RunningCommand(_view.Directory) is { } running)
         {
-            throw new LayerToolsException("ContainerBusy", ErrorKind.ResourceUnavailable, $"Container '{_view.Name}' is running a command (process {running}); wait for it to end, or stop it, before changing the container.", _view.Name, ex);
+            throw Busy(_view.Name, running, ex);
         }
         catch (LayerToolsException ex) when (ex.ErrorId == "StoreBusy")
         {
@@ -90,14 +90,43 @@ internal sealed class ContainerLock
         return held;
     }
 
+    /// <summary>
+    /// Throws ContainerBusy while a command runs in the container in <paramref name="containerDir"/>
+    /// (its <c>running</c> file is there and its lock is held): its overlay is mounted, and neither a
+    /// mount, a dismount nor a removal may take it away.
+    /// </summary>
+    public static void ThrowIfRunning(string containerDir, string name)
+    {
+        if (RunningCommand(containerDir) is not { } running)
+        {
+            return;
+        }
+
+        try
+        {
+            StoreLock.Acquire(Path.Combine(containerDir, "lock"), StoreAccess.OwnerFile, TimeSpan.Zero).Dispose();
+        }
+        catch (LayerToolsException ex) when (ex.ErrorId == "StoreBusy")
+        {
+            throw Busy(name, running, ex);
+        }
+    }
+
+    private static LayerToolsException Busy(string name, string running, Exception inner) =>
+        new("ContainerBusy", ErrorKind.ResourceUnavailable, $"Container '{name}' is running a command (process {running}); wait for it to end, or stop it, before changing the container.", name, inner);
+
     /// <summary>What the <c>running</c> file says (process id and command), or null when there is none.</summary>
-    private string? RunningCommand()
+    private static string? RunningCommand(string containerDir)
     {
         try
         {
-            return File.ReadAllText(RunningPath).Trim();
+            return File.ReadAllText(Path.Combine(containerDir, RunningFile)).Trim();
         }
         catch (FileNotFoundException)
+        {
+            return null;
+        }
+        catch (DirectoryNotFoundException)
         {
             return null;
         }
