@@ -118,7 +118,6 @@ internal sealed class ImageBuilder
         var watch = Stopwatch.StartNew();
         var where = Where(planned.Stage.From);
         ImageState image;
-        IReadOnlyList<string>? onBuild = null;
         var fetched = false;
         var fromImage = planned.BaseStage is null && !planned.BaseImage.Equals("scratch", StringComparison.OrdinalIgnoreCase);
         var counter = BuildLog.Counter(planned.Stage, _multiStage, fromImage, planned.Stage.Instructions);
@@ -154,10 +153,11 @@ internal sealed class ImageBuilder
             {
                 image.SetEnv("PATH", ImageState.DefaultPath);
             }
-
-            onBuild = JsonDocuments.GetStringArray(image.RuntimeConfig, "OnBuild");
         }
 
+        // The base's ONBUILD triggers run first, whether the base is an image or an earlier stage that
+        // declared them (as BuildKit does; found by the onbuild-from-stage case). COPY --from fires none.
+        var onBuild = JsonDocuments.GetStringArray(image.RuntimeConfig, "OnBuild");
         image.RuntimeConfig.Remove("OnBuild");
         var view = UnionView.Build(image.DiffIds.Select(_store.ReadLayerIndex));
         var scope = StageScope.Start(planned, plan, image.Env, _options.BuildArgs);
