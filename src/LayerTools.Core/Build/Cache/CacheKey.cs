@@ -12,6 +12,7 @@ internal sealed class CacheKey
 {
     private readonly StringBuilder _text = new();
     private readonly List<KeyValuePair<string, string?>> _inputs = new();
+    private string? _digest;
 
     public CacheKey(string kind, string parentState)
     {
@@ -24,12 +25,14 @@ internal sealed class CacheKey
     {
         // Length-prefixed fields: no value can be read as the start of another.
         _inputs.Add(new KeyValuePair<string, string?>(name, value));
+        _digest = null;
         var v = value ?? "\0null";
         _text.Append(name.Length).Append(':').Append(name).Append('=').Append(v.Length).Append(':').Append(v).Append('\n');
         return this;
     }
 
-    public string Digest => Digests.Digest.Of(_text.ToString());
+    /// <summary>The key (computed once until another input is added: a step asks for it several times).</summary>
+    public string Digest => _digest ??= Digests.Digest.Of(_text.ToString());
 
     /// <summary>The inputs in the order they were added, so a miss can be explained against the last build's.</summary>
     public IReadOnlyList<KeyValuePair<string, string?>> Inputs => _inputs;

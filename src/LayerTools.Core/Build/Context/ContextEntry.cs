@@ -16,6 +16,9 @@ internal sealed class ContextEntry
 
     public long ModifiedTime { get; init; }
 
+    /// <summary>The modification time in DateTime ticks (100 ns, UTC): with the size, what says a file is unchanged since its digest was taken.</summary>
+    public long ModifiedTicks { get; init; }
+
     public string? LinkTarget { get; init; }
 
     /// <summary>For a regular file with more than one link: its device and inode ("dev:ino"), so COPY can keep hard links together; null otherwise.</summary>
