@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.IO.Compression;
 using ZstdSharp;
 
@@ -12,7 +13,8 @@ namespace LayerTools.Core.Interchange;
 /// containerd, zstd, .NET) reads it as one layer. The output depends only on the input and the
 /// format's block size, never on the degree of parallelism, so a layer's compressed digest is the
 /// same on every machine. A layer smaller than one block is one member/frame, byte for byte what a
-/// single compressor writes. At most <c>degree + 1</c> blocks are held at a time.
+/// single compressor writes; a block that does not compress is stored as it is (deflate stored blocks,
+/// zstd raw blocks), as fast compressors do. At most <c>degree + 1</c> blocks are held at a time.
 /// </summary>
 internal sealed class BlockCompressionStream : Stream
 {
@@ -171,16 +173,88 @@ internal sealed class BlockCompressionStream : Stream
         compressed.CopyTo(_destination);
     }
 
-    /// <summary>One block as one complete gzip member or zstd frame, as a single compressor writes it.</summary>
+    /// <summary>
+    /// One block as one complete gzip member or zstd frame: as a single compressor writes it, or, for
+    /// a block that does not compress (random or already compressed data), its bytes stored as they
+    /// are (deflate stored blocks; zstd raw blocks), which costs a copy instead of a match search.
+    /// </summary>
     private static MemoryStream Compress(byte[] block, int length, LayerCompression compression)
     {
-        var output = new MemoryStream((length / 2) + 256);
+        var stored = Incompressible(block, length);
+        if (stored && compression == LayerCompression.Zstd)
+        {
+            return ZstdRawFrame(block, length);
+        }
+
+        // Sized for the worst case (stored, or data that barely compresses), so it never grows by copying.
+        var output = new MemoryStream(length + (length / 64) + 1024);
         using (Stream compressor = compression == LayerCompression.Gzip
-            ? new GZipStream(output, CompressionLevel.Optimal, leaveOpen: true)
+            ? new GZipStream(output, stored ? CompressionLevel.NoCompression : CompressionLevel.Optimal, leaveOpen: true)
             : new CompressionStream(output, LayerCodec.ZstdLevel, leaveOpen: true))
         {
             compressor.Write(block, 0, length);
         }
+
+        return output;
+    }
+
+    /// <summary>
+    /// True when four samples spread over the block (16 KiB each, at a quarter of its length apart)
+    /// all compress to more than 97% of their size with the fastest deflate: the block is stored.
+    /// Decided by the block's bytes alone, so the output stays the same whatever the core count.
+    /// </summary>
+    private static bool Incompressible(byte[] block, int length)
+    {
+        const int Sample = 16 << 10;
+        if (length < 4 * Sample)
+        {
+            return false;
+        }
+
+        using var probe = new MemoryStream(Sample + 1024);
+        for (var i = 0; i < 4; i++)
+        {
+            probe.SetLength(0);
+            using (var deflate = new DeflateStream(probe, CompressionLevel.Fastest, leaveOpen: true))
+            {
+                deflate.Write(block, i * (length / 4), Sample);
+            }
+
+            if (probe.Length < Sample * 97 / 100)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// A zstd frame (RFC 8878) of raw blocks: the magic number, a single-segment header with the
+    /// content size in four bytes, then the bytes in raw blocks of at most 128 KiB, no checksum.
+    /// </summary>
+    private static MemoryStream ZstdRawFrame(byte[] block, int length)
+    {
+        const int MaxRawBlock = 128 << 10;
+        var output = new MemoryStream(length + (3 * ((length / MaxRawBlock) + 1)) + 9);
+        Span<byte> header = stackalloc byte[9];
+        BinaryPrimitives.WriteUInt32LittleEndian(header, 0xFD2FB528);
+        header[4] = 0xA0; // Frame_Content_Size_flag 2 (4 bytes), Single_Segment_flag 1, no checksum, no dictionary.
+        BinaryPrimitives.WriteUInt32LittleEndian(header[5..], (uint)length);
+        output.Write(header);
+        var at = 0;
+        do
+        {
+            var size = Math.Min(MaxRawBlock, length - at);
+            var last = at + size >= length ? 1u : 0u;
+            var blockHeader = last | (0u << 1) | ((uint)size << 3);
+            output.WriteByte((byte)blockHeader);
+            output.WriteByte((byte)(blockHeader >> 8));
+            output.WriteByte((byte)(blockHeader >> 16));
+            output.Write(block, at, size);
+            at += size;
+        }
+        while (at < length);
 
         return output;
     }

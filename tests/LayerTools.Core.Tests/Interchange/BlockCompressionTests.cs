@@ -95,6 +95,20 @@ public sealed class BlockCompressionTests
         Assert.Equal(layer, DecompressWith(tool, one));
     }
 
+    [Theory]
+    [InlineData(LayerCompression.Gzip, "gzip")]
+    [InlineData(LayerCompression.Zstd, "zstd")]
+    public void Blocks_that_do_not_compress_are_stored_and_still_read_back_the_same_on_any_core_count(LayerCompression compression, string tool)
+    {
+        var random = new byte[(5 << 20) + 77];
+        new Random(3).NextBytes(random);
+        var one = Compress(random, compression, degree: 1, writeSize: 65536);
+        Assert.Equal(one, Compress(random, compression, degree: 3, writeSize: 1 << 20));
+        Assert.True(one.Length < random.Length * 1.01, $"{one.Length} bytes for {random.Length} random bytes");
+        Assert.Equal(random, Decompress(one, compression));
+        Assert.Equal(random, DecompressWith(tool, one));
+    }
+
     [Fact]
     public void A_large_layer_is_cut_into_independent_gzip_members_one_per_block()
     {
