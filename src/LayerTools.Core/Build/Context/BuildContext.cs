@@ -37,13 +37,13 @@ internal sealed class BuildContext
         if (!OperatingSystem.IsLinux())
         {
             var rootInfo = new DirectoryInfo(root);
-            entries[string.Empty] = new ContextEntry { Path = string.Empty, Type = EntryType.Directory, Mode = ModeOf(rootInfo, 0x1ED), FullPath = root, ModifiedTime = Seconds(rootInfo), ModifiedTicks = rootInfo.LastWriteTimeUtc.Ticks };
-            Walk(rootInfo, string.Empty, entries, isExcluded, canSkipDirectory, cancellationToken);
+            entries[string.Empty] = new ContextEntry { Path = string.Empty, Type = EntryType.Directory, Mode = ModeOf(rootInfo, 0x1ED), Root = root, ModifiedTime = Seconds(rootInfo), ModifiedTicks = rootInfo.LastWriteTimeUtc.Ticks };
+            Walk(rootInfo, root, string.Empty, entries, isExcluded, canSkipDirectory, cancellationToken);
             return new BuildContext(root, entries);
         }
 
         var rootStat = StatOf(root);
-        entries[string.Empty] = new ContextEntry { Path = string.Empty, Type = EntryType.Directory, Mode = rootStat.Permissions, FullPath = root, ModifiedTime = rootStat.MtimeSeconds, ModifiedTicks = TicksOf(rootStat) };
+        entries[string.Empty] = new ContextEntry { Path = string.Empty, Type = EntryType.Directory, Mode = rootStat.Permissions, Root = root, ModifiedTime = rootStat.MtimeSeconds, ModifiedTicks = TicksOf(rootStat) };
         ContextScan.Walk(root, entries, isExcluded, canSkipDirectory, cancellationToken);
         return new BuildContext(root, entries);
     }
@@ -57,7 +57,7 @@ internal sealed class BuildContext
     public IEnumerable<ContextEntry> Under(string directory) =>
         _entries.Values.Where(e => e.Path.Length > 0 && e.Path != directory && TarPath.IsWithin(e.Path, directory)).OrderBy(e => e.Path, StringComparer.Ordinal);
 
-    private static void Walk(DirectoryInfo dir, string relative, Dictionary<string, ContextEntry> entries, Func<string, bool, bool>? isExcluded, Func<string, bool>? canSkip, CancellationToken ct)
+    private static void Walk(DirectoryInfo dir, string rootPath, string relative, Dictionary<string, ContextEntry> entries, Func<string, bool, bool>? isExcluded, Func<string, bool>? canSkip, CancellationToken ct)
     {
         foreach (var info in dir.EnumerateFileSystemInfos())
         {
@@ -75,10 +75,10 @@ internal sealed class BuildContext
 
                 if (!excluded)
                 {
-                    entries[rel] = new ContextEntry { Path = rel, Type = EntryType.Directory, Mode = ModeOf(info, 0x1ED), FullPath = info.FullName, ModifiedTime = Seconds(info), ModifiedTicks = info.LastWriteTimeUtc.Ticks };
+                    entries[rel] = new ContextEntry { Path = rel, Type = EntryType.Directory, Mode = ModeOf(info, 0x1ED), Root = rootPath, ModifiedTime = Seconds(info), ModifiedTicks = info.LastWriteTimeUtc.Ticks };
                 }
 
-                Walk((DirectoryInfo)info, rel, entries, isExcluded, canSkip, ct);
+                Walk((DirectoryInfo)info, rootPath, rel, entries, isExcluded, canSkip, ct);
                 continue;
             }
 
@@ -97,7 +97,7 @@ internal sealed class BuildContext
                 ModifiedTime = Seconds(info),
                 ModifiedTicks = info.LastWriteTimeUtc.Ticks,
                 LinkTarget = isLink ? info.LinkTarget : null,
-                FullPath = info.FullName,
+                Root = rootPath,
             };
         }
     }

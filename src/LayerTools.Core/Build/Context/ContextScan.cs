@@ -25,7 +25,7 @@ internal static class ContextScan
         {
             // Each folder of this level: its names (getdents), then one statx each relative to the
             // folder's descriptor (no path walk from the root); folders and their entries on all cores.
-            var listed = new (string Relative, string Full, FileStat Stat)[level.Count][];
+            var listed = new (string Relative, FileStat Stat)[level.Count][];
             Parallel.For(0, level.Count, parallel, i => listed[i] = ListAndStat(level[i].Relative, level[i].Full, parallel));
             var children = listed.SelectMany(l => l).ToArray();
 
@@ -33,7 +33,7 @@ internal static class ContextScan
             for (var i = 0; i < children.Length; i++)
             {
                 ct.ThrowIfCancellationRequested();
-                var (rel, full, stat) = children[i];
+                var (rel, stat) = children[i];
                 var excluded = isExcluded?.Invoke(rel, stat.IsDirectory) ?? false;
                 if (stat.IsDirectory)
                 {
@@ -44,10 +44,10 @@ internal static class ContextScan
 
                     if (!excluded)
                     {
-                        entries[rel] = new ContextEntry { Path = rel, Type = EntryType.Directory, Mode = stat.Permissions, FullPath = full, ModifiedTime = stat.MtimeSeconds, ModifiedTicks = BuildContext.TicksOf(stat) };
+                        entries[rel] = new ContextEntry { Path = rel, Type = EntryType.Directory, Mode = stat.Permissions, Root = root, ModifiedTime = stat.MtimeSeconds, ModifiedTicks = BuildContext.TicksOf(stat) };
                     }
 
-                    next.Add((rel, full));
+                    next.Add((rel, Path.Join(root, rel)));
                     continue;
                 }
 
@@ -65,9 +65,9 @@ internal static class ContextScan
                     Size = type == EntryType.File ? stat.Size : 0,
                     ModifiedTime = stat.MtimeSeconds,
                     ModifiedTicks = BuildContext.TicksOf(stat),
-                    LinkTarget = type == EntryType.SymbolicLink ? ReadLink(full) : null,
+                    LinkTarget = type == EntryType.SymbolicLink ? ReadLink(Path.Join(root, rel)) : null,
                     HardLinkKey = type == EntryType.File && stat.Nlink > 1 ? $"{stat.DevMajor}:{stat.DevMinor}:{stat.Inode}" : null,
-                    FullPath = full,
+                    Root = root,
                 };
             }
 
@@ -75,10 +75,10 @@ internal static class ContextScan
         }
     }
 
-    private static (string Relative, string Full, FileStat Stat)[] ListAndStat(string relative, string full, ParallelOptions parallel)
+    private static (string Relative, FileStat Stat)[] ListAndStat(string relative, string full, ParallelOptions parallel)
     {
         var names = new FileSystemEnumerable<string>(full, (ref FileSystemEntry e) => e.FileName.ToString(), NamesOnly).ToArray();
-        var result = new (string Relative, string Full, FileStat Stat)[names.Length];
+        var result = new (string Relative, FileStat Stat)[names.Length];
         if (names.Length == 0)
         {
             return result;
@@ -95,10 +95,9 @@ internal static class ContextScan
             void StatOne(int i)
             {
                 var name = names[i];
-                var path = Path.Join(full, name);
                 var stat = LinuxNative.Stat(fd, name, LinuxNative.AtSymlinkNoFollow, out var errno)
-                    ?? throw new LayerToolsException("HostFileUnreadable", ErrorKind.ReadError, $"Cannot read the status of '{path}' (errno {errno}). Check that it exists and is readable.", path);
-                result[i] = (TarPath.Join(relative, name), path, stat);
+                    ?? throw new LayerToolsException("HostFileUnreadable", ErrorKind.ReadError, $"Cannot read the status of '{Path.Join(full, name)}' (errno {errno}). Check that it exists and is readable.", Path.Join(full, name));
+                result[i] = (TarPath.Join(relative, name), stat);
             }
 
             if (names.Length >= ParallelFolderSize)
