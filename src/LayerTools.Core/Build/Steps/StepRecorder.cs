@@ -83,13 +83,11 @@ internal sealed class StepRecorder
             // The layer's index is read only if a later step looks into the view (a no-op rebuild of
             // a large COPY never parses its index); the layer's size is its blob's.
             state.View.ApplyLater(() => _store.ReadLayerIndex(cachedDiffId));
-            _options.Verbose?.Invoke($"{instruction.Location}: {instruction.Original}: cached (layer {cachedDiffId})");
             Report(state, instruction, index, cached: true, reason: null, diffId: cachedDiffId, size: _store.BlobSize(cachedDiffId), watch.Elapsed);
             return;
         }
 
         var reason = MissReason(state, instruction, key);
-        _options.Verbose?.Invoke($"{instruction.Location}: {instruction.Original}: running ({reason})");
         made ??= make(staging);
         staging.Commit(null, _cancellationToken);
         var now = Now();
