@@ -35,7 +35,8 @@ foreach ($tool in 'docker-registry', 'skopeo', 'umoci', 'openssl', '/usr/bin/tim
     if (-not (Get-Command $tool -ErrorAction SilentlyContinue)) { throw "The benchmark needs $tool (apt-get install docker-registry skopeo umoci openssl time)." }
 }
 
-. (Join-Path $PSScriptRoot 'BenchTools.ps1')
+. (Join-Path $PSScriptRoot 'BenchCommon.ps1')
+$BenchPwsh = Get-BenchPwsh
 $fixture = Join-Path $PSScriptRoot '../tests/registry/registry-fixture.sh'
 $module = (Resolve-Path $ModulePath).Path
 $null = New-Item -ItemType Directory -Force $WorkPath
@@ -45,7 +46,7 @@ $template = Join-Path $work 'template-store'
 function Invoke-LayerTools([string] $Label, [string] $Store, [string] $Script) {
     # One operation in its own pwsh; the script prints 'op-seconds=N' for the operation alone.
     $command = "`$ErrorActionPreference = 'Stop'; Import-Module '$module'; `$env:LAYERTOOLS_STORE = '$Store'; `$w = [Diagnostics.Stopwatch]::StartNew(); $Script; 'op-seconds=' + `$w.Elapsed.TotalSeconds"
-    $m = Measure-BenchCommand -Label $Label -Command ($BenchPwsh + @('-NoProfile', '-Command', $command)) -LogPath $work
+    $m = Measure-BenchProcess -Work $work -Label $Label -Command ($BenchPwsh + @('-NoProfile', '-Command', $command))
     $op = ($m.Output | Select-String '^op-seconds=(.+)$').Matches[0].Groups[1].Value
     $m | Add-Member -NotePropertyName OpSeconds -NotePropertyValue ([math]::Round([double]$op, 2)) -PassThru
 }
@@ -93,13 +94,13 @@ try {
             $ltPush = Invoke-LayerTools "lt-push-$round" $store "`$p = Publish-LayeredImage bench/app:1 '$($registry.Host)/lt/app:1'"
             $rePush = Invoke-LayerTools "lt-repush-$round" $store "`$p = Publish-LayeredImage bench/app:1 '$($registry.Host)/lt/app:1'; 'uploads=' + `$p.Uploaded"
             $uploads = [int]($rePush.Output | Select-String '^uploads=(\d+)$').Matches[0].Groups[1].Value
-            $skPush = Measure-BenchCommand -Label "skopeo-push-$round" -LogPath $work -Command @('skopeo', 'copy', '-q', '--dest-tls-verify=false', "docker-archive:$work/app.tar", "docker://$($registry.Host)/sk/app:1")
+            $skPush = Measure-BenchProcess -Label "skopeo-push-$round" -Work $work -Command @('skopeo', 'copy', '-q', '--dest-tls-verify=false', "docker-archive:$work/app.tar", "docker://$($registry.Host)/sk/app:1")
 
             $pullStore = Join-Path $work "pull-store-$round"
             $ltPull = Invoke-LayerTools "lt-pull-$round" $pullStore "`$null = Request-LayeredImage '$($registry.Host)/lt/app:1'"
-            $skPull = Measure-BenchCommand -Label "skopeo-pull-$round" -LogPath $work -Command @('skopeo', 'copy', '-q', '--src-tls-verify=false', "docker://$($registry.Host)/lt/app:1", "oci:$work/oci-$round`:app")
+            $skPull = Measure-BenchProcess -Label "skopeo-pull-$round" -Work $work -Command @('skopeo', 'copy', '-q', '--src-tls-verify=false', "docker://$($registry.Host)/lt/app:1", "oci:$work/oci-$round`:app")
             # The work LayerTools does on a pull is closer to skopeo's copy followed by umoci's unpack.
-            $unpack = Measure-BenchCommand -Label "skopeo-umoci-$round" -LogPath $work -Command @('bash', '-c', "skopeo copy -q --src-tls-verify=false docker://$($registry.Host)/lt/app:1 oci:$work/oci2-$round`:app && umoci unpack --image $work/oci2-$round`:app $work/bundle-$round")
+            $unpack = Measure-BenchProcess -Label "skopeo-umoci-$round" -Work $work -Command @('bash', '-c', "skopeo copy -q --src-tls-verify=false docker://$($registry.Host)/lt/app:1 oci:$work/oci2-$round`:app && umoci unpack --image $work/oci2-$round`:app $work/bundle-$round")
             $rows += [pscustomobject]@{
                 Round = $round
                 LtPush = $ltPush.Seconds; LtPushOp = $ltPush.OpSeconds; SkPush = $skPush.Seconds
