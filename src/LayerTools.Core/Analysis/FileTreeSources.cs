@@ -45,11 +45,13 @@ internal static class FileTreeSources
     public static IFileTreeSource Layer(LayerStore store, LayerInfo layer) =>
         Layer(store, layer.DiffId, string.IsNullOrEmpty(layer.Image) ? null : $"layer {layer.Index} of {layer.Image}");
 
-    /// <summary>A directory on the host.</summary>
-    public static IFileTreeSource Directory(string path)
+    /// <summary>A directory on the host; with <paramref name="mountAt"/> ("/app") it stands for that directory of the other side.</summary>
+    public static IFileTreeSource Directory(string path, string? mountAt = null)
     {
         var tree = new HostFolderTree(path);
-        return LayerFileTreeSource.Of(tree, tree.Root, hashMissing: true);
+        return string.IsNullOrEmpty(mountAt)
+            ? LayerFileTreeSource.Of(tree, tree.Root, hashMissing: true)
+            : LayerFileTreeSource.Mounted(tree, tree.Root, mountAt, hashMissing: true);
     }
 
     /// <summary>A container's view: its image with the writable layer on top (files it wrote are hashed only when a same-sized file on the other side needs it).</summary>

@@ -12,6 +12,12 @@ internal interface IFileTreeSource
     string Name { get; }
 
     /// <summary>
+    /// True for a single layer: its entries are changes to whatever lies below (a path it does not hold
+    /// is one it left alone, a whiteout removes one). Two layers compare as such: see <see cref="LayerComparer"/>.
+    /// </summary>
+    bool IsLayer => false;
+
+    /// <summary>
     /// Every path but the root, each once, in any order. Reading may be lazy but must not follow
     /// symbolic links out of the tree.
     /// </summary>

@@ -21,6 +21,13 @@ namespace LayerTools.Core.Analysis;
 /// Added, Removed and TypeChanged always are. A change with content (or device) differences is Modified, with
 /// metadata differences only MetadataChanged.
 /// </para>
+/// <para>
+/// Two single layers compare as what each holds, the difference as the change it makes on top of the
+/// reference: a path the difference layer holds is Added or compared; a path only the reference layer
+/// holds is Removed when the difference layer hides it (a whiteout of it or of a parent, an opaque
+/// parent, a parent replaced by a non-directory, see <see cref="LayerHiding"/>) and not reported
+/// otherwise, since the layer never touched it. Whiteouts are entries like any other.
+/// </para>
 /// </summary>
 internal static class LayerComparer
 {
@@ -39,6 +46,7 @@ internal static class LayerComparer
     {
         var left = Sorted(reference, cancellationToken);
         var right = Sorted(difference, cancellationToken);
+        var hiding = reference.IsLayer && difference.IsLayer ? new LayerHiding(right) : null;
         var keep = property switch
         {
             CompareProperty.Content => ChangeDetails.Content,
@@ -60,7 +68,13 @@ internal static class LayerComparer
                 continue;
             }
 
-            var change = Diff(a, b, keep, display, reference.Name, difference.Name);
+            string? hiddenBy = null;
+            if (hiding is not null && b is null && (hiddenBy = hiding.Hides(a!.Path)) is null)
+            {
+                continue;
+            }
+
+            var change = Diff(a, b, keep, display, reference.Name, difference.Name, hiddenBy);
             if (change is not null)
             {
                 changes.Add(change);
@@ -90,12 +104,13 @@ internal static class LayerComparer
         return unique;
     }
 
-    private static LayerChange? Diff(FileTreeEntry? a, FileTreeEntry? b, ChangeDetails keep, string display, string referenceName, string differenceName)
+    private static LayerChange? Diff(FileTreeEntry? a, FileTreeEntry? b, ChangeDetails keep, string display, string referenceName, string differenceName, string? hiddenBy)
     {
         if (a is null || b is null)
         {
             var only = (a ?? b)!;
-            return Change(display, a is null ? LayerChangeKind.Added : LayerChangeKind.Removed, a, b, ChangeDetails.None, TypeName(only.Type) + (a is null ? " added" : " removed"), referenceName, differenceName);
+            var said = TypeName(only.Type) + (a is null ? " added" : " removed") + (hiddenBy is null ? string.Empty : $" ({hiddenBy})");
+            return Change(display, a is null ? LayerChangeKind.Added : LayerChangeKind.Removed, a, b, ChangeDetails.None, said, referenceName, differenceName);
         }
 
         var ta = Kind(a.Type);

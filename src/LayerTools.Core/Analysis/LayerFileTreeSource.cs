@@ -30,12 +30,39 @@ internal sealed class LayerFileTreeSource : IFileTreeSource
 
     public string Name { get; }
 
+    /// <summary>True when the side is one layer's own entries (a <see cref="LayerFileTree"/>).</summary>
+    public bool IsLayer { get; private init; }
+
+    /// <summary>Where the tree's root stands in the other side ("app" for /app); empty for the root.</summary>
+    public string MountedAt { get; private init; } = string.Empty;
+
+    private LayerFile? Root { get; init; }
+
     /// <summary>Every path of <paramref name="tree"/>; files without a digest are hashed through the tree when <paramref name="hashMissing"/>.</summary>
     public static LayerFileTreeSource Of(IFileTree tree, string name, bool hashMissing) =>
-        new(() => FileTrees.Walk(tree, string.Empty), name, hashMissing ? tree.OpenRead : null);
+        new(() => FileTrees.Walk(tree, string.Empty), name, hashMissing ? tree.OpenRead : null) { IsLayer = tree is LayerFileTree };
+
+    /// <summary>
+    /// <paramref name="tree"/> as the directory <paramref name="at"/> ("/app") of the other side: its root is
+    /// compared with that directory and its files with the files beneath it.
+    /// </summary>
+    public static LayerFileTreeSource Mounted(IFileTree tree, string name, string at, bool hashMissing)
+    {
+        var mount = TarPath.Normalize(at);
+        return new(() => FileTrees.Walk(tree, string.Empty), name, hashMissing ? tree.OpenRead : null)
+        {
+            MountedAt = mount,
+            Root = mount.Length == 0 ? null : tree.Item(string.Empty),
+        };
+    }
 
     public IEnumerable<FileTreeEntry> Entries(CancellationToken cancellationToken = default)
     {
+        if (Root is { } root)
+        {
+            yield return new FileTreeEntry(MountedAt, root.Type, root.Mode & 0xFFF, root.Uid, root.Gid, 0, root.LinkTarget, digest: null);
+        }
+
         foreach (var f in _files())
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -43,6 +70,11 @@ internal sealed class LayerFileTreeSource : IFileTreeSource
             if (path.Length == 0 || f.Implied)
             {
                 continue;
+            }
+
+            if (MountedAt.Length > 0)
+            {
+                path = MountedAt + "/" + path;
             }
 
             var size = f.Type is EntryType.File or EntryType.HardLink ? f.Size : 0;

@@ -144,8 +144,14 @@ public sealed class CompareLayerCommand : StoreCmdlet
         return new ComparisonSide(FileTreeSources.Image(store, stored), p => Provider.DrivePath.ForFile(Provider.DriveKind.Image, store.Root, top, p));
     }
 
-    private static ComparisonSide DirectorySide(string directory) =>
-        new(FileTreeSources.Directory(directory), p => System.IO.Path.Join(directory, p.TrimStart('/')));
+    /// <summary>A folder; with a -Path that names one directory (no wildcard) the folder stands for that directory.</summary>
+    private ComparisonSide DirectorySide(string directory)
+    {
+        var mount = PathWildcard.Literal(Path);
+        return new(
+            FileTreeSources.Directory(directory, mount),
+            p => System.IO.Path.Join(directory, (mount is not null && p.StartsWith(mount, StringComparison.Ordinal) ? p[mount.Length..] : p).TrimStart('/')));
+    }
 
     private static ComparisonSide ContainerSide(ContainerStore containers, string nameOrId)
     {
