@@ -296,8 +296,14 @@ internal sealed class ImageCatalog
         return UnionView.Build(config.DiffIds.Select(Store.ReadLayerIndex));
     }
 
-    private LayerToolsException NotFound(string text) =>
-        new("ImageNotFound", ErrorKind.ObjectNotFound, Store.Exists
-            ? $"No image '{text}' in the store '{Store.Root}'. Get-LayeredImage lists the images there."
-            : $"No image '{text}': there is no store at '{Store.Root}'. Check -StorePath.", text);
+    private LayerToolsException NotFound(string text)
+    {
+        // A name without a tag means name:latest, as docker reads it: say so, since that is what was looked for.
+        var named = ImageReference.TryParse(text.Trim(), out var reference) && reference!.ToString() != text.Trim()
+            ? $"'{reference}' ('{text}' without a tag means the tag latest)"
+            : $"'{text}'";
+        return new("ImageNotFound", ErrorKind.ObjectNotFound, Store.Exists
+            ? $"No image {named} in the store '{Store.Root}'. Get-LayeredImage lists the images there."
+            : $"No image {named}: there is no store at '{Store.Root}'. Check -StorePath.", text);
+    }
 }
