@@ -90,3 +90,59 @@ Describe 'Smaller points of issue 13' {
         $failed[0].Exception.Message | Should -BeLike "*efficiency of $shown, below -MinimumEfficiency 99.9%*"
     }
 }
+
+Describe 'The image''s whole config, and its raw JSON' {
+    BeforeAll {
+        $context = New-TestTree -Root (Join-Path $TestDrive 'hc') -Files @{
+            'Dockerfile' = @'
+FROM scratch
+COPY Dockerfile /
+ENV MODE=prod
+LABEL org.opencontainers.image.title=hc team=web
+USER 1000
+HEALTHCHECK --interval=30s --timeout=5s --retries=3 CMD ["/bin/check", "--quick"]
+ONBUILD COPY . /src
+SHELL ["/bin/bash", "-c"]
+STOPSIGNAL SIGTERM
+VOLUME /data
+CMD ["/bin/serve"]
+'@
+        }
+        $null = Build-LayeredImage $context -Tag hc:1
+    }
+
+    It 'has Healthcheck, OnBuild, Shell, StopSignal, Volumes, Labels and Env on Config' {
+        $config = (Get-LayeredImage hc:1).Config
+        $config.Healthcheck.Test | Should -Be @('CMD', '/bin/check', '--quick')
+        $config.Healthcheck.Interval | Should -Be ([timespan]::FromSeconds(30))
+        $config.Healthcheck.Timeout | Should -Be ([timespan]::FromSeconds(5))
+        $config.Healthcheck.Retries | Should -Be 3
+        $config.OnBuild | Should -Be @('COPY . /src')
+        $config.Shell | Should -Be @('/bin/bash', '-c')
+        $config.StopSignal | Should -Be 'SIGTERM'
+        $config.Volumes | Should -Be @('/data')
+        $config.Labels['team'] | Should -Be 'web'
+        $config.Env | Should -Contain 'MODE=prod'
+        ($config.Json | ConvertFrom-Json).Healthcheck.Retries | Should -Be 3
+    }
+
+    It 'shows Env, Labels and the healthcheck in the list view''s Config summary' {
+        $list = Get-LayeredImage hc:1 | Format-List | Out-String -Width 200
+        $list | Should -Match 'Env=\[[^\]]*MODE=prod'
+        $list | Should -Match 'Labels=\[[^\]]*team=web'
+        $list | Should -Match 'Healthcheck=CMD /bin/check --quick \(interval=30s, timeout=5s, retries=3\)'
+        $list | Should -Match 'User=1000'
+    }
+
+    It '-Raw Config and -Raw Manifest give the JSON as stored, like crane config and crane manifest' {
+        $image = Get-LayeredImage hc:1
+        $config = Get-LayeredImage hc:1 -Raw Config
+        $config | Should -BeOfType [string]
+        $sha = [Security.Cryptography.SHA256]::HashData([Text.Encoding]::UTF8.GetBytes($config))
+        'sha256:' + [Convert]::ToHexString($sha).ToLowerInvariant() | Should -Be $image.Id
+        ($config | ConvertFrom-Json).config.OnBuild | Should -Be @('COPY . /src')
+        $manifest = Get-LayeredImage hc:1 -Raw Manifest | ConvertFrom-Json
+        $manifest.config.digest | Should -Be $image.Id
+        @($manifest.layers).Count | Should -Be $image.LayerCount
+    }
+}

@@ -36,6 +36,13 @@ internal sealed class ImageCatalog
     public ConfigDocument ReadConfig(string digest) =>
         ConfigDocument.Parse(Store.ReadBlob(digest, IngestLimits.Default.MaxConfigBytes), digest);
 
+    /// <summary>The manifest or config JSON exactly as stored (its bytes hash to its digest), as crane manifest and crane config print it.</summary>
+    public string RawJson(StoredImage stored, ImageDocument document)
+    {
+        var digest = document == ImageDocument.Manifest ? stored.Manifest.Digest : ReadManifest(stored.Manifest.Digest).Config.Digest;
+        return System.Text.Encoding.UTF8.GetString(Store.ReadBlob(digest, IngestLimits.Default.MaxConfigBytes));
+    }
+
     public LayeredImage Load(StoredImage stored)
     {
         var manifest = ReadManifest(stored.Manifest.Digest);
