@@ -335,15 +335,15 @@ Describe 'Analysis views and completion' {
     It 'shows changes like docker diff, sizes human-readable' {
         $text = Compare-Layer base:1 app:1 | Format-Table | Out-String -Width 200
         $text | Should -Match 'Compared: base:1 → app:1'
-        $text | Should -Match 'Change\s+Path\s+Reference\s+Difference\s+Description'
-        $text | Should -Match 'Added\s+/app/hello.sh\s+21B\s+file added'
-        $text | Should -Match 'Removed\s+/etc/old.conf\s+4B\s+file removed'
+        $text | Should -Match 'Change\s+Reference\s+Difference\s+Description\s+Path'
+        $text | Should -Match 'Added\s+21B\s+file added\s+/app/hello.sh'
+        $text | Should -Match 'Removed\s+4B\s+file removed\s+/etc/old.conf'
     }
 
     It 'shows analyses as a table and, with Format-List, the most wasteful paths' {
         $table = Measure-LayeredImage waste:1 | Format-Table | Out-String -Width 200
-        $table | Should -Match 'IMAGE\s+SIZE\s+WASTED\s+EFFICIENCY\s+LAYERS\s+SHARED\s+UNIQUE'
-        $table | Should -Match 'waste:1\s+21MB\s+10.5MB\s+50%\s+2\s+0B\s+21MB'
+        $table | Should -Match 'SIZE\s+WASTED\s+EFFICIENCY\s+LAYERS\s+SHARED\s+UNIQUE\s+IMAGE'
+        $table | Should -Match '21MB\s+10.5MB\s+50%\s+2\s+0B\s+21MB\s+waste:1'
         $list = Measure-LayeredImage waste:1 | Format-List | Out-String -Width 200
         $list | Should -Match 'WastedBytes\s+: 10.5MB'
         $list | Should -Match 'Efficiency\s+: 50%'

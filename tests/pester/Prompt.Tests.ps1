@@ -146,3 +146,99 @@ CMD ["/bin/serve"]
         @($manifest.layers).Count | Should -Be $image.LayerCount
     }
 }
+
+Describe 'Views never cut what tells rows apart, at an 80- and a 120-column console' {
+    BeforeAll {
+        # Three images whose references differ only at the end, with files whose paths differ only in the leaf.
+        $script:long = 'registry.example.com/team/service-with-a-long-name'
+        $deep = 'usr/lib/python3.12/site-packages/somepackage/submodule'
+        $one = New-TestTree -Root (Join-Path $TestDrive 'v1') -Files @{ "$deep/alpha_module.py" = 'a'; "$deep/beta_module.py" = 'b'; "$deep/gamma_module.py" = 'c' }
+        $two = New-TestTree -Root (Join-Path $TestDrive 'v2') -Files @{ "$deep/alpha_module.py" = 'a2'; "$deep/beta_module.py" = 'b2'; "$deep/gamma_module.py" = 'c2' }
+        $null = Import-LayeredImage -Path $one -Tag "${long}:1.2.3-build.101"
+        $null = Import-LayeredImage -Path $two -Tag "${long}:1.2.3-build.102"
+        $null = Import-LayeredImage -Path $two -Tag "${long}-other:1.2.3-build.102"
+        $null = New-ContainerLayer "${long}:1.2.3-build.101" -Name view-one
+        $null = New-ContainerLayer "${long}-other:1.2.3-build.102" -Name view-two
+        $script:paths = 'alpha_module.py', 'beta_module.py', 'gamma_module.py' | ForEach-Object { "/$deep/$_" }
+        $context = New-TestTree -Root (Join-Path $TestDrive 'viewbuild') -Files @{
+            'Dockerfile' = "FROM scratch`nCOPY Dockerfile /srv/application/configuration/first-long-file-name`nCOPY Dockerfile /srv/application/configuration/second-long-file-name`n"
+        }
+        $script:built = Build-LayeredImage $context -Tag "${long}-built:1"
+
+        # A table as printed, its last column's wrapped cells put back on one line: a continuation line
+        # (blank under the first column) adds the text under the last column to the row above.
+        function script:Get-Unwrapped([string] $Text) {
+            $lines = $Text -split "`r?`n"
+            $result = [Collections.Generic.List[string]]::new()
+            $first = -1; $last = -1
+            foreach ($line in $lines) {
+                if ($line -match '^[\s-]*-{2,}[\s-]*$') {
+                    $groups = [regex]::Matches($line, '-+')
+                    $first = $groups[0].Index + $groups[0].Length
+                    $last = $groups[$groups.Count - 1].Index
+                    $result.Add($line)
+                    continue
+                }
+                $continues = $last -gt 0 -and $result.Count -gt 0 -and $line.Length -gt $last -and
+                    $line.Substring(0, [Math]::Min($first, $line.Length)).Trim() -eq '' -and $line.Substring($last).Trim()
+                if ($continues) {
+                    $result[$result.Count - 1] = $result[$result.Count - 1].TrimEnd() + $line.Substring($last).Trim()
+                }
+                else {
+                    if (-not $line.Trim()) { $first = -1; $last = -1 }
+                    $result.Add($line)
+                }
+            }
+            $result -join "`n"
+        }
+    }
+
+    It 'Get-LayeredImage shows every reference whole, and CREATED fits, at <Width> columns' -TestCases @(@{ Width = 80 }, @{ Width = 120 }) {
+        $text = Get-Unwrapped (Get-LayeredImage "$long*" | Format-Table | Out-String -Width $Width)
+        $text | Should -Match "1\.2\.3-build\.101\s+$([regex]::Escape($long))\s*(`n|$)"
+        $text | Should -Match "1\.2\.3-build\.102\s+$([regex]::Escape($long))-other"
+        $text | Should -Match '(just now|\d+ sec ago|\d+ min ago)'
+        $text | Should -Match '\d+(\.\d+)?kB'
+        $text | Should -Not -Match '…'
+    }
+
+    It 'Compare-Layer shows every path whole at <Width> columns' -TestCases @(@{ Width = 80 }, @{ Width = 120 }) {
+        $text = Get-Unwrapped (Compare-Layer "${long}:1.2.3-build.101" "${long}:1.2.3-build.102" | Format-Table | Out-String -Width $Width)
+        foreach ($p in $paths) { $text | Should -Match "Modified.*$([regex]::Escape($p))" }
+        $text | Should -Not -Match '…'
+    }
+
+    It 'Get-LayerFile, Measure-LayeredImage and Get-ContainerLayer show paths and references whole at <Width> columns' -TestCases @(@{ Width = 80 }, @{ Width = 120 }) {
+        $files = Get-Unwrapped (Get-LayerFile "${long}:1.2.3-build.101" -Recurse | Format-Table | Out-String -Width $Width)
+        foreach ($p in $paths) { $files | Should -Match ([regex]::Escape($p)) }
+        $measured = Get-Unwrapped (Measure-LayeredImage "${long}:1.2.3-build.101", "${long}-other:1.2.3-build.102" | Format-Table | Out-String -Width $Width)
+        $measured | Should -Match "100%.*$([regex]::Escape("${long}:1.2.3-build.101"))"
+        $measured | Should -Match ([regex]::Escape("${long}-other:1.2.3-build.102"))
+        $containers = Get-Unwrapped (Get-ContainerLayer view-one, view-two | Format-Table | Out-String -Width $Width)
+        $containers | Should -Match "view-one\s+$([regex]::Escape("${long}:1.2.3-build.101"))"
+        $containers | Should -Match "view-two\s+$([regex]::Escape("${long}-other:1.2.3-build.102"))"
+        $containers | Should -Match '(just now|\d+ sec ago|\d+ min ago)'
+        ($files + $measured + $containers) | Should -Not -Match '…'
+    }
+
+    It 'build steps, history and layers show each instruction whole at <Width> columns' -TestCases @(@{ Width = 80 }, @{ Width = 120 }) {
+        $steps = Get-Unwrapped ($built.BuildSteps | Format-Table | Out-String -Width $Width)
+        $steps | Should -Match 'COPY Dockerfile ?/srv/application/configuration/first-long-file-name'
+        $steps | Should -Match 'COPY Dockerfile ?/srv/application/configuration/second-long-file-name'
+        $history = Get-Unwrapped (Get-ImageHistory "${long}-built:1" | Format-Table | Out-String -Width $Width)
+        $history | Should -Match 'second-long-file-name'
+        $layers = Get-Unwrapped (Get-ImageLayer "${long}-built:1" | Format-Table | Out-String -Width $Width)
+        $layers | Should -Match 'COPY Dockerfile ?/srv/application/configuration/first-long-file-name'
+        ($steps + $history + $layers) | Should -Not -Match '…'
+    }
+
+    It 'every table view wraps its rows and shortens no text' {
+        [xml] $views = Get-Content -Raw (Join-Path (Split-Path $module) 'LayerTools.format.ps1xml')
+        foreach ($view in $views.Configuration.ViewDefinitions.View | Where-Object { $_['TableControl'] }) {
+            foreach ($row in $view.TableControl.TableRowEntries.TableRowEntry) {
+                $row['Wrap'] | Should -Not -BeNullOrEmpty -Because "the $($view.Name) view must wrap, not cut"
+            }
+            $view.OuterXml | Should -Not -Match 'Truncate' -Because "the $($view.Name) view must not shorten text"
+        }
+    }
+}
