@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace LayerTools.Formatting;
 
-/// <summary>The text the table views show: sizes and ages as docker prints them, IDs and commands shortened.</summary>
+/// <summary>The text the table views show: sizes and ages as docker prints them, short IDs, long texts on one line (the views wrap them, never cut).</summary>
 public static class DisplayText
 {
     private static readonly string[] Units = { "B", "kB", "MB", "GB", "TB", "PB", "EB" };
@@ -93,16 +93,4 @@ public static class DisplayText
 
     /// <summary>A long text on one line, whole (a table row wraps it): line breaks and tabs become spaces.</summary>
     public static string OneLine(string? text) => string.IsNullOrEmpty(text) ? string.Empty : text.ReplaceLineEndings(" ").Replace('\t', ' ');
-
-    /// <summary>A one-line, shortened form of a long text.</summary>
-    public static string Truncate(string? text, int width)
-    {
-        if (string.IsNullOrEmpty(text))
-        {
-            return string.Empty;
-        }
-
-        var line = text.ReplaceLineEndings(" ").Replace('\t', ' ');
-        return line.Length <= width ? line : line[..(width - 1)] + "…";
-    }
 }
