@@ -242,3 +242,48 @@ Describe 'Views never cut what tells rows apart, at an 80- and a 120-column cons
         }
     }
 }
+
+Describe 'about_LayerTools and completion' {
+    It 'about_LayerTools names every cmdlet of the module, and covers builds and the YAML form' {
+        $about = Get-Help about_LayerTools | Out-String
+        foreach ($name in (Get-Command -Module LayerTools -CommandType Cmdlet).Name) {
+            $about | Should -Match "(?m)^\s+$name\b" -Because "about_LayerTools lists $name"
+        }
+        $about | Should -Match 'BUILDS'
+        $about | Should -Match 'THE YAML FORM'
+        $about | Should -Match 'stages:'
+        $about | Should -Match '-File \./app/build\.yaml'
+        (Get-Help Build-LayeredImage -Full | Out-String) | Should -Match 'about_LayerTools'
+    }
+
+    It 'completes -Target from a relative context, and from the current folder' {
+        $null = New-TestTree -Root (Join-Path $TestDrive 'proj/ms') -Files @{ 'Dockerfile' = "FROM scratch AS builder`nCOPY Dockerfile /`nFROM scratch AS runtime`nCOPY --from=builder /Dockerfile /`n" }
+        Push-Location (Join-Path $TestDrive 'proj')
+        try {
+            $line = 'Build-LayeredImage ./ms -Target '
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('builder', 'runtime')
+            $line = 'Build-LayeredImage -Path ms -Target ru'
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('runtime')
+            Set-Location ms
+            $line = 'Build-LayeredImage -Target '
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('builder', 'runtime')
+            $line = 'Build-LayeredImage -File ./Dockerfile -Target b'
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('builder')
+        }
+        finally {
+            Pop-Location
+        }
+    }
+
+    It 'completes the ID prefix of an untagged image' {
+        $null = Import-LayeredImage -Path (New-TestTree -Root (Join-Path $TestDrive 'dangling1') -Files @{ 'one' = '1' }) -Tag dangle:1
+        $old = (Get-LayeredImage dangle:1).Id
+        $null = Import-LayeredImage -Path (New-TestTree -Root (Join-Path $TestDrive 'dangling2') -Files @{ 'two' = '2' }) -Tag dangle:1
+        Get-LayeredImage | Where-Object { $_.Id -eq $old -and $null -eq $_.Reference } | Should -Not -BeNullOrEmpty
+        $line = 'Get-ImageHistory ' + $old.Substring(7, 5)
+        $matches = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText
+        $matches | Should -Contain $old.Substring(7, 12)
+        $line = 'Remove-LayeredImage sha256:' + $old.Substring(7, 5)
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Contain $old.Substring(7, 12)
+    }
+}

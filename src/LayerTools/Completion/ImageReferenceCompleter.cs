@@ -9,8 +9,9 @@ using LayerTools.Core.Store;
 namespace LayerTools.Completion;
 
 /// <summary>
-/// Completes image references (name:tag) from the store's index.json alone: no manifest or config is
-/// read, nothing is created, and what was read is kept until index.json changes.
+/// Completes image references (name:tag) from the store's index.json alone, and an image ID prefix
+/// (hex digits) from the manifests it lists (<see cref="ImageIdNames"/>): no config is read,
+/// nothing is created, and what was read is kept until index.json changes.
 /// </summary>
 public sealed class ImageReferenceCompleter : IArgumentCompleter
 {
@@ -26,6 +27,12 @@ public sealed class ImageReferenceCompleter : IArgumentCompleter
             {
                 yield return new CompletionResult(Quote(name), name, CompletionResultType.ParameterValue, name);
             }
+        }
+
+        // An image ID prefix: the only name an untagged image has, and a short way to any image.
+        foreach (var id in ImageIdNames.Beginning(storePath, word))
+        {
+            yield return new CompletionResult(id, id, CompletionResultType.ParameterValue, "image ID " + id);
         }
     }
 
@@ -94,26 +101,8 @@ public sealed class ImageReferenceCompleter : IArgumentCompleter
         return names.ToList();
     }
 
-    internal static string StoreOf(IDictionary fakeBoundParameters)
-    {
-        if (fakeBoundParameters?["StorePath"] is { } value)
-        {
-            var text = (value is PSObject pso ? pso.BaseObject : value)?.ToString();
-            if (!string.IsNullOrEmpty(text))
-            {
-                try
-                {
-                    var here = System.Management.Automation.Runspaces.Runspace.DefaultRunspace?.SessionStateProxy.Path.CurrentFileSystemLocation.ProviderPath;
-                    return here is null ? Path.GetFullPath(text) : Path.GetFullPath(text, here);
-                }
-                catch (Exception ex) when (ex is ArgumentException or PSInvalidOperationException)
-                {
-                }
-            }
-        }
-
-        return StorePaths.Default();
-    }
+    internal static string StoreOf(IDictionary fakeBoundParameters) =>
+        CompletionLocation.HostPath(fakeBoundParameters?["StorePath"]) ?? StorePaths.Default();
 
     private static string Quote(string name) =>
         name.IndexOfAny(new[] { ' ', '\'', '"', '$', '`', '(', ')', '{', '}', ';', ',', '&', '@', '#' }) >= 0 ? "'" + name.Replace("'", "''", StringComparison.Ordinal) + "'" : name;
