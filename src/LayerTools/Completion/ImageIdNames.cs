@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using LayerTools.Core.Digests;
 
@@ -11,7 +10,7 @@ namespace LayerTools.Completion;
 internal static class ImageIdNames
 {
     private const long MaxManifestBytes = 4 * 1024 * 1024;
-    private static readonly ConcurrentDictionary<string, ((DateTime, long) Stamp, IReadOnlyList<string> Ids)> Cache = new(StringComparer.Ordinal);
+    private static readonly IndexJsonCache Ids = new(Parse);
 
     /// <summary>The short (12 hex digits) IDs of the store's images that <paramref name="word"/> begins ("3f2a", "sha256:3f2a"); none for a word that is not hex.</summary>
     public static IEnumerable<string> Beginning(string storePath, string word)
@@ -29,45 +28,25 @@ internal static class ImageIdNames
             .Distinct(StringComparer.Ordinal);
     }
 
-    private static IReadOnlyList<string> Read(string storePath)
+    private static IReadOnlyList<string> Read(string storePath) => Ids.Read(storePath);
+
+    private static IReadOnlyList<string> Parse(string storePath, byte[] indexJson)
     {
-        var indexJson = Path.Combine(storePath, "index.json");
-        try
+        var ids = new SortedSet<string>(StringComparer.Ordinal);
+        using var index = JsonDocument.Parse(indexJson);
+        if (index.RootElement.ValueKind == JsonValueKind.Object && index.RootElement.TryGetProperty("manifests", out var manifests) && manifests.ValueKind == JsonValueKind.Array)
         {
-            var info = new FileInfo(indexJson);
-            if (!info.Exists)
+            foreach (var m in manifests.EnumerateArray())
             {
-                return Array.Empty<string>();
-            }
-
-            var stamp = (info.LastWriteTimeUtc, info.Length);
-            if (Cache.TryGetValue(indexJson, out var cached) && cached.Stamp == stamp)
-            {
-                return cached.Ids;
-            }
-
-            var ids = new SortedSet<string>(StringComparer.Ordinal);
-            using var index = JsonDocument.Parse(File.ReadAllBytes(indexJson));
-            if (index.RootElement.ValueKind == JsonValueKind.Object && index.RootElement.TryGetProperty("manifests", out var manifests) && manifests.ValueKind == JsonValueKind.Array)
-            {
-                foreach (var m in manifests.EnumerateArray())
+                if (m.ValueKind == JsonValueKind.Object && m.TryGetProperty("digest", out var d) && d.ValueKind == JsonValueKind.String && d.GetString() is { } digest && Digest.IsValid(digest)
+                    && ConfigOf(storePath, digest) is { } config)
                 {
-                    if (m.ValueKind == JsonValueKind.Object && m.TryGetProperty("digest", out var d) && d.GetString() is { } digest && Digest.IsValid(digest)
-                        && ConfigOf(storePath, digest) is { } config)
-                    {
-                        ids.Add(config);
-                    }
+                    ids.Add(config);
                 }
             }
+        }
 
-            var list = ids.ToList();
-            Cache[indexJson] = (stamp, list);
-            return list;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException or InvalidOperationException)
-        {
-            return Array.Empty<string>();
-        }
+        return ids.ToList();
     }
 
     /// <summary>The config digest a manifest blob names; null when the blob is missing, too large or not a manifest.</summary>

@@ -1,5 +1,4 @@
 using System.Collections;
-using System.Collections.Concurrent;
 using System.Management.Automation;
 using System.Management.Automation.Language;
 using System.Text.Json;
@@ -15,7 +14,7 @@ namespace LayerTools.Completion;
 /// </summary>
 public sealed class ImageReferenceCompleter : IArgumentCompleter
 {
-    private static readonly ConcurrentDictionary<string, CachedNames> Cache = new(StringComparer.Ordinal);
+    private static readonly IndexJsonCache Names = new(Parse);
 
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
     {
@@ -37,34 +36,9 @@ public sealed class ImageReferenceCompleter : IArgumentCompleter
     }
 
     /// <summary>The image names of the store at <paramref name="storePath"/>, sorted; empty when there is no store.</summary>
-    internal static IReadOnlyList<string> ReadNames(string storePath)
-    {
-        var indexJson = Path.Combine(storePath, "index.json");
-        try
-        {
-            var info = new FileInfo(indexJson);
-            if (!info.Exists)
-            {
-                return Array.Empty<string>();
-            }
+    internal static IReadOnlyList<string> ReadNames(string storePath) => Names.Read(storePath);
 
-            var stamp = (info.LastWriteTimeUtc, info.Length);
-            if (Cache.TryGetValue(indexJson, out var cached) && cached.Stamp == stamp)
-            {
-                return cached.Names;
-            }
-
-            var names = Parse(File.ReadAllBytes(indexJson));
-            Cache[indexJson] = new CachedNames(stamp, names);
-            return names;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
-        {
-            return Array.Empty<string>();
-        }
-    }
-
-    private static List<string> Parse(byte[] json)
+    private static List<string> Parse(string storePath, byte[] json)
     {
         var names = new SortedSet<string>(StringComparer.Ordinal);
         using var doc = JsonDocument.Parse(json);
@@ -107,5 +81,4 @@ public sealed class ImageReferenceCompleter : IArgumentCompleter
     private static string Quote(string name) =>
         name.IndexOfAny(new[] { ' ', '\'', '"', '$', '`', '(', ')', '{', '}', ';', ',', '&', '@', '#' }) >= 0 ? "'" + name.Replace("'", "''", StringComparison.Ordinal) + "'" : name;
 
-    private sealed record CachedNames((DateTime, long) Stamp, List<string> Names);
 }
