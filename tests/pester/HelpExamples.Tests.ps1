@@ -74,11 +74,9 @@ BeforeAll {
 
     # What one example needs beyond the common set, run where the example runs.
     $script:SetupFor = @{
-        'Add-LayeredImageTag 1' = { }
         'Dismount-ContainerLayer 1' = { $null = Mount-ContainerLayer web -Path (Join-Path $PWD 'mnt-web') }
         'Dismount-ContainerLayer 2' = { $null = Mount-ContainerLayer web -Path (Join-Path $PWD 'mnt-web') }
         'New-ContainerLayer 1' = { Remove-ContainerLayer web -Confirm:$false }
-        'Remove-ContainerLayer 1' = { }
         'Publish-LayeredImage 3' = { Add-LayeredImageTag app:1 -Tag "$($registry.Host)/team/app:1" }
     }
     # Shared host paths an example names, moved into the example's own folder.
