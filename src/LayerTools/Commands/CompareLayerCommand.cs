@@ -91,8 +91,9 @@ public sealed class CompareLayerCommand : StoreCmdlet
 
     private void Compare(ComparisonSide reference, ComparisonSide difference)
     {
-        WriteVerbose($"Comparing {reference.Source.Name} with {difference.Source.Name} ({Property}{(Path is null ? string.Empty : ", paths like " + Path)}).");
-        var changes = LayerComparer.Compare(reference.Source, difference.Source, Property, Path, CancellationToken);
+        WriteVerbose($"Comparing {reference.Tree.Label} with {difference.Tree.Label} ({Property}{(Path is null ? string.Empty : ", paths like " + Path)}).");
+        // A folder side stands for the directory a -Path without wildcards names (help example 3).
+        var changes = LayerComparer.Compare(reference.Tree, difference.Tree, Property, Path, CancellationToken, folderAt: PathWildcard.Literal(Path));
         foreach (var change in changes)
         {
             // Path addresses the file on the difference side (a drive path for an image or a
@@ -112,7 +113,7 @@ public sealed class CompareLayerCommand : StoreCmdlet
         {
             case LayerInfo layer:
                 var layerStore = Store(layer.StorePath);
-                return new ComparisonSide(FileTreeSources.Layer(layerStore, layer), LayerAddress(layerStore, layer.Image, layer.DiffId));
+                return new ComparisonSide(ComparisonTrees.Layer(layerStore, layer), LayerAddress(layerStore, layer.Image, layer.DiffId));
             case LayeredImage:
                 var image = Resolve(input);
                 return ImageSide(image.Store, image.Stored);
@@ -130,7 +131,7 @@ public sealed class CompareLayerCommand : StoreCmdlet
                 {
                     var storePath = obj.Properties["StorePath"]?.Value?.ToString();
                     var store = Store(string.IsNullOrEmpty(storePath) ? null : storePath);
-                    return new ComparisonSide(FileTreeSources.Layer(store, diffIdText), LayerAddress(store, obj.Properties["Image"]?.Value?.ToString(), diffIdText));
+                    return new ComparisonSide(ComparisonTrees.Layer(store, diffIdText), LayerAddress(store, obj.Properties["Image"]?.Value?.ToString(), diffIdText));
                 }
 
                 var resolved = Resolve(input);
@@ -141,22 +142,22 @@ public sealed class CompareLayerCommand : StoreCmdlet
     private static ComparisonSide ImageSide(LayerStore store, StoredImage stored)
     {
         var top = Provider.ImagePathName.Of(new ImageCatalog(store), stored);
-        return new ComparisonSide(FileTreeSources.Image(store, stored), p => Provider.DrivePath.ForFile(Provider.DriveKind.Image, store.Root, top, p));
+        return new ComparisonSide(ComparisonTrees.Image(store, stored), p => Provider.DrivePath.ForFile(Provider.DriveKind.Image, store.Root, top, p));
     }
 
-    /// <summary>A folder; with a -Path that names one directory (no wildcard) the folder stands for that directory.</summary>
+    /// <summary>A folder; with a -Path that names one directory (no wildcard) the folder stands for that directory (see LayerComparer).</summary>
     private ComparisonSide DirectorySide(string directory)
     {
         var mount = PathWildcard.Literal(Path);
         return new(
-            FileTreeSources.Directory(directory, mount),
+            ComparisonTrees.Directory(directory),
             p => System.IO.Path.Join(directory, (mount is not null && p.StartsWith(mount, StringComparison.Ordinal) ? p[mount.Length..] : p).TrimStart('/')));
     }
 
     private static ComparisonSide ContainerSide(ContainerStore containers, string nameOrId)
     {
         var name = containers.Get(nameOrId).Name;
-        return new ComparisonSide(FileTreeSources.Container(containers, nameOrId), p => Provider.DrivePath.ForFile(Provider.DriveKind.Container, containers.Store.Root, name, p));
+        return new ComparisonSide(ComparisonTrees.Container(containers, nameOrId), p => Provider.DrivePath.ForFile(Provider.DriveKind.Container, containers.Store.Root, name, p));
     }
 
     /// <summary>A layer's file is addressed in the image it was listed for (read-only there); a bare DiffID has no drive, so its files get a path no provider resolves.</summary>
@@ -188,7 +189,7 @@ public sealed class CompareLayerCommand : StoreCmdlet
         }
 
         return found.DiffId is { } diffId
-            ? new ComparisonSide(FileTreeSources.Layer(store, diffId), LayerAddress(store, null, diffId))
+            ? new ComparisonSide(ComparisonTrees.Layer(store, diffId), LayerAddress(store, null, diffId))
             : ContainerSide(new ContainerStore(store), found.Container!);
     }
 
