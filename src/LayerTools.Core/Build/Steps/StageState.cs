@@ -6,13 +6,17 @@ namespace LayerTools.Core.Build.Steps;
 /// <summary>A stage while it is being built: the image so far, its merged view, and the variables in scope.</summary>
 internal sealed class StageState
 {
-    public StageState(PlannedStage planned, ImageState image, UnionView view, StageScope scope)
+    public StageState(PlannedStage planned, ImageState image, UnionView view, StageScope scope, StageCounter counter)
     {
         Planned = planned;
         Image = image;
         View = view;
         Scope = scope;
+        Counter = counter;
     }
+
+    /// <summary>The stage's steps in the build log.</summary>
+    public StageCounter Counter { get; }
 
     public PlannedStage Planned { get; }
 

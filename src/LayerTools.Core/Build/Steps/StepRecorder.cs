@@ -82,13 +82,11 @@ internal sealed class StepRecorder
             state.Image.AddLayer(cachedDiffId, record.CreatedBy ?? createdBy, created, HistoryText.Comment);
             var cachedIndex = _store.ReadLayerIndex(cachedDiffId);
             state.View.Apply(cachedIndex);
-            _options.Verbose?.Invoke($"{instruction.Location}: {instruction.Original}: cached (layer {cachedDiffId})");
             Report(state, instruction, index, cached: true, reason: null, diffId: cachedDiffId, size: cachedIndex.Size, watch.Elapsed);
             return;
         }
 
         var reason = MissReason(state, instruction, key);
-        _options.Verbose?.Invoke($"{instruction.Location}: {instruction.Original}: running ({reason})");
         made ??= make(staging);
         staging.Commit(null, _cancellationToken);
         var now = Now();
