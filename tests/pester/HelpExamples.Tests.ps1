@@ -37,16 +37,18 @@ BeforeAll {
     $script:template = Join-Path $TestDrive 'template'
     $null = New-Item -ItemType Directory -Force $template
 
-    # Images: base:1 and app:1 (two layers sharing base:1's, with whiteouts), app:2, demo:1 and
-    # layertools/demo:1 (a root file system with /etc/*.conf), test-a:1, busybox:1 for RUN.
+    # Images: base:1 and app:1 (two layers sharing base:1's, with whiteouts), app:2, busybox:1, and
+    # demo:1 = layertools/demo:1 = test-a:1: busybox with /etc/*.conf, /srv and a CMD, for RUN and Invoke-ContainerCommand.
     $null = Import-LayeredImage -Path (New-FixtureImages)
+    New-BusyboxImage -Root (Join-Path $TestDrive 'busybox') -Tag busybox:1 -Applets sh, echo, cat, mkdir, ls, id, pwd, rm
     $rootfs = New-TestTree -Root (Join-Path $template 'rootfs') -Files @{
-        'etc/os-release' = "ID=demo`n"; 'etc/old.conf' = "old`n"; 'etc/app.conf' = "port=80`n"; 'etc/motd' = "welcome`n"; 'app/run.sh' = "#!/bin/sh`necho run`n"
+        'etc/os-release' = "ID=demo`n"; 'etc/old.conf' = "old`n"; 'etc/app.conf' = "port=80`n"; 'etc/motd' = "welcome`n"; 'app/run.sh' = "#!/bin/sh`necho run`n"; 'srv' = $null
     }
-    $null = Import-LayeredImage -Path $rootfs -Tag demo:1
+    $demo = New-TestTree -Root (Join-Path $TestDrive 'democontext') -Files @{ 'Dockerfile' = "FROM busybox:1`nCOPY rootfs/ /`nCMD [`"echo`", `"hello from demo`"]`n" }
+    Copy-Item -Recurse $rootfs (Join-Path $demo 'rootfs')
+    $null = Build-LayeredImage $demo -Tag demo:1 -Quiet
     Add-LayeredImageTag demo:1 -Tag layertools/demo:1, test-a:1
     $null = Import-LayeredImage -Path (New-TestTree -Root (Join-Path $TestDrive 'app2') -Files @{ 'app/hello.sh' = "#!/bin/sh`necho hello, 2`n"; 'etc/app.conf' = "port=8080`n" }) -Tag app:2
-    New-BusyboxImage -Root (Join-Path $TestDrive 'busybox') -Tag busybox:1 -Applets sh, echo, cat, mkdir, ls
     $null = New-ContainerLayer layertools/demo:1 -Name web
     Set-Content Container:\web\etc\motd 'changed in web'
 
@@ -77,6 +79,7 @@ BeforeAll {
         'Dismount-ContainerLayer 1' = { $null = Mount-ContainerLayer web -Path (Join-Path $PWD 'mnt-web') }
         'Dismount-ContainerLayer 2' = { $null = Mount-ContainerLayer web -Path (Join-Path $PWD 'mnt-web') }
         'New-ContainerLayer 1' = { Remove-ContainerLayer web -Confirm:$false }
+        'Invoke-ContainerCommand 1' = { Remove-ContainerLayer web -Confirm:$false }
         'Publish-LayeredImage 3' = { Add-LayeredImageTag app:1 -Tag "$($registry.Host)/team/app:1" }
     }
     # Shared host paths an example names, moved into the example's own folder.
@@ -120,6 +123,8 @@ Describe 'Every help example runs as written' {
             $code = $code.Replace($from, $to)
         }
         if ($SetupFor.ContainsKey($Name)) { . $SetupFor[$Name] }
+        # As a user's console runs it: no strict mode (TestHelpers sets one), errors stop the example.
+        Set-StrictMode -Off
         $ErrorActionPreference = 'Stop'
         $output = . ([scriptblock]::Create($code)) 6>&1 | Out-String -Width 120
         $? | Should -BeTrue
