@@ -3,12 +3,14 @@
 $script:RegistryFixtureScript = Join-Path $PSScriptRoot '../registry/registry-fixture.sh'
 
 function Start-TestRegistry {
-    # Starts a registry; -Tls makes a self-signed certificate (the returned CertDir holds ca.crt), -User/-Password an htpasswd user.
-    param([switch] $Tls, [string] $User, [string] $Password)
+    # Starts a registry; -Tls makes a self-signed certificate (the returned CertDir holds ca.crt), -ClientCa
+    # (with -Tls) demands a client certificate signed by that CA file, -User/-Password an htpasswd user.
+    param([switch] $Tls, [string] $ClientCa, [string] $User, [string] $Password)
     $dir = Join-Path ([IO.Path]::GetTempPath()) ("lt-registry-" + [guid]::NewGuid().ToString('n').Substring(0, 12))
     $null = New-Item -ItemType Directory -Force $dir
     $arguments = @('start', $dir)
     if ($Tls) { $arguments += '--tls' }
+    if ($ClientCa) { $arguments += @('--client-ca', $ClientCa) }
     if ($User) { $arguments += @('--user', $User, '--password', $Password) }
     $port = & bash $script:RegistryFixtureScript @arguments
     if ($LASTEXITCODE -ne 0) { throw "The test registry did not start (see $dir/registry.log)." }

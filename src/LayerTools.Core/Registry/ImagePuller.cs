@@ -41,36 +41,44 @@ internal static class ImagePuller
         }
 
         using var staging = store.BeginStaging();
+        var layers = LayerDownload.Plan(staging, manifest, config);
+        var transfers = new TransferProgress(progress, $"Pulling {name}", layers.Select(d => ("Layer " + Digest.Short(d.Layer.Digest), $"Downloading {d.Layer.Digest}", d.Layer.Size)));
         var view = new UnionView();
         var compressedForms = new List<IngestedLayer>();
-        for (var i = 0; i < manifest.Layers.Count; i++)
+        using (var queue = new TransferQueue(layers.Count, client.Options.MaxConcurrentTransfers, (i, token) => layers[i].Fetch(client, repository, name, limits, transfers, i, token), cancellationToken))
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var layer = manifest.Layers[i];
-            var diffId = config.DiffIds[i];
-            var status = $"Layer {i + 1} of {manifest.Layers.Count} {Digest.Short(layer.Digest)}";
-            reporter.Report(status, i, manifest.Layers.Count);
-            LayerIndex index;
-            if (staging.HasBlob(diffId) && staging.HasBlob(layer.Digest))
+            for (var i = 0; i < manifest.Layers.Count; i++)
             {
-                index = staging.ReadLayerIndex(diffId);
-            }
-            else
-            {
-                var ingested = Download(staging, client, repository, layer, name, view, limits, reporter, status, cancellationToken);
-                if (ingested.Index.DiffId != diffId)
+                cancellationToken.ThrowIfCancellationRequested();
+                var diffId = config.DiffIds[i];
+                LayerIndex index;
+                if (staging.HasBlob(diffId) && staging.HasBlob(manifest.Layers[i].Digest))
                 {
-                    throw new LayerToolsException("DiffIdMismatch", ErrorKind.InvalidData, $"'{name}': layer {i + 1} ({layer.Digest}) has the DiffID {ingested.Index.DiffId}, but the config lists {diffId}; the image was damaged or altered.", name);
+                    index = staging.ReadLayerIndex(diffId);
+                }
+                else
+                {
+                    var download = layers.First(d => d.Layer.Digest == manifest.Layers[i].Digest);
+                    var status = $"Layer {i + 1} of {manifest.Layers.Count} {Digest.Short(download.Layer.Digest)}";
+                    queue.WaitFor(layers.IndexOf(download), () => transfers.Report("Downloading; waiting for " + status));
+                    transfers.Report("Indexing " + status, force: true);
+                    var ingested = download.Ingest(staging, name, view, limits, cancellationToken);
+                    if (ingested.Index.DiffId != diffId)
+                    {
+                        throw new LayerToolsException("DiffIdMismatch", ErrorKind.InvalidData, $"'{name}': layer {i + 1} ({download.Layer.Digest}) has the DiffID {ingested.Index.DiffId}, but the config lists {diffId}; the image was damaged or altered.", name);
+                    }
+
+                    index = ingested.Index;
+                    if (ingested.Compression != LayerCompression.None)
+                    {
+                        compressedForms.Add(ingested);
+                    }
                 }
 
-                index = ingested.Index;
-                if (ingested.Compression != LayerCompression.None)
-                {
-                    compressedForms.Add(ingested);
-                }
+                view.Apply(index);
             }
 
-            view.Apply(index);
+            transfers.Report("Downloaded", force: true);
         }
 
         staging.AddBytes(configBytes);
@@ -94,19 +102,6 @@ internal static class ImagePuller
 
         reporter.Done($"Pulled {name}");
         return new StoredImage(tagged, tag);
-    }
-
-    /// <summary>Streams one layer blob from the registry into the staging area (see <see cref="LayerIngest"/>).</summary>
-    private static IngestedLayer Download(StagingArea staging, RegistryClient client, string repository, Descriptor layer, string name, ILowerView lower, IngestLimits limits, ProgressReporter reporter, string status, CancellationToken cancellationToken)
-    {
-        var where = $"{name} layer {layer.Digest}";
-        using var response = OpenBlob(client, repository, layer.Digest, where, cancellationToken);
-        var activity = "Layer " + Digest.Short(layer.Digest);
-        using var body = new TransferStream(response, client.Options.StallTimeout, where, cancellationToken);
-        using var counted = new ProgressReadStream(body, reporter.Child(activity, status, layer.Size), cancellationToken);
-        var ingested = LayerIngest.Ingest(staging, counted, LayerCodec.FromMediaType(layer.MediaType), where, layer.Digest, layer.Size, lower, limits, cancellationToken);
-        reporter.ChildDone(activity, status);
-        return ingested;
     }
 
     private static byte[] ReadSmallBlob(RegistryClient client, string repository, Descriptor descriptor, long limit, string name, CancellationToken cancellationToken)

@@ -80,9 +80,10 @@ internal sealed class StepRecorder
         {
             var created = ParseCreated(record) ?? Now();
             state.Image.AddLayer(cachedDiffId, record.CreatedBy ?? createdBy, created, HistoryText.Comment);
-            var cachedIndex = _store.ReadLayerIndex(cachedDiffId);
-            state.View.Apply(cachedIndex);
-            Report(state, instruction, index, cached: true, reason: null, diffId: cachedDiffId, size: cachedIndex.Size, watch.Elapsed);
+            // The layer's index is read only if a later step looks into the view (a no-op rebuild of
+            // a large COPY never parses its index); the layer's size is its blob's.
+            state.View.ApplyLater(() => _store.ReadLayerIndex(cachedDiffId));
+            Report(state, instruction, index, cached: true, reason: null, diffId: cachedDiffId, size: _store.BlobSize(cachedDiffId), watch.Elapsed);
             return;
         }
 
