@@ -92,7 +92,8 @@ public sealed class CompareLayerCommand : StoreCmdlet
     private void Compare(ComparisonSide reference, ComparisonSide difference)
     {
         WriteVerbose($"Comparing {reference.Tree.Label} with {difference.Tree.Label} ({Property}{(Path is null ? string.Empty : ", paths like " + Path)}).");
-        var changes = LayerComparer.Compare(reference.Tree, difference.Tree, Property, Path, CancellationToken);
+        // A folder side stands for the directory a -Path without wildcards names (help example 3).
+        var changes = LayerComparer.Compare(reference.Tree, difference.Tree, Property, Path, CancellationToken, folderAt: PathWildcard.Literal(Path));
         foreach (var change in changes)
         {
             // Path addresses the file on the difference side (a drive path for an image or a
@@ -144,8 +145,14 @@ public sealed class CompareLayerCommand : StoreCmdlet
         return new ComparisonSide(ComparisonTrees.Image(store, stored), p => Provider.DrivePath.ForFile(Provider.DriveKind.Image, store.Root, top, p));
     }
 
-    private static ComparisonSide DirectorySide(string directory) =>
-        new(ComparisonTrees.Directory(directory), p => System.IO.Path.Join(directory, p.TrimStart('/')));
+    /// <summary>A folder; with a -Path that names one directory (no wildcard) the folder stands for that directory (see LayerComparer).</summary>
+    private ComparisonSide DirectorySide(string directory)
+    {
+        var mount = PathWildcard.Literal(Path);
+        return new(
+            ComparisonTrees.Directory(directory),
+            p => System.IO.Path.Join(directory, (mount is not null && p.StartsWith(mount, StringComparison.Ordinal) ? p[mount.Length..] : p).TrimStart('/')));
+    }
 
     private static ComparisonSide ContainerSide(ContainerStore containers, string nameOrId)
     {

@@ -106,7 +106,7 @@ public sealed class MeasureLayeredImageCommand : StoreCmdlet
             WriteError(ErrorRecords.Create(
                 "EfficiencyBelowMinimum",
                 ErrorKind.LimitsExceeded,
-                string.Create(CultureInfo.InvariantCulture, $"{analysis.Image} has an efficiency of {analysis.Efficiency:P2}, below -MinimumEfficiency {minimum:P2}: {DisplayText.Size(analysis.InefficientBytes)} are in paths that several layers hold. (Measure-LayeredImage {analysis.Image}).WastedPaths lists them."),
+                string.Create(CultureInfo.InvariantCulture, $"{analysis.Image} has an efficiency of {DisplayText.Percent(analysis.Efficiency)}, below -MinimumEfficiency {DisplayText.Percent(minimum)}: {DisplayText.Size(analysis.InefficientBytes)} are in paths that several layers hold. (Measure-LayeredImage {analysis.Image}).WastedPaths lists them."),
                 target));
         }
     }

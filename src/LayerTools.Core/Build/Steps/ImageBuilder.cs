@@ -53,7 +53,7 @@ internal sealed class ImageBuilder
     {
         if (!Directory.Exists(_contextPath))
         {
-            throw new LayerToolsException("ContextNotFound", ErrorKind.ObjectNotFound, $"The build context '{_contextPath}' is not a folder.", _contextPath);
+            throw new LayerToolsException("ContextNotFound", ErrorKind.ObjectNotFound, $"The build context '{_contextPath}' {(File.Exists(_contextPath) ? "is a file, not a folder" : "does not exist")}.", _contextPath);
         }
 
         var tags = _options.Tags.Select(ImageReference.Parse).ToList();
