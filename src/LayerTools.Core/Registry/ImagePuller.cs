@@ -80,24 +80,13 @@ internal static class ImagePuller
         reporter.Report("Committing to the store", 1, 1);
         var tagged = ImageCatalog.Tagged(descriptor, tag);
         staging.Commit(descriptors => ImageCatalog.ApplyTag(descriptors, tagged), cancellationToken);
-        foreach (var form in compressedForms)
-        {
-            try
-            {
-                CompressedLayerCache.Remember(store, form.Index.DiffId, form.Compression, form.Digest, form.Size);
-            }
-            catch (IOException)
-            {
-                // Only a cache: a push compresses the layer again.
-            }
-        }
-
+        LayerFetcher.Remember(store, compressedForms);
         reporter.Done($"Pulled {name}");
         return new StoredImage(tagged, tag);
     }
 
     /// <summary>Streams one layer blob from the registry into the staging area (see <see cref="LayerIngest"/>).</summary>
-    private static IngestedLayer Download(StagingArea staging, RegistryClient client, string repository, Descriptor layer, string name, ILowerView lower, IngestLimits limits, ProgressReporter reporter, string status, CancellationToken cancellationToken)
+    public static IngestedLayer Download(StagingArea staging, RegistryClient client, string repository, Descriptor layer, string name, ILowerView lower, IngestLimits limits, ProgressReporter reporter, string status, CancellationToken cancellationToken)
     {
         var where = $"{name} layer {layer.Digest}";
         using var response = OpenBlob(client, repository, layer.Digest, where, cancellationToken);
@@ -109,7 +98,7 @@ internal static class ImagePuller
         return ingested;
     }
 
-    private static byte[] ReadSmallBlob(RegistryClient client, string repository, Descriptor descriptor, long limit, string name, CancellationToken cancellationToken)
+    public static byte[] ReadSmallBlob(RegistryClient client, string repository, Descriptor descriptor, long limit, string name, CancellationToken cancellationToken)
     {
         var where = $"{name} config {descriptor.Digest}";
         if (descriptor.Size > limit)

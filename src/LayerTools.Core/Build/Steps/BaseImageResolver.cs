@@ -19,7 +19,7 @@ internal static class BaseImageResolver
     private static readonly string[] Transports = { "oci:", "oci-archive:", "docker-archive:" };
 
     /// <summary>Registry errors that mean "no such image there" (as opposed to a refusal or damage, which stay as they are).</summary>
-    private static readonly string[] NotThere = { "ManifestUnknown", "ImageNotFound", "RegistryUnreachable" };
+    public static readonly string[] NotThere = { "ManifestUnknown", "ImageNotFound", "RegistryUnreachable" };
 
     public static BaseImage Resolve(LayerStore store, string text, string contextPath, string where, CancellationToken cancellationToken, bool pull = false, Action<string>? verbose = null)
     {
@@ -47,7 +47,7 @@ internal static class BaseImageResolver
     }
 
     /// <summary>The image in the store under the name given, or under its full name (as a pull tags it).</summary>
-    private static StoredImage? FromStore(ImageCatalog catalog, string text, ImageReference? reference)
+    public static StoredImage? FromStore(ImageCatalog catalog, string text, ImageReference? reference)
     {
         var candidates = new List<string> { text };
         if (reference is not null)

@@ -65,9 +65,7 @@ internal sealed class ImageBuilder
         var plan = StagePlanner.Plan(dockerfile, _options.Target, _options.BuildArgs);
         foreach (var source in _options.CacheFrom)
         {
-            var image = BaseImageResolver.Resolve(_store, source, _contextPath, "-CacheFrom", _cancellationToken, verbose: _options.Verbose);
-            var taken = image.ImageId is null ? 0 : InlineCache.Import(_store, _cache, image.ImageId);
-            _options.Verbose?.Invoke($"-CacheFrom {source}: {taken} cached step(s).");
+            RegistryCache.Import(_store, _cache, source, _contextPath, lease, _options.Verbose, _cancellationToken);
         }
 
         foreach (var planned in plan.Stages)
@@ -83,7 +81,8 @@ internal sealed class ImageBuilder
             final.Image.SetLabel(key, value);
         }
 
-        return new BuildResult(Commit(final, tags), Recorder.Steps);
+        var stacks = _stages.Values.Select(s => (IReadOnlyList<string>)s.Image.DiffIds.ToList()).ToList();
+        return new BuildResult(Commit(final, tags), Recorder.Steps, new CacheExport(Recorder.UsedSteps.ToList(), stacks));
     }
 
     private StoredImage Commit(StageState final, IReadOnlyList<ImageReference> tags)
