@@ -49,7 +49,7 @@ COPY hello.txt /hello.txt
     It 'lets a fresh store hit every step of every stage with -CacheFrom the cache image, and make the same image' {
         New-TestStore | Out-Null
         $verbose = $( $second = Build-LayeredImage -Path $Context -CacheFrom "$($Plain.Host)/ct/cache:main" -Verbose -InformationAction SilentlyContinue ) 4>&1 | Out-String
-        $verbose | Should -Match 'a cache image of 4 layer\(s\), 4 downloaded'
+        $verbose | Should -Match 'a cache image of 4 layer\(s\), 0 in the store, 4 left in the registry'
         $second.Id | Should -Be $First.Id
         $steps = $second.BuildSteps | Where-Object Instruction -NotLike 'FROM *'
         $steps | Should -HaveCount 4

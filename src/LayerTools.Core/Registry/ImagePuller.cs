@@ -21,25 +21,11 @@ internal static class ImagePuller
     public static StoredImage Pull(LayerStore store, RegistryClient client, ImageReference reference, string? platform, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {
         var repository = reference.Repository;
-        var name = reference.FullName + (reference.Digest is null ? ":" + reference.Tag : "@" + reference.Digest);
+        var name = NameOf(reference);
         var reporter = new ProgressReporter(progress, $"Pulling {name}");
         reporter.Report("Reading the manifest", 0, 1);
-        var fetched = client.GetManifest(repository, reference.Digest ?? reference.Tag, cancellationToken);
-        if (MediaTypes.IsIndex(fetched.MediaType))
-        {
-            var chosen = PlatformSelector.Select(fetched.Json, platform, name);
-            fetched = client.GetManifest(repository, chosen.Digest, cancellationToken);
-        }
-
-        var manifest = ManifestDocument.Parse(fetched.Bytes, name, fetched.MediaType);
+        var (fetched, manifest, configBytes, config) = ReadImage(client, reference, platform, name, cancellationToken);
         var limits = IngestLimits.Default;
-        var configBytes = ReadSmallBlob(client, repository, manifest.Config, limits.MaxConfigBytes, name, cancellationToken);
-        var config = ConfigDocument.Parse(configBytes, name);
-        if (config.DiffIds.Count != manifest.Layers.Count)
-        {
-            throw new LayerToolsException("DiffIdMismatch", ErrorKind.InvalidData, $"'{name}': the manifest lists {manifest.Layers.Count} layers but the config {config.DiffIds.Count} DiffIDs.", name);
-        }
-
         using var staging = store.BeginStaging();
         var view = new UnionView();
         var compressedForms = new List<IngestedLayer>();
@@ -73,15 +59,79 @@ internal static class ImagePuller
             view.Apply(index);
         }
 
+        reporter.Report("Committing to the store", 1, 1);
+        var stored = CommitImage(staging, reference, fetched, manifest, configBytes, cancellationToken);
+        LayerFetcher.Remember(store, compressedForms);
+        reporter.Done($"Pulled {name}");
+        return stored;
+    }
+
+    /// <summary>
+    /// Takes only the manifest and config of an image into the store, tagged as a pull tags it: each
+    /// layer the store lacks becomes a remote layer (a record of its blob and repository), fetched by
+    /// the first operation that needs its files. A build whose steps read no file of its base, pushed
+    /// to the same registry, then moves no byte of the base (its blobs are mounted). Returns the image
+    /// and how many of its layers are remote.
+    /// </summary>
+    public static (StoredImage Image, int Remote) PullManifest(LayerStore store, RegistryClient client, ImageReference reference, string? platform, CancellationToken cancellationToken)
+    {
+        var name = NameOf(reference);
+        var (fetched, manifest, configBytes, config) = ReadImage(client, reference, platform, name, cancellationToken);
+        using var staging = store.BeginStaging();
+        var remote = 0;
+        for (var i = 0; i < manifest.Layers.Count; i++)
+        {
+            var diffId = config.DiffIds[i];
+            var layer = manifest.Layers[i];
+            if (staging.HasBlob(diffId) && staging.HasBlob(layer.Digest))
+            {
+                continue;
+            }
+
+            if (!staging.HasBlob(diffId))
+            {
+                remote++;
+            }
+
+            RemoteLayers.Remember(store, new RemoteLayer(diffId, new Descriptor(layer.MediaType, layer.Digest, layer.Size), client.Endpoint.Domain, reference.Repository, config.DiffIds.Take(i).ToList()));
+        }
+
+        return (CommitImage(staging, reference, fetched, manifest, configBytes, cancellationToken), remote);
+    }
+
+    private static string NameOf(ImageReference reference) => reference.FullName + (reference.Digest is null ? ":" + reference.Tag : "@" + reference.Digest);
+
+    /// <summary>The image's manifest (through an index, the platform's) and config, checked against each other.</summary>
+    private static (FetchedManifest Fetched, ManifestDocument Manifest, byte[] ConfigBytes, ConfigDocument Config) ReadImage(RegistryClient client, ImageReference reference, string? platform, string name, CancellationToken cancellationToken)
+    {
+        var repository = reference.Repository;
+        var fetched = client.GetManifest(repository, reference.Digest ?? reference.Tag, cancellationToken);
+        if (MediaTypes.IsIndex(fetched.MediaType))
+        {
+            var chosen = PlatformSelector.Select(fetched.Json, platform, name);
+            fetched = client.GetManifest(repository, chosen.Digest, cancellationToken);
+        }
+
+        var manifest = ManifestDocument.Parse(fetched.Bytes, name, fetched.MediaType);
+        var configBytes = ReadSmallBlob(client, repository, manifest.Config, IngestLimits.Default.MaxConfigBytes, name, cancellationToken);
+        var config = ConfigDocument.Parse(configBytes, name);
+        if (config.DiffIds.Count != manifest.Layers.Count)
+        {
+            throw new LayerToolsException("DiffIdMismatch", ErrorKind.InvalidData, $"'{name}': the manifest lists {manifest.Layers.Count} layers but the config {config.DiffIds.Count} DiffIDs.", name);
+        }
+
+        return (fetched, manifest, configBytes, config);
+    }
+
+    /// <summary>Stages the manifest and config byte-exact and commits, tagged with the full reference (untagged for a pull by digest alone).</summary>
+    private static StoredImage CommitImage(StagingArea staging, ImageReference reference, FetchedManifest fetched, ManifestDocument manifest, byte[] configBytes, CancellationToken cancellationToken)
+    {
         staging.AddBytes(configBytes);
         staging.AddBytes(fetched.Bytes);
         var descriptor = new Descriptor(manifest.MediaType, fetched.Digest, fetched.Bytes.Length);
         var tag = reference.Digest is null || reference.ExplicitTag ? ImageReference.Parse(reference.FullName + ":" + reference.Tag) : null;
-        reporter.Report("Committing to the store", 1, 1);
         var tagged = ImageCatalog.Tagged(descriptor, tag);
         staging.Commit(descriptors => ImageCatalog.ApplyTag(descriptors, tagged), cancellationToken);
-        LayerFetcher.Remember(store, compressedForms);
-        reporter.Done($"Pulled {name}");
         return new StoredImage(tagged, tag);
     }
 

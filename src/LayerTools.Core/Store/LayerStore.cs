@@ -139,9 +139,16 @@ internal sealed class LayerStore
 
     public long BlobSize(string digest) => new FileInfo(BlobPath(digest)).Length;
 
+    /// <summary>Fetches remote layers when an operation needs their files (see <see cref="RemoteLayers"/>); null: a remote layer's files are an error (LayerNotFetched).</summary>
+    public IRemoteLayerFetcher? RemoteFetcher { get; set; }
+
     public FileStream OpenBlob(string digest)
     {
         try
+        {
+            return new FileStream(BlobPath(digest), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 81920);
+        }
+        catch (FileNotFoundException) when (FetchRemote(RemoteLayers.Get(this, digest) ?? RemoteLayers.ForBlob(this, digest)))
         {
             return new FileStream(BlobPath(digest), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 81920);
         }
@@ -187,6 +194,11 @@ internal sealed class LayerStore
                 using var fs = File.OpenRead(LayerIndexPath(id));
                 return LayerIndex.FromJson(fs);
             }
+            catch (FileNotFoundException) when (FetchRemote(RemoteLayers.Get(this, id)))
+            {
+                using var fs = File.OpenRead(LayerIndexPath(id));
+                return LayerIndex.FromJson(fs);
+            }
             catch (FileNotFoundException ex)
             {
                 throw new LayerToolsException("LayerIndexNotFound", ErrorKind.ObjectNotFound, $"Layer {id} has no entry index in the store '{Root}'; run Test-LayerStore.", id, ex);
@@ -196,6 +208,20 @@ internal sealed class LayerStore
                 throw new LayerToolsException("LayerIndexCorrupt", ErrorKind.InvalidData, $"The entry index of layer {id} is unreadable; run Test-LayerStore.", id, ex);
             }
         });
+    }
+
+    /// <summary>Fetches a remote layer whose files an operation needs: true when it was fetched; an error when the store has no way to fetch it.</summary>
+    private bool FetchRemote(RemoteLayer? layer)
+    {
+        if (layer is null)
+        {
+            return false;
+        }
+
+        var fetcher = RemoteFetcher
+            ?? throw new LayerToolsException("LayerNotFetched", ErrorKind.ObjectNotFound, $"Layer {layer.DiffId} is still in the registry ({layer.Registry}/{layer.Repository}, blob {layer.Blob.Digest}); this operation cannot fetch it. Pull the image with Request-LayeredImage.", layer.DiffId);
+        fetcher.Fetch(this, layer, CancellationToken.None);
+        return true;
     }
 
     public JsonObject ReadIndexJson()

@@ -259,14 +259,24 @@ internal sealed class StagingArea : IDisposable
         else
         {
             var manifest = ManifestDocument.Parse(_store.ReadBlob(manifestDigest, IngestLimits.Default.MaxConfigBytes), manifestDigest);
-            missing.AddRange(manifest.Layers.Select(d => d.Digest).Prepend(manifest.Config.Digest).Where(d => !_store.HasBlob(d)));
+            missing.AddRange(Missing(manifest.Config.Digest));
             if (missing.Count == 0)
             {
                 // The store reads layers by DiffID (a pulled manifest names the registry's compressed
-                // blobs): each DiffID's uncompressed blob and its index must be there too.
+                // blobs): each DiffID's uncompressed blob and its index must be there too, or the
+                // layer is a remote layer (a record says which registry blob holds it).
                 var config = ConfigDocument.Parse(_store.ReadBlob(manifest.Config.Digest, IngestLimits.Default.MaxConfigBytes), manifest.Config.Digest);
-                missing.AddRange(config.DiffIds.Where(d => !_store.HasBlob(d)));
-                missing.AddRange(config.DiffIds.Where(d => !File.Exists(_store.LayerIndexPath(d))).Select(_store.LayerIndexPath));
+                for (var i = 0; i < manifest.Layers.Count; i++)
+                {
+                    var diffId = i < config.DiffIds.Count ? config.DiffIds[i] : null;
+                    var covered = diffId is not null && RemoteLayers.Covers(_store, diffId, manifest.Layers[i].Digest);
+                    missing.AddRange(covered ? [] : Missing(manifest.Layers[i].Digest));
+                    if (diffId is not null && !(covered && RemoteLayers.IsRemote(_store, diffId)))
+                    {
+                        missing.AddRange(Missing(diffId));
+                        missing.AddRange(File.Exists(_store.LayerIndexPath(diffId)) ? [] : [_store.LayerIndexPath(diffId)]);
+                    }
+                }
             }
         }
 
@@ -275,6 +285,8 @@ internal sealed class StagingArea : IDisposable
             throw new LayerToolsException("BlobVanished", ErrorKind.InvalidOperation, $"'{missing[0]}', which image {manifestDigest} references, left the store before the image was committed; nothing was committed. Try again.", missing[0]);
         }
     }
+
+    private IEnumerable<string> Missing(string digest) => _store.HasBlob(digest) ? [] : [digest];
 
     public void Dispose()
     {

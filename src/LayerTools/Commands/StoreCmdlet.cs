@@ -65,6 +65,9 @@ public abstract class StoreCmdlet : LayerToolsCmdlet
             throw;
         }
 
+        // An image may stand on remote layers (a FROM base a build read without its layers): the
+        // first command that reads their files fetches them from their registry.
+        Core.Registry.RegistryLayerFetcher.AttachTo(store);
         opened = (store, new ImageCatalog(store));
         _stores[path] = opened;
         return opened;

@@ -32,6 +32,7 @@ internal sealed class ImageBuilder
     private readonly string _dockerfilePath;
     private readonly BuildSources _sources;
     private Lease? _lease;
+    private string _current = string.Empty;
     private StepRecorder? _recorder;
     private CopyStep? _copy;
 
@@ -65,7 +66,7 @@ internal sealed class ImageBuilder
         var plan = StagePlanner.Plan(dockerfile, _options.Target, _options.BuildArgs);
         foreach (var source in _options.CacheFrom)
         {
-            RegistryCache.Import(_store, _cache, source, _contextPath, lease, _options.Verbose, _cancellationToken);
+            RegistryCache.Import(_store, _cache, source, _contextPath, _options.Verbose, _cancellationToken);
         }
 
         foreach (var planned in plan.Stages)
@@ -93,7 +94,7 @@ internal sealed class ImageBuilder
         var inline = _options.InlineCache ? InlineCache.ToJson(Recorder.UsedSteps, final.Image.DiffIds.ToHashSet(StringComparer.Ordinal)) : null;
         var configBytes = final.Image.ToConfigBytes(created, inline);
         using var staging = _store.BeginStaging(_lease);
-        var manifest = ImageWriter.Write(staging, configBytes, final.Image.DiffIds.Select(_store.ReadLayerIndex).ToList());
+        var manifest = ImageWriter.Write(staging, configBytes, final.Image.DiffIds.Select(d => RemoteLayers.LayerDescriptor(_store, d)).ToList());
         var named = tags.Count == 0 ? new[] { ImageCatalog.Tagged(manifest, null) } : tags.Select(t => ImageCatalog.Tagged(manifest, t)).ToArray();
         staging.Commit(descriptors =>
         {
@@ -129,7 +130,8 @@ internal sealed class ImageBuilder
 
             if (resolved.Config is not null)
             {
-                Lease.Hold(resolved.Config.DiffIds, $"a layer of {planned.BaseImage}", _cancellationToken);
+                // Remote layers (a FROM image read from its registry without its layers) have no blob to hold yet.
+                Lease.Hold(resolved.Config.DiffIds.Where(d => !RemoteLayers.IsRemote(_store, d)), $"a layer of {planned.BaseImage}", _cancellationToken);
             }
 
             image = resolved.Config is null ? ImageState.Scratch(platform?.Os, platform?.Architecture) : ImageState.From(resolved.Config);
@@ -149,10 +151,15 @@ internal sealed class ImageBuilder
         }
 
         image.RuntimeConfig.Remove("OnBuild");
-        var view = UnionView.Build(image.DiffIds.Select(_store.ReadLayerIndex));
         var scope = StageScope.Start(planned, plan, image.Env, _options.BuildArgs);
-        var state = new StageState(planned, image, view, scope);
-        Recorder.Report(state, planned.Stage.From, 0, cached: true, reason: null, diffId: null, size: 0, watch.Elapsed);
+        var state = new StageState(planned, image, MakeView, scope);
+        var remote = image.DiffIds.Count(d => RemoteLayers.IsRemote(_store, d));
+        if (remote > 0)
+        {
+            _options.Verbose?.Invoke($"{where}: {planned.Stage.From.Original}: {remote} of its {image.DiffIds.Count} layer(s) stay in the registry until a step reads the stage's files.");
+        }
+
+        Recorder.Report(state, planned.Stage.From, 0, cached: true, reason: null, diffId: null, size: 0, watch.Elapsed, remote);
 
         var triggers = onBuild is { Count: > 0 } ? DockerfileParser.ParseTriggers(onBuild, $"ONBUILD of {planned.BaseImage}") : Array.Empty<Instruction>();
         foreach (var instruction in triggers.Concat(planned.Stage.Instructions))
@@ -168,8 +175,21 @@ internal sealed class ImageBuilder
         return state;
     }
 
+    /// <summary>The merged view of a stage's layers, made when a step first reads its files; remote layers are fetched then (and the step that needed them named).</summary>
+    private UnionView MakeView(IReadOnlyList<string> diffIds)
+    {
+        var remote = diffIds.Count(d => RemoteLayers.IsRemote(_store, d));
+        if (remote > 0)
+        {
+            _options.Verbose?.Invoke($"{_current}: reads the stage's files: fetching {remote} remote layer(s) from the registry.");
+        }
+
+        return UnionView.Build(diffIds.Select(_store.ReadLayerIndex));
+    }
+
     private void Execute(StageState state, Instruction instruction)
     {
+        _current = $"{Where(instruction)}: {instruction.Original}";
         var watch = Stopwatch.StartNew();
         var index = state.NextIndex++;
         _options.Progress?.Report(new OperationProgress($"Building {state.Name}", $"{Where(instruction)}: {instruction.Original}", -1));

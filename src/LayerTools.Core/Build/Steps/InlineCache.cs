@@ -62,7 +62,7 @@ internal static class InlineCache
         return ImportSteps(store, cache, config[Field] as JsonArray);
     }
 
-    /// <summary>Puts steps in the form <see cref="ToJson"/> writes into the build cache (those whose layer the store has); returns how many it took.</summary>
+    /// <summary>Puts steps in the form <see cref="ToJson"/> writes into the build cache (those whose layer the store has, or knows as a remote layer); returns how many it took.</summary>
     public static int ImportSteps(LayerStore store, BuildCache cache, JsonArray? steps)
     {
         if (steps is null)
@@ -75,7 +75,7 @@ internal static class InlineCache
         {
             var key = JsonDocuments.GetString(step, "key");
             var diffId = JsonDocuments.GetString(step, "diffId");
-            if (!Digest.IsValid(key) || (diffId is not null && (!Digest.IsValid(diffId) || !store.HasBlob(diffId))))
+            if (!Digest.IsValid(key) || (diffId is not null && (!Digest.IsValid(diffId) || !(store.HasBlob(diffId) || RemoteLayers.IsRemote(store, diffId)))))
             {
                 continue;
             }

@@ -34,14 +34,23 @@ internal static class RegistryCache
         var entries = new JsonArray();
         foreach (var (diffId, parent) in layers)
         {
-            if (!lease.TryHold(diffId, cancellationToken))
+            if (RemoteLayers.IsRemote(store, diffId))
+            {
+                // Still in the registry (a base read without its layers): the push mounts its blob.
+                blobs.Add(RemoteLayers.LayerDescriptor(store, diffId));
+            }
+            else if (!lease.TryHold(diffId, cancellationToken))
             {
                 throw new LayerToolsException("BlobNotFound", ErrorKind.ObjectNotFound, $"Layer {diffId} of the build is missing from the store '{store.Root}'; run Test-LayerStore.", diffId);
             }
 
-            var activity = $"Compressing layer {Digest.Short(diffId)} (gzip)";
-            blobs.Add(CompressedLayerCache.GetOrCreate(store, diffId, LayerCompression.Gzip, reporter.Child(activity, activity, store.BlobSize(diffId)), cancellationToken, lease));
-            reporter.ChildDone(activity, activity);
+            else
+            {
+                var activity = $"Compressing layer {Digest.Short(diffId)} (gzip)";
+                blobs.Add(CompressedLayerCache.GetOrCreate(store, diffId, LayerCompression.Gzip, reporter.Child(activity, activity, store.BlobSize(diffId)), cancellationToken, lease));
+                reporter.ChildDone(activity, activity);
+            }
+
             var entry = new JsonObject { ["diffId"] = diffId };
             if (parent is { } below)
             {
@@ -72,10 +81,10 @@ internal static class RegistryCache
     }
 
     /// <summary>
-    /// Takes a <c>-CacheFrom</c> source into the build cache: a cache image in a registry (its missing
-    /// layers fetched), else an image's inline cache (the image found in the store, or pulled).
+    /// Takes a <c>-CacheFrom</c> source into the build cache: a cache image in a registry (the layers
+    /// the store lacks recorded as remote layers), else an image's inline cache (the image found in the store, or pulled).
     /// </summary>
-    public static int Import(LayerStore store, BuildCache cache, string source, string contextPath, Lease lease, Action<string>? verbose, CancellationToken cancellationToken)
+    public static int Import(LayerStore store, BuildCache cache, string source, string contextPath, Action<string>? verbose, CancellationToken cancellationToken)
     {
         var reference = ImageReference.TryParse(source.Trim(), out var parsed) ? parsed : null;
         if (reference is not null && BaseImageResolver.FromStore(new ImageCatalog(store), source, reference) is null)
@@ -84,7 +93,7 @@ internal static class RegistryCache
             using var client = new RegistryClient(endpoint, new RegistryOptions { Credential = CredentialStore.Find(endpoint)?.Credential });
             try
             {
-                if (TryImport(store, cache, client, reference, lease, verbose, cancellationToken) is { } taken)
+                if (TryImport(store, cache, client, reference, verbose, cancellationToken) is { } taken)
                 {
                     return taken;
                 }
@@ -102,7 +111,7 @@ internal static class RegistryCache
     }
 
     /// <summary>Reads a cache image from its registry into the build cache; null when the reference names something else (an image).</summary>
-    private static int? TryImport(LayerStore store, BuildCache cache, RegistryClient client, ImageReference reference, Lease lease, Action<string>? verbose, CancellationToken cancellationToken)
+    private static int? TryImport(LayerStore store, BuildCache cache, RegistryClient client, ImageReference reference, Action<string>? verbose, CancellationToken cancellationToken)
     {
         var repository = reference.Repository;
         var name = reference.FullName + (reference.Digest is null ? ":" + reference.Tag : "@" + reference.Digest);
@@ -120,10 +129,19 @@ internal static class RegistryCache
 
         var configBytes = ImagePuller.ReadSmallBlob(client, repository, manifest.Config, IngestLimits.Default.MaxConfigBytes, name, cancellationToken);
         var config = JsonDocuments.ParseObject(configBytes, name, "InvalidCacheConfig");
+        // The layers the store lacks become remote layers: a step that hits takes its layer without
+        // downloading it, and only a step that reads the files (RUN, COPY --from) fetches them.
         var wanted = Wanted(config, manifest, name);
-        var downloaded = LayerFetcher.Fetch(store, client, repository, wanted, name, lease, null, cancellationToken);
+        var remote = 0;
+        foreach (var layer in wanted.Where(l => !store.HasBlob(l.DiffId)))
+        {
+            RemoteLayers.Remember(store, new RemoteLayer(layer.DiffId, layer.Blob, client.Endpoint.Domain, repository, layer.Below));
+            remote++;
+        }
+
+        RegistryLayerFetcher.AttachTo(store);
         var steps = InlineCache.ImportSteps(store, cache, config["records"] as JsonArray);
-        verbose?.Invoke($"-CacheFrom {name}: a cache image of {wanted.Count} layer(s), {downloaded} downloaded, {wanted.Count - downloaded} in the store; {steps} cached step(s).");
+        verbose?.Invoke($"-CacheFrom {name}: a cache image of {wanted.Count} layer(s), {wanted.Count - remote} in the store, {remote} left in the registry until a step reads their files; {steps} cached step(s).");
         return steps;
     }
 

@@ -76,14 +76,21 @@ internal sealed class StepRecorder
 
         addInputs?.Invoke(key);
         var record = Lookup(state, key);
-        if (record?.DiffId is { } cachedDiffId && _lease.TryHold(cachedDiffId, _cancellationToken))
+        if (record?.DiffId is { } cachedDiffId && (_lease.TryHold(cachedDiffId, _cancellationToken) || RemoteLayers.IsRemote(_store, cachedDiffId)))
         {
             var created = ParseCreated(record) ?? Now();
             state.Image.AddLayer(cachedDiffId, record.CreatedBy ?? createdBy, created, HistoryText.Comment);
-            var cachedIndex = _store.ReadLayerIndex(cachedDiffId);
-            state.View.Apply(cachedIndex);
-            _options.Verbose?.Invoke($"{instruction.Location}: {instruction.Original}: cached (layer {cachedDiffId})");
-            Report(state, instruction, index, cached: true, reason: null, diffId: cachedDiffId, size: cachedIndex.Size, watch.Elapsed);
+
+            // A remote layer (from a -CacheFrom cache image) stays in the registry unless a later step reads the stage's files.
+            var remote = RemoteLayers.IsRemote(_store, cachedDiffId) && !state.ViewMade ? RemoteLayers.Get(_store, cachedDiffId) : null;
+            var size = remote?.Blob.Size ?? _store.ReadLayerIndex(cachedDiffId).Size;
+            if (remote is null)
+            {
+                state.Applied(_store.ReadLayerIndex(cachedDiffId));
+            }
+
+            _options.Verbose?.Invoke($"{instruction.Location}: {instruction.Original}: cached (layer {cachedDiffId}{(remote is null ? string.Empty : ", still in " + remote.Registry + "/" + remote.Repository)})");
+            Report(state, instruction, index, cached: true, reason: null, diffId: cachedDiffId, size: size, watch.Elapsed);
             return;
         }
 
@@ -94,11 +101,11 @@ internal sealed class StepRecorder
         var now = Now();
         Remember(state, instruction, key, new CacheRecord { DiffId = made.DiffId, CreatedBy = createdBy, Created = JsonDocuments.FormatDate(now) });
         state.Image.AddLayer(made.DiffId, createdBy, now, HistoryText.Comment);
-        state.View.Apply(made);
+        state.Applied(made);
         Report(state, instruction, index, cached: false, reason: reason, diffId: made.DiffId, size: made.Size, watch.Elapsed);
     }
 
-    public void Report(StageState state, Instruction instruction, int index, bool cached, string? reason, string? diffId, long size, TimeSpan duration)
+    public void Report(StageState state, Instruction instruction, int index, bool cached, string? reason, string? diffId, long size, TimeSpan duration, int remoteLayers = 0)
     {
         var step = new BuildStep
         {
@@ -111,6 +118,7 @@ internal sealed class StepRecorder
             LayerDiffId = diffId,
             Size = size,
             Duration = duration,
+            RemoteLayers = remoteLayers,
         };
         _steps.Add(step);
         _options.StepCompleted?.Invoke(step);
