@@ -119,3 +119,52 @@ ENV X=1
         Test-LayerStore | Should -BeNullOrEmpty
     }
 }
+
+Describe 'Get-ImageHistory, Measure-LayeredImage and Compare-Layer with a registry reference' {
+    BeforeAll {
+        New-TestStore | Out-Null
+        Set-Content -LiteralPath (Join-Path $Context 'Dockerfile.reads') -Value "FROM $($Reg.Host)/lib/busybox:1`nCOPY --link hello.txt /app/hello.txt`nENV MODE=read`n"
+        $null = Build-LayeredImage -Path $Context -File (Join-Path $Context 'Dockerfile.reads') -Tag "$($Reg.Host)/team/reads:1" -Push
+        Remove-TestStore
+        New-TestStore | Out-Null
+    }
+    AfterAll { Remove-TestStore }
+
+    It 'Get-ImageHistory reads the manifest and config only, and names nothing in the store' {
+        $mark = @(Get-RegistryRequest $Reg).Count
+        $history = Get-ImageHistory "$($Reg.Host)/team/reads:1"
+        $history[0].CreatedBy | Should -Be 'ENV MODE=read'
+        $copy = $history | Where-Object CreatedBy -Like 'COPY *'
+        $copy.InRegistry | Should -BeTrue
+        $copy.Size | Should -BeGreaterThan 0
+        $gets = Get-BlobGets (Get-RequestsSince $mark)
+        $gets | Should -HaveCount 1 -Because 'only the config blob is read'
+        Get-LayeredImage | Should -BeNullOrEmpty
+        Test-LayerStore | Should -BeNullOrEmpty
+    }
+
+    It 'Compare-Layer fetches each layer it reads once, and shows what the image adds to its base' {
+        $mark = @(Get-RegistryRequest $Reg).Count
+        $changes = Compare-Layer "$($Reg.Host)/lib/busybox:1" "$($Reg.Host)/team/reads:1"
+        ($changes | Where-Object LayerPath -EQ '/app/hello.txt').Change | Should -Be 'Added'
+        $layerGets = Get-BlobGets (Get-RequestsSince $mark) | Where-Object { $_ -ne $BaseManifest.config.digest }
+        @($layerGets | Where-Object { $_ -eq $BaseLayer }) | Should -HaveCount 1 -Because 'the base layer both images share is fetched once'
+        Get-LayeredImage | Should -BeNullOrEmpty
+    }
+
+    It 'Measure-LayeredImage says it fetches the layers still in the registry, and fetches them once' {
+        Remove-TestStore
+        New-TestStore | Out-Null
+        $mark = @(Get-RegistryRequest $Reg).Count
+        $verbose = $( $analysis = Measure-LayeredImage "$($Reg.Host)/team/reads:1" -Verbose ) 4>&1 | Out-String
+        $analysis.Image | Should -Be "$($Reg.Host)/team/reads:1"
+        $verbose | Should -Match 'fetching the 2 layer\(s\) still in the registry'
+        @(Get-BlobGets (Get-RequestsSince $mark) | Where-Object { $_ -eq $BaseLayer }) | Should -HaveCount 1
+
+        $mark = @(Get-RegistryRequest $Reg).Count
+        $again = Measure-LayeredImage "$($Reg.Host)/team/reads:1"
+        $again.WastedBytes | Should -Be $analysis.WastedBytes
+        Get-BlobGets (Get-RequestsSince $mark) | Should -HaveCount 1 -Because 'only the config is read again; the layers are in the store now'
+        Test-LayerStore | Should -BeNullOrEmpty
+    }
+}

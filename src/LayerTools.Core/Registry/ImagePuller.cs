@@ -73,7 +73,8 @@ internal static class ImagePuller
     /// to the same registry, then moves no byte of the base (its blobs are mounted). Returns the image
     /// and how many of its layers are remote.
     /// </summary>
-    public static (StoredImage Image, int Remote) PullManifest(LayerStore store, RegistryClient client, ImageReference reference, string? platform, CancellationToken cancellationToken)
+    /// <param name="named">False to leave index.json alone (a command that only reads the image): manifest and config are staged as blobs nothing names, which a collect removes.</param>
+    public static (StoredImage Image, int Remote) PullManifest(LayerStore store, RegistryClient client, ImageReference reference, string? platform, CancellationToken cancellationToken, bool named = true)
     {
         var name = NameOf(reference);
         var (fetched, manifest, configBytes, config) = ReadImage(client, reference, platform, name, cancellationToken);
@@ -94,6 +95,14 @@ internal static class ImagePuller
             }
 
             RemoteLayers.Remember(store, new RemoteLayer(diffId, new Descriptor(layer.MediaType, layer.Digest, layer.Size), client.Endpoint.Domain, reference.Repository, config.DiffIds.Take(i).ToList()));
+        }
+
+        if (!named)
+        {
+            staging.AddBytes(configBytes);
+            staging.AddBytes(fetched.Bytes);
+            staging.Commit(null, cancellationToken);
+            return (new StoredImage(new Descriptor(manifest.MediaType, fetched.Digest, fetched.Bytes.Length), reference), remote);
         }
 
         return (CommitImage(staging, reference, fetched, manifest, configBytes, cancellationToken), remote);

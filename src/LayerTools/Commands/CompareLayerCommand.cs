@@ -20,6 +20,9 @@ namespace LayerTools.Commands;
 [OutputType(typeof(LayerChange))]
 public sealed class CompareLayerCommand : StoreCmdlet
 {
+    /// <summary>A reference naming a registry that the store lacks is read from the registry (manifest and config; layers only when their files are read).</summary>
+    protected override bool ReadsRegistryReferences => true;
+
     private const string SidesSet = "Sides";
     private const string PipelineSet = "Pipeline";
 
@@ -175,7 +178,23 @@ public sealed class CompareLayerCommand : StoreCmdlet
         }
 
         var store = Store();
-        var found = new ReferenceResolver(store, Catalog()).Resolve(text, input);
+        StoreReference found;
+        try
+        {
+            found = new ReferenceResolver(store, Catalog()).Resolve(text, input);
+        }
+        catch (LayerToolsException ex) when (ex.ErrorId == "ComparisonSideNotFound")
+        {
+            // An image in a registry: its layers are fetched (those the store lacks) as the comparison reads them.
+            var remote = RegistryAccess.ReadImage(this, store, text, CancellationToken);
+            if (remote is null)
+            {
+                throw;
+            }
+
+            return ImageSide(store, remote);
+        }
+
         if (found.Image is { } stored)
         {
             return ImageSide(store, stored);
