@@ -144,11 +144,14 @@ internal sealed class LayerStore
 
     public FileStream OpenBlob(string digest)
     {
-        try
+        // A remote layer's blob (by DiffID, or its compressed form) is fetched first. Not in an
+        // exception filter: an error while fetching must surface as itself.
+        if (!HasBlob(digest) && (RemoteLayers.Get(this, digest) ?? RemoteLayers.ForBlob(this, digest)) is { } remote)
         {
-            return new FileStream(BlobPath(digest), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 81920);
+            FetchRemote(remote);
         }
-        catch (FileNotFoundException) when (FetchRemote(RemoteLayers.Get(this, digest) ?? RemoteLayers.ForBlob(this, digest)))
+
+        try
         {
             return new FileStream(BlobPath(digest), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 81920);
         }
@@ -189,12 +192,13 @@ internal sealed class LayerStore
     {
         return _indexCache.GetOrAdd(diffId, id =>
         {
-            try
+            // A remote layer is fetched first (not in an exception filter: a fetch's error surfaces as itself).
+            if (!File.Exists(LayerIndexPath(id)) && RemoteLayers.Get(this, id) is { } remote)
             {
-                using var fs = File.OpenRead(LayerIndexPath(id));
-                return LayerIndex.FromJson(fs);
+                FetchRemote(remote);
             }
-            catch (FileNotFoundException) when (FetchRemote(RemoteLayers.Get(this, id)))
+
+            try
             {
                 using var fs = File.OpenRead(LayerIndexPath(id));
                 return LayerIndex.FromJson(fs);
@@ -210,18 +214,12 @@ internal sealed class LayerStore
         });
     }
 
-    /// <summary>Fetches a remote layer whose files an operation needs: true when it was fetched; an error when the store has no way to fetch it.</summary>
-    private bool FetchRemote(RemoteLayer? layer)
+    /// <summary>Fetches a remote layer whose files an operation needs; an error when the store has no way to fetch it.</summary>
+    private void FetchRemote(RemoteLayer layer)
     {
-        if (layer is null)
-        {
-            return false;
-        }
-
         var fetcher = RemoteFetcher
             ?? throw new LayerToolsException("LayerNotFetched", ErrorKind.ObjectNotFound, $"Layer {layer.DiffId} is still in the registry ({layer.Registry}/{layer.Repository}, blob {layer.Blob.Digest}); this operation cannot fetch it. Pull the image with Request-LayeredImage.", layer.DiffId);
         fetcher.Fetch(this, layer, CancellationToken.None);
-        return true;
     }
 
     public JsonObject ReadIndexJson()

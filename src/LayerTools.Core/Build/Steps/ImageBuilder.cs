@@ -307,6 +307,8 @@ internal sealed class ImageBuilder
         var createdBy = HistoryText.Run(state.Scope.RunHistoryPrefix, invocation.Argv);
         Recorder.LayerStep(state, instruction, key, index, watch, createdBy, staging =>
         {
+            // RUN reads the stage's files: the view is made now, which fetches (and says so) any remote layer of the stage.
+            _ = state.View;
             var (containerMounts, secretEnv) = mounts.Prepare(_cancellationToken);
             var tail = new Queue<string>();
             var request = new RunRequest
