@@ -88,6 +88,7 @@ FROM $($Reg.Host)/lib/busybox:1
 COPY --link hello.txt /hello.txt
 COPY --link --from=build /out/file /file
 ENV X=1
+WORKDIR /srv/app
 "@
         $script:First = Build-LayeredImage -Path $Context -File (Join-Path $Context 'Dockerfile.multi') -Tag "$($Reg.Host)/team/multi:1" -Push -CacheTo "$($Reg.Host)/team/multi-cache:1" -InformationAction SilentlyContinue
         Remove-TestStore

@@ -242,17 +242,24 @@ internal sealed class ImageBuilder
         var clean = TarPath.CleanUnderRoot(path);
         state.Image.WorkingDir = "/" + clean;
         var createdBy = "WORKDIR /" + clean;
-        if (clean.Length == 0 || state.View.Lookup(state.View.Resolve(clean)) is { Type: EntryType.Directory })
+
+        // Whether the folder is there is a question about the stage's files. A cache hit answers it
+        // without them (the key holds the parent's layers: a record with no layer means it was there),
+        // so a cached WORKDIR does not make the view, which would fetch a remote base.
+        var cached = !_options.NoCache && !state.Missed && !state.ViewMade ? _cache.Get(key.Digest) : null;
+        var exists = cached is not null ? cached.DiffId is null : clean.Length == 0 || state.View.Lookup(state.View.Resolve(clean)) is { Type: EntryType.Directory };
+        if (exists)
         {
             Recorder.HistoryOnly(state, instruction, createdBy, key, index, watch);
             return;
         }
 
         // The directory is missing: WORKDIR makes it, in a layer of its own.
-        var owner = state.Image.User is { Length: > 0 } u ? UserDatabase.Resolve(_store, state.View, u, Where(instruction)) : (0, 0);
         Recorder.LayerStep(state, instruction, key, index, watch, createdBy, staging => staging.AddLayer(
             w =>
             {
+                // Only when the layer is made (a cache hit reads none of the stage's files).
+                var owner = state.Image.User is { Length: > 0 } u ? UserDatabase.Resolve(_store, state.View, u, Where(instruction)) : (0, 0);
                 var parts = clean.Split('/');
                 for (var i = 1; i <= parts.Length; i++)
                 {
