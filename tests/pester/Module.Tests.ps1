@@ -32,13 +32,6 @@ Describe 'The module manifest' {
             $approved | Should -Contain $command.Verb
         }
     }
-
-    It 'imports in well under a second' {
-        $psd1 = Join-Path $modulePath 'LayerTools.psd1'
-        $ms = Invoke-ChildPwsh "`$s = [Diagnostics.Stopwatch]::StartNew(); Import-Module '$psd1'; `$s.ElapsedMilliseconds"
-        $LASTEXITCODE | Should -Be 0
-        [int]($ms | Select-Object -Last 1) | Should -BeLessThan 1000
-    }
 }
 
 Describe 'The laid-out module' {

@@ -1,11 +1,12 @@
-using LayerTools.Core.Layers;
+using LayerTools.Core.Files;
 using LayerTools.Core.Tar;
 using LayerTools.Core.Union;
 
 namespace LayerTools.Core.Analysis;
 
 /// <summary>
-/// The efficiency score as dive computes it (dive/filetree/efficiency.go), from entry indexes.
+/// The efficiency score as dive computes it (dive/filetree/efficiency.go), from the layers' file trees
+/// (<see cref="LayerFileTree"/>: each layer's own entries, in tar order).
 /// <para>
 /// For each layer, every leaf of that layer's own tree (an entry with nothing beneath it in the same
 /// layer; a whiteout counts at the path it hides) adds a copy to its path. A copy's size is the file's
@@ -38,9 +39,9 @@ internal sealed class DiveEfficiency
 
     public long InefficientBytes => _paths.Values.Where(p => p.Count > 1).Sum(p => p.Total);
 
-    public void Apply(LayerIndex layer)
+    public void Apply(LayerFileTree layer)
     {
-        var entries = layer.Entries.Where(e => e.Path.Length > 0 && e.Type != EntryType.OpaqueWhiteout).ToList();
+        var entries = layer.Index.Entries.Where(e => e.Path.Length > 0 && e.Type != EntryType.OpaqueWhiteout).ToList();
         var parents = new HashSet<string>(StringComparer.Ordinal);
         foreach (var e in entries)
         {
@@ -78,7 +79,7 @@ internal sealed class DiveEfficiency
             copies.Add(size);
         }
 
-        _lower.Apply(layer);
+        _lower.Apply(layer.Index);
     }
 
     private sealed class PathCopies

@@ -1,3 +1,4 @@
+using LayerTools.Core.Files;
 using LayerTools.Core.Layers;
 using LayerTools.Core.Tar;
 
@@ -6,7 +7,10 @@ namespace LayerTools.Core.Analysis;
 /// <summary>
 /// One path of a file tree as a comparison sees it. Paths are clean and relative ("usr/bin/env"), as in
 /// layer indexes. The content digest is known up front for store content (it is in the entry index) and
-/// computed on first use for host files, so a file whose size already differs is never read.
+/// asked of the tree (<see cref="IFileTree.Digest"/>) on first use otherwise (a host file, a file a
+/// container wrote), so a file whose size already differs is never read. Whiteouts keep their tar names
+/// (<c>dir/.wh.name</c>, <c>dir/.wh..wh..opq</c>): a layer's opaque marker shares its directory's path
+/// and both must show; directories a layer only implies are left out.
 /// </summary>
 internal sealed class FileTreeEntry
 {
@@ -71,10 +75,39 @@ internal sealed class FileTreeEntry
         }
     }
 
-    /// <summary>A layer entry as it stands, whiteouts included.</summary>
-    public static FileTreeEntry From(LayerEntry e) =>
-        new(e.Path, e.Type, e.Mode & 0xFFF, e.Uid, e.Gid, e.Type is EntryType.File or EntryType.HardLink ? e.Size : 0, e.LinkTarget, e.Digest)
+    /// <summary>Every path of <paramref name="tree"/> but the root, walked once (links listed, never followed).</summary>
+    public static IEnumerable<FileTreeEntry> Of(IFileTree tree, CancellationToken cancellationToken = default)
+    {
+        foreach (var f in FileTrees.Walk(tree, string.Empty, cancellationToken))
         {
-            Device = (e.DevMajor, e.DevMinor),
-        };
+            var path = IsClean(f.Path) ? f.Path[1..] : TarPath.Normalize(f.Path);
+            if (path.Length == 0 || f.Implied)
+            {
+                continue;
+            }
+
+            var size = f.Type is EntryType.File or EntryType.HardLink ? f.Size : 0;
+            if (f.Type == EntryType.Whiteout)
+            {
+                yield return new FileTreeEntry(Whiteout.For(path), f.Type, 0, 0, 0, 0, null, digest: null);
+            }
+            else if (f.Type == EntryType.OpaqueWhiteout)
+            {
+                yield return new FileTreeEntry(Whiteout.OpaqueFor(path), f.Type, 0, 0, 0, 0, null, digest: null);
+            }
+            else if (f.Digest is null && f.Type is EntryType.File or EntryType.HardLink)
+            {
+                yield return new FileTreeEntry(path, f.Type, f.Mode & 0xFFF, f.Uid, f.Gid, size, f.LinkTarget, () => tree.Digest(path)) { Device = f.Device };
+            }
+            else
+            {
+                yield return new FileTreeEntry(path, f.Type, f.Mode & 0xFFF, f.Uid, f.Gid, size, f.LinkTarget, f.Digest) { Device = f.Device };
+            }
+        }
+    }
+
+    /// <summary>True for "/a/b" with no empty, "." or ".." part (what every file tree makes): it needs no normalizing. A name that begins with a dot takes the slow way.</summary>
+    private static bool IsClean(string path) =>
+        path.Length > 1 && path[0] == '/' && path[^1] != '/' && path.IndexOf('\0') < 0
+        && !path.Contains("//", StringComparison.Ordinal) && !path.Contains("/.", StringComparison.Ordinal);
 }

@@ -1,4 +1,5 @@
 using LayerTools.Core.Digests;
+using LayerTools.Core.Files;
 using LayerTools.Core.Images;
 using LayerTools.Core.Layers;
 using LayerTools.Core.Store;
@@ -6,8 +7,8 @@ using LayerTools.Core.Store;
 namespace LayerTools.Core.Analysis;
 
 /// <summary>
-/// Measure-LayeredImage: size, wasted bytes and efficiency of images, from their layers' entry indexes
-/// (no layer is read). WastedBytes follows <see cref="WasteCalculator"/>; Efficiency and
+/// Measure-LayeredImage: size, wasted bytes and efficiency of images, from their layers as file trees
+/// (<see cref="LayerFileTree"/>, each over its layer's entry index: no layer blob is read). WastedBytes follows <see cref="WasteCalculator"/>; Efficiency and
 /// InefficientBytes follow dive (<see cref="DiveEfficiency"/>). Shared and unique sizes count each
 /// distinct layer once and look at every image in the store, as <c>docker system df -v</c> does.
 /// </summary>
@@ -56,8 +57,9 @@ internal static class ImageAnalyzer
                 throw new LayerToolsException("LayerIndexUnreadable", ErrorKind.ReadError, $"Layer {i} ({diffId}) of {label} has no readable entry index: {ex.Message} Run Test-LayerStore.", diffId, ex);
             }
 
-            waste.Apply(index, i);
-            dive.Apply(index);
+            var layer = new LayerFileTree(store, index, i, label);
+            waste.Apply(layer);
+            dive.Apply(layer);
             var blobSize = store.HasBlob(diffId) ? store.BlobSize(diffId) : index.Size;
             size += blobSize;
             if (counted.Add(diffId))

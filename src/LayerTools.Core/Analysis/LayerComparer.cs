@@ -1,11 +1,13 @@
 using System.Globalization;
 using LayerTools.Core.Digests;
+using LayerTools.Core.Files;
 using LayerTools.Core.Tar;
 
 namespace LayerTools.Core.Analysis;
 
 /// <summary>
-/// Compare-Layer: the paths that differ between two file trees, from their indexes. Both sides are
+/// Compare-Layer: the paths that differ between two file trees (<see cref="IFileTree"/>: images, layers,
+/// containers, host folders), from their indexes. Both sides are
 /// listed once and sorted by ordinal path, then walked together (a merge), so the work is
 /// O(n log n) in the number of paths and no content is read when digests are known (store content
 /// always; host files only when a file of the same size is on the other side).
@@ -28,14 +30,14 @@ internal static class LayerComparer
 
     /// <summary>The differences, ordered by path.</summary>
     /// <param name="path">An optional wildcard (see <see cref="PathWildcard"/>) selecting the paths to report.</param>
-    public static IReadOnlyList<LayerChange> Compare(IFileTreeSource reference, IFileTreeSource difference, CompareProperty property = CompareProperty.All, string? path = null, CancellationToken cancellationToken = default)
+    public static IReadOnlyList<LayerChange> Compare(IFileTree reference, IFileTree difference, CompareProperty property = CompareProperty.All, string? path = null, CancellationToken cancellationToken = default)
     {
         var wildcard = string.IsNullOrEmpty(path) ? null : new PathWildcard(path);
         return Compare(reference, difference, property, wildcard is null ? null : wildcard.IsMatch, cancellationToken);
     }
 
     /// <summary>The differences, ordered by path; <paramref name="pathFilter"/> sees absolute paths ("/etc/hosts").</summary>
-    public static IReadOnlyList<LayerChange> Compare(IFileTreeSource reference, IFileTreeSource difference, CompareProperty property, Func<string, bool>? pathFilter, CancellationToken cancellationToken = default)
+    public static IReadOnlyList<LayerChange> Compare(IFileTree reference, IFileTree difference, CompareProperty property, Func<string, bool>? pathFilter, CancellationToken cancellationToken = default)
     {
         var left = Sorted(reference, cancellationToken);
         var right = Sorted(difference, cancellationToken);
@@ -60,7 +62,7 @@ internal static class LayerComparer
                 continue;
             }
 
-            var change = Diff(a, b, keep, display, reference.Name, difference.Name);
+            var change = Diff(a, b, keep, display, reference.Label, difference.Label);
             if (change is not null)
             {
                 changes.Add(change);
@@ -70,10 +72,10 @@ internal static class LayerComparer
         return changes;
     }
 
-    private static List<FileTreeEntry> Sorted(IFileTreeSource source, CancellationToken cancellationToken)
+    private static List<FileTreeEntry> Sorted(IFileTree tree, CancellationToken cancellationToken)
     {
         // Stable sort, then keep the last entry of a path, as the last tar entry wins.
-        var sorted = source.Entries(cancellationToken).Where(e => e.Path.Length > 0).OrderBy(e => e.Path, StringComparer.Ordinal).ToList();
+        var sorted = FileTreeEntry.Of(tree, cancellationToken).Where(e => e.Path.Length > 0).OrderBy(e => e.Path, StringComparer.Ordinal).ToList();
         var unique = new List<FileTreeEntry>(sorted.Count);
         foreach (var e in sorted)
         {

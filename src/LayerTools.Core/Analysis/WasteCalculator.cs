@@ -1,10 +1,10 @@
-using LayerTools.Core.Layers;
+using LayerTools.Core.Files;
 using LayerTools.Core.Tar;
 
 namespace LayerTools.Core.Analysis;
 
 /// <summary>
-/// Lays layers one on another the way <see cref="Union.UnionView"/> does (opaque directories, then
+/// Lays layers (each a <see cref="LayerFileTree"/>, read in tar order) one on another the way <see cref="Union.UnionView"/> does (opaque directories, then
 /// whiteouts, then entries) and books every regular-file copy that stops being visible: its bytes are
 /// wasted. Each loss is booked under the path that caused it: the path itself when overwritten, the
 /// deleted or replaced directory when it went with its parent. Only non-directory entries are tracked.
@@ -22,9 +22,11 @@ internal sealed class WasteCalculator
 
     public long WastedBytes { get; private set; }
 
-    public void Apply(LayerIndex layer, int layerIndex)
+    public void Apply(LayerFileTree layer)
     {
-        foreach (var e in layer.Entries)
+        var layerIndex = layer.Position;
+        var entries = layer.Index.Entries;
+        foreach (var e in entries)
         {
             if (e.Type == EntryType.OpaqueWhiteout)
             {
@@ -32,7 +34,7 @@ internal sealed class WasteCalculator
             }
         }
 
-        foreach (var e in layer.Entries)
+        foreach (var e in entries)
         {
             if (e.Type == EntryType.Whiteout)
             {
@@ -41,7 +43,7 @@ internal sealed class WasteCalculator
             }
         }
 
-        foreach (var e in layer.Entries)
+        foreach (var e in entries)
         {
             if (e.IsWhiteout || e.Path.Length == 0)
             {

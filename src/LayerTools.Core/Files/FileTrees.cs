@@ -1,3 +1,4 @@
+using LayerTools.Core.Digests;
 using LayerTools.Core.Layers;
 using LayerTools.Core.Tar;
 
@@ -33,5 +34,12 @@ internal static class FileTrees
                 }
             }
         }
+    }
+
+    /// <summary>The sha256 of a file's content, streamed once through <see cref="IFileTree.OpenRead"/> (for trees whose files carry no digest).</summary>
+    public static string Hash(IFileTree tree, string path)
+    {
+        using var stream = tree.OpenRead(path);
+        return Digest.Of(stream);
     }
 }

@@ -7,7 +7,7 @@ namespace LayerTools.Core.Files;
 /// <summary>
 /// A folder on the host as a file tree, walked without following symbolic links (a link is an item,
 /// by its target text). Metadata comes from lstat (<see cref="HostFileStatus"/>); files carry no
-/// digest: a reader that needs one hashes <see cref="OpenRead"/>, streaming the file once. Sockets are
+/// digest in their records: <see cref="Digest"/> hashes a file, streaming it once. Sockets are
 /// left out: no layer can hold one.
 /// </summary>
 internal sealed class HostFolderTree : IFileTree
@@ -77,6 +77,9 @@ internal sealed class HostFolderTree : IFileTree
             throw new LayerToolsException("HostFileUnreadable", ErrorKind.ReadError, $"Cannot read '{full}' to compare its content: {ex.Message}", full, ex);
         }
     }
+
+    /// <summary>Hashes the file (lstat says what it is: a link or a folder has no digest).</summary>
+    public string? Digest(string path) => Item(path)?.Type == EntryType.File ? FileTrees.Hash(this, path) : null;
 
     /// <summary>The host path of a tree path ("etc/hosts" or "/etc/hosts"; a '..' above the root is refused).</summary>
     private string HostPath(string path)

@@ -42,4 +42,6 @@ internal sealed class ImageFileTree : IFileTree
     public string Resolve(string path, bool followLast) => _view.Resolve(path, followLast);
 
     public Stream OpenRead(string path) => LayerContent.Open(_store, _view, _view.Resolve(path, followLast: true));
+
+    public string? Digest(string path) => _view.Get(RootResolver.ResolveParent(path, _view.Lookup))?.Entry.Digest;
 }

@@ -20,11 +20,11 @@ namespace LayerTools.Commands;
 [OutputType(typeof(LayerChange))]
 public sealed class CompareLayerCommand : StoreCmdlet
 {
-    /// <summary>A reference naming a registry that the store lacks is read from the registry (manifest and config; layers only when their files are read).</summary>
-    protected override bool ReadsRegistryReferences => true;
-
     private const string SidesSet = "Sides";
     private const string PipelineSet = "Pipeline";
+
+    /// <summary>A reference naming a registry that the store lacks is read from the registry (manifest and config; layers only when their files are read).</summary>
+    protected override bool ReadsRegistryReferences => true;
 
     private readonly List<object> _piped = new();
     private ComparisonSide? _reference;
@@ -94,8 +94,8 @@ public sealed class CompareLayerCommand : StoreCmdlet
 
     private void Compare(ComparisonSide reference, ComparisonSide difference)
     {
-        WriteVerbose($"Comparing {reference.Source.Name} with {difference.Source.Name} ({Property}{(Path is null ? string.Empty : ", paths like " + Path)}).");
-        var changes = LayerComparer.Compare(reference.Source, difference.Source, Property, Path, CancellationToken);
+        WriteVerbose($"Comparing {reference.Tree.Label} with {difference.Tree.Label} ({Property}{(Path is null ? string.Empty : ", paths like " + Path)}).");
+        var changes = LayerComparer.Compare(reference.Tree, difference.Tree, Property, Path, CancellationToken);
         foreach (var change in changes)
         {
             // Path addresses the file on the difference side (a drive path for an image or a
@@ -115,7 +115,7 @@ public sealed class CompareLayerCommand : StoreCmdlet
         {
             case LayerInfo layer:
                 var layerStore = Store(layer.StorePath);
-                return new ComparisonSide(FileTreeSources.Layer(layerStore, layer), LayerAddress(layerStore, layer.Image, layer.DiffId));
+                return new ComparisonSide(ComparisonTrees.Layer(layerStore, layer), LayerAddress(layerStore, layer.Image, layer.DiffId));
             case LayeredImage:
                 var image = Resolve(input);
                 return ImageSide(image.Store, image.Stored);
@@ -133,7 +133,7 @@ public sealed class CompareLayerCommand : StoreCmdlet
                 {
                     var storePath = obj.Properties["StorePath"]?.Value?.ToString();
                     var store = Store(string.IsNullOrEmpty(storePath) ? null : storePath);
-                    return new ComparisonSide(FileTreeSources.Layer(store, diffIdText), LayerAddress(store, obj.Properties["Image"]?.Value?.ToString(), diffIdText));
+                    return new ComparisonSide(ComparisonTrees.Layer(store, diffIdText), LayerAddress(store, obj.Properties["Image"]?.Value?.ToString(), diffIdText));
                 }
 
                 var resolved = Resolve(input);
@@ -144,16 +144,16 @@ public sealed class CompareLayerCommand : StoreCmdlet
     private static ComparisonSide ImageSide(LayerStore store, StoredImage stored)
     {
         var top = Provider.ImagePathName.Of(new ImageCatalog(store), stored);
-        return new ComparisonSide(FileTreeSources.Image(store, stored), p => Provider.DrivePath.ForFile(Provider.DriveKind.Image, store.Root, top, p));
+        return new ComparisonSide(ComparisonTrees.Image(store, stored), p => Provider.DrivePath.ForFile(Provider.DriveKind.Image, store.Root, top, p));
     }
 
     private static ComparisonSide DirectorySide(string directory) =>
-        new(FileTreeSources.Directory(directory), p => System.IO.Path.Join(directory, p.TrimStart('/')));
+        new(ComparisonTrees.Directory(directory), p => System.IO.Path.Join(directory, p.TrimStart('/')));
 
     private static ComparisonSide ContainerSide(ContainerStore containers, string nameOrId)
     {
         var name = containers.Get(nameOrId).Name;
-        return new ComparisonSide(FileTreeSources.Container(containers, nameOrId), p => Provider.DrivePath.ForFile(Provider.DriveKind.Container, containers.Store.Root, name, p));
+        return new ComparisonSide(ComparisonTrees.Container(containers, nameOrId), p => Provider.DrivePath.ForFile(Provider.DriveKind.Container, containers.Store.Root, name, p));
     }
 
     /// <summary>A layer's file is addressed in the image it was listed for (read-only there); a bare DiffID has no drive, so its files get a path no provider resolves.</summary>
@@ -201,7 +201,7 @@ public sealed class CompareLayerCommand : StoreCmdlet
         }
 
         return found.DiffId is { } diffId
-            ? new ComparisonSide(FileTreeSources.Layer(store, diffId), LayerAddress(store, null, diffId))
+            ? new ComparisonSide(ComparisonTrees.Layer(store, diffId), LayerAddress(store, null, diffId))
             : ContainerSide(new ContainerStore(store), found.Container!);
     }
 

@@ -61,7 +61,7 @@ public sealed class DirectoryComparisonTests
         File.CreateSymbolicLink(Path.Combine(host, "link"), "etc/bigger");
         File.CreateSymbolicLink(Path.Combine(host, "outside"), "/");
 
-        var changes = LayerComparer.Compare(FileTreeSources.Image(t.Store, image), FileTreeSources.Directory(host));
+        var changes = LayerComparer.Compare(ComparisonTrees.Image(t.Store, image), ComparisonTrees.Directory(host));
 
         Assert.Equal(
             """
@@ -83,7 +83,7 @@ public sealed class DirectoryComparisonTests
         // Content only: the mode and the link target no longer count.
         Assert.Equal(
             new[] { "/etc/bigger", "/etc/onlyhost", "/etc/onlyimage", "/etc/samesize", "/outside" },
-            LayerComparer.Compare(FileTreeSources.Image(t.Store, image), FileTreeSources.Directory(host), CompareProperty.Content).Select(c => c.Path));
+            LayerComparer.Compare(ComparisonTrees.Image(t.Store, image), ComparisonTrees.Directory(host), CompareProperty.Content).Select(c => c.Path));
     }
 
     [Fact]
@@ -98,7 +98,7 @@ public sealed class DirectoryComparisonTests
         Write(host, "mine", "m");
         Write(host, "theirs", "t");
 
-        var changes = LayerComparer.Compare(FileTreeSources.Image(t.Store, image), FileTreeSources.Directory(host), CompareProperty.Metadata);
+        var changes = LayerComparer.Compare(ComparisonTrees.Image(t.Store, image), ComparisonTrees.Directory(host), CompareProperty.Metadata);
 
         var change = Assert.Single(changes);
         Assert.Equal("/theirs", change.Path);
@@ -115,7 +115,7 @@ public sealed class DirectoryComparisonTests
                 Assert.Equal(0, chown.ExitCode);
             }
 
-            var owned = LayerComparer.Compare(FileTreeSources.Image(t.Store, image), FileTreeSources.Directory(host), CompareProperty.Metadata, "/mine");
+            var owned = LayerComparer.Compare(ComparisonTrees.Image(t.Store, image), ComparisonTrees.Directory(host), CompareProperty.Metadata, "/mine");
             Assert.Equal("uid 0 → 4321, gid 0 → 8765", Assert.Single(owned).Description);
         }
     }
@@ -137,7 +137,7 @@ public sealed class DirectoryComparisonTests
         File.CreateSymbolicLink(Path.Combine(left, "dirlink"), left);
         MakeDir(right, "dirlink");
 
-        var changes = LayerComparer.Compare(FileTreeSources.Directory(left), FileTreeSources.Directory(right), CompareProperty.Content);
+        var changes = LayerComparer.Compare(ComparisonTrees.Directory(left), ComparisonTrees.Directory(right), CompareProperty.Content);
 
         Assert.Equal(
             "/big.bin Modified Content|/dirlink TypeChanged Type|/was-file TypeChanged Type|/was-file/inner Added None",
@@ -157,7 +157,7 @@ public sealed class DirectoryComparisonTests
             Assert.Equal(0, mkfifo.ExitCode);
         }
 
-        var change = Assert.Single(LayerComparer.Compare(FileTreeSources.Image(t.Store, image), FileTreeSources.Directory(host)));
+        var change = Assert.Single(LayerComparer.Compare(ComparisonTrees.Image(t.Store, image), ComparisonTrees.Directory(host)));
 
         Assert.Equal(LayerChangeKind.TypeChanged, change.Change);
         Assert.Equal(EntryType.Fifo, change.DifferenceType);
@@ -179,10 +179,10 @@ public sealed class DirectoryComparisonTests
         File.CreateSymbolicLink(Path.Combine(host, "null"), "/dev/null");
 
         // A link to a device is a link, not the device.
-        Assert.Equal(LayerChangeKind.TypeChanged, Assert.Single(LayerComparer.Compare(FileTreeSources.Image(t.Store, image), FileTreeSources.Directory(host))).Change);
+        Assert.Equal(LayerChangeKind.TypeChanged, Assert.Single(LayerComparer.Compare(ComparisonTrees.Image(t.Store, image), ComparisonTrees.Directory(host))).Change);
 
         // /dev itself holds /dev/null, character device 1,3, whoever runs the tests.
-        var devices = LayerComparer.Compare(FileTreeSources.Image(t.Store, image), FileTreeSources.Directory("/dev"), CompareProperty.Content, "/null");
+        var devices = LayerComparer.Compare(ComparisonTrees.Image(t.Store, image), ComparisonTrees.Directory("/dev"), CompareProperty.Content, "/null");
         var change = Assert.Single(devices);
         Assert.Equal(EntryType.CharDevice, change.DifferenceType);
         Assert.Equal("device 1,5 → 1,3", change.Description);

@@ -1,4 +1,5 @@
 using LayerTools.Core.Analysis;
+using LayerTools.Core.Files;
 using LayerTools.Core.Images;
 using LayerTools.Core.Store;
 using LayerTools.Core.Tar;
@@ -30,11 +31,11 @@ public sealed class LayerComparerTests
         .Dir("thing")
         .File("both", "2222", mode: 0x180);
 
-    private static (IFileTreeSource Reference, IFileTreeSource Difference) TwoImages(LayerStore store)
+    private static (IFileTree Reference, IFileTree Difference) TwoImages(LayerStore store)
     {
         TestImages.Add(store, "app:1", BaseLayer());
         TestImages.Add(store, "app:2", BaseLayer(), ChangeLayer());
-        return (FileTreeSources.Image(store, "app:1"), FileTreeSources.Image(store, "app:2"));
+        return (ComparisonTrees.Image(store, "app:1"), ComparisonTrees.Image(store, "app:2"));
     }
 
     private static string Summary(IEnumerable<LayerChange> changes) =>
@@ -89,8 +90,8 @@ public sealed class LayerComparerTests
 
         // A piped LayeredImage is the same side as its name.
         var piped = new ImageCatalog(t.Store).Load(new ImageCatalog(t.Store).Resolve("app:2"));
-        var viaObject = FileTreeSources.Image(t.Store, piped);
-        Assert.Equal("app:2", viaObject.Name);
+        var viaObject = ComparisonTrees.Image(t.Store, piped);
+        Assert.Equal("app:2", viaObject.Label);
         Assert.Equal(Summary(changes), Summary(LayerComparer.Compare(reference, viaObject)));
     }
 
@@ -162,7 +163,7 @@ public sealed class LayerComparerTests
             new TarBuilder().Dir("app").File("app/a", "11").Whiteout("app/b").File("app/d", "d").Opaque("opq"));
         var lastTwo = new ImageCatalog(t.Store).Layers(stored).TakeLast(2).ToList();
 
-        var changes = LayerComparer.Compare(FileTreeSources.Layer(t.Store, lastTwo[0]), FileTreeSources.Layer(t.Store, lastTwo[1]));
+        var changes = LayerComparer.Compare(ComparisonTrees.Layer(t.Store, lastTwo[0]), ComparisonTrees.Layer(t.Store, lastTwo[1]));
 
         Assert.Equal(
             """
@@ -181,7 +182,7 @@ public sealed class LayerComparerTests
         Assert.Equal("layer 2 of layers:1", changes[0].Difference);
 
         // A layer against the image it tops: the whiteout is a whiteout on one side, absent on the other.
-        var layerVsImage = LayerComparer.Compare(FileTreeSources.Layer(t.Store, lastTwo[1].DiffId), FileTreeSources.Image(t.Store, stored));
+        var layerVsImage = LayerComparer.Compare(ComparisonTrees.Layer(t.Store, lastTwo[1].DiffId), ComparisonTrees.Image(t.Store, stored));
         Assert.Contains(layerVsImage, c => c.Path == "/app/.wh.b" && c.Change == LayerChangeKind.Removed);
         Assert.Contains(layerVsImage, c => c.Path == "/app/c" && c.Change == LayerChangeKind.Added);
         Assert.Contains(layerVsImage, c => c.Path == "/base" && c.Change == LayerChangeKind.Added);
@@ -192,10 +193,10 @@ public sealed class LayerComparerTests
     public void UnknownLayersImagesAndDirectoriesAreReportedAsNotFound()
     {
         using var t = new TempStore();
-        LayerAssert.Throws("LayerNotFound", () => FileTreeSources.Layer(t.Store, "sha256:" + new string('0', 64)));
-        LayerAssert.Throws("LayerNotFound", () => FileTreeSources.Layer(t.Store, "not-a-digest"));
-        LayerAssert.Throws("ImageNotFound", () => FileTreeSources.Image(t.Store, "nope:1"));
-        LayerAssert.Throws("DirectoryNotFound", () => FileTreeSources.Directory(Path.Combine(t.Parent, "missing")));
+        LayerAssert.Throws("LayerNotFound", () => ComparisonTrees.Layer(t.Store, "sha256:" + new string('0', 64)));
+        LayerAssert.Throws("LayerNotFound", () => ComparisonTrees.Layer(t.Store, "not-a-digest"));
+        LayerAssert.Throws("ImageNotFound", () => ComparisonTrees.Image(t.Store, "nope:1"));
+        LayerAssert.Throws("DirectoryNotFound", () => ComparisonTrees.Directory(Path.Combine(t.Parent, "missing")));
     }
 
     [Fact]
@@ -212,12 +213,12 @@ public sealed class LayerComparerTests
         TestImages.Add(t.Store, "dev:1", Dev(3));
         TestImages.Add(t.Store, "dev:2", Dev(5));
 
-        var change = Assert.Single(LayerComparer.Compare(FileTreeSources.Image(t.Store, "dev:1"), FileTreeSources.Image(t.Store, "dev:2")));
+        var change = Assert.Single(LayerComparer.Compare(ComparisonTrees.Image(t.Store, "dev:1"), ComparisonTrees.Image(t.Store, "dev:2")));
 
         Assert.Equal("/dev/null", change.Path);
         Assert.Equal(LayerChangeKind.Modified, change.Change);
         Assert.Equal(ChangeDetails.Device, change.Details);
         Assert.Equal("device 1,3 → 1,5", change.Description);
-        Assert.Empty(LayerComparer.Compare(FileTreeSources.Image(t.Store, "dev:1"), FileTreeSources.Image(t.Store, "dev:2"), CompareProperty.Metadata));
+        Assert.Empty(LayerComparer.Compare(ComparisonTrees.Image(t.Store, "dev:1"), ComparisonTrees.Image(t.Store, "dev:2"), CompareProperty.Metadata));
     }
 }

@@ -27,10 +27,16 @@ public sealed class BuildKitConformanceTests
         var c = ConformanceCase.Load(name);
         var context = Path.Combine(_f.Temp.Parent, "ctx-" + name);
         c.PrepareContext(context);
+        if (c.BaseDockerfile is { } baseDockerfile)
+        {
+            _f.Docker.Run(["build", "--network=host", "-q", "-t", c.BaseTag, "-f", baseDockerfile, context], out _);
+            _f.SaveAndImport(c.BaseTag, c.BaseTag);
+        }
+
         var built = new ImageBuilder(_f.Temp.Store, new BuildOptions
         {
             ContextPath = context,
-            File = Path.Combine(context, "Dockerfile"),
+            File = Path.Combine(context, c.File),
             Tags = ["layertools/" + name + ":1"],
             Target = c.Target,
             BuildArgs = c.BuildArgs,
@@ -45,7 +51,7 @@ public sealed class BuildKitConformanceTests
             return;
         }
 
-        var args = new List<string> { "build", "--network=host", "-q", "-t", "conformance/" + name, "-f", Path.Combine(context, "Dockerfile") };
+        var args = new List<string> { "build", "--network=host", "-q", "-t", "conformance/" + name, "-f", Path.Combine(context, c.File) };
         if (c.Target is { } target)
         {
             args.AddRange(["--target", target]);

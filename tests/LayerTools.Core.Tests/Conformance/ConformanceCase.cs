@@ -4,7 +4,10 @@ namespace LayerTools.Core.Tests.Conformance;
 
 /// <summary>
 /// One case of tests/conformance: a folder with a Dockerfile and its context. Files named case.* are
-/// the harness's, not the context's: <c>case.args</c> (build flags: <c>--target X</c>, <c>--build-arg K=V</c>),
+/// the harness's, not the context's: <c>case.args</c> (build flags: <c>--target X</c>, <c>--build-arg K=V</c>,
+/// <c>--file NAME</c> for a Dockerfile of another name in the context), <c>case.base</c> (a Dockerfile
+/// Docker builds first in the context, tagged <c>&lt;case&gt;-base:conformance</c> and imported into the
+/// store from <c>docker save</c>, so both builders start FROM the very same image),
 /// <c>case.sh</c> (run in the copied context first, for what git cannot hold: hard links, modes, owners),
 /// <c>case.known</c> (differences known and
 /// not fixed yet, as the suite prints them), <c>case.expected</c> (for syntax Docker 20.10's BuildKit lacks: what LayerTools must add to the base, and why).
@@ -16,13 +19,16 @@ internal sealed class ConformanceCase
         Name = name;
         Folder = folder;
         var args = Path.Combine(folder, "case.args");
-        var tokens = File.Exists(args) ? File.ReadAllText(args).Split((char[])[' ', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries) : [];
+        var tokens = System.IO.File.Exists(args) ? System.IO.File.ReadAllText(args).Split((char[])[' ', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries) : [];
         for (var i = 0; i + 1 < tokens.Length; i += 2)
         {
             switch (tokens[i])
             {
                 case "--target":
                     Target = tokens[i + 1];
+                    break;
+                case "--file":
+                    File = tokens[i + 1];
                     break;
                 case "--build-arg":
                     var kv = tokens[i + 1].Split('=', 2);
@@ -34,12 +40,12 @@ internal sealed class ConformanceCase
         }
 
         var known = Path.Combine(folder, "case.known");
-        Known = File.Exists(known) ? File.ReadAllLines(known).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList() : [];
+        Known = System.IO.File.Exists(known) ? System.IO.File.ReadAllLines(known).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList() : [];
 
         var expected = Path.Combine(folder, "case.expected");
-        if (File.Exists(expected))
+        if (System.IO.File.Exists(expected))
         {
-            Expected = File.ReadAllLines(expected).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
+            Expected = System.IO.File.ReadAllLines(expected).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
         }
     }
 
@@ -48,6 +54,15 @@ internal sealed class ConformanceCase
     public string Folder { get; }
 
     public string? Target { get; }
+
+    /// <summary>The Dockerfile's name in the context.</summary>
+    public string File { get; } = "Dockerfile";
+
+    /// <summary>The Dockerfile of the base image Docker builds first (case.base), or null.</summary>
+    public string? BaseDockerfile => System.IO.File.Exists(Path.Combine(Folder, "case.base")) ? Path.Combine(Folder, "case.base") : null;
+
+    /// <summary>The tag of the image case.base builds, in docker and in the store.</summary>
+    public string BaseTag => Name + "-base:conformance";
 
     public Dictionary<string, string> BuildArgs { get; } = new(StringComparer.Ordinal);
 
@@ -92,7 +107,7 @@ internal sealed class ConformanceCase
     {
         Copy(Folder, target, top: true);
         var script = Path.Combine(Folder, "case.sh");
-        if (File.Exists(script))
+        if (System.IO.File.Exists(script))
         {
             var psi = new ProcessStartInfo("/bin/sh", [script]) { WorkingDirectory = target, UseShellExecute = false, RedirectStandardError = true };
             using var p = Process.Start(psi)!;
@@ -118,7 +133,7 @@ internal sealed class ConformanceCase
             var dest = Path.Combine(to, entry.Name);
             if (entry.LinkTarget is { } link)
             {
-                File.CreateSymbolicLink(dest, link);
+                System.IO.File.CreateSymbolicLink(dest, link);
             }
             else if (entry is DirectoryInfo)
             {
@@ -126,7 +141,7 @@ internal sealed class ConformanceCase
             }
             else
             {
-                File.Copy(entry.FullName, dest);
+                System.IO.File.Copy(entry.FullName, dest);
             }
         }
     }

@@ -40,7 +40,7 @@ internal sealed class ImageCopySource : ICopySource
 
     public Stream Open(CopySourceEntry entry) => _tree.OpenRead(entry.Path);
 
-    public string DigestOf(CopySourceEntry entry) => _tree.Item(entry.Path)?.Digest
+    public string DigestOf(CopySourceEntry entry) => _tree.Digest(entry.Path)
         ?? throw new LayerToolsException("FileNotFound", ErrorKind.ObjectNotFound, $"'/{entry.Path}' has no content in {Description}.", entry.Path);
 
     public void Remember(CopySourceEntry entry, string digest)

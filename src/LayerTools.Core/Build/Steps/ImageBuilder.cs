@@ -114,7 +114,6 @@ internal sealed class ImageBuilder
         var watch = Stopwatch.StartNew();
         var where = Where(planned.Stage.From);
         ImageState image;
-        IReadOnlyList<string>? onBuild = null;
         if (planned.BaseStage is { } baseStage)
         {
             image = _stages[baseStage.Index].Image.Clone();
@@ -146,10 +145,11 @@ internal sealed class ImageBuilder
             {
                 image.SetEnv("PATH", ImageState.DefaultPath);
             }
-
-            onBuild = JsonDocuments.GetStringArray(image.RuntimeConfig, "OnBuild");
         }
 
+        // The base's ONBUILD triggers run first, whether the base is an image or an earlier stage that
+        // declared them (as BuildKit does; found by the onbuild-from-stage case). COPY --from fires none.
+        var onBuild = JsonDocuments.GetStringArray(image.RuntimeConfig, "OnBuild");
         image.RuntimeConfig.Remove("OnBuild");
         var scope = StageScope.Start(planned, plan, image.Env, _options.BuildArgs);
         var state = new StageState(planned, image, MakeView, scope);

@@ -6,19 +6,19 @@ using LayerTools.Core.Store;
 
 namespace LayerTools.Core.Analysis;
 
-/// <summary>Makes the sides of a comparison from what a cmdlet was given.</summary>
-internal static class FileTreeSources
+/// <summary>The file trees Compare-Layer compares, made from what a cmdlet was given: an image, one layer, a host folder, a container.</summary>
+internal static class ComparisonTrees
 {
     /// <summary>An image: the merged view of its layers.</summary>
-    public static IFileTreeSource Image(LayerStore store, StoredImage image)
+    public static IFileTree Image(LayerStore store, StoredImage image)
     {
         var catalog = new ImageCatalog(store);
         var name = image.Reference?.ToString() ?? Digest.Short(catalog.ConfigDigestOf(image));
-        return LayerFileTreeSource.Of(new ImageFileTree(store, catalog.Union(image), name), name, hashMissing: false);
+        return new ImageFileTree(store, catalog.Union(image), name);
     }
 
     /// <summary>An image as Get-LayeredImage emitted it (found again by its manifest digest and name).</summary>
-    public static IFileTreeSource Image(LayerStore store, LayeredImage image)
+    public static IFileTree Image(LayerStore store, LayeredImage image)
     {
         var catalog = new ImageCatalog(store);
         var stored = catalog.List().FirstOrDefault(i => i.Manifest.Digest == image.ManifestDigest && i.Reference?.ToString() == image.Reference)
@@ -27,10 +27,10 @@ internal static class FileTreeSources
     }
 
     /// <summary>An image named as a user would type it (name:tag, ID, digest).</summary>
-    public static IFileTreeSource Image(LayerStore store, string image) => Image(store, new ImageCatalog(store).Resolve(image));
+    public static IFileTree Image(LayerStore store, string image) => Image(store, new ImageCatalog(store).Resolve(image));
 
     /// <summary>One layer, by DiffID, with its own entries and whiteouts.</summary>
-    public static IFileTreeSource Layer(LayerStore store, string diffId, string? name = null)
+    public static IFileTree Layer(LayerStore store, string diffId, string? name = null)
     {
         if (!Digest.IsValid(diffId) || !File.Exists(store.LayerIndexPath(diffId)))
         {
@@ -38,25 +38,21 @@ internal static class FileTreeSources
         }
 
         var label = name ?? "layer " + Digest.Short(diffId);
-        return LayerFileTreeSource.Of(new LayerFileTree(store, store.ReadLayerIndex(diffId), 0, label), label, hashMissing: false);
+        return new LayerFileTree(store, store.ReadLayerIndex(diffId), 0, label);
     }
 
     /// <summary>One layer as Get-ImageLayer listed it.</summary>
-    public static IFileTreeSource Layer(LayerStore store, LayerInfo layer) =>
+    public static IFileTree Layer(LayerStore store, LayerInfo layer) =>
         Layer(store, layer.DiffId, string.IsNullOrEmpty(layer.Image) ? null : $"layer {layer.Index} of {layer.Image}");
 
     /// <summary>A directory on the host.</summary>
-    public static IFileTreeSource Directory(string path)
-    {
-        var tree = new HostFolderTree(path);
-        return LayerFileTreeSource.Of(tree, tree.Root, hashMissing: true);
-    }
+    public static IFileTree Directory(string path) => new HostFolderTree(path);
 
-    /// <summary>A container's view: its image with the writable layer on top (files it wrote are hashed only when a same-sized file on the other side needs it).</summary>
-    public static IFileTreeSource Container(ContainerStore containers, string nameOrId)
+    /// <summary>A container's view: its image with the writable layer on top (files it wrote are hashed only when a same-sized file on the other side needs it), called "container NAME".</summary>
+    public static IFileTree Container(ContainerStore containers, string nameOrId)
     {
         var record = containers.Get(nameOrId);
         var view = containers.Open(record);
-        return LayerFileTreeSource.Of(new ContainerFileTree(view), "container " + record.Name, hashMissing: true);
+        return new ContainerFileTree(view, "container " + record.Name);
     }
 }
