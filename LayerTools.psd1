@@ -33,6 +33,7 @@
         'Copy-ContainerItem'
         'Mount-ContainerLayer'
         'Dismount-ContainerLayer'
+        'Invoke-ContainerCommand'
         'Test-Dockerfile'
         'Request-LayeredImage'
         'Publish-LayeredImage'

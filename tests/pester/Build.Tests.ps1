@@ -54,7 +54,7 @@ Describe 'Build-LayeredImage' {
         $changed = Build-LayeredImage $ctx -Tag app:1
         $copy = $changed.BuildSteps | Where-Object Instruction -eq 'COPY . .'
         $copy.Cached | Should -BeFalse
-        $copy.CacheMissReason | Should -Be 'file changed: app/src/index.js'
+        $copy.CacheMissReason | Should -Be 'file changed (content): src/index.js'
         ($changed.BuildSteps | Where-Object Instruction -like 'RUN*').Cached | Should -BeTrue
     }
 

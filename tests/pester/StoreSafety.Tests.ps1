@@ -270,7 +270,7 @@ Describe 'Ingest errors name the archive and the entry' {
     }
 
     It 'names the archive and the entry when an ADD archive passes the size cap' {
-        $err = Get-CappedError "Build-LayeredImage -Path '$addCtx' -Tag capped:1"
+        $err = Get-CappedError "Build-LayeredImage -Path '$addCtx' -Tag capped:1 -Quiet"
         $err.Id | Should -BeLike 'LayerTooLarge*'
         $err.Message | Should -BeLike '*Dockerfile:2*'
         $err.Message | Should -BeLike "*archive 'big.tar'*"

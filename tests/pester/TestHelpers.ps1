@@ -154,3 +154,13 @@ function Invoke-ChildPwsh {
     [string[]] $prefix = if ((Split-Path -Leaf $exe) -like 'dotnet*') { @(Join-Path $PSHOME 'pwsh.dll') } else { @() }
     & $exe @prefix -NoProfile -NonInteractive -Command $Command
 }
+
+function Invoke-ConsolePwsh {
+    # What a user sees at the console: a fresh pwsh imports the laid-out module and runs $Command; its host output (stdout and stderr) comes back as lines.
+    param([string] $Command)
+    $module = $env:LAYERTOOLS_TEST_MODULE
+    if (-not $module) { $module = Join-Path $PSScriptRoot '../../out/LayerTools' }
+    $exe = (Get-Process -Id $PID).Path
+    [string[]] $prefix = if ((Split-Path -Leaf $exe) -like 'dotnet*') { @(Join-Path $PSHOME 'pwsh.dll') } else { @() }
+    & $exe @prefix -NoProfile -NonInteractive -Command "Import-Module '$(Join-Path $module 'LayerTools.psd1')'; $Command" 2>&1 | ForEach-Object { "$_" }
+}

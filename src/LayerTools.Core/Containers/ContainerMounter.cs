@@ -21,6 +21,7 @@ internal static class ContainerMounter
         RequireLinuxRoot();
         var container = containers.Get(nameOrId);
         var dir = Path.Combine(containers.ContainersDir, container.Id);
+        ContainerLock.ThrowIfRunning(dir, container.Name);
         if (ContainerStore.IsMounted(dir))
         {
             throw new LayerToolsException("ContainerMounted", ErrorKind.InvalidOperation, $"Container '{container.Name}' is already mounted{(MountPointOf(dir) is { } at ? " at '" + at + "'" : string.Empty)}; dismount it first.", container.Name);
@@ -55,6 +56,7 @@ internal static class ContainerMounter
     {
         var container = containers.Get(nameOrId);
         var dir = Path.Combine(containers.ContainersDir, container.Id);
+        ContainerLock.ThrowIfRunning(dir, container.Name);
         var target = MountPointOf(dir);
         var mounted = ContainerStore.IsMounted(dir);
         var detached = false;

@@ -145,6 +145,7 @@ internal sealed class ContainerStore : IBlobOwner
                 return false;
             }
 
+            ContainerLock.ThrowIfRunning(dir, record.Name);
             if (IsMounted(dir))
             {
                 throw new LayerToolsException("ContainerMounted", ErrorKind.InvalidOperation, $"Container '{record.Name}' is mounted (its upper directory is in use by an overlay mount); dismount it first.", record.Name);

@@ -17,7 +17,7 @@ namespace LayerTools.Core.Containers;
 /// hands the call to its part.
 /// </summary>
 /// <remarks>A view is a snapshot for one process: writes take the container's lock, and another process's writes are seen by opening the container again.</remarks>
-internal sealed class ContainerView
+internal sealed class ContainerView : ILowerView
 {
     public ContainerView(LayerStore store, ContainerRecord record, string directory, IReadOnlyList<LayerIndex> layers, UnionView? lower = null)
     {

@@ -55,6 +55,13 @@ internal sealed class WhiteoutStorage
     public void WriteOverlayWhiteouts()
     {
         using var l = _view.Locks.Lock();
+        WriteOverlayWhiteoutsLocked();
+    }
+
+    /// <inheritdoc cref="WriteOverlayWhiteouts"/>
+    /// <remarks>The caller holds the container's lock.</remarks>
+    public void WriteOverlayWhiteoutsLocked()
+    {
         var upper = _view.Upper;
         foreach (var deleted in _view.Whiteouts.Deleted)
         {

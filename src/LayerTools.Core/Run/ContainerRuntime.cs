@@ -63,9 +63,21 @@ internal abstract class ContainerRuntime
         return list;
     }
 
-    /// <summary>Starts a host process with the given environment and streams its stdout and stderr lines.</summary>
-    protected static Process Start(string file, IEnumerable<string> args, IEnumerable<string>? environment, Action<RunOutputLine>? onLine, List<string> stderrTail)
+    /// <summary>
+    /// Starts a host process with the given environment and streams its stdout and stderr lines. With
+    /// <paramref name="mergeOutput"/> the host's sh starts it with stderr on the stdout pipe (<c>exec "$@" 2&gt;&amp;1</c>),
+    /// so its lines, and the container's, arrive in the order they were written; <paramref name="stderrTail"/>
+    /// then keeps the last lines of both.
+    /// </summary>
+    protected static Process Start(string file, IEnumerable<string> args, IEnumerable<string>? environment, Action<RunOutputLine>? onLine, List<string> stderrTail, bool mergeOutput = false)
     {
+        if (mergeOutput)
+        {
+            var sh = HostProcess.Find("sh") ?? throw new RuntimeStartException("the host has no sh to put the command's stderr on its stdout pipe");
+            args = new[] { "-c", "exec \"$@\" 2>&1", "layertools-run", file }.Concat(args).ToList();
+            file = sh;
+        }
+
         var info = new ProcessStartInfo(file)
         {
             UseShellExecute = false,
@@ -99,6 +111,11 @@ internal abstract class ContainerRuntime
             {
                 lock (gate)
                 {
+                    if (mergeOutput)
+                    {
+                        Keep(stderrTail, e.Data);
+                    }
+
                     onLine?.Invoke(new RunOutputLine(e.Data, false));
                 }
             }
@@ -109,12 +126,7 @@ internal abstract class ContainerRuntime
             {
                 lock (gate)
                 {
-                    stderrTail.Add(e.Data);
-                    if (stderrTail.Count > 20)
-                    {
-                        stderrTail.RemoveAt(0);
-                    }
-
+                    Keep(stderrTail, e.Data);
                     onLine?.Invoke(new RunOutputLine(e.Data, true));
                 }
             }
@@ -124,6 +136,15 @@ internal abstract class ContainerRuntime
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
+    }
+
+    private static void Keep(List<string> tail, string line)
+    {
+        tail.Add(line);
+        if (tail.Count > 20)
+        {
+            tail.RemoveAt(0);
+        }
     }
 
     /// <summary>Waits for the process; on cancellation calls <paramref name="kill"/>, waits, and throws.</summary>

@@ -36,7 +36,7 @@ internal sealed class OciRuntime : ContainerRuntime
         try
         {
             using var deathWatch = DeathWatch.Start(_path, "--root", state, "delete", "--force", id);
-            using var process = Start(_path, new[] { "--root", state, "run", "--bundle", bundle, "--pid-file", pidFile, id }, null, onLine, tail);
+            using var process = Start(_path, new[] { "--root", state, "run", "--bundle", bundle, "--pid-file", pidFile, id }, null, onLine, tail, spec.MergeOutput);
             deathWatch.Watch(process.Id);
             var code = Wait(process, () =>
             {

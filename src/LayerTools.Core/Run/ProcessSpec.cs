@@ -19,4 +19,7 @@ internal sealed record ProcessSpec(
 
     /// <summary>RUN --mount mounts, their mount points already made inside the root.</summary>
     public IReadOnlyList<ResolvedMount> Mounts { get; init; } = Array.Empty<ResolvedMount>();
+
+    /// <summary>stdout and stderr on one pipe (see <see cref="RunRequest.MergeOutput"/>).</summary>
+    public bool MergeOutput { get; init; }
 }

@@ -82,6 +82,21 @@ internal static class RunExecutor
     }
 
     /// <summary>
+    /// Runs a request in a root file system the caller prepared and owns (a container's overlay,
+    /// mounted in <paramref name="runDir"/>), with the runtimes, security profile and set-up of a RUN step.
+    /// The paths the set-up made (mount points) are added to <paramref name="made"/>, for
+    /// <see cref="RemoveMountStubs(string, ILowerView, IReadOnlyCollection{string})"/> once the root is unmounted.
+    /// </summary>
+    public static (int ExitCode, ContainerRuntimeKind Runtime) RunInRoot(string rootfs, string runDir, RunRequest request, List<string> made, Action<RunOutputLine>? onLine, CancellationToken cancellationToken) =>
+        Execute(rootfs, runDir, ContainerRuntime.Candidates(request.Runtime), request, made, onLine, cancellationToken);
+
+    /// <summary>
+    /// Removes from an overlay upper dir what the runtime and the set-up made only to mount over
+    /// (absent from <paramref name="lower"/>, empty), and the directories copied up only to hold them.
+    /// </summary>
+    public static void RemoveMountStubs(string upper, ILowerView lower, IReadOnlyCollection<string> made) => RemoveMountStubs(upper, lower, overlayUpper: true, made);
+
+    /// <summary>
     /// The parent's layers as overlay lower dirs under a fresh upper dir, or null when this host or
     /// file system cannot do it (the kernel refuses the mount, or the store's file system takes no
     /// whiteout devices or trusted xattrs): the caller then copies and compares.
@@ -150,13 +165,14 @@ internal static class RunExecutor
     {
         UserIdentity identity;
         IReadOnlyList<ResolvedMount> mounts;
-        bool procIsDir, devIsDir, resolvConf;
+        bool procIsDir, devIsDir, resolvConf, hasShell;
         var workDir = TarPath.Normalize(request.WorkingDirectory);
         using (var root = SafeRoot.Open(rootfs))
         {
             identity = UserResolver.Resolve(root, request.User, request.Where);
             var fd = root.OpenDirectory(workDir, _ => DirectoryAttributes.Default, request.Where);
             LinuxNative.Close(fd);
+            hasShell = root.Lstat("bin/sh") is { IsRegular: true } or { IsSymlink: true };
             resolvConf = File.Exists("/etc/resolv.conf") && root.Lstat("etc") is { IsDirectory: true } && root.Lstat("etc/resolv.conf") is { IsRegular: true };
             procIsDir = IsDirectoryOrMissing(root, "proc");
             devIsDir = IsDirectoryOrMissing(root, "dev");
@@ -196,7 +212,8 @@ internal static class RunExecutor
             files.Add((host, "/" + inside));
         }
 
-        var spec = new ProcessSpec(rootfs, request.Arguments, env, "/" + workDir, identity.Uid, identity.Gid, identity.AdditionalGids, request.Hostname) { Files = files, IsolateNetwork = request.IsolateNetwork, Mounts = mounts };
+        var argv = request.MergeOutput && hasShell ? MergedOutputArguments(request.Arguments, env) : request.Arguments;
+        var spec = new ProcessSpec(rootfs, argv, env, "/" + workDir, identity.Uid, identity.Gid, identity.AdditionalGids, request.Hostname) { Files = files, IsolateNetwork = request.IsolateNetwork, Mounts = mounts, MergeOutput = request.MergeOutput };
         var failures = new List<string>();
         foreach (var runtime in runtimes)
         {
@@ -218,6 +235,20 @@ internal static class RunExecutor
         }
 
         throw new LayerToolsException("RuntimeFailed", ErrorKind.ResourceUnavailable, $"{request.Where}: no container runtime could start the command: {string.Join("; ", failures)}. -Runtime Unshare runs RUN without an OCI runtime, with weaker isolation (see Get-Help Build-LayeredImage -Parameter Runtime).", request.Where);
+    }
+
+    /// <summary>
+    /// The command started through the image's own /bin/sh with stderr on the stdout pipe
+    /// (<c>exec "$@" 2&gt;&amp;1</c>): the runtime copies the container's stdout and stderr through two
+    /// pipes of its own (runc does), which loses the order between them, so the one pipe has to be
+    /// made inside the container. The variables the shell adds itself (PWD, OLDPWD, SHLVL) are unset
+    /// unless the command's environment has them, so the command sees the environment it was given.
+    /// </summary>
+    private static IReadOnlyList<string> MergedOutputArguments(IReadOnlyList<string> argv, IReadOnlyList<string> env)
+    {
+        var added = new[] { "PWD", "OLDPWD", "SHLVL" }.Where(n => !env.Any(e => e.StartsWith(n + "=", StringComparison.Ordinal))).ToList();
+        var script = (added.Count > 0 ? "unset " + string.Join(' ', added) + "; " : string.Empty) + "exec \"$@\" 2>&1";
+        return new[] { "/bin/sh", "-c", script, "sh" }.Concat(argv).ToList();
     }
 
     private static bool IsDirectoryOrMissing(SafeRoot root, string path) => root.Lstat(path) is null or { IsDirectory: true };

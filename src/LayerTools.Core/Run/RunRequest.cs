@@ -33,6 +33,15 @@ internal sealed class RunRequest
     /// <summary>RUN --mount: binds and tmpfs mounts, in the order given (parents before children).</summary>
     public IReadOnlyList<ContainerMount> Mounts { get; init; } = Array.Empty<ContainerMount>();
 
+    /// <summary>
+    /// stdout and stderr on one pipe, so lines arrive in exactly the order the command wrote them
+    /// (the command's lines then report <see cref="RunOutputLine.IsError"/> false). Two pipes keep the
+    /// streams apart, but the order between them is only the order in which their lines were read. The
+    /// pipe is made inside the container with the image's /bin/sh (runc copies stdout and stderr through
+    /// two pipes of its own); an image without one keeps two pipes.
+    /// </summary>
+    public bool MergeOutput { get; init; }
+
     /// <summary>The PATH a Linux command gets when its environment sets none (Docker's and BuildKit's default).</summary>
     public const string DefaultPathValue = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 

@@ -170,7 +170,7 @@ internal sealed class UnshareRuntime : ContainerRuntime
         InheritedDescriptors.CloseOnExec();
         var tail = new List<string>();
         using var deathWatch = DeathWatch.Start(Tool("true", "it ends the step's watch"));
-        using var process = Start(_unshare, args, new[] { "PATH=/usr/sbin:/usr/bin:/sbin:/bin" }, onLine, tail);
+        using var process = Start(_unshare, args, new[] { "PATH=/usr/sbin:/usr/bin:/sbin:/bin" }, onLine, tail, spec.MergeOutput);
         deathWatch.Watch(process.Id);
         return Wait(process, () => process.Kill(entireProcessTree: true), cancellationToken);
     }

@@ -1,5 +1,4 @@
 using System.Collections;
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Management.Automation;
 using LayerTools.Completion;
@@ -87,79 +86,59 @@ public sealed class BuildLayeredImageCommand : StoreCmdlet
     [Parameter]
     public ContainerRuntimeKind Runtime { get; set; } = ContainerRuntimeKind.Auto;
 
+    /// <summary>Shows no build log at the console (as -InformationAction SilentlyContinue); -InformationVariable still captures it.</summary>
+    [Parameter]
+    public SwitchParameter Quiet { get; set; }
+
     protected override void Process()
     {
         var context = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
         var file = File is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(File);
         var store = Store();
-        var queue = new BlockingCollection<Action>();
         var progress = NewProgress();
         var activity = "Building " + (Tag.Length > 0 ? Tag[0] : context);
 
-        // RUN output is shown at the console as Write-Host shows it (the PSHOST tag), unless the
-        // caller silenced the information stream; either way -InformationVariable captures it.
-        var quiet = MyInvocation.BoundParameters.TryGetValue("InformationAction", out var action)
-            && action is ActionPreference.SilentlyContinue or ActionPreference.Ignore;
-        string[] tags = quiet ? new[] { "RUN" } : new[] { "PSHOST", "RUN" };
-        var options = new BuildOptions
-        {
-            ContextPath = context,
-            File = file,
-            Tags = Tag,
-            BuildArgs = ToDictionary(BuildArg, nameof(BuildArg)),
-            Target = Target,
-            NoCache = NoCache,
-            Pull = Pull,
-            CacheFrom = CacheFrom,
-            InlineCache = Push || CacheFrom.Length > 0 || CacheTo is not null,
-            Runtime = Runtime,
-            SourceDateEpoch = Epoch(),
-            Labels = ToDictionary(Label, nameof(Label)),
-            Secrets = ToDictionary(Secret, nameof(Secret)).ToDictionary(kv => kv.Key, kv => SessionState.Path.GetUnresolvedProviderPathFromPSPath(kv.Value), StringComparer.Ordinal),
-            Progress = new QueueProgress(queue, p => progress.Report(p with { Activity = activity })),
-            Output = line => queue.Add(() => WriteInformation(quiet ? line : new HostInformationMessage { Message = line }, tags)),
-            Verbose = message => queue.Add(() => WriteVerbose(message)),
-            StepCompleted = step => queue.Add(() => WriteVerbose($"[{step.Stage} {step.Index}] line {step.Line}: {step.Instruction}: {(step.Cached ? "cached" : "built, " + step.CacheMissReason)} ({step.Duration.TotalSeconds:0.00}s)")),
-        };
-
-        var build = Task.Run(() =>
-        {
-            try
-            {
-                return new ImageBuilder(store, options, CancellationToken).Build();
-            }
-            finally
-            {
-                queue.CompleteAdding();
-            }
-        });
-
+        // The build log is shown at the console as Write-Host shows it (the PSHOST tag), unless the
+        // caller asked for quiet or silenced the information stream; either way -InformationVariable captures it.
+        var quiet = Quiet || (MyInvocation.BoundParameters.TryGetValue("InformationAction", out var action)
+            && action is ActionPreference.SilentlyContinue or ActionPreference.Ignore);
+        string[] tags = quiet ? new[] { "BuildLog" } : new[] { "PSHOST", "BuildLog" };
+        var buildArgs = ToDictionary(BuildArg, nameof(BuildArg));
+        var labels = ToDictionary(Label, nameof(Label));
+        var secrets = ToDictionary(Secret, nameof(Secret)).ToDictionary(kv => kv.Key, kv => SessionState.Path.GetUnresolvedProviderPathFromPSPath(kv.Value), StringComparer.Ordinal);
+        var epoch = Epoch();
+        BuildResult result;
         try
         {
-            foreach (var write in queue.GetConsumingEnumerable(CancellationToken))
+            result = RunOnWorker(write =>
             {
-                write();
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Ctrl+C: let the build stop its RUN container and clean up before the pipeline stops.
-            build.Wait(TimeSpan.FromSeconds(30));
-            throw;
+                var options = new BuildOptions
+                {
+                    ContextPath = context,
+                    File = file,
+                    Tags = Tag,
+                    BuildArgs = buildArgs,
+                    Target = Target,
+                    NoCache = NoCache,
+                    Pull = Pull,
+                    CacheFrom = CacheFrom,
+                    InlineCache = Push || CacheFrom.Length > 0 || CacheTo is not null,
+                    Runtime = Runtime,
+                    SourceDateEpoch = epoch,
+                    Labels = labels,
+                    Secrets = secrets,
+                    Progress = new Progress(write, p => progress.Report(p with { Activity = activity })),
+                    Log = line => write(() => WriteInformation(quiet ? line : new HostInformationMessage { Message = line }, tags)),
+                    LogShown = !quiet,
+                    Verbose = message => write(() => WriteVerbose(message)),
+                    StepCompleted = step => write(() => WriteVerbose($"{step.Stage}, line {step.Line}: {step.Instruction}: {(step.Cached ? "cached" : "not cached: " + step.CacheMissReason)} ({step.Duration.TotalSeconds:0.00}s)")),
+                };
+                return new ImageBuilder(store, options, CancellationToken).Build();
+            });
         }
         finally
         {
             progress.Complete();
-        }
-
-        BuildResult result;
-        try
-        {
-            result = build.GetAwaiter().GetResult();
-        }
-        catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
-        {
-            throw new PipelineStoppedException();
         }
 
         var image = Catalog().Load(result.Image);
@@ -261,23 +240,17 @@ public sealed class BuildLayeredImageCommand : StoreCmdlet
     }
 
     /// <summary>Hands progress from the build's thread to the pipeline thread.</summary>
-    private sealed class QueueProgress : IProgress<OperationProgress>
+    private sealed class Progress : IProgress<OperationProgress>
     {
-        private readonly BlockingCollection<Action> _queue;
+        private readonly Action<Action> _write;
         private readonly Action<OperationProgress> _report;
 
-        public QueueProgress(BlockingCollection<Action> queue, Action<OperationProgress> report)
+        public Progress(Action<Action> write, Action<OperationProgress> report)
         {
-            _queue = queue;
+            _write = write;
             _report = report;
         }
 
-        public void Report(OperationProgress value)
-        {
-            if (!_queue.IsAddingCompleted)
-            {
-                _queue.Add(() => _report(value));
-            }
-        }
+        public void Report(OperationProgress value) => _write(() => _report(value));
     }
 }

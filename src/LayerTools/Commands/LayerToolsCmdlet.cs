@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Management.Automation;
 using LayerTools.Core;
 
@@ -53,6 +54,59 @@ public abstract class LayerToolsCmdlet : PSCmdlet
             {
                 WriteLayerError(ex, item);
             }
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on a worker thread and, until it ends, runs here (on the pipeline
+    /// thread, where PowerShell wants every Write* call) what it hands to its callback, in order: output
+    /// streams to the pipeline as the work makes it. On Ctrl+C (or when a downstream command stops the
+    /// pipeline) the work sees the cancellation token; it is given time to stop what it started and
+    /// clean up before the pipeline stops.
+    /// </summary>
+    internal T RunOnWorker<T>(Func<Action<Action>, T> work)
+    {
+        var queue = new BlockingCollection<Action>(); // not disposed: a worker that outlives the wait below may still add to it
+        var task = Task.Run(() =>
+        {
+            try
+            {
+                return work(write =>
+                {
+                    if (!queue.IsAddingCompleted)
+                    {
+                        queue.Add(write);
+                    }
+                });
+            }
+            finally
+            {
+                queue.CompleteAdding();
+            }
+        });
+
+        try
+        {
+            foreach (var write in queue.GetConsumingEnumerable(CancellationToken))
+            {
+                write();
+            }
+        }
+        catch
+        {
+            // Ctrl+C, or a downstream command that wants no more (Select-Object -First): stop the work too.
+            _cancel.Cancel();
+            Task.WaitAny(new Task[] { task }, TimeSpan.FromSeconds(60));
+            throw;
+        }
+
+        try
+        {
+            return task.GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
         }
     }
 

@@ -40,6 +40,7 @@ public sealed class RemoveContainerLayerCommand : ContainerCmdlet
         }
 
         var dir = Path.Combine(containers.ContainersDir, container.Id);
+        ContainerLock.ThrowIfRunning(dir, container.Name);
         if (ContainerStore.IsMounted(dir))
         {
             if (!Force)

@@ -129,7 +129,7 @@ public sealed class ImageBuilderTests : IDisposable
         var steps = Build(NodeDockerfile).Steps;
         var copyAll = steps.Single(s => s.Instruction == "COPY . .");
         Assert.False(copyAll.Cached);
-        Assert.Equal("file changed: app/src/index.js", copyAll.CacheMissReason);
+        Assert.Equal("file changed (content): src/index.js", copyAll.CacheMissReason);
         Assert.True(steps.Single(s => s.Instruction == "COPY package.json .").Cached);
         Assert.True(steps.Single(s => s.Instruction.StartsWith("RUN", StringComparison.Ordinal)).Cached);
         Assert.All(steps.Where(s => s.Line > copyAll.Line), s => Assert.False(s.Cached));

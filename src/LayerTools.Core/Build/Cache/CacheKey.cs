@@ -12,6 +12,7 @@ internal sealed class CacheKey
 {
     private readonly StringBuilder _text = new();
     private readonly List<KeyValuePair<string, string?>> _inputs = new();
+    private readonly Dictionary<string, string> _labels = new(StringComparer.Ordinal);
 
     public CacheKey(string kind, string parentState)
     {
@@ -20,8 +21,14 @@ internal sealed class CacheKey
         Add("parent", parentState);
     }
 
-    public CacheKey Add(string name, string? value)
+    /// <summary>Adds an input; <paramref name="label"/> (the context path of a file, say) only names it in a miss's explanation and is not part of the key.</summary>
+    public CacheKey Add(string name, string? value, string? label = null)
     {
+        if (label is not null)
+        {
+            _labels[name] = label;
+        }
+
         // Length-prefixed fields: no value can be read as the start of another.
         _inputs.Add(new KeyValuePair<string, string?>(name, value));
         var v = value ?? "\0null";
@@ -33,6 +40,9 @@ internal sealed class CacheKey
 
     /// <summary>The inputs in the order they were added, so a miss can be explained against the last build's.</summary>
     public IReadOnlyList<KeyValuePair<string, string?>> Inputs => _inputs;
+
+    /// <summary>What to call an input in an explanation, when it is not its name (a context file's path for the file it becomes in the image).</summary>
+    public IReadOnlyDictionary<string, string> Labels => _labels;
 
     public override string ToString() => _text.ToString();
 }

@@ -159,7 +159,8 @@ internal sealed class CopyPlan
                 e.Gid.ToString(CultureInfo.InvariantCulture),
                 (e.Source?.Size ?? 0).ToString(CultureInfo.InvariantCulture),
                 e.LinkTarget ?? string.Empty,
-                digest ?? string.Empty));
+                digest ?? string.Empty),
+                e.Source?.Path);
         }
     }
 

@@ -31,7 +31,8 @@ internal static class BaseImageResolver
 
         var catalog = new ImageCatalog(store);
         var transport = Transports.FirstOrDefault(t => text.StartsWith(t, StringComparison.Ordinal));
-        StoredImage stored;
+        StoredImage? stored;
+        var fetched = true;
         if (transport is not null)
         {
             stored = ImportFromTransport(store, catalog, text[transport.Length..], contextPath, text, where, cancellationToken);
@@ -39,12 +40,13 @@ internal static class BaseImageResolver
         else
         {
             var reference = ImageReference.TryParse(text.Trim(), out var parsed) ? parsed : null;
-            stored = (pull && reference is not null ? null : FromStore(catalog, text, reference))
-                ?? Pull(store, text, reference, where, verbose, cancellationToken);
+            stored = pull && reference is not null ? null : FromStore(catalog, text, reference);
+            fetched = stored is null;
+            stored ??= Pull(store, text, reference, where, verbose, cancellationToken);
         }
 
         var manifest = catalog.ReadManifest(stored.Manifest.Digest);
-        return new BaseImage(text, catalog.ReadConfig(manifest.Config.Digest), manifest.Config.Digest);
+        return new BaseImage(text, catalog.ReadConfig(manifest.Config.Digest), manifest.Config.Digest, fetched);
     }
 
     /// <summary>The image in the store under the name given, or under its full name (as a pull tags it).</summary>

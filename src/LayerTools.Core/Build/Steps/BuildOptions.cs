@@ -41,8 +41,14 @@ internal sealed class BuildOptions
     /// <summary>A step starts or ends.</summary>
     public IProgress<OperationProgress>? Progress { get; init; }
 
-    /// <summary>A line a RUN command printed.</summary>
-    public Action<string>? Output { get; init; }
+    /// <summary>A line of the build log (<see cref="BuildLog"/>): steps as they start and end, and what RUN commands print.</summary>
+    public Action<string>? Log { get; init; }
+
+    /// <summary>
+    /// Whether someone reads the log as it comes (the console): a failing RUN's error then leaves out the
+    /// command's last lines, which were just shown under its step; without, the error carries them.
+    /// </summary>
+    public bool LogShown { get; init; }
 
     /// <summary>Why a step was or was not taken from the cache, and what was read.</summary>
     public Action<string>? Verbose { get; init; }

@@ -31,6 +31,8 @@ internal sealed class ImageBuilder
     private readonly string _contextPath;
     private readonly string _dockerfilePath;
     private readonly BuildSources _sources;
+    private readonly BuildLog _log;
+    private bool _multiStage;
     private Lease? _lease;
     private string _current = string.Empty;
     private StepRecorder? _recorder;
@@ -45,6 +47,7 @@ internal sealed class ImageBuilder
         _contextPath = Path.GetFullPath(options.ContextPath);
         _dockerfilePath = Path.GetFullPath(options.File ?? Path.Combine(_contextPath, "Dockerfile"));
         _sources = new BuildSources(store, options, _contextPath, _dockerfilePath, _stages, cancellationToken);
+        _log = new BuildLog(options.Log);
     }
 
     public BuildResult Build()
@@ -64,6 +67,7 @@ internal sealed class ImageBuilder
         _copy = new CopyStep(_store, _options, _sources, _recorder, _cancellationToken);
         var dockerfile = BuildFile.Load(_dockerfilePath, Path.GetFileName(_dockerfilePath));
         var plan = StagePlanner.Plan(dockerfile, _options.Target, _options.BuildArgs);
+        _multiStage = plan.Dockerfile.Stages.Count > 1;
         foreach (var source in _options.CacheFrom)
         {
             RegistryCache.Import(_store, _cache, source, _contextPath, _options.Verbose, _cancellationToken);
@@ -114,13 +118,18 @@ internal sealed class ImageBuilder
         var watch = Stopwatch.StartNew();
         var where = Where(planned.Stage.From);
         ImageState image;
+        var fetched = false;
+        var fromImage = planned.BaseStage is null && !planned.BaseImage.Equals("scratch", StringComparison.OrdinalIgnoreCase);
+        var counter = BuildLog.Counter(planned.Stage, _multiStage, fromImage, planned.Stage.Instructions);
+        var fromStep = fromImage ? _log.Start(counter, "FROM " + planned.BaseImage) : null;
         if (planned.BaseStage is { } baseStage)
         {
             image = _stages[baseStage.Index].Image.Clone();
         }
         else
         {
-            var resolved = Wrap(planned.Stage.From, () => BaseImageResolver.Resolve(_store, planned.BaseImage, _contextPath, where, _cancellationToken, _options.Pull, _options.Verbose));
+            var resolved = BuildLogStep.Run(fromStep, () => Wrap(planned.Stage.From, () => BaseImageResolver.Resolve(_store, planned.BaseImage, _contextPath, where, _cancellationToken, _options.Pull, _options.Verbose)));
+            fetched = resolved.Fetched;
             var platform = Platform.Parse(planned.Platform, where);
             if (resolved.Config is { } baseConfig && platform is not null && !platform.Matches(baseConfig.Os, baseConfig.Architecture, baseConfig.Variant))
             {
@@ -152,7 +161,7 @@ internal sealed class ImageBuilder
         var onBuild = JsonDocuments.GetStringArray(image.RuntimeConfig, "OnBuild");
         image.RuntimeConfig.Remove("OnBuild");
         var scope = StageScope.Start(planned, plan, image.Env, _options.BuildArgs);
-        var state = new StageState(planned, image, MakeView, scope);
+        var state = new StageState(planned, image, MakeView, scope, counter);
         var remote = image.DiffIds.Count(d => RemoteLayers.IsRemote(_store, d));
         if (remote > 0)
         {
@@ -160,8 +169,10 @@ internal sealed class ImageBuilder
         }
 
         Recorder.Report(state, planned.Stage.From, 0, cached: true, reason: null, diffId: null, size: 0, watch.Elapsed, remote);
+        fromStep?.End(cached: !fetched);
 
         var triggers = onBuild is { Count: > 0 } ? DockerfileParser.ParseTriggers(onBuild, $"ONBUILD of {planned.BaseImage}") : Array.Empty<Instruction>();
+        counter.Total += triggers.Count(BuildLog.Shows);
         foreach (var instruction in triggers.Concat(planned.Stage.Instructions))
         {
             _cancellationToken.ThrowIfCancellationRequested();
@@ -189,6 +200,21 @@ internal sealed class ImageBuilder
 
     private void Execute(StageState state, Instruction instruction)
     {
+        var step = BuildLog.Shows(instruction) ? _log.Start(state.Counter, instruction.Original) : null;
+        var reported = Recorder.Steps.Count;
+        BuildLogStep.Run(step, () =>
+        {
+            Execute(state, instruction, step);
+            return 0;
+        });
+        if (Recorder.Steps.Count > reported)
+        {
+            step?.End(Recorder.Steps[^1].Cached);
+        }
+    }
+
+    private void Execute(StageState state, Instruction instruction, BuildLogStep? step)
+    {
         _current = $"{Where(instruction)}: {instruction.Original}";
         var watch = Stopwatch.StartNew();
         var index = state.NextIndex++;
@@ -215,7 +241,7 @@ internal sealed class ImageBuilder
                 Copy.Run(state, instruction, (FileInstruction)expanded, key, index, watch);
                 return;
             case RunInstruction run:
-                RunStep(state, instruction, run, key, index, watch);
+                RunStep(state, instruction, run, key, index, watch, step);
                 return;
             case WorkdirInstruction workdir:
                 WorkdirStep(state, instruction, workdir, key, index, watch);
@@ -278,7 +304,7 @@ internal sealed class ImageBuilder
             _options.SourceDateEpoch));
     }
 
-    private void RunStep(StageState state, Instruction instruction, RunInstruction run, CacheKey key, int index, Stopwatch watch)
+    private void RunStep(StageState state, Instruction instruction, RunInstruction run, CacheKey key, int index, Stopwatch watch, BuildLogStep? step)
     {
         var where = Where(instruction);
         using var mounts = new RunMountSet(_store, run.ParseMounts(state.Scope.Variables), from => _sources.MountSourceFor(state, from, where), _options.Secrets, state.Image.WorkingDir, where, _lease);
@@ -330,6 +356,7 @@ internal sealed class ImageBuilder
                 Where = where,
                 Files = files,
                 IsolateNetwork = isolateNetwork,
+                MergeOutput = true,
             };
             var result = RunExecutor.Run(_store, staging, state.Image.DiffIds, request, line =>
             {
@@ -339,11 +366,13 @@ internal sealed class ImageBuilder
                 }
 
                 tail.Enqueue(line.Text);
-                _options.Output?.Invoke(line.Text);
+                step?.Output(line.Text);
             }, _cancellationToken);
             if (result.ExitCode != 0 || result.Layer is null)
             {
-                var lines = tail.Count == 0 ? string.Empty : Environment.NewLine + string.Join(Environment.NewLine, tail);
+                step?.Error($"process \"{string.Join(' ', invocation.Argv)}\" did not complete successfully: exit code: {result.ExitCode}");
+                // The command's last lines, unless they were just shown under the step in the log.
+                var lines = tail.Count == 0 || _options.LogShown ? string.Empty : Environment.NewLine + string.Join(Environment.NewLine, tail);
                 throw new LayerToolsException("RunFailed", ErrorKind.InvalidOperation, $"{where}: RUN {HistoryText.Arguments(instruction)}: the command exited with code {result.ExitCode}.{lines}", instruction.Original);
             }
 

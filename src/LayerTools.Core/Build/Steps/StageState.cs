@@ -15,13 +15,17 @@ internal sealed class StageState
     private readonly Func<IReadOnlyList<string>, UnionView> _makeView;
     private UnionView? _view;
 
-    public StageState(PlannedStage planned, ImageState image, Func<IReadOnlyList<string>, UnionView> makeView, StageScope scope)
+    public StageState(PlannedStage planned, ImageState image, Func<IReadOnlyList<string>, UnionView> makeView, StageScope scope, StageCounter counter)
     {
         Planned = planned;
         Image = image;
         _makeView = makeView;
         Scope = scope;
+        Counter = counter;
     }
+
+    /// <summary>The stage's steps in the build log.</summary>
+    public StageCounter Counter { get; }
 
     public PlannedStage Planned { get; }
 

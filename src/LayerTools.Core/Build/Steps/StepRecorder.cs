@@ -89,13 +89,15 @@ internal sealed class StepRecorder
                 state.Applied(_store.ReadLayerIndex(cachedDiffId));
             }
 
-            _options.Verbose?.Invoke($"{instruction.Location}: {instruction.Original}: cached (layer {cachedDiffId}{(remote is null ? string.Empty : ", still in " + remote.Registry + "/" + remote.Repository)})");
+            if (remote is not null)
+            {
+                _options.Verbose?.Invoke($"{instruction.Location}: {instruction.Original}: cached (layer {cachedDiffId}, still in {remote.Registry}/{remote.Repository})");
+            }
             Report(state, instruction, index, cached: true, reason: null, diffId: cachedDiffId, size: size, watch.Elapsed);
             return;
         }
 
         var reason = MissReason(state, instruction, key);
-        _options.Verbose?.Invoke($"{instruction.Location}: {instruction.Original}: running ({reason})");
         made ??= make(staging);
         staging.Commit(null, _cancellationToken);
         var now = Now();
