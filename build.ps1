@@ -7,7 +7,9 @@
       Build    compile and lay the module out in out/LayerTools (the default)
       Test     Build, then every xunit project and every Pester test; last line "N passed, N failed"
       Demo     Build, then examples/demo.ps1 against the default store (or $env:LAYERTOOLS_STORE)
-      Bench    Build, then the benchmarks under bench/ (builds against buildah; containers on 5 vs 100 layers)
+      Bench    Build, then the benchmarks under bench/ (builds against BuildKit and buildah, -Scale for
+               50,000 files / 1 GB; compression against skopeo; containers on 5 vs 100 layers; registry
+               push/pull against skopeo)
       Package  Build, then a zip of out/LayerTools in out/
       Clean    remove out/ and every bin/ and obj/
 .EXAMPLE
@@ -29,7 +31,13 @@ param(
     [switch] $SkipXunit,
 
     # Skip the Pester tests (Test task only).
-    [switch] $SkipPester
+    [switch] $SkipPester,
+
+    # Bench task: also the scale row (the same project at 50,000 files / 1 GB beside BuildKit).
+    [switch] $Scale,
+
+    # Bench task: write the figures into README.md and docs/benchmarks.md too (bench/results.md always).
+    [switch] $UpdateDocs
 )
 
 Set-StrictMode -Version 3.0
@@ -208,8 +216,19 @@ switch ($Task) {
     }
     'Bench' {
         Invoke-Build
-        foreach ($bench in 'Invoke-Benchmark.ps1', 'Invoke-ContainerBenchmark.ps1') {
-            Invoke-Pwsh -NoProfile -File (Join-Path $root "bench/$bench") -ModulePath $moduleOut
+        # Each benchmark writes its own section of bench/results.md (and, with -UpdateDocs, of the
+        # README and docs/benchmarks.md); -Scale adds the 50,000-file / 1 GB build row.
+        $benches = @(
+            @{ File = 'Invoke-Benchmark.ps1'; Args = @() }
+            if ($Scale) { @{ File = 'Invoke-Benchmark.ps1'; Args = @('-Scale') } }
+            @{ File = 'Invoke-CompressionBenchmark.ps1'; Args = @() }
+            @{ File = 'Invoke-ContainerBenchmark.ps1'; Args = @() }
+            @{ File = 'Invoke-RegistryBenchmark.ps1'; Args = @() }
+        )
+        foreach ($bench in $benches) {
+            $benchArgs = @('-ModulePath', $moduleOut) + $bench.Args
+            if ($UpdateDocs -and $bench.File -notin 'Invoke-ContainerBenchmark.ps1', 'Invoke-RegistryBenchmark.ps1') { $benchArgs += '-UpdateDocs' }
+            Invoke-Pwsh -NoProfile -File (Join-Path $root "bench/$($bench.File)") @benchArgs
             if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
         }
     }

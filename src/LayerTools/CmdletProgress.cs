@@ -4,24 +4,23 @@ using LayerTools.Core;
 namespace LayerTools;
 
 /// <summary>
-/// Writes the core's progress as Write-Progress records: one parent record and one child record
-/// (ParentActivityId) for the layer at hand. The core reports on the pipeline thread; a report
-/// from any other thread is dropped rather than breaking the pipeline.
+/// Writes the core's progress as Write-Progress records: one parent record and a child record
+/// (ParentActivityId) per child activity under way (several when layers transfer side by side),
+/// each with its own ActivityId, reused once it completes. The core reports on the pipeline thread;
+/// a report from any other thread is dropped rather than breaking the pipeline.
 /// </summary>
 internal sealed class CmdletProgress : IProgress<OperationProgress>
 {
     private readonly Cmdlet _cmdlet;
     private readonly int _parentId;
-    private readonly int _childId;
     private readonly int _threadId = Environment.CurrentManagedThreadId;
+    private readonly Dictionary<string, ProgressRecord> _children = new(StringComparer.Ordinal);
     private ProgressRecord? _parent;
-    private ProgressRecord? _child;
 
     public CmdletProgress(Cmdlet cmdlet, int activityId)
     {
         _cmdlet = cmdlet;
         _parentId = activityId;
-        _childId = activityId + 1;
     }
 
     public void Report(OperationProgress value)
@@ -33,7 +32,7 @@ internal sealed class CmdletProgress : IProgress<OperationProgress>
 
         var activity = string.IsNullOrEmpty(value.Activity) ? "LayerTools" : value.Activity;
         var status = string.IsNullOrEmpty(value.Status) ? "Working" : value.Status;
-        var record = new ProgressRecord(value.IsChild ? _childId : _parentId, activity, status)
+        var record = new ProgressRecord(value.IsChild ? ChildId(activity) : _parentId, activity, status)
         {
             PercentComplete = Math.Clamp(value.PercentComplete, -1, 100),
             RecordType = value.Completed ? ProgressRecordType.Completed : ProgressRecordType.Processing,
@@ -41,20 +40,53 @@ internal sealed class CmdletProgress : IProgress<OperationProgress>
         if (value.IsChild)
         {
             record.ParentActivityId = _parentId;
-            _child = value.Completed ? null : record;
+            if (value.Completed)
+            {
+                _children.Remove(activity);
+            }
+            else
+            {
+                _children[activity] = record;
+            }
         }
         else
         {
-            if (value.Completed && _child is not null)
+            if (value.Completed)
             {
-                Complete(_child);
-                _child = null;
+                CompleteChildren();
             }
 
             _parent = value.Completed ? null : record;
         }
 
         _cmdlet.WriteProgress(record);
+    }
+
+    /// <summary>The id of a child activity: the one it has, else the first free one after the parent's.</summary>
+    private int ChildId(string activity)
+    {
+        if (_children.TryGetValue(activity, out var open))
+        {
+            return open.ActivityId;
+        }
+
+        var id = _parentId + 1;
+        while (_children.Values.Any(c => c.ActivityId == id))
+        {
+            id++;
+        }
+
+        return id;
+    }
+
+    private void CompleteChildren()
+    {
+        foreach (var child in _children.Values.OrderBy(c => c.ActivityId).ToList())
+        {
+            Complete(child);
+        }
+
+        _children.Clear();
     }
 
     /// <summary>Completes whatever records are still open (the child first).</summary>
@@ -65,12 +97,7 @@ internal sealed class CmdletProgress : IProgress<OperationProgress>
             return;
         }
 
-        if (_child is not null)
-        {
-            Complete(_child);
-            _child = null;
-        }
-
+        CompleteChildren();
         if (_parent is not null)
         {
             Complete(_parent);

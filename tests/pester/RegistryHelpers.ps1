@@ -3,13 +3,15 @@
 $script:RegistryFixtureScript = Join-Path $PSScriptRoot '../registry/registry-fixture.sh'
 
 function Start-TestRegistry {
-    # Starts a registry; -Tls makes a self-signed certificate (the returned CertDir holds ca.crt), -User/-Password an htpasswd user.
+    # Starts a registry; -Tls makes a self-signed certificate (the returned CertDir holds ca.crt), -ClientCa
+    # (with -Tls) demands a client certificate signed by that CA file, -User/-Password an htpasswd user;
     # -AccessLog logs every request (Get-RegistryRequest reads them).
-    param([switch] $Tls, [string] $User, [string] $Password, [switch] $AccessLog)
+    param([switch] $Tls, [string] $ClientCa, [string] $User, [string] $Password, [switch] $AccessLog)
     $dir = Join-Path ([IO.Path]::GetTempPath()) ("lt-registry-" + [guid]::NewGuid().ToString('n').Substring(0, 12))
     $null = New-Item -ItemType Directory -Force $dir
     $arguments = @('start', $dir)
     if ($Tls) { $arguments += '--tls' }
+    if ($ClientCa) { $arguments += @('--client-ca', $ClientCa) }
     if ($User) { $arguments += @('--user', $User, '--password', $Password) }
     if ($AccessLog) { $arguments += '--access-log' }
     $port = & bash $script:RegistryFixtureScript @arguments

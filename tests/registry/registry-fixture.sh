@@ -1,10 +1,11 @@
 #!/bin/bash
 # The test registry shared by xunit (RegistryFixture) and Pester (Start-TestRegistry): Debian's
 # docker-registry (CNCF distribution 2.8) on 127.0.0.1, a free port, filesystem storage in DIR.
-#   registry-fixture.sh start DIR [--tls] [--user NAME --password SECRET] [--token REALM CERT] [--access-log]   prints the port
+#   registry-fixture.sh start DIR [--tls [--client-ca FILE]] [--user NAME --password SECRET] [--token REALM CERT] [--access-log]   prints the port
 #   registry-fixture.sh stop DIR                                             stops the one started in DIR
 # --tls makes a self-signed certificate for 127.0.0.1/localhost with openssl (DIR/certs/ca.crt, the
-# layout skopeo's --cert-dir and /etc/docker/certs.d use); --user adds an htpasswd (bcrypt) user;
+# layout skopeo's --cert-dir and /etc/docker/certs.d use); --client-ca makes it demand a client certificate
+# signed by the CA in FILE (http.tls.clientcas); --user adds an htpasswd (bcrypt) user;
 # --token makes it trust Bearer tokens from REALM signed by the certificate in the PEM file CERT
 # (distribution's auth: token, service layertools-test, issuer layertools-issuer); --access-log writes
 # one line per request (combined log format) to DIR/registry.log, for tests that count requests.
@@ -25,10 +26,11 @@ start) ;;
 *) echo "unknown command $cmd" >&2; exit 2 ;;
 esac
 
-tls=0; user=''; password=''; realm=''; tokencert=''; accesslog_disabled=true
+tls=0; clientca=''; user=''; password=''; realm=''; tokencert=''; accesslog_disabled=true
 while [[ $# -gt 0 ]]; do
     case "$1" in
     --tls) tls=1; shift ;;
+    --client-ca) clientca=$2; shift 2 ;;
     --user) user=$2; shift 2 ;;
     --password) password=$2; shift 2 ;;
     --token) realm=$2; tokencert=$3; shift 3 ;;
@@ -54,7 +56,11 @@ for attempt in 1 2 3 4 5; do
             openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj '/CN=127.0.0.1' \
                 -addext 'subjectAltName=IP:127.0.0.1,DNS:localhost' \
                 -keyout "$dir/server.key" -out "$dir/certs/ca.crt" 2>/dev/null
-            echo "  tls: {certificate: \"$dir/certs/ca.crt\", key: \"$dir/server.key\"}"
+            if [[ -n $clientca ]]; then
+                echo "  tls: {certificate: \"$dir/certs/ca.crt\", key: \"$dir/server.key\", clientcas: [\"$clientca\"]}"
+            else
+                echo "  tls: {certificate: \"$dir/certs/ca.crt\", key: \"$dir/server.key\"}"
+            fi
         fi
         if [[ -n $user ]]; then
             htpasswd -Bbn "$user" "$password" > "$dir/htpasswd"

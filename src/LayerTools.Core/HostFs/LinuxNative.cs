@@ -146,7 +146,7 @@ internal static class LinuxNative
     private static extern int SetxattrRaw([MarshalAs(UnmanagedType.LPUTF8Str)] string path, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, byte[] value, nuint size, int flags);
 
     [DllImport(Libc, SetLastError = true, EntryPoint = "statx")]
-    private static extern int StatxRaw(int dirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, byte[] buffer);
+    private static extern int StatxRaw(int dirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, ref byte buffer);
 
     [DllImport(Libc, SetLastError = true, EntryPoint = "close")]
     public static extern int Close(int fd);
@@ -293,15 +293,15 @@ internal static class LinuxNative
     /// <summary>statx(2) of <paramref name="path"/> relative to <paramref name="dirfd"/>; null with errno on failure.</summary>
     public static FileStat? Stat(int dirfd, string path, int flags, out int errno)
     {
-        var buffer = new byte[256];
-        if (StatxRaw(dirfd, path, flags, 0x1FFF, buffer) != 0)
+        Span<byte> buffer = stackalloc byte[256];
+        if (StatxRaw(dirfd, path, flags, 0x1FFF, ref MemoryMarshal.GetReference(buffer)) != 0)
         {
             errno = LastErrno;
             return null;
         }
 
         errno = 0;
-        var span = buffer.AsSpan();
+        ReadOnlySpan<byte> span = buffer;
         return new FileStat(
             Mode: BinaryPrimitives.ReadUInt16LittleEndian(span[28..]),
             Nlink: BinaryPrimitives.ReadUInt32LittleEndian(span[16..]),

@@ -59,13 +59,17 @@ internal static class LayerCodec
         _ => source,
     };
 
-    /// <summary>A stream that compresses what is written to it into <paramref name="destination"/> (left open); dispose it to finish the frame.</summary>
-    public static Stream OpenCompressor(Stream destination, LayerCompression compression) => compression switch
-    {
-        LayerCompression.Gzip => new GZipStream(destination, CompressionLevel.Optimal, leaveOpen: true),
-        LayerCompression.Zstd => new CompressionStream(destination, ZstdLevel, leaveOpen: true),
-        _ => throw new ArgumentOutOfRangeException(nameof(compression)),
-    };
+    /// <summary>
+    /// A stream that compresses what is written to it into <paramref name="destination"/> (left open),
+    /// on all cores, in independent blocks (see <see cref="BlockCompressionStream"/>); dispose it to
+    /// finish. Export and push both compress through it, so the same layer has the same compressed
+    /// digest whichever made it.
+    /// </summary>
+    /// <param name="destination">Where the compressed bytes go.</param>
+    /// <param name="compression">gzip or zstd.</param>
+    /// <param name="degree">Blocks compressed at once (0: the machine's cores); it never changes the bytes.</param>
+    public static Stream OpenCompressor(Stream destination, LayerCompression compression, int degree = 0) =>
+        new BlockCompressionStream(destination, compression, degree);
 
     /// <summary>The compression a layer media type names (OCI <c>+gzip</c>/<c>+zstd</c>, Docker's <c>.tar.gzip</c>); None for a plain tar.</summary>
     public static LayerCompression FromMediaType(string mediaType) =>

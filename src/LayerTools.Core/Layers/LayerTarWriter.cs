@@ -14,7 +14,7 @@ namespace LayerTools.Core.Layers;
 /// </summary>
 internal sealed class LayerTarWriter : IDisposable
 {
-    private readonly HashingWriteStream _output;
+    private readonly PipelinedHashingWriteStream _output;
     private readonly long? _sourceDateEpoch;
     private readonly LayerIndex _index = new();
     private readonly Dictionary<string, LayerEntry> _byPath = new(StringComparer.Ordinal);
@@ -23,7 +23,7 @@ internal sealed class LayerTarWriter : IDisposable
 
     public LayerTarWriter(Stream output, long? sourceDateEpoch = null, bool leaveOpen = true)
     {
-        _output = new HashingWriteStream(output, leaveOpen);
+        _output = new PipelinedHashingWriteStream(output, leaveOpen);
         _sourceDateEpoch = sourceDateEpoch;
     }
 

@@ -66,17 +66,14 @@ internal sealed class BlobUploader
             ? (int)Math.Min(Math.Max(required, _client.Options.ChunkBytes ?? DefaultChunkBytes), int.MaxValue)
             : _client.Options.ChunkBytes;
         using var source = blob.Open(_store);
-        using var counted = new ProgressReadStream(source, progress, cancellationToken);
         HttpResponseMessage done;
         if (chunkBytes is null)
         {
-            var content = new StreamContent(counted, 1 << 16);
-            content.Headers.ContentLength = blob.Size;
-            content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-            done = _client.Send(HttpMethod.Put, WithDigest(location, blob.Digest), _scope, cancellationToken, r => r.Content = content, streamed: true);
+            done = SendWhole(blob, source, location, progress, what, cancellationToken);
         }
         else
         {
+            using var counted = new ProgressReadStream(source, progress, cancellationToken);
             location = SendChunks(counted, location, chunkBytes.Value, what, cancellationToken);
             done = _client.Send(HttpMethod.Put, WithDigest(location, blob.Digest), _scope, cancellationToken);
         }
@@ -88,6 +85,30 @@ internal sealed class BlobUploader
             {
                 throw RegistryErrors.FromResponse(done, "the upload of " + what, blob.Digest);
             }
+        }
+    }
+
+    /// <summary>
+    /// One PUT with the whole blob, streamed from the store. It has no overall timeout (a large blob takes
+    /// as long as it takes): it is given up when the registry takes no byte, or gives no answer once it
+    /// has them all, for the stall timeout.
+    /// </summary>
+    private HttpResponseMessage SendWhole(ExportBlob blob, Stream source, Uri location, Action<long> progress, string what, CancellationToken cancellationToken)
+    {
+        var stall = _client.Options.StallTimeout;
+        using var stalled = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var watchdog = new Timer(_ => stalled.Cancel(), null, stall, Timeout.InfiniteTimeSpan);
+        using var counted = new ProgressReadStream(source, n => { watchdog.Change(stall, Timeout.InfiniteTimeSpan); progress(n); }, stalled.Token);
+        var content = new StreamContent(counted, 1 << 16);
+        content.Headers.ContentLength = blob.Size;
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        try
+        {
+            return _client.Send(HttpMethod.Put, WithDigest(location, blob.Digest), _scope, stalled.Token, r => r.Content = content, streamed: true);
+        }
+        catch (Exception ex) when ((ex is OperationCanceledException || RegistryErrors.IsTransport(ex)) && stalled.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new LayerToolsException("RegistryStalled", ErrorKind.ResourceUnavailable, $"'{what}': the registry took or answered nothing for {stall.TotalSeconds:0} seconds; the upload was given up.", blob.Digest, ex);
         }
     }
 

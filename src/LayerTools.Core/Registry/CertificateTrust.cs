@@ -6,7 +6,9 @@ namespace LayerTools.Core.Registry;
 /// <summary>
 /// Which server certificates a registry connection accepts: the system's roots, plus the certificate
 /// authorities in <c>&lt;certs.d&gt;/&lt;host:port&gt;/*.crt</c> (docker's and podman's layout), or anything
-/// with -SkipCertificateCheck. Remembers whether a certificate was seen and refused.
+/// with -SkipCertificateCheck; and the client certificates offered, the <c>*.cert</c> + <c>*.key</c> pairs
+/// there (a .cert without its .key, or a .key without its .cert, is an error, as docker makes it).
+/// Remembers whether a certificate was seen and refused.
 /// </summary>
 internal sealed class CertificateTrust
 {
@@ -28,8 +30,29 @@ internal sealed class CertificateTrust
             {
                 _extra.ImportFromPemFile(file);
             }
+
+            foreach (var cert in Directory.EnumerateFiles(dir, "*.cert").Order(StringComparer.Ordinal))
+            {
+                var key = Path.ChangeExtension(cert, ".key");
+                ClientCertificates.Add(File.Exists(key)
+                    ? X509Certificate2.CreateFromPemFile(cert, key)
+                    : throw Incomplete($"The client certificate '{cert}' has no key '{Path.GetFileName(key)}' beside it (a certificate authority's file ends in .crt).", cert));
+            }
+
+            foreach (var key in Directory.EnumerateFiles(dir, "*.key").Order(StringComparer.Ordinal))
+            {
+                if (!File.Exists(Path.ChangeExtension(key, ".cert")))
+                {
+                    throw Incomplete($"The key '{key}' has no client certificate '{Path.GetFileName(Path.ChangeExtension(key, ".cert"))}' beside it.", key);
+                }
+            }
         }
     }
+
+    /// <summary>The client certificates (with their keys) to offer the registry.</summary>
+    public X509Certificate2Collection ClientCertificates { get; } = new();
+
+    private static LayerToolsException Incomplete(string message, string path) => new("ClientCertificateIncomplete", ErrorKind.InvalidData, message, path);
 
     /// <summary>True once the server presented a certificate (it speaks TLS).</summary>
     public bool CertificateSeen { get; private set; }

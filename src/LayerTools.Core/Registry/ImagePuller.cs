@@ -21,49 +21,77 @@ internal static class ImagePuller
     public static StoredImage Pull(LayerStore store, RegistryClient client, ImageReference reference, string? platform, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {
         var repository = reference.Repository;
-        var name = NameOf(reference);
+        var name = reference.FullName + (reference.Digest is null ? ":" + reference.Tag : "@" + reference.Digest);
         var reporter = new ProgressReporter(progress, $"Pulling {name}");
         reporter.Report("Reading the manifest", 0, 1);
-        var (fetched, manifest, configBytes, config) = ReadImage(client, reference, platform, name, cancellationToken);
-        var limits = IngestLimits.Default;
-        using var staging = store.BeginStaging();
-        var view = new UnionView();
-        var compressedForms = new List<IngestedLayer>();
-        for (var i = 0; i < manifest.Layers.Count; i++)
+        var fetched = client.GetManifest(repository, reference.Digest ?? reference.Tag, cancellationToken);
+        if (MediaTypes.IsIndex(fetched.MediaType))
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var layer = manifest.Layers[i];
-            var diffId = config.DiffIds[i];
-            var status = $"Layer {i + 1} of {manifest.Layers.Count} {Digest.Short(layer.Digest)}";
-            reporter.Report(status, i, manifest.Layers.Count);
-            LayerIndex index;
-            if (staging.HasBlob(diffId) && staging.HasBlob(layer.Digest))
-            {
-                index = staging.ReadLayerIndex(diffId);
-            }
-            else
-            {
-                var ingested = Download(staging, client, repository, layer, name, view, limits, reporter, status, cancellationToken);
-                if (ingested.Index.DiffId != diffId)
-                {
-                    throw new LayerToolsException("DiffIdMismatch", ErrorKind.InvalidData, $"'{name}': layer {i + 1} ({layer.Digest}) has the DiffID {ingested.Index.DiffId}, but the config lists {diffId}; the image was damaged or altered.", name);
-                }
-
-                index = ingested.Index;
-                if (ingested.Compression != LayerCompression.None)
-                {
-                    compressedForms.Add(ingested);
-                }
-            }
-
-            view.Apply(index);
+            var chosen = PlatformSelector.Select(fetched.Json, platform, name);
+            fetched = client.GetManifest(repository, chosen.Digest, cancellationToken);
         }
 
+        var manifest = ManifestDocument.Parse(fetched.Bytes, name, fetched.MediaType);
+        var limits = IngestLimits.Default;
+        var configBytes = ReadSmallBlob(client, repository, manifest.Config, limits.MaxConfigBytes, name, cancellationToken);
+        var config = ConfigDocument.Parse(configBytes, name);
+        if (config.DiffIds.Count != manifest.Layers.Count)
+        {
+            throw new LayerToolsException("DiffIdMismatch", ErrorKind.InvalidData, $"'{name}': the manifest lists {manifest.Layers.Count} layers but the config {config.DiffIds.Count} DiffIDs.", name);
+        }
+
+        using var staging = store.BeginStaging();
+        var layers = LayerDownload.Plan(staging, manifest, config);
+        var transfers = new TransferProgress(progress, $"Pulling {name}", layers.Select(d => ("Layer " + Digest.Short(d.Layer.Digest), $"Downloading {d.Layer.Digest}", d.Layer.Size)));
+        var view = new UnionView();
+        var compressedForms = new List<IngestedLayer>();
+        using (var queue = new TransferQueue(layers.Count, client.Options.MaxConcurrentTransfers, (i, token) => layers[i].Fetch(client, repository, name, limits, transfers, i, token), cancellationToken))
+        {
+            for (var i = 0; i < manifest.Layers.Count; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var diffId = config.DiffIds[i];
+                LayerIndex index;
+                if (staging.HasBlob(diffId) && staging.HasBlob(manifest.Layers[i].Digest))
+                {
+                    index = staging.ReadLayerIndex(diffId);
+                }
+                else
+                {
+                    var download = layers.First(d => d.Layer.Digest == manifest.Layers[i].Digest);
+                    var status = $"Layer {i + 1} of {manifest.Layers.Count} {Digest.Short(download.Layer.Digest)}";
+                    queue.WaitFor(layers.IndexOf(download), () => transfers.Report("Downloading; waiting for " + status));
+                    transfers.Report("Indexing " + status, force: true);
+                    var ingested = download.Ingest(staging, name, view, limits, cancellationToken);
+                    if (ingested.Index.DiffId != diffId)
+                    {
+                        throw new LayerToolsException("DiffIdMismatch", ErrorKind.InvalidData, $"'{name}': layer {i + 1} ({download.Layer.Digest}) has the DiffID {ingested.Index.DiffId}, but the config lists {diffId}; the image was damaged or altered.", name);
+                    }
+
+                    index = ingested.Index;
+                    if (ingested.Compression != LayerCompression.None)
+                    {
+                        compressedForms.Add(ingested);
+                    }
+                }
+
+                view.Apply(index);
+            }
+
+            transfers.Report("Downloaded", force: true);
+        }
+
+        staging.AddBytes(configBytes);
+        staging.AddBytes(fetched.Bytes);
+        var descriptor = new Descriptor(manifest.MediaType, fetched.Digest, fetched.Bytes.Length);
+        var tag = reference.Digest is null || reference.ExplicitTag ? ImageReference.Parse(reference.FullName + ":" + reference.Tag) : null;
         reporter.Report("Committing to the store", 1, 1);
-        var stored = CommitImage(staging, reference, fetched, manifest, configBytes, cancellationToken);
+        var tagged = ImageCatalog.Tagged(descriptor, tag);
+        staging.Commit(descriptors => ImageCatalog.ApplyTag(descriptors, tagged), cancellationToken);
         LayerFetcher.Remember(store, compressedForms);
+
         reporter.Done($"Pulled {name}");
-        return stored;
+        return new StoredImage(tagged, tag);
     }
 
     /// <summary>
@@ -76,8 +104,22 @@ internal static class ImagePuller
     /// <param name="named">False to leave index.json alone (a command that only reads the image): manifest and config are staged as blobs nothing names, which a collect removes.</param>
     public static (StoredImage Image, int Remote) PullManifest(LayerStore store, RegistryClient client, ImageReference reference, string? platform, CancellationToken cancellationToken, bool named = true)
     {
-        var name = NameOf(reference);
-        var (fetched, manifest, configBytes, config) = ReadImage(client, reference, platform, name, cancellationToken);
+        var name = reference.FullName + (reference.Digest is null ? ":" + reference.Tag : "@" + reference.Digest);
+        var repository = reference.Repository;
+        var fetched = client.GetManifest(repository, reference.Digest ?? reference.Tag, cancellationToken);
+        if (MediaTypes.IsIndex(fetched.MediaType))
+        {
+            fetched = client.GetManifest(repository, PlatformSelector.Select(fetched.Json, platform, name).Digest, cancellationToken);
+        }
+
+        var manifest = ManifestDocument.Parse(fetched.Bytes, name, fetched.MediaType);
+        var configBytes = ReadSmallBlob(client, repository, manifest.Config, IngestLimits.Default.MaxConfigBytes, name, cancellationToken);
+        var config = ConfigDocument.Parse(configBytes, name);
+        if (config.DiffIds.Count != manifest.Layers.Count)
+        {
+            throw new LayerToolsException("DiffIdMismatch", ErrorKind.InvalidData, $"'{name}': the manifest lists {manifest.Layers.Count} layers but the config {config.DiffIds.Count} DiffIDs.", name);
+        }
+
         using var staging = store.BeginStaging();
         var remote = 0;
         for (var i = 0; i < manifest.Layers.Count; i++)
@@ -94,67 +136,22 @@ internal static class ImagePuller
                 remote++;
             }
 
-            RemoteLayers.Remember(store, new RemoteLayer(diffId, new Descriptor(layer.MediaType, layer.Digest, layer.Size), client.Endpoint.Domain, reference.Repository, config.DiffIds.Take(i).ToList()));
+            RemoteLayers.Remember(store, new RemoteLayer(diffId, new Descriptor(layer.MediaType, layer.Digest, layer.Size), client.Endpoint.Domain, repository, config.DiffIds.Take(i).ToList()));
         }
 
-        if (!named)
-        {
-            staging.AddBytes(configBytes);
-            staging.AddBytes(fetched.Bytes);
-            staging.Commit(null, cancellationToken);
-            return (new StoredImage(new Descriptor(manifest.MediaType, fetched.Digest, fetched.Bytes.Length), reference), remote);
-        }
-
-        return (CommitImage(staging, reference, fetched, manifest, configBytes, cancellationToken), remote);
-    }
-
-    private static string NameOf(ImageReference reference) => reference.FullName + (reference.Digest is null ? ":" + reference.Tag : "@" + reference.Digest);
-
-    /// <summary>The image's manifest (through an index, the platform's) and config, checked against each other.</summary>
-    private static (FetchedManifest Fetched, ManifestDocument Manifest, byte[] ConfigBytes, ConfigDocument Config) ReadImage(RegistryClient client, ImageReference reference, string? platform, string name, CancellationToken cancellationToken)
-    {
-        var repository = reference.Repository;
-        var fetched = client.GetManifest(repository, reference.Digest ?? reference.Tag, cancellationToken);
-        if (MediaTypes.IsIndex(fetched.MediaType))
-        {
-            var chosen = PlatformSelector.Select(fetched.Json, platform, name);
-            fetched = client.GetManifest(repository, chosen.Digest, cancellationToken);
-        }
-
-        var manifest = ManifestDocument.Parse(fetched.Bytes, name, fetched.MediaType);
-        var configBytes = ReadSmallBlob(client, repository, manifest.Config, IngestLimits.Default.MaxConfigBytes, name, cancellationToken);
-        var config = ConfigDocument.Parse(configBytes, name);
-        if (config.DiffIds.Count != manifest.Layers.Count)
-        {
-            throw new LayerToolsException("DiffIdMismatch", ErrorKind.InvalidData, $"'{name}': the manifest lists {manifest.Layers.Count} layers but the config {config.DiffIds.Count} DiffIDs.", name);
-        }
-
-        return (fetched, manifest, configBytes, config);
-    }
-
-    /// <summary>Stages the manifest and config byte-exact and commits, tagged with the full reference (untagged for a pull by digest alone).</summary>
-    private static StoredImage CommitImage(StagingArea staging, ImageReference reference, FetchedManifest fetched, ManifestDocument manifest, byte[] configBytes, CancellationToken cancellationToken)
-    {
         staging.AddBytes(configBytes);
         staging.AddBytes(fetched.Bytes);
         var descriptor = new Descriptor(manifest.MediaType, fetched.Digest, fetched.Bytes.Length);
+        if (!named)
+        {
+            staging.Commit(null, cancellationToken);
+            return (new StoredImage(descriptor, reference), remote);
+        }
+
         var tag = reference.Digest is null || reference.ExplicitTag ? ImageReference.Parse(reference.FullName + ":" + reference.Tag) : null;
         var tagged = ImageCatalog.Tagged(descriptor, tag);
         staging.Commit(descriptors => ImageCatalog.ApplyTag(descriptors, tagged), cancellationToken);
-        return new StoredImage(tagged, tag);
-    }
-
-    /// <summary>Streams one layer blob from the registry into the staging area (see <see cref="LayerIngest"/>).</summary>
-    public static IngestedLayer Download(StagingArea staging, RegistryClient client, string repository, Descriptor layer, string name, ILowerView lower, IngestLimits limits, ProgressReporter reporter, string status, CancellationToken cancellationToken)
-    {
-        var where = $"{name} layer {layer.Digest}";
-        using var response = OpenBlob(client, repository, layer.Digest, where, cancellationToken);
-        var activity = "Layer " + Digest.Short(layer.Digest);
-        using var body = new TransferStream(response, client.Options.StallTimeout, where, cancellationToken);
-        using var counted = new ProgressReadStream(body, reporter.Child(activity, status, layer.Size), cancellationToken);
-        var ingested = LayerIngest.Ingest(staging, counted, LayerCodec.FromMediaType(layer.MediaType), where, layer.Digest, layer.Size, lower, limits, cancellationToken);
-        reporter.ChildDone(activity, status);
-        return ingested;
+        return (new StoredImage(tagged, tag), remote);
     }
 
     public static byte[] ReadSmallBlob(RegistryClient client, string repository, Descriptor descriptor, long limit, string name, CancellationToken cancellationToken)

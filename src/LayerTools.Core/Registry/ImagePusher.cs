@@ -32,43 +32,23 @@ internal static class ImagePusher
         var scope = RegistryClient.PushScope(repository);
         var uploader = new BlobUploader(client, store, repository);
         var mounts = new MountSources(catalog, destination);
-        int uploaded = 0, mounted = 0, existing = 0;
-        for (var i = 0; i < blobs.Count; i++)
+        var outcomes = new BlobOutcome[blobs.Count];
+        var transfers = new TransferProgress(progress, $"Pushing {name}", blobs.Select(b => ("Uploading " + Digest.Short(b.Digest), $"{b.What} {b.Digest}", b.Size)));
+
+        // The store's list of other repositories is read here, once, not by the transfer threads.
+        var sources = blobs.Select(b => mounts.For(b.Digest)).ToArray();
+        using (var queue = new TransferQueue(blobs.Count, client.Options.MaxConcurrentTransfers, (i, token) =>
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var blob = blobs[i];
-            var status = $"{blob.What} {i + 1} of {blobs.Count} {Digest.Short(blob.Digest)}";
-            reporter.Report(status, i, blobs.Count);
-            if (client.HasBlob(repository, blob.Digest, scope, cancellationToken))
-            {
-                existing++;
-                continue;
-            }
-
-            Uri? opened = null;
-            var wasMounted = false;
-            foreach (var from in mounts.For(blob.Digest))
-            {
-                opened = uploader.TryMount(blob, from, cancellationToken);
-                if (opened is null)
-                {
-                    wasMounted = true;
-                    break;
-                }
-            }
-
-            if (wasMounted)
-            {
-                mounted++;
-                continue;
-            }
-
-            var activity = "Uploading " + Digest.Short(blob.Digest);
-            uploader.Upload(blob, opened, reporter.Child(activity, status, blob.Size), cancellationToken);
-            reporter.ChildDone(activity, status);
-            uploaded++;
+            outcomes[i] = Send(client, uploader, repository, scope, blobs[i], sources[i], transfers.Counter(i), token);
+            transfers.Finished(i);
+        }, cancellationToken))
+        {
+            queue.WaitAll(() => transfers.Report("Sending the blobs"));
         }
 
+        var uploaded = outcomes.Count(o => o == BlobOutcome.Uploaded);
+        var mounted = outcomes.Count(o => o == BlobOutcome.Mounted);
+        var existing = outcomes.Count(o => o == BlobOutcome.Existing);
         reporter.Report("Pushing the manifest", blobs.Count, blobs.Count);
         var digest = Digest.Of(manifest);
         var tagOrDigest = destination.Digest is not null && !destination.ExplicitTag ? destination.Digest : destination.Tag;
@@ -104,6 +84,28 @@ internal static class ImagePusher
             Mounted = mounted,
             Existing = existing,
         };
+    }
+
+    /// <summary>Sends one blob (on a transfer thread): nothing when the repository has it, a mount when another repository has it, else an upload.</summary>
+    private static BlobOutcome Send(RegistryClient client, BlobUploader uploader, string repository, string scope, ExportBlob blob, IReadOnlyList<string> sources, Action<long> progress, CancellationToken cancellationToken)
+    {
+        if (client.HasBlob(repository, blob.Digest, scope, cancellationToken))
+        {
+            return BlobOutcome.Existing;
+        }
+
+        Uri? opened = null;
+        foreach (var from in sources)
+        {
+            opened = uploader.TryMount(blob, from, cancellationToken);
+            if (opened is null)
+            {
+                return BlobOutcome.Mounted;
+            }
+        }
+
+        uploader.Upload(blob, opened, progress, cancellationToken);
+        return BlobOutcome.Uploaded;
     }
 
     /// <summary>The blobs to send (config first) and the manifest: the stored one as it is when its layers are compressed blobs in the store, else one the export plan makes with gzip layers.</summary>

@@ -21,7 +21,7 @@ internal static class LayerFetcher
     /// <summary>Fetches the layers the store lacks; returns how many were downloaded.</summary>
     public static int Fetch(LayerStore store, RegistryClient client, string repository, IReadOnlyList<Wanted> layers, string name, Lease? lease, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {
-        var reporter = new ProgressReporter(progress, $"Fetching the layers of {name}");
+        var transfers = new TransferProgress(progress, $"Fetching the layers of {name}", layers.Select(l => ("Layer " + Digests.Digest.Short(l.Blob.Digest), $"Downloading {l.Blob.Digest}", l.Blob.Size)));
         using var staging = store.BeginStaging(lease);
         var forms = new List<IngestedLayer>();
         var fetched = 0;
@@ -34,10 +34,10 @@ internal static class LayerFetcher
                 continue;
             }
 
-            var status = $"Layer {i + 1} of {layers.Count} {Digests.Digest.Short(layer.Blob.Digest)}";
-            reporter.Report(status, i, layers.Count);
             var lower = UnionView.Build(layer.Below.Select(staging.ReadLayerIndex));
-            var ingested = ImagePuller.Download(staging, client, repository, layer.Blob, name, lower, IngestLimits.Default, reporter, status, cancellationToken);
+            var download = LayerDownload.For(staging, layer.Blob);
+            download.Fetch(client, repository, name, IngestLimits.Default, transfers, i, cancellationToken);
+            var ingested = download.Ingest(staging, name, lower, IngestLimits.Default, cancellationToken);
             if (ingested.Index.DiffId != layer.DiffId)
             {
                 throw new LayerToolsException("DiffIdMismatch", ErrorKind.InvalidData, $"'{name}': layer {layer.Blob.Digest} has the DiffID {ingested.Index.DiffId}, but the cache lists {layer.DiffId}; it was damaged or altered.", name);
@@ -56,7 +56,7 @@ internal static class LayerFetcher
             Remember(store, forms);
         }
 
-        reporter.Done($"Fetched {fetched} layer(s) of {name}");
+        transfers.Report($"Fetched {fetched} layer(s) of {name}", force: true);
         return fetched;
     }
 

@@ -10,12 +10,14 @@ namespace LayerTools.Core.Registry;
 /// Answers a registry's challenges: Basic with the credential, or Bearer with a token from the
 /// challenge's realm (asked with the credential when there is one, anonymously otherwise) for the
 /// scopes at hand. Tokens are kept per scope and fetched again when the registry refuses one.
+/// Safe for the transfers of one pull or push that run side by side.
 /// </summary>
 internal sealed class RegistryAuthenticator
 {
     private const int MaxTokenResponse = 1024 * 1024;
     private readonly NetworkCredential? _credential;
     private readonly Dictionary<string, string> _tokens = new(StringComparer.Ordinal);
+    private readonly object _gate = new();
     private bool _basic;
     private AuthChallenge? _bearer;
 
@@ -25,6 +27,14 @@ internal sealed class RegistryAuthenticator
 
     /// <summary>Adds what is known to authorize <paramref name="scope"/>: a token for it, or Basic credentials.</summary>
     public void Apply(HttpRequestMessage request, string scope)
+    {
+        lock (_gate)
+        {
+            ApplyLocked(request, scope);
+        }
+    }
+
+    private void ApplyLocked(HttpRequestMessage request, string scope)
     {
         if (_tokens.TryGetValue(scope, out var token))
         {
@@ -38,9 +48,19 @@ internal sealed class RegistryAuthenticator
 
     /// <summary>
     /// Learns from a 401 challenge; true when the request is worth sending again (new credentials or
-    /// a new token to offer), false when what was offered was refused already.
+    /// a new token to offer), false when what was offered was refused already. <paramref name="offered"/>
+    /// says whether the refused request carried credentials (one sent side by side before another
+    /// request's answer taught us what to offer did not).
     /// </summary>
-    public bool Answer(AuthChallenge? challenge, string scope, HttpClient http, RegistryEndpoint endpoint, CancellationToken cancellationToken)
+    public bool Answer(AuthChallenge? challenge, string scope, bool offered, HttpClient http, RegistryEndpoint endpoint, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return AnswerLocked(challenge, scope, offered, http, endpoint, cancellationToken);
+        }
+    }
+
+    private bool AnswerLocked(AuthChallenge? challenge, string scope, bool offered, HttpClient http, RegistryEndpoint endpoint, CancellationToken cancellationToken)
     {
         if (challenge is null)
         {
@@ -49,7 +69,7 @@ internal sealed class RegistryAuthenticator
 
         if (challenge.IsBasic)
         {
-            if (_basic || _credential is null)
+            if ((_basic && offered) || _credential is null)
             {
                 return false;
             }
@@ -64,6 +84,11 @@ internal sealed class RegistryAuthenticator
         }
 
         _bearer = challenge;
+        if (!offered && _tokens.ContainsKey(scope))
+        {
+            return true;
+        }
+
         _tokens[scope] = FetchToken(http, endpoint, realm, challenge["service"], scope, challenge["scope"], cancellationToken);
         return true;
     }
@@ -71,9 +96,12 @@ internal sealed class RegistryAuthenticator
     /// <summary>A token for <paramref name="scope"/> before any request, when the registry is known to want Bearer tokens.</summary>
     public void Prepare(string scope, HttpClient http, RegistryEndpoint endpoint, CancellationToken cancellationToken)
     {
-        if (_bearer is not null && !_tokens.ContainsKey(scope))
+        lock (_gate)
         {
-            _tokens[scope] = FetchToken(http, endpoint, _bearer["realm"]!, _bearer["service"], scope, null, cancellationToken);
+            if (_bearer is not null && !_tokens.ContainsKey(scope))
+            {
+                _tokens[scope] = FetchToken(http, endpoint, _bearer["realm"]!, _bearer["service"], scope, null, cancellationToken);
+            }
         }
     }
 

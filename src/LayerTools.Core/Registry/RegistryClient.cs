@@ -18,8 +18,12 @@ internal sealed class RegistryClient : IDisposable
     public static readonly string ManifestAccept = string.Join(", ", MediaTypes.OciIndex, MediaTypes.OciManifest, MediaTypes.DockerManifestList, MediaTypes.DockerManifest);
 
     private readonly HttpClient _http;
+
+    /// <summary>For request bodies streamed from the store (uploads): no overall timeout, since a large blob takes as long as it takes; the caller watches for a stall.</summary>
+    private readonly HttpClient _uploads;
     private readonly CertificateTrust _trust;
     private readonly RegistryAuthenticator _auth;
+    private readonly object _resolving = new();
     private Uri? _base;
 
     public RegistryClient(RegistryEndpoint endpoint, RegistryOptions options)
@@ -37,8 +41,15 @@ internal sealed class RegistryClient : IDisposable
             UseCookies = false,
         };
         handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) => _trust.Validate(certificate, chain, errors);
+        if (_trust.ClientCertificates.Count > 0)
+        {
+            handler.SslOptions.ClientCertificates = _trust.ClientCertificates;
+        }
+
         _http = new HttpClient(handler) { Timeout = options.Timeout };
         _http.DefaultRequestHeaders.UserAgent.ParseAdd("LayerTools/0.1");
+        _uploads = new HttpClient(handler, disposeHandler: false) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+        _uploads.DefaultRequestHeaders.UserAgent.ParseAdd("LayerTools/0.1");
     }
 
     public RegistryEndpoint Endpoint { get; }
@@ -73,13 +84,14 @@ internal sealed class RegistryClient : IDisposable
 
     private HttpResponseMessage Send(Func<HttpRequestMessage> build, string scope, Action<HttpRequestMessage>? configure, CancellationToken cancellationToken, bool streamed = false)
     {
-        var response = SendOnce(build, scope, configure, cancellationToken);
+        var response = SendOnce(build, scope, configure, cancellationToken, streamed);
 
         // Twice at most: a first challenge, then a token refused (expired, revoked) is fetched once more.
         for (var answered = 0; answered < 2 && response.StatusCode == HttpStatusCode.Unauthorized && !streamed; answered++)
         {
             var challenge = AuthChallenge.From(response.Headers.WwwAuthenticate);
-            if (!_auth.Answer(challenge, scope, _http, Endpoint, cancellationToken))
+            var offered = response.RequestMessage?.Headers.Authorization is not null;
+            if (!_auth.Answer(challenge, scope, offered, _http, Endpoint, cancellationToken))
             {
                 if (challenge?.IsBasic == true && !_auth.HasCredential)
                 {
@@ -91,7 +103,7 @@ internal sealed class RegistryClient : IDisposable
             }
 
             response.Dispose();
-            response = SendOnce(build, scope, configure, cancellationToken);
+            response = SendOnce(build, scope, configure, cancellationToken, streamed);
         }
 
         return response;
@@ -100,7 +112,7 @@ internal sealed class RegistryClient : IDisposable
     /// <summary>How many times a read (GET, HEAD) is tried when the registry is busy (429, 502, 503, 504) or drops the connection.</summary>
     public const int Attempts = 3;
 
-    private HttpResponseMessage SendOnce(Func<HttpRequestMessage> build, string scope, Action<HttpRequestMessage>? configure, CancellationToken cancellationToken)
+    private HttpResponseMessage SendOnce(Func<HttpRequestMessage> build, string scope, Action<HttpRequestMessage>? configure, CancellationToken cancellationToken, bool streamed)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -111,7 +123,7 @@ internal sealed class RegistryClient : IDisposable
             HttpResponseMessage response;
             try
             {
-                response = _http.Send(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+                response = (streamed ? _uploads : _http).Send(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             }
             catch (HttpRequestException ex) when (idempotent && attempt < Attempts && ex.HttpRequestError == HttpRequestError.ResponseEnded && !cancellationToken.IsCancellationRequested)
             {
@@ -136,7 +148,7 @@ internal sealed class RegistryClient : IDisposable
     }
 
     /// <summary>Waits before the next attempt: what Retry-After asks (at most 10 s), else 0.5 s, 1 s, 2 s, ….</summary>
-    private static void Backoff(int attempt, TimeSpan? retryAfter, CancellationToken cancellationToken)
+    public static void Backoff(int attempt, TimeSpan? retryAfter, CancellationToken cancellationToken)
     {
         var delay = retryAfter is { } asked && asked > TimeSpan.Zero ? TimeSpan.FromSeconds(Math.Min(asked.TotalSeconds, 10)) : TimeSpan.FromMilliseconds(500 * (1 << (attempt - 1)));
         cancellationToken.WaitHandle.WaitOne(delay);
@@ -161,12 +173,12 @@ internal sealed class RegistryClient : IDisposable
     /// <summary>The address of a path on this registry, once the scheme is known (https, or http where allowed and the server does not speak TLS).</summary>
     public Uri Resolve(string pathAndQuery, CancellationToken cancellationToken)
     {
-        if (_base is null)
+        lock (_resolving)
         {
-            _base = new Uri("https://" + Endpoint.Host + "/");
-            if (Endpoint.AllowsPlainHttp && !SpeaksTls(cancellationToken))
+            if (_base is null)
             {
-                _base = new Uri("http://" + Endpoint.Host + "/");
+                var https = new Uri("https://" + Endpoint.Host + "/");
+                _base = Endpoint.AllowsPlainHttp && !SpeaksTls(https, cancellationToken) ? new Uri("http://" + Endpoint.Host + "/") : https;
             }
         }
 
@@ -181,9 +193,9 @@ internal sealed class RegistryClient : IDisposable
         return location.IsAbsoluteUri ? location : new Uri(_base!, location);
     }
 
-    private bool SpeaksTls(CancellationToken cancellationToken)
+    private bool SpeaksTls(Uri https, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_base!, "/v2/"));
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(https, "/v2/"));
         try
         {
             using var response = _http.Send(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
@@ -254,7 +266,11 @@ internal sealed class RegistryClient : IDisposable
         return new FetchedManifest(bytes, mediaType, digest, json);
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _uploads.Dispose();
+        _http.Dispose();
+    }
 
     /// <summary>The Accept value for blob requests.</summary>
     public static void AcceptAnything(HttpRequestMessage request) => request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("*/*"));

@@ -46,7 +46,13 @@ internal static class RegistryErrors
                 : $"The TLS connection to {endpoint.Host} failed: {ex.InnerException!.Message}", endpoint.Domain, ex);
         }
 
-        var why = ex is TaskCanceledException or OperationCanceledException or TimeoutException ? "it did not answer in time" : Innermost(ex).Message;
+        var why = ex is TaskCanceledException or OperationCanceledException or TimeoutException ? "it did not answer in time" : Innermost(ex).Message.TrimEnd('.');
+        if (why.Contains("alert bad certificate", StringComparison.OrdinalIgnoreCase) || why.Contains("alert certificate required", StringComparison.OrdinalIgnoreCase))
+        {
+            // The server ended the TLS session over our (missing or refused) client certificate.
+            why += $"; the registry wants a client certificate it trusts: put the *.cert and *.key pair in /etc/docker/certs.d/{endpoint.Host}/ (or the folders in $env:{RegistryOptions.CertificateDirectoriesVariable})";
+        }
+
         return new LayerToolsException("RegistryUnreachable", ErrorKind.ResourceUnavailable, $"Cannot reach the registry {endpoint.Host}: {why}.", endpoint.Domain, ex);
     }
 

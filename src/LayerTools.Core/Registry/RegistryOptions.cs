@@ -11,8 +11,17 @@ internal sealed class RegistryOptions
     /// <summary>Accept any server certificate, as -SkipCertificateCheck does for PowerShell's web cmdlets.</summary>
     public bool SkipCertificateCheck { get; init; }
 
-    /// <summary>Folders holding &lt;host:port&gt;/*.crt certificate authorities to trust besides the system's (docker's and podman's certs.d).</summary>
-    public IReadOnlyList<string> CertificateDirectories { get; init; } = ["/etc/docker/certs.d", "/etc/containers/certs.d"];
+    /// <summary>The environment variable that replaces the certs.d folders (a list separated by ':'), so tests and users need not write to /etc.</summary>
+    public const string CertificateDirectoriesVariable = "LAYERTOOLS_CERTS_D";
+
+    /// <summary>
+    /// Folders holding &lt;host:port&gt;/*.crt certificate authorities to trust besides the system's, and
+    /// *.cert + *.key client certificates (docker's and podman's certs.d); <c>$env:LAYERTOOLS_CERTS_D</c> replaces them.
+    /// </summary>
+    public IReadOnlyList<string> CertificateDirectories { get; init; } = DefaultCertificateDirectories();
+
+    /// <summary>How many blobs a pull or push transfers at once (docker pulls 3 at once).</summary>
+    public int MaxConcurrentTransfers { get; init; } = 3;
 
     /// <summary>How long to wait for a connection or a response's headers.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
@@ -22,4 +31,9 @@ internal sealed class RegistryOptions
 
     /// <summary>How long a blob transfer may go without a byte before it is given up.</summary>
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    private static string[] DefaultCertificateDirectories() =>
+        Environment.GetEnvironmentVariable(CertificateDirectoriesVariable) is { Length: > 0 } list
+            ? list.Split(':', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : ["/etc/docker/certs.d", "/etc/containers/certs.d"];
 }

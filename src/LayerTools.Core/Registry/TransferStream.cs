@@ -7,6 +7,9 @@ namespace LayerTools.Core.Registry;
 /// </summary>
 internal sealed class TransferStream : Stream
 {
+    /// <summary>The error id of a transfer the connection broke off (worth trying again, unlike a stall).</summary>
+    public const string BrokenOff = "RegistryTransferFailed";
+
     private readonly HttpResponseMessage _response;
     private readonly Stream _inner;
     private readonly TimeSpan _stall;
@@ -56,7 +59,7 @@ internal sealed class TransferStream : Stream
             _cancellationToken.ThrowIfCancellationRequested();
             throw _stalled
                 ? new LayerToolsException("RegistryStalled", ErrorKind.ResourceUnavailable, $"'{_where}': the registry sent nothing for {_stall.TotalSeconds:0} seconds; the transfer was given up.", _where, ex)
-                : new LayerToolsException("RegistryTransferFailed", ErrorKind.ResourceUnavailable, $"'{_where}': the transfer broke off after {_read} bytes: {ex.Message}", _where, ex);
+                : new LayerToolsException(BrokenOff, ErrorKind.ResourceUnavailable, $"'{_where}': the transfer broke off after {_read} bytes: {ex.Message}", _where, ex);
         }
 
         _read += n;

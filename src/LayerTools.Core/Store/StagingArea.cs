@@ -106,10 +106,7 @@ internal sealed class StagingArea : IDisposable
     /// <summary>Stages a file written at a path from <see cref="CreateTempPath"/> whose digest the caller computed while writing it.</summary>
     public void AdoptBlob(string tempPath, string digest)
     {
-        if (!string.Equals(Path.GetDirectoryName(Path.GetFullPath(tempPath)), _dir, StringComparison.Ordinal))
-        {
-            throw new ArgumentException("Only files created by CreateTempPath can be adopted.", nameof(tempPath));
-        }
+        RequireOwn(tempPath);
 
         Digest.Hex(digest);
         Keep(digest, tempPath);
@@ -131,6 +128,23 @@ internal sealed class StagingArea : IDisposable
         }
 
         return KeepLayer(index, tmp);
+    }
+
+    /// <summary>
+    /// Takes in an uncompressed layer tar already written to a path from <see cref="CreateTempPath"/>
+    /// (as a download unpacked it): indexed in one read and kept where it is, not copied.
+    /// </summary>
+    public LayerIndex AddLayerFile(string tempPath, string where, ILowerView? lower = null, IngestLimits? limits = null, CancellationToken cancellationToken = default)
+    {
+        RequireOwn(tempPath);
+
+        LayerIndex index;
+        using (var tar = File.OpenRead(tempPath))
+        {
+            index = LayerIndexer.Ingest(tar, Stream.Null, where, limits, lower, cancellationToken);
+        }
+
+        return KeepLayer(index, tempPath);
     }
 
     /// <summary>
@@ -230,6 +244,14 @@ internal sealed class StagingArea : IDisposable
     }
 
     public bool Committed => _committed;
+
+    private void RequireOwn(string tempPath)
+    {
+        if (!string.Equals(Path.GetDirectoryName(Path.GetFullPath(tempPath)), _dir, StringComparison.Ordinal))
+        {
+            throw new ArgumentException("Only files created by CreateTempPath can be taken in.", nameof(tempPath));
+        }
+    }
 
     private string NewFile() => Path.Combine(_dir, Guid.NewGuid().ToString("N"));
 

@@ -18,9 +18,27 @@ internal sealed class UnionView : ILowerView
         _nodes[string.Empty] = new UnionNode(new LayerEntry { Path = string.Empty, Type = EntryType.Directory, Mode = 0x1ED }, -1, string.Empty);
     }
 
-    public int Count => _nodes.Count;
+    private readonly Queue<Func<LayerIndex>> _pending = new();
+    private int _applied;
 
-    public int LayerCount { get; private set; }
+    public int Count => Flushed._nodes.Count;
+
+    /// <summary>Layers in the view, those laid on later (<see cref="ApplyLater"/>) included.</summary>
+    public int LayerCount => _applied + _pending.Count;
+
+    /// <summary>This view, with every layer laid on later now applied.</summary>
+    private UnionView Flushed
+    {
+        get
+        {
+            while (_pending.TryDequeue(out var load))
+            {
+                ApplyNow(load());
+            }
+
+            return this;
+        }
+    }
 
     public static UnionView Build(IEnumerable<LayerIndex> layers)
     {
@@ -34,9 +52,17 @@ internal sealed class UnionView : ILowerView
     }
 
     /// <summary>Lays one more layer on top.</summary>
-    public void Apply(LayerIndex layer)
+    public void Apply(LayerIndex layer) => Flushed.ApplyNow(layer);
+
+    /// <summary>
+    /// Lays one more layer on top, its index read only when the view is first asked something: a
+    /// build whose steps all hit the cache never reads the indexes of layers nothing looks into.
+    /// </summary>
+    public void ApplyLater(Func<LayerIndex> load) => _pending.Enqueue(load);
+
+    private void ApplyNow(LayerIndex layer)
     {
-        var layerIndex = LayerCount++;
+        var layerIndex = _applied++;
         foreach (var e in layer.Entries)
         {
             if (e.Type == EntryType.OpaqueWhiteout && _nodes.TryGetValue(e.Path, out var dir) && dir.Entry.Type == EntryType.Directory)
@@ -62,14 +88,14 @@ internal sealed class UnionView : ILowerView
         }
     }
 
-    public LayerEntry? Lookup(string path) => _nodes.TryGetValue(path, out var node) ? node.Entry : null;
+    public LayerEntry? Lookup(string path) => Flushed._nodes.TryGetValue(path, out var node) ? node.Entry : null;
 
-    public UnionNode? Get(string path) => _nodes.TryGetValue(path, out var node) ? node : null;
+    public UnionNode? Get(string path) => Flushed._nodes.TryGetValue(path, out var node) ? node : null;
 
     /// <summary>The children of a directory, by ordinal name; empty for anything else.</summary>
     public IEnumerable<UnionNode> List(string directory)
     {
-        if (!_nodes.TryGetValue(directory, out var node) || node.Children is null)
+        if (!Flushed._nodes.TryGetValue(directory, out var node) || node.Children is null)
         {
             yield break;
         }

@@ -5,11 +5,22 @@ namespace LayerTools.Core.Tests.Registry;
 /// <summary>
 /// A registry that lies: it answers the distribution API from a table of paths, whatever the bytes.
 /// A route whose content type is <see cref="Stall"/> sends its body, promises more, and then sends
-/// nothing until the server is disposed.
+/// nothing until the server is disposed. It answers requests side by side, and can also drop a
+/// connection part-way, serve ranges, redirect forever, lie in Content-Length, and count how many blob
+/// requests it serves at once.
 /// </summary>
 internal sealed class HostileRegistry : IDisposable
 {
     public const string Stall = "stall";
+
+    /// <summary>A route of this content type answers with a redirect to itself, forever.</summary>
+    public const string RedirectLoop = "redirect-loop";
+
+    /// <summary>A route of this content type promises 1,000 bytes more than it sends, then closes the connection.</summary>
+    public const string ShortBody = "short-body";
+
+    private readonly object _gate = new();
+    private int _inFlight;
 
     private readonly Dictionary<string, (string ContentType, byte[] Body)> _routes;
     private readonly ManualResetEventSlim _stopping = new();
@@ -29,10 +40,34 @@ internal sealed class HostileRegistry : IDisposable
     /// <summary>Paths answered with 503 Service Unavailable this many more times before they are served.</summary>
     public Dictionary<string, int> Busy { get; } = new();
 
+    /// <summary>Paths whose next full answer sends only this many bytes of the body and drops the connection (once).</summary>
+    public Dictionary<string, int> DropAfter { get; } = new();
+
+    /// <summary>Whether <see cref="DropAfter"/> drops every answer of its paths, not only the next.</summary>
+    public bool DropAlways { get; set; }
+
+    /// <summary>Whether a <c>Range: bytes=N-</c> request is answered 206 with the rest (else 200 with everything).</summary>
+    public bool ServesRanges { get; set; } = true;
+
+    /// <summary>How long each blob answer waits before its headers.</summary>
+    public TimeSpan BlobDelay { get; set; }
+
+    /// <summary>The Range header of every request, by path ("" for none), in order.</summary>
+    public Dictionary<string, List<string>> Ranges { get; } = new();
+
+    /// <summary>How long an upload's body waits before each read of up to 64 KiB (a slow registry taking a blob).</summary>
+    public TimeSpan UploadReadDelay { get; set; }
+
+    /// <summary>The most blob requests served at once.</summary>
+    public int MostAtOnce { get; private set; }
+
     private void Answer(HttpListenerContext context)
     {
         var response = context.Response;
         var path = context.Request.Url!.AbsolutePath;
+
+        // Every answer closes its connection and says so, so no request goes out on a connection this server has dropped.
+        response.KeepAlive = false;
         if (Challenge is not null)
         {
             response.StatusCode = 401;
@@ -46,16 +81,47 @@ internal sealed class HostileRegistry : IDisposable
             return;
         }
 
-        if (Busy.TryGetValue(path, out var busy) && busy > 0)
+        if (context.Request.HttpMethod is "POST" or "PUT" or "PATCH")
         {
-            Busy[path] = busy - 1;
-            response.StatusCode = 503;
+            TakeUpload(context);
             return;
+        }
+
+        int? dropAfter;
+        lock (_gate)
+        {
+            if (Busy.TryGetValue(path, out var busy) && busy > 0)
+            {
+                Busy[path] = busy - 1;
+                response.StatusCode = 503;
+                return;
+            }
+
+            if (!Ranges.TryGetValue(path, out var ranges))
+            {
+                Ranges[path] = ranges = [];
+            }
+
+            ranges.Add(context.Request.Headers["Range"] ?? string.Empty);
+            dropAfter = (DropAlways ? DropAfter.TryGetValue(path, out var drop) : DropAfter.Remove(path, out drop)) ? drop : null;
         }
 
         if (!_routes.TryGetValue(path, out var route))
         {
             response.StatusCode = 404;
+            return;
+        }
+
+        if (route.ContentType == RedirectLoop)
+        {
+            response.StatusCode = 307;
+            response.AddHeader("Location", path);
+            return;
+        }
+
+        if (path.Contains("/blobs/", StringComparison.Ordinal) && route.ContentType != Stall)
+        {
+            ServeBlob(context, route.Body, route.ContentType == ShortBody, dropAfter);
             return;
         }
 
@@ -68,6 +134,65 @@ internal sealed class HostileRegistry : IDisposable
             response.OutputStream.Flush();
             _stopping.Wait();
             response.Abort();
+        }
+    }
+
+    /// <summary>Takes pushes: a POST opens an upload, a PUT reads its body (slowly, as <see cref="UploadReadDelay"/> says) and is accepted.</summary>
+    private void TakeUpload(HttpListenerContext context)
+    {
+        var response = context.Response;
+        if (context.Request.HttpMethod == "POST")
+        {
+            response.StatusCode = 202;
+            response.AddHeader("Location", "/upload/" + Guid.NewGuid().ToString("N"));
+            return;
+        }
+
+        var buffer = new byte[64 * 1024];
+        do
+        {
+            Thread.Sleep(UploadReadDelay);
+        }
+        while (context.Request.InputStream.Read(buffer) > 0);
+        response.StatusCode = 201;
+    }
+
+    private void ServeBlob(HttpListenerContext context, byte[] body, bool shortBody, int? dropAfter)
+    {
+        lock (_gate)
+        {
+            MostAtOnce = Math.Max(MostAtOnce, ++_inFlight);
+        }
+
+        try
+        {
+            Thread.Sleep(BlobDelay);
+            var response = context.Response;
+            response.ContentType = "application/octet-stream";
+            var range = context.Request.Headers["Range"];
+            var from = 0;
+            if (ServesRanges && range is not null && range.StartsWith("bytes=", StringComparison.Ordinal) && range.EndsWith('-'))
+            {
+                from = int.Parse(range["bytes=".Length..^1], System.Globalization.CultureInfo.InvariantCulture);
+                response.StatusCode = 206;
+                response.AddHeader("Content-Range", $"bytes {from}-{body.Length - 1}/{body.Length}");
+            }
+
+            response.ContentLength64 = body.Length - from + (shortBody ? 1000 : 0);
+            var sent = dropAfter is { } drop ? Math.Min(drop, body.Length - from) : body.Length - from;
+            response.OutputStream.Write(body, from, sent);
+            if (shortBody || dropAfter is not null)
+            {
+                response.OutputStream.Flush();
+                response.Abort();
+            }
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _inFlight--;
+            }
         }
     }
 

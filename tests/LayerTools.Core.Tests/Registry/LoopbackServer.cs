@@ -3,7 +3,7 @@ using System.Net.Sockets;
 
 namespace LayerTools.Core.Tests.Registry;
 
-/// <summary>An HTTP server on 127.0.0.1 and a free port, answering each request with a handler on one thread, stopped on dispose.</summary>
+/// <summary>An HTTP server on 127.0.0.1 and a free port, answering each request with a handler on a thread of its own (requests side by side), stopped on dispose.</summary>
 internal sealed class LoopbackServer : IDisposable
 {
     private readonly HttpListener _listener = new();
@@ -41,15 +41,21 @@ internal sealed class LoopbackServer : IDisposable
                 return;
             }
 
-            using var response = context.Response;
-            try
-            {
-                _handle(context);
-            }
-            catch (HttpListenerException)
-            {
-                // The client gave up reading: fine.
-            }
+            var worker = new Thread(() => Answer(context)) { IsBackground = true };
+            worker.Start();
+        }
+    }
+
+    private void Answer(HttpListenerContext context)
+    {
+        using var response = context.Response;
+        try
+        {
+            _handle(context);
+        }
+        catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException or IOException)
+        {
+            // The client gave up, or the answer was aborted: fine.
         }
     }
 

@@ -122,7 +122,7 @@ public sealed class RegistrySecurityTests : RegistryTestBase
         Assert.Equal(before, temp.Snapshot());
     }
 
-    private static void AssertRefusedAndStoreUnchanged(string reference, RegistryOptions options, string errorId)
+    internal static void AssertRefusedAndStoreUnchanged(string reference, RegistryOptions options, string errorId)
     {
         using var temp = new TempStore();
         TestImages.Add(temp.Store, "already:1", new TarBuilder().File("keep", "x"));
@@ -160,7 +160,7 @@ public sealed class RegistrySecurityTests : RegistryTestBase
 
     private static byte[] PadTo(byte[] bytes, int length) => bytes.Length >= length ? bytes[..length] : [.. bytes, .. new byte[length - bytes.Length]];
 
-    private static byte[] Gzip(byte[] data)
+    internal static byte[] Gzip(byte[] data)
     {
         using var output = new MemoryStream();
         using (var gzip = new GZipStream(output, CompressionLevel.Optimal, leaveOpen: true))

@@ -13,6 +13,28 @@ public sealed class UnionViewTests
     private static string ContentDigestOf(UnionView view, string path) => view.Get(path)!.Entry.Digest!;
 
     [Fact]
+    public void ALayerLaidOnLaterIsReadOnlyWhenTheViewIsAskedAndThenWinsAsIfAppliedAtOnce()
+    {
+        var lower = LayerAssert.Index(new TarBuilder().Dir("etc").File("etc/motd", "base").File("etc/keep", "k").ToArray());
+        var upper = LayerAssert.Index(new TarBuilder().File("etc/motd", "upper").Whiteout("etc/keep").ToArray());
+        var view = UnionView.Build([lower]);
+        var loads = 0;
+        view.ApplyLater(() =>
+        {
+            loads++;
+            return upper;
+        });
+
+        Assert.Equal(0, loads);
+        Assert.Equal(2, view.LayerCount);
+        Assert.Equal(Digests.Digest.Of("upper"), ContentDigestOf(view, "etc/motd"));
+        Assert.Equal(1, loads);
+        Assert.Equal(Tree(UnionView.Build([lower, upper])), Tree(view));
+        Assert.Equal(1, view.Get("etc/motd")!.LayerIndex);
+        Assert.Equal(1, loads);
+    }
+
+    [Fact]
     public void UpperLayersWin()
     {
         var view = Stack(new TarBuilder().Dir("etc").File("etc/motd", "base"), new TarBuilder().File("etc/motd", "upper"));

@@ -44,9 +44,13 @@ internal sealed class FileHashCache
         return new FileHashCache(path, store, entries ?? new Dictionary<string, Entry>(StringComparer.Ordinal));
     }
 
-    public bool TryGet(string relativePath, FileInfo info, out string digest)
+    /// <param name="relativePath">The file's path in the context.</param>
+    /// <param name="size">Its size as the context scan saw it.</param>
+    /// <param name="modifiedTicks">Its modification time in DateTime ticks (UTC), as the scan saw it.</param>
+    /// <param name="digest">The remembered digest.</param>
+    public bool TryGet(string relativePath, long size, long modifiedTicks, out string digest)
     {
-        if (_entries.TryGetValue(relativePath, out var e) && e.Size == info.Length && e.MTime == info.LastWriteTimeUtc.Ticks && Digest.IsValid(e.Digest))
+        if (_entries.TryGetValue(relativePath, out var e) && e.Size == size && e.MTime == modifiedTicks && Digest.IsValid(e.Digest))
         {
             digest = e.Digest;
             return true;
@@ -56,9 +60,14 @@ internal sealed class FileHashCache
         return false;
     }
 
-    public void Set(string relativePath, FileInfo info, string digest)
+    public void Set(string relativePath, long size, long modifiedTicks, string digest)
     {
-        _entries[relativePath] = new Entry { Size = info.Length, MTime = info.LastWriteTimeUtc.Ticks, Digest = digest };
+        if (_entries.TryGetValue(relativePath, out var e) && e.Size == size && e.MTime == modifiedTicks && e.Digest == digest)
+        {
+            return;
+        }
+
+        _entries[relativePath] = new Entry { Size = size, MTime = modifiedTicks, Digest = digest };
         _dirty = true;
     }
 

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using LayerTools.Core.HostFs;
 using LayerTools.Core.Tar;
 
@@ -35,9 +34,17 @@ internal sealed class BuildContext
         }
 
         var entries = new Dictionary<string, ContextEntry>(StringComparer.Ordinal);
-        var rootInfo = new DirectoryInfo(root);
-        entries[string.Empty] = new ContextEntry { Path = string.Empty, Type = EntryType.Directory, Mode = ModeOf(rootInfo, 0x1ED), FullPath = root, ModifiedTime = Seconds(rootInfo) };
-        Walk(rootInfo, string.Empty, entries, isExcluded, canSkipDirectory, cancellationToken);
+        if (!OperatingSystem.IsLinux())
+        {
+            var rootInfo = new DirectoryInfo(root);
+            entries[string.Empty] = new ContextEntry { Path = string.Empty, Type = EntryType.Directory, Mode = ModeOf(rootInfo, 0x1ED), Root = root, ModifiedTime = Seconds(rootInfo), ModifiedTicks = rootInfo.LastWriteTimeUtc.Ticks };
+            Walk(rootInfo, root, string.Empty, entries, isExcluded, canSkipDirectory, cancellationToken);
+            return new BuildContext(root, entries);
+        }
+
+        var rootStat = StatOf(root);
+        entries[string.Empty] = new ContextEntry { Path = string.Empty, Type = EntryType.Directory, Mode = rootStat.Permissions, Root = root, ModifiedTime = rootStat.MtimeSeconds, ModifiedTicks = TicksOf(rootStat) };
+        ContextScan.Walk(root, entries, isExcluded, canSkipDirectory, cancellationToken);
         return new BuildContext(root, entries);
     }
 
@@ -50,7 +57,7 @@ internal sealed class BuildContext
     public IEnumerable<ContextEntry> Under(string directory) =>
         _entries.Values.Where(e => e.Path.Length > 0 && e.Path != directory && TarPath.IsWithin(e.Path, directory)).OrderBy(e => e.Path, StringComparer.Ordinal);
 
-    private static void Walk(DirectoryInfo dir, string relative, Dictionary<string, ContextEntry> entries, Func<string, bool, bool>? isExcluded, Func<string, bool>? canSkip, CancellationToken ct)
+    private static void Walk(DirectoryInfo dir, string rootPath, string relative, Dictionary<string, ContextEntry> entries, Func<string, bool, bool>? isExcluded, Func<string, bool>? canSkip, CancellationToken ct)
     {
         foreach (var info in dir.EnumerateFileSystemInfos())
         {
@@ -68,10 +75,10 @@ internal sealed class BuildContext
 
                 if (!excluded)
                 {
-                    entries[rel] = new ContextEntry { Path = rel, Type = EntryType.Directory, Mode = ModeOf(info, 0x1ED), FullPath = info.FullName, ModifiedTime = Seconds(info) };
+                    entries[rel] = new ContextEntry { Path = rel, Type = EntryType.Directory, Mode = ModeOf(info, 0x1ED), Root = rootPath, ModifiedTime = Seconds(info), ModifiedTicks = info.LastWriteTimeUtc.Ticks };
                 }
 
-                Walk((DirectoryInfo)info, rel, entries, isExcluded, canSkip, ct);
+                Walk((DirectoryInfo)info, rootPath, rel, entries, isExcluded, canSkip, ct);
                 continue;
             }
 
@@ -88,25 +95,20 @@ internal sealed class BuildContext
                 Mode = ModeOf(info, type == EntryType.SymbolicLink ? 0x1FF : 0x1A4),
                 Size = type == EntryType.File ? ((FileInfo)info).Length : 0,
                 ModifiedTime = Seconds(info),
+                ModifiedTicks = info.LastWriteTimeUtc.Ticks,
                 LinkTarget = isLink ? info.LinkTarget : null,
-                HardLinkKey = type == EntryType.File ? HardLinkKeyOf(info.FullName) : null,
-                FullPath = info.FullName,
+                Root = rootPath,
             };
         }
     }
 
-    /// <summary>"dev:ino" of a file that has other hard links, else null (also where statx is not there).</summary>
-    private static string? HardLinkKeyOf(string path)
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            return null;
-        }
-
-        var stat = LinuxNative.Stat(LinuxNative.AtFdCwd, path, LinuxNative.AtSymlinkNoFollow, out var errno)
+    /// <summary>lstat of a context path (statx, links not followed).</summary>
+    internal static FileStat StatOf(string path) =>
+        LinuxNative.Stat(LinuxNative.AtFdCwd, path, LinuxNative.AtSymlinkNoFollow, out var errno)
             ?? throw new LayerToolsException("HostFileUnreadable", ErrorKind.ReadError, $"Cannot read the status of '{path}' (errno {errno}). Check that it exists and is readable.", path);
-        return stat.Nlink > 1 ? $"{stat.DevMajor}:{stat.DevMinor}:{stat.Inode}" : null;
-    }
+
+    /// <summary>The modification time in DateTime ticks (100 ns, UTC), as FileInfo.LastWriteTimeUtc.Ticks gives it.</summary>
+    internal static long TicksOf(FileStat stat) => DateTime.UnixEpoch.Ticks + (stat.MtimeSeconds * TimeSpan.TicksPerSecond) + (stat.MtimeNanoseconds / 100);
 
     private static EntryType FileTypeOf(FileSystemInfo info)
     {

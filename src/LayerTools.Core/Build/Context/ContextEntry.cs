@@ -16,11 +16,17 @@ internal sealed class ContextEntry
 
     public long ModifiedTime { get; init; }
 
+    /// <summary>The modification time in DateTime ticks (100 ns, UTC): with the size, what says a file is unchanged since its digest was taken.</summary>
+    public long ModifiedTicks { get; init; }
+
     public string? LinkTarget { get; init; }
 
     /// <summary>For a regular file with more than one link: its device and inode ("dev:ino"), so COPY can keep hard links together; null otherwise.</summary>
     public string? HardLinkKey { get; init; }
 
-    /// <summary>The host path, for reading.</summary>
-    public required string FullPath { get; init; }
+    /// <summary>The context folder (one string shared by every entry).</summary>
+    public required string Root { get; init; }
+
+    /// <summary>The host path, for reading (made when asked: 50,000 entries need not hold 50,000 more strings).</summary>
+    public string FullPath => Path.Length == 0 ? Root : System.IO.Path.Join(Root, Path);
 }

@@ -10,6 +10,11 @@ internal static class GoPath
             return ".";
         }
 
+        if (IsClean(path))
+        {
+            return path;
+        }
+
         var rooted = path[0] == '/';
         var parts = new List<string>();
         foreach (var part in path.Split('/'))
@@ -38,5 +43,34 @@ internal static class GoPath
 
         var joined = string.Join('/', parts);
         return rooted ? "/" + joined : joined.Length == 0 ? "." : joined;
+    }
+
+    /// <summary>True when Clean would return the path as it is: no empty, "." or ".." segment and no trailing '/' (a context walk's paths, every one).</summary>
+    private static bool IsClean(string path)
+    {
+        if (path == "/")
+        {
+            return true;
+        }
+
+        var start = path[0] == '/' ? 1 : 0;
+        while (start <= path.Length)
+        {
+            var end = path.IndexOf('/', start);
+            if (end < 0)
+            {
+                end = path.Length;
+            }
+
+            var length = end - start;
+            if (length == 0 || (length == 1 && path[start] == '.') || (length == 2 && path[start] == '.' && path[start + 1] == '.'))
+            {
+                return false;
+            }
+
+            start = end + 1;
+        }
+
+        return true;
     }
 }

@@ -41,12 +41,12 @@ internal sealed class ContextCopySource : ICopySource
             return known;
         }
 
-        var info = new FileInfo(FullPath(entry));
-        if (!_hashes.TryGet(entry.Path, info, out var digest))
+        var scanned = Scanned(entry);
+        if (!_hashes.TryGet(entry.Path, scanned.Size, scanned.ModifiedTicks, out var digest))
         {
             using var fs = Open(entry);
             digest = Digest.Of(fs);
-            _hashes.Set(entry.Path, info, digest);
+            _hashes.Set(entry.Path, scanned.Size, scanned.ModifiedTicks, digest);
         }
 
         _digests[entry.Path] = digest;
@@ -54,18 +54,30 @@ internal sealed class ContextCopySource : ICopySource
     }
 
     /// <summary>True when the digest is known without reading the file.</summary>
-    public bool HasKnownDigest(CopySourceEntry entry) =>
-        _digests.ContainsKey(entry.Path) || _hashes.TryGet(entry.Path, new FileInfo(FullPath(entry)), out _);
+    /// <remarks>Size and mtime are the context scan's (one statx per file per build): a file changed after the scan is hashed as it is read, and that digest is remembered under the older stat, which no later scan matches.</remarks>
+    public bool HasKnownDigest(CopySourceEntry entry)
+    {
+        if (_digests.ContainsKey(entry.Path))
+        {
+            return true;
+        }
+
+        var scanned = Scanned(entry);
+        return _hashes.TryGet(entry.Path, scanned.Size, scanned.ModifiedTicks, out _);
+    }
 
     public void Remember(CopySourceEntry entry, string digest)
     {
         _digests[entry.Path] = digest;
-        _hashes.Set(entry.Path, new FileInfo(FullPath(entry)), digest);
+        var scanned = Scanned(entry);
+        _hashes.Set(entry.Path, scanned.Size, scanned.ModifiedTicks, digest);
     }
 
     public void Save() => _hashes.Save();
 
-    private string FullPath(CopySourceEntry entry) => _context.Get(entry.Path)?.FullPath ?? throw new InvalidOperationException(entry.Path);
+    private string FullPath(CopySourceEntry entry) => Scanned(entry).FullPath;
+
+    private ContextEntry Scanned(CopySourceEntry entry) => _context.Get(entry.Path) ?? throw new InvalidOperationException(entry.Path);
 
     private static CopySourceEntry ToEntry(ContextEntry e) => new()
     {

@@ -95,7 +95,7 @@ internal sealed class CopyPlan
             throw new LayerToolsException("CopyDestinationNotDirectory", ErrorKind.InvalidArgument, $"{request.Where}: when copying more than one source the destination must be a directory and end with a /.", request.Destination);
         }
 
-        var planned = new SortedDictionary<string, PlannedEntry>(StringComparer.Ordinal);
+        var planned = new Dictionary<string, PlannedEntry>(StringComparer.Ordinal);
         foreach (var match in matches.Except(archives))
         {
             if (match.Type == EntryType.Directory)
@@ -142,7 +142,9 @@ internal sealed class CopyPlan
 
         planned.Remove(string.Empty);
         LinkHardLinks(planned);
-        return new CopyPlan(planned.Values.ToList(), destination, archives);
+        var entries = planned.Values.ToArray();
+        Array.Sort(entries, (a, b) => string.CompareOrdinal(a.Path, b.Path));
+        return new CopyPlan(entries, destination, archives);
     }
 
     /// <summary>Adds what the cache must see: each entry's place, type, mode, owner, size, link target and content digest (reading a file only when its digest is unknown), never its mtime.</summary>
@@ -204,9 +206,10 @@ internal sealed class CopyPlan
     /// As BuildKit: files of the source that are hard links of each other stay linked in the layer;
     /// the first by path is written as the file, the others as hard links to it.
     /// </summary>
-    private static void LinkHardLinks(SortedDictionary<string, PlannedEntry> planned)
+    private static void LinkHardLinks(Dictionary<string, PlannedEntry> planned)
     {
         var groups = planned.Values.Where(e => e.Type == EntryType.File && e.Source?.HardLinkKey is not null)
+            .OrderBy(e => e.Path, StringComparer.Ordinal)
             .GroupBy(e => e.Source!.HardLinkKey!, StringComparer.Ordinal)
             .Where(g => g.Count() > 1)
             .ToList();
@@ -230,7 +233,7 @@ internal sealed class CopyPlan
         }
     }
 
-    private static void AddDirectoryRoot(SortedDictionary<string, PlannedEntry> planned, string destination, CopySourceEntry dir, CopyRequest request, bool keepSourceOwner)
+    private static void AddDirectoryRoot(Dictionary<string, PlannedEntry> planned, string destination, CopySourceEntry dir, CopyRequest request, bool keepSourceOwner)
     {
         if (destination.Length == 0)
         {
@@ -249,7 +252,7 @@ internal sealed class CopyPlan
         };
     }
 
-    private static void Add(SortedDictionary<string, PlannedEntry> planned, string path, CopySourceEntry entry, CopyRequest request, bool keepSourceOwner)
+    private static void Add(Dictionary<string, PlannedEntry> planned, string path, CopySourceEntry entry, CopyRequest request, bool keepSourceOwner)
     {
         planned[path] = new PlannedEntry
         {

@@ -49,6 +49,9 @@ internal sealed class StageState
     /// <summary>Applies a layer just added to <see cref="Image"/> to the view, when the view has been made (else it is made with it later).</summary>
     public void Applied(LayerIndex layer) => _view?.Apply(layer);
 
+    /// <summary>As <see cref="Applied"/>, the layer's index read only when the view is next looked into.</summary>
+    public void AppliedLater(Func<LayerIndex> layer) => _view?.ApplyLater(layer);
+
     /// <summary>Whether a step has read the stage's files yet.</summary>
     public bool ViewMade => _view is not null;
 }

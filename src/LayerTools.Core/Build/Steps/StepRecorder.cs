@@ -81,19 +81,17 @@ internal sealed class StepRecorder
             var created = ParseCreated(record) ?? Now();
             state.Image.AddLayer(cachedDiffId, record.CreatedBy ?? createdBy, created, HistoryText.Comment);
 
-            // A remote layer (from a -CacheFrom cache image) stays in the registry unless a later step reads the stage's files.
-            var remote = RemoteLayers.IsRemote(_store, cachedDiffId) && !state.ViewMade ? RemoteLayers.Get(_store, cachedDiffId) : null;
-            var size = remote?.Blob.Size ?? _store.ReadLayerIndex(cachedDiffId).Size;
-            if (remote is null)
-            {
-                state.Applied(_store.ReadLayerIndex(cachedDiffId));
-            }
-
+            // The layer's index is read only if a later step looks into the view (a no-op rebuild of
+            // a large COPY never parses its index). A remote layer (from a -CacheFrom cache image)
+            // stays in the registry unless a later step reads the stage's files.
+            var remote = RemoteLayers.IsRemote(_store, cachedDiffId) ? RemoteLayers.Get(_store, cachedDiffId) : null;
+            state.AppliedLater(() => _store.ReadLayerIndex(cachedDiffId));
             if (remote is not null)
             {
                 _options.Verbose?.Invoke($"{instruction.Location}: {instruction.Original}: cached (layer {cachedDiffId}, still in {remote.Registry}/{remote.Repository})");
             }
-            Report(state, instruction, index, cached: true, reason: null, diffId: cachedDiffId, size: size, watch.Elapsed);
+
+            Report(state, instruction, index, cached: true, reason: null, diffId: cachedDiffId, size: remote?.Blob.Size ?? _store.BlobSize(cachedDiffId), watch.Elapsed);
             return;
         }
 

@@ -1,0 +1,186 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
+using System.Security.Cryptography;
+
+namespace LayerTools.Core.Digests;
+
+/// <summary>
+/// <see cref="HashingWriteStream"/> on a second core: writes are gathered into 1 MiB chunks that
+/// one background task hashes and writes to the inner stream, in order, while the writer goes on
+/// (a layer's DiffID and its file write no longer share a core with reading and hashing its files).
+/// At most four chunks wait. The inner stream is written only by that task until
+/// <see cref="Digest"/> (or <see cref="Flush"/>) ends the writing; an error of the inner stream is
+/// thrown, as it was, on the next write or there.
+/// </summary>
+internal sealed class PipelinedHashingWriteStream : Stream
+{
+    private const int ChunkSize = 1 << 20;
+    private readonly Stream _inner;
+    private readonly bool _leaveOpen;
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly BlockingCollection<(byte[] Buffer, int Length)> _queue = new(boundedCapacity: 4);
+    private readonly Task _consumer;
+    private byte[]? _chunk;
+    private int _filled;
+    private ExceptionDispatchInfo? _failure;
+    private string? _digest;
+    private bool _completed;
+
+    public PipelinedHashingWriteStream(Stream inner, bool leaveOpen = true)
+    {
+        _inner = inner;
+        _leaveOpen = leaveOpen;
+        _consumer = Task.Factory.StartNew(Consume, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    }
+
+    /// <summary>Bytes written so far.</summary>
+    public long BytesWritten { get; private set; }
+
+    /// <summary>The digest of everything written; writing ends (and every byte is in the inner stream) once this is asked for.</summary>
+    public string Digest
+    {
+        get
+        {
+            if (_digest is null)
+            {
+                Complete();
+                _digest = Digests.Digest.FromHash(_hash.GetHashAndReset());
+            }
+
+            return _digest;
+        }
+    }
+
+    public override bool CanRead => false;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => !_completed;
+
+    public override long Length => BytesWritten;
+
+    public override long Position
+    {
+        get => BytesWritten;
+        set => throw new NotSupportedException();
+    }
+
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        if (_completed)
+        {
+            throw new InvalidOperationException("The digest was already taken.");
+        }
+
+        BytesWritten += buffer.Length;
+        while (buffer.Length > 0)
+        {
+            _chunk ??= ArrayPool<byte>.Shared.Rent(ChunkSize);
+            var n = Math.Min(buffer.Length, ChunkSize - _filled);
+            buffer[..n].CopyTo(_chunk.AsSpan(_filled));
+            _filled += n;
+            buffer = buffer[n..];
+            if (_filled == ChunkSize)
+            {
+                Submit();
+            }
+        }
+    }
+
+    public override void WriteByte(byte value) => Write([value]);
+
+    /// <summary>Ends the writing: every byte is hashed and in the inner stream, which is flushed.</summary>
+    public override void Flush()
+    {
+        Complete();
+        _inner.Flush();
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            if (!_queue.IsAddingCompleted)
+            {
+                _queue.CompleteAdding();
+            }
+
+            // The task catches what the inner stream throws, so this waits and never throws.
+            _consumer.Wait();
+
+            if (_chunk is not null)
+            {
+                ArrayPool<byte>.Shared.Return(_chunk);
+                _chunk = null;
+            }
+
+            _queue.Dispose();
+            _hash.Dispose();
+            if (!_leaveOpen)
+            {
+                _inner.Dispose();
+            }
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private void Submit()
+    {
+        Volatile.Read(ref _failure)?.Throw();
+        if (_filled > 0)
+        {
+            _queue.Add((_chunk!, _filled));
+            _chunk = null;
+            _filled = 0;
+        }
+    }
+
+    private void Complete()
+    {
+        if (_completed)
+        {
+            return;
+        }
+
+        Submit();
+        _completed = true;
+        _queue.CompleteAdding();
+        _consumer.Wait();
+        _failure?.Throw();
+    }
+
+    private void Consume()
+    {
+        foreach (var (buffer, length) in _queue.GetConsumingEnumerable())
+        {
+            try
+            {
+                if (Volatile.Read(ref _failure) is null)
+                {
+                    _hash.AppendData(buffer, 0, length);
+                    _inner.Write(buffer, 0, length);
+                }
+            }
+            catch (Exception ex)
+            {
+                // Kept as it is and thrown again, unchanged, on the writer's thread; the queue is
+                // still drained so the writer never blocks on a full queue.
+                Volatile.Write(ref _failure, ExceptionDispatchInfo.Capture(ex));
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+}

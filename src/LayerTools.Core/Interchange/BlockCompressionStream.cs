@@ -1,0 +1,261 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Compression;
+using ZstdSharp;
+
+namespace LayerTools.Core.Interchange;
+
+/// <summary>
+/// Compresses on all cores and writes the same bytes whatever their number: the input is cut into
+/// blocks of a fixed size (<see cref="BlockSize"/>), each compressed on its own as a complete gzip
+/// member or zstd frame, and the results written in order. Both formats define a stream of
+/// concatenated members/frames as the concatenation of their contents, so every reader (Go's gzip,
+/// containerd, zstd, .NET) reads it as one layer. The output depends only on the input and the
+/// format's block size, never on the degree of parallelism, so a layer's compressed digest is the
+/// same on every machine. A layer smaller than one block is one member/frame, byte for byte what a
+/// single compressor writes; a block that does not compress is stored as it is (deflate stored blocks,
+/// zstd raw blocks), as fast compressors do. At most <c>degree + 1</c> blocks are held at a time.
+/// </summary>
+internal sealed class BlockCompressionStream : Stream
+{
+    private readonly Stream _destination;
+    private readonly LayerCompression _compression;
+    private readonly int _blockSize;
+    private readonly int _degree;
+    private readonly Queue<Task<MemoryStream>> _inFlight = new();
+    private byte[]? _block;
+    private int _filled;
+    private long _blocks;
+    private bool _disposed;
+
+    /// <param name="destination">Where the compressed bytes go (left open).</param>
+    /// <param name="compression">gzip or zstd.</param>
+    /// <param name="degree">Blocks compressed at once; 0 for the machine's cores (at most 8). Never changes the bytes.</param>
+    public BlockCompressionStream(Stream destination, LayerCompression compression, int degree = 0)
+    {
+        if (compression == LayerCompression.None)
+        {
+            throw new ArgumentOutOfRangeException(nameof(compression));
+        }
+
+        _destination = destination;
+        _compression = compression;
+        _blockSize = BlockSize(compression);
+        _degree = degree > 0 ? degree : Math.Clamp(Environment.ProcessorCount, 1, 8);
+    }
+
+    /// <summary>
+    /// The uncompressed size of each member (gzip) or frame (zstd) but the last. Part of the output
+    /// format: changing it changes every large layer's compressed digest.
+    /// </summary>
+    public static int BlockSize(LayerCompression compression) => compression == LayerCompression.Zstd ? 4 << 20 : 1 << 20;
+
+    public override bool CanRead => false;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => !_disposed;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        while (buffer.Length > 0)
+        {
+            _block ??= ArrayPool<byte>.Shared.Rent(_blockSize);
+            var n = Math.Min(buffer.Length, _blockSize - _filled);
+            buffer[..n].CopyTo(_block.AsSpan(_filled));
+            _filled += n;
+            buffer = buffer[n..];
+            if (_filled == _blockSize)
+            {
+                Submit();
+            }
+        }
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        try
+        {
+            if (disposing)
+            {
+                // The last, partial block; an empty input is still one (empty) member/frame.
+                if (_filled > 0 || _blocks == 0)
+                {
+                    Submit();
+                }
+
+                while (_inFlight.Count > 0)
+                {
+                    WriteOldest();
+                }
+            }
+        }
+        finally
+        {
+            // On an error, let what is still running finish before its buffers go back to the pool.
+            while (_inFlight.TryDequeue(out var task))
+            {
+                try
+                {
+                    task.Wait();
+                }
+                catch (AggregateException)
+                {
+                }
+            }
+
+            if (_block is not null)
+            {
+                ArrayPool<byte>.Shared.Return(_block);
+                _block = null;
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+
+    private void Submit()
+    {
+        var block = _block ?? ArrayPool<byte>.Shared.Rent(1);
+        var length = _filled;
+        _block = null;
+        _filled = 0;
+        _blocks++;
+        var compression = _compression;
+        _inFlight.Enqueue(Task.Run(() =>
+        {
+            try
+            {
+                return Compress(block, length, compression);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(block);
+            }
+        }));
+        while (_inFlight.Count > _degree)
+        {
+            WriteOldest();
+        }
+    }
+
+    private void WriteOldest()
+    {
+        using var compressed = _inFlight.Dequeue().GetAwaiter().GetResult();
+        compressed.Position = 0;
+        compressed.CopyTo(_destination);
+    }
+
+    /// <summary>
+    /// One block as one complete gzip member or zstd frame: as a single compressor writes it, or, for
+    /// a block that does not compress (random or already compressed data), its bytes stored as they
+    /// are (deflate stored blocks; zstd raw blocks), which costs a copy instead of a match search.
+    /// </summary>
+    private static MemoryStream Compress(byte[] block, int length, LayerCompression compression)
+    {
+        var stored = Incompressible(block, length);
+        if (stored && compression == LayerCompression.Zstd)
+        {
+            return ZstdRawFrame(block, length);
+        }
+
+        // Sized for the worst case (stored, or data that barely compresses), so it never grows by copying.
+        var output = new MemoryStream(length + (length / 64) + 1024);
+        using (Stream compressor = compression == LayerCompression.Gzip
+            ? new GZipStream(output, stored ? CompressionLevel.NoCompression : CompressionLevel.Optimal, leaveOpen: true)
+            : new CompressionStream(output, LayerCodec.ZstdLevel, leaveOpen: true))
+        {
+            compressor.Write(block, 0, length);
+        }
+
+        return output;
+    }
+
+    /// <summary>
+    /// True when four samples spread over the block (16 KiB each, at a quarter of its length apart)
+    /// all compress to more than 97% of their size with the fastest deflate: the block is stored.
+    /// Decided by the block's bytes alone, so the output stays the same whatever the core count.
+    /// </summary>
+    private static bool Incompressible(byte[] block, int length)
+    {
+        const int Sample = 16 << 10;
+        if (length < 4 * Sample)
+        {
+            return false;
+        }
+
+        using var probe = new MemoryStream(Sample + 1024);
+        for (var i = 0; i < 4; i++)
+        {
+            probe.SetLength(0);
+            using (var deflate = new DeflateStream(probe, CompressionLevel.Fastest, leaveOpen: true))
+            {
+                deflate.Write(block, i * (length / 4), Sample);
+            }
+
+            if (probe.Length < Sample * 97 / 100)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// A zstd frame (RFC 8878) of raw blocks: the magic number, a single-segment header with the
+    /// content size in four bytes, then the bytes in raw blocks of at most 128 KiB, no checksum.
+    /// </summary>
+    private static MemoryStream ZstdRawFrame(byte[] block, int length)
+    {
+        const int MaxRawBlock = 128 << 10;
+        var output = new MemoryStream(length + (3 * ((length / MaxRawBlock) + 1)) + 9);
+        Span<byte> header = stackalloc byte[9];
+        BinaryPrimitives.WriteUInt32LittleEndian(header, 0xFD2FB528);
+        header[4] = 0xA0; // Frame_Content_Size_flag 2 (4 bytes), Single_Segment_flag 1, no checksum, no dictionary.
+        BinaryPrimitives.WriteUInt32LittleEndian(header[5..], (uint)length);
+        output.Write(header);
+        var at = 0;
+        do
+        {
+            var size = Math.Min(MaxRawBlock, length - at);
+            var last = at + size >= length ? 1u : 0u;
+            var blockHeader = last | (0u << 1) | ((uint)size << 3);
+            output.WriteByte((byte)blockHeader);
+            output.WriteByte((byte)(blockHeader >> 8));
+            output.WriteByte((byte)(blockHeader >> 16));
+            output.Write(block, at, size);
+            at += size;
+        }
+        while (at < length);
+
+        return output;
+    }
+}

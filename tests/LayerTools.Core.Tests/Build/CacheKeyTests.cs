@@ -1,0 +1,21 @@
+using LayerTools.Core.Build.Cache;
+using LayerTools.Core.Digests;
+
+namespace LayerTools.Core.Tests.Build;
+
+/// <summary>The key is hashed as it is built; its digest must stay the one earlier versions wrote, or every store's build cache would miss.</summary>
+public sealed class CacheKeyTests
+{
+    [Fact]
+    public void The_digest_is_the_sha256_of_the_length_prefixed_fields_with_non_ascii_long_and_null_values()
+    {
+        var long300 = new string('é', 300);
+        var key = new CacheKey("copy", "sha256:parent").Add("file:app/ü.js", "File\u001f420").Add("arg", null).Add("big", long300);
+        var text = "1:v=1:1\n4:kind=4:copy\n6:parent=13:sha256:parent\n13:file:app/ü.js=8:File\u001f420\n3:arg=5:\0null\n3:big=300:" + long300 + "\n";
+        Assert.Equal(Digest.Of(text), key.Digest);
+
+        // Asked again after another field, the digest covers it.
+        key.Add("more", "x");
+        Assert.Equal(Digest.Of(text + "4:more=1:x\n"), key.Digest);
+    }
+}

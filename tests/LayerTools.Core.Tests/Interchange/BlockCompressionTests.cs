@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using LayerTools.Core.Interchange;
+
+namespace LayerTools.Core.Tests.Interchange;
+
+/// <summary>
+/// Layer compression on all cores: the bytes never depend on the degree of parallelism or on how the
+/// input was written, the members/frames read back as the layer with .NET and with the real gzip and
+/// zstd, and a layer smaller than one block is exactly what one compressor writes.
+/// </summary>
+public sealed class BlockCompressionTests
+{
+    /// <summary>Nine and a half blocks of gzip (two and a bit of zstd): text that compresses, and random bytes that do not.</summary>
+    private static byte[] Layer()
+    {
+        var data = new byte[(9 << 20) + (512 << 10) + 123];
+        var rng = new Random(7);
+        for (var at = 0; at < data.Length; at += 64 << 10)
+        {
+            var chunk = data.AsSpan(at, Math.Min(64 << 10, data.Length - at));
+            if ((at >> 16) % 3 == 0)
+            {
+                rng.NextBytes(chunk);
+            }
+            else
+            {
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    chunk[i] = (byte)"module.exports = 42;\n"[(at + i) % 21];
+                }
+            }
+        }
+
+        return data;
+    }
+
+    private static byte[] Compress(byte[] data, LayerCompression compression, int degree, int writeSize)
+    {
+        using var output = new MemoryStream();
+        using (var compressor = LayerCodec.OpenCompressor(output, compression, degree))
+        {
+            for (var at = 0; at < data.Length; at += writeSize)
+            {
+                compressor.Write(data, at, Math.Min(writeSize, data.Length - at));
+            }
+        }
+
+        return output.ToArray();
+    }
+
+    private static byte[] Decompress(byte[] compressed, LayerCompression compression)
+    {
+        using var input = new MemoryStream(compressed);
+        using var reader = LayerCodec.OpenDecompressed(input, compression);
+        using var output = new MemoryStream();
+        reader.CopyTo(output);
+        return output.ToArray();
+    }
+
+    private static byte[] DecompressWith(string tool, byte[] compressed)
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllBytes(file, compressed);
+            var psi = new ProcessStartInfo(tool) { RedirectStandardOutput = true, UseShellExecute = false };
+            psi.ArgumentList.Add("-dc");
+            psi.ArgumentList.Add(file);
+            using var p = Process.Start(psi)!;
+            using var output = new MemoryStream();
+            p.StandardOutput.BaseStream.CopyTo(output);
+            p.WaitForExit();
+            Assert.Equal(0, p.ExitCode);
+            return output.ToArray();
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Theory]
+    [InlineData(LayerCompression.Gzip, "gzip")]
+    [InlineData(LayerCompression.Zstd, "zstd")]
+    public void The_bytes_are_the_same_on_one_core_or_many_and_read_back_as_the_layer(LayerCompression compression, string tool)
+    {
+        var layer = Layer();
+        var one = Compress(layer, compression, degree: 1, writeSize: 1 << 20);
+        Assert.Equal(one, Compress(layer, compression, degree: 2, writeSize: 81920));
+        Assert.Equal(one, Compress(layer, compression, degree: 7, writeSize: 4093));
+        Assert.Equal(one, Compress(layer, compression, degree: 0, writeSize: layer.Length));
+
+        Assert.Equal(layer, Decompress(one, compression));
+        Assert.Equal(layer, DecompressWith(tool, one));
+    }
+
+    [Theory]
+    [InlineData(LayerCompression.Gzip, "gzip")]
+    [InlineData(LayerCompression.Zstd, "zstd")]
+    public void Blocks_that_do_not_compress_are_stored_and_still_read_back_the_same_on_any_core_count(LayerCompression compression, string tool)
+    {
+        var random = new byte[(5 << 20) + 77];
+        new Random(3).NextBytes(random);
+        var one = Compress(random, compression, degree: 1, writeSize: 65536);
+        Assert.Equal(one, Compress(random, compression, degree: 3, writeSize: 1 << 20));
+        Assert.True(one.Length < random.Length * 1.01, $"{one.Length} bytes for {random.Length} random bytes");
+        Assert.Equal(random, Decompress(one, compression));
+        Assert.Equal(random, DecompressWith(tool, one));
+    }
+
+    [Fact]
+    public void A_large_layer_is_cut_into_independent_gzip_members_one_per_block()
+    {
+        var layer = Layer();
+        var compressed = Compress(layer, LayerCompression.Gzip, degree: 2, writeSize: 65536);
+        var blocks = (layer.Length + BlockCompressionStream.BlockSize(LayerCompression.Gzip) - 1) / BlockCompressionStream.BlockSize(LayerCompression.Gzip);
+
+        // Each member starts with gzip's magic and deflate method (1f 8b 08) and .NET's fixed header.
+        var header = compressed.AsSpan(0, 10).ToArray();
+        var members = 0;
+        for (var at = compressed.AsSpan().IndexOf(header); at >= 0;)
+        {
+            members++;
+            var next = compressed.AsSpan(at + 1).IndexOf(header);
+            at = next < 0 ? -1 : at + 1 + next;
+        }
+
+        Assert.True(members >= blocks, $"{members} gzip headers for {blocks} blocks");
+    }
+
+    [Theory]
+    [InlineData(LayerCompression.Gzip)]
+    [InlineData(LayerCompression.Zstd)]
+    public void A_layer_smaller_than_a_block_is_what_one_compressor_writes(LayerCompression compression)
+    {
+        var small = Layer().AsSpan(0, 300_000).ToArray();
+        using var single = new MemoryStream();
+        using (Stream compressor = compression == LayerCompression.Gzip
+            ? new GZipStream(single, CompressionLevel.Optimal, leaveOpen: true)
+            : new ZstdSharp.CompressionStream(single, LayerCodec.ZstdLevel, leaveOpen: true))
+        {
+            compressor.Write(small);
+        }
+
+        Assert.Equal(single.ToArray(), Compress(small, compression, degree: 2, writeSize: 1000));
+        Assert.Equal(Array.Empty<byte>(), Decompress(Compress([], compression, degree: 2, writeSize: 1), compression));
+    }
+}
