@@ -232,7 +232,7 @@ internal sealed class StagingArea : IDisposable
                     // Nothing is named in index.json unless all it references is in the store now, under the lock.
                     foreach (var added in descriptors.Where(d => !before.Contains(d.Digest)).Select(d => d.Digest).Distinct(StringComparer.Ordinal))
                     {
-                        RequireComplete(added);
+                        _store.RequireCompleteLocked(added, "the image was committed");
                     }
                 }
 
@@ -269,46 +269,6 @@ internal sealed class StagingArea : IDisposable
 
         _blobs[digest] = tmp;
     }
-
-    /// <summary>Throws, under the lock, unless a manifest and everything it references (config, layers, their indexes) is in the store.</summary>
-    private void RequireComplete(string manifestDigest)
-    {
-        var missing = new List<string>();
-        if (!_store.HasBlob(manifestDigest))
-        {
-            missing.Add(manifestDigest);
-        }
-        else
-        {
-            var manifest = ManifestDocument.Parse(_store.ReadBlob(manifestDigest, IngestLimits.Default.MaxConfigBytes), manifestDigest);
-            missing.AddRange(Missing(manifest.Config.Digest));
-            if (missing.Count == 0)
-            {
-                // The store reads layers by DiffID (a pulled manifest names the registry's compressed
-                // blobs): each DiffID's uncompressed blob and its index must be there too, or the
-                // layer is a remote layer (a record says which registry blob holds it).
-                var config = ConfigDocument.Parse(_store.ReadBlob(manifest.Config.Digest, IngestLimits.Default.MaxConfigBytes), manifest.Config.Digest);
-                for (var i = 0; i < manifest.Layers.Count; i++)
-                {
-                    var diffId = i < config.DiffIds.Count ? config.DiffIds[i] : null;
-                    var covered = diffId is not null && RemoteLayers.Covers(_store, diffId, manifest.Layers[i].Digest);
-                    missing.AddRange(covered ? [] : Missing(manifest.Layers[i].Digest));
-                    if (diffId is not null && !(covered && RemoteLayers.IsRemote(_store, diffId)))
-                    {
-                        missing.AddRange(Missing(diffId));
-                        missing.AddRange(File.Exists(_store.LayerIndexPath(diffId)) ? [] : [_store.LayerIndexPath(diffId)]);
-                    }
-                }
-            }
-        }
-
-        if (missing.Count > 0)
-        {
-            throw new LayerToolsException("BlobVanished", ErrorKind.InvalidOperation, $"'{missing[0]}', which image {manifestDigest} references, left the store before the image was committed; nothing was committed. Try again.", missing[0]);
-        }
-    }
-
-    private IEnumerable<string> Missing(string digest) => _store.HasBlob(digest) ? [] : [digest];
 
     public void Dispose()
     {
