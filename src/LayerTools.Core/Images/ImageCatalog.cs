@@ -210,10 +210,12 @@ internal sealed class ImageCatalog
             var h = records[i];
             string? diffId = null;
             long size = 0;
+            RemoteLayer? remote = null;
             if (!h.EmptyLayer && layer < image.DiffIds.Count)
             {
                 diffId = image.DiffIds[layer++];
-                size = Store.HasBlob(diffId) ? ContentBytes(Store.ReadLayerIndex(diffId)) : 0;
+                remote = Store.HasBlob(diffId) ? null : RemoteLayers.Get(Store, diffId);
+                size = Store.HasBlob(diffId) ? ContentBytes(Store.ReadLayerIndex(diffId)) : remote?.Blob.Size ?? 0;
             }
 
             result.Add(new HistoryEntry
@@ -228,6 +230,7 @@ internal sealed class ImageCatalog
                 EmptyLayer = diffId is null,
                 Size = size,
                 LayerDiffId = diffId,
+                InRegistry = remote is not null,
             });
         }
 

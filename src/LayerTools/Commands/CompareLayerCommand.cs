@@ -23,6 +23,9 @@ public sealed class CompareLayerCommand : StoreCmdlet
     private const string SidesSet = "Sides";
     private const string PipelineSet = "Pipeline";
 
+    /// <summary>A reference naming a registry that the store lacks is read from the registry (manifest and config; layers only when their files are read).</summary>
+    protected override bool ReadsRegistryReferences => true;
+
     private readonly List<object> _piped = new();
     private ComparisonSide? _reference;
 
@@ -182,7 +185,23 @@ public sealed class CompareLayerCommand : StoreCmdlet
         }
 
         var store = Store();
-        var found = new ReferenceResolver(store, Catalog()).Resolve(text, input);
+        StoreReference found;
+        try
+        {
+            found = new ReferenceResolver(store, Catalog()).Resolve(text, input);
+        }
+        catch (LayerToolsException ex) when (ex.ErrorId == "ComparisonSideNotFound")
+        {
+            // An image in a registry: its layers are fetched (those the store lacks) as the comparison reads them.
+            var remote = RegistryAccess.ReadImage(this, store, text, CancellationToken);
+            if (remote is null)
+            {
+                throw;
+            }
+
+            return ImageSide(store, remote);
+        }
+
         if (found.Image is { } stored)
         {
             return ImageSide(store, stored);
