@@ -73,6 +73,8 @@ BeforeAll {
     $script:registry = Start-TestRegistry
     $null = Publish-LayeredImage app:1 "$($registry.Host)/team/app:1"
     $null = Publish-LayeredImage base:1 "$($registry.Host)/team/base:1"
+    $null = Publish-LayeredImage base:1 "$($registry.Host)/lib/base:1"
+    $null = Publish-LayeredImage app:2 "$($registry.Host)/team/app:2"
 
     # What one example needs beyond the common set, run where the example runs.
     $script:SetupFor = @{
