@@ -79,7 +79,7 @@ Describe 'Compare-Layer' {
             Should -Match '^Comparing layer [0-9a-f]{12} with app:1'
     }
 
-    It 'compares the last two piped layers, the earlier as the reference, whiteouts included' {
+    It 'compares the last two piped layers as what each holds: what the top layer changed, whiteouts included' {
         $changes = @(Get-ImageLayer app:1 | Select-Object -Last 2 | Compare-Layer)
         $byPath = @{}; foreach ($c in $changes) { $byPath[$c.LayerPath] = $c }
         # A layer on its own keeps its whiteouts under their tar names.
@@ -87,9 +87,13 @@ Describe 'Compare-Layer' {
         $byPath['/etc/.wh.old.conf'].DifferenceType | Should -Be 'Whiteout'
         $byPath['/opt/data/.wh..wh..opq'].DifferenceType | Should -Be 'OpaqueWhiteout'
         $byPath['/etc/old.conf'].Change | Should -Be 'Removed'
+        $byPath['/etc/old.conf'].Description | Should -Be 'file removed (whiteout)'
+        $byPath['/opt/data/a.txt'].Description | Should -Be 'file removed (opaque directory /opt/data)'
         $byPath['/app/hello.sh'].Change | Should -Be 'Added'
-        $byPath['/usr/bin/busybox'].Change | Should -Be 'Removed'
-        $byPath['/usr/bin/busybox'].ReferenceSize | Should -Be 2048
+        # Files the top layer never touched are not reported.
+        $byPath.Keys | Should -Not -Contain '/usr/bin/busybox'
+        $byPath.Keys | Should -Not -Contain '/etc/os-release'
+        $byPath.Keys | Should -Not -Contain '/etc/keep.conf'
         $changes[0].Reference | Should -Be 'layer 0 of app:1'
         $changes[0].Difference | Should -Be 'layer 1 of app:1'
     }
@@ -135,6 +139,21 @@ Describe 'Compare-Layer' {
         }
         (@(Compare-Layer (Get-Item $site) base:1 -Property Content) | ForEach-Object { "$($_.Change) $($_.LayerPath)" } | Sort-Object) |
             Should -Be @('Modified /etc/os-release', 'Removed /new.txt')
+    }
+
+    It 'maps -Path on both sides when one side is a folder (help example 3: an image against the folder it was built from)' {
+        $null = New-TestTree -Root (Join-Path $TestDrive 'built/site') -Files @{ 'hello.sh' = "#!/bin/sh`necho hello`n"; 'extra.txt' = 'x' }
+        Push-Location (Join-Path $TestDrive 'built')
+        try {
+            $changes = @(Compare-Layer app:1 ./site -Path /app -Property Content)
+            ($changes | ForEach-Object { "$($_.Change) $($_.LayerPath)" }) | Should -Be @('Added /app/extra.txt')
+            $changes[0].Path | Should -Be (Join-Path (Join-Path $TestDrive 'built/site') 'extra.txt')
+            [IO.File]::WriteAllText((Join-Path $TestDrive 'built/site/hello.sh'), 'changed')
+            (Compare-Layer app:1 ./site -Path /app -Property Content | Where-Object Change -EQ Modified).LayerPath | Should -Be '/app/hello.sh'
+        }
+        finally {
+            Pop-Location
+        }
     }
 
     It 'with -Property Metadata shows a chmod-only change with its details, which -Property Content does not see' {
@@ -316,15 +335,15 @@ Describe 'Analysis views and completion' {
     It 'shows changes like docker diff, sizes human-readable' {
         $text = Compare-Layer base:1 app:1 | Format-Table | Out-String -Width 200
         $text | Should -Match 'Compared: base:1 → app:1'
-        $text | Should -Match 'Change\s+Path\s+Reference\s+Difference\s+Description'
-        $text | Should -Match 'Added\s+/app/hello.sh\s+21B\s+file added'
-        $text | Should -Match 'Removed\s+/etc/old.conf\s+4B\s+file removed'
+        $text | Should -Match 'Change\s+Reference\s+Difference\s+Description\s+Path'
+        $text | Should -Match 'Added\s+21B\s+file added\s+/app/hello.sh'
+        $text | Should -Match 'Removed\s+4B\s+file removed\s+/etc/old.conf'
     }
 
     It 'shows analyses as a table and, with Format-List, the most wasteful paths' {
         $table = Measure-LayeredImage waste:1 | Format-Table | Out-String -Width 200
-        $table | Should -Match 'IMAGE\s+SIZE\s+WASTED\s+EFFICIENCY\s+LAYERS\s+SHARED\s+UNIQUE'
-        $table | Should -Match 'waste:1\s+21MB\s+10.5MB\s+50%\s+2\s+0B\s+21MB'
+        $table | Should -Match 'SIZE\s+WASTED\s+EFFICIENCY\s+LAYERS\s+SHARED\s+UNIQUE\s+IMAGE'
+        $table | Should -Match '21MB\s+10.5MB\s+50%\s+2\s+0B\s+21MB\s+waste:1'
         $list = Measure-LayeredImage waste:1 | Format-List | Out-String -Width 200
         $list | Should -Match 'WastedBytes\s+: 10.5MB'
         $list | Should -Match 'Efficiency\s+: 50%'

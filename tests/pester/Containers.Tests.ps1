@@ -63,8 +63,8 @@ Describe 'New-ContainerLayer and Get-ContainerLayer' {
 
     It 'shows containers like docker ps -a, and completes their names' {
         $text = Get-ContainerLayer listed | Out-String -Width 200
-        $text | Should -Match 'CONTAINER ID\s+IMAGE\s+CREATED\s+SIZE\s+CHANGES\s+NAMES'
-        $text | Should -Match 'app:1.*listed'
+        $text | Should -Match 'CONTAINER ID\s+CREATED\s+SIZE\s+CHANGES\s+NAMES\s+IMAGE'
+        $text | Should -Match 'listed\s+app:1'
         $line = 'Get-ContainerChange -Container lis'
         $completion = TabExpansion2 -inputScript $line -cursorColumn $line.Length
         $completion.CompletionMatches.CompletionText | Should -Contain 'listed'

@@ -31,7 +31,7 @@ Describe 'Import-LayeredImage' {
         $history[0].CreatedBy | Should -Be 'ADD rootfs /'
         $history[0].Comment | Should -Be 'Imported by LayerTools'
         (Get-ImageLayer dir:1).CreatedBy | Should -Be 'ADD rootfs /'
-        Get-ImageHistory dir:1 | Format-Table | Out-String | Should -Match 'ADD rootfs /\s.*Imported by LayerTools'
+        Get-ImageHistory dir:1 | Format-Table | Out-String | Should -Match 'Imported by LayerTools\s+ADD rootfs /'
     }
 
     It 'takes files from Get-ChildItem through the pipeline' {

@@ -4,14 +4,16 @@ $script:RegistryFixtureScript = Join-Path $PSScriptRoot '../registry/registry-fi
 
 function Start-TestRegistry {
     # Starts a registry; -Tls makes a self-signed certificate (the returned CertDir holds ca.crt), -ClientCa
-    # (with -Tls) demands a client certificate signed by that CA file, -User/-Password an htpasswd user.
-    param([switch] $Tls, [string] $ClientCa, [string] $User, [string] $Password)
+    # (with -Tls) demands a client certificate signed by that CA file, -User/-Password an htpasswd user;
+    # -AccessLog logs every request (Get-RegistryRequest reads them).
+    param([switch] $Tls, [string] $ClientCa, [string] $User, [string] $Password, [switch] $AccessLog)
     $dir = Join-Path ([IO.Path]::GetTempPath()) ("lt-registry-" + [guid]::NewGuid().ToString('n').Substring(0, 12))
     $null = New-Item -ItemType Directory -Force $dir
     $arguments = @('start', $dir)
     if ($Tls) { $arguments += '--tls' }
     if ($ClientCa) { $arguments += @('--client-ca', $ClientCa) }
     if ($User) { $arguments += @('--user', $User, '--password', $Password) }
+    if ($AccessLog) { $arguments += '--access-log' }
     $port = & bash $script:RegistryFixtureScript @arguments
     if ($LASTEXITCODE -ne 0) { throw "The test registry did not start (see $dir/registry.log)." }
     [pscustomobject]@{
@@ -20,6 +22,16 @@ function Start-TestRegistry {
         Host    = "127.0.0.1:$port"
         CertDir = Join-Path $dir 'certs'
         Tls     = [bool]$Tls
+    }
+}
+
+function Get-RegistryRequest {
+    # The requests a registry started with -AccessLog has served so far: Method, Path, Status.
+    param([Parameter(Mandatory)] $Registry)
+    Get-Content (Join-Path $Registry.Dir 'registry.log') | ForEach-Object {
+        if ($_ -match '"(?<method>[A-Z]+) (?<path>\S+) HTTP/[\d.]+" (?<status>\d{3})') {
+            [pscustomobject]@{ Method = $Matches.method; Path = $Matches.path; Status = [int]$Matches.status }
+        }
     }
 }
 

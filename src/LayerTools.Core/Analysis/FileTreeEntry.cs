@@ -106,6 +106,36 @@ internal sealed class FileTreeEntry
         }
     }
 
+    /// <summary>
+    /// <paramref name="entries"/> of <paramref name="tree"/> as the directory <paramref name="at"/> ("app") of
+    /// another tree: the tree's root first, as that directory, then every entry beneath it (digests still computed on first need).
+    /// </summary>
+    public static IEnumerable<FileTreeEntry> Mounted(IFileTree tree, string at, IEnumerable<FileTreeEntry> entries)
+    {
+        if (at.Length == 0)
+        {
+            foreach (var e in entries)
+            {
+                yield return e;
+            }
+
+            yield break;
+        }
+
+        if (tree.Item(string.Empty) is { } root)
+        {
+            yield return new FileTreeEntry(at, root.Type, root.Mode & 0xFFF, root.Uid, root.Gid, 0, root.LinkTarget, digest: null);
+        }
+
+        foreach (var e in entries)
+        {
+            var path = at + "/" + e.Path;
+            yield return e.DigestKnown
+                ? new FileTreeEntry(path, e.Type, e.Mode, e.Uid, e.Gid, e.Size, e.LinkTarget, e.Digest) { Device = e.Device }
+                : new FileTreeEntry(path, e.Type, e.Mode, e.Uid, e.Gid, e.Size, e.LinkTarget, () => e.Digest) { Device = e.Device };
+        }
+    }
+
     /// <summary>True for "/a/b" with no empty, "." or ".." part (what every file tree makes): it needs no normalizing. A name that begins with a dot takes the slow way.</summary>
     private static bool IsClean(string path) =>
         path.Length > 1 && path[0] == '/' && path[^1] != '/' && path.IndexOf('\0') < 0

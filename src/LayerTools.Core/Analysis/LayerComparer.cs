@@ -23,6 +23,18 @@ namespace LayerTools.Core.Analysis;
 /// Added, Removed and TypeChanged always are. A change with content (or device) differences is Modified, with
 /// metadata differences only MetadataChanged.
 /// </para>
+/// <para>
+/// Two single layers (<see cref="LayerFileTree"/>) compare as what each holds, the difference as the
+/// change it makes on top of the reference: a path the difference layer holds is Added or compared; a
+/// path only the reference layer holds is Removed when the difference layer hides it (a whiteout of it
+/// or of a parent, an opaque parent, a parent replaced by a non-directory, see <see cref="LayerHiding"/>)
+/// and not reported otherwise, since the layer never touched it. Whiteouts are entries like any other.
+/// </para>
+/// <para>
+/// A host folder (<see cref="HostFolderTree"/>) given a directory to stand for ("/app": Compare-Layer's
+/// -Path when it names one directory, no wildcard) is compared as that directory of the other side: its
+/// root with /app and its files with the files beneath it (an image against the folder it was built from).
+/// </para>
 /// </summary>
 internal static class LayerComparer
 {
@@ -30,17 +42,20 @@ internal static class LayerComparer
 
     /// <summary>The differences, ordered by path.</summary>
     /// <param name="path">An optional wildcard (see <see cref="PathWildcard"/>) selecting the paths to report.</param>
-    public static IReadOnlyList<LayerChange> Compare(IFileTree reference, IFileTree difference, CompareProperty property = CompareProperty.All, string? path = null, CancellationToken cancellationToken = default)
+    /// <param name="folderAt">The directory ("/app") a host folder side stands for (Compare-Layer gives its -Path when that names one directory); null for the root.</param>
+    public static IReadOnlyList<LayerChange> Compare(IFileTree reference, IFileTree difference, CompareProperty property = CompareProperty.All, string? path = null, CancellationToken cancellationToken = default, string? folderAt = null)
     {
         var wildcard = string.IsNullOrEmpty(path) ? null : new PathWildcard(path);
-        return Compare(reference, difference, property, wildcard is null ? null : wildcard.IsMatch, cancellationToken);
+        return Compare(reference, difference, property, wildcard is null ? null : wildcard.IsMatch, folderAt, cancellationToken);
     }
 
     /// <summary>The differences, ordered by path; <paramref name="pathFilter"/> sees absolute paths ("/etc/hosts").</summary>
-    public static IReadOnlyList<LayerChange> Compare(IFileTree reference, IFileTree difference, CompareProperty property, Func<string, bool>? pathFilter, CancellationToken cancellationToken = default)
+    /// <param name="folderAt">The directory ("/app") a host folder side stands for; null for the root.</param>
+    public static IReadOnlyList<LayerChange> Compare(IFileTree reference, IFileTree difference, CompareProperty property, Func<string, bool>? pathFilter, string? folderAt = null, CancellationToken cancellationToken = default)
     {
-        var left = Sorted(reference, cancellationToken);
-        var right = Sorted(difference, cancellationToken);
+        var left = Sorted(reference, folderAt, cancellationToken);
+        var right = Sorted(difference, folderAt, cancellationToken);
+        var hiding = reference is LayerFileTree && difference is LayerFileTree ? new LayerHiding(right) : null;
         var keep = property switch
         {
             CompareProperty.Content => ChangeDetails.Content,
@@ -62,7 +77,13 @@ internal static class LayerComparer
                 continue;
             }
 
-            var change = Diff(a, b, keep, display, reference.Label, difference.Label);
+            string? hiddenBy = null;
+            if (hiding is not null && b is null && (hiddenBy = hiding.Hides(a!.Path)) is null)
+            {
+                continue;
+            }
+
+            var change = Diff(a, b, keep, display, reference.Label, difference.Label, hiddenBy);
             if (change is not null)
             {
                 changes.Add(change);
@@ -72,10 +93,16 @@ internal static class LayerComparer
         return changes;
     }
 
-    private static List<FileTreeEntry> Sorted(IFileTree tree, CancellationToken cancellationToken)
+    private static List<FileTreeEntry> Sorted(IFileTree tree, string? folderAt, CancellationToken cancellationToken)
     {
+        var entries = FileTreeEntry.Of(tree, cancellationToken);
+        if (tree is HostFolderTree && folderAt is not null)
+        {
+            entries = FileTreeEntry.Mounted(tree, TarPath.Normalize(folderAt), entries);
+        }
+
         // Stable sort, then keep the last entry of a path, as the last tar entry wins.
-        var sorted = FileTreeEntry.Of(tree, cancellationToken).Where(e => e.Path.Length > 0).OrderBy(e => e.Path, StringComparer.Ordinal).ToList();
+        var sorted = entries.Where(e => e.Path.Length > 0).OrderBy(e => e.Path, StringComparer.Ordinal).ToList();
         var unique = new List<FileTreeEntry>(sorted.Count);
         foreach (var e in sorted)
         {
@@ -92,12 +119,13 @@ internal static class LayerComparer
         return unique;
     }
 
-    private static LayerChange? Diff(FileTreeEntry? a, FileTreeEntry? b, ChangeDetails keep, string display, string referenceName, string differenceName)
+    private static LayerChange? Diff(FileTreeEntry? a, FileTreeEntry? b, ChangeDetails keep, string display, string referenceName, string differenceName, string? hiddenBy)
     {
         if (a is null || b is null)
         {
             var only = (a ?? b)!;
-            return Change(display, a is null ? LayerChangeKind.Added : LayerChangeKind.Removed, a, b, ChangeDetails.None, TypeName(only.Type) + (a is null ? " added" : " removed"), referenceName, differenceName);
+            var said = TypeName(only.Type) + (a is null ? " added" : " removed") + (hiddenBy is null ? string.Empty : $" ({hiddenBy})");
+            return Change(display, a is null ? LayerChangeKind.Added : LayerChangeKind.Removed, a, b, ChangeDetails.None, said, referenceName, differenceName);
         }
 
         var ta = Kind(a.Type);

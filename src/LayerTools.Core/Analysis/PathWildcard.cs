@@ -32,6 +32,21 @@ internal sealed class PathWildcard
 
     public string Pattern { get; }
 
+    /// <summary>
+    /// The absolute path a pattern names when it has no wildcard ("/app" for "app/"); null for a pattern
+    /// with *, ? or [ ], or for the root. A folder compared with -Path stands at this path.
+    /// </summary>
+    public static string? Literal(string? pattern)
+    {
+        if (string.IsNullOrWhiteSpace(pattern) || pattern.IndexOfAny(['*', '?', '[', '`']) >= 0)
+        {
+            return null;
+        }
+
+        var p = "/" + pattern.Trim().Trim('/');
+        return p.Length > 1 ? p : null;
+    }
+
     /// <summary>True when <paramref name="path"/> ("/a/b/c") or one of its parents matches.</summary>
     public bool IsMatch(string path)
     {

@@ -35,5 +35,8 @@ public sealed class HistoryEntry
     /// <summary>The DiffID of the layer this record made; null for an empty layer.</summary>
     public string? LayerDiffId { get; init; }
 
+    /// <summary>True when the layer is a remote layer, still only in its registry: <see cref="Size"/> is then its compressed blob's size there (the files are not read to count them).</summary>
+    public bool InRegistry { get; init; }
+
     public override string ToString() => CreatedBy ?? string.Empty;
 }

@@ -36,6 +36,13 @@ internal sealed class ImageCatalog
     public ConfigDocument ReadConfig(string digest) =>
         ConfigDocument.Parse(Store.ReadBlob(digest, IngestLimits.Default.MaxConfigBytes), digest);
 
+    /// <summary>The manifest or config JSON exactly as stored (its bytes hash to its digest), as crane manifest and crane config print it.</summary>
+    public string RawJson(StoredImage stored, ImageDocument document)
+    {
+        var digest = document == ImageDocument.Manifest ? stored.Manifest.Digest : ReadManifest(stored.Manifest.Digest).Config.Digest;
+        return System.Text.Encoding.UTF8.GetString(Store.ReadBlob(digest, IngestLimits.Default.MaxConfigBytes));
+    }
+
     public LayeredImage Load(StoredImage stored)
     {
         var manifest = ReadManifest(stored.Manifest.Digest);
@@ -203,10 +210,12 @@ internal sealed class ImageCatalog
             var h = records[i];
             string? diffId = null;
             long size = 0;
+            RemoteLayer? remote = null;
             if (!h.EmptyLayer && layer < image.DiffIds.Count)
             {
                 diffId = image.DiffIds[layer++];
-                size = Store.HasBlob(diffId) ? ContentBytes(Store.ReadLayerIndex(diffId)) : 0;
+                remote = Store.HasBlob(diffId) ? null : RemoteLayers.Get(Store, diffId);
+                size = Store.HasBlob(diffId) ? ContentBytes(Store.ReadLayerIndex(diffId)) : remote?.Blob.Size ?? 0;
             }
 
             result.Add(new HistoryEntry
@@ -221,6 +230,7 @@ internal sealed class ImageCatalog
                 EmptyLayer = diffId is null,
                 Size = size,
                 LayerDiffId = diffId,
+                InRegistry = remote is not null,
             });
         }
 
@@ -305,8 +315,14 @@ internal sealed class ImageCatalog
         return UnionView.Build(config.DiffIds.Select(Store.ReadLayerIndex));
     }
 
-    private LayerToolsException NotFound(string text) =>
-        new("ImageNotFound", ErrorKind.ObjectNotFound, Store.Exists
-            ? $"No image '{text}' in the store '{Store.Root}'. Get-LayeredImage lists the images there."
-            : $"No image '{text}': there is no store at '{Store.Root}'. Check -StorePath.", text);
+    private LayerToolsException NotFound(string text)
+    {
+        // A name without a tag means name:latest, as docker reads it: say so, since that is what was looked for.
+        var named = ImageReference.TryParse(text.Trim(), out var reference) && reference!.ToString() != text.Trim()
+            ? $"'{reference}' ('{text}' without a tag means the tag latest)"
+            : $"'{text}'";
+        return new("ImageNotFound", ErrorKind.ObjectNotFound, Store.Exists
+            ? $"No image {named} in the store '{Store.Root}'. Get-LayeredImage lists the images there."
+            : $"No image {named}: there is no store at '{Store.Root}'. Check -StorePath.", text);
+    }
 }

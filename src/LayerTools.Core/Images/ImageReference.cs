@@ -102,6 +102,17 @@ internal sealed partial class ImageReference
     {
         if (!TryParse(text, out var reference))
         {
+            // Docker refuses upper case in the repository part (not in a registry host, nor in the tag): say so when it is the only fault.
+            var slash = text.IndexOf('/', StringComparison.Ordinal);
+            var host = slash > 0 && (text[..slash].Contains('.', StringComparison.Ordinal) || text[..slash].Contains(':', StringComparison.Ordinal)) ? text[..(slash + 1)] : string.Empty;
+            var rest = text[host.Length..];
+            var colon = rest.LastIndexOf(':');
+            var name = colon < 0 ? rest : rest[..colon];
+            if (name.Any(char.IsUpper) && TryParse(host + name.ToLowerInvariant() + rest[name.Length..], out var lower))
+            {
+                throw new LayerToolsException("InvalidReference", ErrorKind.InvalidArgument, $"'{text}' is not a valid image reference: the repository name '{name}' has upper case letters, which image names may not hold (only the tag may). Use '{lower}'.", text);
+            }
+
             throw new LayerToolsException("InvalidReference", ErrorKind.InvalidArgument, $"'{text}' is not a valid image reference; use name[:tag], for example 'app:1' or 'registry.example/team/app:2.0'.", text);
         }
 

@@ -4,7 +4,7 @@ using LayerTools.Core.Store;
 
 namespace LayerTools.Core.Images;
 
-/// <summary>Writes the manifest of an image into a staging area. Store manifests always point at uncompressed layer blobs named by DiffID.</summary>
+/// <summary>Writes the manifest of an image into a staging area. Store manifests point at uncompressed layer blobs named by DiffID, except for a remote layer, named by its registry blob.</summary>
 internal static class ImageWriter
 {
     /// <summary>Stages the config bytes (as they are: their digest is the image ID) and a new OCI manifest; returns the manifest's descriptor.</summary>
@@ -16,9 +16,14 @@ internal static class ImageWriter
             throw new LayerToolsException("DiffIdMismatch", ErrorKind.InvalidData, "The layers' DiffIDs do not match the config's rootfs.diff_ids.");
         }
 
+        return Write(staging, configBytes, layers.Select(l => new Descriptor(MediaTypes.OciLayer, l.DiffId, l.Size)).ToList(), configMediaType);
+    }
+
+    /// <summary>As above with the layers' descriptors given: the uncompressed blob by DiffID, or a remote layer's compressed blob (see <see cref="RemoteLayers"/>).</summary>
+    public static Descriptor Write(StagingArea staging, byte[] configBytes, IReadOnlyList<Descriptor> layerDescriptors, string configMediaType = MediaTypes.OciConfig)
+    {
         var configDigest = staging.AddBytes(configBytes);
         var configDescriptor = new Descriptor(MediaTypes.IsConfig(configMediaType) ? MediaTypes.OciConfig : configMediaType, configDigest, configBytes.Length);
-        var layerDescriptors = layers.Select(l => new Descriptor(MediaTypes.OciLayer, l.DiffId, l.Size));
         var manifestBytes = ManifestDocument.Create(configDescriptor, layerDescriptors);
         var manifestDigest = staging.AddBytes(manifestBytes);
         return new Descriptor(MediaTypes.OciManifest, manifestDigest, manifestBytes.Length);

@@ -44,6 +44,17 @@ internal sealed class ExportPlan
             for (var i = 0; i < config.DiffIds.Count; i++)
             {
                 var diffId = config.DiffIds[i];
+                if (RemoteLayers.IsRemote(store, diffId) && compression == LayerCompression.None)
+                {
+                    store.ReadLayerIndex(diffId); // fetches it: an uncompressed export needs the layer itself
+                }
+                else if (RemoteLayers.IsRemote(store, diffId) && i < manifest.Layers.Count && RemoteLayers.Covers(store, diffId, manifest.Layers[i].Digest))
+                {
+                    // A remote layer goes as the registry's blob (a push mounts it; a file export fetches it when it is written).
+                    layers.Add(manifest.Layers[i]);
+                    continue;
+                }
+
                 if (!(lease?.TryHold(diffId, cancellationToken) ?? store.HasBlob(diffId)))
                 {
                     throw new LayerToolsException("BlobNotFound", ErrorKind.ObjectNotFound, $"Layer {diffId} of '{label}' is missing from the store '{store.Root}'; run Test-LayerStore.", diffId);

@@ -63,9 +63,12 @@ internal static class StoreMaintenance
                 }
 
                 var config = catalog.ReadConfig(manifest.Config.Digest);
-                foreach (var layer in manifest.Layers)
+                for (var i = 0; i < manifest.Layers.Count; i++)
                 {
-                    if (!store.HasBlob(layer.Digest))
+                    // A remote layer (its blob still in the registry, a record saying where) is not missing.
+                    var layer = manifest.Layers[i];
+                    var remote = i < config.DiffIds.Count && RemoteLayers.Covers(store, config.DiffIds[i], layer.Digest);
+                    if (!store.HasBlob(layer.Digest) && !remote)
                     {
                         problems.Add(Missing(store, layer.Digest, $"a layer of {label}"));
                     }
@@ -189,7 +192,7 @@ internal static class StoreMaintenance
     /// reference when they commit). Cache mounts (layertools/cache/mounts) hold directories, no blobs, and are not collected.
     /// </summary>
     private static IBlobOwner[] Owners(LayerStore store) =>
-        [new LeaseHolds(store), new BuildCache(store), new ContainerStore(store), new CompressedLayerBlobs(store), new SnapshotCache(store)];
+        [new LeaseHolds(store), new BuildCache(store), new ContainerStore(store), new CompressedLayerBlobs(store), new SnapshotCache(store), new RemoteLayerRecords(store)];
 
     /// <param name="dangling">Also remove untagged images (what a rebuild leaves behind when it moves a tag, as docker image prune does) that no owner stands on.</param>
     public static CollectResult Collect(LayerStore store, bool whatIf, bool dangling, CancellationToken cancellationToken = default)

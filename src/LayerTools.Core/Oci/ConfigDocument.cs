@@ -113,6 +113,32 @@ internal sealed class ConfigDocument
             Volumes = (c["Volumes"] as JsonObject)?.Select(p => p.Key).ToArray() ?? Array.Empty<string>(),
             StopSignal = JsonDocuments.GetString(c, "StopSignal"),
             Shell = JsonDocuments.GetStringArray(c, "Shell"),
+            Healthcheck = ReadHealthcheck(c["Healthcheck"] as JsonObject),
+            OnBuild = JsonDocuments.GetStringArray(c, "OnBuild") ?? Array.Empty<string>(),
+            ArgsEscaped = c["ArgsEscaped"] is JsonValue escaped && escaped.TryGetValue<bool>(out var b) ? b : null,
+            Json = c.ToJsonString(),
+        };
+    }
+
+    private static HealthConfig? ReadHealthcheck(JsonObject? h)
+    {
+        if (h is null)
+        {
+            return null;
+        }
+
+        // Durations are nanoseconds (Go's time.Duration); 0 or absent leaves the runtime's default.
+        static TimeSpan? Duration(JsonObject o, string name) =>
+            o[name] is JsonValue v && v.TryGetValue<long>(out var ns) && ns > 0 ? TimeSpan.FromTicks(ns / 100) : null;
+
+        return new HealthConfig
+        {
+            Test = JsonDocuments.GetStringArray(h, "Test") ?? Array.Empty<string>(),
+            Interval = Duration(h, "Interval"),
+            Timeout = Duration(h, "Timeout"),
+            StartPeriod = Duration(h, "StartPeriod"),
+            StartInterval = Duration(h, "StartInterval"),
+            Retries = h["Retries"] is JsonValue r && r.TryGetValue<int>(out var n) && n > 0 ? n : null,
         };
     }
 

@@ -88,23 +88,73 @@ internal static class ImagePuller
         reporter.Report("Committing to the store", 1, 1);
         var tagged = ImageCatalog.Tagged(descriptor, tag);
         staging.Commit(descriptors => ImageCatalog.ApplyTag(descriptors, tagged), cancellationToken);
-        foreach (var form in compressedForms)
-        {
-            try
-            {
-                CompressedLayerCache.Remember(store, form.Index.DiffId, form.Compression, form.Digest, form.Size);
-            }
-            catch (IOException)
-            {
-                // Only a cache: a push compresses the layer again.
-            }
-        }
+        LayerFetcher.Remember(store, compressedForms);
 
         reporter.Done($"Pulled {name}");
         return new StoredImage(tagged, tag);
     }
 
-    private static byte[] ReadSmallBlob(RegistryClient client, string repository, Descriptor descriptor, long limit, string name, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes only the manifest and config of an image into the store, tagged as a pull tags it: each
+    /// layer the store lacks becomes a remote layer (a record of its blob and repository), fetched by
+    /// the first operation that needs its files. A build whose steps read no file of its base, pushed
+    /// to the same registry, then moves no byte of the base (its blobs are mounted). Returns the image
+    /// and how many of its layers are remote.
+    /// </summary>
+    /// <param name="named">False to leave index.json alone (a command that only reads the image): manifest and config are staged as blobs nothing names, which a collect removes.</param>
+    public static (StoredImage Image, int Remote) PullManifest(LayerStore store, RegistryClient client, ImageReference reference, string? platform, CancellationToken cancellationToken, bool named = true)
+    {
+        var name = reference.FullName + (reference.Digest is null ? ":" + reference.Tag : "@" + reference.Digest);
+        var repository = reference.Repository;
+        var fetched = client.GetManifest(repository, reference.Digest ?? reference.Tag, cancellationToken);
+        if (MediaTypes.IsIndex(fetched.MediaType))
+        {
+            fetched = client.GetManifest(repository, PlatformSelector.Select(fetched.Json, platform, name).Digest, cancellationToken);
+        }
+
+        var manifest = ManifestDocument.Parse(fetched.Bytes, name, fetched.MediaType);
+        var configBytes = ReadSmallBlob(client, repository, manifest.Config, IngestLimits.Default.MaxConfigBytes, name, cancellationToken);
+        var config = ConfigDocument.Parse(configBytes, name);
+        if (config.DiffIds.Count != manifest.Layers.Count)
+        {
+            throw new LayerToolsException("DiffIdMismatch", ErrorKind.InvalidData, $"'{name}': the manifest lists {manifest.Layers.Count} layers but the config {config.DiffIds.Count} DiffIDs.", name);
+        }
+
+        using var staging = store.BeginStaging();
+        var remote = 0;
+        for (var i = 0; i < manifest.Layers.Count; i++)
+        {
+            var diffId = config.DiffIds[i];
+            var layer = manifest.Layers[i];
+            if (staging.HasBlob(diffId) && staging.HasBlob(layer.Digest))
+            {
+                continue;
+            }
+
+            if (!staging.HasBlob(diffId))
+            {
+                remote++;
+            }
+
+            RemoteLayers.Remember(store, new RemoteLayer(diffId, new Descriptor(layer.MediaType, layer.Digest, layer.Size), client.Endpoint.Domain, repository, config.DiffIds.Take(i).ToList()));
+        }
+
+        staging.AddBytes(configBytes);
+        staging.AddBytes(fetched.Bytes);
+        var descriptor = new Descriptor(manifest.MediaType, fetched.Digest, fetched.Bytes.Length);
+        if (!named)
+        {
+            staging.Commit(null, cancellationToken);
+            return (new StoredImage(descriptor, reference), remote);
+        }
+
+        var tag = reference.Digest is null || reference.ExplicitTag ? ImageReference.Parse(reference.FullName + ":" + reference.Tag) : null;
+        var tagged = ImageCatalog.Tagged(descriptor, tag);
+        staging.Commit(descriptors => ImageCatalog.ApplyTag(descriptors, tagged), cancellationToken);
+        return (new StoredImage(tagged, tag), remote);
+    }
+
+    public static byte[] ReadSmallBlob(RegistryClient client, string repository, Descriptor descriptor, long limit, string name, CancellationToken cancellationToken)
     {
         var where = $"{name} config {descriptor.Digest}";
         if (descriptor.Size > limit)

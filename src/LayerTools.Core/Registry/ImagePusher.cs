@@ -15,7 +15,9 @@ namespace LayerTools.Core.Registry;
 /// repository has it (HEAD), mounted when another repository of the registry has it, uploaded
 /// otherwise; the manifest goes last, with its media type as Content-Type. An image pulled from a
 /// registry goes back with its own manifest and compressed blobs (the same digests); one built or
-/// imported here goes as an OCI manifest of gzip layers, each compressed once and remembered.
+/// imported here goes as an OCI manifest of gzip layers, each compressed once and remembered. A
+/// remote layer's blob (not in the store) is mounted from the repository its record names; it is
+/// fetched only when the registry will not mount it.
 /// </summary>
 internal static class ImagePusher
 {
@@ -112,7 +114,7 @@ internal static class ImagePusher
         var manifestBytes = store.ReadBlob(image.Manifest.Digest, RegistryClient.MaxManifestBytes);
         var manifest = ManifestDocument.Parse(manifestBytes, image.Manifest.Digest);
         if (Digest.Of(manifestBytes) == image.Manifest.Digest
-            && manifest.Layers.All(l => LayerCodec.FromMediaType(l.MediaType) != LayerCompression.None && store.HasBlob(l.Digest) && store.BlobSize(l.Digest) == l.Size))
+            && manifest.Layers.All(l => LayerCodec.FromMediaType(l.MediaType) != LayerCompression.None && (store.HasBlob(l.Digest) ? store.BlobSize(l.Digest) == l.Size : RemoteLayers.ForBlob(store, l.Digest)?.Blob.Size == l.Size)))
         {
             var configBytes = store.ReadBlob(manifest.Config.Digest, IngestLimits.Default.MaxConfigBytes);
             if (Digest.Of(configBytes) != manifest.Config.Digest)

@@ -33,6 +33,13 @@ internal sealed class LayerDownload
     /// <summary>Where the layer's tar is: the blob itself when uncompressed, else a file it is decompressed into.</summary>
     public string TarPath { get; }
 
+    /// <summary>One layer blob to download into <paramref name="staging"/> (a remote layer's, a cache image's).</summary>
+    public static LayerDownload For(StagingArea staging, Descriptor layer)
+    {
+        var path = staging.CreateTempPath();
+        return new LayerDownload(layer, path, LayerCodec.FromMediaType(layer.MediaType) == LayerCompression.None ? path : staging.CreateTempPath());
+    }
+
     /// <summary>The layers to download, each blob once, in manifest order: all but those the store (or staging area) has as both blob and DiffID.</summary>
     public static List<LayerDownload> Plan(StagingArea staging, ManifestDocument manifest, ConfigDocument config)
     {

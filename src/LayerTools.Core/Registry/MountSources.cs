@@ -1,12 +1,13 @@
 using LayerTools.Core.Images;
 using LayerTools.Core.Oci;
+using LayerTools.Core.Store;
 
 namespace LayerTools.Core.Registry;
 
 /// <summary>
 /// For a push, the other repositories of the same registry that hold a blob, as far as the store
-/// knows: those whose images (pulled or pushed, named by their full reference) list it. A blob there
-/// is mounted across repositories instead of sent again.
+/// knows: the repository a remote layer's record names, and those whose images (pulled or pushed,
+/// named by their full reference) list it. A blob there is mounted across repositories instead of sent again.
 /// </summary>
 internal sealed class MountSources
 {
@@ -23,7 +24,12 @@ internal sealed class MountSources
     public IReadOnlyList<string> For(string digest)
     {
         _byDigest ??= Build();
-        return _byDigest.TryGetValue(digest, out var repositories) ? repositories : [];
+        var repositories = _byDigest.TryGetValue(digest, out var known) ? known : [];
+
+        // A remote layer's record names the repository its blob is in.
+        return RemoteLayers.ForBlob(_catalog.Store, digest) is { } remote && remote.Registry == _destination.Domain && remote.Repository != _destination.Repository && !repositories.Contains(remote.Repository)
+            ? [remote.Repository, .. repositories]
+            : repositories;
     }
 
     private Dictionary<string, List<string>> Build()

@@ -163,8 +163,18 @@ internal sealed class LayerStore
 
     public long BlobSize(string digest) => new FileInfo(BlobPath(digest)).Length;
 
+    /// <summary>Fetches remote layers when an operation needs their files (see <see cref="RemoteLayers"/>); null: a remote layer's files are an error (LayerNotFetched).</summary>
+    public IRemoteLayerFetcher? RemoteFetcher { get; set; }
+
     public FileStream OpenBlob(string digest)
     {
+        // A remote layer's blob (by DiffID, or its compressed form) is fetched first. Not in an
+        // exception filter: an error while fetching must surface as itself.
+        if (!HasBlob(digest) && (RemoteLayers.Get(this, digest) ?? RemoteLayers.ForBlob(this, digest)) is { } remote)
+        {
+            FetchRemote(remote);
+        }
+
         try
         {
             return new FileStream(BlobPath(digest), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 81920);
@@ -206,6 +216,12 @@ internal sealed class LayerStore
     {
         return _indexCache.GetOrAdd(diffId, id =>
         {
+            // A remote layer is fetched first (not in an exception filter: a fetch's error surfaces as itself).
+            if (!File.Exists(LayerIndexPath(id)) && RemoteLayers.Get(this, id) is { } remote)
+            {
+                FetchRemote(remote);
+            }
+
             try
             {
                 using var fs = File.OpenRead(LayerIndexPath(id));
@@ -220,6 +236,14 @@ internal sealed class LayerStore
                 throw new LayerToolsException("LayerIndexCorrupt", ErrorKind.InvalidData, $"The entry index of layer {id} is unreadable; run Test-LayerStore.", id, ex);
             }
         });
+    }
+
+    /// <summary>Fetches a remote layer whose files an operation needs; an error when the store has no way to fetch it.</summary>
+    private void FetchRemote(RemoteLayer layer)
+    {
+        var fetcher = RemoteFetcher
+            ?? throw new LayerToolsException("LayerNotFetched", ErrorKind.ObjectNotFound, $"Layer {layer.DiffId} is still in the registry ({layer.Registry}/{layer.Repository}, blob {layer.Blob.Digest}); this operation cannot fetch it. Pull the image with Request-LayeredImage.", layer.DiffId);
+        fetcher.Fetch(this, layer, CancellationToken.None);
     }
 
     public JsonObject ReadIndexJson()
@@ -269,14 +293,24 @@ internal sealed class LayerStore
         else
         {
             var manifest = ManifestDocument.Parse(ReadBlob(manifestDigest, IngestLimits.Default.MaxConfigBytes), manifestDigest);
-            missing.AddRange(manifest.Layers.Select(d => d.Digest).Prepend(manifest.Config.Digest).Where(d => !HasBlob(d)));
+            missing.AddRange(HasBlob(manifest.Config.Digest) ? [] : [manifest.Config.Digest]);
             if (missing.Count == 0)
             {
                 // The store reads layers by DiffID (a pulled manifest names the registry's compressed
-                // blobs): each DiffID's uncompressed blob and its index must be there too.
+                // blobs): each DiffID's uncompressed blob and its index must be there too, or the
+                // layer is a remote layer (a record says which registry blob holds it).
                 var config = ConfigDocument.Parse(ReadBlob(manifest.Config.Digest, IngestLimits.Default.MaxConfigBytes), manifest.Config.Digest);
-                missing.AddRange(config.DiffIds.Where(d => !HasBlob(d)));
-                missing.AddRange(config.DiffIds.Where(d => !File.Exists(LayerIndexPath(d))).Select(LayerIndexPath));
+                for (var i = 0; i < manifest.Layers.Count; i++)
+                {
+                    var diffId = i < config.DiffIds.Count ? config.DiffIds[i] : null;
+                    var covered = diffId is not null && RemoteLayers.Covers(this, diffId, manifest.Layers[i].Digest);
+                    missing.AddRange(covered || HasBlob(manifest.Layers[i].Digest) ? [] : [manifest.Layers[i].Digest]);
+                    if (diffId is not null && !(covered && RemoteLayers.IsRemote(this, diffId)))
+                    {
+                        missing.AddRange(HasBlob(diffId) ? [] : [diffId]);
+                        missing.AddRange(File.Exists(LayerIndexPath(diffId)) ? [] : [LayerIndexPath(diffId)]);
+                    }
+                }
             }
         }
 

@@ -74,6 +74,11 @@ public sealed class BuildLayeredImageCommand : StoreCmdlet
     [Parameter]
     public SwitchParameter Push { get; set; }
 
+    /// <summary>After the build, push a cache image holding every stage's steps and layers to this registry reference (as --cache-to type=registry), for -CacheFrom elsewhere.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? CacheTo { get; set; }
+
     /// <summary>
     /// Which program runs RUN steps: Auto (runc, else crun; an error when neither is installed), Runc,
     /// Crun, or Unshare, util-linux unshare and chroot, which isolates less and runs only when named here.
@@ -117,7 +122,7 @@ public sealed class BuildLayeredImageCommand : StoreCmdlet
                     NoCache = NoCache,
                     Pull = Pull,
                     CacheFrom = CacheFrom,
-                    InlineCache = Push || CacheFrom.Length > 0,
+                    InlineCache = Push || CacheFrom.Length > 0 || CacheTo is not null,
                     Runtime = Runtime,
                     SourceDateEpoch = epoch,
                     Labels = labels,
@@ -142,6 +147,11 @@ public sealed class BuildLayeredImageCommand : StoreCmdlet
         if (Push)
         {
             output.Properties.Add(new PSNoteProperty("Pushed", PushTags().ToArray()));
+        }
+
+        if (CacheTo is not null)
+        {
+            output.Properties.Add(new PSNoteProperty("CachePushed", PushCache(result.Cache, CacheTo)));
         }
 
         WriteObject(output);
@@ -176,6 +186,24 @@ public sealed class BuildLayeredImageCommand : StoreCmdlet
         }
 
         return pushed;
+    }
+
+    /// <summary>Pushes the build's cache image (every stage's steps and layers) to <paramref name="reference"/>.</summary>
+    private PublishedImage PushCache(CacheExport cache, string reference)
+    {
+        var destination = ImageReference.Parse(reference);
+        using var client = RegistryAccess.Open(this, RegistryEndpoint.For(destination), null, skipCertificateCheck: false);
+        var progress = NewProgress();
+        try
+        {
+            var published = RegistryCache.Push(Catalog(), cache, client, destination, progress, CancellationToken);
+            WriteVerbose($"-CacheTo: pushed the cache {published.Reference} ({published.Digest}): {published.Uploaded} blob(s) uploaded, {published.Mounted} mounted, {published.Existing} already there.");
+            return published;
+        }
+        finally
+        {
+            progress.Complete();
+        }
     }
 
     private long? Epoch()

@@ -23,6 +23,9 @@ public sealed class CompareLayerCommand : StoreCmdlet
     private const string SidesSet = "Sides";
     private const string PipelineSet = "Pipeline";
 
+    /// <summary>A reference naming a registry that the store lacks is read from the registry (manifest and config; layers only when their files are read).</summary>
+    protected override bool ReadsRegistryReferences => true;
+
     private readonly List<object> _piped = new();
     private ComparisonSide? _reference;
 
@@ -92,7 +95,8 @@ public sealed class CompareLayerCommand : StoreCmdlet
     private void Compare(ComparisonSide reference, ComparisonSide difference)
     {
         WriteVerbose($"Comparing {reference.Tree.Label} with {difference.Tree.Label} ({Property}{(Path is null ? string.Empty : ", paths like " + Path)}).");
-        var changes = LayerComparer.Compare(reference.Tree, difference.Tree, Property, Path, CancellationToken);
+        // A folder side stands for the directory a -Path without wildcards names (help example 3).
+        var changes = LayerComparer.Compare(reference.Tree, difference.Tree, Property, Path, CancellationToken, folderAt: PathWildcard.Literal(Path));
         foreach (var change in changes)
         {
             // Path addresses the file on the difference side (a drive path for an image or a
@@ -144,8 +148,14 @@ public sealed class CompareLayerCommand : StoreCmdlet
         return new ComparisonSide(ComparisonTrees.Image(store, stored), p => Provider.DrivePath.ForFile(Provider.DriveKind.Image, store.Root, top, p));
     }
 
-    private static ComparisonSide DirectorySide(string directory) =>
-        new(ComparisonTrees.Directory(directory), p => System.IO.Path.Join(directory, p.TrimStart('/')));
+    /// <summary>A folder; with a -Path that names one directory (no wildcard) the folder stands for that directory (see LayerComparer).</summary>
+    private ComparisonSide DirectorySide(string directory)
+    {
+        var mount = PathWildcard.Literal(Path);
+        return new(
+            ComparisonTrees.Directory(directory),
+            p => System.IO.Path.Join(directory, (mount is not null && p.StartsWith(mount, StringComparison.Ordinal) ? p[mount.Length..] : p).TrimStart('/')));
+    }
 
     private static ComparisonSide ContainerSide(ContainerStore containers, string nameOrId)
     {
@@ -175,7 +185,23 @@ public sealed class CompareLayerCommand : StoreCmdlet
         }
 
         var store = Store();
-        var found = new ReferenceResolver(store, Catalog()).Resolve(text, input);
+        StoreReference found;
+        try
+        {
+            found = new ReferenceResolver(store, Catalog()).Resolve(text, input);
+        }
+        catch (LayerToolsException ex) when (ex.ErrorId == "ComparisonSideNotFound")
+        {
+            // An image in a registry: its layers are fetched (those the store lacks) as the comparison reads them.
+            var remote = RegistryAccess.ReadImage(this, store, text, CancellationToken);
+            if (remote is null)
+            {
+                throw;
+            }
+
+            return ImageSide(store, remote);
+        }
+
         if (found.Image is { } stored)
         {
             return ImageSide(store, stored);

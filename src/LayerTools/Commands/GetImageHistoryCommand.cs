@@ -8,8 +8,11 @@ namespace LayerTools.Commands;
 [OutputType(typeof(HistoryEntry))]
 public sealed class GetImageHistoryCommand : ImageCmdlet
 {
-    /// <summary>Reads only: no store is created where there is none.</summary>
-    protected override bool OpensReadOnly => true;
+    /// <summary>A reference naming a registry that the store lacks is read from the registry (manifest and config; layers only when their files are read).</summary>
+    protected override bool ReadsRegistryReferences => true;
+
+    /// <summary>Reads only: no store is created where there is none, unless a registry reference needs one to hold what it reads.</summary>
+    protected override bool OpensReadOnly => !RegistryAccess.NamesRegistry(Image is PSObject p ? p.BaseObject : Image);
 
     protected override void Process()
     {

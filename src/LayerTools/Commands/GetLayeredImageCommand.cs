@@ -5,9 +5,9 @@ using LayerTools.Core.Images;
 
 namespace LayerTools.Commands;
 
-/// <summary>Lists the images of a store, like <c>docker images</c>.</summary>
+/// <summary>Lists the images of a store, like <c>docker images</c>; with -Raw, their manifest or config JSON as stored, like <c>crane manifest</c> and <c>crane config</c>.</summary>
 [Cmdlet(VerbsCommon.Get, "LayeredImage")]
-[OutputType(typeof(LayeredImage))]
+[OutputType(typeof(LayeredImage), typeof(string))]
 public sealed class GetLayeredImageCommand : StoreCmdlet
 {
     /// <summary>Reads only: no store is created where there is none.</summary>
@@ -22,6 +22,10 @@ public sealed class GetLayeredImageCommand : StoreCmdlet
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(ImageReferenceCompleter))]
     public string[]? Name { get; set; }
+
+    /// <summary>Writes each image's manifest or config JSON as stored (a string), instead of the image.</summary>
+    [Parameter]
+    public ImageDocument? Raw { get; set; }
 
     protected override void Process()
     {
@@ -55,11 +59,11 @@ public sealed class GetLayeredImageCommand : StoreCmdlet
             selected = all.Where(x => chosen.Contains(Key(x.Stored)));
         }
 
-        foreach (var (_, image) in selected
+        foreach (var (stored, image) in selected
             .OrderByDescending(x => x.Image.Created ?? DateTimeOffset.MinValue)
             .ThenBy(x => x.Image.Reference ?? "~" + x.Image.Id, StringComparer.Ordinal))
         {
-            WriteObject(image);
+            WriteObject(Raw is { } document ? catalog.RawJson(stored, document) : image);
         }
     }
 

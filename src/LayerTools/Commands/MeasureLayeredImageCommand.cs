@@ -17,6 +17,9 @@ namespace LayerTools.Commands;
 [OutputType(typeof(ImageAnalysis))]
 public sealed class MeasureLayeredImageCommand : StoreCmdlet
 {
+    /// <summary>A reference naming a registry that the store lacks is read from the registry (manifest and config; layers only when their files are read).</summary>
+    protected override bool ReadsRegistryReferences => true;
+
     private readonly List<ResolvedImage> _images = new();
 
     /// <summary>The images: LayeredImage objects, or name[:tag], image IDs, manifest digests, unique ID prefixes.</summary>
@@ -73,6 +76,14 @@ public sealed class MeasureLayeredImageCommand : StoreCmdlet
         {
             var members = group.ToList();
             WriteVerbose($"Measuring {string.Join(", ", members.Select(m => m.image.Label))} in the store '{group.Key}'.");
+            var store = members[0].image.Store;
+            var remote = members.SelectMany(m => m.image.Catalog.ReadConfig(m.image.Catalog.ReadManifest(m.image.Stored.Manifest.Digest).Config.Digest).DiffIds)
+                .Distinct(StringComparer.Ordinal).Count(d => Core.Store.RemoteLayers.IsRemote(store, d));
+            if (remote > 0)
+            {
+                WriteVerbose($"The analysis reads every layer's file index: fetching the {remote} layer(s) still in the registry (those the store has are not fetched again).");
+            }
+
             var analyses = ImageAnalyzer.Analyze(members[0].image.Store, members.Select(m => m.image.Stored).ToList(), Top, CancellationToken);
             for (var k = 0; k < members.Count; k++)
             {
@@ -106,7 +117,7 @@ public sealed class MeasureLayeredImageCommand : StoreCmdlet
             WriteError(ErrorRecords.Create(
                 "EfficiencyBelowMinimum",
                 ErrorKind.LimitsExceeded,
-                string.Create(CultureInfo.InvariantCulture, $"{analysis.Image} has an efficiency of {analysis.Efficiency:P2}, below -MinimumEfficiency {minimum:P2}: {DisplayText.Size(analysis.InefficientBytes)} are in paths that several layers hold. (Measure-LayeredImage {analysis.Image}).WastedPaths lists them."),
+                string.Create(CultureInfo.InvariantCulture, $"{analysis.Image} has an efficiency of {DisplayText.Percent(analysis.Efficiency)}, below -MinimumEfficiency {DisplayText.Percent(minimum)}: {DisplayText.Size(analysis.InefficientBytes)} are in paths that several layers hold. (Measure-LayeredImage {analysis.Image}).WastedPaths lists them."),
                 target));
         }
     }

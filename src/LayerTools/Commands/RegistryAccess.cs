@@ -1,6 +1,8 @@
 using System.Management.Automation;
 using System.Net;
+using LayerTools.Core.Images;
 using LayerTools.Core.Registry;
+using LayerTools.Core.Store;
 
 namespace LayerTools.Commands;
 
@@ -35,5 +37,31 @@ internal static class RegistryAccess
         }
 
         return new RegistryClient(endpoint, new RegistryOptions { Credential = chosen, SkipCertificateCheck = skipCertificateCheck });
+    }
+
+    /// <summary>True when <paramref name="text"/> is an image reference whose first part is a registry (a host with a dot or a port, or localhost), as docker tells them.</summary>
+    public static bool NamesRegistry(object? text) =>
+        text is string s && ImageReference.TryParse(s.Trim(), out var reference) && s.Trim().StartsWith(reference!.Domain + "/", StringComparison.Ordinal)
+        && (reference.Domain.Contains('.') || reference.Domain.Contains(':') || reference.Domain == "localhost");
+
+    /// <summary>
+    /// An image named by a reference that names its registry (<c>registry.example:5000/team/app:1</c>,
+    /// not a bare <c>app:1</c>), read from there without pulling it: its manifest and config go into the
+    /// store as blobs nothing names (index.json is left alone; a collect removes them), its layers the
+    /// store lacks become remote layers, fetched only if something reads their files. Null when the text
+    /// does not name a registry.
+    /// </summary>
+    public static StoredImage? ReadImage(Cmdlet cmdlet, LayerStore store, string text, CancellationToken cancellationToken)
+    {
+        var trimmed = text.Trim();
+        if (!NamesRegistry(trimmed) || !ImageReference.TryParse(trimmed, out var reference) || reference is null)
+        {
+            return null;
+        }
+
+        using var client = Open(cmdlet, RegistryEndpoint.For(reference), null, skipCertificateCheck: false);
+        var (image, remote) = ImagePuller.PullManifest(store, client, reference, null, cancellationToken, named: false);
+        cmdlet.WriteVerbose($"{trimmed} is not in the store: read its manifest and config from {reference.Domain}; {remote} layer(s) the store lacks are fetched only if their files are read.");
+        return image;
     }
 }

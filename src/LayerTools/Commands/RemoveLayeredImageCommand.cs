@@ -2,16 +2,18 @@ using System.Management.Automation;
 using LayerTools.Core;
 using LayerTools.Core.Containers;
 using LayerTools.Core.Digests;
+using LayerTools.Core.Images;
 
 namespace LayerTools.Commands;
 
 /// <summary>
 /// Removes a name from an image, like <c>docker rmi</c>: given name:tag, that tag goes; given an ID,
 /// the image goes if it has one name (or none), and every name goes with -Force. The layers stay
-/// until Optimize-LayerStore collects what nothing uses.
+/// until Optimize-LayerStore collects what nothing uses. What it will do (-WhatIf, -Confirm) and did
+/// (the output, -Verbose) is said in Docker's words: <c>Untagged: app:2</c>, <c>Deleted: sha256:…</c>.
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "LayeredImage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
-[OutputType(typeof(void))]
+[OutputType(typeof(ImageDeletion))]
 public sealed class RemoveLayeredImageCommand : ImageCmdlet
 {
     /// <summary>Removes every name of an image given by ID, and the last name of an image containers use.</summary>
@@ -56,17 +58,32 @@ public sealed class RemoveLayeredImageCommand : ImageCmdlet
             }
         }
 
+        var left = image.Catalog.EntriesOf(image.Stored).Count;
         foreach (var entry in entries)
         {
-            var label = entry.Reference?.ToString() ?? Digest.Short(image.Catalog.ConfigDigestOf(entry));
-            if (!ShouldProcess(label, entry.Reference is null ? "Remove untagged image" : "Untag"))
+            var imageId = image.Catalog.ConfigDigestOf(entry);
+            var lines = new List<ImageDeletion>();
+            if (entry.Reference is not null)
+            {
+                lines.Add(ImageDeletion.Untag(entry.Reference.ToString(), image.Store.Root));
+            }
+
+            if (left == 1)
+            {
+                lines.Add(ImageDeletion.Delete(imageId, image.Store.Root));
+            }
+
+            var said = string.Join(Environment.NewLine, lines);
+            if (!ShouldProcess(said.Replace(Environment.NewLine, ", ", StringComparison.Ordinal), said + Environment.NewLine + "Remove this?", "Remove-LayeredImage"))
             {
                 continue;
             }
 
             if (image.Catalog.Untag(entry))
             {
-                WriteVerbose(entry.Reference is null ? $"Deleted: {label}" : $"Untagged: {label}");
+                left--;
+                // ShouldProcess has said the same lines to -Verbose.
+                WriteObject(lines, enumerateCollection: true);
             }
         }
     }

@@ -65,6 +65,9 @@ public abstract class StoreCmdlet : LayerToolsCmdlet
             throw;
         }
 
+        // An image may stand on remote layers (a FROM base a build read without its layers): the
+        // first command that reads their files fetches them from their registry.
+        Core.Registry.RegistryLayerFetcher.AttachTo(store);
         opened = (store, new ImageCatalog(store));
         _stores[path] = opened;
         return opened;
@@ -118,10 +121,28 @@ public abstract class StoreCmdlet : LayerToolsCmdlet
         return new ResolvedImage(catalog.Store, catalog, stored, ByTag: image.Reference is not null, image);
     }
 
+    /// <summary>Whether a reference that names a registry and is not in the store is read from that registry (manifest and config only; see <see cref="RegistryAccess.ReadImage"/>).</summary>
+    protected virtual bool ReadsRegistryReferences => false;
+
     private ResolvedImage FromText(string text, string? storePath, object input)
     {
         var catalog = Catalog(storePath);
-        var stored = catalog.Resolve(text);
+        StoredImage stored;
+        try
+        {
+            stored = catalog.Resolve(text);
+        }
+        catch (LayerToolsException ex) when (ex.ErrorId == "ImageNotFound" && ReadsRegistryReferences)
+        {
+            var remote = RegistryAccess.ReadImage(this, catalog.Store, text, CancellationToken);
+            if (remote is null)
+            {
+                throw;
+            }
+
+            return new ResolvedImage(catalog.Store, catalog, remote, ByTag: false, input);
+        }
+
         var byTag = stored.Reference is not null
             && ImageReference.TryParse(text.Trim(), out var parsed)
             && parsed!.ToString() == stored.Reference.ToString();

@@ -1,5 +1,4 @@
 using System.Collections;
-using System.Collections.Concurrent;
 using System.Management.Automation;
 using System.Management.Automation.Language;
 using System.Text.Json;
@@ -9,12 +8,13 @@ using LayerTools.Core.Store;
 namespace LayerTools.Completion;
 
 /// <summary>
-/// Completes image references (name:tag) from the store's index.json alone: no manifest or config is
-/// read, nothing is created, and what was read is kept until index.json changes.
+/// Completes image references (name:tag) from the store's index.json alone, and an image ID prefix
+/// (hex digits) from the manifests it lists (<see cref="ImageIdNames"/>): no config is read,
+/// nothing is created, and what was read is kept until index.json changes.
 /// </summary>
 public sealed class ImageReferenceCompleter : IArgumentCompleter
 {
-    private static readonly ConcurrentDictionary<string, CachedNames> Cache = new(StringComparer.Ordinal);
+    private static readonly IndexJsonCache Names = new(Parse);
 
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
     {
@@ -27,37 +27,18 @@ public sealed class ImageReferenceCompleter : IArgumentCompleter
                 yield return new CompletionResult(Quote(name), name, CompletionResultType.ParameterValue, name);
             }
         }
+
+        // An image ID prefix: the only name an untagged image has, and a short way to any image.
+        foreach (var id in ImageIdNames.Beginning(storePath, word))
+        {
+            yield return new CompletionResult(id, id, CompletionResultType.ParameterValue, "image ID " + id);
+        }
     }
 
     /// <summary>The image names of the store at <paramref name="storePath"/>, sorted; empty when there is no store.</summary>
-    internal static IReadOnlyList<string> ReadNames(string storePath)
-    {
-        var indexJson = Path.Combine(storePath, "index.json");
-        try
-        {
-            var info = new FileInfo(indexJson);
-            if (!info.Exists)
-            {
-                return Array.Empty<string>();
-            }
+    internal static IReadOnlyList<string> ReadNames(string storePath) => Names.Read(storePath);
 
-            var stamp = (info.LastWriteTimeUtc, info.Length);
-            if (Cache.TryGetValue(indexJson, out var cached) && cached.Stamp == stamp)
-            {
-                return cached.Names;
-            }
-
-            var names = Parse(File.ReadAllBytes(indexJson));
-            Cache[indexJson] = new CachedNames(stamp, names);
-            return names;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
-        {
-            return Array.Empty<string>();
-        }
-    }
-
-    private static List<string> Parse(byte[] json)
+    private static List<string> Parse(string storePath, byte[] json)
     {
         var names = new SortedSet<string>(StringComparer.Ordinal);
         using var doc = JsonDocument.Parse(json);
@@ -94,29 +75,10 @@ public sealed class ImageReferenceCompleter : IArgumentCompleter
         return names.ToList();
     }
 
-    internal static string StoreOf(IDictionary fakeBoundParameters)
-    {
-        if (fakeBoundParameters?["StorePath"] is { } value)
-        {
-            var text = (value is PSObject pso ? pso.BaseObject : value)?.ToString();
-            if (!string.IsNullOrEmpty(text))
-            {
-                try
-                {
-                    var here = System.Management.Automation.Runspaces.Runspace.DefaultRunspace?.SessionStateProxy.Path.CurrentFileSystemLocation.ProviderPath;
-                    return here is null ? Path.GetFullPath(text) : Path.GetFullPath(text, here);
-                }
-                catch (Exception ex) when (ex is ArgumentException or PSInvalidOperationException)
-                {
-                }
-            }
-        }
-
-        return StorePaths.Default();
-    }
+    internal static string StoreOf(IDictionary fakeBoundParameters) =>
+        CompletionLocation.HostPath(fakeBoundParameters?["StorePath"]) ?? StorePaths.Default();
 
     private static string Quote(string name) =>
         name.IndexOfAny(new[] { ' ', '\'', '"', '$', '`', '(', ')', '{', '}', ';', ',', '&', '@', '#' }) >= 0 ? "'" + name.Replace("'", "''", StringComparison.Ordinal) + "'" : name;
 
-    private sealed record CachedNames((DateTime, long) Stamp, List<string> Names);
 }

@@ -7,18 +7,29 @@ using LayerTools.Core.Build.Syntax;
 
 namespace LayerTools.Completion;
 
-/// <summary>Completes -Target with the stage names of the Dockerfile the command line names (or ./Dockerfile).</summary>
+/// <summary>
+/// Completes -Target with the stage names of the Dockerfile the command line names (-File, else
+/// &lt;context&gt;/Dockerfile, the context being -Path or the current folder), paths read from PowerShell's
+/// current location as the cmdlet reads them.
+/// </summary>
 public sealed class StageNameCompleter : IArgumentCompleter
 {
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
     {
         var word = (wordToComplete ?? string.Empty).Trim('\'', '"');
-        var context = fakeBoundParameters["Path"] as string ?? ".";
-        var file = fakeBoundParameters["File"] as string ?? System.IO.Path.Combine(context, "Dockerfile");
+        var context = CompletionLocation.HostPath(fakeBoundParameters["Path"] ?? ".");
+        var file = fakeBoundParameters["File"] is { } given
+            ? CompletionLocation.HostPath(given)
+            : context is null ? null : System.IO.Path.Combine(context, "Dockerfile");
+        if (file is null)
+        {
+            yield break;
+        }
+
         IReadOnlyList<string> names;
         try
         {
-            names = BuildFile.Load(System.IO.Path.GetFullPath(file), System.IO.Path.GetFileName(file)).Stages.Where(s => s.Name is not null).Select(s => s.Name!).ToList();
+            names = BuildFile.Load(file, System.IO.Path.GetFileName(file)).Stages.Where(s => s.Name is not null).Select(s => s.Name!).ToList();
         }
         catch (LayerToolsException)
         {

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace LayerTools.Formatting;
 
-/// <summary>The text the table views show: sizes and ages as docker prints them, IDs and commands shortened.</summary>
+/// <summary>The text the table views show: sizes and ages as docker prints them, short IDs, long texts on one line (the views wrap them, never cut).</summary>
 public static class DisplayText
 {
     private static readonly string[] Units = { "B", "kB", "MB", "GB", "TB", "PB", "EB" };
@@ -46,7 +46,7 @@ public static class DisplayText
         return hundredths.ToString("0.##", CultureInfo.InvariantCulture) + "%";
     }
 
-    /// <summary>How long ago, as docker says it: "5 seconds ago", "About an hour ago", "3 weeks ago"; empty when unknown.</summary>
+    /// <summary>How long ago, short enough for a 13-character column: "just now", "42 sec ago", "2 min ago", "1 hour ago", "3 weeks ago", "11 months ago"; empty when unknown.</summary>
     public static string Ago(DateTimeOffset? when) => when is null ? string.Empty : Ago(when.Value, DateTimeOffset.UtcNow);
 
     public static string Ago(DateTimeOffset when, DateTimeOffset now)
@@ -54,59 +54,29 @@ public static class DisplayText
         var d = now - when;
         if (d < TimeSpan.Zero)
         {
-            return when.ToString("yyyy-MM-dd HH:mm:ss zzz", CultureInfo.InvariantCulture);
+            // A time in the future (a clock set wrong somewhere): the date itself, never "ago".
+            return when.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
         }
 
         var seconds = (long)d.TotalSeconds;
+        var minutes = (long)d.TotalMinutes;
         var hours = (long)d.TotalHours;
-        string text;
-        if (seconds < 1)
+        var days = (long)d.TotalDays;
+        return seconds switch
         {
-            text = "Less than a second";
-        }
-        else if (seconds == 1)
-        {
-            text = "1 second";
-        }
-        else if (seconds < 60)
-        {
-            text = $"{seconds} seconds";
-        }
-        else if ((long)d.TotalMinutes == 1)
-        {
-            text = "About a minute";
-        }
-        else if (d.TotalMinutes < 60)
-        {
-            text = $"{(long)d.TotalMinutes} minutes";
-        }
-        else if (hours == 1)
-        {
-            text = "About an hour";
-        }
-        else if (hours < 48)
-        {
-            text = $"{hours} hours";
-        }
-        else if (hours < 24 * 7 * 2)
-        {
-            text = $"{hours / 24} days";
-        }
-        else if (hours < 24 * 30 * 2)
-        {
-            text = $"{hours / 24 / 7} weeks";
-        }
-        else if (hours < 24 * 365 * 2)
-        {
-            text = $"{hours / 24 / 30} months";
-        }
-        else
-        {
-            text = $"{hours / 24 / 365} years";
-        }
-
-        return text + " ago";
+            < 1 => "just now",
+            < 60 => Count(seconds, "sec", "sec"),
+            _ when minutes < 60 => Count(minutes, "min", "min"),
+            _ when hours < 48 => Count(hours, "hour", "hours"),
+            _ when days < 14 => Count(days, "day", "days"),
+            _ when days < 60 => Count(days / 7, "week", "weeks"),
+            _ when days < 730 => Count(days / 30, "month", "months"),
+            _ => Count(days / 365, "year", "years"),
+        };
     }
+
+    private static string Count(long n, string one, string many) =>
+        n.ToString(CultureInfo.InvariantCulture) + " " + (n == 1 ? one : many) + " ago";
 
     /// <summary>The 12 hex digits Docker shows for a digest; the text as it is for anything else.</summary>
     public static string ShortDigest(string? digest)
@@ -121,15 +91,6 @@ public static class DisplayText
         return hex.Length > 12 ? hex[..12] : hex;
     }
 
-    /// <summary>A one-line, shortened form of a long text (docker history's CREATED BY).</summary>
-    public static string Truncate(string? text, int width)
-    {
-        if (string.IsNullOrEmpty(text))
-        {
-            return string.Empty;
-        }
-
-        var line = text.ReplaceLineEndings(" ").Replace('\t', ' ');
-        return line.Length <= width ? line : line[..(width - 1)] + "…";
-    }
+    /// <summary>A long text on one line, whole (a table row wraps it): line breaks and tabs become spaces.</summary>
+    public static string OneLine(string? text) => string.IsNullOrEmpty(text) ? string.Empty : text.ReplaceLineEndings(" ").Replace('\t', ' ');
 }

@@ -19,13 +19,20 @@ internal static class DriveStores
             return null;
         }
 
-        return Stores.GetOrAdd(root, r => new StoreDrives(LayerStore.Open(r)));
+        return Stores.GetOrAdd(root, r => new StoreDrives(WithFetcher(LayerStore.Open(r))));
     }
 
     /// <summary>The store, created when missing (for writes).</summary>
     public static StoreDrives Open(string? storePath)
     {
         var root = Path.GetFullPath(storePath ?? StorePaths.Default());
-        return Stores.GetOrAdd(root, r => new StoreDrives(LayerStore.Open(r)));
+        return Stores.GetOrAdd(root, r => new StoreDrives(WithFetcher(LayerStore.Open(r))));
+    }
+
+    /// <summary>Remote layers (see RemoteLayers) are fetched from their registry when a drive reads their files.</summary>
+    private static LayerStore WithFetcher(LayerStore store)
+    {
+        Core.Registry.RegistryLayerFetcher.AttachTo(store);
+        return store;
     }
 }

@@ -87,6 +87,29 @@ public sealed class DirectoryComparisonTests
     }
 
     [Fact]
+    public void AFolderComparedWithALiteralPathStandsForThatDirectory()
+    {
+        using var t = new TempStore();
+        var image = TestImages.Add(t.Store, "site:1", new TarBuilder()
+            .Dir("etc").File("etc/hosts", "h")
+            .Dir("app").File("app/index.html", "<p>").File("app/old.css", "c").Dir("app/js").File("app/js/a.js", "a"));
+        var site = MakeDir(t.Parent, "site");
+        MakeDir(site, "js");
+        Write(site, "index.html", "<p>new");
+        Write(site, "js/a.js", "a");
+        Write(site, "new.txt", "n");
+
+        var changes = LayerComparer.Compare(ComparisonTrees.Image(t.Store, image), ComparisonTrees.Directory(site), CompareProperty.Content, "/app", folderAt: "/app");
+
+        Assert.Equal(
+            new[] { "/app/index.html Modified", "/app/new.txt Added", "/app/old.css Removed" },
+            changes.Select(c => $"{c.Path} {c.Change}"));
+        Assert.Equal("/app", PathWildcard.Literal("app/"));
+        Assert.Null(PathWildcard.Literal("/etc/*.conf"));
+        Assert.Null(PathWildcard.Literal("/"));
+    }
+
+    [Fact]
     public void HostOwnershipIsReadFromTheFileSystem()
     {
         using var t = new TempStore();

@@ -170,11 +170,11 @@ public sealed class LayerComparerTests
             /app/.wh.b Added None
             /app/a Modified Content
             /app/b Removed None
-            /app/c Removed None
             /app/d Added None
             /opq/.wh..wh..opq Added None
             """.ReplaceLineEndings("\n"),
             Summary(changes));
+        Assert.Equal("file removed (whiteout)", changes.Single(c => c.Path == "/app/b").Description);
         Assert.Equal(EntryType.Whiteout, changes[0].DifferenceType);
         Assert.Equal(EntryType.OpaqueWhiteout, changes[^1].DifferenceType);
         Assert.Equal("whiteout added", changes[0].Description);
@@ -187,6 +187,35 @@ public sealed class LayerComparerTests
         Assert.Contains(layerVsImage, c => c.Path == "/app/c" && c.Change == LayerChangeKind.Added);
         Assert.Contains(layerVsImage, c => c.Path == "/base" && c.Change == LayerChangeKind.Added);
         Assert.DoesNotContain(layerVsImage, c => c.Path is "/app/a" or "/app/d" or "/app");
+    }
+
+    [Fact]
+    public void ALayerHidesWhatItWhitesOutMakesOpaqueOrReplacesAndNothingElse()
+    {
+        using var t = new TempStore();
+        var stored = TestImages.Add(t.Store, "hide:1",
+            new TarBuilder().Dir("keep").File("keep/x", "x").Dir("gone").File("gone/y", "y").Dir("opq").File("opq/z", "z").Dir("was-dir").File("was-dir/w", "w"),
+            new TarBuilder().Whiteout("gone").Opaque("opq").File("opq/new", "n").File("was-dir", "now a file").File("top", "t"));
+        var layers = new ImageCatalog(t.Store).Layers(stored).ToList();
+
+        var changes = LayerComparer.Compare(ComparisonTrees.Layer(t.Store, layers[0]), ComparisonTrees.Layer(t.Store, layers[1]));
+
+        Assert.Equal(
+            """
+            /.wh.gone Added None
+            /gone Removed None
+            /gone/y Removed None
+            /opq/.wh..wh..opq Added None
+            /opq/new Added None
+            /opq/z Removed None
+            /top Added None
+            /was-dir TypeChanged Type
+            /was-dir/w Removed None
+            """.ReplaceLineEndings("\n"),
+            Summary(changes));
+        Assert.Equal("file removed (opaque directory /opq)", changes.Single(c => c.Path == "/opq/z").Description);
+        Assert.Equal("file removed (/was-dir replaced)", changes.Single(c => c.Path == "/was-dir/w").Description);
+        Assert.DoesNotContain(changes, c => c.Path.StartsWith("/keep", StringComparison.Ordinal));
     }
 
     [Fact]

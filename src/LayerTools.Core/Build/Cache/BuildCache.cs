@@ -31,7 +31,8 @@ internal sealed class BuildCache : IBlobOwner
         try
         {
             var record = JsonSerializer.Deserialize<CacheRecord>(File.ReadAllBytes(path));
-            if (record is null || (record.DiffId is not null && !_store.HasBlob(record.DiffId)))
+            // A remote layer (from a cache image, not fetched yet) counts: the step takes it without its bytes.
+            if (record is null || (record.DiffId is not null && !_store.HasBlob(record.DiffId) && !RemoteLayers.IsRemote(_store, record.DiffId)))
             {
                 return null;
             }

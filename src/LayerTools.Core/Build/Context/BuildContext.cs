@@ -30,7 +30,7 @@ internal sealed class BuildContext
         root = Path.GetFullPath(root);
         if (!Directory.Exists(root))
         {
-            throw new LayerToolsException("ContextNotFound", ErrorKind.ObjectNotFound, $"The build context '{root}' is not a folder.", root);
+            throw new LayerToolsException("ContextNotFound", ErrorKind.ObjectNotFound, $"The build context '{root}' {(File.Exists(root) ? "is a file, not a folder" : "does not exist")}.", root);
         }
 
         var entries = new Dictionary<string, ContextEntry>(StringComparer.Ordinal);

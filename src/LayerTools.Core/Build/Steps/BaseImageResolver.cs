@@ -12,14 +12,15 @@ namespace LayerTools.Core.Build.Steps;
 /// An image from outside is imported into the store first, as buildah pulls into its storage; a
 /// reference the store lacks (under the name given or its full name, docker.io/library/… for a bare
 /// name) is pulled from its registry with the saved credentials, and with <c>pull</c> it is always
-/// pulled again, so a newer manifest under the tag wins (docker build --pull).
+/// pulled again, so a newer manifest under the tag wins (docker build --pull). A pull here takes the
+/// manifest and config only; the layers become remote layers, fetched when a step reads their files.
 /// </summary>
 internal static class BaseImageResolver
 {
     private static readonly string[] Transports = { "oci:", "oci-archive:", "docker-archive:" };
 
     /// <summary>Registry errors that mean "no such image there" (as opposed to a refusal or damage, which stay as they are).</summary>
-    private static readonly string[] NotThere = { "ManifestUnknown", "ImageNotFound", "RegistryUnreachable" };
+    public static readonly string[] NotThere = { "ManifestUnknown", "ImageNotFound", "RegistryUnreachable" };
 
     public static BaseImage Resolve(LayerStore store, string text, string contextPath, string where, CancellationToken cancellationToken, bool pull = false, Action<string>? verbose = null)
     {
@@ -49,7 +50,7 @@ internal static class BaseImageResolver
     }
 
     /// <summary>The image in the store under the name given, or under its full name (as a pull tags it).</summary>
-    private static StoredImage? FromStore(ImageCatalog catalog, string text, ImageReference? reference)
+    public static StoredImage? FromStore(ImageCatalog catalog, string text, ImageReference? reference)
     {
         var candidates = new List<string> { text };
         if (reference is not null)
@@ -86,7 +87,13 @@ internal static class BaseImageResolver
         using var client = new RegistryClient(endpoint, new RegistryOptions { Credential = saved?.Credential });
         try
         {
-            return ImagePuller.Pull(store, client, reference, null, null, cancellationToken);
+            // Only the manifest and config: the layers the store lacks stay remote layers until a step
+            // reads the files (fetched then by the store's fetcher), so a build that reads none of its
+            // base, pushed to the same registry, moves none of the base's bytes.
+            RegistryLayerFetcher.AttachTo(store);
+            var (image, remote) = ImagePuller.PullManifest(store, client, reference, null, cancellationToken);
+            verbose?.Invoke($"{where}: FROM {text}: read the manifest and config of {reference.FullName}; {remote} layer(s) stay in the registry until a step needs their files.");
+            return image;
         }
         catch (LayerToolsException ex) when (NotThere.Contains(ex.ErrorId))
         {

@@ -28,5 +28,8 @@ public sealed class BuildStep
 
     public TimeSpan Duration { get; init; }
 
+    /// <summary>For FROM: how many of the base's layers were still only in the registry (remote layers, fetched only if a later step reads the stage's files).</summary>
+    public int RemoteLayers { get; init; }
+
     public override string ToString() => Instruction;
 }

@@ -99,7 +99,11 @@ internal sealed class CopyStep
             };
         }
 
-        var plan = CopyPlan.Create(request, source, state.View, _options.SourceDateEpoch, keepSourceOwner: fromImage, unpack);
+        // COPY --link makes a layer that does not depend on what is below it (as BuildKit's): planned over
+        // an empty tree, so it never reads the stage's files (which may still be remote layers).
+        var below = copy.Link ? new Union.UnionView() : state.View;
+
+        var plan = CopyPlan.Create(request, source, below, _options.SourceDateEpoch, keepSourceOwner: fromImage, unpack);
         var createdBy = HistoryText.Copy(copy);
         key.Add("destination", copy.Destination).Add("workdir", state.Image.WorkingDir);
         if (plan.Archives.Count > 0)
@@ -114,7 +118,7 @@ internal sealed class CopyStep
                 w =>
                 {
                     plan.Write(w, source);
-                    var unpacker = new ArchiveUnpacker(w, state.View, plan.Entries, owner, createdTime);
+                    var unpacker = new ArchiveUnpacker(w, below, plan.Entries, owner, createdTime);
                     foreach (var archive in plan.Archives)
                     {
                         var raw = new Digests.HashingStream(source.Open(archive));

@@ -34,6 +34,7 @@ internal sealed class ImageBuilder
     private readonly BuildLog _log;
     private bool _multiStage;
     private Lease? _lease;
+    private string _current = string.Empty;
     private StepRecorder? _recorder;
     private CopyStep? _copy;
 
@@ -53,7 +54,7 @@ internal sealed class ImageBuilder
     {
         if (!Directory.Exists(_contextPath))
         {
-            throw new LayerToolsException("ContextNotFound", ErrorKind.ObjectNotFound, $"The build context '{_contextPath}' is not a folder.", _contextPath);
+            throw new LayerToolsException("ContextNotFound", ErrorKind.ObjectNotFound, $"The build context '{_contextPath}' {(File.Exists(_contextPath) ? "is a file, not a folder" : "does not exist")}.", _contextPath);
         }
 
         var tags = _options.Tags.Select(ImageReference.Parse).ToList();
@@ -69,9 +70,7 @@ internal sealed class ImageBuilder
         _multiStage = plan.Dockerfile.Stages.Count > 1;
         foreach (var source in _options.CacheFrom)
         {
-            var image = BaseImageResolver.Resolve(_store, source, _contextPath, "-CacheFrom", _cancellationToken, verbose: _options.Verbose);
-            var taken = image.ImageId is null ? 0 : InlineCache.Import(_store, _cache, image.ImageId);
-            _options.Verbose?.Invoke($"-CacheFrom {source}: {taken} cached step(s).");
+            RegistryCache.Import(_store, _cache, source, _contextPath, _options.Verbose, _cancellationToken);
         }
 
         foreach (var planned in plan.Stages)
@@ -87,7 +86,8 @@ internal sealed class ImageBuilder
             final.Image.SetLabel(key, value);
         }
 
-        return new BuildResult(Commit(final, tags), Recorder.Steps);
+        var stacks = _stages.Values.Select(s => (IReadOnlyList<string>)s.Image.DiffIds.ToList()).ToList();
+        return new BuildResult(Commit(final, tags), Recorder.Steps, new CacheExport(Recorder.UsedSteps.ToList(), stacks));
     }
 
     private StoredImage Commit(StageState final, IReadOnlyList<ImageReference> tags)
@@ -98,7 +98,7 @@ internal sealed class ImageBuilder
         var inline = _options.InlineCache ? InlineCache.ToJson(Recorder.UsedSteps, final.Image.DiffIds.ToHashSet(StringComparer.Ordinal)) : null;
         var configBytes = final.Image.ToConfigBytes(created, inline);
         using var staging = _store.BeginStaging(_lease);
-        var manifest = ImageWriter.Write(staging, configBytes, final.Image.DiffIds.Select(_store.ReadLayerIndex).ToList());
+        var manifest = ImageWriter.Write(staging, configBytes, final.Image.DiffIds.Select(d => RemoteLayers.LayerDescriptor(_store, d)).ToList());
         var named = tags.Count == 0 ? new[] { ImageCatalog.Tagged(manifest, null) } : tags.Select(t => ImageCatalog.Tagged(manifest, t)).ToArray();
         staging.Commit(descriptors =>
         {
@@ -138,7 +138,8 @@ internal sealed class ImageBuilder
 
             if (resolved.Config is not null)
             {
-                Lease.Hold(resolved.Config.DiffIds, $"a layer of {planned.BaseImage}", _cancellationToken);
+                // Remote layers (a FROM image read from its registry without its layers) have no blob to hold yet.
+                Lease.Hold(resolved.Config.DiffIds.Where(d => !RemoteLayers.IsRemote(_store, d)), $"a layer of {planned.BaseImage}", _cancellationToken);
             }
 
             image = resolved.Config is null ? ImageState.Scratch(platform?.Os, platform?.Architecture) : ImageState.From(resolved.Config);
@@ -159,10 +160,15 @@ internal sealed class ImageBuilder
         // declared them (as BuildKit does; found by the onbuild-from-stage case). COPY --from fires none.
         var onBuild = JsonDocuments.GetStringArray(image.RuntimeConfig, "OnBuild");
         image.RuntimeConfig.Remove("OnBuild");
-        var view = UnionView.Build(image.DiffIds.Select(_store.ReadLayerIndex));
         var scope = StageScope.Start(planned, plan, image.Env, _options.BuildArgs);
-        var state = new StageState(planned, image, view, scope, counter);
-        Recorder.Report(state, planned.Stage.From, 0, cached: true, reason: null, diffId: null, size: 0, watch.Elapsed);
+        var state = new StageState(planned, image, MakeView, scope, counter);
+        var remote = image.DiffIds.Count(d => RemoteLayers.IsRemote(_store, d));
+        if (remote > 0)
+        {
+            _options.Verbose?.Invoke($"{where}: {planned.Stage.From.Original}: {remote} of its {image.DiffIds.Count} layer(s) stay in the registry until a step reads the stage's files.");
+        }
+
+        Recorder.Report(state, planned.Stage.From, 0, cached: true, reason: null, diffId: null, size: 0, watch.Elapsed, remote);
         fromStep?.End(cached: !fetched);
 
         var triggers = onBuild is { Count: > 0 } ? DockerfileParser.ParseTriggers(onBuild, $"ONBUILD of {planned.BaseImage}") : Array.Empty<Instruction>();
@@ -178,6 +184,18 @@ internal sealed class ImageBuilder
         }
 
         return state;
+    }
+
+    /// <summary>The merged view of a stage's layers, made when a step first reads its files; remote layers are fetched then (and the step that needed them named).</summary>
+    private UnionView MakeView(IReadOnlyList<string> diffIds)
+    {
+        var remote = diffIds.Count(d => RemoteLayers.IsRemote(_store, d));
+        if (remote > 0)
+        {
+            _options.Verbose?.Invoke($"{_current}: reads the stage's files: fetching {remote} remote layer(s) from the registry.");
+        }
+
+        return UnionView.Build(diffIds.Select(_store.ReadLayerIndex));
     }
 
     private void Execute(StageState state, Instruction instruction)
@@ -197,6 +215,7 @@ internal sealed class ImageBuilder
 
     private void Execute(StageState state, Instruction instruction, BuildLogStep? step)
     {
+        _current = $"{Where(instruction)}: {instruction.Original}";
         var watch = Stopwatch.StartNew();
         var index = state.NextIndex++;
         _options.Progress?.Report(new OperationProgress($"Building {state.Name}", $"{Where(instruction)}: {instruction.Original}", -1));
@@ -249,17 +268,24 @@ internal sealed class ImageBuilder
         var clean = TarPath.CleanUnderRoot(path);
         state.Image.WorkingDir = "/" + clean;
         var createdBy = "WORKDIR /" + clean;
-        if (clean.Length == 0 || state.View.Lookup(state.View.Resolve(clean)) is { Type: EntryType.Directory })
+
+        // Whether the folder is there is a question about the stage's files. A cache hit answers it
+        // without them (the key holds the parent's layers: a record with no layer means it was there),
+        // so a cached WORKDIR does not make the view, which would fetch a remote base.
+        var cached = !_options.NoCache && !state.Missed && !state.ViewMade ? _cache.Get(key.Digest) : null;
+        var exists = cached is not null ? cached.DiffId is null : clean.Length == 0 || state.View.Lookup(state.View.Resolve(clean)) is { Type: EntryType.Directory };
+        if (exists)
         {
             Recorder.HistoryOnly(state, instruction, createdBy, key, index, watch);
             return;
         }
 
         // The directory is missing: WORKDIR makes it, in a layer of its own.
-        var owner = state.Image.User is { Length: > 0 } u ? UserDatabase.Resolve(_store, state.View, u, Where(instruction)) : (0, 0);
         Recorder.LayerStep(state, instruction, key, index, watch, createdBy, staging => staging.AddLayer(
             w =>
             {
+                // Only when the layer is made (a cache hit reads none of the stage's files).
+                var owner = state.Image.User is { Length: > 0 } u ? UserDatabase.Resolve(_store, state.View, u, Where(instruction)) : (0, 0);
                 var parts = clean.Split('/');
                 for (var i = 1; i <= parts.Length; i++)
                 {
@@ -314,6 +340,8 @@ internal sealed class ImageBuilder
         var createdBy = HistoryText.Run(state.Scope.RunHistoryPrefix, invocation.Argv);
         Recorder.LayerStep(state, instruction, key, index, watch, createdBy, staging =>
         {
+            // RUN reads the stage's files: the view is made now, which fetches (and says so) any remote layer of the stage.
+            _ = state.View;
             var (containerMounts, secretEnv) = mounts.Prepare(_cancellationToken);
             var tail = new Queue<string>();
             var request = new RunRequest

@@ -59,7 +59,13 @@ internal static class InlineCache
     public static int Import(LayerStore store, BuildCache cache, string configDigest)
     {
         var config = JsonDocuments.ParseObject(store.ReadBlob(configDigest, Tar.IngestLimits.Default.MaxConfigBytes), configDigest, "InvalidConfig");
-        if (config[Field] is not JsonArray steps)
+        return ImportSteps(store, cache, config[Field] as JsonArray);
+    }
+
+    /// <summary>Puts steps in the form <see cref="ToJson"/> writes into the build cache (those whose layer the store has, or knows as a remote layer); returns how many it took.</summary>
+    public static int ImportSteps(LayerStore store, BuildCache cache, JsonArray? steps)
+    {
+        if (steps is null)
         {
             return 0;
         }
@@ -69,7 +75,7 @@ internal static class InlineCache
         {
             var key = JsonDocuments.GetString(step, "key");
             var diffId = JsonDocuments.GetString(step, "diffId");
-            if (!Digest.IsValid(key) || (diffId is not null && (!Digest.IsValid(diffId) || !store.HasBlob(diffId))))
+            if (!Digest.IsValid(key) || (diffId is not null && (!Digest.IsValid(diffId) || !(store.HasBlob(diffId) || RemoteLayers.IsRemote(store, diffId)))))
             {
                 continue;
             }

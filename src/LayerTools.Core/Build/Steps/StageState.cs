@@ -1,16 +1,25 @@
 using LayerTools.Core.Build.Planning;
+using LayerTools.Core.Layers;
 using LayerTools.Core.Union;
 
 namespace LayerTools.Core.Build.Steps;
 
-/// <summary>A stage while it is being built: the image so far, its merged view, and the variables in scope.</summary>
+/// <summary>
+/// A stage while it is being built: the image so far, its merged view, and the variables in scope.
+/// The view is made the first time a step reads the stage's files (COPY, RUN, WORKDIR, a --chown
+/// name), so a stage whose steps read none never needs its base's layers, which may still be remote
+/// layers in a registry.
+/// </summary>
 internal sealed class StageState
 {
-    public StageState(PlannedStage planned, ImageState image, UnionView view, StageScope scope, StageCounter counter)
+    private readonly Func<IReadOnlyList<string>, UnionView> _makeView;
+    private UnionView? _view;
+
+    public StageState(PlannedStage planned, ImageState image, Func<IReadOnlyList<string>, UnionView> makeView, StageScope scope, StageCounter counter)
     {
         Planned = planned;
         Image = image;
-        View = view;
+        _makeView = makeView;
         Scope = scope;
         Counter = counter;
     }
@@ -24,7 +33,8 @@ internal sealed class StageState
 
     public ImageState Image { get; }
 
-    public UnionView View { get; }
+    /// <summary>The merged view of the stage's layers so far, made on first use.</summary>
+    public UnionView View => _view ??= _makeView(Image.DiffIds);
 
     public StageScope Scope { get; set; }
 
@@ -35,4 +45,13 @@ internal sealed class StageState
     public bool CmdSet { get; set; }
 
     public int NextIndex { get; set; } = 1;
+
+    /// <summary>Applies a layer just added to <see cref="Image"/> to the view, when the view has been made (else it is made with it later).</summary>
+    public void Applied(LayerIndex layer) => _view?.Apply(layer);
+
+    /// <summary>As <see cref="Applied"/>, the layer's index read only when the view is next looked into.</summary>
+    public void AppliedLater(Func<LayerIndex> layer) => _view?.ApplyLater(layer);
+
+    /// <summary>Whether a step has read the stage's files yet.</summary>
+    public bool ViewMade => _view is not null;
 }

@@ -76,14 +76,22 @@ internal sealed class StepRecorder
 
         addInputs?.Invoke(key);
         var record = Lookup(state, key);
-        if (record?.DiffId is { } cachedDiffId && _lease.TryHold(cachedDiffId, _cancellationToken))
+        if (record?.DiffId is { } cachedDiffId && (_lease.TryHold(cachedDiffId, _cancellationToken) || RemoteLayers.IsRemote(_store, cachedDiffId)))
         {
             var created = ParseCreated(record) ?? Now();
             state.Image.AddLayer(cachedDiffId, record.CreatedBy ?? createdBy, created, HistoryText.Comment);
+
             // The layer's index is read only if a later step looks into the view (a no-op rebuild of
-            // a large COPY never parses its index); the layer's size is its blob's.
-            state.View.ApplyLater(() => _store.ReadLayerIndex(cachedDiffId));
-            Report(state, instruction, index, cached: true, reason: null, diffId: cachedDiffId, size: _store.BlobSize(cachedDiffId), watch.Elapsed);
+            // a large COPY never parses its index). A remote layer (from a -CacheFrom cache image)
+            // stays in the registry unless a later step reads the stage's files.
+            var remote = RemoteLayers.IsRemote(_store, cachedDiffId) ? RemoteLayers.Get(_store, cachedDiffId) : null;
+            state.AppliedLater(() => _store.ReadLayerIndex(cachedDiffId));
+            if (remote is not null)
+            {
+                _options.Verbose?.Invoke($"{instruction.Location}: {instruction.Original}: cached (layer {cachedDiffId}, still in {remote.Registry}/{remote.Repository})");
+            }
+
+            Report(state, instruction, index, cached: true, reason: null, diffId: cachedDiffId, size: remote?.Blob.Size ?? _store.BlobSize(cachedDiffId), watch.Elapsed);
             return;
         }
 
@@ -93,11 +101,11 @@ internal sealed class StepRecorder
         var now = Now();
         Remember(state, instruction, key, new CacheRecord { DiffId = made.DiffId, CreatedBy = createdBy, Created = JsonDocuments.FormatDate(now) });
         state.Image.AddLayer(made.DiffId, createdBy, now, HistoryText.Comment);
-        state.View.Apply(made);
+        state.Applied(made);
         Report(state, instruction, index, cached: false, reason: reason, diffId: made.DiffId, size: made.Size, watch.Elapsed);
     }
 
-    public void Report(StageState state, Instruction instruction, int index, bool cached, string? reason, string? diffId, long size, TimeSpan duration)
+    public void Report(StageState state, Instruction instruction, int index, bool cached, string? reason, string? diffId, long size, TimeSpan duration, int remoteLayers = 0)
     {
         var step = new BuildStep
         {
@@ -110,6 +118,7 @@ internal sealed class StepRecorder
             LayerDiffId = diffId,
             Size = size,
             Duration = duration,
+            RemoteLayers = remoteLayers,
         };
         _steps.Add(step);
         _options.StepCompleted?.Invoke(step);

@@ -1,0 +1,109 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using LayerTools.Core.Digests;
+using LayerTools.Core.Oci;
+
+namespace LayerTools.Core.Store;
+
+/// <summary>
+/// The store's records of remote layers, <c>layertools/remote/&lt;DiffID hex&gt;.json</c>: a layer an image
+/// in the store lists whose blob is still only in a registry (a FROM image a build read only the
+/// manifest and config of, the layers of a -CacheFrom cache image). An image may stand on remote
+/// layers: its manifest names their compressed blobs, the commit check and Test-LayerStore accept a
+/// record in place of the blob, a push mounts the blob from the record's repository, and the first
+/// operation that needs the files fetches it (<see cref="IRemoteLayerFetcher"/>). Once the layer's
+/// blob is in the store the record only says where it came from.
+/// </summary>
+internal static class RemoteLayers
+{
+    public static string Folder(LayerStore store) => Path.Combine(store.DataDir, "remote");
+
+    public static string RecordPath(LayerStore store, string diffId) => Path.Combine(Folder(store), Digest.Hex(diffId) + ".json");
+
+    /// <summary>The record of a layer, whether or not its blob has been fetched since; null when there is none (or it is unreadable).</summary>
+    public static RemoteLayer? Get(LayerStore store, string diffId)
+    {
+        if (!Digest.IsValid(diffId))
+        {
+            return null;
+        }
+
+        var path = RecordPath(store, diffId);
+        return File.Exists(path) && Read(path) is { } layer && layer.DiffId == diffId ? layer : null;
+    }
+
+    /// <summary>True when the layer's blob is not in the store but a record says where it is.</summary>
+    public static bool IsRemote(LayerStore store, string diffId) => !store.HasBlob(diffId) && Get(store, diffId) is not null;
+
+    /// <summary>True when the store has the layer, or knows it as a remote layer whose blob is <paramref name="blobDigest"/> (any blob when null).</summary>
+    public static bool Covers(LayerStore store, string diffId, string? blobDigest = null) =>
+        Get(store, diffId) is { } layer && (blobDigest is null || layer.Blob.Digest == blobDigest);
+
+    /// <summary>The remote layer whose compressed blob is <paramref name="blobDigest"/>, if the store has a record of one.</summary>
+    public static RemoteLayer? ForBlob(LayerStore store, string blobDigest) =>
+        Records(store).Select(r => r.Layer).FirstOrDefault(l => l?.Blob.Digest == blobDigest);
+
+    public static void Remember(LayerStore store, RemoteLayer layer)
+    {
+        var record = new JsonObject
+        {
+            ["diffId"] = layer.DiffId,
+            ["mediaType"] = layer.Blob.MediaType,
+            ["digest"] = layer.Blob.Digest,
+            ["size"] = layer.Blob.Size,
+            ["registry"] = layer.Registry,
+            ["repository"] = layer.Repository,
+            ["below"] = new JsonArray(layer.Below.Select(d => (JsonNode)JsonValue.Create(d)).ToArray()),
+        };
+        store.Access.CreateFolder(store.DataDir);
+        store.Access.CreateFolder(Folder(store));
+        store.WriteFile(RecordPath(store, layer.DiffId), JsonSerializer.SerializeToUtf8Bytes(record));
+    }
+
+    /// <summary>Every record: its file and the layer it names (null when unreadable).</summary>
+    public static IEnumerable<(string Path, RemoteLayer? Layer)> Records(LayerStore store)
+    {
+        var folder = Folder(store);
+        if (!Directory.Exists(folder))
+        {
+            yield break;
+        }
+
+        foreach (var path in Directory.EnumerateFiles(folder, "*.json").Order(StringComparer.Ordinal))
+        {
+            var layer = Read(path);
+            yield return (path, layer is not null && Digest.Hex(layer.DiffId) == Path.GetFileNameWithoutExtension(path) ? layer : null);
+        }
+    }
+
+    /// <summary>The descriptor a manifest gives a layer of a new image: the uncompressed blob by DiffID when the store has it, else the remote layer's compressed blob.</summary>
+    public static Descriptor LayerDescriptor(LayerStore store, string diffId) =>
+        !store.HasBlob(diffId) && Get(store, diffId) is { } remote
+            ? new Descriptor(remote.Blob.MediaType, remote.Blob.Digest, remote.Blob.Size)
+            : new Descriptor(MediaTypes.OciLayer, diffId, store.ReadLayerIndex(diffId).Size);
+
+    private static RemoteLayer? Read(string path)
+    {
+        try
+        {
+            var o = JsonNode.Parse(File.ReadAllBytes(path)) as JsonObject;
+            var diffId = (string?)o?["diffId"];
+            var digest = (string?)o?["digest"];
+            var mediaType = (string?)o?["mediaType"];
+            var size = o?["size"]?.GetValue<long>();
+            var registry = (string?)o?["registry"];
+            var repository = (string?)o?["repository"];
+            var below = (o?["below"] as JsonArray)?.Select(n => (string?)n).ToList();
+            if (!Digest.IsValid(diffId) || !Digest.IsValid(digest) || mediaType is null || size is null || string.IsNullOrEmpty(registry) || string.IsNullOrEmpty(repository) || below is null || below.Any(b => !Digest.IsValid(b)))
+            {
+                return null;
+            }
+
+            return new RemoteLayer(diffId!, new Descriptor(mediaType, digest!, size.Value), registry, repository, below!);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or IOException)
+        {
+            return null;
+        }
+    }
+}
