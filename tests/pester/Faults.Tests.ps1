@@ -364,6 +364,30 @@ Describe 'kill -9 at random instants' -Tag Faults {
         }
     }
 
+    It 'Mount-ContainerLayer: a snapshot extracted outside a build is reclaimed, and no mount is lost' {
+        $null = Import-LayeredImage -Path $bigTar -StorePath $store
+        $null = New-ContainerLayer big:1 -Name mnt -StorePath $store
+        $mnt = Join-Path $work 'mnt'
+        $null = New-Item -ItemType Directory -Force $mnt
+        $dismount = "try { `$null = Dismount-ContainerLayer mnt -StorePath '{store}' -ErrorAction Stop } catch { if (`$_.FullyQualifiedErrorId -notlike 'ContainerNotMounted,*') { throw } }"
+        try {
+            Invoke-KillSeries -Name mount -Kills 4 -Store $store -Command "$dismount; Mount-ContainerLayer mnt -Path '$mnt' -StorePath '{store}'" -Reset {
+                Invoke-Expression $dismount.Replace('{store}', $store)
+                # Forget the extracted layers, so that every mount extracts them again.
+                Remove-Item -Recurse -Force -LiteralPath (Join-Path $store 'layertools/snapshots/layers') -ErrorAction SilentlyContinue
+            } -Result {
+                # big:1's one layer is the folder data's content: f1.bin .. f200.bin at the root (no data/ folder).
+                # $log is Invoke-KillSeries' log of the run just made: what it said, and the mounts now, should the mount be missing.
+                $mounts = @(Get-Content /proc/self/mountinfo | Where-Object { $_ -like "* $mnt *" })
+                $files = @(Get-ChildItem -LiteralPath $mnt -Filter 'f*.bin' -File)
+                $files.Count | Should -Be 200 -Because "the container is mounted at $mnt with its layer's 200 files (mounts there: $($mounts -join '; '); the command wrote: $(Get-Content -Raw "$log.err" -ErrorAction SilentlyContinue) $(Get-Content -Raw $log -ErrorAction SilentlyContinue))"
+                (Get-FileHash -LiteralPath (Join-Path $mnt 'f200.bin')).Hash
+            }
+        } finally {
+            Invoke-Expression $dismount.Replace('{store}', $store)
+        }
+    }
+
     It 'Copy-ContainerItem: its staging folder in the container is reclaimed' {
         $null = New-ContainerLayer busybox:test -Name cp -StorePath $store
         Invoke-KillSeries -Name copy -Kills 4 -Store $store -Command "Copy-ContainerItem -Container cp -Path '$(Join-Path $ctx 'data')' -Destination / -ToContainer -Recurse -StorePath '{store}'" -Reset {

@@ -72,8 +72,12 @@ internal sealed class SnapshotCache : IBlobOwner
         return dirs;
     }
 
-    /// <summary>Removes the snapshot of a layer (for garbage collection).</summary>
-    public void Remove(string diffId) => SafeRoot.RemoveTree(LayerDirectory(diffId));
+    /// <summary>Removes the snapshot of a layer (for garbage collection); see <see cref="Discard"/>.</summary>
+    public void Remove(string diffId)
+    {
+        using var lease = _store.AcquireLease();
+        Discard(new DirectoryInfo(LayerDirectory(diffId)), lease);
+    }
 
     /// <summary>
     /// Removes the snapshot of every layer nothing keeps any more. A snapshot changed after
@@ -87,14 +91,49 @@ internal sealed class SnapshotCache : IBlobOwner
             return;
         }
 
-        foreach (var dir in new DirectoryInfo(LayersDir).EnumerateDirectories())
+        Lease? lease = null;
+        try
         {
-            var diffId = Digest.Sha256Prefix + dir.Name;
-            if (Digest.IsValid(diffId) && !liveLayers.Contains(diffId) && dir.LastWriteTimeUtc <= olderThan)
+            foreach (var dir in new DirectoryInfo(LayersDir).EnumerateDirectories())
             {
-                HostFolders.TryRemove(dir);
+                var diffId = Digest.Sha256Prefix + dir.Name;
+                if (Digest.IsValid(diffId) && !liveLayers.Contains(diffId) && dir.LastWriteTimeUtc <= olderThan)
+                {
+                    Discard(dir, lease ??= _store.AcquireLease());
+                }
             }
         }
+        finally
+        {
+            lease?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Removes a snapshot without ever leaving part of it under its name, which <see cref="Ensure"/>
+    /// takes as complete: it is first renamed into the lease's scratch folder (one step), then
+    /// deleted there. A removal killed or stopped half-way (a file that will not go, a mount left
+    /// inside) leaves its rest in that folder, reclaimed with the lease; the next mount or build
+    /// extracts the layer afresh. One that cannot be renamed (busy) stays whole for a later sweep.
+    /// </summary>
+    private static void Discard(DirectoryInfo dir, Lease lease)
+    {
+        var removed = lease.NewTmpPath("snapshot-removed");
+        try
+        {
+            Directory.Move(dir.FullName, removed);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Removed meanwhile.
+            return;
+        }
+        catch (IOException)
+        {
+            return;
+        }
+
+        HostFolders.TryRemove(new DirectoryInfo(removed));
     }
 
     private void Extract(LayerIndex index, UnionView lower, string dir, Lease lease, StagingArea? staging, CancellationToken cancellationToken)

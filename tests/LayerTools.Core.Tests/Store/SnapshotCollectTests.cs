@@ -1,3 +1,4 @@
+using LayerTools.Core.HostFs;
 using LayerTools.Core.Images;
 using LayerTools.Core.Maintenance;
 using LayerTools.Core.Snapshots;
@@ -50,5 +51,46 @@ public sealed class SnapshotCollectTests
         new ImageCatalog(t.Store).Untag(drop);
         StoreMaintenance.Collect(t.Store, whatIf: false);
         Assert.True(Directory.Exists(snapshots.LayerDirectory(layer)));
+    }
+
+    [Fact]
+    public void ASnapshotWhoseRemovalStopsHalfWayIsNeverTakenAsComplete()
+    {
+        // The collector's removal of an unreferenced snapshot stops at a mount left inside it (it never
+        // crosses one), after deleting "a". The layer then comes back (imported again): its snapshot
+        // must be the whole layer, not the rest the removal left under the snapshot's name.
+        using var t = new TempStore();
+        var layerTar = new TarBuilder().File("a", "a").Dir("m").File("z", "z");
+        var image = TestImages.Add(t.Store, "drop:1", layerTar);
+        var catalog = new ImageCatalog(t.Store);
+        var layer = catalog.Load(image).Layers[0];
+        var snapshots = new SnapshotCache(t.Store);
+        var dir = snapshots.Ensure(new[] { layer })[0];
+        var (code, _, error) = HostProcess.Run("mount", new[] { "-t", "tmpfs", "tmpfs", Path.Combine(dir, "m") });
+        Assert.True(code == 0, error);
+        try
+        {
+            catalog.Untag(image);
+            Directory.SetLastWriteTimeUtc(dir, DateTime.UtcNow - StoreMaintenance.TmpMaxAge - TimeSpan.FromMinutes(1));
+            StoreMaintenance.Collect(t.Store, whatIf: false);
+
+            TestImages.Add(t.Store, "drop:1", layerTar);
+            var again = snapshots.Ensure(new[] { layer })[0];
+            Assert.Equal(dir, again);
+            Assert.Equal("a", File.ReadAllText(Path.Combine(again, "a")));
+            Assert.Equal("z", File.ReadAllText(Path.Combine(again, "z")));
+        }
+        finally
+        {
+            // The mount moved with the removed snapshot (into a lease's scratch folder) or stayed in place.
+            foreach (var line in File.ReadLines("/proc/self/mountinfo").Reverse())
+            {
+                var mountPoint = line.Split(' ')[4];
+                if (mountPoint.StartsWith(t.Root + "/", StringComparison.Ordinal))
+                {
+                    LinuxNative.Umount2(mountPoint, LinuxNative.MntDetach);
+                }
+            }
+        }
     }
 }
