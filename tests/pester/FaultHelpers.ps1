@@ -61,12 +61,17 @@ function Get-StoreProcess {
 }
 
 function Get-StoreLeftover {
-    # What a killed command left that the next command should have removed: files in tmp/ and leases/, mounts, processes.
+    # What a killed command left that the next command should have removed: files in tmp/ and leases/,
+    # temporaries anywhere else in the store (a snapshot's, a container copy's staging folder, a cache
+    # mount's new folder: hidden names ending in .tmp or starting .tmp- / .new-), mounts, processes.
     param([string] $Store)
     foreach ($dir in 'layertools/tmp', 'layertools/leases') {
         $full = Join-Path $Store $dir
         if (Test-Path $full) { Get-ChildItem -Force -Recurse -LiteralPath $full | ForEach-Object { "file: $($_.FullName)" } }
     }
+    Get-ChildItem -Force -Recurse -LiteralPath $Store -ErrorAction SilentlyContinue |
+        Where-Object { ($_.Name -like '*.tmp' -or $_.Name -like '.tmp-*' -or $_.Name -like '.new-*') -and $_.FullName -notlike "$Store/layertools/tmp/*" -and $_.FullName -notlike "$Store/layertools/leases/*" } |
+        ForEach-Object { "temporary: $($_.FullName)" }
     Get-StoreMount $Store | ForEach-Object { "mount: $_" }
     Get-StoreProcess $Store | ForEach-Object { "process: $_" }
 }

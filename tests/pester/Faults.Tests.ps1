@@ -146,14 +146,26 @@ Describe 'A full disk (a small tmpfs as the store) for every writing cmdlet' -Ta
             if ($avail -gt $Bytes) { & fallocate -l ($avail - $Bytes) $filler }
         }
 
+        function Set-FreeInode {
+            # Limits the tmpfs to $Count more files or folders than it holds (nr_inodes; 0 lifts the limit).
+            param([long] $Count)
+            $used = [long](& df --output=iused $disk | Select-Object -Last 1).Trim()
+            $limit = if ($Count -lt 0) { 0 } else { $used + $Count }
+            & mount -o "remount,nr_inodes=$limit" $disk
+            if ($LASTEXITCODE -ne 0) { throw "cannot limit the tmpfs to $limit inodes" }
+        }
+
         function Invoke-FullDisk {
-            # Runs $Action with $Free bytes free: it must fail with a LayerTools error and leave the store as it was; then with room it must succeed.
-            param([long] $Free, [scriptblock] $Action, [string] $What)
+            # Runs $Action with $Free bytes free (or only $FreeInodes new files): it must fail with a LayerTools error and leave the store as it was; then with room it must succeed.
+            param([long] $Free, [scriptblock] $Action, [string] $What, [long] $FreeInodes = -1)
             $before = @(Get-LayeredImage -StorePath $store | ForEach-Object { "$_ $($_.Id)" })
-            Set-FreeSpace $Free
+            if ($FreeInodes -ge 0) { Set-FreeInode $FreeInodes } else { Set-FreeSpace $Free }
             $failure = $null
             try { & $Action } catch { $failure = $_ }
-            finally { Remove-Item -Force -LiteralPath $filler -ErrorAction SilentlyContinue }
+            finally {
+                Remove-Item -Force -LiteralPath $filler -ErrorAction SilentlyContinue
+                if ($FreeInodes -ge 0) { Set-FreeInode -1 }
+            }
             $failure | Should -Not -BeNullOrEmpty -Because "$What cannot fit in $Free bytes"
             $failure.FullyQualifiedErrorId | Should -Match '^[A-Za-z]+,LayerTools\.Commands\.' -Because "$What reports a LayerTools error id ($($failure.Exception.Message))"
             $failure.Exception.Message | Should -Match 'space' -Because 'the message says the disk is full'
@@ -187,6 +199,33 @@ Describe 'A full disk (a small tmpfs as the store) for every writing cmdlet' -Ta
         @(Get-ContainerChange full -StorePath $store).Count | Should -Be 121
     }
 
+    It 'Copy-ContainerItem over files in the container, failing mid-copy: the container is byte for byte as before, and the error names the file' {
+        # Host data/ merges into the container's /data: its 120 files overwrite the container's, then 30 new
+        # folders, each with a file. Room for the staged data and the files but not the folders: the copy
+        # fails after it swapped files in, and must put every one back.
+        $mid = Join-Path $work 'mid/data'
+        $null = New-Item -ItemType Directory -Force $mid
+        Get-ChildItem $twelve | ForEach-Object { [IO.File]::WriteAllText((Join-Path $mid $_.Name), "new $($_.Name)") }
+        foreach ($i in 1..30) { $null = New-TestTree -Root (Join-Path $mid "zz$i") -Files @{ 'new.txt' = "new $i" } }
+        $null = New-ContainerLayer busybox:test -Name mid -StorePath $store
+        Copy-ContainerItem -Container mid -Path $twelve -Destination /data -ToContainer -Recurse -StorePath $store
+        $upper = Join-Path $store "layertools/containers/$((Get-ContainerLayer mid -StorePath $store).Id)"
+        function Get-UpperState {
+            Get-ChildItem -Force -Recurse -LiteralPath $upper | Where-Object Name -ne 'lock' | Sort-Object FullName | ForEach-Object {
+                $hash = if ($_ -is [IO.FileInfo]) { (Get-FileHash -LiteralPath $_.FullName).Hash }
+                "$($_.FullName.Substring($upper.Length)) $($_.UnixFileMode) $($_.LastWriteTimeUtc.Ticks) $hash"
+            }
+        }
+        $before = @(Get-UpperState)
+        $failure = Invoke-FullDisk -FreeInodes 165 -What 'a copy over files in a container' -Action { Copy-ContainerItem -Container mid -Path $mid -Destination / -ToContainer -Recurse -StorePath $store -ErrorAction Stop }
+        $failure.Exception.Message | Should -Match ([regex]::Escape($mid) + '/zz\d+')
+        @(Get-UpperState) | Should -Be $before
+        Copy-ContainerItem -Container mid -Path $mid -Destination / -ToContainer -Recurse -StorePath $store
+        Get-Content -Raw (Join-Path $upper 'upper/data/f1.bin') | Should -Be 'new f1.bin'
+        @(Get-ContainerChange mid -StorePath $store).Count | Should -Be 181
+        Remove-ContainerLayer mid -StorePath $store -Confirm:$false
+    }
+
     It 'ConvertTo-LayeredImage' {
         $null = Invoke-FullDisk -Free 4MB -What 'a commit' -Action { ConvertTo-LayeredImage -Container full -Tag committed:1 -StorePath $store -ErrorAction Stop }
         (ConvertTo-LayeredImage -Container full -Tag committed:1 -StorePath $store).ToString() | Should -Be 'committed:1'
@@ -201,6 +240,35 @@ Describe 'A full disk (a small tmpfs as the store) for every writing cmdlet' -Ta
         Remove-Item $out
     }
 
+    It 'Request-LayeredImage and Publish-LayeredImage (a real registry on 127.0.0.1)' {
+        . (Join-Path $PSScriptRoot 'RegistryHelpers.ps1')
+        $registry = Start-TestRegistry
+        $oldConfig = $env:DOCKER_CONFIG
+        $env:DOCKER_CONFIG = Join-Path $work 'docker-config'
+        try {
+            # An image the store has no layer of: 8 MB of new data, put in the registry by skopeo.
+            $fresh = Join-Path $work 'fresh'
+            $null = New-Item -ItemType Directory -Force $fresh
+            $bytes = [byte[]]::new(100KB)
+            $seeded = [Random]::new(2)
+            foreach ($i in 1..80) { $seeded.NextBytes($bytes); [IO.File]::WriteAllBytes((Join-Path $fresh "p$i.bin"), $bytes) }
+            $freshTar = New-DockerArchive -Path (Join-Path $work 'fresh.tar') -Images @(@{ Tag = 'fresh:1'; Layers = @($fresh) })
+            & skopeo copy --dest-tls-verify=false "docker-archive:${freshTar}:fresh:1" "docker://$($registry.Host)/lib/fresh:1" 2>&1 | Out-Null
+            $LASTEXITCODE | Should -Be 0
+            $null = Invoke-FullDisk -Free 4MB -What 'a pull' -Action { Request-LayeredImage "$($registry.Host)/lib/fresh:1" -StorePath $store -ErrorAction Stop }
+            (Request-LayeredImage "$($registry.Host)/lib/fresh:1" -StorePath $store).Id | Should -Not -BeNullOrEmpty
+
+            # A push compresses the layer into the store first: no room for it.
+            Remove-Item -Recurse -Force -LiteralPath (Join-Path $store 'layertools/compressed') -ErrorAction SilentlyContinue
+            $null = Optimize-LayerStore -StorePath $store -Confirm:$false
+            $null = Invoke-FullDisk -Free 0 -What 'a push' -Action { Publish-LayeredImage twelve:1 "$($registry.Host)/lib/twelve:1" -StorePath $store -ErrorAction Stop }
+            (Publish-LayeredImage twelve:1 "$($registry.Host)/lib/twelve:1" -StorePath $store).Digest | Should -Not -BeNullOrEmpty
+        } finally {
+            $env:DOCKER_CONFIG = $oldConfig
+            $registry | Stop-TestRegistry
+        }
+    }
+
     It 'Add-LayeredImageTag, Remove-LayeredImage and New-ContainerLayer' {
         $null = Invoke-FullDisk -Free 0 -What 'a tag' -Action { Add-LayeredImageTag twelve:1 twelve:2 -StorePath $store -ErrorAction Stop }
         $null = Invoke-FullDisk -Free 0 -What 'a removal' -Action { Remove-LayeredImage built:1 -StorePath $store -Confirm:$false -ErrorAction Stop }
@@ -208,6 +276,23 @@ Describe 'A full disk (a small tmpfs as the store) for every writing cmdlet' -Ta
         Add-LayeredImageTag twelve:1 twelve:2 -StorePath $store
         Remove-LayeredImage built:1 -StorePath $store -Confirm:$false
         (New-ContainerLayer twelve:1 -Name nospace -StorePath $store).Name | Should -Be 'nospace'
+    }
+
+    It 'Mount-ContainerLayer (its layers extracted on the full disk), and Remove-ContainerLayer frees space' {
+        $null = New-ContainerLayer twelve:1 -Name mounted -StorePath $store
+        $at = Join-Path $work 'full-mount'
+        $null = New-Item -ItemType Directory -Force $at
+        Remove-Item -Recurse -Force -LiteralPath (Join-Path $store 'layertools/snapshots/layers') -ErrorAction SilentlyContinue
+        $null = Invoke-FullDisk -Free 4MB -What 'a mount' -Action { Mount-ContainerLayer mounted -Path $at -StorePath $store -ErrorAction Stop }
+        @(Get-ChildItem -Force -LiteralPath $at) | Should -BeNullOrEmpty -Because 'nothing was mounted'
+        Mount-ContainerLayer mounted -Path $at -StorePath $store
+        try { @(Get-ChildItem -LiteralPath $at -Filter 'f*.bin').Count | Should -Be 120 }
+        finally { Dismount-ContainerLayer mounted -StorePath $store }
+        Set-FreeSpace 0
+        try { Remove-ContainerLayer mounted -StorePath $store -Confirm:$false }
+        finally { Remove-Item -Force -LiteralPath $filler -ErrorAction SilentlyContinue }
+        Get-ContainerLayer -StorePath $store | Where-Object Name -eq 'mounted' | Should -BeNullOrEmpty
+        @(Get-StoreLeftover $store) | Should -BeNullOrEmpty
     }
 
     It 'Optimize-LayerStore frees space on a full disk' {
@@ -262,6 +347,29 @@ Describe 'kill -9 at random instants' -Tag Faults {
             @(Get-ChildItem -Force (Split-Path $out)).Name | Should -Be @('big.tar')
             (Get-FileHash -LiteralPath $out).Hash
         }
+    }
+
+    It 'Export-LayeredImage as an OCI layout: no temporary file stays in the layout' {
+        $layout = Join-Path $work 'export/layout'
+        $null = Import-LayeredImage -Path $bigTar -StorePath $store
+        Invoke-KillSeries -Name export-layout -Kills 4 -Store $store -Command "Export-LayeredImage big:1 -Path '$layout' -Format OciLayout -Compression Gzip -Force -StorePath '{store}'" -Reset {
+            Remove-Item -Recurse -Force -LiteralPath $layout -ErrorAction SilentlyContinue
+            # Every export compresses again, as in the series above: work enough for the kills to land.
+            Remove-Item -Recurse -Force -LiteralPath (Join-Path $store 'layertools/compressed') -ErrorAction SilentlyContinue
+            $null = Optimize-LayerStore -StorePath $store -Confirm:$false
+        } -Result {
+            @(Get-ChildItem -Force -Recurse -LiteralPath $layout | Where-Object Name -like '*.tmp') | Should -BeNullOrEmpty
+            (Get-ChildItem -Force -LiteralPath $layout).Name -join ',' | Should -Be 'blobs,index.json,oci-layout'
+            (Get-FileHash -LiteralPath (Join-Path $layout 'index.json')).Hash
+        }
+    }
+
+    It 'Copy-ContainerItem: its staging folder in the container is reclaimed' {
+        $null = New-ContainerLayer busybox:test -Name cp -StorePath $store
+        Invoke-KillSeries -Name copy -Kills 4 -Store $store -Command "Copy-ContainerItem -Container cp -Path '$(Join-Path $ctx 'data')' -Destination / -ToContainer -Recurse -StorePath '{store}'" -Reset {
+            Remove-ContainerLayer cp -StorePath $store -Confirm:$false
+            $null = New-ContainerLayer busybox:test -Name cp -StorePath $store
+        } -Result { (Get-ContainerChange cp -StorePath $store | ForEach-Object { "$($_.Kind) $($_.Path)" }) -join ',' }
     }
 
     It 'Optimize-LayerStore' {

@@ -27,18 +27,18 @@ internal static class ContainerCopy
             throw new LayerToolsException("DirectoryNeedsRecurse", ErrorKind.InvalidArgument, $"'{hostPath}' is a folder; copy it recursively.", hostPath);
         }
 
-        // All or nothing: every file's data is copied into a folder of the container first (where a full
-        // disk or an unreadable file stops the copy before the container changes), then moved in; a
-        // failure then undoes what this call created. The folder belongs to a lease, so a killed copy
-        // leaves nothing behind after the next command.
+        // All or nothing: every file's data is copied into a folder beside upper/ first (where a full
+        // disk or an unreadable file stops the copy before the container changes), then moved in by
+        // rename (ContainerCopyIn), which undoes what it did when a step fails. The folder belongs to a
+        // lease, so a killed copy leaves nothing behind after the next command.
         using var lease = view.Store.AcquireLease();
         var staging = lease.OwnedPathBeside(Path.Combine(view.Directory, "copy"));
         Directory.CreateDirectory(staging);
         try
         {
-            var plan = new List<CopyStep>();
+            var plan = new List<ContainerCopyStep>();
             Stage(view, source, stat, destination, staging, plan);
-            Apply(view, plan);
+            new ContainerCopyIn(view).Apply(plan);
         }
         finally
         {
@@ -71,16 +71,13 @@ internal static class ContainerCopy
         return destination;
     }
 
-    /// <summary>One entry to copy in; a file's data is already staged.</summary>
-    private sealed record CopyStep(string Source, HostStat Stat, string Destination, string? Staged, string? LinkTarget);
-
     /// <summary>Walks the host tree and copies each file's data into <paramref name="staging"/>; nothing in the container changes.</summary>
-    private static void Stage(ContainerView view, string source, HostStat stat, string destination, string staging, List<CopyStep> plan)
+    private static void Stage(ContainerView view, string source, HostStat stat, string destination, string staging, List<ContainerCopyStep> plan)
     {
         switch (stat.Type)
         {
             case EntryType.Directory:
-                plan.Add(new CopyStep(source, stat, destination, null, null));
+                plan.Add(new ContainerCopyStep(source, stat, destination, null, null));
                 foreach (var entry in Directory.EnumerateFileSystemEntries(source).Order(StringComparer.Ordinal))
                 {
                     if (HostFile.LStat(entry) is { } child)
@@ -98,85 +95,24 @@ internal static class ContainerCopy
                     using var output = new FileStream(staged, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920);
                     input.CopyTo(output, 81920);
                 });
-                plan.Add(new CopyStep(source, stat, destination, staged, null));
+                plan.Add(new ContainerCopyStep(source, stat, destination, staged, null));
                 break;
             case EntryType.SymbolicLink:
-                plan.Add(new CopyStep(source, stat, destination, null, new FileInfo(source).LinkTarget ?? string.Empty));
+                plan.Add(new ContainerCopyStep(source, stat, destination, null, new FileInfo(source).LinkTarget ?? string.Empty));
                 break;
             default:
                 throw new LayerToolsException("CannotCopyDevice", ErrorKind.NotImplemented, $"'{source}' is a {stat.Type}; devices and FIFOs are not copied.", source);
         }
     }
 
-    /// <summary>Writes the staged entries into the container; on a failure removes what this call created, and throws.</summary>
-    private static void Apply(ContainerView view, List<CopyStep> plan)
-    {
-        var created = new List<string>();
-        try
-        {
-            foreach (var step in plan)
-            {
-                var existed = view.Stat(step.Destination) is not null;
-                Guard(view, step.Source, step.Destination, () =>
-                {
-                    if (step.Stat.Type == EntryType.Directory)
-                    {
-                        view.CreateDirectory(step.Destination, step.Stat.Mode, parents: false);
-                    }
-                    else if (step.LinkTarget is { } target)
-                    {
-                        view.CreateSymlink(step.Destination, target);
-                    }
-                    else
-                    {
-                        using (var input = new FileStream(step.Staged!, FileMode.Open, FileAccess.Read, FileShare.Read, 81920))
-                        using (var output = view.OpenWrite(step.Destination, append: false, step.Stat.Mode))
-                        {
-                            input.CopyTo(output, 81920);
-                        }
-
-                        // Its space goes back before the next file needs it.
-                        File.Delete(step.Staged!);
-                        view.SetMode(step.Destination, step.Stat.Mode);
-                    }
-                });
-                if (!existed)
-                {
-                    created.Add(step.Destination);
-                }
-            }
-
-            foreach (var step in plan.Where(s => s.LinkTarget is null).Reverse())
-            {
-                view.SetModifiedTime(step.Destination, DateTimeOffset.FromUnixTimeSeconds(step.Stat.ModifiedTime));
-            }
-        }
-        catch
-        {
-            for (var i = created.Count - 1; i >= 0; i--)
-            {
-                try
-                {
-                    view.Delete(created[i], recursive: true);
-                }
-                catch (Exception ex) when (ex is LayerToolsException or IOException)
-                {
-                    // Already gone with its parent.
-                }
-            }
-
-            throw;
-        }
-    }
-
     /// <summary>Runs one copy step; a failure of the file system (a full disk) is reported naming the file.</summary>
-    private static void Guard(ContainerView view, string source, string destination, Action step)
+    public static void Guard(ContainerView view, string source, string destination, Action step)
     {
         try
         {
             step();
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new LayerToolsException("CopyFailed", ErrorKind.WriteError, $"Copying '{source}' to '{ContainerView.Display(ContainerView.Clean(destination))}' in container '{view.Name}' failed: {ex.Message} The container was left as it was before the copy.", source, ex);
         }

@@ -19,15 +19,20 @@ internal sealed class ContainerLinks
         }
 
         using var l = _view.Locks.WriteLock();
-        var resolved = _view.Resolve(path, followLast: false);
-        _view.Writes.RequireAbsent(resolved, path);
-        _view.Writes.RequireDirectory(TarPath.Parent(resolved), path);
+        CreateSymlinkLocked(_view.Resolve(path, followLast: false), target, path);
+        _view.SaveRecord();
+    }
+
+    /// <summary>ln -s at a resolved path; the caller holds the write lock and saves the record.</summary>
+    public void CreateSymlinkLocked(string resolved, string target, string original)
+    {
+        _view.Writes.RequireAbsent(resolved, original);
+        _view.Writes.RequireDirectory(TarPath.Parent(resolved), original);
         _view.CopyUp.EnsureUpperDirectory(TarPath.Parent(resolved));
         using var host = _view.UpperFiles.New(resolved);
         File.CreateSymbolicLink(host.Host, target);
         _view.Metadata.Apply(resolved, host, EntryType.SymbolicLink, 0x1FF, 0, 0, null);
         _view.Upper.Add(resolved, host.LStat()!.Value);
-        _view.SaveRecord();
     }
 
     /// <summary>Makes <paramref name="path"/> another name of the file <paramref name="target"/> (an image file is copied up first, with its link group).</summary>

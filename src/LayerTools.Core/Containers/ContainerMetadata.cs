@@ -75,11 +75,14 @@ internal sealed class ContainerMetadata
     }
 
     /// <summary>lchown of a pinned entry (root), or its owner kept in the whiteout record.</summary>
-    public void SetOwnerOf(string path, UpperPath host, int uid, int gid)
+    public void SetOwnerOf(string path, UpperPath host, int uid, int gid) => SetOwnerOf(path, host.Host, uid, gid);
+
+    /// <summary>lchown of a host path that is to become <paramref name="path"/> (root), or its owner kept in the whiteout record.</summary>
+    public void SetOwnerOf(string path, string hostPath, int uid, int gid)
     {
         if (_view.UseChown)
         {
-            HostFile.LChown(host.Host, uid, gid);
+            HostFile.LChown(hostPath, uid, gid);
             _view.Whiteouts.Owners.Remove(path);
         }
         else

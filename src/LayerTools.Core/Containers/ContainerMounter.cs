@@ -19,6 +19,7 @@ internal static class ContainerMounter
     public static ContainerLayer Mount(ContainerStore containers, string nameOrId, string target, CancellationToken cancellationToken = default)
     {
         RequireLinuxRoot();
+        containers.Store.TryReclaim();
         var container = containers.Get(nameOrId);
         var dir = Path.Combine(containers.ContainersDir, container.Id);
         ContainerLock.ThrowIfRunning(dir, container.Name);
@@ -46,8 +47,20 @@ internal static class ContainerMounter
         var work = Path.Combine(dir, "work");
         RemoveWork(work);
         Directory.CreateDirectory(work);
-        OverlayMount.Mount(lower, view.UpperDir, work, target); // stays mounted until Dismount
-        containers.Store.WriteFile(Path.Combine(dir, RecordName), JsonSerializer.SerializeToUtf8Bytes(new MountRecord { Target = target }));
+        // Recorded before the mount is made, so that Dismount-ContainerLayer and Remove-ContainerLayer -Force
+        // find a mount whose command was killed the instant after making it (a record of no mount is dropped).
+        var record = Path.Combine(dir, RecordName);
+        containers.Store.WriteFile(record, JsonSerializer.SerializeToUtf8Bytes(new MountRecord { Target = target }));
+        try
+        {
+            OverlayMount.Mount(lower, view.UpperDir, work, target); // stays mounted until Dismount
+        }
+        catch
+        {
+            File.Delete(record);
+            throw;
+        }
+
         return container;
     }
 

@@ -177,12 +177,80 @@ internal sealed class UpperPath : IDisposable
         SafeRoot.RemoveAt(_dir, Name);
     }
 
+    /// <summary>
+    /// Renames <paramref name="source"/> (a file LayerTools made beside <c>upper/</c>, on the same file
+    /// system) to this entry, through the pinned parent: nothing may be there yet (RENAME_NOREPLACE).
+    /// </summary>
+    public void MoveIn(string source)
+    {
+        if (_dir < 0)
+        {
+            File.Move(source, Host, overwrite: false);
+            return;
+        }
+
+        var rc = Renameat2(AtFdCwd, source, _dir, Name, RenameNoReplace);
+        if (rc == -EInval)
+        {
+            // A file system without renameat2's flags: the container is not mounted (its write lock says so), so nothing else adds this name meanwhile.
+            rc = LStat() is null ? Renameat(AtFdCwd, source, _dir, Name) : -EExist;
+        }
+
+        ThrowIfFailed(rc, "move the copied file in as");
+    }
+
+    /// <summary>
+    /// Swaps <paramref name="source"/> (a file LayerTools made beside <c>upper/</c>, on the same file
+    /// system) with this entry, a file, through the pinned parent (RENAME_EXCHANGE): afterwards the
+    /// entry has the new data and <paramref name="source"/> names what was here, so a second swap undoes it.
+    /// </summary>
+    public void Exchange(string source)
+    {
+        if (_dir >= 0)
+        {
+            var rc = Renameat2(AtFdCwd, source, _dir, Name, RenameExchange);
+            if (rc != -EInval)
+            {
+                ThrowIfFailed(rc, "swap the copied file in for");
+                return;
+            }
+        }
+
+        // Without RENAME_EXCHANGE: the old file goes aside first, the new one in, the old one to the source's name.
+        var aside = source + ".old";
+        if (_dir < 0)
+        {
+            File.Move(Host, aside);
+            File.Move(source, Host);
+            File.Move(aside, source);
+            return;
+        }
+
+        ThrowIfFailed(Renameat(_dir, Name, AtFdCwd, aside), "move aside");
+        var moved = Renameat(AtFdCwd, source, _dir, Name);
+        if (moved < 0)
+        {
+            Renameat(AtFdCwd, aside, _dir, Name);
+            ThrowIfFailed(moved, "swap the copied file in for");
+        }
+
+        ThrowIfFailed(Renameat(AtFdCwd, aside, AtFdCwd, source), "keep aside the old");
+    }
+
     public void Dispose()
     {
         if (_dir >= 0)
         {
             Close(_dir);
             _dir = -1;
+        }
+    }
+
+    private void ThrowIfFailed(int rc, string what)
+    {
+        if (rc < 0)
+        {
+            throw new IOException($"Cannot {what} '{Name}' in the container's upper directory: {Describe(-rc)}.");
         }
     }
 

@@ -64,6 +64,9 @@ internal static class LinuxNative
 
     public const int MntDetach = 2;
 
+    public const uint RenameNoReplace = 1;
+    public const uint RenameExchange = 2;
+
     /// <summary>openat2 has the same number on every Linux architecture (the unified syscall table).</summary>
     private const long SysOpenat2 = 437;
 
@@ -108,6 +111,9 @@ internal static class LinuxNative
 
     [DllImport(Libc, SetLastError = true, EntryPoint = "renameat")]
     private static extern int RenameatRaw(int olddirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string oldpath, int newdirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string newpath);
+
+    [DllImport(Libc, SetLastError = true, EntryPoint = "renameat2")]
+    private static extern int Renameat2Raw(int olddirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string oldpath, int newdirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string newpath, uint flags);
 
     [DllImport(Libc, SetLastError = true, EntryPoint = "fchownat")]
     private static extern int FchownatRaw(int dirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, uint uid, uint gid, int flags);
@@ -212,6 +218,9 @@ internal static class LinuxNative
     public static int Unlinkat(int dirfd, string path, int flags) => Check(UnlinkatRaw(dirfd, path, flags));
 
     public static int Renameat(int olddirfd, string oldpath, int newdirfd, string newpath) => Check(RenameatRaw(olddirfd, oldpath, newdirfd, newpath));
+
+    /// <summary>renameat2(2) with <see cref="RenameNoReplace"/> or <see cref="RenameExchange"/>; -errno on failure (EINVAL where the file system has neither).</summary>
+    public static int Renameat2(int olddirfd, string oldpath, int newdirfd, string newpath, uint flags) => Check(Renameat2Raw(olddirfd, oldpath, newdirfd, newpath, flags));
 
     public static int Fchownat(int dirfd, string path, int uid, int gid, int flags) => Check(FchownatRaw(dirfd, path, (uint)uid, (uint)gid, flags));
 

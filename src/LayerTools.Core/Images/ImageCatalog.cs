@@ -121,7 +121,16 @@ internal sealed class ImageCatalog
     public StoredImage Tag(Descriptor manifest, ImageReference reference)
     {
         var tagged = Tagged(manifest, reference);
-        Store.UpdateIndex(descriptors => ApplyTag(descriptors, tagged));
+        Store.UpdateIndex(descriptors =>
+        {
+            // An image no name keeps any more may have been collected since it was looked up: a tag must not bring back a name for it.
+            if (!descriptors.Any(d => d.Digest == manifest.Digest))
+            {
+                Store.RequireCompleteLocked(manifest.Digest, "it was tagged");
+            }
+
+            return ApplyTag(descriptors, tagged);
+        });
         return new StoredImage(tagged, reference);
     }
 

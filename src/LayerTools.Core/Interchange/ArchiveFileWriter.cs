@@ -19,7 +19,7 @@ internal static class ArchiveFileWriter
     public static readonly byte[] OciLayoutBytes = Encoding.UTF8.GetBytes("{\"imageLayoutVersion\":\"1.0.0\"}");
 
     /// <param name="lease">Names the temporary file beside <paramref name="path"/> so that it is removed if the export is killed.</param>
-    public static void Write(LayerStore store, ExportPlan plan, string path, bool dockerArchive, ProgressReporter reporter, CancellationToken cancellationToken, Lease? lease = null)
+    public static void Write(LayerStore store, ExportPlan plan, string path, bool dockerArchive, ProgressReporter reporter, CancellationToken cancellationToken, Lease lease)
     {
         if (Directory.Exists(path))
         {
@@ -28,7 +28,7 @@ internal static class ArchiveFileWriter
 
         var directory = Path.GetDirectoryName(path)!;
         Directory.CreateDirectory(directory);
-        var tmp = lease?.OwnedPathBeside(path) ?? Path.Combine(directory, "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N") + ".tmp");
+        var tmp = lease.OwnedPathBeside(path);
         try
         {
             using (var tar = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))

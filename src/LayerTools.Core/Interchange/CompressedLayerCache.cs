@@ -106,7 +106,8 @@ internal static class CompressedLayerCache
         }
 
         store.Access.CreateFolder(store.TmpDir);
-        var tmp = lease?.NewTmpPath("compress") ?? Path.Combine(store.TmpDir, "compress-" + Guid.NewGuid().ToString("N"));
+        // Without a lease (a push), named by this process, so the next command removes it if the process was killed.
+        var tmp = lease?.NewTmpPath("compress") ?? Path.Combine(store.TmpDir, "compress-" + Guid.NewGuid().ToString("N") + "." + ProcessIdentity.Current + ".tmp");
         try
         {
             string digest;

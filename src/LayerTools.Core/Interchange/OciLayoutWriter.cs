@@ -8,11 +8,13 @@ namespace LayerTools.Core.Interchange;
 /// Writes images into an OCI image layout directory: a new one, or an existing layout they are
 /// added to (as skopeo does: an entry with the same ref name is replaced, others are kept). Blobs
 /// already there are not written again; every file is written beside its place and renamed in,
-/// and index.json is written last, so a reader never sees a manifest whose blobs are missing.
+/// oci-layout first and index.json last, so a reader never sees a manifest whose blobs are missing
+/// and a killed export's retry finds a layout to add to.
 /// </summary>
 internal static class OciLayoutWriter
 {
-    public static void Write(LayerStore store, ExportPlan plan, string path, ProgressReporter reporter, CancellationToken cancellationToken, Lease? lease = null)
+    /// <summary>Writes the plan's images into the layout at <paramref name="path"/>; every temporary file there belongs to <paramref name="lease"/>, so a killed export leaves none after the next command.</summary>
+    public static void Write(LayerStore store, ExportPlan plan, string path, ProgressReporter reporter, CancellationToken cancellationToken, Lease lease)
     {
         if (File.Exists(path))
         {
@@ -22,6 +24,13 @@ internal static class OciLayoutWriter
         var layoutFile = Path.Combine(path, "oci-layout");
         var indexFile = Path.Combine(path, "index.json");
         var existing = ReadExisting(path, layoutFile, indexFile);
+        // oci-layout first: a folder that holds anything of ours is a layout, so the retry of a killed export adds to it.
+        Directory.CreateDirectory(path);
+        if (!File.Exists(layoutFile))
+        {
+            AtomicFile.WriteVia(layoutFile, ArchiveFileWriter.OciLayoutBytes, lease.OwnedPathBeside(layoutFile));
+        }
+
         var blobs = Path.Combine(path, "blobs", "sha256");
         Directory.CreateDirectory(blobs);
 
@@ -34,15 +43,10 @@ internal static class OciLayoutWriter
             var target = Path.Combine(blobs, Digests.Digest.Hex(blob.Digest));
             if (!(File.Exists(target) && new FileInfo(target).Length == blob.Size))
             {
-                WriteBlob(store, lease, blob, path, target, n => reporter.Report($"Writing {blob.What} {blob.Digest}", done + n, total), cancellationToken);
+                WriteBlob(store, lease, blob, target, n => reporter.Report($"Writing {blob.What} {blob.Digest}", done + n, total), cancellationToken);
             }
 
             done += blob.Size;
-        }
-
-        if (!File.Exists(layoutFile))
-        {
-            AtomicFile.WriteAllBytes(layoutFile, ArchiveFileWriter.OciLayoutBytes, path);
         }
 
         var ours = plan.IndexDescriptors();
@@ -53,7 +57,7 @@ internal static class OciLayoutWriter
             : LayerStore.ManifestDescriptors(existing, indexFile)
                 .Where(d => RefName(d) is { } name ? !names.Contains(name) : !digests.Contains(d.Digest))
                 .ToList();
-        AtomicFile.WriteAllBytes(indexFile, ExportPlan.IndexJson(existing, kept.Concat(ours)), path);
+        AtomicFile.WriteVia(indexFile, ExportPlan.IndexJson(existing, kept.Concat(ours)), lease.OwnedPathBeside(indexFile));
     }
 
     private static string? RefName(Descriptor d) => d.Annotations.TryGetValue(MediaTypes.RefNameAnnotation, out var name) ? name : null;
@@ -90,9 +94,9 @@ internal static class OciLayoutWriter
         return JsonDocuments.ParseObject(File.ReadAllBytes(indexFile), indexFile, "InvalidIndex");
     }
 
-    private static void WriteBlob(LayerStore store, Lease? lease, ExportBlob blob, string layout, string target, Action<long> progress, CancellationToken cancellationToken)
+    private static void WriteBlob(LayerStore store, Lease lease, ExportBlob blob, string target, Action<long> progress, CancellationToken cancellationToken)
     {
-        var tmp = lease?.OwnedPathBeside(target) ?? Path.Combine(layout, ".layertools-" + Guid.NewGuid().ToString("N") + ".tmp");
+        var tmp = lease.OwnedPathBeside(target);
         try
         {
             using (var data = blob.Open(store))

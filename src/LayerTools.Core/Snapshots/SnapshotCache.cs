@@ -46,18 +46,27 @@ internal sealed class SnapshotCache : IBlobOwner
         _store.Access.CreatePrivateFolder(LayersDir);
         var view = new UnionView();
         var dirs = new List<string>();
-        foreach (var diffId in diffIds)
+        Lease? own = null;
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var index = staging?.ReadLayerIndex(diffId) ?? _store.ReadLayerIndex(diffId);
-            var dir = LayerDirectory(diffId);
-            if (!Directory.Exists(dir))
+            foreach (var diffId in diffIds)
             {
-                Extract(index, view, dir, staging, cancellationToken);
-            }
+                cancellationToken.ThrowIfCancellationRequested();
+                var index = staging?.ReadLayerIndex(diffId) ?? _store.ReadLayerIndex(diffId);
+                var dir = LayerDirectory(diffId);
+                if (!Directory.Exists(dir))
+                {
+                    // Extracted in a lease's folder (the operation's, else one of its own), so a killed extraction is reclaimed by the next command.
+                    Extract(index, view, dir, staging?.Lease ?? (own ??= _store.AcquireLease()), staging, cancellationToken);
+                }
 
-            view.Apply(index);
-            dirs.Add(dir);
+                view.Apply(index);
+                dirs.Add(dir);
+            }
+        }
+        finally
+        {
+            own?.Dispose();
         }
 
         return dirs;
@@ -88,19 +97,12 @@ internal sealed class SnapshotCache : IBlobOwner
         }
     }
 
-    private void Extract(LayerIndex index, UnionView lower, string dir, StagingArea? staging, CancellationToken cancellationToken)
+    private void Extract(LayerIndex index, UnionView lower, string dir, Lease lease, StagingArea? staging, CancellationToken cancellationToken)
     {
-        // In the operation's lease folder when there is one, so a killed build's half extraction is reclaimed at once.
-        var tmp = staging?.Lease.NewTmpPath("snapshot") ?? Path.Combine(LayersDir, ".tmp-" + Guid.NewGuid().ToString("N"));
-        if (staging is null)
-        {
-            Directory.CreateDirectory(tmp);
-        }
-        else
-        {
-            // Image content: owner-only, as snapshots/ is, while it is extracted in the lease folder.
-            _store.Access.CreatePrivateFolder(tmp);
-        }
+        var tmp = lease.NewTmpPath("snapshot");
+
+        // Image content: owner-only, as snapshots/ is, while it is extracted in the lease folder.
+        _store.Access.CreatePrivateFolder(tmp);
         try
         {
             using (var blob = staging?.OpenBlob(index.DiffId) ?? _store.OpenBlob(index.DiffId))

@@ -19,7 +19,12 @@ internal static class AtomicFile
         }
 
         // Named by its writer (pid and start time), so the next command removes it if the writer was killed.
-        var tmp = Path.Combine(tmpDir, Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N") + "." + ProcessIdentity.Current + ".tmp");
+        WriteVia(path, bytes, Path.Combine(tmpDir, Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N") + "." + ProcessIdentity.Current + ".tmp"), access);
+    }
+
+    /// <summary>As <see cref="WriteAllBytes"/>, through the temporary file <paramref name="tmp"/> the caller named (one its lease owns).</summary>
+    public static void WriteVia(string path, ReadOnlySpan<byte> bytes, string tmp, StoreAccess? access = null)
+    {
         try
         {
             using (var fs = access?.CreateFile(tmp) ?? new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))

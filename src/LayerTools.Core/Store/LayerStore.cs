@@ -119,10 +119,34 @@ internal sealed class LayerStore
     /// Takes the store lock. The first time in each command it also reclaims what dead operations
     /// left (<see cref="LeaseSweeper"/>): their leases, scratch folders, RUN containers and mounts.
     /// </summary>
-    public StoreLock Lock(CancellationToken cancellationToken = default)
+    public StoreLock Lock(CancellationToken cancellationToken = default) => Lock(LockTimeout, cancellationToken);
+
+    /// <summary>
+    /// Reclaims what dead operations left, when this command has not yet, without waiting: when the
+    /// store lock is busy (another process, or this one further up the stack) it is left for later.
+    /// A command that takes a lease calls it, so the next one reclaims even if it never takes the lock.
+    /// </summary>
+    public void TryReclaim()
+    {
+        if (Volatile.Read(ref _swept) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            Lock(TimeSpan.Zero, CancellationToken.None).Dispose();
+        }
+        catch (LayerToolsException ex) when (ex.ErrorId == "StoreBusy")
+        {
+            // Whoever holds the lock is running; the next command reclaims.
+        }
+    }
+
+    private StoreLock Lock(TimeSpan timeout, CancellationToken cancellationToken)
     {
         Access.CreateFolder(DataDir);
-        var l = StoreLock.Acquire(LockPath, Access.FileMode, LockTimeout, cancellationToken);
+        var l = StoreLock.Acquire(LockPath, Access.FileMode, timeout, cancellationToken);
         if (Interlocked.Exchange(ref _swept, 1) == 0)
         {
             LeaseSweeper.Sweep(this);
@@ -227,6 +251,39 @@ internal sealed class LayerStore
     {
         using var l = Lock(cancellationToken);
         UpdateIndexLocked(mutate);
+    }
+
+    /// <summary>
+    /// Throws (BlobVanished), for a caller that holds the lock, unless a manifest and everything it
+    /// references (config, layers, and each DiffID's blob and index) is in the store: what every change
+    /// that names an image in index.json checks first, so the collector cannot leave a dangling name.
+    /// </summary>
+    /// <param name="when">What was to happen, for the message ("the image was committed").</param>
+    public void RequireCompleteLocked(string manifestDigest, string when)
+    {
+        var missing = new List<string>();
+        if (!HasBlob(manifestDigest))
+        {
+            missing.Add(manifestDigest);
+        }
+        else
+        {
+            var manifest = ManifestDocument.Parse(ReadBlob(manifestDigest, IngestLimits.Default.MaxConfigBytes), manifestDigest);
+            missing.AddRange(manifest.Layers.Select(d => d.Digest).Prepend(manifest.Config.Digest).Where(d => !HasBlob(d)));
+            if (missing.Count == 0)
+            {
+                // The store reads layers by DiffID (a pulled manifest names the registry's compressed
+                // blobs): each DiffID's uncompressed blob and its index must be there too.
+                var config = ConfigDocument.Parse(ReadBlob(manifest.Config.Digest, IngestLimits.Default.MaxConfigBytes), manifest.Config.Digest);
+                missing.AddRange(config.DiffIds.Where(d => !HasBlob(d)));
+                missing.AddRange(config.DiffIds.Where(d => !File.Exists(LayerIndexPath(d))).Select(LayerIndexPath));
+            }
+        }
+
+        if (missing.Count > 0)
+        {
+            throw new LayerToolsException("BlobVanished", ErrorKind.InvalidOperation, $"'{missing[0]}', which image {manifestDigest} references, left the store before {when}; index.json was not changed. Try again.", missing[0]);
+        }
     }
 
     /// <summary>As <see cref="UpdateIndex"/>, for a caller that holds the lock.</summary>

@@ -41,6 +41,8 @@ internal sealed class Lease : IDisposable
     /// <summary>Takes a new lease on <paramref name="store"/> for the calling operation.</summary>
     public static Lease Acquire(LayerStore store)
     {
+        // What a killed operation left goes before this one starts, whether or not it takes the store lock.
+        store.TryReclaim();
         var dir = LeaseSweeper.LeasesDir(store);
         store.Access.CreateFolder(dir);
         for (var attempt = 0; ; attempt++)
@@ -58,12 +60,22 @@ internal sealed class Lease : IDisposable
                 }
 
                 var handle = new FileStream(fresh, options);
-                File.Move(fresh, LeaseSweeper.LockPath(store, id));
+                try
+                {
+                    File.Move(fresh, LeaseSweeper.LockPath(store, id));
+                }
+                catch
+                {
+                    handle.Dispose();
+                    throw;
+                }
+
                 return new Lease(store, id, handle);
             }
             catch (IOException) when (attempt < 3)
             {
-                // Another process opened the new file in the instant before it was locked: try another name.
+                // Another process opened the new file in the instant before it was locked (or a sweeper
+                // took it for a dead one's and removed it): try another name.
                 AtomicFile.TryDelete(fresh);
             }
         }

@@ -17,7 +17,7 @@ internal static class LeaseSweeper
     /// <summary>In a scratch folder: the paths outside the store the operation writes (<see cref="Lease.OwnedPathBeside"/>).</summary>
     public const string OutsideRecord = "outside";
 
-    /// <summary>A lease file still being made is left this long before it counts as abandoned.</summary>
+    /// <summary>Any other file in leases/ (none this version makes) is left this long before it counts as abandoned.</summary>
     private static readonly TimeSpan NewGrace = TimeSpan.FromMinutes(1);
 
     public static string LeasesDir(LayerStore store) => Path.Combine(store.DataDir, "leases");
@@ -85,6 +85,15 @@ internal static class LeaseSweeper
                         AtomicFile.TryDelete(file.FullName);
                     }
                 }
+                else if (file.Name.EndsWith(NewSuffix, StringComparison.Ordinal))
+                {
+                    // A lease being made is locked before it is named: one whose lock can be taken was
+                    // left by a killed process (or is an instant old: its maker then tries another name).
+                    if (IsAbandoned(file.FullName))
+                    {
+                        AtomicFile.TryDelete(file.FullName);
+                    }
+                }
                 else if (file.LastWriteTimeUtc < DateTime.UtcNow - NewGrace)
                 {
                     AtomicFile.TryDelete(file.FullName);
@@ -110,6 +119,21 @@ internal static class LeaseSweeper
         }
 
         return live;
+    }
+
+    /// <summary>True when no process holds the file's lock (the probe lets go at once).</summary>
+    private static bool IsAbandoned(string path)
+    {
+        try
+        {
+            using var probe = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Locked, gone, or another user's: not ours to remove.
+            return false;
+        }
     }
 
     /// <summary>True while the lease's owner runs; a dead lease is reclaimed on the spot.</summary>

@@ -232,7 +232,7 @@ internal sealed class StagingArea : IDisposable
                     // Nothing is named in index.json unless all it references is in the store now, under the lock.
                     foreach (var added in descriptors.Where(d => !before.Contains(d.Digest)).Select(d => d.Digest).Distinct(StringComparer.Ordinal))
                     {
-                        RequireComplete(added);
+                        _store.RequireCompleteLocked(added, "the image was committed");
                     }
                 }
 
@@ -268,34 +268,6 @@ internal sealed class StagingArea : IDisposable
         }
 
         _blobs[digest] = tmp;
-    }
-
-    /// <summary>Throws, under the lock, unless a manifest and everything it references (config, layers, their indexes) is in the store.</summary>
-    private void RequireComplete(string manifestDigest)
-    {
-        var missing = new List<string>();
-        if (!_store.HasBlob(manifestDigest))
-        {
-            missing.Add(manifestDigest);
-        }
-        else
-        {
-            var manifest = ManifestDocument.Parse(_store.ReadBlob(manifestDigest, IngestLimits.Default.MaxConfigBytes), manifestDigest);
-            missing.AddRange(manifest.Layers.Select(d => d.Digest).Prepend(manifest.Config.Digest).Where(d => !_store.HasBlob(d)));
-            if (missing.Count == 0)
-            {
-                // The store reads layers by DiffID (a pulled manifest names the registry's compressed
-                // blobs): each DiffID's uncompressed blob and its index must be there too.
-                var config = ConfigDocument.Parse(_store.ReadBlob(manifest.Config.Digest, IngestLimits.Default.MaxConfigBytes), manifest.Config.Digest);
-                missing.AddRange(config.DiffIds.Where(d => !_store.HasBlob(d)));
-                missing.AddRange(config.DiffIds.Where(d => !File.Exists(_store.LayerIndexPath(d))).Select(_store.LayerIndexPath));
-            }
-        }
-
-        if (missing.Count > 0)
-        {
-            throw new LayerToolsException("BlobVanished", ErrorKind.InvalidOperation, $"'{missing[0]}', which image {manifestDigest} references, left the store before the image was committed; nothing was committed. Try again.", missing[0]);
-        }
     }
 
     public void Dispose()

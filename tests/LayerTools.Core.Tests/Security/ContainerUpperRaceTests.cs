@@ -74,6 +74,32 @@ public sealed class ContainerUpperRaceTests : IDisposable
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
+    public void CopiesInNeverMoveAFileThroughALinkSwappedIntoUpper(bool openat2)
+    {
+        SafeRoot.Openat2Override = openat2;
+        using var race = new Race();
+        var file = Path.Combine(race.Parent, "pwned");
+        File.WriteAllText(file, "PWNED");
+        var n = 0;
+        race.Run(view =>
+        {
+            try
+            {
+                // Over a file that is there (swapped in by rename), and as a new one (moved in by rename).
+                ContainerCopy.ToContainer(view, file, "/srv/d/f", recurse: false);
+                ContainerCopy.ToContainer(view, file, "/srv/d/new" + n++, recurse: false);
+                return true;
+            }
+            catch (Exception ex) when (ex is LayerToolsException or IOException or UnauthorizedAccessException)
+            {
+                return false;
+            }
+        });
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
     public void ListingsNeverShowAHostFolderSwappedIntoUpper(bool openat2)
     {
         SafeRoot.Openat2Override = openat2;
@@ -108,6 +134,9 @@ public sealed class ContainerUpperRaceTests : IDisposable
             File.WriteAllText(Path.Combine(_canary, "host-only"), "SECRET");
             File.CreateSymbolicLink(Path.Combine(_view.UpperDir, "srv", "x"), _canary);
         }
+
+        /// <summary>A host folder beside the store, outside the container.</summary>
+        public string Parent => _t.Parent;
 
         public void Run(Func<ContainerView, bool> attempt)
         {

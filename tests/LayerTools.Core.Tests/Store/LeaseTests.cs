@@ -76,6 +76,27 @@ public sealed class LeaseTests
     }
 
     [Fact]
+    public void ATagOfAnImageTheCollectorTookMeanwhileIsRefusedAndChangesNothing()
+    {
+        using var t = new TempStore();
+        var catalog = new ImageCatalog(t.Store);
+        var stored = TestImages.Add(t.Store, "app:1", new TarBuilder().File("etc/app", "app"));
+
+        // Add-LayeredImageTag looked app:1 up; before it writes, app:1 is removed and the collector runs.
+        Assert.True(catalog.Untag(stored));
+        Assert.NotEmpty(StoreMaintenance.Collect(t.Store, whatIf: false).Blobs);
+        var before = File.ReadAllText(t.Store.IndexJsonPath);
+        var ex = Assert.Throws<LayerToolsException>(() => catalog.Tag(stored.Manifest, ImageReference.Parse("app:2")));
+        Assert.Equal("BlobVanished", ex.ErrorId);
+        Assert.Equal(before, File.ReadAllText(t.Store.IndexJsonPath));
+        Assert.Empty(StoreMaintenance.Verify(t.Store));
+
+        // An image still named stays taggable.
+        var again = TestImages.Add(t.Store, "app:1", new TarBuilder().File("etc/app", "app"));
+        Assert.Equal("app:3", catalog.Tag(again.Manifest, ImageReference.Parse("app:3")).Reference!.ToString());
+    }
+
+    [Fact]
     public void ADeadLeaseHoldsNothingAndItsScratchFolderGoesAtTheNextLock()
     {
         using var t = new TempStore();
@@ -116,5 +137,37 @@ public sealed class LeaseTests
         Assert.True(File.Exists(path));
         lease.Dispose();
         Assert.False(Directory.Exists(lease.TmpDir));
+    }
+    [Fact]
+    public void ALeaseKilledWhileItWasMadeAndADeadCopysStagingGoWhenTheNextCommandTakesALease()
+    {
+        using var t = new TempStore();
+        Directory.CreateDirectory(LeaseSweeper.LeasesDir(t.Store));
+
+        // Killed between creating its lease file and naming it: a .new file nobody locks.
+        var abandoned = Path.Combine(LeaseSweeper.LeasesDir(t.Store), Guid.NewGuid().ToString("N") + LeaseSweeper.NewSuffix);
+        File.WriteAllText(abandoned, string.Empty);
+
+        // One being made right now: locked, so it stays.
+        var making = Path.Combine(LeaseSweeper.LeasesDir(t.Store), Guid.NewGuid().ToString("N") + LeaseSweeper.NewSuffix);
+        using var maker = new FileStream(making, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
+
+        // A dead operation's folder outside tmp/ (a copy's staging in a container's folder), recorded in its scratch folder.
+        var id = Guid.NewGuid().ToString("N");
+        File.WriteAllText(LeaseSweeper.LockPath(t.Store, id), string.Empty);
+        var outside = Path.Combine(t.Parent, ".copy.layertools-" + id + ".tmp");
+        Directory.CreateDirectory(outside);
+        File.WriteAllText(Path.Combine(outside, "0"), "staged");
+        Directory.CreateDirectory(Path.Combine(t.Store.TmpDir, id));
+        File.WriteAllText(Path.Combine(t.Store.TmpDir, id, LeaseSweeper.OutsideRecord), outside + "\n");
+
+        // The next command takes a lease without ever taking the store lock itself (Copy-ContainerItem, Mount-ContainerLayer).
+        using (LayerStore.Open(t.Root).AcquireLease())
+        {
+            Assert.False(File.Exists(abandoned));
+            Assert.True(File.Exists(making));
+            Assert.False(Directory.Exists(outside));
+            Assert.False(Directory.Exists(Path.Combine(t.Store.TmpDir, id)));
+        }
     }
 }

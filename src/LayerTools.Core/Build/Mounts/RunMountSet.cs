@@ -376,7 +376,8 @@ internal sealed class RunMountSet : IDisposable
 
         if (!Directory.Exists(dir))
         {
-            var staged = Path.Combine(parent, ".new-" + Guid.NewGuid().ToString("N"));
+            // Owned by the build's lease (recorded in its scratch folder), so a killed build leaves no empty folder here.
+            var staged = _lease?.OwnedPathBeside(dir) ?? Path.Combine(parent, ".new-" + Guid.NewGuid().ToString("N"));
             Directory.CreateDirectory(staged);
             Chown(staged, mount.Uid ?? 0, mount.Gid ?? 0, mount.Mode ?? 0x1ED);
             try
