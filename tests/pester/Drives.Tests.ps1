@@ -71,7 +71,7 @@ Describe 'Image: (read-only union view)' {
         $etc = @(Get-ChildItem Image:\app:1\etc)
         $etc.Name | Should -Be @('app.conf', 'keep.conf', 'os-release')
         $etc[0] | Should -BeOfType ([LayerTools.Core.Layers.LayerFile])
-        $etc[0].PSPath | Should -BeLike '*images/app:1/etc/app.conf'
+        $etc[0].PSPath | Should -Be 'LayerTools\LayerTools::Image:/app:1/etc/app.conf'
         @(Get-ChildItem Image:\base:1\etc).Name | Should -Contain 'old.conf'
         @(Get-ChildItem Image:/app:1/opt/data).Name | Should -Be @('c.txt')
     }

@@ -73,6 +73,21 @@ Describe 'Smaller points of issue 13' {
         { Add-LayeredImageTag app:1 -Tag Team/App:V1 -ErrorAction Stop } | Should -Throw "*'Team/App' has upper case*'team/app:V1'*"
     }
 
+    It 'a missing path on Image: and Container: names the path the user typed, not an internal one' {
+        $null = New-ContainerLayer app:1 -Name missing-paths
+        foreach ($typed in 'Image:\app:1\nope', 'Container:\missing-paths\nope') {
+            foreach ($command in 'Get-ChildItem', 'Get-Item', 'Get-Content') {
+                $failed = $null
+                $null = & $command $typed -ErrorVariable failed -ErrorAction SilentlyContinue
+                $failed.Count | Should -Be 1 -Because "$command $typed fails once"
+                $failed[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+                $failed[0].Exception | Should -BeOfType ([System.Management.Automation.ItemNotFoundException])
+                $failed[0].Exception.Message | Should -BeLike "Cannot find path '$($typed.Replace('\', '[\/]'))' *" -Because "$command $typed names the typed path"
+                $failed[0].Exception.Message | Should -Not -Match 'images/|containers/'
+            }
+        }
+    }
+
     It 'a missing build context says it does not exist' {
         { Build-LayeredImage (Join-Path $TestDrive 'no-such-context') -Tag x:1 -ErrorAction Stop } | Should -Throw '*does not exist*'
     }

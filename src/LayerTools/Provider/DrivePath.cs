@@ -2,7 +2,7 @@ namespace LayerTools.Provider;
 
 /// <summary>
 /// A LayerTools provider path taken apart. Provider paths are the drive root followed by the path the
-/// user typed: the root is <c>images</c> or <c>containers</c> for the default store (read from
+/// user typed: the root is <c>Image:</c> or <c>Container:</c> for the default store (read from
 /// <c>$env:LAYERTOOLS_STORE</c> each time it is used, as every cmdlet does), or
 /// <c>&lt;store path&gt;/images</c> and <c>&lt;store path&gt;/containers</c> for another store. Below the
 /// root comes the image (<see cref="ImagePathName"/>) or container name, then the path inside it.
@@ -11,6 +11,16 @@ internal sealed class DrivePath
 {
     public const string ImagesRoot = "images";
     public const string ContainersRoot = "containers";
+
+    /// <summary>
+    /// The default store's roots. They read as the drives' names because PowerShell names the provider
+    /// path in "Cannot find path" when an item does not exist (SessionStateInternal.GetChildItems in
+    /// SessionStateContainer.cs throws ItemNotFoundException with it): a user sees <c>Image:/app:1/nope</c>,
+    /// the path typed, not an internal one. <see cref="ImagesRoot"/> and <see cref="ContainersRoot"/> are
+    /// still accepted (the roots before) and name the folders under another store.
+    /// </summary>
+    public const string DefaultImagesRoot = "Image:";
+    public const string DefaultContainersRoot = "Container:";
 
     private DrivePath(DriveKind kind, string? storePath, string root, string? top, string inner)
     {
@@ -44,8 +54,12 @@ internal sealed class DrivePath
     /// <summary>The root a drive over <paramref name="storePath"/> (null: the default store) has.</summary>
     public static string RootFor(DriveKind kind, string? storePath)
     {
-        var name = kind == DriveKind.Image ? ImagesRoot : ContainersRoot;
-        return storePath is null ? name : Path.Join(Path.GetFullPath(storePath), name);
+        if (storePath is null)
+        {
+            return kind == DriveKind.Image ? DefaultImagesRoot : DefaultContainersRoot;
+        }
+
+        return Path.Join(Path.GetFullPath(storePath), kind == DriveKind.Image ? ImagesRoot : ContainersRoot);
     }
 
     /// <summary>
@@ -88,8 +102,8 @@ internal sealed class DrivePath
             return null;
         }
 
-        // The default store: the path starts with the kind.
-        if (KindOf(parts[0]) is { } defaultKind)
+        // The default store: the path starts with the drive's root (or the kind, the root before).
+        if (DefaultKindOf(parts[0]) is { } defaultKind)
         {
             return Make(defaultKind, null, parts, 0);
         }
@@ -112,6 +126,14 @@ internal sealed class DrivePath
         var inner = parts.Length > marker + 2 ? string.Join('/', parts, marker + 2, parts.Length - marker - 2) : string.Empty;
         return new DrivePath(kind, store, RootFor(kind, store), top, inner);
     }
+
+    /// <summary>The kind a default store's root names: <c>Image:</c> or <c>images</c>, <c>Container:</c> or <c>containers</c>.</summary>
+    public static DriveKind? DefaultKindOf(string part) => part switch
+    {
+        DefaultImagesRoot => DriveKind.Image,
+        DefaultContainersRoot => DriveKind.Container,
+        _ => KindOf(part),
+    };
 
     private static DriveKind? KindOf(string part) => part switch
     {

@@ -31,8 +31,8 @@ public sealed partial class LayerToolsProvider : NavigationCmdletProvider, ICont
 
     protected override Collection<PSDriveInfo> InitializeDefaultDrives() => new()
     {
-        new PSDriveInfo("Image", ProviderInfo, DrivePath.ImagesRoot, "LayerTools images (read-only union views of their layers)", null),
-        new PSDriveInfo("Container", ProviderInfo, DrivePath.ContainersRoot, "LayerTools containers (read-write copy-on-write views)", null),
+        new PSDriveInfo("Image", ProviderInfo, DrivePath.DefaultImagesRoot, "LayerTools images (read-only union views of their layers)", null),
+        new PSDriveInfo("Container", ProviderInfo, DrivePath.DefaultContainersRoot, "LayerTools containers (read-write copy-on-write views)", null),
     };
 
     protected override PSDriveInfo? NewDrive(PSDriveInfo drive)
@@ -44,13 +44,17 @@ public sealed partial class LayerToolsProvider : NavigationCmdletProvider, ICont
 
         var root = drive.Root.Replace('\\', '/').TrimEnd('/');
         var name = root[(root.LastIndexOf('/') + 1)..];
-        if (root != DrivePath.ImagesRoot && root != DrivePath.ContainersRoot)
+        if (DrivePath.DefaultKindOf(root) is { } defaultKind)
+        {
+            root = DrivePath.RootFor(defaultKind, null);
+        }
+        else
         {
             var store = root.Length > name.Length ? root[..^(name.Length + 1)] : string.Empty;
             if ((name != DrivePath.ImagesRoot && name != DrivePath.ContainersRoot) || store.Length == 0)
             {
                 WriteError(new ErrorRecord(
-                    new ArgumentException($"'{drive.Root}' is not a LayerTools drive root. Use 'images' or 'containers' for the default store, or '<store path>/images' or '<store path>/containers' for another store."),
+                    new ArgumentException($"'{drive.Root}' is not a LayerTools drive root. Use 'Image:' or 'Container:' (or 'images', 'containers') for the default store, or '<store path>/images' or '<store path>/containers' for another store."),
                     "InvalidDriveRoot",
                     ErrorCategory.InvalidArgument,
                     drive.Root));
