@@ -6,7 +6,7 @@ namespace LayerTools.Core.Digests;
 /// A read-through stream that hashes and counts every byte read from the inner stream, and
 /// optionally copies it to a sink: one read of the source gives the bytes, their digest and a copy.
 /// </summary>
-internal sealed class HashingStream : Stream
+internal sealed class HashingStream : ReadOnlyStream
 {
     private readonly Stream _inner;
     private readonly Stream? _sink;
@@ -29,24 +29,10 @@ internal sealed class HashingStream : Stream
     /// <summary>Bytes read so far.</summary>
     public long BytesRead { get; private set; }
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => BytesRead;
-        set => throw new NotSupportedException();
-    }
+    protected override long BytesGiven => BytesRead;
 
     /// <summary>The digest of everything read; reading ends once this is asked for.</summary>
     public string Digest => _digest ??= Digests.Digest.FromHash(_hash.GetHashAndReset());
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -79,16 +65,6 @@ internal sealed class HashingStream : Stream
         {
         }
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

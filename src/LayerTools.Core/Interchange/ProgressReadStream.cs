@@ -1,7 +1,7 @@
 namespace LayerTools.Core.Interchange;
 
 /// <summary>A read-through stream that tells a callback how many bytes have been read, and stops when cancelled.</summary>
-internal sealed class ProgressReadStream : Stream
+internal sealed class ProgressReadStream : ReadOnlyStream
 {
     private readonly Stream _inner;
     private readonly Action<long> _onRead;
@@ -15,21 +15,7 @@ internal sealed class ProgressReadStream : Stream
         _cancellationToken = cancellationToken;
     }
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => _read;
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+    protected override long BytesGiven => _read;
 
     public override int Read(Span<byte> buffer)
     {
@@ -43,14 +29,4 @@ internal sealed class ProgressReadStream : Stream
 
         return n;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -5,7 +5,7 @@ namespace LayerTools.Core.Registry;
 /// stall timeout, or that Ctrl+C stops, is cut by disposing the response (a blocked read returns at
 /// once). A connection that drops or ends before its Content-Length is reported, not read short.
 /// </summary>
-internal sealed class TransferStream : Stream
+internal sealed class TransferStream : ReadOnlyStream
 {
     /// <summary>The error id of a transfer the connection broke off (worth trying again, unlike a stall).</summary>
     public const string BrokenOff = "RegistryTransferFailed";
@@ -31,21 +31,7 @@ internal sealed class TransferStream : Stream
         _onCancel = cancellationToken.Register(_response.Dispose);
     }
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => _read;
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+    protected override long BytesGiven => _read;
 
     public override int Read(Span<byte> buffer)
     {
@@ -66,16 +52,6 @@ internal sealed class TransferStream : Stream
         _watchdog.Change(_stall, Timeout.InfiniteTimeSpan);
         return n;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

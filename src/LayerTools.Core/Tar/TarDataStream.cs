@@ -7,7 +7,7 @@ namespace LayerTools.Core.Tar;
 /// hashed as they pass. A source that holds fewer bytes (a file that shrank while copied) fails
 /// rather than writing a tar that lies. Hashing is optional: an archive writer that checks the blob's digest itself turns it off.
 /// </summary>
-internal sealed class TarDataStream : Stream
+internal sealed class TarDataStream : ReadOnlyStream
 {
     private readonly Stream _inner;
     private readonly long _length;
@@ -23,24 +23,12 @@ internal sealed class TarDataStream : Stream
         _hash = hash ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
     }
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
     public override long Length => _length;
 
-    public override long Position
-    {
-        get => _read;
-        set => throw new NotSupportedException();
-    }
+    protected override long BytesGiven => _read;
 
     /// <summary>The digest of the bytes given out; call after all were read.</summary>
     public string Digest() => Digests.Digest.FromHash((_hash ?? throw new InvalidOperationException("This stream was made without hashing.")).GetHashAndReset());
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -60,16 +48,6 @@ internal sealed class TarDataStream : Stream
         _read += n;
         return n;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
