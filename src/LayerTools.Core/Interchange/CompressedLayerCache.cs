@@ -97,8 +97,13 @@ internal static class CompressedLayerCache
         store.WriteFile(path, JsonSerializer.SerializeToUtf8Bytes(record));
     }
 
-    /// <summary>The compressed form of a layer: the remembered one, or a new one made now (the layer is read once, and checked against its DiffID as it is).</summary>
-    public static Descriptor GetOrCreate(LayerStore store, string diffId, LayerCompression compression, Action<long>? progress = null, CancellationToken cancellationToken = default, Lease? lease = null)
+    /// <summary>
+    /// The compressed form of a layer: the remembered one, or a new one made now (the layer is read
+    /// once, and checked against its DiffID as it is). A new one is also written to <paramref name="copy"/>
+    /// as it is made (an export's destination), so it need not be read back from the store; a
+    /// remembered one leaves <paramref name="copy"/> untouched.
+    /// </summary>
+    public static Descriptor GetOrCreate(LayerStore store, string diffId, LayerCompression compression, Action<long>? progress = null, CancellationToken cancellationToken = default, Lease? lease = null, Stream? copy = null)
     {
         if (TryGet(store, diffId, compression) is { } known)
         {
@@ -117,7 +122,7 @@ internal static class CompressedLayerCache
             using (var hashingIn = new HashingStream(source, leaveOpen: true))
             using (var file = store.Access.CreateFile(tmp, 1 << 16))
             {
-                using (var hashingOut = new HashingWriteStream(file, leaveOpen: true))
+                using (var hashingOut = new HashingWriteStream(file, leaveOpen: true, copy))
                 {
                     using (var compressor = LayerCodec.OpenCompressor(hashingOut, compression))
                     {

@@ -24,7 +24,12 @@ internal sealed class ExportPlan
     public long TotalBytes => Blobs.Sum(b => b.Size);
 
     /// <param name="lease">Holds every blob the export reads, so a collector running meanwhile leaves them.</param>
-    public static ExportPlan Create(LayerStore store, IReadOnlyList<StoredImage> images, LayerCompression compression, ProgressReporter reporter, CancellationToken cancellationToken, Lease? lease = null)
+    /// <param name="layoutBlobs">
+    /// For an export to an OCI layout: makes the layout and returns its <c>blobs/sha256</c>. A layer
+    /// compressed now is written there as well as into the store, in the same pass, so the layout writer
+    /// finds it in place instead of reading it back from the store and writing it a second time.
+    /// </param>
+    public static ExportPlan Create(LayerStore store, IReadOnlyList<StoredImage> images, LayerCompression compression, ProgressReporter reporter, CancellationToken cancellationToken, Lease? lease = null, Func<string>? layoutBlobs = null)
     {
         var plan = new ExportPlan();
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -68,7 +73,10 @@ internal sealed class ExportPlan
 
                 var activity = $"Compressing layer {Digest.Short(diffId)} ({LayerCodec.Name(compression)})";
                 var status = $"Layer {i + 1} of {config.DiffIds.Count} of {label}";
-                layers.Add(CompressedLayerCache.GetOrCreate(store, diffId, compression, reporter.Child(activity, status, store.BlobSize(diffId)), cancellationToken, lease));
+                var progress = reporter.Child(activity, status, store.BlobSize(diffId));
+                layers.Add(lease is not null && layoutBlobs is not null && CompressedLayerCache.TryGet(store, diffId, compression) is null
+                    ? CompressInto(layoutBlobs(), store, diffId, compression, progress, cancellationToken, lease)
+                    : CompressedLayerCache.GetOrCreate(store, diffId, compression, progress, cancellationToken, lease));
                 reporter.ChildDone(activity, status);
             }
 
@@ -91,6 +99,37 @@ internal sealed class ExportPlan
         }
 
         return plan;
+    }
+
+    /// <summary>
+    /// Compresses a layer into the store and, in the same pass, into <paramref name="blobs"/> (a layout's
+    /// <c>blobs/sha256</c>) beside its place, owned by <paramref name="lease"/>; the copy is renamed in
+    /// once the layer is checked against its DiffID and the store holds it. On any failure it is removed.
+    /// </summary>
+    private static Descriptor CompressInto(string blobs, LayerStore store, string diffId, LayerCompression compression, Action<long> progress, CancellationToken cancellationToken, Lease lease)
+    {
+        var tmp = lease.OwnedPathBeside(Path.Combine(blobs, Digest.Hex(diffId)));
+        try
+        {
+            Descriptor layer;
+            using (var copy = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                layer = CompressedLayerCache.GetOrCreate(store, diffId, compression, progress, cancellationToken, lease, copy);
+                copy.Flush(flushToDisk: true);
+                if (copy.Length != layer.Size)
+                {
+                    // Another command made it meanwhile, so nothing was copied: the layout writer copies it.
+                    return layer;
+                }
+            }
+
+            File.Move(tmp, Path.Combine(blobs, Digest.Hex(layer.Digest)), overwrite: true);
+            return layer;
+        }
+        finally
+        {
+            AtomicFile.TryDelete(tmp);
+        }
     }
 
     private void Add(HashSet<string> seen, ExportBlob blob)

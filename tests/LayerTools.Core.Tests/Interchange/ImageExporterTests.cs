@@ -188,6 +188,47 @@ public sealed class ImageExporterTests : IDisposable
         Assert.Equal("StoreCorrupt", error.ErrorId);
         Assert.Null(CompressedLayerCache.TryGet(_f.Store, _image.DiffIds[0], LayerCompression.Zstd));
         Assert.Empty(Directory.EnumerateFileSystemEntries(_f.Store.TmpDir));
+        // The layer was being written into the layout as it was compressed: no blob and no part of one stays.
+        var blobs = Path.Combine(_f.PathOf("never"), "blobs", "sha256");
+        Assert.Empty(Directory.Exists(blobs) ? Directory.EnumerateFileSystemEntries(blobs) : []);
+        Assert.False(File.Exists(Path.Combine(_f.PathOf("never"), "index.json")));
+    }
+
+    [Theory]
+    [InlineData(LayerCompression.Gzip)]
+    [InlineData(LayerCompression.Zstd)]
+    public void ALayerCompressedForALayout_IsWrittenThereInTheSamePass_AsTheStoresBytes(LayerCompression compression)
+    {
+        var first = _f.PathOf("first");
+        var second = _f.PathOf("second");
+        ImageExporter.Export(_f.Store, All, first, ExportFormat.OciLayout, compression);
+        ImageExporter.Export(_f.Store, All, second, ExportFormat.OciLayout, compression);
+
+        foreach (var diffId in _image.DiffIds)
+        {
+            var layer = CompressedLayerCache.TryGet(_f.Store, diffId, compression)!;
+            var stored = File.ReadAllBytes(_f.Store.BlobPath(layer.Digest));
+            Assert.Equal(layer.Size, stored.Length);
+            Assert.Equal(layer.Digest, Digest.Of(stored));
+            foreach (var layout in new[] { first, second })
+            {
+                Assert.Equal(stored, File.ReadAllBytes(Path.Combine(layout, "blobs", "sha256", Digest.Hex(layer.Digest))));
+            }
+
+            Assert.Equal(_f.Store.ReadBlob(diffId, long.MaxValue), Decompress(stored, compression));
+        }
+
+        // Only blobs: nothing was left beside them.
+        Assert.All(Directory.EnumerateFiles(Path.Combine(first, "blobs", "sha256")), f => Assert.True(Digest.IsValid("sha256:" + Path.GetFileName(f)), f));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(first, "index.json")), File.ReadAllBytes(Path.Combine(second, "index.json")));
+    }
+
+    private static byte[] Decompress(byte[] compressed, LayerCompression compression)
+    {
+        using var reader = LayerCodec.OpenDecompressed(new MemoryStream(compressed), compression);
+        using var output = new MemoryStream();
+        reader.CopyTo(output);
+        return output.ToArray();
     }
 
     [Fact]
