@@ -4,22 +4,19 @@ namespace LayerTools.Core.Digests;
 
 /// <summary>
 /// A write-through stream that hashes and counts every byte written on its way to the inner
-/// stream: what a compressor writes gets its digest without a second read of the output. With a
-/// <c>copy</c>, every byte also goes there (left open), so one pass writes two files.
+/// stream: what a compressor writes gets its digest without a second read of the output.
 /// </summary>
 internal sealed class HashingWriteStream : Stream
 {
     private readonly Stream _inner;
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly bool _leaveOpen;
-    private readonly Stream? _copy;
     private string? _digest;
 
-    public HashingWriteStream(Stream inner, bool leaveOpen = true, Stream? copy = null)
+    public HashingWriteStream(Stream inner, bool leaveOpen = true)
     {
         _inner = inner;
         _leaveOpen = leaveOpen;
-        _copy = copy;
     }
 
     /// <summary>Bytes written so far.</summary>
@@ -53,17 +50,12 @@ internal sealed class HashingWriteStream : Stream
 
         _hash.AppendData(buffer);
         _inner.Write(buffer);
-        _copy?.Write(buffer);
         BytesWritten += buffer.Length;
     }
 
     public override void WriteByte(byte value) => Write([value]);
 
-    public override void Flush()
-    {
-        _inner.Flush();
-        _copy?.Flush();
-    }
+    public override void Flush() => _inner.Flush();
 
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 

@@ -194,6 +194,34 @@ public sealed class ImageExporterTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_f.PathOf("never"), "index.json")));
     }
 
+    [Fact]
+    public void Cancelling_WhileLayersAreCompressed_LeavesOnlyWholeBlobs_InTheStoreAndTheLayout()
+    {
+        using var cts = new CancellationTokenSource();
+        var progress = new SynchronousProgress(p =>
+        {
+            if (p.Activity.StartsWith("Compressing layer", StringComparison.Ordinal))
+            {
+                cts.Cancel();
+            }
+        });
+        var layout = _f.PathOf("cancelled");
+
+        Assert.ThrowsAny<OperationCanceledException>(() => ImageExporter.Export(_f.Store, All, layout, ExportFormat.OciLayout, LayerCompression.Zstd, progress, cts.Token));
+
+        // Whatever was finished is whole (a remembered form's blob hashes to its digest); nothing half-written stays.
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_f.Store.TmpDir));
+        Assert.NotEqual(_image.DiffIds.Count, _image.DiffIds.Count(d => CompressedLayerCache.TryGet(_f.Store, d, LayerCompression.Zstd) is not null));
+        foreach (var layer in _image.DiffIds.Select(d => CompressedLayerCache.TryGet(_f.Store, d, LayerCompression.Zstd)).OfType<Descriptor>())
+        {
+            Assert.Equal(layer.Digest, Digest.Of(File.ReadAllBytes(_f.Store.BlobPath(layer.Digest))));
+        }
+
+        var blobs = Path.Combine(layout, "blobs", "sha256");
+        Assert.All(Directory.Exists(blobs) ? Directory.EnumerateFiles(blobs) : [], f => Assert.Equal("sha256:" + Path.GetFileName(f), Digest.Of(File.ReadAllBytes(f))));
+        Assert.False(File.Exists(Path.Combine(layout, "index.json")));
+    }
+
     [Theory]
     [InlineData(LayerCompression.Gzip)]
     [InlineData(LayerCompression.Zstd)]
