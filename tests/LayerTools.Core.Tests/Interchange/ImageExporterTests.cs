@@ -24,6 +24,15 @@ public sealed class ImageExporterTests : IDisposable
 
     private IReadOnlyList<StoredImage> All => _f.Catalog.List();
 
+    /// <summary>Progress that cancels <paramref name="cts"/> at the first report <paramref name="when"/> matches.</summary>
+    private static SynchronousProgress CancelOn(CancellationTokenSource cts, Func<OperationProgress, bool> when) => new(p =>
+    {
+        if (when(p))
+        {
+            cts.Cancel();
+        }
+    });
+
     private static Dictionary<string, byte[]> ReadTar(string path)
     {
         var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
@@ -198,13 +207,7 @@ public sealed class ImageExporterTests : IDisposable
     public void Cancelling_WhileLayersAreCompressed_LeavesOnlyWholeBlobs_InTheStoreAndTheLayout()
     {
         using var cts = new CancellationTokenSource();
-        var progress = new SynchronousProgress(p =>
-        {
-            if (p.Activity.StartsWith("Compressing layer", StringComparison.Ordinal))
-            {
-                cts.Cancel();
-            }
-        });
+        var progress = CancelOn(cts, p => p.Activity.StartsWith("Compressing layer", StringComparison.Ordinal));
         var layout = _f.PathOf("cancelled");
 
         Assert.ThrowsAny<OperationCanceledException>(() => ImageExporter.Export(_f.Store, All, layout, ExportFormat.OciLayout, LayerCompression.Zstd, progress, cts.Token));
@@ -293,13 +296,7 @@ public sealed class ImageExporterTests : IDisposable
     public void Cancelling_LeavesNoArchive()
     {
         using var cts = new CancellationTokenSource();
-        var progress = new SynchronousProgress(p =>
-        {
-            if (p.Status.StartsWith("Writing layer", StringComparison.Ordinal))
-            {
-                cts.Cancel();
-            }
-        });
+        var progress = CancelOn(cts, p => p.Status.StartsWith("Writing layer", StringComparison.Ordinal));
 
         Assert.ThrowsAny<OperationCanceledException>(() => ImageExporter.Export(_f.Store, All, _f.PathOf("cancelled.tar"), ExportFormat.DockerArchive, LayerCompression.None, progress, cts.Token));
         Assert.Empty(Directory.EnumerateFiles(_f.Root));
