@@ -267,6 +267,21 @@ Describe 'Build steps that do not need the remote base''s files' {
         $main.Uid, $main.Gid | Should -Be 1000, 1000
     }
 
+    It 'makes the same image as the same build over the pulled base' -ForEach @(
+        @{ Steps = "COPY --link --chown=1000:1000 app /app`nWORKDIR /app`nWORKDIR /srv/data" }
+        @{ Steps = "COPY --link app /app`nWORKDIR /app/sub`nCOPY hello.txt ." }
+        @{ Steps = "COPY --link --chown=app app /app`nENV A=1" }
+    ) {
+        $file = New-Dockerfile 'Dockerfile.same' "FROM $($Reg.Host)/lib/busybox:1`n$Steps`n"
+        $lazy = Build-LayeredImage -Path $Context -File $file -SourceDateEpoch 0 -InformationAction SilentlyContinue
+        Remove-TestStore
+        New-TestStore | Out-Null
+        $null = Request-LayeredImage "$($Reg.Host)/lib/busybox:1"
+        $pulled = Build-LayeredImage -Path $Context -File $file -SourceDateEpoch 0 -InformationAction SilentlyContinue
+        $pulled.RemoteLayerCount | Should -Be 0
+        $lazy.Id | Should -Be $pulled.Id
+    }
+
     It 'a WORKDIR the stage''s layers do not hold, and --chown with a user name, fetch the base (they depend on its files)' {
         $file = New-Dockerfile 'Dockerfile.workdir' "FROM $($Reg.Host)/lib/busybox:1`nWORKDIR /srv/data`n"
         $mark = @(Get-RegistryRequest $Reg).Count
