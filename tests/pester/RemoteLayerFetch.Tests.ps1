@@ -124,6 +124,19 @@ Describe 'A fetch signs in as the command that triggers it' {
         Test-LayerStore | Should -BeNullOrEmpty
     }
 
+    It 'reads an image in a registry that needs a password with the -Credential of Get-ImageHistory and Measure-LayeredImage' {
+        Remove-TestStore
+        New-TestStore | Out-Null
+        $reference = "$($Secure.Host)/lib/busybox:1"
+        Get-ImageHistory $reference -SkipCertificateCheck -ErrorVariable failed -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'RegistryUnauthorized,*'
+        (Get-ImageHistory $reference -Credential $Alice -SkipCertificateCheck).InRegistry | Should -Contain $true
+        $verbose = $( $measured = Measure-LayeredImage $reference -Credential $Alice -SkipCertificateCheck -Verbose ) 4>&1 | Out-String
+        $measured.Size | Should -BeGreaterThan ((Get-Item /usr/bin/busybox).Length)
+        $verbose | Should -Not -Match $Password
+        Join-Path $env:DOCKER_CONFIG 'config.json' | Should -Not -Exist
+    }
+
     It 'fetches with the build''s -Credential when a COPY reads the base' {
         Remove-TestStore
         New-TestStore | Out-Null
