@@ -137,8 +137,11 @@ internal sealed class HostileRegistry : IDisposable
         }
     }
 
-    /// <summary>The upload requests taken, in order: the method, then the path and query ("PATCH /upload/…").</summary>
+    /// <summary>The upload requests taken, in order: the method, the path and query, and a Content-Range when sent ("PATCH /upload/… 0-99").</summary>
     public List<string> Uploads { get; } = new();
+
+    /// <summary>When set, a POST that opens an upload answers with this OCI-Chunk-Min-Length (the registry wants chunks).</summary>
+    public long? ChunkMinLength { get; set; }
 
     /// <summary>When set, the next PATCH body is read this far and its connection dropped (once).</summary>
     public int? DropUploadAfter { get; set; }
@@ -153,7 +156,7 @@ internal sealed class HostileRegistry : IDisposable
         int? drop;
         lock (_gate)
         {
-            Uploads.Add(context.Request.HttpMethod + " " + context.Request.Url!.PathAndQuery);
+            Uploads.Add((context.Request.HttpMethod + " " + context.Request.Url!.PathAndQuery + " " + context.Request.Headers["Content-Range"]).TrimEnd());
             drop = context.Request.HttpMethod == "PATCH" ? DropUploadAfter : null;
             DropUploadAfter = drop is null ? DropUploadAfter : null;
         }
@@ -162,6 +165,11 @@ internal sealed class HostileRegistry : IDisposable
         {
             response.StatusCode = 202;
             response.AddHeader("Location", "/upload/" + Guid.NewGuid().ToString("N"));
+            if (ChunkMinLength is { } min)
+            {
+                response.AddHeader("OCI-Chunk-Min-Length", min.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+
             return;
         }
 

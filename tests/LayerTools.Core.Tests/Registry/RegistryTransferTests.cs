@@ -158,6 +158,25 @@ public sealed class RegistryTransferTests
     }
 
     [Fact]
+    public void ARegistryThatWantsChunksGetsANeverCompressedLayerInChunksFromTheStore()
+    {
+        using var temp = new TempStore();
+        var image = RandomImage(temp, 3 * 1024 * 1024);
+        var diffId = new ImageCatalog(temp.Store).Load(image).Layers.Single();
+        using var hostile = new HostileRegistry([]) { ChunkMinLength = 1024 * 1024 };
+        Assert.Equal(2, Push(temp, image, hostile.Host, new RegistryOptions()).Uploaded);
+
+        // Compressed into the store first, then sent in a PATCH chunk (8 MiB at most) with its Content-Range, then PUT ?digest=; the config too.
+        var kept = CompressedLayerCache.TryGet(temp.Store, diffId, LayerCompression.Gzip);
+        Assert.NotNull(kept);
+        var patches = hostile.Uploads.Where(u => u.StartsWith("PATCH", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(patches);
+        Assert.All(patches, p => Assert.Matches(@" \d+-\d+$", p));
+        Assert.Single(patches, p => p.EndsWith($" 0-{kept.Size - 1}", StringComparison.Ordinal));
+        Assert.Single(hostile.Uploads, u => u.StartsWith("PUT", StringComparison.Ordinal) && u.EndsWith("digest=" + Uri.EscapeDataString(kept.Digest), StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void CancellingParallelDownloadsStopsThemAllAndLeavesTheStoreAsItWas()
     {
         var image = new ServedImage(4, 16 * 1024);
