@@ -150,11 +150,11 @@ public sealed class RegistryTransferTests
         // (config: POST, PUT; layer: POST, PATCH, PUT ?digest=; the manifest: PUT).
         using var other = new TempStore();
         var again = RandomImage(other, 1024 * 1024);
-        using var calm = new HostileRegistry([]);
-        var streamed = Push(other, again, calm.Host, new RegistryOptions());
+        var before = hostile.Uploads.Count;
+        var streamed = Push(other, again, hostile.Host, new RegistryOptions());
         Assert.Equal(published.Digest, streamed.Digest);
         Assert.Equal(kept.Digest, CompressedLayerCache.TryGet(other.Store, diffId, LayerCompression.Gzip)?.Digest);
-        Assert.Equal(["PATCH", "POST", "POST", "PUT", "PUT", "PUT"], calm.Uploads.Select(u => u.Split(' ')[0]).Order(StringComparer.Ordinal).ToArray());
+        Assert.Equal(["PATCH", "POST", "POST", "PUT", "PUT", "PUT"], hostile.Uploads.Skip(before).Select(u => u.Split(' ')[0]).Order(StringComparer.Ordinal).ToArray());
     }
 
     [Fact]
