@@ -11,15 +11,13 @@ namespace LayerTools.Core.Digests;
 /// (a layer's DiffID and its file write no longer share a core with reading and hashing its files).
 /// At most four chunks wait. The inner stream is written only by that task until
 /// <see cref="Digest"/> (or <see cref="Flush"/>) ends the writing; an error of the inner stream is
-/// thrown, as it was, on the next write or there. With a <c>copy</c>, every byte also goes there (left
-/// open) from the same task, so one pass writes two files.
+/// thrown, as it was, on the next write or there.
 /// </summary>
 internal sealed class PipelinedHashingWriteStream : Stream
 {
     private const int ChunkSize = 1 << 20;
     private readonly Stream _inner;
     private readonly bool _leaveOpen;
-    private readonly Stream? _copy;
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly BlockingCollection<(byte[] Buffer, int Length)> _queue = new(boundedCapacity: 4);
     private readonly Task _consumer;
@@ -29,11 +27,10 @@ internal sealed class PipelinedHashingWriteStream : Stream
     private string? _digest;
     private bool _completed;
 
-    public PipelinedHashingWriteStream(Stream inner, bool leaveOpen = true, Stream? copy = null)
+    public PipelinedHashingWriteStream(Stream inner, bool leaveOpen = true)
     {
         _inner = inner;
         _leaveOpen = leaveOpen;
-        _copy = copy;
         _consumer = Task.Factory.StartNew(Consume, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
@@ -100,7 +97,6 @@ internal sealed class PipelinedHashingWriteStream : Stream
     {
         Complete();
         _inner.Flush();
-        _copy?.Flush();
     }
 
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
@@ -173,7 +169,6 @@ internal sealed class PipelinedHashingWriteStream : Stream
                 {
                     _hash.AppendData(buffer, 0, length);
                     _inner.Write(buffer, 0, length);
-                    _copy?.Write(buffer, 0, length);
                 }
             }
             catch (Exception ex)

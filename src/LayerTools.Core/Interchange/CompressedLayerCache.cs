@@ -97,19 +97,18 @@ internal static class CompressedLayerCache
         store.WriteFile(path, JsonSerializer.SerializeToUtf8Bytes(record));
     }
 
-    /// <summary>
-    /// The compressed form of a layer: the remembered one, or a new one made now (the layer is read
-    /// once, and checked against its DiffID as it is). A new one is also written to <paramref name="copy"/>
-    /// as it is made (an export's destination), so it need not be read back from the store; a
-    /// remembered one leaves <paramref name="copy"/> untouched.
-    /// </summary>
-    public static Descriptor GetOrCreate(LayerStore store, string diffId, LayerCompression compression, Action<long>? progress = null, CancellationToken cancellationToken = default, Lease? lease = null, Stream? copy = null)
-    {
-        if (TryGet(store, diffId, compression) is { } known)
-        {
-            return known;
-        }
+    /// <summary>The compressed form of a layer: the remembered one, or a new one made now (the layer is read once, and checked against its DiffID as it is).</summary>
+    public static Descriptor GetOrCreate(LayerStore store, string diffId, LayerCompression compression, Action<long>? progress = null, CancellationToken cancellationToken = default, Lease? lease = null) =>
+        TryGet(store, diffId, compression) ?? Create(store, diffId, compression, null, progress, cancellationToken, lease);
 
+    /// <summary>
+    /// Compresses a layer into the store and remembers it, whatever is remembered already. The
+    /// compressed bytes also go to <paramref name="alsoTo"/> as they are made (a streamed upload):
+    /// the store keeps what the registry was sent, so the next push or export reuses it. When
+    /// <paramref name="alsoTo"/> fails part-way nothing is kept; compressing again gives the same bytes.
+    /// </summary>
+    public static Descriptor Create(LayerStore store, string diffId, LayerCompression compression, Stream? alsoTo, Action<long>? progress, CancellationToken cancellationToken, Lease? lease = null)
+    {
         store.Access.CreateFolder(store.TmpDir);
         // Without a lease (a push), named by this process, so the next command removes it if the process was killed.
         var tmp = lease?.NewTmpPath("compress") ?? Path.Combine(store.TmpDir, "compress-" + Guid.NewGuid().ToString("N") + "." + ProcessIdentity.Current + ".tmp");
@@ -120,11 +119,11 @@ internal static class CompressedLayerCache
             string read;
             // Four stages on their own threads, so none waits for another's work: this one reads; one
             // hashes the layer (its DiffID) and cuts it into blocks; the blocks are compressed on all
-            // cores; one hashes the compressed bytes and writes them (and the copy).
+            // cores; one hashes the compressed bytes and writes them (and to alsoTo).
             using (var source = store.OpenBlob(diffId))
             using (var file = store.Access.CreateFile(tmp, 1 << 16))
             {
-                using (var hashingOut = new PipelinedHashingWriteStream(file, leaveOpen: true, copy))
+                using (var hashingOut = new PipelinedHashingWriteStream(alsoTo is null ? file : new TeeWriteStream(file, alsoTo), leaveOpen: true))
                 {
                     using (var compressor = LayerCodec.OpenCompressor(hashingOut, compression))
                     {
