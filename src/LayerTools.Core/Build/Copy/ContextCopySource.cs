@@ -9,7 +9,6 @@ internal sealed class ContextCopySource : ICopySource
 {
     private readonly BuildContext _context;
     private readonly FileHashCache _hashes;
-    private readonly Dictionary<string, string> _digests = new(StringComparer.Ordinal);
 
     public ContextCopySource(BuildContext context, FileHashCache hashes)
     {
@@ -36,11 +35,6 @@ internal sealed class ContextCopySource : ICopySource
 
     public string DigestOf(CopySourceEntry entry)
     {
-        if (_digests.TryGetValue(entry.Path, out var known))
-        {
-            return known;
-        }
-
         var scanned = Scanned(entry);
         if (!_hashes.TryGet(entry.Path, scanned.Size, scanned.ModifiedTicks, out var digest))
         {
@@ -49,7 +43,6 @@ internal sealed class ContextCopySource : ICopySource
             _hashes.Set(entry.Path, scanned.Size, scanned.ModifiedTicks, digest);
         }
 
-        _digests[entry.Path] = digest;
         return digest;
     }
 
@@ -57,18 +50,12 @@ internal sealed class ContextCopySource : ICopySource
     /// <remarks>Size and mtime are the context scan's (one statx per file per build): a file changed after the scan is hashed as it is read, and that digest is remembered under the older stat, which no later scan matches.</remarks>
     public bool HasKnownDigest(CopySourceEntry entry)
     {
-        if (_digests.ContainsKey(entry.Path))
-        {
-            return true;
-        }
-
         var scanned = Scanned(entry);
         return _hashes.TryGet(entry.Path, scanned.Size, scanned.ModifiedTicks, out _);
     }
 
     public void Remember(CopySourceEntry entry, string digest)
     {
-        _digests[entry.Path] = digest;
         var scanned = Scanned(entry);
         _hashes.Set(entry.Path, scanned.Size, scanned.ModifiedTicks, digest);
     }
