@@ -16,7 +16,7 @@ internal sealed class CacheKey
     // was once kept whole, then copied to a string and to UTF-8 before hashing).
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly List<KeyValuePair<string, string?>> _inputs = new();
-    private readonly Dictionary<string, string> _labels = new(StringComparer.Ordinal);
+    private readonly List<KeyValuePair<string, string>> _labels = new();
     private readonly byte[] _buffer = new byte[16384];
     private int _filled;
     private string? _digest;
@@ -33,7 +33,7 @@ internal sealed class CacheKey
     {
         if (label is not null)
         {
-            _labels[name] = label;
+            _labels.Add(new KeyValuePair<string, string>(name, label));
         }
 
         // Length-prefixed fields: no value can be read as the start of another.
@@ -70,7 +70,20 @@ internal sealed class CacheKey
     public IReadOnlyList<KeyValuePair<string, string?>> Inputs => _inputs;
 
     /// <summary>What to call an input in an explanation, when it is not its name (a context file's path for the file it becomes in the image).</summary>
-    public IReadOnlyDictionary<string, string> Labels => _labels;
+    /// <remarks>Made when asked (a miss's explanation, the input log): a hit of a 50,000-file COPY never needs it.</remarks>
+    public IReadOnlyDictionary<string, string> Labels
+    {
+        get
+        {
+            var labels = new Dictionary<string, string>(_labels.Count, StringComparer.Ordinal);
+            foreach (var (name, label) in _labels)
+            {
+                labels[name] = label;
+            }
+
+            return labels;
+        }
+    }
 
     // The key's text goes through a buffer and is hashed a buffer at a time: a COPY of 50,000 files
     // once made eight small hash calls (and two number strings) per file.

@@ -38,7 +38,8 @@ internal sealed class StepInputLog
         var (before, beforeLabels) = previous.Value;
         var changed = new List<string>();
         var now = Inputs(key);
-        string Label(string name) => key.Labels.TryGetValue(name, out var l) || beforeLabels.TryGetValue(name, out l) ? (l.Length == 0 ? "." : l) : name[(name.IndexOf(':') + 1)..];
+        var labels = key.Labels;
+        string Label(string name) => labels.TryGetValue(name, out var l) || beforeLabels.TryGetValue(name, out l) ? (l.Length == 0 ? "." : l) : name[(name.IndexOf(':') + 1)..];
         foreach (var (name, value) in now)
         {
             if (!before.TryGetValue(name, out var old))

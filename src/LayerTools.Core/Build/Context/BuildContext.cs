@@ -50,6 +50,9 @@ internal sealed class BuildContext
 
     public ContextEntry? Get(string relativePath) => _entries.TryGetValue(relativePath, out var e) ? e : null;
 
+    /// <summary>Every entry, in no particular order.</summary>
+    public IEnumerable<ContextEntry> Entries => _entries.Values;
+
     /// <summary>Every entry, in ordinal path order.</summary>
     public IEnumerable<ContextEntry> All => _entries.Values.OrderBy(e => e.Path, StringComparer.Ordinal);
 

@@ -36,11 +36,11 @@ internal sealed class ContextCopySource : ICopySource
     public string DigestOf(CopySourceEntry entry)
     {
         var scanned = Scanned(entry);
-        if (!_hashes.TryGet(entry.Path, scanned.Size, scanned.ModifiedTicks, out var digest))
+        if (!FileHashCache.TryGet(scanned, out var digest))
         {
             using var fs = Open(entry);
             digest = Digest.Of(fs);
-            _hashes.Set(entry.Path, scanned.Size, scanned.ModifiedTicks, digest);
+            _hashes.Set(scanned, digest);
         }
 
         return digest;
@@ -48,23 +48,15 @@ internal sealed class ContextCopySource : ICopySource
 
     /// <summary>True when the digest is known without reading the file.</summary>
     /// <remarks>Size and mtime are the context scan's (one statx per file per build): a file changed after the scan is hashed as it is read, and that digest is remembered under the older stat, which no later scan matches.</remarks>
-    public bool HasKnownDigest(CopySourceEntry entry)
-    {
-        var scanned = Scanned(entry);
-        return _hashes.TryGet(entry.Path, scanned.Size, scanned.ModifiedTicks, out _);
-    }
+    public bool HasKnownDigest(CopySourceEntry entry) => FileHashCache.TryGet(Scanned(entry), out _);
 
-    public void Remember(CopySourceEntry entry, string digest)
-    {
-        var scanned = Scanned(entry);
-        _hashes.Set(entry.Path, scanned.Size, scanned.ModifiedTicks, digest);
-    }
+    public void Remember(CopySourceEntry entry, string digest) => _hashes.Set(Scanned(entry), digest);
 
     public void Save() => _hashes.Save();
 
     private string FullPath(CopySourceEntry entry) => Scanned(entry).FullPath;
 
-    private ContextEntry Scanned(CopySourceEntry entry) => _context.Get(entry.Path) ?? throw new InvalidOperationException(entry.Path);
+    private ContextEntry Scanned(CopySourceEntry entry) => entry.Scanned ?? _context.Get(entry.Path) ?? throw new InvalidOperationException(entry.Path);
 
     private static CopySourceEntry ToEntry(ContextEntry e) => new()
     {
@@ -75,5 +67,6 @@ internal sealed class ContextCopySource : ICopySource
         ModifiedTime = e.ModifiedTime,
         LinkTarget = e.LinkTarget,
         HardLinkKey = e.HardLinkKey,
+        Scanned = e,
     };
 }
