@@ -27,10 +27,17 @@ internal sealed class ContextCopySource : ICopySource
 
     public IEnumerable<CopySourceEntry> All => _context.All.Select(ToEntry);
 
-    public Stream Open(CopySourceEntry entry)
+    /// <remarks>
+    /// Unbuffered: the layer writer reads a file in chunks as large as its own buffer (and a small file
+    /// whole, in one read); a FileStream buffer was 80 KB allocated per file, 4 GB of garbage for a
+    /// 50,000-file COPY.
+    /// </remarks>
+    public Stream Open(CopySourceEntry entry) => Open(entry, bufferSize: 0);
+
+    private FileStream Open(CopySourceEntry entry, int bufferSize)
     {
         FilesRead++;
-        return new FileStream(FullPath(entry), FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.SequentialScan);
+        return new FileStream(FullPath(entry), FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize, FileOptions.SequentialScan);
     }
 
     public string DigestOf(CopySourceEntry entry)
@@ -38,7 +45,8 @@ internal sealed class ContextCopySource : ICopySource
         var scanned = Scanned(entry);
         if (!FileHashCache.TryGet(scanned, out var digest))
         {
-            using var fs = Open(entry);
+            // Buffered: the hash reads in small chunks.
+            using var fs = Open(entry, bufferSize: 81920);
             digest = Digest.Of(fs);
             _hashes.Set(scanned, digest);
         }
