@@ -1,4 +1,3 @@
-using LayerTools.Core.Build.Cache;
 using LayerTools.Core.Build.Context;
 using LayerTools.Core.Digests;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using LayerTools.Core.Build.Cache;
 using LayerTools.Core.Build.Context;
 using LayerTools.Core.Build.Copy;
 using LayerTools.Core.Build.Mounts;

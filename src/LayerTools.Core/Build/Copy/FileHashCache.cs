@@ -5,7 +5,7 @@ using LayerTools.Core.Digests;
 using LayerTools.Core.Store;
 using LayerTools.Core.Tar;
 
-namespace LayerTools.Core.Build.Cache;
+namespace LayerTools.Core.Build.Copy;
 
 /// <summary>
 /// Remembers the content digest of each build-context file by its size and mtime, so an unchanged
