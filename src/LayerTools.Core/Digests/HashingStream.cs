@@ -20,6 +20,7 @@ internal sealed class HashingStream : ReadOnlyStream
     private readonly long _limit;
     private readonly Func<string>? _overLimit;
     private string? _digest;
+    private bool _disposed;
 
     /// <param name="overLimit">The message of the SizeLimitExceeded error when more than <paramref name="limit"/> bytes come: it names what was read, and where reading stood.</param>
     /// <param name="onSecondCore">Hash (and copy to the sink) on a second core; the sink is left open.</param>
@@ -91,8 +92,10 @@ internal sealed class HashingStream : ReadOnlyStream
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
+        // A reader above (a BufferedStream) may dispose this stream before its owner does.
+        if (disposing && !_disposed)
         {
+            _disposed = true;
             _hash?.Dispose();
             _pipe?.Dispose();
             if (!_leaveOpen)

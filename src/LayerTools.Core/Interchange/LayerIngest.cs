@@ -15,6 +15,9 @@ namespace LayerTools.Core.Interchange;
 /// </summary>
 internal static class LayerIngest
 {
+    /// <summary>How much of the blob is asked for at a time (a tar header or a decompressor's read is served from it).</summary>
+    private const int ReadSize = 1 << 16;
+
     /// <summary>Scans the blob and stages it over <paramref name="lower"/> (see <see cref="Scan"/>).</summary>
     public static IngestedLayer Ingest(StagingArea staging, Stream blob, LayerCompression compression, string where, string? expectedDigest, long? expectedSize, ILowerView lower, IngestLimits limits, CancellationToken cancellationToken) =>
         Scan(staging, blob, compression, where, expectedDigest, expectedSize, limits, cancellationToken).Keep(staging, lower);
@@ -42,7 +45,8 @@ internal static class LayerIngest
                 if (keptPath is null)
                 {
                     // The blob is the tar: its digest is the DiffID, hashed once.
-                    scan = LayerIndexer.Scan(blob, tar, where, limits, readPastCorruption: expectedDigest is not null, cancellationToken);
+                    using var buffered = new BufferedStream(blob, ReadSize);
+                    scan = LayerIndexer.Scan(buffered, tar, where, limits, readPastCorruption: expectedDigest is not null, cancellationToken);
                     (digest, size) = (scan.DiffId, scan.Size);
                     if (scan.Failure is { } corrupt && expectedDigest is not null && digest != expectedDigest)
                     {
@@ -94,10 +98,13 @@ internal static class LayerIngest
         // One byte over the promised size is enough to know the source lies.
         var limit = expectedSize is { } promised ? promised + 1 : long.MaxValue;
         using var hashing = new HashingStream(blob, kept, leaveOpen: true, limit: limit, onSecondCore: true);
+
+        // A decompressor asks for 8 KiB at a time: a registry's socket is read (and the bytes handed on) in larger pieces.
+        using var buffered = new BufferedStream(hashing, ReadSize);
         LayerScan scan;
         try
         {
-            using (var decompressed = LayerCodec.OpenDecompressed(hashing, compression))
+            using (var decompressed = LayerCodec.OpenDecompressed(buffered, compression))
             {
                 scan = LayerIndexer.Scan(decompressed, tar, where, limits, cancellationToken: cancellationToken);
             }

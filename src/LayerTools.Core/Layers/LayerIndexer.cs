@@ -17,7 +17,7 @@ internal static class LayerIndexer
     {
         limits ??= IngestLimits.Default;
         var builder = new LayerIndexBuilder(source, limits, lower);
-        var (diffId, size, _) = Read(tar, sink, source, limits, header => builder.Add(header) is { } entry ? digest => entry.Digest = digest : null, readPastCorruption: false, cancellationToken);
+        var (diffId, size, _) = Read(tar, sink, source, limits, header => builder.Add(header) is { Type: EntryType.File } entry ? digest => entry.Digest = digest : null, readPastCorruption: false, cancellationToken);
         return builder.Finish(diffId, size);
     }
 

@@ -44,7 +44,7 @@ internal sealed class LayerScan
         var builder = new LayerIndexBuilder(_source, _limits, lower);
         foreach (var (header, digest) in _entries)
         {
-            if (builder.Add(header) is { } entry && digest is not null)
+            if (builder.Add(header) is { Type: EntryType.File } entry && digest is not null)
             {
                 entry.Digest = digest;
             }

@@ -48,6 +48,7 @@ public sealed class LayerScanTests
         Assert.Equal(Encoding.UTF8.GetString(atOnce.ToJson()), Encoding.UTF8.GetString(resolved.ToJson()));
         Assert.Contains(resolved.Entries, e => e.Path == "usr/lib/libm.so" && e.Digest == Digest.Of("math"u8));
         Assert.Contains(resolved.Entries, e => e.Path == "etc/passwd.bak" && e.Digest == Digest.Of("root:x:0:0::/root:/bin/sh\n"u8));
+        Assert.All(resolved.Entries.Where(e => e.IsWhiteout), e => Assert.Null(e.Digest));
     }
 
     [Fact]
