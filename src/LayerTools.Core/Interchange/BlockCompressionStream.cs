@@ -237,7 +237,11 @@ internal sealed class BlockCompressionStream : Stream
 
     /// <summary>
     /// True when four samples spread over the block (16 KiB each, at a quarter of its length apart)
-    /// all compress to more than 97% of their size with the fastest deflate: the block is stored.
+    /// all look random: their bytes are spread almost evenly over all 256 values (order-0 entropy of
+    /// at least 7.9 bits a byte), and the fastest deflate does not shrink them below 97% (which catches
+    /// an even spread that repeats). Then the block is stored. Both tests are needed: zlib-ng's fastest
+    /// level uses fixed Huffman codes only, so it cannot shrink base64 or hex text (6 or 4 bits a byte)
+    /// that the real level compresses to three quarters; the entropy test keeps such text compressed.
     /// Decided by the block's bytes alone, so the output stays the same whatever the core count.
     /// </summary>
     private static bool Incompressible(byte[] block, int length)
@@ -249,8 +253,31 @@ internal sealed class BlockCompressionStream : Stream
         }
 
         using var probe = new MemoryStream(Sample + 1024);
+        Span<int> counts = stackalloc int[256];
         for (var i = 0; i < 4; i++)
         {
+            var sample = block.AsSpan(i * (length / 4), Sample);
+            counts.Clear();
+            foreach (var b in sample)
+            {
+                counts[b]++;
+            }
+
+            var entropy = 0.0;
+            foreach (var count in counts)
+            {
+                if (count > 0)
+                {
+                    var p = (double)count / Sample;
+                    entropy -= p * Math.Log2(p);
+                }
+            }
+
+            if (entropy < 7.9)
+            {
+                return false;
+            }
+
             probe.SetLength(0);
             using (var deflate = new DeflateStream(probe, CompressionLevel.Fastest, leaveOpen: true))
             {
