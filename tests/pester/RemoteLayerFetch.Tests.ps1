@@ -146,6 +146,26 @@ Describe 'A fetch signs in as the command that triggers it' {
         Get-LayerFile $built -Path /hello.txt | Get-Content | Should -Be 'hello'
         Join-Path $env:DOCKER_CONFIG 'config.json' | Should -Not -Exist
     }
+
+    It 'fetches with the -Credential and -SkipCertificateCheck of Test-Dockerfile -Image (its layers weighed), refused without' {
+        Remove-TestStore
+        New-TestStore | Out-Null
+        $file = New-Dockerfile 'Dockerfile.securelint' "FROM $($Secure.Host)/lib/busybox:1`nCOPY --link hello.txt /hello.txt`n"
+        $null = Build-LayeredImage -Path $Context -File $file -Tag secure-lint:1 -Credential $Alice -SkipCertificateCheck -InformationAction SilentlyContinue
+        (Get-LayeredImage secure-lint:1).RemoteLayerCount | Should -Be 1
+        # The same steps as history records them (COPY, no --link): the findings are grounded in the layers, and LT014 weighs them all.
+        $file = New-Dockerfile 'Dockerfile.securelint2' "FROM $($Secure.Host)/lib/busybox:1`nCOPY hello.txt /hello.txt`n"
+        $null = Test-Dockerfile $file -Image secure-lint:1 -SkipCertificateCheck -ErrorVariable failed -ErrorAction SilentlyContinue
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'RegistryUnauthorized,*'
+        (Get-LayeredImage secure-lint:1).RemoteLayerCount | Should -Be 1
+        $verbose = $( $null = Test-Dockerfile $file -Image secure-lint:1 -Credential $Alice -SkipCertificateCheck -Verbose -ErrorVariable refused ) 4>&1 | Out-String
+        $refused | Should -BeNullOrEmpty
+        $verbose | Should -Match "as 'alice' \(-Credential\)"
+        $verbose | Should -Not -Match $Password
+        (Get-LayeredImage secure-lint:1).RemoteLayerCount | Should -Be 0
+        Join-Path $env:DOCKER_CONFIG 'config.json' | Should -Not -Exist
+        Test-LayerStore | Should -BeNullOrEmpty
+    }
 }
 
 Describe 'Progress while remote layers are fetched' {
