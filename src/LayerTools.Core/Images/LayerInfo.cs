@@ -20,6 +20,9 @@ public sealed class LayerInfo
     /// <summary>Entries other than whiteouts.</summary>
     public int FileCount { get; init; }
 
+    /// <summary>The word docker prints for <see cref="FileCount"/>.</summary>
+    public int Files => FileCount;
+
     public int WhiteoutCount { get; init; }
 
     public string? CreatedBy { get; init; }
