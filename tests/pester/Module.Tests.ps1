@@ -114,7 +114,8 @@ Describe 'Views and completion' {
 
     It 'shows images with the columns of docker images (the repository last, so that it is never cut), sizes human-readable' {
         $text = Get-LayeredImage | Format-Table | Out-String -Width 200
-        $text | Should -Match 'IMAGE ID\s+CREATED\s+SIZE\s+TAG\s+REPOSITORY'
+        # REMOTE: the compressed size of layers still in a registry, empty for an image whose layers are all in the store.
+        $text | Should -Match 'IMAGE ID\s+CREATED\s+SIZE\s+REMOTE\s+TAG\s+REPOSITORY'
         $text | Should -Match '[0-9a-f]{12}\s+.+ ago\s+\d+(\.\d+)?kB\s+1\s+app'
         (Get-LayeredImage app:1).Size | Should -BeOfType ([long])
     }

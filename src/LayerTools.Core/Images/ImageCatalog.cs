@@ -47,10 +47,21 @@ internal sealed class ImageCatalog
     {
         var manifest = ReadManifest(stored.Manifest.Digest);
         var config = ReadConfig(manifest.Config.Digest);
-        long size = 0;
-        foreach (var diffId in config.DiffIds)
+        long size = 0, remoteSize = 0;
+        var remoteCount = 0;
+        for (var i = 0; i < config.DiffIds.Count; i++)
         {
-            size += Store.HasBlob(diffId) ? Store.BlobSize(diffId) : 0;
+            var diffId = config.DiffIds[i];
+            if (Store.HasBlob(diffId))
+            {
+                size += Store.BlobSize(diffId);
+            }
+            else if (i < manifest.Layers.Count && RemoteLayers.Covers(Store, diffId, manifest.Layers[i].Digest))
+            {
+                // A remote layer: only its compressed blob's size is known (the manifest's), until it is fetched.
+                remoteSize += manifest.Layers[i].Size;
+                remoteCount++;
+            }
         }
 
         return new LayeredImage
@@ -61,6 +72,8 @@ internal sealed class ImageCatalog
             ManifestDigest = stored.Manifest.Digest,
             Created = config.Created,
             Size = size,
+            RemoteSize = remoteSize,
+            RemoteLayerCount = remoteCount,
             Layers = config.DiffIds,
             Architecture = config.Architecture,
             Os = config.Os,

@@ -29,8 +29,18 @@ public sealed class LayeredImage
 
     public DateTimeOffset? Created { get; init; }
 
-    /// <summary>Bytes of all layers, uncompressed.</summary>
+    /// <summary>Bytes of the layers in the store, uncompressed (as docker images counts them); a remote layer counts in <see cref="RemoteSize"/> instead.</summary>
     public long Size { get; init; }
+
+    /// <summary>
+    /// Bytes of the remote layers (still only in their registry, fetched when their files are read),
+    /// as the image's manifest gives them: their compressed blobs' sizes. Their uncompressed size is
+    /// known only once they are fetched; then they count in <see cref="Size"/>.
+    /// </summary>
+    public long RemoteSize { get; init; }
+
+    /// <summary>How many of the layers are remote layers (see <see cref="RemoteSize"/>).</summary>
+    public int RemoteLayerCount { get; init; }
 
     public int LayerCount => Layers.Count;
 

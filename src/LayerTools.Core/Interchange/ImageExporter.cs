@@ -31,6 +31,7 @@ internal static class ImageExporter
             throw new LayerToolsException("ExportIntoStore", ErrorKind.InvalidArgument, $"'{full}' is a LayerTools store; images enter a store by import, which indexes their layers. Export to another folder, or import the export into that store.", full);
         }
 
+        FetchRemoteLayers(store, images);
         var reporter = new ProgressReporter(progress, $"Exporting to {Path.GetFileName(full)}");
         reporter.Report("Preparing", 0, 1);
         // The lease keeps what the export reads in the store, and owns its temporary files beside the destination.
@@ -52,5 +53,24 @@ internal static class ImageExporter
         }
 
         reporter.Done($"Exported {plan.Images.Count} image(s)");
+    }
+
+    /// <summary>
+    /// Fetches the remote layers of the images (through the store's fetcher, with the command's
+    /// sign-in, progress and Ctrl+C) before anything is written, as docker save fetches what a lazy
+    /// pull left in the registry: an archive or layout is whole, with every layer's bytes, for the
+    /// tools that read it. A fetch that fails or is stopped leaves the store and the destination as they were.
+    /// </summary>
+    private static void FetchRemoteLayers(LayerStore store, IReadOnlyList<StoredImage> images)
+    {
+        var catalog = new ImageCatalog(store);
+        foreach (var manifest in images.Select(i => i.Manifest.Digest).Distinct(StringComparer.Ordinal))
+        {
+            var config = catalog.ReadConfig(catalog.ReadManifest(manifest).Config.Digest);
+            foreach (var diffId in config.DiffIds.Where(d => RemoteLayers.IsRemote(store, d)))
+            {
+                store.ReadLayerIndex(diffId); // fetches it with the remote layers below it
+            }
+        }
     }
 }

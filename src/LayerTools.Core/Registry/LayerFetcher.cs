@@ -18,46 +18,58 @@ internal static class LayerFetcher
     /// <summary>One layer to fetch: its blob in the repository, its DiffID, and the DiffIDs below it (base first), each in the store or earlier in the list.</summary>
     public sealed record Wanted(Descriptor Blob, string DiffId, IReadOnlyList<string> Below);
 
-    /// <summary>Fetches the layers the store lacks; returns how many were downloaded.</summary>
+    /// <summary>
+    /// Fetches the layers the store lacks; returns how many were downloaded. The blobs come a few at a
+    /// time (as a pull's), with a progress record for the whole and a child record per blob; each layer
+    /// is indexed in order as its blob is in. Cancelling stops the transfers at once, and nothing is
+    /// committed unless every layer is in.
+    /// </summary>
     public static int Fetch(LayerStore store, RegistryClient client, string repository, IReadOnlyList<Wanted> layers, string name, Lease? lease, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {
-        var transfers = new TransferProgress(progress, $"Fetching the layers of {name}", layers.Select(l => ("Layer " + Digests.Digest.Short(l.Blob.Digest), $"Downloading {l.Blob.Digest}", l.Blob.Size)));
         using var staging = store.BeginStaging(lease);
+        var missing = layers.Where(l => !staging.HasBlob(l.DiffId)).ToList();
+        var activity = $"Fetching {missing.Count} layer(s) of {name}";
+        var transfers = new TransferProgress(progress, activity, missing.Select(l => ("Layer " + Digests.Digest.Short(l.Blob.Digest), $"Downloading {l.Blob.Digest}", l.Blob.Size)));
+        var downloads = missing.Select(l => LayerDownload.For(staging, l.Blob)).ToList();
         var forms = new List<IngestedLayer>();
-        var fetched = 0;
-        for (var i = 0; i < layers.Count; i++)
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var layer = layers[i];
-            if (staging.HasBlob(layer.DiffId))
+            using (var queue = new TransferQueue(downloads.Count, client.Options.MaxConcurrentTransfers, (i, token) => downloads[i].Fetch(client, repository, name, IngestLimits.Default, transfers, i, token), cancellationToken))
             {
-                continue;
+                for (var i = 0; i < missing.Count; i++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var layer = missing[i];
+                    var status = $"Layer {i + 1} of {missing.Count} {Digests.Digest.Short(layer.Blob.Digest)}";
+                    queue.WaitFor(i, () => transfers.Report("Downloading; waiting for " + status));
+                    transfers.Report("Indexing " + status, force: true);
+                    var lower = UnionView.Build(layer.Below.Select(staging.ReadLayerIndex));
+                    var ingested = downloads[i].Ingest(staging, name, lower, IngestLimits.Default, cancellationToken);
+                    if (ingested.Index.DiffId != layer.DiffId)
+                    {
+                        throw new LayerToolsException("DiffIdMismatch", ErrorKind.InvalidData, $"'{name}': layer {layer.Blob.Digest} has the DiffID {ingested.Index.DiffId}, but the image lists {layer.DiffId}; it was damaged or altered.", name);
+                    }
+
+                    if (ingested.Compression != LayerCompression.None)
+                    {
+                        forms.Add(ingested);
+                    }
+                }
             }
 
-            var lower = UnionView.Build(layer.Below.Select(staging.ReadLayerIndex));
-            var download = LayerDownload.For(staging, layer.Blob);
-            download.Fetch(client, repository, name, IngestLimits.Default, transfers, i, cancellationToken);
-            var ingested = download.Ingest(staging, name, lower, IngestLimits.Default, cancellationToken);
-            if (ingested.Index.DiffId != layer.DiffId)
+            if (missing.Count > 0)
             {
-                throw new LayerToolsException("DiffIdMismatch", ErrorKind.InvalidData, $"'{name}': layer {layer.Blob.Digest} has the DiffID {ingested.Index.DiffId}, but the cache lists {layer.DiffId}; it was damaged or altered.", name);
-            }
-
-            fetched++;
-            if (ingested.Compression != LayerCompression.None)
-            {
-                forms.Add(ingested);
+                transfers.Report("Committing to the store", force: true);
+                staging.Commit(null, cancellationToken);
+                Remember(store, forms);
             }
         }
-
-        if (fetched > 0)
+        finally
         {
-            staging.Commit(null, cancellationToken);
-            Remember(store, forms);
+            progress?.Report(new OperationProgress(activity, $"Fetched {missing.Count} layer(s) of {name}", 100, Completed: true));
         }
 
-        transfers.Report($"Fetched {fetched} layer(s) of {name}", force: true);
-        return fetched;
+        return missing.Count;
     }
 
     /// <summary>Remembers each layer's compressed form as the registry sent it, so a push sends the same blob back.</summary>

@@ -4,20 +4,32 @@ using LayerTools.Core.Store;
 namespace LayerTools.Core.Registry;
 
 /// <summary>
-/// Fetches remote layers from the registry their records name, with the credentials saved for it (as
-/// a FROM pull uses): the layer and every remote layer below it, base first, each checked against its
-/// digest and DiffID and indexed over the layers below, in one commit.
+/// Fetches remote layers from the registry their records name, for the command that opened the store:
+/// signed in as that command was asked to (its -Credential and -SkipCertificateCheck, else the saved
+/// credentials), stopped by its Ctrl+C, with the per-blob progress a pull shows. It fetches the layer
+/// and every remote layer below it, base first, each checked against its digest and DiffID and
+/// indexed over the layers below, in one commit: a fetch stopped half-way leaves the store as it was.
 /// </summary>
 internal sealed class RegistryLayerFetcher : IRemoteLayerFetcher
 {
-    /// <summary>Called before each fetch with what is fetched and why it was needed, for verbose output.</summary>
+    /// <summary>How to sign in to the registries the layers are in.</summary>
+    public RegistrySignIn SignIn { get; init; } = RegistrySignIn.Saved;
+
+    /// <summary>Progress of the transfers (a record for the whole, a child record per blob), as a pull reports it.</summary>
+    public IProgress<OperationProgress>? Progress { get; init; }
+
+    /// <summary>The command's cancellation (Ctrl+C): it stops a fetch under way.</summary>
+    public CancellationToken CancellationToken { get; init; }
+
+    /// <summary>Called before each fetch with what is fetched and from where, for verbose output.</summary>
     public Action<string>? Log { get; init; }
 
-    /// <summary>Attaches a fetcher to <paramref name="store"/> unless it has one.</summary>
+    /// <summary>Attaches a fetcher with saved credentials to <paramref name="store"/> unless it has one (the command's own, attached when it opened the store).</summary>
     public static void AttachTo(LayerStore store, Action<string>? log = null) => store.RemoteFetcher ??= new RegistryLayerFetcher { Log = log };
 
     public void Fetch(LayerStore store, RemoteLayer layer, CancellationToken cancellationToken)
     {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(CancellationToken, cancellationToken);
         var chain = layer.Below.Append(layer.DiffId)
             .Where(d => !store.HasBlob(d) || !File.Exists(store.LayerIndexPath(d)))
             .Select(d => RemoteLayers.Get(store, d) ?? throw new LayerToolsException("LayerNotFetched", ErrorKind.ObjectNotFound, $"Layer {d}, below {layer.DiffId}, is neither in the store nor known in a registry; pull the image again.", d))
@@ -29,11 +41,11 @@ internal sealed class RegistryLayerFetcher : IRemoteLayerFetcher
             var first = chain[start];
             var run = chain.Skip(start).TakeWhile(l => l.Registry == first.Registry && l.Repository == first.Repository).ToList();
             var name = first.Registry + "/" + first.Repository;
-            Log?.Invoke($"Fetching {run.Count} remote layer(s) from {name} ({string.Join(", ", run.Select(l => Digests.Digest.Short(l.Blob.Digest)))}): their files are needed.");
             var endpoint = RegistryEndpoint.For(ImageReference.Parse(name));
-            using var client = new RegistryClient(endpoint, new RegistryOptions { Credential = CredentialStore.Find(endpoint)?.Credential });
+            Log?.Invoke($"Fetching {run.Count} remote layer(s) from {name} ({string.Join(", ", run.Select(l => Digests.Digest.Short(l.Blob.Digest)))}) {SignIn.Describe(endpoint)}: their files are needed.");
+            using var client = SignIn.Open(endpoint);
             var wanted = run.Select(l => new LayerFetcher.Wanted(l.Blob, l.DiffId, l.Below)).ToList();
-            LayerFetcher.Fetch(store, client, first.Repository, wanted, name, null, null, cancellationToken);
+            LayerFetcher.Fetch(store, client, first.Repository, wanted, name, null, Progress, linked.Token);
             start += run.Count;
         }
     }

@@ -17,8 +17,17 @@ namespace LayerTools.Commands;
 /// </summary>
 [Cmdlet("Build", "LayeredImage")]
 [OutputType(typeof(LayeredImage))]
-public sealed class BuildLayeredImageCommand : StoreCmdlet
+public sealed class BuildLayeredImageCommand : StoreCmdlet, IRegistryParameters
 {
+    /// <summary>The user and password (or token) for the registries this command reaches (fetching the layers of an image still in its registry); wins over any saved credential, and is never saved.</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    /// <summary>Accept any certificate from the registries this command reaches.</summary>
+    [Parameter]
+    public SwitchParameter SkipCertificateCheck { get; set; }
+
     /// <summary>The build context folder; the current folder by default.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("Context", "PSPath", "FullName")]
@@ -108,10 +117,14 @@ public sealed class BuildLayeredImageCommand : StoreCmdlet
         var secrets = ToDictionary(Secret, nameof(Secret)).ToDictionary(kv => kv.Key, kv => SessionState.Path.GetUnresolvedProviderPathFromPSPath(kv.Value), StringComparer.Ordinal);
         var epoch = Epoch();
         BuildResult result;
+        var pipelineFetcher = store.RemoteFetcher;
+        var fetchProgress = NewProgress(100);
         try
         {
             result = RunOnWorker(write =>
             {
+                // A step that reads a remote base's files fetches it on the build's thread: its progress and verbose output go through the pipeline thread.
+                store.RemoteFetcher = RemoteFetcher(new Progress(write, fetchProgress.Report), message => write(() => WriteVerbose(message)));
                 var options = new BuildOptions
                 {
                     ContextPath = context,
@@ -138,6 +151,8 @@ public sealed class BuildLayeredImageCommand : StoreCmdlet
         }
         finally
         {
+            store.RemoteFetcher = pipelineFetcher;
+            fetchProgress.Complete();
             progress.Complete();
         }
 
@@ -171,7 +186,7 @@ public sealed class BuildLayeredImageCommand : StoreCmdlet
         {
             var destination = ImageReference.Parse(tag);
             var stored = catalog.Resolve(destination.ToString());
-            using var client = RegistryAccess.Open(this, RegistryEndpoint.For(destination), null, skipCertificateCheck: false);
+            using var client = RegistryAccess.Open(this, RegistryEndpoint.For(destination), SignIn);
             var progress = NewProgress();
             try
             {
@@ -192,7 +207,7 @@ public sealed class BuildLayeredImageCommand : StoreCmdlet
     private PublishedImage PushCache(CacheExport cache, string reference)
     {
         var destination = ImageReference.Parse(reference);
-        using var client = RegistryAccess.Open(this, RegistryEndpoint.For(destination), null, skipCertificateCheck: false);
+        using var client = RegistryAccess.Open(this, RegistryEndpoint.For(destination), SignIn);
         var progress = NewProgress();
         try
         {

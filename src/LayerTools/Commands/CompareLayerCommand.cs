@@ -18,8 +18,17 @@ namespace LayerTools.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Compare, "Layer", DefaultParameterSetName = PipelineSet)]
 [OutputType(typeof(LayerChange))]
-public sealed class CompareLayerCommand : StoreCmdlet
+public sealed class CompareLayerCommand : StoreCmdlet, IRegistryParameters
 {
+    /// <summary>The user and password (or token) for the registries this command reaches (fetching the layers of an image still in its registry); wins over any saved credential, and is never saved.</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    /// <summary>Accept any certificate from the registries this command reaches.</summary>
+    [Parameter]
+    public SwitchParameter SkipCertificateCheck { get; set; }
+
     private const string SidesSet = "Sides";
     private const string PipelineSet = "Pipeline";
 
@@ -193,7 +202,7 @@ public sealed class CompareLayerCommand : StoreCmdlet
         catch (LayerToolsException ex) when (ex.ErrorId == "ComparisonSideNotFound")
         {
             // An image in a registry: its layers are fetched (those the store lacks) as the comparison reads them.
-            var remote = RegistryAccess.ReadImage(this, store, text, CancellationToken);
+            var remote = RegistryAccess.ReadImage(this, SignIn, store, text, CancellationToken);
             if (remote is null)
             {
                 throw;

@@ -7,8 +7,17 @@ namespace LayerTools.Commands;
 /// <summary>Writes images (all piped images into one archive) as a docker-archive, an OCI layout directory, or an OCI archive.</summary>
 [Cmdlet(VerbsData.Export, "LayeredImage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(FileInfo), typeof(DirectoryInfo))]
-public sealed class ExportLayeredImageCommand : ImageCmdlet
+public sealed class ExportLayeredImageCommand : ImageCmdlet, IRegistryParameters
 {
+    /// <summary>The user and password (or token) for the registries this command reaches (fetching the layers of an image still in its registry); wins over any saved credential, and is never saved.</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    /// <summary>Accept any certificate from the registries this command reaches.</summary>
+    [Parameter]
+    public SwitchParameter SkipCertificateCheck { get; set; }
+
     private readonly List<ResolvedImage> _images = new();
 
     /// <summary>The archive file (or, for OciLayout, the directory) to write.</summary>

@@ -6,8 +6,17 @@ namespace LayerTools.Commands;
 /// <summary>Lists the layers of an image, base first.</summary>
 [Cmdlet(VerbsCommon.Get, "ImageLayer")]
 [OutputType(typeof(LayerInfo))]
-public sealed class GetImageLayerCommand : ImageCmdlet
+public sealed class GetImageLayerCommand : ImageCmdlet, IRegistryParameters
 {
+    /// <summary>The user and password (or token) for the registries this command reaches (fetching the layers of an image still in its registry); wins over any saved credential, and is never saved.</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    /// <summary>Accept any certificate from the registries this command reaches.</summary>
+    [Parameter]
+    public SwitchParameter SkipCertificateCheck { get; set; }
+
     /// <summary>Reads only: no store is created where there is none.</summary>
     protected override bool OpensReadOnly => true;
 

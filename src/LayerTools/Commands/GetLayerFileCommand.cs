@@ -14,8 +14,17 @@ namespace LayerTools.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "LayerFile")]
 [OutputType(typeof(LayerFile))]
-public sealed class GetLayerFileCommand : ImageCmdlet
+public sealed class GetLayerFileCommand : ImageCmdlet, IRegistryParameters
 {
+    /// <summary>The user and password (or token) for the registries this command reaches (fetching the layers of an image still in its registry); wins over any saved credential, and is never saved.</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    /// <summary>Accept any certificate from the registries this command reaches.</summary>
+    [Parameter]
+    public SwitchParameter SkipCertificateCheck { get; set; }
+
     /// <summary>Reads only: no store is created where there is none.</summary>
     protected override bool OpensReadOnly => true;
 

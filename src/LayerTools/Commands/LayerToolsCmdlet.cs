@@ -36,7 +36,8 @@ public abstract class LayerToolsCmdlet : PSCmdlet
     }
 
     /// <summary>A progress sink writing Write-Progress records on this pipeline.</summary>
-    internal CmdletProgress NewProgress() => new(this, Math.Abs(GetType().Name.GetHashCode(StringComparison.Ordinal) % 100_000) * 2);
+    /// <param name="offset">Apart from the command's own records, for a second activity of the same command.</param>
+    internal CmdletProgress NewProgress(int offset = 0) => new(this, (Math.Abs(GetType().Name.GetHashCode(StringComparison.Ordinal) % 100_000) * 2) + offset);
 
     /// <summary>Writes one failure for one item and goes on.</summary>
     internal void WriteLayerError(LayerToolsException ex, object? target = null) => WriteError(ErrorRecords.From(ex, target));

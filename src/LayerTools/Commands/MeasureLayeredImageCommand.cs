@@ -15,8 +15,17 @@ namespace LayerTools.Commands;
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Measure, "LayeredImage")]
 [OutputType(typeof(ImageAnalysis))]
-public sealed class MeasureLayeredImageCommand : StoreCmdlet
+public sealed class MeasureLayeredImageCommand : StoreCmdlet, IRegistryParameters
 {
+    /// <summary>The user and password (or token) for the registries this command reaches (fetching the layers of an image still in its registry); wins over any saved credential, and is never saved.</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    /// <summary>Accept any certificate from the registries this command reaches.</summary>
+    [Parameter]
+    public SwitchParameter SkipCertificateCheck { get; set; }
+
     /// <summary>A reference naming a registry that the store lacks is read from the registry (manifest and config; layers only when their files are read).</summary>
     protected override bool ReadsRegistryReferences => true;
 

@@ -9,8 +9,17 @@ namespace LayerTools.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.New, "ContainerLayer", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(ContainerLayer))]
-public sealed class NewContainerLayerCommand : ImageCmdlet
+public sealed class NewContainerLayerCommand : ImageCmdlet, IRegistryParameters
 {
+    /// <summary>The user and password (or token) for the registries this command reaches (fetching the layers of an image still in its registry); wins over any saved credential, and is never saved.</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    /// <summary>Accept any certificate from the registries this command reaches.</summary>
+    [Parameter]
+    public SwitchParameter SkipCertificateCheck { get; set; }
+
     /// <summary>The container's name; generated (adjective_noun) when not given.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]

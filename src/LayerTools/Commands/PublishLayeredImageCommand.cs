@@ -8,7 +8,7 @@ namespace LayerTools.Commands;
 /// <summary>Pushes images from the store to a registry, as docker push does.</summary>
 [Cmdlet(VerbsData.Publish, "LayeredImage", SupportsShouldProcess = true)]
 [OutputType(typeof(PublishedImage))]
-public sealed class PublishLayeredImageCommand : ImageCmdlet
+public sealed class PublishLayeredImageCommand : ImageCmdlet, IRegistryParameters
 {
     /// <summary>registry/repository[:tag] to push to; by default the image's own name.</summary>
     [Parameter(Position = 1)]

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using System.Net;
 using LayerTools.Core.Images;
 using LayerTools.Core.Registry;
 using LayerTools.Core.Store;
@@ -13,31 +12,23 @@ namespace LayerTools.Commands;
 /// </summary>
 internal static class RegistryAccess
 {
-    public static RegistryClient Open(Cmdlet cmdlet, RegistryEndpoint endpoint, PSCredential? credential, bool skipCertificateCheck)
-    {
-        NetworkCredential? chosen = null;
-        if (credential is not null && credential != PSCredential.Empty)
-        {
-            chosen = credential.GetNetworkCredential();
-            cmdlet.WriteVerbose($"Signing in to {endpoint.Domain} as '{chosen.UserName}' (-Credential).");
-        }
-        else if (CredentialStore.Find(endpoint) is { } saved)
-        {
-            chosen = saved.Credential;
-            cmdlet.WriteVerbose($"Signing in to {endpoint.Domain} as '{chosen.UserName}' (saved in {saved.Source}).");
-        }
-        else
-        {
-            cmdlet.WriteVerbose($"No credential for {endpoint.Domain}: going anonymously.");
-        }
+    public static RegistryClient Open(Cmdlet cmdlet, RegistryEndpoint endpoint, PSCredential? credential, bool skipCertificateCheck) =>
+        Open(cmdlet, endpoint, SignIn(credential, skipCertificateCheck));
 
-        if (skipCertificateCheck)
+    public static RegistryClient Open(Cmdlet cmdlet, RegistryEndpoint endpoint, RegistrySignIn signIn)
+    {
+        cmdlet.WriteVerbose(signIn.For(endpoint) is null ? $"No credential for {endpoint.Domain}: going anonymously." : $"Signing in to {endpoint.Domain} {signIn.Describe(endpoint)}.");
+        if (signIn.SkipCertificateCheck)
         {
             cmdlet.WriteVerbose($"-SkipCertificateCheck: the certificate of {endpoint.Host} is not checked.");
         }
 
-        return new RegistryClient(endpoint, new RegistryOptions { Credential = chosen, SkipCertificateCheck = skipCertificateCheck });
+        return signIn.Open(endpoint);
     }
+
+    /// <summary>The sign-in -Credential and -SkipCertificateCheck ask for (an empty credential: the saved ones).</summary>
+    public static RegistrySignIn SignIn(PSCredential? credential, bool skipCertificateCheck) =>
+        new(credential is not null && credential != PSCredential.Empty ? credential.GetNetworkCredential() : null, skipCertificateCheck);
 
     /// <summary>True when <paramref name="text"/> is an image reference whose first part is a registry (a host with a dot or a port, or localhost), as docker tells them.</summary>
     public static bool NamesRegistry(object? text) =>
@@ -51,7 +42,7 @@ internal static class RegistryAccess
     /// store lacks become remote layers, fetched only if something reads their files. Null when the text
     /// does not name a registry.
     /// </summary>
-    public static StoredImage? ReadImage(Cmdlet cmdlet, LayerStore store, string text, CancellationToken cancellationToken)
+    public static StoredImage? ReadImage(Cmdlet cmdlet, RegistrySignIn signIn, LayerStore store, string text, CancellationToken cancellationToken)
     {
         var trimmed = text.Trim();
         if (!NamesRegistry(trimmed) || !ImageReference.TryParse(trimmed, out var reference) || reference is null)
@@ -59,7 +50,7 @@ internal static class RegistryAccess
             return null;
         }
 
-        using var client = Open(cmdlet, RegistryEndpoint.For(reference), null, skipCertificateCheck: false);
+        using var client = Open(cmdlet, RegistryEndpoint.For(reference), signIn);
         var (image, remote) = ImagePuller.PullManifest(store, client, reference, null, cancellationToken, named: false);
         cmdlet.WriteVerbose($"{trimmed} is not in the store: read its manifest and config from {reference.Domain}; {remote} layer(s) the store lacks are fetched only if their files are read.");
         return image;

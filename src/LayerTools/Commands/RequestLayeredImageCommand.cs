@@ -7,7 +7,7 @@ namespace LayerTools.Commands;
 /// <summary>Pulls images from a registry into the store, as docker pull does.</summary>
 [Cmdlet(VerbsLifecycle.Request, "LayeredImage")]
 [OutputType(typeof(LayeredImage))]
-public sealed class RequestLayeredImageCommand : StoreCmdlet
+public sealed class RequestLayeredImageCommand : StoreCmdlet, IRegistryParameters
 {
     /// <summary>The image: [registry/]repository[:tag] or [registry/]repository@sha256:….</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]

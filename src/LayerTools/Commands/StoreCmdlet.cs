@@ -2,6 +2,7 @@ using System.Management.Automation;
 using LayerTools.Core;
 using LayerTools.Core.Digests;
 using LayerTools.Core.Images;
+using LayerTools.Core.Registry;
 using LayerTools.Core.Store;
 
 namespace LayerTools.Commands;
@@ -66,11 +67,34 @@ public abstract class StoreCmdlet : LayerToolsCmdlet
         }
 
         // An image may stand on remote layers (a FROM base a build read without its layers): the
-        // first command that reads their files fetches them from their registry.
-        Core.Registry.RegistryLayerFetcher.AttachTo(store);
+        // first command that reads their files fetches them from their registry, as this command signs in.
+        store.RemoteFetcher = RemoteFetcher(NewProgress(RemoteFetchProgressOffset), PipelineVerbose());
         opened = (store, new ImageCatalog(store));
         _stores[path] = opened;
         return opened;
+    }
+
+    /// <summary>Where the progress records of a remote-layer fetch are numbered, apart from the command's own.</summary>
+    private const int RemoteFetchProgressOffset = 100;
+
+    /// <summary>How this command signs in to registries: its -Credential and -SkipCertificateCheck (see <see cref="IRegistryParameters"/>), else the saved credentials.</summary>
+    internal RegistrySignIn SignIn => this is IRegistryParameters p ? RegistryAccess.SignIn(p.Credential, p.SkipCertificateCheck) : RegistrySignIn.Saved;
+
+    /// <summary>A fetcher of remote layers for this command: its sign-in, its Ctrl+C, progress and verbose output where given.</summary>
+    internal RegistryLayerFetcher RemoteFetcher(IProgress<OperationProgress>? progress, Action<string>? verbose) =>
+        new() { SignIn = SignIn, Progress = progress, CancellationToken = CancellationToken, Log = verbose };
+
+    /// <summary>Verbose output from the pipeline thread; a message from another thread (a worker the command started) is dropped.</summary>
+    private Action<string> PipelineVerbose()
+    {
+        var thread = Environment.CurrentManagedThreadId;
+        return message =>
+        {
+            if (Environment.CurrentManagedThreadId == thread)
+            {
+                WriteVerbose(message);
+            }
+        };
     }
 
     /// <summary>Finds an image given as a LayeredImage, a string (name[:tag], ID, digest, ID prefix) or an object with a Reference, Image or Id property.</summary>
@@ -134,7 +158,7 @@ public abstract class StoreCmdlet : LayerToolsCmdlet
         }
         catch (LayerToolsException ex) when (ex.ErrorId == "ImageNotFound" && ReadsRegistryReferences)
         {
-            var remote = RegistryAccess.ReadImage(this, catalog.Store, text, CancellationToken);
+            var remote = RegistryAccess.ReadImage(this, SignIn, catalog.Store, text, CancellationToken);
             if (remote is null)
             {
                 throw;

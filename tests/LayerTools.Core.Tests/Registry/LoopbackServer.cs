@@ -61,7 +61,8 @@ internal sealed class LoopbackServer : IDisposable
 
     public void Dispose()
     {
-        _listener.Stop();
+        // Close alone: after Stop, the managed listener's Close removes its prefixes a second time, which
+        // binds the port again and fails (Address already in use) while a stalled client is still connected.
         _listener.Close();
         _thread.Join(TimeSpan.FromSeconds(5));
     }

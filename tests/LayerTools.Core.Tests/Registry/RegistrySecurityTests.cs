@@ -134,7 +134,7 @@ public sealed class RegistrySecurityTests : RegistryTestBase
     }
 
     /// <summary>A one-layer image served as evil:1: its manifest and config as they should be, its layer blob as the test says.</summary>
-    private sealed class OneLayerImage
+    internal sealed class OneLayerImage
     {
         private readonly byte[] _config;
         private readonly byte[] _manifest;

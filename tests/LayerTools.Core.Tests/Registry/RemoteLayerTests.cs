@@ -85,4 +85,66 @@ public sealed class RemoteLayerTests : RegistryTestBase
         StoreMaintenance.Collect(temp.Store, whatIf: false, dangling: true);
         Assert.Null(RemoteLayers.Get(temp.Store, diffId));
     }
+
+    [Fact]
+    public void AFetchStopsAtOnceWhenItsCommandIsCancelledAndLeavesTheStoreAsItWas()
+    {
+        var image = new RegistrySecurityTests.OneLayerImage("the real layer\n");
+        using var hostile = new HostileRegistry(image.Routes(image.Layer[..10], stall: true));
+        using var temp = new TempStore();
+        var reference = ImageReference.Parse(hostile.Host + "/evil:1");
+        using (var client = new RegistryClient(RegistryEndpoint.For(reference), new RegistryOptions()))
+        {
+            ImagePuller.PullManifest(temp.Store, client, reference, null, CancellationToken.None);
+        }
+
+        var before = temp.Snapshot();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+        temp.Store.RemoteFetcher = new RegistryLayerFetcher { CancellationToken = cancel.Token };
+        var diffId = RemoteLayers.Records(temp.Store).Single().Layer!.DiffId;
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        Assert.ThrowsAny<OperationCanceledException>(() => temp.Store.ReadLayerIndex(diffId));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"the fetch took {watch.Elapsed} to stop");
+        Assert.Equal(before, temp.Snapshot());
+        Assert.Empty(StoreMaintenance.Verify(temp.Store));
+    }
+
+    [Fact]
+    public void AFetchSignsInWithTheCommandsCredentialAndReportsEachBlob()
+    {
+        var target = $"{Registries.Secure.Host}/remote/secure:1";
+        Tool.Run("skopeo", "copy", "--dest-tls-verify=false", "--dest-creds", RegistryFixture.User + ":" + RegistryFixture.Password, "oci:" + Umoci.Layout + ":app:1", "docker://" + target);
+        using var temp = new TempStore();
+        var reference = ImageReference.Parse(target);
+        var signIn = new RegistrySignIn(new System.Net.NetworkCredential(RegistryFixture.User, RegistryFixture.Password), skipCertificateCheck: true);
+        StoredImage stored;
+        using (var client = signIn.Open(RegistryEndpoint.For(reference)))
+        {
+            (stored, _) = ImagePuller.PullManifest(temp.Store, client, reference, null, CancellationToken.None);
+        }
+
+        var catalog = new ImageCatalog(temp.Store);
+        var diffIds = catalog.ReadConfig(catalog.ReadManifest(stored.Manifest.Digest).Config.Digest).DiffIds;
+
+        // Saved credentials only (there are none): refused, and nothing changes.
+        temp.Store.RemoteFetcher = new RegistryLayerFetcher { SignIn = new RegistrySignIn(null, skipCertificateCheck: true) };
+        var before = temp.Snapshot();
+        Assert.Equal("RegistryUnauthorized", Assert.Throws<LayerToolsException>(() => temp.Store.ReadLayerIndex(diffIds[^1])).ErrorId);
+        Assert.Equal(before, temp.Snapshot());
+
+        var reports = new List<OperationProgress>();
+        temp.Store.RemoteFetcher = new RegistryLayerFetcher { SignIn = signIn, Progress = new SynchronousProgress(reports.Add) };
+        Assert.Equal(diffIds[^1], temp.Store.ReadLayerIndex(diffIds[^1]).DiffId);
+        Assert.All(diffIds, d => Assert.True(temp.Store.HasBlob(d)));
+        var blobs = catalog.ReadManifest(stored.Manifest.Digest).Layers.Select(l => "Layer " + Digests.Digest.Short(l.Digest)).ToHashSet();
+        Assert.Equal(blobs, reports.Where(r => r.IsChild).Select(r => r.Activity).ToHashSet());
+        Assert.Equal(blobs.Count, reports.Count(r => r.IsChild && r.Completed));
+        Assert.True(reports[^1] is { IsChild: false, Completed: true });
+        Assert.Empty(StoreMaintenance.Verify(temp.Store));
+    }
+
+    private sealed class SynchronousProgress(Action<OperationProgress> report) : IProgress<OperationProgress>
+    {
+        public void Report(OperationProgress value) => report(value);
+    }
 }

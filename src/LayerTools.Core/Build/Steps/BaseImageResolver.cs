@@ -11,7 +11,7 @@ namespace LayerTools.Core.Build.Steps;
 /// <c>oci:&lt;dir&gt;[:&lt;tag&gt;]</c>, <c>oci-archive:&lt;file&gt;[:&lt;tag&gt;]</c>, <c>docker-archive:&lt;file&gt;[:&lt;name:tag&gt;]</c>.
 /// An image from outside is imported into the store first, as buildah pulls into its storage; a
 /// reference the store lacks (under the name given or its full name, docker.io/library/… for a bare
-/// name) is pulled from its registry with the saved credentials, and with <c>pull</c> it is always
+/// name) is pulled from its registry (signed in as the command that opened the store asks, see RegistrySignIn), and with <c>pull</c> it is always
 /// pulled again, so a newer manifest under the tag wins (docker build --pull). A pull here takes the
 /// manifest and config only; the layers become remote layers, fetched when a step reads their files.
 /// </summary>
@@ -82,9 +82,9 @@ internal static class BaseImageResolver
         }
 
         var endpoint = RegistryEndpoint.For(reference);
-        var saved = CredentialStore.Find(endpoint);
-        verbose?.Invoke($"{where}: FROM {text}: pulling {reference.FullName} from {endpoint.Domain}" + (saved is { } s ? $" as '{s.Credential.UserName}'." : "."));
-        using var client = new RegistryClient(endpoint, new RegistryOptions { Credential = saved?.Credential });
+        var signIn = RegistrySignIn.Of(store);
+        verbose?.Invoke($"{where}: FROM {text}: pulling {reference.FullName} from {endpoint.Domain} {signIn.Describe(endpoint)}.");
+        using var client = signIn.Open(endpoint);
         try
         {
             // Only the manifest and config: the layers the store lacks stay remote layers until a step

@@ -61,7 +61,7 @@ internal sealed class CopyStep
             source = _sources.Context;
         }
 
-        (int, int)? owner = copy.Chown is { Length: > 0 } chown ? UserDatabase.Resolve(_store, state.View, chown, where) : null;
+        (int, int)? owner = copy.Chown is { Length: > 0 } chown ? UserDatabase.Resolve(_store, () => state.View, chown, where) : null;
         int? mode = null;
         if (copy.Chmod is { Length: > 0 } chmod)
         {

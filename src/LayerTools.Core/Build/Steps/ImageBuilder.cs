@@ -273,7 +273,9 @@ internal sealed class ImageBuilder
         // without them (the key holds the parent's layers: a record with no layer means it was there),
         // so a cached WORKDIR does not make the view, which would fetch a remote base.
         var cached = !_options.NoCache && !state.Missed && !state.ViewMade ? _cache.Get(key.Digest) : null;
-        var exists = cached is not null ? cached.DiffId is null : clean.Length == 0 || state.View.Lookup(state.View.Resolve(clean)) is { Type: EntryType.Directory };
+        // A folder the stage's own layers above its remote base hold (COPY --link app /app, WORKDIR /app) is there without the base.
+        var exists = cached is not null ? cached.DiffId is null
+            : clean.Length == 0 || (!state.ViewMade && RemoteBase.IsDirectoryAbove(_store, state.Image.DiffIds, clean)) || state.View.Lookup(state.View.Resolve(clean)) is { Type: EntryType.Directory };
         if (exists)
         {
             Recorder.HistoryOnly(state, instruction, createdBy, key, index, watch);

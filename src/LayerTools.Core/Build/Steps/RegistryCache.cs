@@ -90,7 +90,7 @@ internal static class RegistryCache
         if (reference is not null && BaseImageResolver.FromStore(new ImageCatalog(store), source, reference) is null)
         {
             var endpoint = RegistryEndpoint.For(reference);
-            using var client = new RegistryClient(endpoint, new RegistryOptions { Credential = CredentialStore.Find(endpoint)?.Credential });
+            using var client = RegistrySignIn.Of(store).Open(endpoint);
             try
             {
                 if (TryImport(store, cache, client, reference, verbose, cancellationToken) is { } taken)

@@ -9,7 +9,13 @@ namespace LayerTools.Core.Build.Steps;
 /// <summary>Resolves <c>--chown</c> names through the image's own /etc/passwd and /etc/group, read from the layers.</summary>
 internal static class UserDatabase
 {
-    public static (int Uid, int Gid) Resolve(LayerStore store, UnionView view, string spec, string where)
+    public static (int Uid, int Gid) Resolve(LayerStore store, UnionView view, string spec, string where) => Resolve(store, () => view, spec, where);
+
+    /// <summary>
+    /// As above, the view asked for only when a name must be looked up: a numeric <c>uid[:gid]</c>
+    /// reads no file of the stage, so it never fetches a remote base (COPY --link --chown=1000:1000).
+    /// </summary>
+    public static (int Uid, int Gid) Resolve(LayerStore store, Func<UnionView> view, string spec, string where)
     {
         var colon = spec.IndexOf(':');
         var user = colon < 0 ? spec : spec[..colon];
@@ -22,7 +28,7 @@ internal static class UserDatabase
         }
         else
         {
-            var entry = Find(store, view, "etc/passwd", user) ?? throw Unknown(where, "user", user, "/etc/passwd");
+            var entry = Find(store, view(), "etc/passwd", user) ?? throw Unknown(where, "user", user, "/etc/passwd");
             uid = int.Parse(entry[2], CultureInfo.InvariantCulture);
             primaryGid = int.Parse(entry[3], CultureInfo.InvariantCulture);
         }
@@ -38,7 +44,7 @@ internal static class UserDatabase
         }
         else
         {
-            var entry = Find(store, view, "etc/group", group) ?? throw Unknown(where, "group", group, "/etc/group");
+            var entry = Find(store, view(), "etc/group", group) ?? throw Unknown(where, "group", group, "/etc/group");
             gid = int.Parse(entry[2], CultureInfo.InvariantCulture);
         }
 
