@@ -155,6 +155,35 @@ Describe 'Publish-LayeredImage and Find-LayeredImage' {
         (Find-LayeredImage "$($Plain.Host)/pushed/app").Reference | Should -Be "$($Plain.Host)/pushed/app:1"
     }
 
+    It 'compresses a layer never compressed as it uploads it (POST, PATCH, PUT), and a re-push only asks (HEAD)' {
+        $logged = Start-TestRegistry -AccessLog
+        try {
+            $context = New-TestTree -Root (Join-Path $TestDrive 'streamed') -Files @{ 'one.txt' = ('line one' * 40000); 'two.txt' = ('line two' * 40000) }
+            Set-Content -LiteralPath (Join-Path $context 'Dockerfile') -Value "FROM scratch`nCOPY one.txt /one.txt`nCOPY two.txt /two.txt`n"
+            $null = Build-LayeredImage $context -Tag streamed:1
+            $first = Publish-LayeredImage streamed:1 "$($logged.Host)/streamed/app:1"
+            $first.Uploaded | Should -Be 3
+            $manifest = & skopeo inspect --raw --tls-verify=false "docker://$($logged.Host)/streamed/app:1" | ConvertFrom-Json
+            $sent = @(Get-RegistryRequest $logged | Where-Object { $_.Path -like '/v2/streamed/app/blobs/*' })
+            # Each layer: one POST, one PATCH of its compressed bytes, one PUT naming the digest the registry stored.
+            @($sent | Where-Object Method -EQ 'POST') | Should -HaveCount 3
+            @($sent | Where-Object Method -EQ 'PATCH') | Should -HaveCount 2
+            foreach ($layer in $manifest.layers) {
+                @($sent | Where-Object { $_.Method -eq 'PUT' -and $_.Path -like "*digest=$([uri]::EscapeDataString($layer.digest))" -and $_.Status -eq 201 }) | Should -HaveCount 1
+                @($sent | Where-Object { $_.Method -eq 'HEAD' -and $_.Path -like "*/$($layer.digest)" }) | Should -HaveCount 0
+            }
+
+            # The store kept those compressed blobs: the re-push only asks for each blob and sends nothing.
+            $before = @(Get-RegistryRequest $logged).Count
+            $again = Publish-LayeredImage streamed:1 "$($logged.Host)/streamed/app:1"
+            "$($again.Uploaded) $($again.Existing) $($again.Digest)" | Should -Be "0 3 $($first.Digest)"
+            $later = @(Get-RegistryRequest $logged | Select-Object -Skip $before | Where-Object { $_.Path -like '/v2/streamed/app/blobs/*' })
+            @($later | Where-Object Method -NE 'HEAD') | Should -HaveCount 0
+            @($later) | Should -HaveCount 3
+        }
+        finally { $logged | Stop-TestRegistry }
+    }
+
     It 'mounts the blobs of a pulled image into another repository instead of sending them' {
         $pulled = Request-LayeredImage "$($Plain.Host)/lib/base:1"
         $moved = $pulled | Publish-LayeredImage -Destination "$($Plain.Host)/other/base:7"

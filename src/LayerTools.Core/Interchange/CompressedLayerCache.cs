@@ -98,13 +98,17 @@ internal static class CompressedLayerCache
     }
 
     /// <summary>The compressed form of a layer: the remembered one, or a new one made now (the layer is read once, and checked against its DiffID as it is).</summary>
-    public static Descriptor GetOrCreate(LayerStore store, string diffId, LayerCompression compression, Action<long>? progress = null, CancellationToken cancellationToken = default, Lease? lease = null)
-    {
-        if (TryGet(store, diffId, compression) is { } known)
-        {
-            return known;
-        }
+    public static Descriptor GetOrCreate(LayerStore store, string diffId, LayerCompression compression, Action<long>? progress = null, CancellationToken cancellationToken = default, Lease? lease = null) =>
+        TryGet(store, diffId, compression) ?? Create(store, diffId, compression, null, progress, cancellationToken, lease);
 
+    /// <summary>
+    /// Compresses a layer into the store and remembers it, whatever is remembered already. The
+    /// compressed bytes also go to <paramref name="alsoTo"/> as they are made (a streamed upload):
+    /// the store keeps what the registry was sent, so the next push or export reuses it. When
+    /// <paramref name="alsoTo"/> fails part-way nothing is kept; compressing again gives the same bytes.
+    /// </summary>
+    public static Descriptor Create(LayerStore store, string diffId, LayerCompression compression, Stream? alsoTo, Action<long>? progress, CancellationToken cancellationToken, Lease? lease = null)
+    {
         store.Access.CreateFolder(store.TmpDir);
         // Without a lease (a push), named by this process, so the next command removes it if the process was killed.
         var tmp = lease?.NewTmpPath("compress") ?? Path.Combine(store.TmpDir, "compress-" + Guid.NewGuid().ToString("N") + "." + ProcessIdentity.Current + ".tmp");
@@ -117,7 +121,7 @@ internal static class CompressedLayerCache
             using (var hashingIn = new HashingStream(source, leaveOpen: true))
             using (var file = store.Access.CreateFile(tmp, 1 << 16))
             {
-                using (var hashingOut = new HashingWriteStream(file, leaveOpen: true))
+                using (var hashingOut = new HashingWriteStream(alsoTo is null ? file : new TeeWriteStream(file, alsoTo), leaveOpen: true))
                 {
                     using (var compressor = LayerCodec.OpenCompressor(hashingOut, compression))
                     {

@@ -43,43 +43,20 @@ internal sealed class ExportPlan
             var layers = new List<Descriptor>();
             for (var i = 0; i < config.DiffIds.Count; i++)
             {
-                var diffId = config.DiffIds[i];
-                if (RemoteLayers.IsRemote(store, diffId) && compression == LayerCompression.None)
+                var layer = KnownLayer(store, manifest, config.DiffIds, i, compression, label, cancellationToken, lease);
+                if (layer is null)
                 {
-                    store.ReadLayerIndex(diffId); // fetches it: an uncompressed export needs the layer itself
-                }
-                else if (RemoteLayers.IsRemote(store, diffId) && i < manifest.Layers.Count && RemoteLayers.Covers(store, diffId, manifest.Layers[i].Digest))
-                {
-                    // A remote layer goes as the registry's blob (a push mounts it; a file export fetches it when it is written).
-                    layers.Add(manifest.Layers[i]);
-                    continue;
+                    var diffId = config.DiffIds[i];
+                    var activity = $"Compressing layer {Digest.Short(diffId)} ({LayerCodec.Name(compression)})";
+                    var status = $"Layer {i + 1} of {config.DiffIds.Count} of {label}";
+                    layer = CompressedLayerCache.GetOrCreate(store, diffId, compression, reporter.Child(activity, status, store.BlobSize(diffId)), cancellationToken, lease);
+                    reporter.ChildDone(activity, status);
                 }
 
-                if (!(lease?.TryHold(diffId, cancellationToken) ?? store.HasBlob(diffId)))
-                {
-                    throw new LayerToolsException("BlobNotFound", ErrorKind.ObjectNotFound, $"Layer {diffId} of '{label}' is missing from the store '{store.Root}'; run Test-LayerStore.", diffId);
-                }
-
-                if (compression == LayerCompression.None)
-                {
-                    layers.Add(new Descriptor(MediaTypes.OciLayer, diffId, store.BlobSize(diffId)));
-                    continue;
-                }
-
-                var activity = $"Compressing layer {Digest.Short(diffId)} ({LayerCodec.Name(compression)})";
-                var status = $"Layer {i + 1} of {config.DiffIds.Count} of {label}";
-                layers.Add(CompressedLayerCache.GetOrCreate(store, diffId, compression, reporter.Child(activity, status, store.BlobSize(diffId)), cancellationToken, lease));
-                reporter.ChildDone(activity, status);
+                layers.Add(layer);
             }
 
-            var sameAsStore = manifest.Layers.Count == layers.Count
-                && manifest.Layers.Zip(layers).All(p => p.First.Digest == p.Second.Digest && p.First.Size == p.Second.Size && p.First.MediaType == p.Second.MediaType);
-            var exportedBytes = sameAsStore ? manifestBytes : ManifestDocument.Create(manifest.Config, layers);
-            var manifestDescriptor = new Descriptor(sameAsStore ? manifest.MediaType : MediaTypes.OciManifest, Digest.Of(exportedBytes), exportedBytes.Length)
-            {
-                Platform = PlatformOf(config),
-            };
-
+            var (exportedBytes, manifestDescriptor) = Manifest(manifestBytes, manifest, config, layers);
             plan.Images.Add(new ExportedImage(manifestDescriptor, manifest.Config, layers, config.DiffIds, names));
             plan.Add(seen, new ExportBlob(manifest.Config.Digest, configBytes.Length, "image config", configBytes));
             foreach (var layer in layers)
@@ -93,6 +70,43 @@ internal sealed class ExportPlan
         return plan;
     }
 
+    /// <summary>
+    /// How layer <paramref name="index"/> is exported when that needs no compressing now: a remote
+    /// layer's registry blob, the layer itself uncompressed, or its remembered compressed form. Null
+    /// when it must be compressed first (the layer is checked to be in the store).
+    /// </summary>
+    public static Descriptor? KnownLayer(LayerStore store, ManifestDocument manifest, IReadOnlyList<string> diffIds, int index, LayerCompression compression, string label, CancellationToken cancellationToken, Lease? lease = null)
+    {
+        var diffId = diffIds[index];
+        if (RemoteLayers.IsRemote(store, diffId) && compression == LayerCompression.None)
+        {
+            store.ReadLayerIndex(diffId); // fetches it: an uncompressed export needs the layer itself
+        }
+        else if (RemoteLayers.IsRemote(store, diffId) && index < manifest.Layers.Count && RemoteLayers.Covers(store, diffId, manifest.Layers[index].Digest))
+        {
+            // A remote layer goes as the registry's blob (a push mounts it; a file export fetches it when it is written).
+            return manifest.Layers[index];
+        }
+
+        if (!(lease?.TryHold(diffId, cancellationToken) ?? store.HasBlob(diffId)))
+        {
+            throw new LayerToolsException("BlobNotFound", ErrorKind.ObjectNotFound, $"Layer {diffId} of '{label}' is missing from the store '{store.Root}'; run Test-LayerStore.", diffId);
+        }
+
+        return compression == LayerCompression.None
+            ? new Descriptor(MediaTypes.OciLayer, diffId, store.BlobSize(diffId))
+            : CompressedLayerCache.TryGet(store, diffId, compression);
+    }
+
+    /// <summary>The manifest an image is exported with: the store's own bytes when its layers are exported as they are, else an OCI manifest of <paramref name="layers"/>.</summary>
+    public static (byte[] Bytes, Descriptor Manifest) Manifest(byte[] manifestBytes, ManifestDocument manifest, ConfigDocument config, IReadOnlyList<Descriptor> layers)
+    {
+        var sameAsStore = manifest.Layers.Count == layers.Count
+            && manifest.Layers.Zip(layers).All(p => p.First.Digest == p.Second.Digest && p.First.Size == p.Second.Size && p.First.MediaType == p.Second.MediaType);
+        var bytes = sameAsStore ? manifestBytes : ManifestDocument.Create(manifest.Config, layers);
+        return (bytes, new Descriptor(sameAsStore ? manifest.MediaType : MediaTypes.OciManifest, Digest.Of(bytes), bytes.Length) { Platform = PlatformOf(config) });
+    }
+
     private void Add(HashSet<string> seen, ExportBlob blob)
     {
         if (seen.Add(blob.Digest))
@@ -101,7 +115,7 @@ internal sealed class ExportPlan
         }
     }
 
-    private static byte[] ReadVerified(LayerStore store, string digest, string what)
+    public static byte[] ReadVerified(LayerStore store, string digest, string what)
     {
         var bytes = store.ReadBlob(digest, IngestLimits.Default.MaxConfigBytes);
         if (Digest.Of(bytes) != digest)

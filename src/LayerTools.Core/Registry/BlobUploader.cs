@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using LayerTools.Core.Interchange;
+using LayerTools.Core.Oci;
 using LayerTools.Core.Store;
 
 namespace LayerTools.Core.Registry;
@@ -47,20 +48,103 @@ internal sealed class BlobUploader
     public void Upload(ExportBlob blob, Uri? opened, Action<long> progress, CancellationToken cancellationToken)
     {
         var what = $"{blob.What} {blob.Digest} for {_client.Endpoint.Domain}/{_repository}";
-        var location = opened;
-        long? chunkMin = null;
-        if (location is null)
-        {
-            using var start = _client.Send(HttpMethod.Post, $"/v2/{_repository}/blobs/uploads/", _scope, cancellationToken);
-            if (start.StatusCode != HttpStatusCode.Accepted)
-            {
-                throw RegistryErrors.FromResponse(start, "an upload of " + what, blob.Digest);
-            }
+        var (location, chunkMin) = opened is null ? Open(what, blob.Digest, cancellationToken) : (opened, null);
+        Send(blob, location, chunkMin, what, progress, cancellationToken);
+    }
 
-            location = _client.Location(start, "an upload");
-            chunkMin = start.Headers.TryGetValues("OCI-Chunk-Min-Length", out var values) && long.TryParse(values.FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var min) ? min : null;
+    /// <summary>
+    /// Uploads a layer never compressed before, compressing it on the way: POST, a PATCH whose body is
+    /// made as it goes (and kept in the store, so the next push sends the same blob or skips it), then a
+    /// PUT ?digest= of what was sent. When the registry wants chunks, or the streamed PATCH fails (a
+    /// dropped connection, a registry that will not take it), the layer is compressed into the store
+    /// and sent from there into a new upload, once: the compression is deterministic, so the digest is
+    /// the same. <paramref name="progress"/> counts the layer's uncompressed bytes.
+    /// </summary>
+    public Descriptor UploadCompressing(string diffId, LayerCompression compression, Action<long> progress, CancellationToken cancellationToken)
+    {
+        var what = $"layer {diffId} for {_client.Endpoint.Domain}/{_repository}";
+        if (_client.Options.ChunkBytes is null)
+        {
+            var (location, chunkMin) = Open(what, diffId, cancellationToken);
+            if (chunkMin is null)
+            {
+                try
+                {
+                    return SendCompressing(diffId, compression, location, progress, what, cancellationToken);
+                }
+                catch (LayerToolsException ex) when (ex.ErrorId is "RegistryUnreachable" or "RegistryUnavailable" or "RegistryError" && !cancellationToken.IsCancellationRequested)
+                {
+                    // Below: from the store, into a new upload (this one is left to the registry's own clean-up).
+                }
+            }
+            else
+            {
+                var kept = CompressedLayerCache.GetOrCreate(_store, diffId, compression, progress, cancellationToken);
+                Send(new ExportBlob(kept.Digest, kept.Size, "layer"), location, chunkMin, what, Scaled(progress, kept.Size, _store.BlobSize(diffId)), cancellationToken);
+                return kept;
+            }
         }
 
+        var compressed = CompressedLayerCache.GetOrCreate(_store, diffId, compression, progress, cancellationToken);
+        Upload(new ExportBlob(compressed.Digest, compressed.Size, "layer"), null, Scaled(progress, compressed.Size, _store.BlobSize(diffId)), cancellationToken);
+        return compressed;
+    }
+
+    private Descriptor SendCompressing(string diffId, LayerCompression compression, Uri location, Action<long> progress, string what, CancellationToken cancellationToken)
+    {
+        var stall = _client.Options.StallTimeout;
+        using var stalled = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var watchdog = new Timer(_ => stalled.Cancel(), null, stall, Timeout.InfiniteTimeSpan);
+        using var content = new CompressingContent(_store, diffId, compression, n => { watchdog.Change(stall, Timeout.InfiniteTimeSpan); progress(n); }, stalled.Token);
+        HttpResponseMessage patched;
+        try
+        {
+            patched = _client.Send(HttpMethod.Patch, location, _scope, stalled.Token, r => r.Content = content, streamed: true);
+        }
+        catch (Exception ex) when (content.Failure is { } failure && ex != failure)
+        {
+            throw failure;
+        }
+        catch (Exception ex) when ((ex is OperationCanceledException || RegistryErrors.IsTransport(ex)) && stalled.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw Stalled(what, diffId, stall, ex);
+        }
+
+        using (patched)
+        {
+            if (patched.StatusCode != HttpStatusCode.Accepted || content.Compressed is null)
+            {
+                throw RegistryErrors.FromResponse(patched, "a streamed upload of " + what, diffId);
+            }
+
+            location = _client.Location(patched, "a streamed upload");
+        }
+
+        var sent = content.Compressed;
+        using var done = _client.Send(HttpMethod.Put, WithDigest(location, sent.Digest), _scope, cancellationToken);
+        if (done.StatusCode != HttpStatusCode.Created)
+        {
+            throw RegistryErrors.FromResponse(done, $"the upload of layer {sent.Digest} ({diffId}) for {_client.Endpoint.Domain}/{_repository}", sent.Digest);
+        }
+
+        return sent;
+    }
+
+    /// <summary>POST: a new upload's address, and the smallest chunk the registry takes when it wants chunks (OCI-Chunk-Min-Length).</summary>
+    private (Uri Location, long? ChunkMin) Open(string what, string target, CancellationToken cancellationToken)
+    {
+        using var start = _client.Send(HttpMethod.Post, $"/v2/{_repository}/blobs/uploads/", _scope, cancellationToken);
+        if (start.StatusCode != HttpStatusCode.Accepted)
+        {
+            throw RegistryErrors.FromResponse(start, "an upload of " + what, target);
+        }
+
+        var chunkMin = start.Headers.TryGetValues("OCI-Chunk-Min-Length", out var values) && long.TryParse(values.FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var min) ? min : (long?)null;
+        return (_client.Location(start, "an upload"), chunkMin);
+    }
+
+    private void Send(ExportBlob blob, Uri location, long? chunkMin, string what, Action<long> progress, CancellationToken cancellationToken)
+    {
         // Chunks when the registry asks for them (at least its minimum) or the options force them.
         int? chunkBytes = chunkMin is { } required
             ? (int)Math.Min(Math.Max(required, _client.Options.ChunkBytes ?? DefaultChunkBytes), int.MaxValue)
@@ -88,6 +172,13 @@ internal sealed class BlobUploader
         }
     }
 
+    /// <summary>A compressed blob's progress in the uncompressed bytes its layer's progress counts.</summary>
+    private static Action<long> Scaled(Action<long> progress, long compressed, long uncompressed) =>
+        n => progress(compressed <= 0 ? uncompressed : (long)((double)n / compressed * uncompressed));
+
+    private static LayerToolsException Stalled(string what, string target, TimeSpan stall, Exception ex) =>
+        new("RegistryStalled", ErrorKind.ResourceUnavailable, $"'{what}': the registry took or answered nothing for {stall.TotalSeconds:0} seconds; the upload was given up.", target, ex);
+
     /// <summary>
     /// One PUT with the whole blob, streamed from the store. It has no overall timeout (a large blob takes
     /// as long as it takes): it is given up when the registry takes no byte, or gives no answer once it
@@ -108,7 +199,7 @@ internal sealed class BlobUploader
         }
         catch (Exception ex) when ((ex is OperationCanceledException || RegistryErrors.IsTransport(ex)) && stalled.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            throw new LayerToolsException("RegistryStalled", ErrorKind.ResourceUnavailable, $"'{what}': the registry took or answered nothing for {stall.TotalSeconds:0} seconds; the upload was given up.", blob.Digest, ex);
+            throw Stalled(what, blob.Digest, stall, ex);
         }
     }
 

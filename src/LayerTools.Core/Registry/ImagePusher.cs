@@ -27,29 +27,41 @@ internal static class ImagePusher
         var name = destination.FullName + (destination.Digest is not null && !destination.ExplicitTag ? "@" + destination.Digest : ":" + destination.Tag);
         var reporter = new ProgressReporter(progress, $"Pushing {name}");
         reporter.Report("Preparing", 0, 1);
-        var (blobs, manifest, mediaType, configDigest) = Plan(store, image, reporter, cancellationToken);
+        var plan = Plan(store, image, reporter, cancellationToken);
+        var transfers = plan.Transfers;
         var repository = destination.Repository;
         var scope = RegistryClient.PushScope(repository);
         var uploader = new BlobUploader(client, store, repository);
         var mounts = new MountSources(catalog, destination);
-        var outcomes = new BlobOutcome[blobs.Count];
-        var transfers = new TransferProgress(progress, $"Pushing {name}", blobs.Select(b => ("Uploading " + Digest.Short(b.Digest), $"{b.What} {b.Digest}", b.Size)));
+        var outcomes = new BlobOutcome[transfers.Count];
+        var sent = new Descriptor?[transfers.Count];
+        var progressOf = new TransferProgress(progress, $"Pushing {name}", transfers.Select(t => (t.Activity, t.Status, t.Size)));
 
         // The store's list of other repositories is read here, once, not by the transfer threads.
-        var sources = blobs.Select(b => mounts.For(b.Digest)).ToArray();
-        using (var queue = new TransferQueue(blobs.Count, client.Options.MaxConcurrentTransfers, (i, token) =>
+        var sources = transfers.Select(t => t.Blob is null ? [] : mounts.For(t.Blob.Digest)).ToArray();
+        using (var queue = new TransferQueue(transfers.Count, client.Options.MaxConcurrentTransfers, (i, token) =>
         {
-            outcomes[i] = Send(client, uploader, repository, scope, blobs[i], sources[i], transfers.Counter(i), token);
-            transfers.Finished(i);
+            if (transfers[i].DiffId is { } diffId)
+            {
+                sent[i] = uploader.UploadCompressing(diffId, LayerCompression.Gzip, progressOf.Counter(i), token);
+                outcomes[i] = BlobOutcome.Uploaded;
+            }
+            else
+            {
+                outcomes[i] = Send(client, uploader, repository, scope, transfers[i].Blob!, sources[i], progressOf.Counter(i), token);
+            }
+
+            progressOf.Finished(i);
         }, cancellationToken))
         {
-            queue.WaitAll(() => transfers.Report("Sending the blobs"));
+            queue.WaitAll(() => progressOf.Report("Sending the blobs"));
         }
 
+        var (manifest, mediaType, blobs) = plan.Complete(transfers.Select((t, i) => (t.DiffId, sent[i])).Where(p => p.DiffId is not null).ToDictionary(p => p.DiffId!, p => p.Item2!, StringComparer.Ordinal));
         var uploaded = outcomes.Count(o => o == BlobOutcome.Uploaded);
         var mounted = outcomes.Count(o => o == BlobOutcome.Mounted);
         var existing = outcomes.Count(o => o == BlobOutcome.Existing);
-        reporter.Report("Pushing the manifest", blobs.Count, blobs.Count);
+        reporter.Report("Pushing the manifest", transfers.Count, transfers.Count);
         var digest = Digest.Of(manifest);
         var tagOrDigest = destination.Digest is not null && !destination.ExplicitTag ? destination.Digest : destination.Tag;
         if (destination.Digest is not null && destination.Digest != digest)
@@ -77,9 +89,9 @@ internal static class ImagePusher
         {
             Reference = destination.FullName + ":" + destination.Tag,
             Digest = digest,
-            Id = configDigest,
+            Id = plan.ConfigDigest,
             MediaType = mediaType,
-            Size = blobs.Sum(b => b.Size),
+            Size = blobs.Sum(),
             Uploaded = uploaded,
             Mounted = mounted,
             Existing = existing,
@@ -108,8 +120,14 @@ internal static class ImagePusher
         return BlobOutcome.Uploaded;
     }
 
-    /// <summary>The blobs to send (config first) and the manifest: the stored one as it is when its layers are compressed blobs in the store, else one the export plan makes with gzip layers.</summary>
-    private static (List<ExportBlob> Blobs, byte[] Manifest, string MediaType, string ConfigDigest) Plan(LayerStore store, StoredImage image, ProgressReporter reporter, CancellationToken cancellationToken)
+    /// <summary>
+    /// What to send (config first) and, once it is sent, the manifest: the stored one as it is when its
+    /// layers are compressed blobs in the store (or a registry's, for remote layers), else an OCI
+    /// manifest of gzip layers, each compressed once and remembered. A layer compressed before goes as
+    /// the blob remembered; one never compressed is compressed as it is uploaded, so no upload waits
+    /// for every layer to be compressed.
+    /// </summary>
+    private static PushPlan Plan(LayerStore store, StoredImage image, ProgressReporter reporter, CancellationToken cancellationToken)
     {
         var manifestBytes = store.ReadBlob(image.Manifest.Digest, RegistryClient.MaxManifestBytes);
         var manifest = ManifestDocument.Parse(manifestBytes, image.Manifest.Digest);
@@ -124,12 +142,37 @@ internal static class ImagePusher
 
             var blobs = new List<ExportBlob> { new(manifest.Config.Digest, configBytes.Length, "config", configBytes) };
             blobs.AddRange(manifest.Layers.DistinctBy(l => l.Digest).Select(l => new ExportBlob(l.Digest, l.Size, "layer")));
-            return (blobs, manifestBytes, manifest.MediaType, manifest.Config.Digest);
+            return new PushPlan(blobs.Select(b => new PushTransfer(b, null, b.Size)).ToList(), manifest.Config.Digest, _ => (manifestBytes, manifest.MediaType, blobs.Select(b => b.Size).ToList()));
         }
 
-        var plan = ExportPlan.Create(store, [image], LayerCompression.Gzip, reporter, cancellationToken);
-        var exported = plan.Images[0];
-        var manifestBlob = plan.Blobs.Single(b => b.Digest == exported.Manifest.Digest);
-        return (plan.Blobs.Where(b => b != manifestBlob).ToList(), manifestBlob.Bytes!, exported.Manifest.MediaType, exported.Config.Digest);
+        reporter.Report("Planning the layers", 0, 1);
+        var ownBytes = ExportPlan.ReadVerified(store, image.Manifest.Digest, "image manifest");
+        var own = ManifestDocument.Parse(ownBytes, image.Manifest.Digest);
+        var configRead = ExportPlan.ReadVerified(store, own.Config.Digest, "image config");
+        var config = ConfigDocument.Parse(configRead, own.Config.Digest);
+        var label = image.Reference?.ToString() ?? Digest.Short(own.Config.Digest);
+        var known = config.DiffIds.Select((_, i) => ExportPlan.KnownLayer(store, own, config.DiffIds, i, LayerCompression.Gzip, label, cancellationToken)).ToList();
+        var transfers = new List<PushTransfer> { new(new ExportBlob(own.Config.Digest, configRead.Length, "config", configRead), null, configRead.Length) };
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < known.Count; i++)
+        {
+            if (known[i] is { } layer && seen.Add(layer.Digest))
+            {
+                transfers.Add(new PushTransfer(new ExportBlob(layer.Digest, layer.Size, "layer"), null, layer.Size));
+            }
+            else if (known[i] is null && seen.Add(config.DiffIds[i]))
+            {
+                transfers.Add(new PushTransfer(null, config.DiffIds[i], store.BlobSize(config.DiffIds[i])));
+            }
+        }
+
+        return new PushPlan(transfers, own.Config.Digest, compressed =>
+        {
+            var layers = known.Select((l, i) => l ?? compressed[config.DiffIds[i]]).ToList();
+            var (bytes, descriptor) = ExportPlan.Manifest(ownBytes, own, config, layers);
+            var sizes = new List<long> { configRead.Length };
+            sizes.AddRange(layers.DistinctBy(l => l.Digest).Select(l => l.Size));
+            return (bytes, descriptor.MediaType, sizes);
+        });
     }
 }

@@ -137,24 +137,62 @@ internal sealed class HostileRegistry : IDisposable
         }
     }
 
-    /// <summary>Takes pushes: a POST opens an upload, a PUT reads its body (slowly, as <see cref="UploadReadDelay"/> says) and is accepted.</summary>
+    /// <summary>The upload requests taken, in order: the method, the path and query, and a Content-Range when sent ("PATCH /upload/… 0-99").</summary>
+    public List<string> Uploads { get; } = new();
+
+    /// <summary>When set, a POST that opens an upload answers with this OCI-Chunk-Min-Length (the registry wants chunks).</summary>
+    public long? ChunkMinLength { get; set; }
+
+    /// <summary>When set, the next PATCH body is read this far and its connection dropped (once).</summary>
+    public int? DropUploadAfter { get; set; }
+
+    /// <summary>
+    /// Takes pushes: a POST opens an upload, a PATCH reads its body and answers 202 with the upload's
+    /// address, a PUT reads its body and is accepted; bodies are read slowly, as <see cref="UploadReadDelay"/> says.
+    /// </summary>
     private void TakeUpload(HttpListenerContext context)
     {
         var response = context.Response;
+        int? drop;
+        lock (_gate)
+        {
+            Uploads.Add((context.Request.HttpMethod + " " + context.Request.Url!.PathAndQuery + " " + context.Request.Headers["Content-Range"]).TrimEnd());
+            drop = context.Request.HttpMethod == "PATCH" ? DropUploadAfter : null;
+            DropUploadAfter = drop is null ? DropUploadAfter : null;
+        }
+
         if (context.Request.HttpMethod == "POST")
         {
             response.StatusCode = 202;
             response.AddHeader("Location", "/upload/" + Guid.NewGuid().ToString("N"));
+            if (ChunkMinLength is { } min)
+            {
+                response.AddHeader("OCI-Chunk-Min-Length", min.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+
             return;
         }
 
         var buffer = new byte[64 * 1024];
+        long read = 0;
+        int n;
         do
         {
             Thread.Sleep(UploadReadDelay);
+            n = context.Request.InputStream.Read(buffer);
+            read += n;
+            if (read >= drop)
+            {
+                response.Abort();
+                return;
+            }
         }
-        while (context.Request.InputStream.Read(buffer) > 0);
-        response.StatusCode = 201;
+        while (n > 0);
+        response.StatusCode = context.Request.HttpMethod == "PATCH" ? 202 : 201;
+        if (context.Request.HttpMethod == "PATCH")
+        {
+            response.AddHeader("Location", context.Request.Url!.AbsolutePath);
+        }
     }
 
     private void ServeBlob(HttpListenerContext context, byte[] body, bool shortBody, int? dropAfter)

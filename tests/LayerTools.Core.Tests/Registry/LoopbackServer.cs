@@ -6,19 +6,34 @@ namespace LayerTools.Core.Tests.Registry;
 /// <summary>An HTTP server on 127.0.0.1 and a free port, answering each request with a handler on a thread of its own (requests side by side), stopped on dispose.</summary>
 internal sealed class LoopbackServer : IDisposable
 {
-    private readonly HttpListener _listener = new();
+    private readonly HttpListener _listener;
     private readonly Action<HttpListenerContext> _handle;
     private readonly Thread _thread;
 
     public LoopbackServer(Action<HttpListenerContext> handle)
     {
         _handle = handle;
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        Port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
-        _listener.Start();
+
+        // A free port can be taken by another process (or test) between choosing it and binding it: then another port, five tries at most.
+        for (var attempt = 1; ; attempt++)
+        {
+            var probe = new TcpListener(IPAddress.Loopback, 0);
+            probe.Start();
+            Port = ((IPEndPoint)probe.LocalEndpoint).Port;
+            probe.Stop();
+            _listener = new HttpListener();
+            _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
+            try
+            {
+                _listener.Start();
+                break;
+            }
+            catch (HttpListenerException) when (attempt < 5)
+            {
+                _listener.Close();
+            }
+        }
+
         _thread = new Thread(Serve) { IsBackground = true };
         _thread.Start();
     }

@@ -104,6 +104,87 @@ public sealed class RegistryPushTests : RegistryTestBase
         Assert.Equal(catalog.Load(image).Layers, new ImageCatalog(back.Store).Load(pulled).Layers);
     }
 
+    [Fact]
+    public void ALayerNeverCompressedIsCompressedAsItGoesAndTheStoreKeepsTheBlobTheRegistryHas()
+    {
+        using var temp = new TempStore();
+        var catalog = new ImageCatalog(temp.Store);
+        var image = BigImage(temp.Store);
+        var diffIds = catalog.Load(image).Layers;
+        Assert.All(diffIds, d => Assert.Null(CompressedLayerCache.TryGet(temp.Store, d, LayerCompression.Gzip)));
+        var target = ImageReference.Parse($"{Registries.Plain.Host}/push/streamed:1");
+
+        var pushed = Push(catalog, image, target);
+        Assert.Equal(3, pushed.Uploaded);
+
+        // skopeo reads every blob back (checking each against its digest): the layers are the ones the store kept.
+        var registryLayers = LayerDigests(Tool.Run("skopeo", "inspect", "--raw", "--tls-verify=false", "docker://" + target.FullName + ":1"));
+        Assert.Equal(diffIds.Select(d => CompressedLayerCache.TryGet(temp.Store, d, LayerCompression.Gzip)?.Digest ?? "none").ToList(), registryLayers);
+        Tool.Run("skopeo", "copy", "--src-tls-verify=false", "docker://" + target.FullName + ":1", "oci:" + Path.Combine(temp.Parent, "copied") + ":app");
+        using var back = new TempStore();
+        Assert.Equal(diffIds, new ImageCatalog(back.Store).Load(RegistryFixture.Pull(back.Store, target.FullName + ":1")).Layers);
+
+        // An unchanged re-push finds every blob; the same image from another store goes with the same digest.
+        var again = Push(catalog, image, target);
+        Assert.Equal((0, 0, 3, pushed.Digest), (again.Uploaded, again.Mounted, again.Existing, again.Digest));
+        using var other = new TempStore();
+        var elsewhere = Push(new ImageCatalog(other.Store), BigImage(other.Store), ImageReference.Parse($"{Registries.Plain.Host}/push/streamed-elsewhere:1"));
+        Assert.Equal(pushed.Digest, elsewhere.Digest);
+    }
+
+    [Fact]
+    public void APushCancelledMidUploadAndPushedAgainGivesTheSameDigest()
+    {
+        using var temp = new TempStore();
+        var catalog = new ImageCatalog(temp.Store);
+        var image = BigImage(temp.Store);
+        var target = ImageReference.Parse($"{Registries.Plain.Host}/push/cancelled:1");
+        using var cancel = new CancellationTokenSource();
+        var progress = new CancelOnProgress(cancel, "Compressing and uploading ");
+        using (var client = new RegistryClient(RegistryEndpoint.For(target), new RegistryOptions()))
+        {
+            Assert.ThrowsAny<OperationCanceledException>(() => ImagePusher.Push(catalog, image, client, target, progress, cancel.Token));
+        }
+
+        Assert.True(progress.Seen);
+        Assert.Empty(Directory.EnumerateFiles(temp.Store.TmpDir, "compress-*"));
+        var pushed = Push(catalog, image, target);
+        using var other = new TempStore();
+        var fresh = Push(new ImageCatalog(other.Store), BigImage(other.Store), ImageReference.Parse($"{Registries.Plain.Host}/push/uncancelled:1"));
+        Assert.Equal(fresh.Digest, pushed.Digest);
+        using var back = new TempStore();
+        Assert.Equal(catalog.Load(image).Layers, new ImageCatalog(back.Store).Load(RegistryFixture.Pull(back.Store, target.FullName + ":1")).Layers);
+    }
+
+    /// <summary>Two layers of 8 MB, several compression blocks each (text, so gzip has work), never compressed in the store.</summary>
+    private static StoredImage BigImage(LayerStore store)
+    {
+        var text = new System.Text.StringBuilder();
+        var random = new Random(11);
+        while (text.Length < 8 * 1024 * 1024)
+        {
+            text.Append(random.Next()).Append(' ').Append(Convert.ToBase64String(BitConverter.GetBytes(random.NextDouble()))).Append('\n');
+        }
+
+        var content = text.ToString();
+        return TestImages.Add(store, "streamed:1", new TarBuilder().File("data/one.txt", content), new TarBuilder().File("data/two.txt", content[1000..]));
+    }
+
+    /// <summary>Cancels once a progress record of an activity starting with <c>prefix</c> shows bytes moving.</summary>
+    private sealed class CancelOnProgress(CancellationTokenSource cancel, string prefix) : IProgress<OperationProgress>
+    {
+        public bool Seen { get; private set; }
+
+        public void Report(OperationProgress value)
+        {
+            if (value.Activity.StartsWith(prefix, StringComparison.Ordinal) && value.PercentComplete > 0 && !value.Completed)
+            {
+                Seen = true;
+                cancel.Cancel();
+            }
+        }
+    }
+
     private static PublishedImage Push(ImageCatalog catalog, StoredImage image, ImageReference target, RegistryOptions? options = null)
     {
         using var client = new RegistryClient(RegistryEndpoint.For(target), options ?? new RegistryOptions());

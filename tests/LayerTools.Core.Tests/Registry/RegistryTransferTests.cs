@@ -1,5 +1,6 @@
 using LayerTools.Core.Digests;
 using LayerTools.Core.Images;
+using LayerTools.Core.Interchange;
 using LayerTools.Core.Maintenance;
 using LayerTools.Core.Oci;
 using LayerTools.Core.Registry;
@@ -126,6 +127,53 @@ public sealed class RegistryTransferTests
         using var hostile = new HostileRegistry([]) { UploadReadDelay = TimeSpan.FromSeconds(4) };
         var error = Assert.Throws<LayerToolsException>(() => Push(temp, image, hostile.Host, new RegistryOptions { StallTimeout = TimeSpan.FromSeconds(1) }));
         Assert.Equal("RegistryStalled", error.ErrorId);
+    }
+
+    [Fact]
+    public void AStreamedUploadDroppedPartWayIsSentAgainFromTheKeptBytesWithTheSameDigest()
+    {
+        using var temp = new TempStore();
+        var image = RandomImage(temp, 1024 * 1024);
+        var diffId = new ImageCatalog(temp.Store).Load(image).Layers.Single();
+        using var hostile = new HostileRegistry([]) { DropUploadAfter = 100 * 1024 };
+        var published = Push(temp, image, hostile.Host, new RegistryOptions());
+        Assert.Equal(2, published.Uploaded);
+
+        // POST, a streamed PATCH dropped part-way, then a new upload sent whole from the store.
+        var kept = CompressedLayerCache.TryGet(temp.Store, diffId, LayerCompression.Gzip);
+        Assert.NotNull(kept);
+        Assert.Equal(3, hostile.Uploads.Count(u => u.StartsWith("POST", StringComparison.Ordinal)));
+        Assert.Single(hostile.Uploads, u => u.StartsWith("PATCH", StringComparison.Ordinal));
+        Assert.Single(hostile.Uploads, u => u.StartsWith("PUT", StringComparison.Ordinal) && u.EndsWith("digest=" + Uri.EscapeDataString(kept.Digest), StringComparison.Ordinal));
+
+        // The same image from a store that never compressed it, streamed without a drop: the same manifest
+        // (config: POST, PUT; layer: POST, PATCH, PUT ?digest=; the manifest: PUT).
+        using var other = new TempStore();
+        var again = RandomImage(other, 1024 * 1024);
+        var before = hostile.Uploads.Count;
+        var streamed = Push(other, again, hostile.Host, new RegistryOptions());
+        Assert.Equal(published.Digest, streamed.Digest);
+        Assert.Equal(kept.Digest, CompressedLayerCache.TryGet(other.Store, diffId, LayerCompression.Gzip)?.Digest);
+        Assert.Equal(["PATCH", "POST", "POST", "PUT", "PUT", "PUT"], hostile.Uploads.Skip(before).Select(u => u.Split(' ')[0]).Order(StringComparer.Ordinal).ToArray());
+    }
+
+    [Fact]
+    public void ARegistryThatWantsChunksGetsANeverCompressedLayerInChunksFromTheStore()
+    {
+        using var temp = new TempStore();
+        var image = RandomImage(temp, 3 * 1024 * 1024);
+        var diffId = new ImageCatalog(temp.Store).Load(image).Layers.Single();
+        using var hostile = new HostileRegistry([]) { ChunkMinLength = 1024 * 1024 };
+        Assert.Equal(2, Push(temp, image, hostile.Host, new RegistryOptions()).Uploaded);
+
+        // Compressed into the store first, then sent in a PATCH chunk (8 MiB at most) with its Content-Range, then PUT ?digest=; the config too.
+        var kept = CompressedLayerCache.TryGet(temp.Store, diffId, LayerCompression.Gzip);
+        Assert.NotNull(kept);
+        var patches = hostile.Uploads.Where(u => u.StartsWith("PATCH", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(patches);
+        Assert.All(patches, p => Assert.Matches(@" \d+-\d+$", p));
+        Assert.Single(patches, p => p.EndsWith($" 0-{kept.Size - 1}", StringComparison.Ordinal));
+        Assert.Single(hostile.Uploads, u => u.StartsWith("PUT", StringComparison.Ordinal) && u.EndsWith("digest=" + Uri.EscapeDataString(kept.Digest), StringComparison.Ordinal));
     }
 
     [Fact]
