@@ -76,7 +76,9 @@ internal sealed class StagingArea : IDisposable
     public string AddBytes(ReadOnlySpan<byte> bytes)
     {
         var digest = Digest.Of(bytes);
-        if (_blobs.ContainsKey(digest))
+
+        // A blob the store has already (a no-op rebuild's config and manifest) is held, not written and synced again.
+        if (_blobs.ContainsKey(digest) || _lease.TryHold(digest))
         {
             return digest;
         }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Management.Automation;
 using LayerTools.Core;
 
@@ -67,28 +66,22 @@ public abstract class LayerToolsCmdlet : PSCmdlet
     /// </summary>
     internal T RunOnWorker<T>(Func<Action<Action>, T> work)
     {
-        var queue = new BlockingCollection<Action>(); // not disposed: a worker that outlives the wait below may still add to it
+        var queue = new PipelineQueue();
         var task = Task.Run(() =>
         {
             try
             {
-                return work(write =>
-                {
-                    if (!queue.IsAddingCompleted)
-                    {
-                        queue.Add(write);
-                    }
-                });
+                return work(queue.Add);
             }
             finally
             {
-                queue.CompleteAdding();
+                queue.Complete();
             }
         });
 
         try
         {
-            foreach (var write in queue.GetConsumingEnumerable(CancellationToken))
+            foreach (var write in queue.Consume(CancellationToken))
             {
                 write();
             }

@@ -18,4 +18,28 @@ public sealed class CacheKeyTests
         key.Add("more", "x");
         Assert.Equal(Digest.Of(text + "4:more=1:x\n"), key.Digest);
     }
+
+    [Fact]
+    public void ManyFieldsAndAFieldLargerThanTheHashBufferGiveTheDigestOfTheWholeText()
+    {
+        // The text is hashed a buffer (16 KB) at a time: fields that straddle a buffer's end, and one
+        // larger than a buffer, hash as the text written out whole.
+        var key = new CacheKey("copy", "sha256:parent");
+        var text = new System.Text.StringBuilder("1:v=1:1\n4:kind=4:copy\n6:parent=13:sha256:parent\n");
+        for (var i = 0; i < 3000; i++)
+        {
+            var name = "file:app/src/d" + (i % 100) + "/f" + i + ".js";
+            var value = "File\u001f420\u001f0\u001f0\u001f" + i + "\u001f\u001fsha256:" + new string((char)('a' + (i % 6)), 64);
+            key.Add(name, value, label: name[5..]);
+            text.Append(System.Globalization.CultureInfo.InvariantCulture, $"{name.Length}:{name}={value.Length}:{value}\n");
+            if (i == 1500)
+            {
+                var huge = new string('ß', 40_000);
+                key.Add("huge", huge);
+                text.Append("4:huge=40000:").Append(huge).Append('\n');
+            }
+        }
+
+        Assert.Equal(Digest.Of(text.ToString()), key.Digest);
+    }
 }

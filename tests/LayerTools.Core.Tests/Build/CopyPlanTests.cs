@@ -24,7 +24,11 @@ public sealed class CopyPlanTests : IDisposable
 
     public void Dispose() => _t.Dispose();
 
-    private ContextCopySource Source() => new(BuildContext.Scan(_context), FileHashCache.Load(_t.Store, _context));
+    private ContextCopySource Source()
+    {
+        var context = BuildContext.Scan(_context);
+        return new(context, FileHashCache.Load(_t.Store, context));
+    }
 
     private static UnionView Below() => UnionView.Build(new[] { LayerAssert.Index(new TarBuilder().Dir("app", mode: 0x1C0, uid: 5).ToArray()) });
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using LayerTools.Core.Digests;
 using LayerTools.Core.Store;
 
@@ -38,7 +37,8 @@ internal sealed class StepInputLog
         var (before, beforeLabels) = previous.Value;
         var changed = new List<string>();
         var now = Inputs(key);
-        string Label(string name) => key.Labels.TryGetValue(name, out var l) || beforeLabels.TryGetValue(name, out l) ? (l.Length == 0 ? "." : l) : name[(name.IndexOf(':') + 1)..];
+        var labels = key.Labels;
+        string Label(string name) => labels.TryGetValue(name, out var l) || beforeLabels.TryGetValue(name, out l) ? (l.Length == 0 ? "." : l) : name[(name.IndexOf(':') + 1)..];
         foreach (var (name, value) in now)
         {
             if (!before.TryGetValue(name, out var old))
@@ -65,26 +65,45 @@ internal sealed class StepInputLog
         return string.Join("; ", shown) + (changed.Count > 3 ? $"; and {changed.Count - 3} more" : string.Empty);
     }
 
+    /// <remarks>Written as it is made (a 50,000-file COPY once built a JSON tree of 100,000 nodes first).</remarks>
     public void Record(string stepIdentity, CacheKey key)
     {
-        var inputs = new JsonObject();
-        foreach (var (name, value) in Inputs(key))
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms))
         {
-            inputs[name] = value;
-        }
+            w.WriteStartObject();
+            w.WriteStartObject("inputs");
+            foreach (var (name, value) in Inputs(key))
+            {
+                w.WriteString(name, value);
+            }
 
-        var labels = new JsonObject();
-        foreach (var (name, label) in key.Labels)
-        {
-            labels[name] = label;
+            w.WriteEndObject();
+            w.WriteStartObject("labels");
+            foreach (var (name, label) in key.Labels)
+            {
+                w.WriteString(name, label);
+            }
+
+            w.WriteEndObject();
+            w.WriteEndObject();
         }
 
         _store.Access.CreateFolder(_dir);
-        _store.WriteFile(PathOf(stepIdentity), JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["inputs"] = inputs, ["labels"] = labels }));
+        _store.WriteFile(PathOf(stepIdentity), ms.GetBuffer().AsSpan(0, (int)ms.Length));
     }
 
-    private static Dictionary<string, string> Inputs(CacheKey key) =>
-        key.Inputs.GroupBy(i => i.Key).ToDictionary(g => g.Key, g => string.Join("\n", g.Select(i => i.Value)), StringComparer.Ordinal);
+    /// <summary>The inputs by name; an input added more than once has its values joined by newlines.</summary>
+    private static Dictionary<string, string> Inputs(CacheKey key)
+    {
+        var inputs = new Dictionary<string, string>(key.Inputs.Count, StringComparer.Ordinal);
+        foreach (var (name, value) in key.Inputs)
+        {
+            inputs[name] = inputs.TryGetValue(name, out var before) ? before + "\n" + value : value ?? string.Empty;
+        }
+
+        return inputs;
+    }
 
     /// <summary>Which fields of a copied file's input differ: "content", "mode", "owner", "type", or several.</summary>
     private static string HowFileChanged(string before, string now)
@@ -100,24 +119,78 @@ internal sealed class StepInputLog
         return kinds.Contains("type") ? "type" : string.Join(", ", kinds);
     }
 
+    /// <remarks>Read as it is parsed, into the two maps (no JSON tree of the whole file first).</remarks>
     private (Dictionary<string, string> Inputs, Dictionary<string, string> Labels)? Read(string stepIdentity)
     {
         var path = PathOf(stepIdentity);
         try
         {
-            if (!File.Exists(path) || JsonNode.Parse(File.ReadAllBytes(path)) is not JsonObject json)
+            if (!File.Exists(path))
             {
                 return null;
             }
 
-            static Dictionary<string, string> Strings(JsonObject o) => o.Where(p => p.Value is JsonValue).ToDictionary(p => p.Key, p => p.Value!.GetValue<string>(), StringComparer.Ordinal);
-            return json["inputs"] is JsonObject inputs
-                ? (Strings(inputs), json["labels"] is JsonObject labels ? Strings(labels) : new Dictionary<string, string>(StringComparer.Ordinal))
-                : (Strings(json), new Dictionary<string, string>(StringComparer.Ordinal));
+            var reader = new Utf8JsonReader(File.ReadAllBytes(path));
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            Dictionary<string, string>? inputs = null, labels = null;
+            var bare = new Dictionary<string, string>(StringComparer.Ordinal);
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.GetString()!;
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.StartObject && name is "inputs" or "labels")
+                {
+                    var strings = Strings(ref reader);
+                    (name == "inputs" ? ref inputs : ref labels) = strings;
+                }
+                else
+                {
+                    AddString(ref reader, bare, name);
+                }
+            }
+
+            // A bare map of inputs is from before labels.
+            return inputs is not null ? (inputs, labels ?? new Dictionary<string, string>(StringComparer.Ordinal)) : (bare, new Dictionary<string, string>(StringComparer.Ordinal));
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
         {
             return null;
+        }
+    }
+
+    /// <summary>The string members of the object the reader is at (its other members skipped); the reader ends on its end.</summary>
+    private static Dictionary<string, string> Strings(ref Utf8JsonReader reader)
+    {
+        var strings = new Dictionary<string, string>(StringComparer.Ordinal);
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = reader.GetString()!;
+            reader.Read();
+            AddString(ref reader, strings, name);
+        }
+
+        return strings;
+    }
+
+    /// <summary>Adds a string value; skips an object, an array or null; a number or a boolean makes the log unreadable (as any value that is not text).</summary>
+    private static void AddString(ref Utf8JsonReader reader, Dictionary<string, string> strings, string name)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.String:
+                strings[name] = reader.GetString()!;
+                break;
+            case JsonTokenType.StartObject or JsonTokenType.StartArray:
+                reader.Skip();
+                break;
+            case JsonTokenType.Null:
+                break;
+            default:
+                throw new InvalidOperationException($"The input log's {name} is not text.");
         }
     }
 

@@ -11,6 +11,7 @@ namespace LayerTools.Core.Build.Context;
 internal sealed class BuildContext
 {
     private readonly Dictionary<string, ContextEntry> _entries;
+    private ContextEntry[]? _sorted;
 
     private BuildContext(string root, Dictionary<string, ContextEntry> entries)
     {
@@ -50,12 +51,68 @@ internal sealed class BuildContext
 
     public ContextEntry? Get(string relativePath) => _entries.TryGetValue(relativePath, out var e) ? e : null;
 
+    /// <summary>Every entry, in no particular order.</summary>
+    public IEnumerable<ContextEntry> Entries => _entries.Values;
+
     /// <summary>Every entry, in ordinal path order.</summary>
-    public IEnumerable<ContextEntry> All => _entries.Values.OrderBy(e => e.Path, StringComparer.Ordinal);
+    public IEnumerable<ContextEntry> All => Sorted;
 
     /// <summary>Entries under <paramref name="directory"/> (not itself), in ordinal path order.</summary>
-    public IEnumerable<ContextEntry> Under(string directory) =>
-        _entries.Values.Where(e => e.Path.Length > 0 && e.Path != directory && TarPath.IsWithin(e.Path, directory)).OrderBy(e => e.Path, StringComparer.Ordinal);
+    /// <remarks>The paths that start with "directory/" are one run of the sorted entries: found by two binary searches, not by a filter and a sort of all of them.</remarks>
+    public IEnumerable<ContextEntry> Under(string directory)
+    {
+        var sorted = Sorted;
+        if (directory.Length == 0)
+        {
+            var skipRoot = sorted.Length > 0 && sorted[0].Path.Length == 0 ? 1 : 0;
+            return new ArraySegment<ContextEntry>(sorted, skipRoot, sorted.Length - skipRoot);
+        }
+
+        var prefix = directory + "/";
+        var start = FirstAtOrAfter(sorted, prefix);
+        var end = start;
+        while (end < sorted.Length && sorted[end].Path.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            end++;
+        }
+
+        return new ArraySegment<ContextEntry>(sorted, start, end - start);
+    }
+
+    /// <summary>The entries sorted by path once (the root, "", first), for <see cref="All"/> and <see cref="Under"/>.</summary>
+    private ContextEntry[] Sorted
+    {
+        get
+        {
+            if (_sorted is null)
+            {
+                var sorted = _entries.Values.ToArray();
+                Array.Sort(sorted, static (a, b) => string.CompareOrdinal(a.Path, b.Path));
+                _sorted = sorted;
+            }
+
+            return _sorted;
+        }
+    }
+
+    private static int FirstAtOrAfter(ContextEntry[] sorted, string path)
+    {
+        int lo = 0, hi = sorted.Length;
+        while (lo < hi)
+        {
+            var mid = lo + ((hi - lo) / 2);
+            if (string.CompareOrdinal(sorted[mid].Path, path) < 0)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo;
+    }
 
     private static void Walk(DirectoryInfo dir, string rootPath, string relative, Dictionary<string, ContextEntry> entries, Func<string, bool, bool>? isExcluded, Func<string, bool>? canSkip, CancellationToken ct)
     {

@@ -24,6 +24,12 @@ internal sealed class ContextEntry
     /// <summary>For a regular file with more than one link: its device and inode ("dev:ino"), so COPY can keep hard links together; null otherwise.</summary>
     public string? HardLinkKey { get; init; }
 
+    /// <summary>
+    /// The digest of the file's content when known: from the hash cache when the size and mtime this
+    /// scan saw match its record (see <c>FileHashCache</c>), or taken while this build read the file.
+    /// </summary>
+    public string? Digest { get; set; }
+
     /// <summary>The context folder (one string shared by every entry).</summary>
     public required string Root { get; init; }
 

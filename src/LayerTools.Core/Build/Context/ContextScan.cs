@@ -27,13 +27,10 @@ internal static class ContextScan
             // folder's descriptor (no path walk from the root); folders and their entries on all cores.
             var listed = new (string Relative, FileStat Stat)[level.Count][];
             Parallel.For(0, level.Count, parallel, i => listed[i] = ListAndStat(level[i].Relative, level[i].Full, parallel));
-            var children = listed.SelectMany(l => l).ToArray();
-
             var next = new List<(string Relative, string Full)>();
-            for (var i = 0; i < children.Length; i++)
+            foreach (var (rel, stat) in listed.SelectMany(l => l))
             {
                 ct.ThrowIfCancellationRequested();
-                var (rel, stat) = children[i];
                 var excluded = isExcluded?.Invoke(rel, stat.IsDirectory) ?? false;
                 if (stat.IsDirectory)
                 {

@@ -121,9 +121,19 @@ internal sealed class CopyPlan
 
         var newest = planned.Values.Where(p => p.Source is not null).Select(p => p.ModifiedTime).DefaultIfEmpty(0).Max();
         var createdTime = sourceDateEpoch ?? newest;
+        // Each entry's parents, up to one already planned (siblings share theirs: the last one found
+        // is compared in place, so 50,000 files do not make 50,000 parent strings to look up).
+        var lastParent = string.Empty;
         foreach (var path in planned.Keys.ToList())
         {
-            for (var parent = TarPath.Parent(path); ; parent = TarPath.Parent(parent))
+            var slash = path.LastIndexOf('/');
+            if (slash > 0 && lastParent.Length == slash && path.StartsWith(lastParent, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            lastParent = TarPath.Parent(path);
+            for (var parent = lastParent; ; parent = TarPath.Parent(parent))
             {
                 if (!planned.ContainsKey(parent))
                 {
@@ -153,16 +163,8 @@ internal sealed class CopyPlan
         foreach (var e in Entries)
         {
             var digest = e.Source is { Type: EntryType.File } s ? source.DigestOf(s) : null;
-            key.Add("file:" + e.Path, string.Join(
-                '\u001f',
-                e.Type.ToString(),
-                e.Mode.ToString(CultureInfo.InvariantCulture),
-                e.Uid.ToString(CultureInfo.InvariantCulture),
-                e.Gid.ToString(CultureInfo.InvariantCulture),
-                (e.Source?.Size ?? 0).ToString(CultureInfo.InvariantCulture),
-                e.LinkTarget ?? string.Empty,
-                digest ?? string.Empty),
-                e.Source?.Path);
+            // One string per entry (the fields were once seven strings joined).
+            key.Add("file:" + e.Path, string.Create(CultureInfo.InvariantCulture, $"{e.Type}\u001f{e.Mode}\u001f{e.Uid}\u001f{e.Gid}\u001f{e.Source?.Size ?? 0}\u001f{e.LinkTarget}\u001f{digest}"), e.Source?.Path);
         }
     }
 

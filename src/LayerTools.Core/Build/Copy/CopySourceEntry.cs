@@ -1,3 +1,4 @@
+using LayerTools.Core.Build.Context;
 using LayerTools.Core.Tar;
 
 namespace LayerTools.Core.Build.Copy;
@@ -24,4 +25,7 @@ internal sealed class CopySourceEntry
 
     /// <summary>Entries with the same key are hard links of one file (context files only; null when the file has one link).</summary>
     public string? HardLinkKey { get; init; }
+
+    /// <summary>The build-context entry this one was made from (null for a stage's or an image's files), so its digest is found without a lookup.</summary>
+    public ContextEntry? Scanned { get; init; }
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using LayerTools.Core.Build.Cache;
 using LayerTools.Core.Build.Context;
 using LayerTools.Core.Build.Copy;
 using LayerTools.Core.Build.Mounts;
@@ -34,7 +33,7 @@ internal sealed class BuildSources
     }
 
     /// <summary>The build context, scanned on first use.</summary>
-    public ContextCopySource Context => _context ??= new ContextCopySource(ScanContext(), FileHashCache.Load(_store, _contextPath));
+    public ContextCopySource Context => _context ??= NewContextSource();
 
     /// <summary>Keeps the context's file hashes for the next build (nothing when the context was never read).</summary>
     public void Save() => _context?.Save();
@@ -68,6 +67,12 @@ internal sealed class BuildSources
 
         var image = BaseImageResolver.Resolve(_store, from, _contextPath, where, _cancellationToken, verbose: _options.Verbose);
         return new MountSource(new ImageCopySource(_store, UnionView.Build(image.DiffIds.Select(_store.ReadLayerIndex)), "image " + from), Digests.ChainId.Of(image.DiffIds) ?? "scratch");
+    }
+
+    private ContextCopySource NewContextSource()
+    {
+        var context = ScanContext();
+        return new ContextCopySource(context, FileHashCache.Load(_store, context));
     }
 
     private BuildContext ScanContext()

@@ -121,7 +121,8 @@ internal sealed class CopyStep
                     var unpacker = new ArchiveUnpacker(w, below, plan.Entries, owner, createdTime);
                     foreach (var archive in plan.Archives)
                     {
-                        var raw = new Digests.HashingStream(source.Open(archive));
+                        // Buffered: a decompressor reads in small pieces (the context's files open unbuffered).
+                        var raw = new Digests.HashingStream(new BufferedStream(source.Open(archive), 81920));
                         using var tar = LocalArchive.Decompress(raw, archives[archive.Path]);
                         unpacker.Extract(tar, plan.Destination, archive.Path, _cancellationToken);
                         raw.Drain();

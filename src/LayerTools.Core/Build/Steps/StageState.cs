@@ -46,8 +46,9 @@ internal sealed class StageState
 
     public int NextIndex { get; set; } = 1;
 
-    /// <summary>Applies a layer just added to <see cref="Image"/> to the view, when the view has been made (else it is made with it later).</summary>
-    public void Applied(LayerIndex layer) => _view?.Apply(layer);
+    /// <summary>Lays a layer just added to <see cref="Image"/> on the view when a later step first looks into it (and with the rest when the view is made later).</summary>
+    /// <remarks>A build whose last steps read no files (a one-file rebuild of a 50,000-file COPY, then CMD) never merges the new layer's entries into the view.</remarks>
+    public void Applied(LayerIndex layer) => _view?.ApplyLater(() => layer);
 
     /// <summary>As <see cref="Applied"/>, the layer's index read only when the view is next looked into.</summary>
     public void AppliedLater(Func<LayerIndex> layer) => _view?.ApplyLater(layer);

@@ -1,0 +1,158 @@
+using System.Buffers.Binary;
+using System.Text;
+using LayerTools.Core.Build.Context;
+using LayerTools.Core.Digests;
+using LayerTools.Core.Store;
+using LayerTools.Core.Tar;
+
+namespace LayerTools.Core.Build.Copy;
+
+/// <summary>
+/// Remembers the content digest of each build-context file by its size and mtime, so an unchanged
+/// file is not read again to compute a cache key. A touched file is read once more and, its content
+/// being the same, still hits the build cache: mtime never enters a key, it only decides whether to
+/// re-hash. Kept per context folder in layertools/cache/files/&lt;hex&gt;.bin, a flat binary list (a
+/// no-op rebuild of 50,000 files reads it in one go; its JSON form took longer to parse than the
+/// context took to stat): "LTFH", version, count, then per file its UTF-8 path (length-prefixed),
+/// size, mtime ticks and the 32 bytes of its sha256. A file that does not parse is an empty cache.
+/// Loading gives each scanned entry whose size and mtime match its digest (<see cref="ContextEntry.Digest"/>)
+/// and keeps nothing else: the context's entries are the cache while the build runs, and what is saved.
+/// </summary>
+internal sealed class FileHashCache
+{
+    private static readonly byte[] Magic = "LTFH"u8.ToArray();
+    private const int Version = 1;
+    private const int RecordTail = 16 + 32;
+    private const string HexDigits = "0123456789abcdef";
+
+    private readonly string _path;
+    private readonly LayerStore _store;
+    private readonly BuildContext _context;
+    private bool _dirty;
+
+    private FileHashCache(string path, LayerStore store, BuildContext context)
+    {
+        _path = path;
+        _store = store;
+        _context = context;
+    }
+
+    /// <summary>Reads the context's hash cache and gives its scanned files the digests that still hold.</summary>
+    public static FileHashCache Load(LayerStore store, BuildContext context)
+    {
+        var dir = Path.Combine(store.DataDir, "cache", "files");
+        var path = Path.Combine(dir, Digest.Hex(Digest.Of(context.Root)) + ".bin");
+        var cache = new FileHashCache(path, store, context);
+        if (File.Exists(path) && !cache.Apply(File.ReadAllBytes(path)))
+        {
+            // A file that does not parse: whatever it gave is dropped, and it is written anew.
+            foreach (var e in context.Entries)
+            {
+                e.Digest = null;
+            }
+
+            cache._dirty = true;
+        }
+
+        return cache;
+    }
+
+    /// <summary>The digest of <paramref name="entry"/>'s content, when known without reading it.</summary>
+    public static bool TryGet(ContextEntry entry, out string digest)
+    {
+        digest = entry.Digest ?? string.Empty;
+        return entry.Digest is not null;
+    }
+
+    /// <summary>Remembers the digest of <paramref name="entry"/>'s content, read by this build, under the size and mtime its scan saw.</summary>
+    public void Set(ContextEntry entry, string digest)
+    {
+        Digest.Hex(digest);
+        if (entry.Digest == digest)
+        {
+            return;
+        }
+
+        entry.Digest = digest;
+        _dirty = true;
+    }
+
+    public void Save()
+    {
+        if (!_dirty)
+        {
+            return;
+        }
+
+        var known = _context.Entries.Where(e => e.Digest is not null).ToList();
+        var bytes = new byte[Magic.Length + 8 + known.Sum(e => 4 + Encoding.UTF8.GetByteCount(e.Path) + RecordTail)];
+        var span = bytes.AsSpan();
+        Magic.CopyTo(span);
+        BinaryPrimitives.WriteInt32LittleEndian(span[4..], Version);
+        BinaryPrimitives.WriteInt32LittleEndian(span[8..], known.Count);
+        var at = 12;
+        foreach (var e in known)
+        {
+            var n = Encoding.UTF8.GetBytes(e.Path, span[(at + 4)..]);
+            BinaryPrimitives.WriteInt32LittleEndian(span[at..], n);
+            at += 4 + n;
+            BinaryPrimitives.WriteInt64LittleEndian(span[at..], e.Size);
+            BinaryPrimitives.WriteInt64LittleEndian(span[(at + 8)..], e.ModifiedTicks);
+            Convert.FromHexString(Digest.Hex(e.Digest!)).CopyTo(span.Slice(at + 16, 32));
+            at += RecordTail;
+        }
+
+        _store.Access.CreateFolder(Path.GetDirectoryName(_path)!);
+        _store.WriteFile(_path, bytes);
+        _dirty = false;
+    }
+
+    /// <summary>Gives each scanned file whose path, size and mtime a record matches the record's digest; false when the bytes do not parse.</summary>
+    private bool Apply(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length < 12 || !bytes[..4].SequenceEqual(Magic) || BinaryPrimitives.ReadInt32LittleEndian(bytes[4..]) != Version)
+        {
+            return false;
+        }
+
+        var count = BinaryPrimitives.ReadInt32LittleEndian(bytes[8..]);
+        if (count < 0 || count > (bytes.Length - 12) / (4 + RecordTail))
+        {
+            return false;
+        }
+
+        var at = 12;
+        for (var i = 0; i < count; i++)
+        {
+            var n = bytes.Length - at >= 4 ? BinaryPrimitives.ReadInt32LittleEndian(bytes[at..]) : -1;
+            if (n < 0 || bytes.Length - at - 4 < n + RecordTail)
+            {
+                return false;
+            }
+
+            var path = Encoding.UTF8.GetString(bytes.Slice(at + 4, n));
+            at += 4 + n;
+            if (_context.Get(path) is { Type: EntryType.File } e && e.Size == BinaryPrimitives.ReadInt64LittleEndian(bytes[at..]) && e.ModifiedTicks == BinaryPrimitives.ReadInt64LittleEndian(bytes[(at + 8)..]))
+            {
+                e.Digest = ToDigest(bytes.Slice(at + 16, 32));
+            }
+
+            at += RecordTail;
+        }
+
+        return at == bytes.Length;
+    }
+
+    private static string ToDigest(ReadOnlySpan<byte> hash)
+    {
+        Span<char> chars = stackalloc char[Digest.Sha256Prefix.Length + 64];
+        Digest.Sha256Prefix.CopyTo(chars);
+        for (var j = 0; j < hash.Length; j++)
+        {
+            chars[Digest.Sha256Prefix.Length + (2 * j)] = HexDigits[hash[j] >> 4];
+            chars[Digest.Sha256Prefix.Length + (2 * j) + 1] = HexDigits[hash[j] & 0xF];
+        }
+
+        return new string(chars);
+    }
+}

@@ -1,0 +1,44 @@
+using LayerTools.Core.Build.Cache;
+using LayerTools.Core.Digests;
+using LayerTools.Core.Tests.Support;
+
+namespace LayerTools.Core.Tests.Build;
+
+/// <summary>The log of a step's inputs that explains a miss: written and read as a stream, older forms still read.</summary>
+public sealed class StepInputLogTests : IDisposable
+{
+    private readonly TempStore _t = new();
+
+    public void Dispose() => _t.Dispose();
+
+    private static CacheKey Key(string content, string arg) =>
+        new CacheKey("COPY", "sha256:parent").Add("file:app/ü.js", content, label: "src/ü.js").Add("arg:X", arg).Add("exclude", "a").Add("exclude", null);
+
+    private string LogPath(string step) => Path.Combine(_t.Store.DataDir, "cache", "inputs", Digest.Hex(Digest.Of(step)) + ".json");
+
+    [Fact]
+    public void WhatChangedSinceTheRecordedStepIsNamedByItsLabel()
+    {
+        var log = new StepInputLog(_t.Store);
+        Assert.Equal("not in the cache (first build of this step)", log.Explain("step", Key("v1", "1")));
+        log.Record("step", Key("v1", "1"));
+        Assert.Equal("file changed (content): src/ü.js", log.Explain("step", Key("v2", "1")));
+        Assert.Equal("build arg changed: X", log.Explain("step", Key("v1", "2")));
+        Assert.Equal("not in the cache (its layer was removed)", log.Explain("step", Key("v1", "1")));
+    }
+
+    [Fact]
+    public void ABareMapFromBeforeLabelsIsReadAndAnUnreadableLogIsAFirstBuild()
+    {
+        var log = new StepInputLog(_t.Store);
+        log.Record("step", Key("v1", "1"));
+        File.WriteAllText(LogPath("step"), "{\"v\":\"1\",\"kind\":\"COPY\",\"parent\":\"sha256:parent\",\"exclude\":\"a\\n\",\"file:app/\\u00fc.js\":\"v1\",\"arg:X\":\"1\",\"nested\":{\"a\":\"b\"},\"none\":null}");
+        Assert.Equal("file changed (content): src/ü.js", log.Explain("step", Key("v2", "1")));
+
+        foreach (var broken in new[] { "{\"inputs\": {\"arg:X\": 1}}", "{\"inputs\": {", "[1]", string.Empty })
+        {
+            File.WriteAllText(LogPath("step"), broken);
+            Assert.Equal("not in the cache (first build of this step)", log.Explain("step", Key("v2", "1")));
+        }
+    }
+}
