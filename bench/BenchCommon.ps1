@@ -11,7 +11,7 @@ function Get-BenchPwsh {
     return @($exe)
 }
 
-# Runs a command under /usr/bin/time -v: wall seconds, peak RSS in MB, and the command's output lines.
+# Runs a command under /usr/bin/time -v: wall seconds, CPU seconds (user + system), peak RSS in MB, and the command's output lines.
 function Measure-BenchProcess {
     param([string] $Work, [string] $Label, [string[]] $Command, [hashtable] $Environment = @{})
     $log = Join-Path $Work "time-$([guid]::NewGuid().ToString('n')).txt"
@@ -31,7 +31,8 @@ function Measure-BenchProcess {
     $seconds = [double]$wall.Groups[2].Value * 60 + [double]$wall.Groups[3].Value
     if ($wall.Groups[1].Success) { $seconds += [double]$wall.Groups[1].Value * 3600 }
     $rss = [double]([regex]::Match($text, 'Maximum resident set size \(kbytes\): (\d+)').Groups[1].Value) / 1024
-    return [pscustomobject]@{ Label = $Label; Seconds = $seconds; PeakMB = $rss; Output = @(Get-Content $out) }
+    $cpu = [double]([regex]::Match($text, 'User time \(seconds\): ([\d.]+)').Groups[1].Value) + [double]([regex]::Match($text, 'System time \(seconds\): ([\d.]+)').Groups[1].Value)
+    return [pscustomobject]@{ Label = $Label; Seconds = $seconds; CpuSeconds = $cpu; PeakMB = $rss; Output = @(Get-Content $out) }
 }
 
 # The value of "name=value" printed by a timed child (the module-loaded figures), as a double.

@@ -146,6 +146,26 @@ Describe 'A fetch signs in as the command that triggers it' {
         Get-LayerFile $built -Path /hello.txt | Get-Content | Should -Be 'hello'
         Join-Path $env:DOCKER_CONFIG 'config.json' | Should -Not -Exist
     }
+
+    It 'fetches with the -Credential and -SkipCertificateCheck of Test-Dockerfile -Image (its layers weighed), refused without' {
+        Remove-TestStore
+        New-TestStore | Out-Null
+        $file = New-Dockerfile 'Dockerfile.securelint' "FROM $($Secure.Host)/lib/busybox:1`nCOPY --link hello.txt /hello.txt`n"
+        $null = Build-LayeredImage -Path $Context -File $file -Tag secure-lint:1 -Credential $Alice -SkipCertificateCheck -InformationAction SilentlyContinue
+        (Get-LayeredImage secure-lint:1).RemoteLayerCount | Should -Be 1
+        # The same steps as history records them (COPY, no --link): the findings are grounded in the layers, and LT014 weighs them all.
+        $file = New-Dockerfile 'Dockerfile.securelint2' "FROM $($Secure.Host)/lib/busybox:1`nCOPY hello.txt /hello.txt`n"
+        $null = Test-Dockerfile $file -Image secure-lint:1 -SkipCertificateCheck -ErrorVariable failed -ErrorAction SilentlyContinue
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'RegistryUnauthorized,*'
+        (Get-LayeredImage secure-lint:1).RemoteLayerCount | Should -Be 1
+        $verbose = $( $null = Test-Dockerfile $file -Image secure-lint:1 -Credential $Alice -SkipCertificateCheck -Verbose -ErrorVariable refused ) 4>&1 | Out-String
+        $refused | Should -BeNullOrEmpty
+        $verbose | Should -Match "as 'alice' \(-Credential\)"
+        $verbose | Should -Not -Match $Password
+        (Get-LayeredImage secure-lint:1).RemoteLayerCount | Should -Be 0
+        Join-Path $env:DOCKER_CONFIG 'config.json' | Should -Not -Exist
+        Test-LayerStore | Should -BeNullOrEmpty
+    }
 }
 
 Describe 'Progress while remote layers are fetched' {
@@ -212,6 +232,51 @@ Describe 'Get-LayeredImage of an image with remote layers' {
         $image.RemoteSize | Should -Be 0
         $image.Size | Should -BeGreaterThan ((Get-Item /usr/bin/busybox).Length)
         ($image | Format-Table | Out-String) | Should -Match ([regex]::Escape([LayerTools.Formatting.DisplayText]::Size($image.Size)) + ' +1 ')
+    }
+}
+
+Describe 'Get-ImageLayer of an image with remote layers' {
+    BeforeAll {
+        New-TestStore | Out-Null
+        $file = New-Dockerfile 'Dockerfile.layers' "FROM $($Reg.Host)/lib/busybox:1`nCOPY --link hello.txt /hello.txt`n"
+        $null = Build-LayeredImage -Path $Context -File $file -Tag layers:1 -InformationAction SilentlyContinue
+    }
+    AfterAll { Remove-TestStore }
+
+    It 'describes a remote layer from the manifest alone, fetching nothing, and the table says remote' {
+        $mark = @(Get-RegistryRequest $Reg).Count
+        $layers = @(Get-ImageLayer layers:1)
+        $table = $layers | Format-Table | Out-String
+        Get-BlobGetsSince $mark | Should -BeNullOrEmpty -Because 'listing the layers needs no layer'
+        $layers.Count | Should -Be 2
+        $layers[0].InRegistry | Should -BeTrue
+        $layers[0].Digest | Should -Be $BaseLayer
+        $layers[0].BlobSize | Should -Be $BaseManifest.layers[0].size
+        $layers[0].MediaType | Should -Be $BaseManifest.layers[0].mediaType
+        $layers[0].Size | Should -BeNullOrEmpty
+        $layers[0].FileCount | Should -BeNullOrEmpty
+        $layers[0].WhiteoutCount | Should -BeNullOrEmpty
+        $layers[1].InRegistry | Should -BeFalse
+        $layers[1].FileCount | Should -Be 1
+        $layers[1].Size | Should -BeGreaterThan 0
+        $table | Should -Match ('(?m)^ +0 ' + [regex]::Escape($layers[0].DiffId.Substring(7, 12)) + ' +remote +remote ')
+        $table | Should -Match ('(?m)^ +1 ' + [regex]::Escape($layers[1].DiffId.Substring(7, 12)) + ' +\S+ +1 ')
+        (Get-LayeredImage layers:1).RemoteLayerCount | Should -Be 1
+    }
+
+    It 'fetches the remote layers with -Fetch, and then knows their size and files' {
+        $mark = @(Get-RegistryRequest $Reg).Count
+        $layers = @(Get-ImageLayer layers:1 -Fetch)
+        Get-BlobGetsSince $mark | Should -Contain $BaseLayer
+        $layers[0].InRegistry | Should -BeFalse
+        $layers[0].Digest | Should -Be $BaseLayer -Because 'the manifest still names the registry blob'
+        $layers[0].Size | Should -BeGreaterThan ((Get-Item /usr/bin/busybox).Length)
+        $layers[0].FileCount | Should -BeGreaterThan 4
+        (Get-LayeredImage layers:1).RemoteLayerCount | Should -Be 0
+        $mark = @(Get-RegistryRequest $Reg).Count
+        (Get-ImageLayer layers:1)[0].FileCount | Should -Be $layers[0].FileCount
+        Get-BlobGetsSince $mark | Should -BeNullOrEmpty
+        Test-LayerStore | Should -BeNullOrEmpty
     }
 }
 

@@ -73,6 +73,7 @@ internal static class ContainerCommandRunner
             Directory.CreateDirectory(merged);
             var made = new List<string>();
             (int ExitCode, ContainerRuntimeKind Runtime) ran;
+            RunStubs.Record(view);
             try
             {
                 using (OverlayMount.Mount(lower, view.UpperDir, work, merged))
@@ -85,6 +86,7 @@ internal static class ContainerCommandRunner
                 // The view still shows the container as it was before the command: what was not
                 // there then and is an empty mount point now, the runtime made.
                 RunExecutor.RemoveMountStubs(view.UpperDir, view, made);
+                RunStubs.Forget(view);
             }
 
             return new ContainerCommandResult

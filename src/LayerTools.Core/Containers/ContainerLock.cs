@@ -22,15 +22,29 @@ internal sealed class ContainerLock
 
     /// <summary>
     /// The lock for a change: while the container is mounted (Mount-ContainerLayer), the overlay and the
-    /// programs working in it own upper/, so LayerTools refuses to change it underneath them.
+    /// programs working in it own upper/, so LayerTools refuses to change it underneath them. What a
+    /// killed command left is reclaimed first: an Invoke-ContainerCommand killed while its overlay was
+    /// mounted (in its lease's scratch folder, over this upper/) would otherwise leave the container
+    /// looking mounted to every later change, and the mount points its runtime made as changes (<see cref="RunStubs"/>).
     /// </summary>
     public StoreLock WriteLock()
     {
+        _view.Store.TryReclaim();
         var held = Lock();
         if (ContainerStore.IsMounted(_view.Directory))
         {
             held.Dispose();
             throw new LayerToolsException("ContainerMounted", ErrorKind.ResourceUnavailable, $"Container '{_view.Name}' is mounted; change its files through the mount folder, or run Dismount-ContainerLayer first.", _view.Name);
+        }
+
+        try
+        {
+            RunStubs.RemoveLeftByKilledRun(_view);
+        }
+        catch
+        {
+            held.Dispose();
+            throw;
         }
 
         return held;

@@ -257,8 +257,12 @@ internal sealed class ImageCatalog
     /// </summary>
     public static long ContentBytes(LayerIndex index) => index.Entries.Where(e => e.Type == EntryType.File).Sum(e => e.Size);
 
-    /// <summary>The layers of an image, base first.</summary>
-    public IReadOnlyList<LayerInfo> Layers(StoredImage stored)
+    /// <summary>
+    /// The layers of an image, base first. A remote layer is described from the manifest alone (its
+    /// blob's digest, size and media type; its size and file counts unknown) unless
+    /// <paramref name="fetch"/>: then it is fetched (through the store's fetcher) and read like the rest.
+    /// </summary>
+    public IReadOnlyList<LayerInfo> Layers(StoredImage stored, bool fetch = false)
     {
         var manifest = ReadManifest(stored.Manifest.Digest);
         var config = ReadConfig(manifest.Config.Digest);
@@ -270,16 +274,22 @@ internal sealed class ImageCatalog
         for (var i = 0; i < config.DiffIds.Count; i++)
         {
             var diffId = config.DiffIds[i];
-            var index = Store.ReadLayerIndex(diffId);
+            var remote = RemoteLayers.Get(Store, diffId);
+            var index = fetch || remote is null || Store.HasBlob(diffId) ? Store.ReadLayerIndex(diffId) : null;
+            var blob = i < manifest.Layers.Count ? manifest.Layers[i] : remote?.Blob;
             result.Add(new LayerInfo
             {
                 Image = label,
                 Index = i,
                 DiffId = diffId,
                 ChainId = chains[i],
-                Size = index.Size,
-                FileCount = index.FileCount,
-                WhiteoutCount = index.Entries.Count - index.FileCount,
+                Size = index?.Size,
+                FileCount = index?.FileCount,
+                WhiteoutCount = index is null ? null : index.Entries.Count - index.FileCount,
+                InRegistry = index is null,
+                Digest = blob?.Digest ?? diffId,
+                BlobSize = blob?.Size ?? 0,
+                MediaType = blob?.MediaType ?? string.Empty,
                 CreatedBy = i < history.Count ? history[i].CreatedBy : null,
                 SharedBy = sharing.TryGetValue(diffId, out var n) ? n : 0,
                 StorePath = Store.Root,

@@ -14,16 +14,29 @@ public sealed class LayerInfo
     /// <summary>The ChainID of the layers up to and including this one.</summary>
     public string ChainId { get; init; } = string.Empty;
 
-    /// <summary>Bytes of the uncompressed layer tar.</summary>
-    public long Size { get; init; }
+    /// <summary>Bytes of the uncompressed layer tar; null for a remote layer (known only once it is fetched).</summary>
+    public long? Size { get; init; }
 
-    /// <summary>Entries other than whiteouts.</summary>
-    public int FileCount { get; init; }
+    /// <summary>Entries other than whiteouts; null for a remote layer.</summary>
+    public int? FileCount { get; init; }
 
     /// <summary>The word docker prints for <see cref="FileCount"/>.</summary>
-    public int Files => FileCount;
+    public int? Files => FileCount;
 
-    public int WhiteoutCount { get; init; }
+    /// <summary>Whiteouts (deletions of lower files); null for a remote layer.</summary>
+    public int? WhiteoutCount { get; init; }
+
+    /// <summary>True when the layer is still only in its registry (a remote layer, fetched when its files are read).</summary>
+    public bool InRegistry { get; init; }
+
+    /// <summary>The digest of the layer's blob as the image's manifest lists it (the compressed blob in the registry, for a remote layer).</summary>
+    public string Digest { get; init; } = string.Empty;
+
+    /// <summary>Bytes of that blob as the manifest gives them (compressed when <see cref="MediaType"/> says so).</summary>
+    public long BlobSize { get; init; }
+
+    /// <summary>The media type of that blob as the manifest gives it.</summary>
+    public string MediaType { get; init; } = string.Empty;
 
     public string? CreatedBy { get; init; }
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using System.IO.Compression;
 using ZstdSharp;
 
@@ -14,7 +15,9 @@ namespace LayerTools.Core.Interchange;
 /// format's block size, never on the degree of parallelism, so a layer's compressed digest is the
 /// same on every machine. A layer smaller than one block is one member/frame, byte for byte what a
 /// single compressor writes; a block that does not compress is stored as it is (deflate stored blocks,
-/// zstd raw blocks), as fast compressors do. At most <c>degree + 1</c> blocks are held at a time.
+/// zstd raw blocks), as fast compressors do. At most <c>degree + 1</c> blocks are held at a time, each
+/// with its output, in buffers from the shared pool (no garbage per block), and a zstd context is made
+/// once per worker and reused (reset between frames, which gives the bytes a fresh one writes).
 /// </summary>
 internal sealed class BlockCompressionStream : Stream
 {
@@ -22,7 +25,8 @@ internal sealed class BlockCompressionStream : Stream
     private readonly LayerCompression _compression;
     private readonly int _blockSize;
     private readonly int _degree;
-    private readonly Queue<Task<MemoryStream>> _inFlight = new();
+    private readonly Queue<Task<CompressedBlock>> _inFlight = new();
+    private readonly ConcurrentBag<Compressor> _zstdContexts = new();
     private byte[]? _block;
     private int _filled;
     private long _blocks;
@@ -124,7 +128,7 @@ internal sealed class BlockCompressionStream : Stream
             {
                 try
                 {
-                    task.Wait();
+                    task.Result.Return();
                 }
                 catch (AggregateException)
                 {
@@ -135,6 +139,11 @@ internal sealed class BlockCompressionStream : Stream
             {
                 ArrayPool<byte>.Shared.Return(_block);
                 _block = null;
+            }
+
+            while (_zstdContexts.TryTake(out var context))
+            {
+                context.Dispose();
             }
 
             base.Dispose(disposing);
@@ -148,12 +157,11 @@ internal sealed class BlockCompressionStream : Stream
         _block = null;
         _filled = 0;
         _blocks++;
-        var compression = _compression;
         _inFlight.Enqueue(Task.Run(() =>
         {
             try
             {
-                return Compress(block, length, compression);
+                return Compress(block, length);
             }
             finally
             {
@@ -168,9 +176,15 @@ internal sealed class BlockCompressionStream : Stream
 
     private void WriteOldest()
     {
-        using var compressed = _inFlight.Dequeue().GetAwaiter().GetResult();
-        compressed.Position = 0;
-        compressed.CopyTo(_destination);
+        var compressed = _inFlight.Dequeue().GetAwaiter().GetResult();
+        try
+        {
+            _destination.Write(compressed.Buffer, 0, compressed.Length);
+        }
+        finally
+        {
+            compressed.Return();
+        }
     }
 
     /// <summary>
@@ -178,29 +192,56 @@ internal sealed class BlockCompressionStream : Stream
     /// a block that does not compress (random or already compressed data), its bytes stored as they
     /// are (deflate stored blocks; zstd raw blocks), which costs a copy instead of a match search.
     /// </summary>
-    private static MemoryStream Compress(byte[] block, int length, LayerCompression compression)
+    private CompressedBlock Compress(byte[] block, int length)
     {
-        var stored = Incompressible(block, length);
-        if (stored && compression == LayerCompression.Zstd)
+        // Sized for the worst case (stored, or data that barely compresses); the stream cannot grow.
+        var output = ArrayPool<byte>.Shared.Rent(length + (length / 64) + 1024);
+        try
         {
-            return ZstdRawFrame(block, length);
-        }
+            var stored = Incompressible(block, length);
+            if (stored && _compression == LayerCompression.Zstd)
+            {
+                return new CompressedBlock(output, ZstdRawFrame(block, length, output));
+            }
 
-        // Sized for the worst case (stored, or data that barely compresses), so it never grows by copying.
-        var output = new MemoryStream(length + (length / 64) + 1024);
-        using (Stream compressor = compression == LayerCompression.Gzip
-            ? new GZipStream(output, stored ? CompressionLevel.NoCompression : CompressionLevel.Optimal, leaveOpen: true)
-            : new CompressionStream(output, LayerCodec.ZstdLevel, leaveOpen: true))
+            using var buffer = new MemoryStream(output, 0, output.Length, writable: true);
+            if (_compression == LayerCompression.Gzip)
+            {
+                using var gzip = new GZipStream(buffer, stored ? CompressionLevel.NoCompression : CompressionLevel.Optimal, leaveOpen: true);
+                gzip.Write(block, 0, length);
+            }
+            else
+            {
+                var context = _zstdContexts.TryTake(out var reused) ? reused : new Compressor(LayerCodec.ZstdLevel);
+                try
+                {
+                    // A context left mid-frame by a failed block starts clean; level and parameters stay.
+                    context.ResetStream();
+                    using var zstd = new CompressionStream(buffer, context, preserveCompressor: true, leaveOpen: true);
+                    zstd.Write(block, 0, length);
+                }
+                finally
+                {
+                    _zstdContexts.Add(context);
+                }
+            }
+
+            return new CompressedBlock(output, (int)buffer.Position);
+        }
+        catch
         {
-            compressor.Write(block, 0, length);
+            ArrayPool<byte>.Shared.Return(output);
+            throw;
         }
-
-        return output;
     }
 
     /// <summary>
     /// True when four samples spread over the block (16 KiB each, at a quarter of its length apart)
-    /// all compress to more than 97% of their size with the fastest deflate: the block is stored.
+    /// all look random: their bytes are spread almost evenly over all 256 values (order-0 entropy of
+    /// at least 7.9 bits a byte), and the fastest deflate does not shrink them below 97% (which catches
+    /// an even spread that repeats). Then the block is stored. Both tests are needed: zlib-ng's fastest
+    /// level uses fixed Huffman codes only, so it cannot shrink base64 or hex text (6 or 4 bits a byte)
+    /// that the real level compresses to three quarters; the entropy test keeps such text compressed.
     /// Decided by the block's bytes alone, so the output stays the same whatever the core count.
     /// </summary>
     private static bool Incompressible(byte[] block, int length)
@@ -212,8 +253,31 @@ internal sealed class BlockCompressionStream : Stream
         }
 
         using var probe = new MemoryStream(Sample + 1024);
+        Span<int> counts = stackalloc int[256];
         for (var i = 0; i < 4; i++)
         {
+            var sample = block.AsSpan(i * (length / 4), Sample);
+            counts.Clear();
+            foreach (var b in sample)
+            {
+                counts[b]++;
+            }
+
+            var entropy = 0.0;
+            foreach (var count in counts)
+            {
+                if (count > 0)
+                {
+                    var p = (double)count / Sample;
+                    entropy -= p * Math.Log2(p);
+                }
+            }
+
+            if (entropy < 7.9)
+            {
+                return false;
+            }
+
             probe.SetLength(0);
             using (var deflate = new DeflateStream(probe, CompressionLevel.Fastest, leaveOpen: true))
             {
@@ -233,29 +297,34 @@ internal sealed class BlockCompressionStream : Stream
     /// A zstd frame (RFC 8878) of raw blocks: the magic number, a single-segment header with the
     /// content size in four bytes, then the bytes in raw blocks of at most 128 KiB, no checksum.
     /// </summary>
-    private static MemoryStream ZstdRawFrame(byte[] block, int length)
+    private static int ZstdRawFrame(byte[] block, int length, byte[] output)
     {
         const int MaxRawBlock = 128 << 10;
-        var output = new MemoryStream(length + (3 * ((length / MaxRawBlock) + 1)) + 9);
-        Span<byte> header = stackalloc byte[9];
-        BinaryPrimitives.WriteUInt32LittleEndian(header, 0xFD2FB528);
-        header[4] = 0xA0; // Frame_Content_Size_flag 2 (4 bytes), Single_Segment_flag 1, no checksum, no dictionary.
-        BinaryPrimitives.WriteUInt32LittleEndian(header[5..], (uint)length);
-        output.Write(header);
+        BinaryPrimitives.WriteUInt32LittleEndian(output, 0xFD2FB528);
+        output[4] = 0xA0; // Frame_Content_Size_flag 2 (4 bytes), Single_Segment_flag 1, no checksum, no dictionary.
+        BinaryPrimitives.WriteUInt32LittleEndian(output.AsSpan(5), (uint)length);
+        var written = 9;
         var at = 0;
         do
         {
             var size = Math.Min(MaxRawBlock, length - at);
             var last = at + size >= length ? 1u : 0u;
             var blockHeader = last | (0u << 1) | ((uint)size << 3);
-            output.WriteByte((byte)blockHeader);
-            output.WriteByte((byte)(blockHeader >> 8));
-            output.WriteByte((byte)(blockHeader >> 16));
-            output.Write(block, at, size);
+            output[written] = (byte)blockHeader;
+            output[written + 1] = (byte)(blockHeader >> 8);
+            output[written + 2] = (byte)(blockHeader >> 16);
+            Buffer.BlockCopy(block, at, output, written + 3, size);
+            written += 3 + size;
             at += size;
         }
         while (at < length);
 
-        return output;
+        return written;
+    }
+
+    /// <summary>A compressed block in a pooled buffer; <see cref="Return"/> gives the buffer back once written.</summary>
+    private readonly record struct CompressedBlock(byte[] Buffer, int Length)
+    {
+        public void Return() => ArrayPool<byte>.Shared.Return(Buffer);
     }
 }

@@ -117,29 +117,35 @@ internal static class CompressedLayerCache
             string digest;
             long size;
             string read;
+            // Four stages on their own threads, so none waits for another's work: this one reads; one
+            // hashes the layer (its DiffID) and cuts it into blocks; the blocks are compressed on all
+            // cores; one hashes the compressed bytes and writes them (and to alsoTo).
             using (var source = store.OpenBlob(diffId))
-            using (var hashingIn = new HashingStream(source, leaveOpen: true))
             using (var file = store.Access.CreateFile(tmp, 1 << 16))
             {
-                using (var hashingOut = new HashingWriteStream(alsoTo is null ? file : new TeeWriteStream(file, alsoTo), leaveOpen: true))
+                using (var hashingOut = new PipelinedHashingWriteStream(alsoTo is null ? file : new TeeWriteStream(file, alsoTo), leaveOpen: true))
                 {
                     using (var compressor = LayerCodec.OpenCompressor(hashingOut, compression))
                     {
+                        using var hashingIn = new PipelinedHashingWriteStream(compressor, leaveOpen: true);
                         var buffer = new byte[1 << 17];
+                        long total = 0;
                         int n;
-                        while ((n = hashingIn.Read(buffer, 0, buffer.Length)) > 0)
+                        while ((n = source.Read(buffer, 0, buffer.Length)) > 0)
                         {
                             cancellationToken.ThrowIfCancellationRequested();
-                            compressor.Write(buffer, 0, n);
-                            progress?.Invoke(hashingIn.BytesRead);
+                            hashingIn.Write(buffer, 0, n);
+                            total += n;
+                            progress?.Invoke(total);
                         }
+
+                        read = hashingIn.Digest;
                     }
 
                     digest = hashingOut.Digest;
                     size = hashingOut.BytesWritten;
                 }
 
-                read = hashingIn.Digest;
                 file.Flush(flushToDisk: true);
             }
 

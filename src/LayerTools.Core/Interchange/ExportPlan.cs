@@ -24,7 +24,12 @@ internal sealed class ExportPlan
     public long TotalBytes => Blobs.Sum(b => b.Size);
 
     /// <param name="lease">Holds every blob the export reads, so a collector running meanwhile leaves them.</param>
-    public static ExportPlan Create(LayerStore store, IReadOnlyList<StoredImage> images, LayerCompression compression, ProgressReporter reporter, CancellationToken cancellationToken, Lease? lease = null)
+    /// <param name="layoutBlobs">
+    /// For an export to an OCI layout: makes the layout and returns its <c>blobs/sha256</c>. A layer
+    /// compressed now is written there as well as into the store, in the same pass, so the layout writer
+    /// finds it in place instead of reading it back from the store and writing it a second time.
+    /// </param>
+    public static ExportPlan Create(LayerStore store, IReadOnlyList<StoredImage> images, LayerCompression compression, ProgressReporter reporter, CancellationToken cancellationToken, Lease? lease = null, Func<string>? layoutBlobs = null)
     {
         var plan = new ExportPlan();
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -49,7 +54,10 @@ internal sealed class ExportPlan
                     var diffId = config.DiffIds[i];
                     var activity = $"Compressing layer {Digest.Short(diffId)} ({LayerCodec.Name(compression)})";
                     var status = $"Layer {i + 1} of {config.DiffIds.Count} of {label}";
-                    layer = CompressedLayerCache.GetOrCreate(store, diffId, compression, reporter.Child(activity, status, store.BlobSize(diffId)), cancellationToken, lease);
+                    var progress = reporter.Child(activity, status, store.BlobSize(diffId));
+                    layer = lease is not null && layoutBlobs is not null
+                        ? CompressInto(layoutBlobs(), store, diffId, compression, progress, cancellationToken, lease)
+                        : CompressedLayerCache.GetOrCreate(store, diffId, compression, progress, cancellationToken, lease);
                     reporter.ChildDone(activity, status);
                 }
 
@@ -105,6 +113,32 @@ internal sealed class ExportPlan
             && manifest.Layers.Zip(layers).All(p => p.First.Digest == p.Second.Digest && p.First.Size == p.Second.Size && p.First.MediaType == p.Second.MediaType);
         var bytes = sameAsStore ? manifestBytes : ManifestDocument.Create(manifest.Config, layers);
         return (bytes, new Descriptor(sameAsStore ? manifest.MediaType : MediaTypes.OciManifest, Digest.Of(bytes), bytes.Length) { Platform = PlatformOf(config) });
+    }
+
+    /// <summary>
+    /// Compresses a layer into the store and, in the same pass, into <paramref name="blobs"/> (a layout's
+    /// <c>blobs/sha256</c>) beside its place, owned by <paramref name="lease"/>; the copy is renamed in
+    /// once the layer is checked against its DiffID and the store holds it. On any failure it is removed.
+    /// </summary>
+    private static Descriptor CompressInto(string blobs, LayerStore store, string diffId, LayerCompression compression, Action<long> progress, CancellationToken cancellationToken, Lease lease)
+    {
+        var tmp = lease.OwnedPathBeside(Path.Combine(blobs, Digest.Hex(diffId)));
+        try
+        {
+            Descriptor layer;
+            using (var copy = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                layer = CompressedLayerCache.Create(store, diffId, compression, copy, progress, cancellationToken, lease);
+                copy.Flush(flushToDisk: true);
+            }
+
+            File.Move(tmp, Path.Combine(blobs, Digest.Hex(layer.Digest)), overwrite: true);
+            return layer;
+        }
+        finally
+        {
+            AtomicFile.TryDelete(tmp);
+        }
     }
 
     private void Add(HashSet<string> seen, ExportBlob blob)

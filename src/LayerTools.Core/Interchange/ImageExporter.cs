@@ -36,11 +36,14 @@ internal static class ImageExporter
         reporter.Report("Preparing", 0, 1);
         // The lease keeps what the export reads in the store, and owns its temporary files beside the destination.
         using var lease = store.AcquireLease();
-        var plan = ExportPlan.Create(store, images, compression, reporter, cancellationToken, lease);
+        // An OCI layout is checked first; a layer compressed now is written into it as it is made (see ExportPlan).
+        var existing = format == ExportFormat.OciLayout ? OciLayoutWriter.Check(full) : null;
+        Func<string>? layoutBlobs = format == ExportFormat.OciLayout ? () => OciLayoutWriter.Open(full, lease) : null;
+        var plan = ExportPlan.Create(store, images, compression, reporter, cancellationToken, lease, layoutBlobs);
         switch (format)
         {
             case ExportFormat.OciLayout:
-                OciLayoutWriter.Write(store, plan, full, reporter, cancellationToken, lease);
+                OciLayoutWriter.Write(store, plan, full, existing, reporter, cancellationToken, lease);
                 break;
             case ExportFormat.OciArchive:
                 ArchiveFileWriter.Write(store, plan, full, dockerArchive: false, reporter, cancellationToken, lease);

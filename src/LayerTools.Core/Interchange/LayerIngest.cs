@@ -7,75 +7,60 @@ namespace LayerTools.Core.Interchange;
 
 /// <summary>
 /// Takes one layer blob into a staging area in a single read, from an archive or a registry: the
-/// blob's bytes are hashed (and, when compressed, kept as the layer's compressed form) while the
-/// decompressed tar is indexed and staged under its DiffID. The source need not be seekable.
+/// blob's bytes are hashed (and, when compressed, kept as the layer's compressed form) on one core
+/// while the reader's core decompresses the tar and hashes each file, and a third hashes the tar
+/// (its DiffID) and writes it; nothing is read back. A scan needs no layer below, so a pull reads its
+/// layers side by side and makes each index afterwards, in layer order (<see cref="ScannedLayer.Keep"/>).
+/// The source need not be seekable.
 /// </summary>
 internal static class LayerIngest
 {
+    /// <summary>How much of the blob is asked for at a time (a tar header or a decompressor's read is served from it).</summary>
+    private const int ReadSize = 1 << 16;
+
+    /// <summary>Scans the blob and stages it over <paramref name="lower"/> (see <see cref="Scan"/>).</summary>
+    public static IngestedLayer Ingest(StagingArea staging, Stream blob, LayerCompression compression, string where, string? expectedDigest, long? expectedSize, ILowerView lower, IngestLimits limits, CancellationToken cancellationToken) =>
+        Scan(staging, blob, compression, where, expectedDigest, expectedSize, limits, cancellationToken).Keep(staging, lower);
+
+    /// <summary>
+    /// Reads the blob once into files of the staging area: its tar (the blob itself when uncompressed)
+    /// and the compressed blob as it came; its digest and size are checked once it is read, before the
+    /// layer can be kept, and an altered blob is reported as such even when it holds no readable tar.
+    /// </summary>
     /// <param name="blob">The blob as stored or sent (compressed or not), read to its end.</param>
     /// <param name="expectedDigest">The digest the descriptor gives the blob; checked once it is read.</param>
-    /// <param name="expectedSize">The size the descriptor gives; more bytes than this are refused as they arrive.</param>
-    public static IngestedLayer Ingest(StagingArea staging, Stream blob, LayerCompression compression, string where, string? expectedDigest, long? expectedSize, ILowerView lower, IngestLimits limits, CancellationToken cancellationToken)
+    /// <param name="expectedSize">The size the descriptor gives; more bytes than this are refused as they arrive (a registry's blob stream refuses them itself when uncompressed).</param>
+    public static ScannedLayer Scan(StagingArea staging, Stream blob, LayerCompression compression, string where, string? expectedDigest, long? expectedSize, IngestLimits limits, CancellationToken cancellationToken)
     {
-        string? keptPath = null;
+        // CreateTempPath makes the (empty) files with the store's modes: open them, do not create them anew.
+        var tarPath = staging.CreateTempPath();
+        var keptPath = compression == LayerCompression.None ? null : staging.CreateTempPath();
         try
         {
-            FileStream? kept = null;
-            if (compression != LayerCompression.None)
-            {
-                // CreateTempPath makes the (empty) file with the store's modes: open it, do not create it anew.
-                keptPath = staging.CreateTempPath();
-                kept = new FileStream(keptPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
-            }
-
-            LayerIndex index;
+            LayerScan scan;
             string digest;
             long size;
-            using (kept)
+            using (var tar = new FileStream(tarPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
             {
-                // One byte over the promised size is enough to know the source lies.
-                var limit = expectedSize is { } promised ? promised + 1 : long.MaxValue;
-                using var hashing = new HashingStream(blob, kept, leaveOpen: true, limit: limit);
-                try
+                if (keptPath is null)
                 {
-                    var tar = LayerCodec.OpenDecompressed(hashing, compression);
-                    try
+                    // The blob is the tar: its digest is the DiffID, hashed once.
+                    using var buffered = new BufferedStream(blob, ReadSize);
+                    scan = LayerIndexer.Scan(buffered, tar, where, limits, readPastCorruption: expectedDigest is not null, cancellationToken);
+                    (digest, size) = (scan.DiffId, scan.Size);
+                    if (scan.Failure is { } corrupt && expectedDigest is not null && digest != expectedDigest)
                     {
-                        index = staging.AddLayer(tar, where, lower, limits, cancellationToken);
+                        throw Mismatch(where, digest, expectedDigest, corrupt);
                     }
-                    finally
-                    {
-                        if (!ReferenceEquals(tar, hashing))
-                        {
-                            tar.Dispose();
-                        }
-                    }
-
-                    hashing.Drain();
                 }
-                catch (Exception ex) when (LayerCodec.IsCorruption(ex))
+                else
                 {
-                    throw new LayerToolsException("CorruptLayer", ErrorKind.InvalidData, $"'{where}' cannot be decompressed ({LayerCodec.Name(compression)}): {ex.Message}", where, ex);
-                }
-                catch (LayerToolsException ex) when (ex.ErrorId == "SizeLimitExceeded" && hashing.BytesRead > expectedSize)
-                {
-                    throw new LayerToolsException("SizeMismatch", ErrorKind.InvalidData, $"'{where}': the blob is larger than the {expectedSize} bytes the manifest says.", where, ex);
-                }
-                catch (LayerToolsException ex) when (ex.ErrorId == "CorruptLayer" && expectedDigest is not null)
-                {
-                    // A damaged tar in a blob that is not the one the manifest names: the altered blob is the finding.
-                    hashing.Drain();
-                    if (hashing.Digest != expectedDigest)
-                    {
-                        throw Mismatch(where, hashing.Digest, expectedDigest, ex);
-                    }
-
-                    throw;
+                    using var kept = new FileStream(keptPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+                    (scan, digest, size) = ScanCompressed(blob, kept, tar, compression, where, expectedDigest, expectedSize, limits, cancellationToken);
+                    kept.Flush(flushToDisk: true);
                 }
 
-                digest = hashing.Digest;
-                size = hashing.BytesRead;
-                kept?.Flush(flushToDisk: true);
+                tar.Flush(flushToDisk: true);
             }
 
             if (expectedDigest is not null && digest != expectedDigest)
@@ -88,21 +73,65 @@ internal static class LayerIngest
                 throw new LayerToolsException("SizeMismatch", ErrorKind.InvalidData, $"'{where}': the blob is {size} bytes, not {expectedSize} as the manifest says.", where);
             }
 
-            if (keptPath is not null)
+            if (scan.Failure is { } failure)
             {
-                staging.AdoptBlob(keptPath, digest);
-                keptPath = null;
+                throw failure;
             }
 
-            return new IngestedLayer(index, compression, digest, size);
+            return new ScannedLayer(scan, tarPath, keptPath, compression, digest, size);
         }
-        finally
+        catch
         {
+            AtomicFile.TryDelete(tarPath);
             if (keptPath is not null)
             {
                 AtomicFile.TryDelete(keptPath);
             }
+
+            throw;
         }
+    }
+
+    /// <summary>Hashes and keeps the compressed bytes (on a second core) while their tar is decompressed and scanned.</summary>
+    private static (LayerScan Scan, string Digest, long Size) ScanCompressed(Stream blob, Stream kept, Stream tar, LayerCompression compression, string where, string? expectedDigest, long? expectedSize, IngestLimits limits, CancellationToken cancellationToken)
+    {
+        // One byte over the promised size is enough to know the source lies.
+        var limit = expectedSize is { } promised ? promised + 1 : long.MaxValue;
+        using var hashing = new HashingStream(blob, kept, leaveOpen: true, limit: limit, onSecondCore: true);
+
+        // A decompressor asks for 8 KiB at a time: a registry's socket is read (and the bytes handed on) in larger pieces.
+        using var buffered = new BufferedStream(hashing, ReadSize);
+        LayerScan scan;
+        try
+        {
+            using (var decompressed = LayerCodec.OpenDecompressed(buffered, compression))
+            {
+                scan = LayerIndexer.Scan(decompressed, tar, where, limits, cancellationToken: cancellationToken);
+            }
+
+            hashing.Drain();
+        }
+        catch (Exception ex) when (LayerCodec.IsCorruption(ex))
+        {
+            throw new LayerToolsException("CorruptLayer", ErrorKind.InvalidData, $"'{where}' cannot be decompressed ({LayerCodec.Name(compression)}): {ex.Message}", where, ex);
+        }
+        catch (LayerToolsException ex) when (ex.ErrorId == "SizeLimitExceeded" && hashing.BytesRead > expectedSize)
+        {
+            throw new LayerToolsException("SizeMismatch", ErrorKind.InvalidData, $"'{where}': the blob is larger than the {expectedSize} bytes the manifest says.", where, ex);
+        }
+        catch (LayerToolsException ex) when (ex.ErrorId == "CorruptLayer" && expectedDigest is not null)
+        {
+            // A damaged tar in a blob that is not the one the manifest names: the altered blob is the finding.
+            hashing.Drain();
+            if (hashing.Digest != expectedDigest)
+            {
+                throw Mismatch(where, hashing.Digest, expectedDigest, ex);
+            }
+
+            throw;
+        }
+
+        return (scan, hashing.Digest, hashing.BytesRead);
     }
 
     private static LayerToolsException Mismatch(string where, string actual, string expected, Exception? inner) =>

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using LayerTools.Core.Oci;
 using LayerTools.Core.Store;
 using LayerTools.Core.Tar;
@@ -13,18 +14,28 @@ namespace LayerTools.Core.Interchange;
 /// </summary>
 internal static class OciLayoutWriter
 {
-    /// <summary>Writes the plan's images into the layout at <paramref name="path"/>; every temporary file there belongs to <paramref name="lease"/>, so a killed export leaves none after the next command.</summary>
-    public static void Write(LayerStore store, ExportPlan plan, string path, ProgressReporter reporter, CancellationToken cancellationToken, Lease lease)
+    /// <summary>
+    /// Checks that <paramref name="path"/> can take the images (a new or empty folder, or a layout) before
+    /// anything is written; returns the index.json of a layout already there (null otherwise).
+    /// </summary>
+    public static JsonObject? Check(string path)
     {
         if (File.Exists(path))
         {
             throw new LayerToolsException("ExportTargetIsFile", ErrorKind.InvalidArgument, $"'{path}' is a file; an OCI layout is a folder. Give a folder path, or export as an OCI archive to write a file.", path);
         }
 
+        return ReadExisting(path, Path.Combine(path, "oci-layout"), Path.Combine(path, "index.json"));
+    }
+
+    /// <summary>
+    /// Makes the layout's folder and its oci-layout file (first: a folder that holds anything of ours is a
+    /// layout, so the retry of a killed export adds to it) and <c>blobs/sha256</c>, which it returns.
+    /// Safe to call again.
+    /// </summary>
+    public static string Open(string path, Lease lease)
+    {
         var layoutFile = Path.Combine(path, "oci-layout");
-        var indexFile = Path.Combine(path, "index.json");
-        var existing = ReadExisting(path, layoutFile, indexFile);
-        // oci-layout first: a folder that holds anything of ours is a layout, so the retry of a killed export adds to it.
         Directory.CreateDirectory(path);
         if (!File.Exists(layoutFile))
         {
@@ -33,7 +44,19 @@ internal static class OciLayoutWriter
 
         var blobs = Path.Combine(path, "blobs", "sha256");
         Directory.CreateDirectory(blobs);
+        return blobs;
+    }
 
+    /// <summary>
+    /// Writes the plan's images into the layout at <paramref name="path"/> (checked by <see cref="Check"/>,
+    /// which gave <paramref name="existing"/>); a blob already there with its size (one the plan wrote as it
+    /// compressed it) is kept. Every temporary file there belongs to <paramref name="lease"/>, so a killed
+    /// export leaves none after the next command.
+    /// </summary>
+    public static void Write(LayerStore store, ExportPlan plan, string path, JsonObject? existing, ProgressReporter reporter, CancellationToken cancellationToken, Lease lease)
+    {
+        var indexFile = Path.Combine(path, "index.json");
+        var blobs = Open(path, lease);
         long done = 0;
         var total = plan.TotalBytes;
         foreach (var blob in plan.Blobs)
@@ -63,7 +86,7 @@ internal static class OciLayoutWriter
     private static string? RefName(Descriptor d) => d.Annotations.TryGetValue(MediaTypes.RefNameAnnotation, out var name) ? name : null;
 
     /// <summary>The index.json of a layout already at <paramref name="path"/>; null for a new or empty folder.</summary>
-    private static System.Text.Json.Nodes.JsonObject? ReadExisting(string path, string layoutFile, string indexFile)
+    private static JsonObject? ReadExisting(string path, string layoutFile, string indexFile)
     {
         if (!Directory.Exists(path))
         {

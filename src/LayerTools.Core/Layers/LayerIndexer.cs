@@ -5,35 +5,50 @@ using LayerTools.Core.Tar;
 namespace LayerTools.Core.Layers;
 
 /// <summary>
-/// Reads an uncompressed layer tar once: copies every byte to the sink, computes the DiffID, and
-/// builds the entry index (with each file's content digest and data offset) on the way through,
-/// applying the security rules of formats.md to every name.
+/// Reads an uncompressed layer tar once: copies every byte to the sink and computes the DiffID (both
+/// on a second core), and hashes each file's data and records each entry on the way through; the
+/// entry index is made from those records by <see cref="LayerIndexBuilder"/>, with the security
+/// rules of formats.md applied to every name: at once (<see cref="Ingest"/>), or afterwards over the
+/// layers below once they are known (<see cref="Scan"/>, then <see cref="LayerScan.Resolve"/>).
 /// </summary>
 internal static class LayerIndexer
 {
-    private const int MaxXattrNameBytes = 255;
-    private const int MaxXattrValueBytes = 64 * 1024;
-
     public static LayerIndex Ingest(Stream tar, Stream sink, string source, IngestLimits? limits = null, ILowerView? lower = null, CancellationToken cancellationToken = default)
     {
         limits ??= IngestLimits.Default;
-        TarHeaderReader? reader = null;
-        using var counting = new HashingStream(tar, sink, leaveOpen: true, limit: limits.MaxLayerBytes, overLimit: () =>
-            $"'{source}': the layer passes {limits.LayerLimitText} at {TarHeaderReader.LocationOf(reader)}.");
-        var index = new LayerIndex();
-        var positions = new Dictionary<string, int>(StringComparer.Ordinal);
-        var buffer = new byte[81920];
+        var builder = new LayerIndexBuilder(source, limits, lower);
+        var (diffId, size, _) = Read(tar, sink, source, limits, header => builder.Add(header) is { Type: EntryType.File } entry ? digest => entry.Digest = digest : null, readPastCorruption: false, cancellationToken);
+        return builder.Finish(diffId, size);
+    }
 
-        LayerEntry? Lookup(string path)
+    /// <summary>Reads the tar once, as <see cref="Ingest"/> does, but leaves the entry index to <see cref="LayerScan.Resolve"/>, which needs no layer below until then.</summary>
+    /// <param name="readPastCorruption">When the tar is not readable, read the rest of it all the same, so the scan's DiffID is the digest of every byte (an uncompressed blob checked against its descriptor: an altered blob is the finding, not the damaged tar it holds); the scan then holds the error (<see cref="LayerScan.Failure"/>).</param>
+    public static LayerScan Scan(Stream tar, Stream sink, string source, IngestLimits? limits = null, bool readPastCorruption = false, CancellationToken cancellationToken = default)
+    {
+        limits ??= IngestLimits.Default;
+        var entries = new List<(TarEntryHeader Header, string? Digest)>();
+        var (diffId, size, failure) = Read(tar, sink, source, limits, header =>
         {
-            if (positions.TryGetValue(path, out var at))
+            // Duplicates count here (the index keeps the last of them): the records held stay bounded.
+            if (entries.Count >= limits.MaxEntries)
             {
-                return index.Entries[at];
+                throw new LayerToolsException("TooManyEntries", ErrorKind.LimitsExceeded, $"'{source}': the layer has more than {limits.MaxEntries} entries (entry '{header.Name}' is one too many).", source);
             }
 
-            return lower?.Lookup(path);
-        }
+            var at = entries.Count;
+            entries.Add((header, null));
+            return digest => entries[at] = (header, digest);
+        }, readPastCorruption, cancellationToken);
+        return new LayerScan(source, limits, diffId, size, entries, failure);
+    }
 
+    /// <summary>Reads the tar to its end; <paramref name="onEntry"/> takes each entry and gives where its data's digest goes (null: not wanted).</summary>
+    private static (string DiffId, long Size, LayerToolsException? Failure) Read(Stream tar, Stream sink, string source, IngestLimits limits, Func<TarEntryHeader, Action<string>?> onEntry, bool readPastCorruption, CancellationToken cancellationToken)
+    {
+        TarHeaderReader? reader = null;
+        using var counting = new HashingStream(tar, sink, leaveOpen: true, limit: limits.MaxLayerBytes, overLimit: () =>
+            $"'{source}': the layer passes {limits.LayerLimitText} at {TarHeaderReader.LocationOf(reader)}.", onSecondCore: true);
+        var buffer = new byte[81920];
         try
         {
             reader = new TarHeaderReader(counting, source, limits);
@@ -46,32 +61,10 @@ internal static class LayerIndexer
                     break;
                 }
 
-                var entry = ToEntry(tarEntry, source, Lookup);
-                if (entry is null)
+                var digestTo = onEntry(tarEntry);
+                if (digestTo is not null && tarEntry.EntryType == EntryType.File)
                 {
-                    continue;
-                }
-
-                entry.Offset = tarEntry.DataOffset;
-                if (entry.Type == EntryType.File)
-                {
-                    entry.Digest = HashData(tarEntry.Data, buffer);
-                }
-
-                var key = KeyOf(entry);
-                if (positions.TryGetValue(key, out var existing))
-                {
-                    index.Entries[existing] = entry;
-                }
-                else
-                {
-                    if (index.Entries.Count >= limits.MaxEntries)
-                    {
-                        throw new LayerToolsException("TooManyEntries", ErrorKind.LimitsExceeded, $"'{source}': the layer has more than {limits.MaxEntries} entries (entry '{tarEntry.Name}' is one too many).", source);
-                    }
-
-                    positions[key] = index.Entries.Count;
-                    index.Entries.Add(entry);
+                    digestTo(HashData(tarEntry.Data, buffer));
                 }
             }
 
@@ -79,20 +72,18 @@ internal static class LayerIndexer
         }
         catch (InvalidDataException ex)
         {
-            throw new LayerToolsException("CorruptLayer", ErrorKind.InvalidData, $"'{source}' is not a readable tar at {TarHeaderReader.LocationOf(reader)}: {ex.Message}", source, ex);
+            var corrupt = new LayerToolsException("CorruptLayer", ErrorKind.InvalidData, $"'{source}' is not a readable tar at {TarHeaderReader.LocationOf(reader)}: {ex.Message}", source, ex);
+            if (!readPastCorruption)
+            {
+                throw corrupt;
+            }
+
+            counting.Drain();
+            return (counting.Digest, counting.BytesRead, corrupt);
         }
 
-        index.DiffId = counting.Digest;
-        index.Size = counting.BytesRead;
-        return index;
+        return (counting.Digest, counting.BytesRead, null);
     }
-
-    private static string KeyOf(LayerEntry entry) => entry.Type switch
-    {
-        EntryType.Whiteout => "\0wh\0" + entry.Path,
-        EntryType.OpaqueWhiteout => "\0opq\0" + entry.Path,
-        _ => entry.Path,
-    };
 
     private static string HashData(Stream data, byte[] buffer)
     {
@@ -104,124 +95,5 @@ internal static class LayerIndexer
         }
 
         return Digest.FromHash(hash.GetHashAndReset());
-    }
-
-    /// <summary>The index record for a tar entry, or null for entries that carry no file (aufs metadata).</summary>
-    private static LayerEntry? ToEntry(TarEntryHeader tarEntry, string source, Func<string, LayerEntry?> lookup)
-    {
-        var path = TarPath.Normalize(tarEntry.Name, source);
-        var type = tarEntry.EntryType
-            ?? throw new LayerToolsException("UnsupportedTarEntry", ErrorKind.InvalidData, $"'{source}': entry '{tarEntry.Name}' has tar type '{tarEntry.TypeFlag}', which a layer cannot hold.", tarEntry.Name);
-
-        if (path.StartsWith(Whiteout.MetaPrefix, StringComparison.Ordinal) && TarPath.Name(path) != Whiteout.Opaque)
-        {
-            // aufs metadata (.wh..wh.plnk, .wh..wh.aufs) at the top of a layer: not part of the file system.
-            return null;
-        }
-
-        var name = TarPath.Name(path);
-        if (name.StartsWith(Whiteout.Prefix, StringComparison.Ordinal))
-        {
-            var parent = TarPath.Parent(path);
-            if (name == Whiteout.Opaque)
-            {
-                return new LayerEntry { Path = RootResolver.Resolve(parent, lookup, followLast: true), Type = EntryType.OpaqueWhiteout };
-            }
-
-            if (name.StartsWith(Whiteout.MetaPrefix, StringComparison.Ordinal))
-            {
-                return null;
-            }
-
-            var hidden = name[Whiteout.Prefix.Length..];
-            if (hidden.Length == 0 || hidden == "." || hidden == "..")
-            {
-                throw new LayerToolsException("InvalidWhiteout", ErrorKind.InvalidData, $"'{source}': entry '{tarEntry.Name}' is not a valid whiteout (it names no file).", tarEntry.Name);
-            }
-
-            return new LayerEntry { Path = RootResolver.ResolveParent(TarPath.Join(parent, hidden), lookup), Type = EntryType.Whiteout };
-        }
-
-        if (path.Length == 0)
-        {
-            if (type != EntryType.Directory)
-            {
-                throw new LayerToolsException("RootTypeChange", ErrorKind.SecurityError, $"'{source}': entry '{tarEntry.Name}' would replace the root directory with a {type}.", tarEntry.Name);
-            }
-        }
-        else
-        {
-            path = RootResolver.ResolveParent(path, lookup);
-            if (path.Length == 0)
-            {
-                throw new LayerToolsException("RootTypeChange", ErrorKind.SecurityError, $"'{source}': entry '{tarEntry.Name}' resolves to the root directory.", tarEntry.Name);
-            }
-        }
-
-        var entry = new LayerEntry
-        {
-            Path = path,
-            Type = type,
-            Mode = tarEntry.Mode & 0xFFF,
-            Uid = tarEntry.Uid,
-            Gid = tarEntry.Gid,
-            Size = type == EntryType.File ? tarEntry.Size : 0,
-            ModifiedTime = tarEntry.ModifiedTime,
-        };
-        entry.EncodeXattrs(CheckXattrs(tarEntry, source));
-
-        switch (type)
-        {
-            case EntryType.SymbolicLink:
-                entry.LinkTarget = tarEntry.LinkName;
-                break;
-            case EntryType.HardLink:
-                var target = RootResolver.ResolveParent(TarPath.Normalize(tarEntry.LinkName, source), lookup);
-                var targetEntry = lookup(target);
-                if (target.Length == 0 || targetEntry is null || targetEntry.IsWhiteout || targetEntry.Type == EntryType.Directory)
-                {
-                    throw new LayerToolsException("HardLinkOutsideLayers", ErrorKind.SecurityError, $"'{source}': hard link '{tarEntry.Name}' points at '{tarEntry.LinkName}', which is not a file in this layer or the layers below it.", tarEntry.Name);
-                }
-
-                entry.LinkTarget = target;
-                if (targetEntry.Type is EntryType.File or EntryType.HardLink)
-                {
-                    entry.Size = targetEntry.Size;
-                    entry.Digest = targetEntry.Digest;
-                }
-
-                break;
-            case EntryType.CharDevice:
-            case EntryType.BlockDevice:
-                entry.DevMajor = tarEntry.DevMajor;
-                entry.DevMinor = tarEntry.DevMinor;
-
-                break;
-        }
-
-        return entry;
-    }
-
-    /// <summary>
-    /// The entry's extended attributes, refused when Linux could not hold them (a name over 255
-    /// bytes, a value over 64 KiB: XATTR_NAME_MAX, XATTR_SIZE_MAX), which also bounds what the
-    /// index records for them.
-    /// </summary>
-    private static SortedDictionary<string, byte[]>? CheckXattrs(TarEntryHeader tarEntry, string source)
-    {
-        if (tarEntry.Xattrs is not { } xattrs)
-        {
-            return null;
-        }
-
-        foreach (var (name, value) in xattrs)
-        {
-            if (System.Text.Encoding.UTF8.GetByteCount(name) > MaxXattrNameBytes || value.Length > MaxXattrValueBytes)
-            {
-                throw new LayerToolsException("XattrTooLarge", ErrorKind.LimitsExceeded, $"'{source}': entry '{tarEntry.Name}' has the extended attribute '{name}' of {value.Length} bytes; a name may have {MaxXattrNameBytes} bytes and a value {MaxXattrValueBytes}.", tarEntry.Name);
-            }
-        }
-
-        return xattrs;
     }
 }

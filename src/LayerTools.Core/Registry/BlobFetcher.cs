@@ -1,103 +1,164 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Security.Cryptography;
-using LayerTools.Core.Digests;
 using LayerTools.Core.Oci;
 
 namespace LayerTools.Core.Registry;
 
 /// <summary>
-/// Downloads one blob into a file, hashing each byte as it is written. When the connection drops
-/// part-way, the next attempt asks only for the rest (<c>Range: bytes=N-</c>) and goes on from the
-/// bytes already hashed and written if the registry answers 206; a registry that answers 200 instead
-/// sends the whole blob again and the file starts over. More bytes than the descriptor says, a digest
-/// that does not match, a Content-Length promising more, or a transfer that stalls are refused, not tried again.
+/// One blob of a registry as a stream, read once as it arrives (its reader hashes it). When the
+/// connection drops part-way, the next attempt asks only for the rest (<c>Range: bytes=N-</c>) and
+/// goes on after the bytes already given if the registry answers 206; a registry that answers 200
+/// instead sends the whole blob again, and its first N bytes are skipped (the reader's digest covers
+/// the bytes given, so a registry that sent other bytes the second time is still caught). More bytes
+/// than the descriptor says, a Content-Length promising more, a blob that ends short, or a transfer
+/// that stalls are refused, not tried again.
 /// </summary>
-internal static class BlobFetcher
+internal sealed class BlobFetcher : ReadOnlyStream
 {
-    /// <summary>Fetches <paramref name="blob"/> into <paramref name="path"/> (created or truncated); <paramref name="progress"/> gets the bytes held so far.</summary>
-    public static void Fetch(RegistryClient client, string repository, Descriptor blob, string path, string where, Action<long> progress, CancellationToken cancellationToken)
+    private readonly RegistryClient _client;
+    private readonly string _repository;
+    private readonly Descriptor _blob;
+    private readonly string _where;
+    private readonly Action<long> _progress;
+    private readonly CancellationToken _cancellationToken;
+    private HttpResponseMessage? _response;
+    private TransferStream? _body;
+    private long _held;
+    private long _skip;
+    private int _attempt = 1;
+
+    /// <summary>Asks the registry for <paramref name="blob"/>; <paramref name="progress"/> gets the bytes given so far.</summary>
+    public BlobFetcher(RegistryClient client, string repository, Descriptor blob, string where, Action<long> progress, CancellationToken cancellationToken)
     {
-        using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = new byte[1 << 16];
-        long held = 0;
-        for (var attempt = 1; ; attempt++)
+        _client = client;
+        _repository = repository;
+        _blob = blob;
+        _where = where;
+        _progress = progress;
+        _cancellationToken = cancellationToken;
+        Open();
+    }
+
+    protected override long BytesGiven => _held;
+
+    public override int Read(Span<byte> buffer)
+    {
+        if (buffer.IsEmpty)
         {
-            var resumeFrom = held;
-            using var response = client.Send(HttpMethod.Get, $"/v2/{repository}/blobs/{blob.Digest}", RegistryClient.PullScope(repository), cancellationToken, request =>
-            {
-                RegistryClient.AcceptAnything(request);
-                if (resumeFrom > 0)
-                {
-                    request.Headers.Range = new RangeHeaderValue(resumeFrom, null);
-                }
-            });
-            if (!response.IsSuccessStatusCode)
-            {
-                throw RegistryErrors.FromResponse(response, where, where);
-            }
+            return 0;
+        }
 
-            if (held > 0 && response.StatusCode == HttpStatusCode.PartialContent && !ContinuesAt(response, held))
-            {
-                throw new LayerToolsException("RegistryError", ErrorKind.InvalidData, $"'{where}': asked for the bytes from {held} on, the registry sent another range ({response.Content.Headers.ContentRange}).", where);
-            }
-
-            if (held > 0 && response.StatusCode != HttpStatusCode.PartialContent)
-            {
-                // The registry does not serve ranges: the whole blob comes again.
-                held = 0;
-                file.SetLength(0);
-                file.Position = 0;
-                hash.GetHashAndReset();
-            }
-
-            if (response.Content.Headers.ContentLength > blob.Size - held)
-            {
-                throw new LayerToolsException("SizeMismatch", ErrorKind.InvalidData, $"'{where}': the registry promises {held + response.Content.Headers.ContentLength} bytes (Content-Length), but the manifest says the blob is {blob.Size}.", where);
-            }
-
+        int n;
+        while (true)
+        {
             try
             {
-                using var body = new TransferStream(response, client.Options.StallTimeout, where, cancellationToken);
-                int n;
-                while ((n = body.Read(buffer, 0, buffer.Length)) > 0)
-                {
-                    if (held + n > blob.Size)
-                    {
-                        throw new LayerToolsException("SizeMismatch", ErrorKind.InvalidData, $"'{where}': the blob is larger than the {blob.Size} bytes the manifest says.", where);
-                    }
-
-                    hash.AppendData(buffer, 0, n);
-                    file.Write(buffer, 0, n);
-                    held += n;
-                    progress(held);
-                }
+                n = ReadBody(buffer);
+                break;
             }
-            catch (LayerToolsException ex) when (ex.ErrorId == TransferStream.BrokenOff && attempt < RegistryClient.Attempts && !cancellationToken.IsCancellationRequested)
+            catch (LayerToolsException ex) when (ex.ErrorId == TransferStream.BrokenOff && _attempt < RegistryClient.Attempts && !_cancellationToken.IsCancellationRequested)
             {
-                RegistryClient.Backoff(attempt, null, cancellationToken);
-                continue;
+                CloseBody();
+                RegistryClient.Backoff(_attempt++, null, _cancellationToken);
+                Open();
+            }
+        }
+
+        if (n == 0)
+        {
+            return _held == _blob.Size
+                ? 0
+                : throw new LayerToolsException("SizeMismatch", ErrorKind.InvalidData, $"'{_where}': the blob is {_held} bytes, not {_blob.Size} as the manifest says.", _where);
+        }
+
+        if (_held + n > _blob.Size)
+        {
+            throw new LayerToolsException("SizeMismatch", ErrorKind.InvalidData, $"'{_where}': the blob is larger than the {_blob.Size} bytes the manifest says.", _where);
+        }
+
+        _held += n;
+        _progress(_held);
+        return n;
+    }
+
+    /// <summary>The next bytes of the body, after skipping what a registry that sent the blob again from its start had sent already.</summary>
+    private int ReadBody(Span<byte> buffer)
+    {
+        while (_skip > 0)
+        {
+            var skipped = _body!.Read(buffer[..(int)Math.Min(buffer.Length, _skip)]);
+            if (skipped == 0)
+            {
+                return 0;
             }
 
-            break;
+            _skip -= skipped;
         }
 
-        var digest = Digest.FromHash(hash.GetHashAndReset());
-        if (held != blob.Size)
+        return _body!.Read(buffer);
+    }
+
+    private void Open()
+    {
+        var resumeFrom = _held;
+        var response = _client.Send(HttpMethod.Get, $"/v2/{_repository}/blobs/{_blob.Digest}", RegistryClient.PullScope(_repository), _cancellationToken, request =>
         {
-            throw new LayerToolsException("SizeMismatch", ErrorKind.InvalidData, $"'{where}': the blob is {held} bytes, not {blob.Size} as the manifest says.", where);
-        }
-
-        if (digest != blob.Digest)
+            RegistryClient.AcceptAnything(request);
+            if (resumeFrom > 0)
+            {
+                request.Headers.Range = new RangeHeaderValue(resumeFrom, null);
+            }
+        });
+        try
         {
-            throw new LayerToolsException("DigestMismatch", ErrorKind.InvalidData, $"'{where}': the blob's digest is {digest}, not {blob.Digest} as the manifest says; it was damaged or altered.", where);
-        }
+            if (!response.IsSuccessStatusCode)
+            {
+                throw RegistryErrors.FromResponse(response, _where, _where);
+            }
 
-        file.Flush(flushToDisk: true);
+            var partial = resumeFrom > 0 && response.StatusCode == HttpStatusCode.PartialContent;
+            if (partial && !ContinuesAt(response, resumeFrom))
+            {
+                throw new LayerToolsException("RegistryError", ErrorKind.InvalidData, $"'{_where}': asked for the bytes from {resumeFrom} on, the registry sent another range ({response.Content.Headers.ContentRange}).", _where);
+            }
+
+            // The registry does not serve ranges: the whole blob comes again, and what was given already is skipped.
+            var from = partial ? resumeFrom : 0;
+            _skip = resumeFrom - from;
+            if (response.Content.Headers.ContentLength > _blob.Size - from)
+            {
+                throw new LayerToolsException("SizeMismatch", ErrorKind.InvalidData, $"'{_where}': the registry promises {from + response.Content.Headers.ContentLength} bytes (Content-Length), but the manifest says the blob is {_blob.Size}.", _where);
+            }
+
+            _body = new TransferStream(response, _client.Options.StallTimeout, _where, _cancellationToken);
+            _response = response;
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+    }
+
+    private void CloseBody()
+    {
+        _body?.Dispose();
+        _response?.Dispose();
+        _body = null;
+        _response = null;
     }
 
     /// <summary>True when the registry answered a range request with the rest of the blob from <paramref name="held"/>.</summary>
     private static bool ContinuesAt(HttpResponseMessage response, long held) =>
         response.Content.Headers.ContentRange is { From: { } from, Unit: "bytes" } && from == held;
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            CloseBody();
+        }
+
+        base.Dispose(disposing);
+    }
 }

@@ -133,19 +133,13 @@ internal sealed class StagingArea : IDisposable
     }
 
     /// <summary>
-    /// Takes in an uncompressed layer tar already written to a path from <see cref="CreateTempPath"/>
-    /// (as a download unpacked it): indexed in one read and kept where it is, not copied.
+    /// Stages an uncompressed layer tar written at a path from <see cref="CreateTempPath"/> whose
+    /// index (and DiffID) the caller made while writing it (see Interchange's LayerIngest): kept where it is, never read back.
     /// </summary>
-    public LayerIndex AddLayerFile(string tempPath, string where, ILowerView? lower = null, IngestLimits? limits = null, CancellationToken cancellationToken = default)
+    public LayerIndex AdoptLayer(string tempPath, LayerIndex index)
     {
         RequireOwn(tempPath);
-
-        LayerIndex index;
-        using (var tar = File.OpenRead(tempPath))
-        {
-            index = LayerIndexer.Ingest(tar, Stream.Null, where, limits, lower, cancellationToken);
-        }
-
+        Digest.Hex(index.DiffId);
         return KeepLayer(index, tempPath);
     }
 

@@ -8,7 +8,14 @@ namespace LayerTools.Commands;
 [OutputType(typeof(LayerInfo))]
 public sealed class GetImageLayerCommand : ImageCmdlet, IRegistryParameters
 {
-    /// <summary>The user and password (or token) for the registries this command reaches (fetching the layers of an image still in its registry); wins over any saved credential, and is never saved.</summary>
+    /// <summary>
+    /// Fetches the image's remote layers (still only in their registry) first, so that every layer's
+    /// size and file counts are known; without it a remote layer is described from the manifest alone.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter Fetch { get; set; }
+
+    /// <summary>The user and password (or token) for the registries this command reaches (fetching the remote layers with -Fetch); wins over any saved credential, and is never saved.</summary>
     [Parameter]
     [Credential]
     public PSCredential? Credential { get; set; }
@@ -23,7 +30,7 @@ public sealed class GetImageLayerCommand : ImageCmdlet, IRegistryParameters
     protected override void Process()
     {
         var image = ResolveImage();
-        foreach (var layer in image.Catalog.Layers(image.Stored))
+        foreach (var layer in image.Catalog.Layers(image.Stored, Fetch))
         {
             WriteObject(layer);
         }

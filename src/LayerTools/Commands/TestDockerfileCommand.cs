@@ -13,7 +13,7 @@ namespace LayerTools.Commands;
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Test, "Dockerfile")]
 [OutputType(typeof(DockerfileFinding))]
-public sealed class TestDockerfileCommand : StoreCmdlet
+public sealed class TestDockerfileCommand : StoreCmdlet, IRegistryParameters
 {
     /// <summary>The Dockerfile(s); ./Dockerfile by default. Wildcards allowed; binds FullName from Get-ChildItem.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -43,6 +43,15 @@ public sealed class TestDockerfileCommand : StoreCmdlet
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(RuleIdCompleter))]
     public string[] ExcludeRule { get; set; } = Array.Empty<string>();
+
+    /// <summary>The user and password (or token) for the registries this command reaches (fetching the remote layers of -Image to weigh them); wins over any saved credential, and is never saved.</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    /// <summary>Accept any certificate from the registries this command reaches.</summary>
+    [Parameter]
+    public SwitchParameter SkipCertificateCheck { get; set; }
 
     protected override bool OpensReadOnly => true;
 

@@ -109,6 +109,21 @@ public sealed class BlockCompressionTests
         Assert.Equal(random, DecompressWith(tool, one));
     }
 
+    [Theory]
+    [InlineData(LayerCompression.Gzip)]
+    [InlineData(LayerCompression.Zstd)]
+    public void Base64_text_is_compressed_not_stored(LayerCompression compression)
+    {
+        // Six bits a byte: the fastest deflate of zlib-ng (fixed Huffman codes) cannot shrink it, the
+        // real level takes it to about three quarters, as skopeo's gzip and zstd do.
+        var random = new byte[3 << 20];
+        new Random(5).NextBytes(random);
+        var text = System.Text.Encoding.ASCII.GetBytes(Convert.ToBase64String(random));
+        var compressed = Compress(text, compression, degree: 2, writeSize: 65536);
+        Assert.True(compressed.Length < text.Length * 0.8, $"{compressed.Length} bytes for {text.Length} bytes of base64");
+        Assert.Equal(text, Decompress(compressed, compression));
+    }
+
     [Fact]
     public void A_large_layer_is_cut_into_independent_gzip_members_one_per_block()
     {
@@ -145,5 +160,65 @@ public sealed class BlockCompressionTests
 
         Assert.Equal(single.ToArray(), Compress(small, compression, degree: 2, writeSize: 1000));
         Assert.Equal(Array.Empty<byte>(), Decompress(Compress([], compression, degree: 2, writeSize: 1), compression));
+    }
+
+    [Theory]
+    [InlineData(LayerCompression.Gzip)]
+    [InlineData(LayerCompression.Zstd)]
+    public void Reused_contexts_and_pooled_buffers_write_block_for_block_what_a_fresh_compressor_writes(LayerCompression compression)
+    {
+        // Text only, so every block is compressed (none stored): three and a half blocks.
+        var size = BlockCompressionStream.BlockSize(compression);
+        var text = new byte[(3 * size) + (size / 2)];
+        for (var i = 0; i < text.Length; i++)
+        {
+            text[i] = (byte)"const answer = 42; // the module's line\n"[(i * 7 / 5) % 40];
+        }
+
+        using var expected = new MemoryStream();
+        for (var at = 0; at < text.Length; at += size)
+        {
+            using Stream fresh = compression == LayerCompression.Gzip
+                ? new GZipStream(expected, CompressionLevel.Optimal, leaveOpen: true)
+                : new ZstdSharp.CompressionStream(expected, LayerCodec.ZstdLevel, leaveOpen: true);
+            fresh.Write(text, at, Math.Min(size, text.Length - at));
+        }
+
+        // One worker reuses one context for every block; three share them in turn.
+        Assert.Equal(expected.ToArray(), Compress(text, compression, degree: 1, writeSize: 100_000));
+        Assert.Equal(expected.ToArray(), Compress(text, compression, degree: 3, writeSize: size));
+    }
+
+    [Theory]
+    [InlineData(LayerCompression.Gzip)]
+    [InlineData(LayerCompression.Zstd)]
+    public void A_destination_that_fails_stops_the_compression_with_its_error(LayerCompression compression)
+    {
+        var layer = Layer();
+        var error = Assert.Throws<IOException>(() =>
+        {
+            using var compressor = LayerCodec.OpenCompressor(new FailingStream(200_000), compression, degree: 2);
+            compressor.Write(layer);
+        });
+
+        Assert.Equal("disk full", error.Message);
+        // The stream still works for the next layer: buffers and contexts went back whole.
+        Assert.Equal(layer, Decompress(Compress(layer, compression, degree: 2, writeSize: 65536), compression));
+    }
+
+    /// <summary>A destination that takes <c>limit</c> bytes and then fails as a full disk does.</summary>
+    private sealed class FailingStream(long limit) : MemoryStream
+    {
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            if (Length + buffer.Length > limit)
+            {
+                throw new IOException("disk full");
+            }
+
+            base.Write(buffer);
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
     }
 }

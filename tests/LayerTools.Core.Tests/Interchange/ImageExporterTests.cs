@@ -24,6 +24,15 @@ public sealed class ImageExporterTests : IDisposable
 
     private IReadOnlyList<StoredImage> All => _f.Catalog.List();
 
+    /// <summary>Progress that cancels <paramref name="cts"/> at the first report <paramref name="when"/> matches.</summary>
+    private static SynchronousProgress CancelOn(CancellationTokenSource cts, Func<OperationProgress, bool> when) => new(p =>
+    {
+        if (when(p))
+        {
+            cts.Cancel();
+        }
+    });
+
     private static Dictionary<string, byte[]> ReadTar(string path)
     {
         var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
@@ -188,6 +197,69 @@ public sealed class ImageExporterTests : IDisposable
         Assert.Equal("StoreCorrupt", error.ErrorId);
         Assert.Null(CompressedLayerCache.TryGet(_f.Store, _image.DiffIds[0], LayerCompression.Zstd));
         Assert.Empty(Directory.EnumerateFileSystemEntries(_f.Store.TmpDir));
+        // The layer was being written into the layout as it was compressed: no blob and no part of one stays.
+        var blobs = Path.Combine(_f.PathOf("never"), "blobs", "sha256");
+        Assert.Empty(Directory.Exists(blobs) ? Directory.EnumerateFileSystemEntries(blobs) : []);
+        Assert.False(File.Exists(Path.Combine(_f.PathOf("never"), "index.json")));
+    }
+
+    [Fact]
+    public void Cancelling_WhileLayersAreCompressed_LeavesOnlyWholeBlobs_InTheStoreAndTheLayout()
+    {
+        using var cts = new CancellationTokenSource();
+        var progress = CancelOn(cts, p => p.Activity.StartsWith("Compressing layer", StringComparison.Ordinal));
+        var layout = _f.PathOf("cancelled");
+
+        Assert.ThrowsAny<OperationCanceledException>(() => ImageExporter.Export(_f.Store, All, layout, ExportFormat.OciLayout, LayerCompression.Zstd, progress, cts.Token));
+
+        // Whatever was finished is whole (a remembered form's blob hashes to its digest); nothing half-written stays.
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_f.Store.TmpDir));
+        Assert.NotEqual(_image.DiffIds.Count, _image.DiffIds.Count(d => CompressedLayerCache.TryGet(_f.Store, d, LayerCompression.Zstd) is not null));
+        foreach (var layer in _image.DiffIds.Select(d => CompressedLayerCache.TryGet(_f.Store, d, LayerCompression.Zstd)).OfType<Descriptor>())
+        {
+            Assert.Equal(layer.Digest, Digest.Of(File.ReadAllBytes(_f.Store.BlobPath(layer.Digest))));
+        }
+
+        var blobs = Path.Combine(layout, "blobs", "sha256");
+        Assert.All(Directory.Exists(blobs) ? Directory.EnumerateFiles(blobs) : [], f => Assert.Equal("sha256:" + Path.GetFileName(f), Digest.Of(File.ReadAllBytes(f))));
+        Assert.False(File.Exists(Path.Combine(layout, "index.json")));
+    }
+
+    [Theory]
+    [InlineData(LayerCompression.Gzip)]
+    [InlineData(LayerCompression.Zstd)]
+    public void ALayerCompressedForALayout_IsWrittenThereInTheSamePass_AsTheStoresBytes(LayerCompression compression)
+    {
+        var first = _f.PathOf("first");
+        var second = _f.PathOf("second");
+        ImageExporter.Export(_f.Store, All, first, ExportFormat.OciLayout, compression);
+        ImageExporter.Export(_f.Store, All, second, ExportFormat.OciLayout, compression);
+
+        foreach (var diffId in _image.DiffIds)
+        {
+            var layer = CompressedLayerCache.TryGet(_f.Store, diffId, compression)!;
+            var stored = File.ReadAllBytes(_f.Store.BlobPath(layer.Digest));
+            Assert.Equal(layer.Size, stored.Length);
+            Assert.Equal(layer.Digest, Digest.Of(stored));
+            foreach (var layout in new[] { first, second })
+            {
+                Assert.Equal(stored, File.ReadAllBytes(Path.Combine(layout, "blobs", "sha256", Digest.Hex(layer.Digest))));
+            }
+
+            Assert.Equal(_f.Store.ReadBlob(diffId, long.MaxValue), Decompress(stored, compression));
+        }
+
+        // Only blobs: nothing was left beside them.
+        Assert.All(Directory.EnumerateFiles(Path.Combine(first, "blobs", "sha256")), f => Assert.True(Digest.IsValid("sha256:" + Path.GetFileName(f)), f));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(first, "index.json")), File.ReadAllBytes(Path.Combine(second, "index.json")));
+    }
+
+    private static byte[] Decompress(byte[] compressed, LayerCompression compression)
+    {
+        using var reader = LayerCodec.OpenDecompressed(new MemoryStream(compressed), compression);
+        using var output = new MemoryStream();
+        reader.CopyTo(output);
+        return output.ToArray();
     }
 
     [Fact]
@@ -224,13 +296,7 @@ public sealed class ImageExporterTests : IDisposable
     public void Cancelling_LeavesNoArchive()
     {
         using var cts = new CancellationTokenSource();
-        var progress = new SynchronousProgress(p =>
-        {
-            if (p.Status.StartsWith("Writing layer", StringComparison.Ordinal))
-            {
-                cts.Cancel();
-            }
-        });
+        var progress = CancelOn(cts, p => p.Status.StartsWith("Writing layer", StringComparison.Ordinal));
 
         Assert.ThrowsAny<OperationCanceledException>(() => ImageExporter.Export(_f.Store, All, _f.PathOf("cancelled.tar"), ExportFormat.DockerArchive, LayerCompression.None, progress, cts.Token));
         Assert.Empty(Directory.EnumerateFiles(_f.Root));

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using LayerTools.Core.Images;
+using LayerTools.Core.Interchange;
 using LayerTools.Core.Maintenance;
 using LayerTools.Core.Oci;
 using LayerTools.Core.Registry;
@@ -53,6 +54,25 @@ public sealed class RegistryPullTests : RegistryTestBase
         Assert.Equal(expectedDiffIds, image.Layers);
         Assert.Equal(Digests.Digest.Of(System.Text.Encoding.UTF8.GetBytes(raw)), image.ManifestDigest);
         Assert.Empty(StoreMaintenance.Verify(temp.Store));
+    }
+
+    [Fact]
+    public void APulledLayerHasTheIndexAnImportOfTheSameLayerGives()
+    {
+        // A pull scans its layers side by side and resolves each index afterwards over the layers below;
+        // an import indexes each layer as it reads it: the same entries, offsets and file digests.
+        var target = $"{Registries.Plain.Host}/pull/index-equal:1";
+        Tool.Run("skopeo", "copy", "--dest-tls-verify=false", "oci:" + Umoci.Layout + ":app:1", "docker://" + target);
+        using var pulled = new TempStore();
+        var image = new ImageCatalog(pulled.Store).Load(RegistryFixture.Pull(pulled.Store, target));
+        using var imported = new TempStore();
+        ImageImporter.Import(imported.Store, Umoci.Layout, null);
+
+        Assert.True(image.Layers.Count >= 2);
+        foreach (var diffId in image.Layers)
+        {
+            Assert.Equal(File.ReadAllText(imported.Store.LayerIndexPath(diffId)), File.ReadAllText(pulled.Store.LayerIndexPath(diffId)));
+        }
     }
 
     [Fact]

@@ -60,6 +60,27 @@ public sealed class RegistrySecurityTests : RegistryTestBase
     }
 
     [Fact]
+    public void ALayerDamagedInItsLastByteLeavesNothingBehind()
+    {
+        // Every byte of the tar is read, decompressed, hashed and written before the damage shows.
+        var image = new OneLayerImage(new string('x', 300_000));
+        byte[] damaged = [.. image.Layer];
+        damaged[^1] ^= 0x01;
+        using var hostile = new HostileRegistry(image.Routes(damaged));
+        AssertRefusedAndStoreUnchanged(hostile.Host + "/evil:1", new RegistryOptions(), "DigestMismatch");
+    }
+
+    [Fact]
+    public void AnUncompressedLayerWithADamagedHeaderIsReportedAsAlteredNotAsABadTar()
+    {
+        var image = new OneLayerImage("the real layer\n", gzip: false);
+        byte[] damaged = [.. image.Layer];
+        damaged[148] ^= 0x01; // the first header's checksum
+        using var hostile = new HostileRegistry(image.Routes(damaged));
+        AssertRefusedAndStoreUnchanged(hostile.Host + "/evil:1", new RegistryOptions(), "DigestMismatch");
+    }
+
+    [Fact]
     public void ALayerLongerThanItsDescriptorSaysIsRefused()
     {
         var image = new OneLayerImage("the real layer\n");
@@ -139,13 +160,13 @@ public sealed class RegistrySecurityTests : RegistryTestBase
         private readonly byte[] _config;
         private readonly byte[] _manifest;
 
-        public OneLayerImage(string content)
+        public OneLayerImage(string content, bool gzip = true)
         {
             var tar = new TarBuilder().File("etc/real", content).ToArray();
-            Layer = Gzip(tar);
+            Layer = gzip ? Gzip(tar) : tar;
             _config = ConfigDocument.Create([Digest.Of(tar)], [new HistoryRecord(DateTimeOffset.UnixEpoch, "COPY real /", null, null, false)], DateTimeOffset.UnixEpoch);
             var configDescriptor = new Descriptor(MediaTypes.OciConfig, Digest.Of(_config), _config.Length);
-            _manifest = ManifestDocument.Create(configDescriptor, [new Descriptor(MediaTypes.OciLayerGzip, Digest.Of(Layer), Layer.Length)]);
+            _manifest = ManifestDocument.Create(configDescriptor, [new Descriptor(gzip ? MediaTypes.OciLayerGzip : MediaTypes.OciLayer, Digest.Of(Layer), Layer.Length)]);
         }
 
         public byte[] Layer { get; }
