@@ -9,7 +9,6 @@
     PowerShellVersion      = '7.4'
     CompatiblePSEditions   = @('Core')
     FormatsToProcess       = @('LayerTools.format.ps1xml')
-    TypesToProcess         = @('LayerTools.types.ps1xml')
     CmdletsToExport        = @(
         'Add-LayeredImageTag'
         'Build-LayeredImage'

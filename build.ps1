@@ -37,7 +37,10 @@ param(
     [switch] $Scale,
 
     # Bench task: write the figures into README.md and docs/benchmarks.md too (bench/results.md always).
-    [switch] $UpdateDocs
+    [switch] $UpdateDocs,
+
+    # Lay out the IL alone, without the ReadyToRun native code (a faster build while iterating).
+    [switch] $SkipReadyToRun
 )
 
 Set-StrictMode -Version 3.0
@@ -90,6 +93,22 @@ function Get-RuntimeAssembly {
     }
 }
 
+# LayerTools.dll and LayerTools.Core.dll with native code for PowerShell 7.6 (.NET 10) on linux-x64
+# beside their IL (tools/ReadyToRun: the SDK picks the compiler): a session's first build and import
+# run compiled code instead of waiting for the JIT. Other runtimes, systems and processors ignore the
+# native code and JIT the IL, so the one module folder still runs everywhere. Only a linux-x64 host
+# compiles it (the compiler package is per host); elsewhere, or with -SkipReadyToRun, the IL alone.
+function Add-ReadyToRunCode {
+    $x64Linux = $IsLinux -and [Runtime.InteropServices.RuntimeInformation]::OSArchitecture -eq [Runtime.InteropServices.Architecture]::X64
+    if ($SkipReadyToRun -or -not $x64Linux) { return }
+    $r2r = Join-Path $out 'readytorun'
+    Invoke-Native dotnet @('publish', (Join-Path $root 'tools/ReadyToRun/ReadyToRun.csproj'), '-c', $Configuration, '-o', $r2r, '-nologo', '-v', 'q', '-clp:ErrorsOnly')
+    foreach ($file in 'LayerTools.dll', 'LayerTools.Core.dll') {
+        Copy-Item -Force (Join-Path $r2r $file) $moduleOut
+    }
+    Remove-Item -Recurse -Force $r2r
+}
+
 function Invoke-Build {
     $env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
     $env:DOTNET_NOLOGO = '1'
@@ -107,6 +126,7 @@ function Invoke-Build {
         Copy-Item (Join-Path $bin $asset.File) $destination
     }
     Copy-Item -Recurse (Join-Path $root 'module/*') $moduleOut
+    Add-ReadyToRunCode
     # Help: MAML built from docs/help/*.md and the module's own parameter metadata, in a child pwsh
     # (it imports the module; a loaded assembly could not be unloaded from this process).
     $helpXml = Join-Path $moduleOut 'en-US/LayerTools.dll-Help.xml'

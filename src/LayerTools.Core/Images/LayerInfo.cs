@@ -20,6 +20,9 @@ public sealed class LayerInfo
     /// <summary>Entries other than whiteouts; null for a remote layer.</summary>
     public int? FileCount { get; init; }
 
+    /// <summary>The word docker prints for <see cref="FileCount"/>.</summary>
+    public int? Files => FileCount;
+
     /// <summary>Whiteouts (deletions of lower files); null for a remote layer.</summary>
     public int? WhiteoutCount { get; init; }
 

@@ -11,11 +11,17 @@ public sealed class LayeredImage
 
     public string? Tag { get; init; }
 
+    /// <summary>The word docker prints for <see cref="Name"/>.</summary>
+    public string? Repository => Name;
+
     /// <summary>name:tag, or null for an untagged image.</summary>
     public string? Reference => Name is null ? null : Name + ":" + Tag;
 
     /// <summary>The image ID: the digest of its config.</summary>
     public string Id { get; init; } = string.Empty;
+
+    /// <summary>The word docker prints for <see cref="Id"/>.</summary>
+    public string ImageId => Id;
 
     public string ShortId => Digest.Short(Id);
 

@@ -19,6 +19,7 @@ internal sealed class LayerTarWriter : IDisposable
     private readonly LayerIndex _index = new();
     private readonly Dictionary<string, LayerEntry> _byPath = new(StringComparer.Ordinal);
     private readonly byte[] _buffer = new byte[81920];
+    private readonly System.Security.Cryptography.IncrementalHash _fileHash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
     private bool _finished;
 
     public LayerTarWriter(Stream output, long? sourceDateEpoch = null, bool leaveOpen = true)
@@ -97,7 +98,7 @@ internal sealed class LayerTarWriter : IDisposable
     /// <summary>Exactly <paramref name="size"/> bytes of <paramref name="content"/> and the padding; returns their digest.</summary>
     private string CopyData(Stream content, long size, string name)
     {
-        using var data = new TarDataStream(content, size, name);
+        using var data = new TarDataStream(content, size, name, _fileHash);
         int n;
         while ((n = data.Read(_buffer, 0, _buffer.Length)) > 0)
         {
@@ -162,5 +163,6 @@ internal sealed class LayerTarWriter : IDisposable
     {
         Finish();
         _output.Dispose();
+        _fileHash.Dispose();
     }
 }

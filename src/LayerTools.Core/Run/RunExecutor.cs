@@ -135,7 +135,7 @@ internal static class RunExecutor
 
         try
         {
-            return OverlayMount.Mount(dirs, upper, work, merged);
+            return OverlayMount.Mount(dirs, upper, work, merged, throwaway: true);
         }
         catch (LayerToolsException ex) when (ex.ErrorId == "OverlayMountFailed")
         {

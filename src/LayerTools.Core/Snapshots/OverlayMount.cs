@@ -43,8 +43,15 @@ internal sealed class OverlayMount : IDisposable
 
     public string Work { get; }
 
-    /// <summary>Mounts <paramref name="lowerBaseFirst"/> (base layer first) under a fresh upper dir at <paramref name="target"/>.</summary>
-    public static OverlayMount Mount(IReadOnlyList<string> lowerBaseFirst, string upper, string work, string target)
+    /// <summary>
+    /// Mounts <paramref name="lowerBaseFirst"/> (base layer first) under a fresh upper dir at <paramref name="target"/>.
+    /// A <paramref name="throwaway"/> upper (a RUN step's: read once into a layer, then removed) is
+    /// mounted volatile where the kernel knows it (5.10+): the unmount then skips syncing the whole
+    /// upper file system, and the files, still unwritten, are removed without touching the disk; a
+    /// synced upper of 2,000 small files cost ~0.5 s to unmount and seconds to remove on a busy disk.
+    /// A container's upper, mounted again later, is never volatile.
+    /// </summary>
+    public static OverlayMount Mount(IReadOnlyList<string> lowerBaseFirst, string upper, string work, string target, bool throwaway = false)
     {
         if (lowerBaseFirst.Count == 0)
         {
@@ -83,10 +90,20 @@ internal sealed class OverlayMount : IDisposable
         var mount = HostProcess.Find("mount") ?? throw new LayerToolsException("MountUnavailable", ErrorKind.ResourceUnavailable, "mount(8) (util-linux) is not installed; it is needed to mount overlayfs.");
         // Renamed directories (redirect_dir) and metadata-only copy-ups (metacopy) would leave an
         // upper dir that does not hold the changes by itself: turn them off where the kernel knows them.
-        var (code, _, error) = HostProcess.Run(mount, new[] { "-t", "overlay", "overlay", "-o", options + ",redirect_dir=off,metacopy=off,index=off", target }, relative ? commonParent : null);
-        if (code != 0)
+        var tries = new List<string> { options + ",redirect_dir=off,metacopy=off,index=off", options };
+        if (throwaway)
         {
-            (code, _, error) = HostProcess.Run(mount, new[] { "-t", "overlay", "overlay", "-o", options, target }, relative ? commonParent : null);
+            tries.Insert(0, tries[0] + ",volatile");
+        }
+
+        var (code, error) = (-1, string.Empty);
+        foreach (var attempt in tries)
+        {
+            (code, _, error) = HostProcess.Run(mount, new[] { "-t", "overlay", "overlay", "-o", attempt, target }, relative ? commonParent : null);
+            if (code == 0)
+            {
+                break;
+            }
         }
 
         if (code != 0)

@@ -6,6 +6,8 @@ namespace LayerTools.Core.Tar;
 /// The data of one tar entry on its way into a layer: exactly <c>length</c> bytes of the source,
 /// hashed as they pass. A source that holds fewer bytes (a file that shrank while copied) fails
 /// rather than writing a tar that lies. Hashing is optional: an archive writer that checks the blob's digest itself turns it off.
+/// A writer of many entries may lend one hash for all of them (reset by <see cref="Digest"/>), so that
+/// a layer of thousands of small files does not set up a hash context per file.
 /// </summary>
 internal sealed class TarDataStream : ReadOnlyStream
 {
@@ -13,6 +15,8 @@ internal sealed class TarDataStream : ReadOnlyStream
     private readonly long _length;
     private readonly string _name;
     private readonly IncrementalHash? _hash;
+    private readonly bool _ownsHash;
+    private bool _digested;
     private long _read;
 
     public TarDataStream(Stream inner, long length, string name, bool hash = true)
@@ -21,6 +25,19 @@ internal sealed class TarDataStream : ReadOnlyStream
         _length = length;
         _name = name;
         _hash = hash ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
+        _ownsHash = true;
+    }
+
+    /// <param name="inner">The source.</param>
+    /// <param name="length">The bytes it must give.</param>
+    /// <param name="name">The entry's name, for the error.</param>
+    /// <param name="sharedHash">A SHA-256 hash, empty (just made or reset), that the caller keeps and disposes.</param>
+    public TarDataStream(Stream inner, long length, string name, IncrementalHash sharedHash)
+    {
+        _inner = inner;
+        _length = length;
+        _name = name;
+        _hash = sharedHash;
     }
 
     public override long Length => _length;
@@ -28,7 +45,11 @@ internal sealed class TarDataStream : ReadOnlyStream
     protected override long BytesGiven => _read;
 
     /// <summary>The digest of the bytes given out; call after all were read.</summary>
-    public string Digest() => Digests.Digest.FromHash((_hash ?? throw new InvalidOperationException("This stream was made without hashing.")).GetHashAndReset());
+    public string Digest()
+    {
+        _digested = true;
+        return Digests.Digest.FromHash((_hash ?? throw new InvalidOperationException("This stream was made without hashing.")).GetHashAndReset());
+    }
 
     public override int Read(Span<byte> buffer)
     {
@@ -51,9 +72,14 @@ internal sealed class TarDataStream : ReadOnlyStream
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
+        if (disposing && _ownsHash)
         {
             _hash?.Dispose();
+        }
+        else if (disposing && !_digested)
+        {
+            // A lent hash goes back empty even when the copy failed half-way.
+            _hash?.GetHashAndReset();
         }
 
         base.Dispose(disposing);

@@ -69,7 +69,11 @@ internal sealed class StepRecorder
     {
         using var staging = _store.BeginStaging(_lease);
         LayerIndex? made = null;
-        if (speculative)
+
+        // A key that cannot hit (an earlier step of the stage missed, or -NoCache) is only remembered:
+        // the layer is made first, so a COPY hashes each file as it writes it and reads it once, not
+        // once for the key and again for the layer.
+        if (speculative || _options.NoCache || state.Missed)
         {
             made = make(staging);
         }
