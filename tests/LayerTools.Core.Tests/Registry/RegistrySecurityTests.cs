@@ -132,9 +132,15 @@ public sealed class RegistrySecurityTests : RegistryTestBase
     {
         var image = new OneLayerImage("the real layer\n");
         using var hostile = new HostileRegistry(image.Routes(image.Layer[..10], stall: true));
+        AssertCancelledPullStopsAndLeavesTheStoreAsItWas(hostile, TimeSpan.FromMilliseconds(500));
+    }
+
+    /// <summary>A pull from <paramref name="hostile"/> cancelled after <paramref name="after"/> stops within 10 s and changes nothing in the store.</summary>
+    internal static void AssertCancelledPullStopsAndLeavesTheStoreAsItWas(HostileRegistry hostile, TimeSpan after)
+    {
         using var temp = new TempStore();
         var before = temp.Snapshot();
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+        using var cancel = new CancellationTokenSource(after);
         var reference = ImageReference.Parse(hostile.Host + "/evil:1");
         using var client = new RegistryClient(RegistryEndpoint.For(reference), new RegistryOptions());
         var watch = System.Diagnostics.Stopwatch.StartNew();
