@@ -6,7 +6,7 @@ namespace LayerTools.Core.Digests;
 /// A write-through stream that hashes and counts every byte written on its way to the inner
 /// stream: what a compressor writes gets its digest without a second read of the output.
 /// </summary>
-internal sealed class HashingWriteStream : Stream
+internal sealed class HashingWriteStream : WriteOnlyStream
 {
     private readonly Stream _inner;
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -25,21 +25,7 @@ internal sealed class HashingWriteStream : Stream
     /// <summary>The digest of everything written; writing ends once this is asked for.</summary>
     public string Digest => _digest ??= Digests.Digest.FromHash(_hash.GetHashAndReset());
 
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => BytesWritten;
-
-    public override long Position
-    {
-        get => BytesWritten;
-        set => throw new NotSupportedException();
-    }
-
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+    protected override long BytesTaken => BytesWritten;
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
@@ -56,12 +42,6 @@ internal sealed class HashingWriteStream : Stream
     public override void WriteByte(byte value) => Write([value]);
 
     public override void Flush() => _inner.Flush();
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -13,7 +13,7 @@ namespace LayerTools.Core.Digests;
 /// <see cref="Digest"/> (or <see cref="Flush"/>) ends the writing; an error of the inner stream is
 /// thrown, as it was, on the next write or there.
 /// </summary>
-internal sealed class PipelinedHashingWriteStream : Stream
+internal sealed class PipelinedHashingWriteStream : WriteOnlyStream
 {
     private const int ChunkSize = 1 << 20;
     private readonly Stream _inner;
@@ -52,21 +52,9 @@ internal sealed class PipelinedHashingWriteStream : Stream
         }
     }
 
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
     public override bool CanWrite => !_completed;
 
-    public override long Length => BytesWritten;
-
-    public override long Position
-    {
-        get => BytesWritten;
-        set => throw new NotSupportedException();
-    }
-
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+    protected override long BytesTaken => BytesWritten;
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
@@ -98,12 +86,6 @@ internal sealed class PipelinedHashingWriteStream : Stream
         Complete();
         _inner.Flush();
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -19,7 +19,7 @@ namespace LayerTools.Core.Interchange;
 /// with its output, in buffers from the shared pool (no garbage per block), and a zstd context is made
 /// once per worker and reused (reset between frames, which gives the bytes a fresh one writes).
 /// </summary>
-internal sealed class BlockCompressionStream : Stream
+internal sealed class BlockCompressionStream : WriteOnlyStream
 {
     private readonly Stream _destination;
     private readonly LayerCompression _compression;
@@ -54,21 +54,7 @@ internal sealed class BlockCompressionStream : Stream
     /// </summary>
     public static int BlockSize(LayerCompression compression) => compression == LayerCompression.Zstd ? 4 << 20 : 1 << 20;
 
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
     public override bool CanWrite => !_disposed;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
@@ -90,12 +76,6 @@ internal sealed class BlockCompressionStream : Stream
     public override void Flush()
     {
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
