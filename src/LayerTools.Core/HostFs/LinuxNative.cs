@@ -163,6 +163,10 @@ internal static class LinuxNative
     [DllImport(Libc, EntryPoint = "geteuid")]
     public static extern uint GetEuid();
 
+    /// <summary>sync_file_range(2) with SYNC_FILE_RANGE_WRITE: starts writing a range of a file's dirty pages to disk and returns; it makes nothing durable (fsync does).</summary>
+    [DllImport(Libc, EntryPoint = "sync_file_range")]
+    public static extern int SyncFileRangeWrite(SafeHandle fd, long offset, long count, uint flags = 2);
+
     public static int LastErrno => Marshal.GetLastPInvokeError();
 
     public static string Describe(int errno) => Marshal.GetPInvokeErrorMessage(errno);
