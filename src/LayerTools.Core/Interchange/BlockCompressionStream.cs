@@ -17,8 +17,9 @@ namespace LayerTools.Core.Interchange;
 /// same .NET. A layer smaller than one block is one member/frame, byte for byte what a single
 /// compressor writes; a block that does not compress is stored as it is (deflate stored blocks,
 /// zstd raw blocks), as fast compressors do; a gzip block that LZ77 matches would not shrink is
-/// Huffman-coded only. At most <c>degree + 1</c> blocks are held at a time, each
-/// with its output, in buffers from the shared pool (no garbage per block), and a zstd context is made
+/// Huffman-coded only. At most <c>degree + 2</c> blocks are held at a time (the one
+/// being filled and <c>degree + 1</c> compressing or done: one more than the cores, so a worker that
+/// finishes while the writer waits for an older, slower block finds the next one ready), each with its output, in buffers from the shared pool (no garbage per block), and a zstd context is made
 /// once per worker and reused (reset between frames, which gives the bytes a fresh one writes).
 /// </summary>
 internal sealed class BlockCompressionStream : WriteOnlyStream
@@ -153,7 +154,7 @@ internal sealed class BlockCompressionStream : WriteOnlyStream
                 ArrayPool<byte>.Shared.Return(block);
             }
         }));
-        while (_inFlight.Count > _degree)
+        while (_inFlight.Count > _degree + 1)
         {
             WriteOldest();
         }

@@ -103,6 +103,17 @@ public sealed class GzipMemberEncoderTests
     }
 
     [Fact]
+    public void A_block_of_one_byte_value_goes_level_5_and_shrinks_to_almost_nothing()
+    {
+        // Every position matches the one before: the estimate must still see it as matches, not as text to Huffman-code.
+        var zeros = new byte[Block];
+        Assert.Equal(GzipMethod.Level5, Choice(zeros, GzipMemberEncoder.Current));
+        var compressed = BlockCompressionTests.Compress(zeros, LayerCompression.Gzip, degree: 1, writeSize: Block);
+        Assert.Equal(Zlib(zeros, 5, ZLibCompressionStrategy.Default), compressed);
+        Assert.True(compressed.Length < 4096, $"{compressed.Length} bytes for 1 MiB of zeros");
+    }
+
+    [Fact]
     public void Random_bytes_are_stored()
     {
         var random = RandomBytes(Block, 13);
