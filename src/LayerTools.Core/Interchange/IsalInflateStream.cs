@@ -62,7 +62,7 @@ internal sealed unsafe class IsalInflateStream : ReadOnlyStream
         ObjectDisposedException.ThrowIf(_state is null, this);
         while (!buffer.IsEmpty && !_finished)
         {
-            if (AvailIn == 0 && !Refill())
+            if (AvailIn == 0 && !ReadMore())
             {
                 // Cut short: what was decompressed is all there is, as GZipStream gives it.
                 _finished = true;
@@ -95,10 +95,15 @@ internal sealed unsafe class IsalInflateStream : ReadOnlyStream
                 return produced;
             }
 
-            if (AvailIn == availBefore && AvailIn > 0 && !_finished)
+            if (AvailIn == availBefore && AvailIn > 0 && !_finished && !ReadMore())
             {
-                // Neither input taken nor output made: never loop on it.
-                throw new InvalidDataException("The gzip data is damaged (ISA-L made no progress).");
+                // ISA-L takes some headers only whole: the bytes it left wait for more. None comes: cut short.
+                if (!_sourceEnded)
+                {
+                    throw new InvalidDataException("The gzip data is damaged (ISA-L made no progress).");
+                }
+
+                _finished = true;
             }
         }
 
@@ -107,15 +112,25 @@ internal sealed unsafe class IsalInflateStream : ReadOnlyStream
 
     private uint AvailIn => *(uint*)(_state + AvailInOffset);
 
-    /// <summary>Reads more compressed bytes when all given were taken; false at the source's end.</summary>
-    private bool Refill()
+    /// <summary>
+    /// Moves the bytes not yet taken to the start of the input buffer and reads more after them;
+    /// false at the source's end, or when the buffer is full already.
+    /// </summary>
+    private bool ReadMore()
     {
-        if (_sourceEnded)
+        var left = (int)AvailIn;
+        if (_sourceEnded || left == InputSize)
         {
             return false;
         }
 
-        var n = _source.Read(new Span<byte>(_input, InputSize));
+        var next = *(byte**)(_state + NextInOffset);
+        if (left > 0 && next != _input)
+        {
+            Buffer.MemoryCopy(next, _input, InputSize, left);
+        }
+
+        var n = _source.Read(new Span<byte>(_input + left, InputSize - left));
         if (n == 0)
         {
             _sourceEnded = true;
@@ -123,14 +138,14 @@ internal sealed unsafe class IsalInflateStream : ReadOnlyStream
         }
 
         *(byte**)(_state + NextInOffset) = _input;
-        *(uint*)(_state + AvailInOffset) = (uint)n;
+        *(uint*)(_state + AvailInOffset) = (uint)(left + n);
         return true;
     }
 
     /// <summary>After a member's trailer: another member follows only when the next bytes are a gzip header's; anything else ends the stream.</summary>
     private void NextMember()
     {
-        if (AvailIn == 0 && !Refill())
+        if (AvailIn == 0 && !ReadMore())
         {
             _finished = true;
             return;
@@ -138,13 +153,8 @@ internal sealed unsafe class IsalInflateStream : ReadOnlyStream
 
         if (AvailIn < 2)
         {
-            // One byte left in the buffer: move it to the start and read on, to see two.
-            var first = **(byte**)(_state + NextInOffset);
-            _input[0] = first;
-            var n = _sourceEnded ? 0 : _source.Read(new Span<byte>(_input + 1, InputSize - 1));
-            _sourceEnded |= n == 0;
-            *(byte**)(_state + NextInOffset) = _input;
-            *(uint*)(_state + AvailInOffset) = (uint)(1 + n);
+            // One byte left: read on, to see two.
+            ReadMore();
         }
 
         var next = *(byte**)(_state + NextInOffset);

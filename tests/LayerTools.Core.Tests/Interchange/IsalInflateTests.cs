@@ -83,6 +83,8 @@ public sealed class IsalInflateTests
     [InlineData(int.MaxValue)]
     [InlineData(1)]
     [InlineData(2)]
+    [InlineData(5)]
+    [InlineData(4093)]
     public void TheMembersLayerToolsWritesReadAsOneLayer(int pieceSize)
     {
         var data = Text((3 << 20) + 777, 2);
