@@ -78,6 +78,18 @@ Describe 'Ctrl+C during a fetch of remote layers' {
         (Get-LayeredImage lazy:1).RemoteLayerCount | Should -Be 1
     }
 
+    It 'stops a read of the Image: drive at once (the fetch it began, too), and leaves the store as it was' {
+        $before = & $StoreFiles
+        Stop-WhileFetching (Start-InRunspace 'Get-ChildItem Image:\lazy:1\') -AfterMs 1500
+        & $StoreFiles | Should -Be $before
+        Get-ChildItem (Join-Path $env:LAYERTOOLS_STORE 'layertools/tmp') | Should -BeNullOrEmpty
+        Test-LayerStore | Should -BeNullOrEmpty
+        (Get-LayeredImage lazy:1).RemoteLayerCount | Should -Be 1
+        # Another runspace's read, stopped too: each drive call watches its own command.
+        Stop-WhileFetching (Start-InRunspace 'Get-Content Image:\lazy:1\file') -AfterMs 1500
+        & $StoreFiles | Should -Be $before
+    }
+
     It 'stops a build whose COPY fetches the base at once, and leaves the store as it was' {
         $before = & $StoreFiles
         $file = New-Dockerfile 'Dockerfile.stallcopy' "FROM $($Hostile.Host)/evil:1`nCOPY hello.txt /hello.txt`n"
