@@ -94,7 +94,7 @@ internal static class CompressedLayerCache
         };
         var path = RecordPath(store, diffId, compression);
         store.Access.CreateFolder(Path.GetDirectoryName(path)!);
-        store.WriteFile(path, JsonSerializer.SerializeToUtf8Bytes(record));
+        store.WriteFile(path, JsonDocuments.ToUtf8Bytes(record));
     }
 
     /// <summary>The compressed form of a layer: the remembered one, or a new one made now (the layer is read once, and checked against its DiffID as it is).</summary>

@@ -18,12 +18,10 @@ internal sealed class LayerIndex
     /// <summary>Entries in tar order, duplicates resolved (the last one wins, at the first one's place).</summary>
     public List<LayerEntry> Entries { get; set; } = new();
 
-    private static readonly JsonSerializerOptions Options = new() { WriteIndented = false };
-
-    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, Options);
+    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, LayerIndexJson.Default.LayerIndex);
 
     public static LayerIndex FromJson(Stream json) =>
-        JsonSerializer.Deserialize<LayerIndex>(json, Options) ?? throw new InvalidDataException("The layer index is empty.");
+        JsonSerializer.Deserialize(json, LayerIndexJson.Default.LayerIndex) ?? throw new InvalidDataException("The layer index is empty.");
 
     /// <summary>Files, links and directories: everything but the whiteouts.</summary>
     public int FileCount => Entries.Count(e => !e.IsWhiteout);

@@ -336,8 +336,7 @@ internal sealed class LayerStore
 
     private void WriteIndexJson(JsonObject index)
     {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(index, new JsonSerializerOptions { WriteIndented = true });
-        WriteFile(IndexJsonPath, bytes);
+        WriteFile(IndexJsonPath, JsonDocuments.ToUtf8Bytes(index, indented: true));
     }
 
     /// <summary>Writes one of the store's files atomically (through tmp/), with the store's file mode.</summary>
