@@ -46,22 +46,6 @@ Describe 'Request-LayeredImage' {
         Test-LayerStore | Should -BeNullOrEmpty
     }
 
-    It 'pulls the same layers and entry indexes with ISA-L turned off ($env:LAYERTOOLS_NO_ISAL = 1: .NET''s gzip)' {
-        $image = Request-LayeredImage "$($Plain.Host)/lib/app:1"
-        $other = Join-Path $TestDrive 'no-isal-store'
-        $module = Join-Path $env:LAYERTOOLS_TEST_MODULE 'LayerTools.psd1'
-        $out = Invoke-ChildPwsh -Command "`$env:LAYERTOOLS_NO_ISAL = '1'; Import-Module '$module'; (Request-LayeredImage '$($Plain.Host)/lib/app:1' -StorePath '$other' -ErrorAction Stop).Id"
-        ($out | Select-Object -Last 1) | Should -Be $image.Id
-        Test-LayerStore -StorePath $other | Should -BeNullOrEmpty
-        foreach ($diffId in $image.Layers) {
-            $name = $diffId -replace '^sha256:', ''
-            $mine = Join-Path $env:LAYERTOOLS_STORE "layertools/indexes/sha256/$name.json"
-            $theirs = Join-Path $other "layertools/indexes/sha256/$name.json"
-            (Get-FileHash $theirs).Hash | Should -Be (Get-FileHash $mine).Hash
-            Test-Path (Join-Path $other "blobs/sha256/$name") | Should -BeTrue
-        }
-    }
-
     It 'says ManifestUnknown for a tag the registry does not have, and leaves the store alone' {
         Request-LayeredImage "$($Plain.Host)/lib/app:nope" -ErrorVariable failed -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $failed[0].FullyQualifiedErrorId | Should -BeLike 'ManifestUnknown,*'

@@ -163,48 +163,6 @@ internal static class LinuxNative
     [DllImport(Libc, EntryPoint = "geteuid")]
     public static extern uint GetEuid();
 
-    [DllImport(Libc, SetLastError = true, EntryPoint = "fcntl")]
-    private static extern int FcntlRaw(SafeHandle fd, int command, int argument);
-
-    [DllImport(Libc, SetLastError = true, EntryPoint = "pwrite")]
-    private static extern nint PwriteRaw(SafeHandle fd, ref byte buffer, nint count, long offset);
-
-    /// <summary>O_DIRECT: writes go from the caller's (aligned) buffer to the disk, not through the page cache.</summary>
-    public static readonly int ODirect = IsGenericAbi ? 0x10000 : 0x4000;
-
-    /// <summary>Sets or clears O_DIRECT on an open file (fcntl F_SETFL); false where the file system refuses it.</summary>
-    public static bool SetDirect(SafeHandle fd, bool direct)
-    {
-        const int getFlags = 3;
-        const int setFlags = 4;
-        var flags = FcntlRaw(fd, getFlags, 0);
-        return flags >= 0 && FcntlRaw(fd, setFlags, direct ? flags | ODirect : flags & ~ODirect) == 0;
-    }
-
-    /// <summary>pwrite(2) of all of <paramref name="bytes"/> at <paramref name="offset"/>; 0, or the errno of the call that failed.</summary>
-    public static int PwriteAll(SafeHandle fd, ReadOnlySpan<byte> bytes, long offset)
-    {
-        while (!bytes.IsEmpty)
-        {
-            var n = PwriteRaw(fd, ref MemoryMarshal.GetReference(bytes), bytes.Length, offset);
-            if (n < 0)
-            {
-                var errno = Marshal.GetLastPInvokeError();
-                if (errno == EIntr)
-                {
-                    continue;
-                }
-
-                return errno;
-            }
-
-            bytes = bytes[(int)n..];
-            offset += n;
-        }
-
-        return 0;
-    }
-
     /// <summary>sync_file_range(2) with SYNC_FILE_RANGE_WRITE: starts writing a range of a file's dirty pages to disk and returns; it makes nothing durable (fsync does).</summary>
     [DllImport(Libc, EntryPoint = "sync_file_range")]
     public static extern int SyncFileRangeWrite(SafeHandle fd, long offset, long count, uint flags = 2);

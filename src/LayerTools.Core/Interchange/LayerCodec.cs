@@ -51,10 +51,10 @@ internal static class LayerCodec
         return LayerCompression.None;
     }
 
-    /// <summary>A stream of the uncompressed bytes; <paramref name="source"/> stays open. gzip goes through ISA-L where it is installed (see <see cref="IsalInflateStream"/>).</summary>
+    /// <summary>A stream of the uncompressed bytes; <paramref name="source"/> stays open.</summary>
     public static Stream OpenDecompressed(Stream source, LayerCompression compression) => compression switch
     {
-        LayerCompression.Gzip => IsalInflateStream.TryOpen(source, leaveOpen: true) ?? new GZipStream(source, CompressionMode.Decompress, leaveOpen: true),
+        LayerCompression.Gzip => new GZipStream(source, CompressionMode.Decompress, leaveOpen: true),
         LayerCompression.Zstd => new DecompressionStream(source, leaveOpen: true),
         _ => source,
     };

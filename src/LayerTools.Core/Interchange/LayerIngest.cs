@@ -9,8 +9,8 @@ namespace LayerTools.Core.Interchange;
 /// Takes one layer blob into a staging area in a single read, from an archive or a registry: the
 /// blob's bytes are hashed (and, when compressed, kept as the layer's compressed form) on one core
 /// while the reader's core decompresses the tar and hashes each file, and a third hashes the tar
-/// (its DiffID) and writes it; nothing is read back. Both files go to disk as they are written,
-/// past the page cache (<see cref="WriteBehindStream"/>), and are flushed to disk before the layer can be kept. A scan
+/// (its DiffID) and writes it; nothing is read back. Both files go to disk as they are written
+/// (<see cref="WriteBehindStream"/>) and are flushed to disk before the layer can be kept. A scan
 /// needs no layer below, so a pull reads its
 /// layers side by side and makes each index afterwards, in layer order (<see cref="ScannedLayer.Keep"/>).
 /// The source need not be seekable.
@@ -43,13 +43,12 @@ internal static class LayerIngest
             string digest;
             long size;
             using (var tar = new FileStream(tarPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
-            using (var tarSink = new WriteBehindStream(tar))
             {
                 if (keptPath is null)
                 {
                     // The blob is the tar: its digest is the DiffID, hashed once.
                     using var buffered = new BufferedStream(blob, ReadSize);
-                    scan = LayerIndexer.Scan(buffered, tarSink, where, limits, readPastCorruption: expectedDigest is not null, cancellationToken);
+                    scan = LayerIndexer.Scan(buffered, new WriteBehindStream(tar), where, limits, readPastCorruption: expectedDigest is not null, cancellationToken);
                     (digest, size) = (scan.DiffId, scan.Size);
                     if (scan.Failure is { } corrupt && expectedDigest is not null && digest != expectedDigest)
                     {
@@ -59,13 +58,10 @@ internal static class LayerIngest
                 else
                 {
                     using var kept = new FileStream(keptPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
-                    using var keptSink = new WriteBehindStream(kept);
-                    (scan, digest, size) = ScanCompressed(blob, keptSink, tarSink, compression, where, expectedDigest, expectedSize, limits, cancellationToken);
-                    keptSink.Flush();
+                    (scan, digest, size) = ScanCompressed(blob, new WriteBehindStream(kept), new WriteBehindStream(tar), compression, where, expectedDigest, expectedSize, limits, cancellationToken);
                     kept.Flush(flushToDisk: true);
                 }
 
-                tarSink.Flush();
                 tar.Flush(flushToDisk: true);
             }
 

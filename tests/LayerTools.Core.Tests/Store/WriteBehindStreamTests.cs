@@ -3,39 +3,33 @@ using LayerTools.Core.Store;
 namespace LayerTools.Core.Tests.Store;
 
 /// <summary>
-/// A staged file written through <see cref="WriteBehindStream"/> (O_DIRECT from an aligned buffer,
-/// the unaligned tail through the page cache) holds exactly the bytes given, whatever the sizes of the
-/// writes, where they cross a chunk, and whether the last chunk is whole; its owner then flushes it to
-/// disk as before.
+/// A staged file written through <see cref="WriteBehindStream"/> (its writeback started every few MiB)
+/// holds exactly the bytes given, whatever the sizes of the writes and where they cross a window, and
+/// is then flushed to disk by its owner as before.
 /// </summary>
 public sealed class WriteBehindStreamTests
 {
     [Theory]
-    [InlineData(1 << 20, 12345)]
-    [InlineData(1_000_003, 12345)]
-    [InlineData(WriteBehindStream.Window + 1, 1)]
-    [InlineData(511, 4095)]
-    [InlineData(1 << 20, 0)]
-    [InlineData(4096, 4096)]
-    public void TheFileHoldsExactlyTheBytesWritten(int writeSize, int extra)
+    [InlineData(1 << 20)]
+    [InlineData(1_000_003)]
+    [InlineData(WriteBehindStream.Window + 1)]
+    [InlineData(511)]
+    public void TheFileHoldsExactlyTheBytesWrittenAcrossWindows(int writeSize)
     {
-        var data = new byte[(2 * WriteBehindStream.Window) + extra];
-        new Random(writeSize + extra).NextBytes(data);
+        var data = new byte[(2 * WriteBehindStream.Window) + 12345];
+        new Random(writeSize).NextBytes(data);
         var path = Path.Combine(Path.GetTempPath(), "lt-writebehind-" + Guid.NewGuid().ToString("N"));
         try
         {
             using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            using (var behind = new WriteBehindStream(file))
             {
-                Assert.True(behind.Direct || !OperatingSystem.IsLinux() || !IsDiskFileSystem(path), "a file on a disk's file system is written with O_DIRECT");
+                var behind = new WriteBehindStream(file);
                 for (var at = 0; at < data.Length; at += writeSize)
                 {
                     behind.Write(data.AsSpan(at, Math.Min(writeSize, data.Length - at)));
                 }
 
                 Assert.Equal(data.Length, behind.Length);
-                behind.Flush();
-                Assert.False(behind.Direct);
                 file.Flush(flushToDisk: true);
             }
 
@@ -45,13 +39,5 @@ public sealed class WriteBehindStreamTests
         {
             File.Delete(path);
         }
-    }
-
-    /// <summary>ext4, xfs or btrfs (what /proc/mounts says of the longest mount point above the path).</summary>
-    private static bool IsDiskFileSystem(string path)
-    {
-        var mounts = File.ReadAllLines("/proc/mounts").Select(l => l.Split(' ')).Where(f => f.Length > 2 && path.StartsWith(f[1].TrimEnd('/') + "/", StringComparison.Ordinal));
-        var type = mounts.OrderByDescending(f => f[1].Length).Select(f => f[2]).FirstOrDefault();
-        return type is "ext4" or "xfs" or "btrfs";
     }
 }
