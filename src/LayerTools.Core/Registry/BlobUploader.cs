@@ -160,8 +160,8 @@ internal sealed class BlobUploader
         var location = upload.Value!;
         var stall = _client.Options.StallTimeout;
         using var stalled = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var watchdog = new Timer(_ => stalled.Cancel(), null, stall, Timeout.InfiniteTimeSpan);
-        using var content = new CompressingContent(_store, diffId, compression, n => { watchdog.Change(stall, Timeout.InfiniteTimeSpan); progress(n); }, stalled.Token);
+        stalled.CancelAfter(stall);
+        using var content = new CompressingContent(_store, diffId, compression, n => { stalled.CancelAfter(stall); progress(n); }, stalled.Token);
         HttpResponseMessage patched;
         try
         {
@@ -259,8 +259,8 @@ internal sealed class BlobUploader
     {
         var stall = _client.Options.StallTimeout;
         using var stalled = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var watchdog = new Timer(_ => stalled.Cancel(), null, stall, Timeout.InfiniteTimeSpan);
-        using var counted = new ProgressReadStream(source, n => { watchdog.Change(stall, Timeout.InfiniteTimeSpan); progress(n); }, stalled.Token);
+        stalled.CancelAfter(stall);
+        using var counted = new ProgressReadStream(source, n => { stalled.CancelAfter(stall); progress(n); }, stalled.Token);
         var content = new StreamContent(counted, 1 << 16);
         content.Headers.ContentLength = blob.Size;
         content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
