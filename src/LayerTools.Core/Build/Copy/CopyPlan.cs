@@ -158,13 +158,16 @@ internal sealed class CopyPlan
     }
 
     /// <summary>Adds what the cache must see: each entry's place, type, mode, owner, size, link target and content digest (reading a file only when its digest is unknown), never its mtime.</summary>
-    public void AddToKey(CacheKey key, ICopySource source)
+    /// <remarks>Made again when a miss is explained or logged (the digests are known by then), never kept: one string per entry was 50,000 strings held by the key.</remarks>
+    public void AddToKey(CacheKey key, ICopySource source) => key.AddMany(() => KeyInputs(source));
+
+    private IEnumerable<KeyInput> KeyInputs(ICopySource source)
     {
         foreach (var e in Entries)
         {
             var digest = e.Source is { Type: EntryType.File } s ? source.DigestOf(s) : null;
             // One string per entry (the fields were once seven strings joined).
-            key.Add("file:" + e.Path, string.Create(CultureInfo.InvariantCulture, $"{e.Type}\u001f{e.Mode}\u001f{e.Uid}\u001f{e.Gid}\u001f{e.Source?.Size ?? 0}\u001f{e.LinkTarget}\u001f{digest}"), e.Source?.Path);
+            yield return new KeyInput("file:" + e.Path, string.Create(CultureInfo.InvariantCulture, $"{e.Type}\u001f{e.Mode}\u001f{e.Uid}\u001f{e.Gid}\u001f{e.Source?.Size ?? 0}\u001f{e.LinkTarget}\u001f{digest}"), e.Source?.Path);
         }
     }
 
