@@ -174,6 +174,7 @@ internal sealed class CopyPlan
     /// <summary>Writes the layer, reading each file once; the digests seen on the way are remembered by the source.</summary>
     public void Write(LayerTarWriter writer, ICopySource source)
     {
+        // The digests of files a hard link may name (only files that have other links).
         var written = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var e in Entries)
         {
@@ -197,7 +198,10 @@ internal sealed class CopyPlan
                     }
 
                     source.Remember(e.Source, writer.LastEntry!.Digest!);
-                    written[e.Path] = writer.LastEntry!.Digest!;
+                    if (e.Source.HardLinkKey is not null)
+                    {
+                        written[e.Path] = writer.LastEntry!.Digest!;
+                    }
 
                     break;
                 default:

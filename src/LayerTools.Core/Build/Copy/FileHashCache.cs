@@ -84,26 +84,33 @@ internal sealed class FileHashCache
             return;
         }
 
-        var known = _context.Entries.Where(e => e.Digest is not null).ToList();
-        var bytes = new byte[Magic.Length + 8 + known.Sum(e => 4 + Encoding.UTF8.GetByteCount(e.Path) + RecordTail)];
-        var span = bytes.AsSpan();
-        Magic.CopyTo(span);
-        BinaryPrimitives.WriteInt32LittleEndian(span[4..], Version);
-        BinaryPrimitives.WriteInt32LittleEndian(span[8..], known.Count);
-        var at = 12;
-        foreach (var e in known)
-        {
-            var n = Encoding.UTF8.GetBytes(e.Path, span[(at + 4)..]);
-            BinaryPrimitives.WriteInt32LittleEndian(span[at..], n);
-            at += 4 + n;
-            BinaryPrimitives.WriteInt64LittleEndian(span[at..], e.Size);
-            BinaryPrimitives.WriteInt64LittleEndian(span[(at + 8)..], e.ModifiedTicks);
-            Convert.FromHexString(Digest.Hex(e.Digest!)).CopyTo(span.Slice(at + 16, 32));
-            at += RecordTail;
-        }
-
+        // Written as it is made, a record at a time (50,000 files were a 4 MB buffer and a list first).
         _store.Access.CreateFolder(Path.GetDirectoryName(_path)!);
-        _store.WriteFile(_path, bytes);
+        _store.WriteFile(_path, stream =>
+        {
+            Span<byte> head = stackalloc byte[12];
+            Magic.CopyTo(head);
+            BinaryPrimitives.WriteInt32LittleEndian(head[4..], Version);
+            BinaryPrimitives.WriteInt32LittleEndian(head[8..], _context.Entries.Count(e => e.Digest is not null));
+            stream.Write(head);
+            var record = new byte[4 + RecordTail + 1024];
+            foreach (var e in _context.Entries.Where(e => e.Digest is not null))
+            {
+                var n = Encoding.UTF8.GetByteCount(e.Path);
+                if (record.Length < 4 + n + RecordTail)
+                {
+                    record = new byte[4 + n + RecordTail];
+                }
+
+                var span = record.AsSpan();
+                Encoding.UTF8.GetBytes(e.Path, span[4..]);
+                BinaryPrimitives.WriteInt32LittleEndian(span, n);
+                BinaryPrimitives.WriteInt64LittleEndian(span[(4 + n)..], e.Size);
+                BinaryPrimitives.WriteInt64LittleEndian(span[(12 + n)..], e.ModifiedTicks);
+                Convert.FromHexString(e.Digest!.AsSpan(Digest.Sha256Prefix.Length)).CopyTo(span.Slice(20 + n, 32));
+                stream.Write(span[..(4 + n + RecordTail)]);
+            }
+        });
         _dirty = false;
     }
 
