@@ -57,4 +57,19 @@ public sealed class StepInputLogTests : IDisposable
         Assert.Equal("file removed: src/f5", log.Explain("step", new CacheKey("COPY", "p").AddMany(() => before.Where(f => f.Name != "file:app/f5").ToList()).Add("exclude", "a").Add("exclude", "b")));
         Assert.Equal("exclude changed", log.Explain("step", new CacheKey("COPY", "p").AddMany(() => before).Add("exclude", "a").Add("exclude", "c")));
     }
+
+    [Fact]
+    public void ALogLargerThanTheReadBufferAndAValueLargerThanItAreReadWhole()
+    {
+        // The log is read 64 KB at a time: tokens straddle the buffer's end, and one value is larger than it.
+        var files = Enumerable.Range(0, 3000).Select(i => new KeyInput("file:app/f" + i, "File\u001f420\u001f0\u001f0\u001f10\u001f\u001fsha256:" + new string('a', 64), "src/f" + i)).ToList();
+        var huge = new string('ß', 100_000);
+        CacheKey Key(string last, string big) => new CacheKey("COPY", "p").AddMany(() => files.Take(2999).Append(files[2999] with { Value = last })).Add("big", big);
+        var log = new StepInputLog(_t.Store);
+        log.Record("step", Key(files[2999].Value!, huge));
+        Assert.True(new FileInfo(LogPath("step")).Length > 300_000);
+        Assert.Equal("not in the cache (its layer was removed)", log.Explain("step", Key(files[2999].Value!, huge)));
+        Assert.Equal("file changed (mode): src/f2999", log.Explain("step", Key(files[2999].Value!.Replace("420", "493", StringComparison.Ordinal), huge)));
+        Assert.Equal("big changed", log.Explain("step", Key(files[2999].Value!, huge + "x")));
+    }
 }

@@ -41,7 +41,8 @@ internal sealed class CacheKey
     /// <summary>
     /// Adds the inputs <paramref name="inputs"/> makes, hashed as they are made and not kept: the
     /// explanation of a miss and the input log ask <paramref name="inputs"/> for them again, so it must
-    /// give the same inputs each time (as a COPY's files do once their digests are known).
+    /// give the same inputs each time (as a COPY's files do once their digests are known), each name
+    /// once and none that <see cref="Add"/> gives.
     /// </summary>
     public CacheKey AddMany(Func<IEnumerable<KeyInput>> inputs)
     {
@@ -73,6 +74,24 @@ internal sealed class CacheKey
                 }
             }
         }
+    }
+
+    /// <summary>The names <see cref="Add"/> was given more than once, with their values joined by newlines (as the input log keeps them).</summary>
+    public IReadOnlyDictionary<string, string> Repeated()
+    {
+        var count = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var input in _parts.OfType<KeyInput>())
+        {
+            count[input.Name] = count.GetValueOrDefault(input.Name) + 1;
+        }
+
+        var joined = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var input in _parts.OfType<KeyInput>().Where(i => count[i.Name] > 1))
+        {
+            joined[input.Name] = joined.TryGetValue(input.Name, out var before) ? before + "\n" + input.Value : input.Value ?? string.Empty;
+        }
+
+        return joined;
     }
 
     private void Hash(string name, string? value)
