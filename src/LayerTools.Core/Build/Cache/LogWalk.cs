@@ -11,14 +11,16 @@ internal sealed class LogWalk
     private int _depth;
     private int _skipTo = -1;
     private string _section = string.Empty;
-    private string? _name;
+    private char[] _name = new char[256];
+    private int _nameLength = -1;
+    private char[] _value = new char[256];
 
     public bool Done { get; private set; }
 
     public bool HasInputs { get; private set; }
 
     /// <summary>Takes the token the reader is at; false when the log is not one this reads (not an object, or a value that is not text).</summary>
-    public bool Next(ref Utf8JsonReader reader, Action<string, string, string> visit)
+    public bool Next(ref Utf8JsonReader reader, LogVisit visit)
     {
         var token = reader.TokenType;
         if (_skipTo >= 0)
@@ -27,7 +29,7 @@ internal sealed class LogWalk
             if (_depth == _skipTo)
             {
                 _skipTo = -1;
-                _name = null;
+                _nameLength = -1;
             }
 
             return true;
@@ -41,7 +43,7 @@ internal sealed class LogWalk
 
         if (token == JsonTokenType.PropertyName)
         {
-            _name = reader.GetString()!;
+            _nameLength = Copy(ref reader, ref _name);
             return true;
         }
 
@@ -53,17 +55,23 @@ internal sealed class LogWalk
             return true;
         }
 
-        var name = _name ?? throw new InvalidOperationException("A value without a name.");
-        _name = null;
+        if (_nameLength < 0)
+        {
+            throw new InvalidOperationException("A value without a name.");
+        }
+
+        var name = _name.AsSpan(0, _nameLength);
+        _nameLength = -1;
         switch (token)
         {
             case JsonTokenType.String:
-                visit(_section, name, reader.GetString()!);
+                var length = Copy(ref reader, ref _value);
+                visit(_section, name, _value.AsSpan(0, length));
                 return true;
-            case JsonTokenType.StartObject when _depth == 1 && name is "inputs" or "labels":
+            case JsonTokenType.StartObject when _depth == 1 && (name is "inputs" || name is "labels"):
                 _depth = 2;
-                _section = name;
-                HasInputs |= name == "inputs";
+                _section = name is "inputs" ? "inputs" : "labels";
+                HasInputs |= name is "inputs";
                 return true;
             case JsonTokenType.StartObject or JsonTokenType.StartArray:
                 _skipTo = _depth;
@@ -74,5 +82,18 @@ internal sealed class LogWalk
             default:
                 return false;
         }
+    }
+
+    /// <summary>The token's text, unescaped, into <paramref name="chars"/> (grown when short): no string per name and value.</summary>
+    private static int Copy(ref Utf8JsonReader reader, ref char[] chars)
+    {
+        // UTF-8 takes at least one byte per UTF-16 unit, and unescaping only shortens.
+        var most = reader.HasValueSequence ? (int)reader.ValueSequence.Length : reader.ValueSpan.Length;
+        if (chars.Length < most)
+        {
+            chars = new char[most];
+        }
+
+        return reader.CopyString(chars);
     }
 }

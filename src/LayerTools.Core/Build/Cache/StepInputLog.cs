@@ -39,38 +39,41 @@ internal sealed class StepInputLog
             return "not in the cache (first build of this step)";
         }
 
-        var now = new Dictionary<ulong, ulong>();
+        // One pass over the inputs (made again), in the order the old dictionaries gave: added and
+        // changed inputs as now, then removed ones as before; a repeated name once, its values joined.
+        var repeated = key.Repeated();
+        var joinedSeen = new HashSet<string>(StringComparer.Ordinal);
+        var changed = new List<(ulong Name, string How)>();
+        var nowText = new Dictionary<ulong, (string Name, string? Value, string? Label)>();
+        var count = 0;
         foreach (var input in key.Inputs)
         {
-            AddHash(now, input.Name, input.Value ?? string.Empty);
+            var value = input.Value ?? string.Empty;
+            if (repeated.TryGetValue(input.Name, out var joined))
+            {
+                if (!joinedSeen.Add(input.Name))
+                {
+                    continue;
+                }
+
+                value = joined;
+            }
+
+            var h = Hash(input.Name);
+            var how = !before.Remove(h, out var old) ? "added" : old != Hash(value) ? "changed" : null;
+            if (how is not null && count++ < 3)
+            {
+                changed.Add((h, how));
+                nowText[h] = (input.Name, value, input.Label);
+            }
         }
 
-        // In the order the old dictionaries gave: added and changed inputs as now, then removed ones as before.
-        var changed = new List<(ulong Name, string How)>();
-        var count = 0;
-        void Note(ulong name, string how)
+        foreach (var name in before.Keys)
         {
             if (count++ < 3)
             {
-                changed.Add((name, how));
+                changed.Add((name, "removed"));
             }
-        }
-
-        foreach (var (name, value) in now)
-        {
-            if (!before.TryGetValue(name, out var old))
-            {
-                Note(name, "added");
-            }
-            else if (old != value)
-            {
-                Note(name, "changed");
-            }
-        }
-
-        foreach (var name in before.Keys.Where(k => !now.ContainsKey(k)))
-        {
-            Note(name, "removed");
         }
 
         if (count == 0)
@@ -78,21 +81,21 @@ internal sealed class StepInputLog
             return "not in the cache (its layer was removed)";
         }
 
-        // The names, values and labels of the changes shown, as text.
+        // The before side of the changes shown, as text (the log read again; only those names made strings).
         var wanted = changed.Select(c => c.Name).ToHashSet();
-        var nowText = new Dictionary<ulong, (string Name, string? Value, string? Label)>();
-        foreach (var input in key.Inputs)
-        {
-            Keep(nowText, wanted, input.Name, input.Value ?? string.Empty, input.Label);
-        }
-
         var beforeInputs = new Dictionary<ulong, (string Name, string? Value, string? Label)>();
         var beforeBare = new Dictionary<ulong, (string Name, string? Value, string? Label)>();
         var beforeLabels = new Dictionary<ulong, (string Name, string? Value, string? Label)>();
         Walk(json, out var hasInputs, (section, name, value) =>
         {
-            var into = section == "labels" ? beforeLabels : section.Length == 0 ? beforeBare : beforeInputs;
-            Keep(into, wanted, name, section == "labels" ? null : value, section == "labels" ? value : null);
+            var h = Hash(name);
+            if (wanted.Contains(h))
+            {
+                var labels = section == "labels";
+                var into = labels ? beforeLabels : section.Length == 0 ? beforeBare : beforeInputs;
+                into.TryGetValue(h, out var t);
+                into[h] = (name.ToString(), t.Value ?? (labels ? null : value.ToString()), t.Label ?? (labels ? value.ToString() : null));
+            }
         });
         var beforeText = hasInputs ? beforeInputs : beforeBare;
         foreach (var (h, labelled) in beforeLabels)
@@ -192,7 +195,9 @@ internal sealed class StepInputLog
             {
                 if (section.Length == 0 || section == "inputs")
                 {
-                    AddHash(section.Length == 0 ? bare : inputs, name, value);
+                    var into = section.Length == 0 ? bare : inputs;
+                    var h = Hash(name);
+                    into[h] = into.TryGetValue(h, out var before) ? Hash(value, Hash("\n", before)) : Hash(value);
                 }
             }))
         {
@@ -208,7 +213,7 @@ internal sealed class StepInputLog
     /// string (section ""); objects, arrays and nulls elsewhere are skipped; false when the log does
     /// not parse or holds a value that is not text.
     /// </summary>
-    private static bool Walk(string path, out bool hasInputs, Action<string, string, string> visit)
+    private static bool Walk(string path, out bool hasInputs, LogVisit visit)
     {
         hasInputs = false;
         try
@@ -260,28 +265,8 @@ internal sealed class StepInputLog
         }
     }
 
-    /// <summary>Adds a name's value hash; a name given again has its values joined by a newline (the hash goes on over "\n" and the value).</summary>
-    private static void AddHash(Dictionary<ulong, ulong> hashes, string name, string value)
-    {
-        var h = Hash(name);
-        hashes[h] = hashes.TryGetValue(h, out var before) ? Hash(value, Hash("\n", before)) : Hash(value);
-    }
-
-    /// <summary>Keeps the text of a wanted name: its first value and its first label.</summary>
-    private static void Keep(Dictionary<ulong, (string Name, string? Value, string? Label)> texts, HashSet<ulong> wanted, string name, string? value, string? label)
-    {
-        var h = Hash(name);
-        if (!wanted.Contains(h))
-        {
-            return;
-        }
-
-        texts.TryGetValue(h, out var t);
-        texts[h] = (name, t.Value ?? value, t.Label ?? label);
-    }
-
     /// <summary>FNV-1a, 64 bits, over the UTF-16 code units (continuing from <paramref name="basis"/>).</summary>
-    private static ulong Hash(string text, ulong basis = 14695981039346656037UL)
+    private static ulong Hash(ReadOnlySpan<char> text, ulong basis = 14695981039346656037UL)
     {
         var h = basis;
         foreach (var c in text)
