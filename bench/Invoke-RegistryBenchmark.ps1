@@ -44,11 +44,13 @@ $work = (Resolve-Path $WorkPath).Path
 $template = Join-Path $work 'template-store'
 
 function Invoke-LayerTools([string] $Label, [string] $Store, [string] $Script) {
-    # One operation in its own pwsh; the script prints 'op-seconds=N' for the operation alone.
-    $command = "`$ErrorActionPreference = 'Stop'; Import-Module '$module'; `$env:LAYERTOOLS_STORE = '$Store'; `$w = [Diagnostics.Stopwatch]::StartNew(); $Script; 'op-seconds=' + `$w.Elapsed.TotalSeconds"
+    # One operation in its own pwsh; the script prints 'op-seconds=N' and 'op-cpu=N' (user + system) for the operation alone.
+    $command = "`$ErrorActionPreference = 'Stop'; Import-Module '$module'; `$env:LAYERTOOLS_STORE = '$Store'; `$benchProcess = [Diagnostics.Process]::GetCurrentProcess(); `$benchCpu = `$benchProcess.TotalProcessorTime; `$w = [Diagnostics.Stopwatch]::StartNew(); $Script; 'op-seconds=' + `$w.Elapsed.TotalSeconds; `$benchProcess.Refresh(); 'op-cpu=' + (`$benchProcess.TotalProcessorTime - `$benchCpu).TotalSeconds"
     $m = Measure-BenchProcess -Work $work -Label $Label -Command ($BenchPwsh + @('-NoProfile', '-Command', $command))
     $op = ($m.Output | Select-String '^op-seconds=(.+)$').Matches[0].Groups[1].Value
-    $m | Add-Member -NotePropertyName OpSeconds -NotePropertyValue ([math]::Round([double]$op, 2)) -PassThru
+    $cpu = ($m.Output | Select-String '^op-cpu=(.+)$').Matches[0].Groups[1].Value
+    $m | Add-Member -NotePropertyName OpSeconds -NotePropertyValue ([math]::Round([double]$op, 2))
+    $m | Add-Member -NotePropertyName OpCpu -NotePropertyValue ([math]::Round([double]$cpu, 2)) -PassThru
 }
 
 function New-BenchImage {
@@ -104,6 +106,7 @@ try {
             $rows += [pscustomobject]@{
                 Round = $round
                 LtPush = $ltPush.Seconds; LtPushOp = $ltPush.OpSeconds; SkPush = $skPush.Seconds
+                LtPushCpu = $ltPush.CpuSeconds; LtPushOpCpu = $ltPush.OpCpu; SkPushCpu = $skPush.CpuSeconds
                 LtRePush = $rePush.Seconds; RePushUploads = $uploads
                 LtPull = $ltPull.Seconds; LtPullOp = $ltPull.OpSeconds; SkPull = $skPull.Seconds; SkUnpack = $unpack.Seconds
                 LtPeakMB = [math]::Max([math]::Max($ltPush.PeakMB, $rePush.PeakMB), $ltPull.PeakMB)
@@ -133,6 +136,7 @@ try {
         '| Operation | LayerTools s (whole process) | LayerTools s (the operation) | skopeo copy s | ratio, whole process (target ≤ 1.0) | ratio, operation |',
         '| --- | --- | --- | --- | --- | --- |',
         "| push (compresses with gzip) | $(Format-Figure LtPush) | $(Format-Figure LtPushOp) | $(Format-Figure SkPush) | $(Format-Ratio LtPush SkPush) | $(Format-Ratio LtPushOp SkPush) |",
+        "| push, CPU (user + system) | $(Format-Figure LtPushCpu) | $(Format-Figure LtPushOpCpu) | $(Format-Figure SkPushCpu) | $(Format-Ratio LtPushCpu SkPushCpu) | $(Format-Ratio LtPushOpCpu SkPushCpu) |",
         "| pull (LayerTools unpacks and indexes; skopeo keeps blobs) | $(Format-Figure LtPull) | $(Format-Figure LtPullOp) | $(Format-Figure SkPull) | $(Format-Ratio LtPull SkPull) | $(Format-Ratio LtPullOp SkPull) |",
         "| pull, against skopeo copy + umoci unpack | $(Format-Figure LtPull) | $(Format-Figure LtPullOp) | $(Format-Figure SkUnpack) | $(Format-Ratio LtPull SkUnpack) | $(Format-Ratio LtPullOp SkUnpack) |",
         '',

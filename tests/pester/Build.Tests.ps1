@@ -90,7 +90,7 @@ Describe 'Build-LayeredImage' {
         $null = New-Item -ItemType Directory -Force $bad
         Set-Content (Join-Path $bad 'Dockerfile') "FROM busybox:test`nRUN echo oops && exit 7"
         { Build-LayeredImage $bad -Tag bad:1 -InformationAction SilentlyContinue -ErrorAction Stop } | Should -Throw -ErrorId 'RunFailed,LayerTools.Commands.BuildLayeredImageCommand' -ExpectedMessage '*Dockerfile:2*code 7*oops*'
-        Get-LayeredImage bad* | Should -BeNullOrEmpty
+        Get-LayeredImage 'bad:*' | Should -BeNullOrEmpty
     }
 
     It 'reports a broken Dockerfile with its line' {

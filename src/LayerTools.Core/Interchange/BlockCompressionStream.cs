@@ -12,17 +12,21 @@ namespace LayerTools.Core.Interchange;
 /// member or zstd frame, and the results written in order. Both formats define a stream of
 /// concatenated members/frames as the concatenation of their contents, so every reader (Go's gzip,
 /// containerd, zstd, .NET) reads it as one layer. The output depends only on the input and the
-/// format's block size, never on the degree of parallelism, so a layer's compressed digest is the
-/// same on every machine. A layer smaller than one block is one member/frame, byte for byte what a
-/// single compressor writes; a block that does not compress is stored as it is (deflate stored blocks,
-/// zstd raw blocks), as fast compressors do. At most <c>degree + 1</c> blocks are held at a time, each
-/// with its output, in buffers from the shared pool (no garbage per block), and a zstd context is made
+/// format's block size (and, for gzip, on the runtime: <see cref="GzipMemberEncoder"/>), never on
+/// the degree of parallelism, so a layer's compressed digest is the same on every machine running the
+/// same .NET. A layer smaller than one block is one member/frame, byte for byte what a single
+/// compressor writes; a block that does not compress is stored as it is (deflate stored blocks,
+/// zstd raw blocks), as fast compressors do; a gzip block that LZ77 matches would not shrink is
+/// Huffman-coded only. At most <c>degree + 2</c> blocks are held at a time (the one
+/// being filled and <c>degree + 1</c> compressing or done: one more than the cores, so a worker that
+/// finishes while the writer waits for an older, slower block finds the next one ready), each with its output, in buffers from the shared pool (no garbage per block), and a zstd context is made
 /// once per worker and reused (reset between frames, which gives the bytes a fresh one writes).
 /// </summary>
 internal sealed class BlockCompressionStream : WriteOnlyStream
 {
     private readonly Stream _destination;
     private readonly LayerCompression _compression;
+    private readonly GzipMemberEncoder _gzip;
     private readonly int _blockSize;
     private readonly int _degree;
     private readonly Queue<Task<CompressedBlock>> _inFlight = new();
@@ -35,7 +39,8 @@ internal sealed class BlockCompressionStream : WriteOnlyStream
     /// <param name="destination">Where the compressed bytes go (left open).</param>
     /// <param name="compression">gzip or zstd.</param>
     /// <param name="degree">Blocks compressed at once; 0 for the machine's cores (at most 8). Never changes the bytes.</param>
-    public BlockCompressionStream(Stream destination, LayerCompression compression, int degree = 0)
+    /// <param name="gzip">How gzip members are written; null for this runtime's (<see cref="GzipMemberEncoder.Current"/>).</param>
+    public BlockCompressionStream(Stream destination, LayerCompression compression, int degree = 0, GzipMemberEncoder? gzip = null)
     {
         if (compression == LayerCompression.None)
         {
@@ -44,6 +49,7 @@ internal sealed class BlockCompressionStream : WriteOnlyStream
 
         _destination = destination;
         _compression = compression;
+        _gzip = gzip ?? GzipMemberEncoder.Current;
         _blockSize = BlockSize(compression);
         _degree = degree > 0 ? degree : Math.Clamp(Environment.ProcessorCount, 1, 8);
     }
@@ -148,7 +154,7 @@ internal sealed class BlockCompressionStream : WriteOnlyStream
                 ArrayPool<byte>.Shared.Return(block);
             }
         }));
-        while (_inFlight.Count > _degree)
+        while (_inFlight.Count > _degree + 1)
         {
             WriteOldest();
         }
@@ -171,6 +177,7 @@ internal sealed class BlockCompressionStream : WriteOnlyStream
     /// One block as one complete gzip member or zstd frame: as a single compressor writes it, or, for
     /// a block that does not compress (random or already compressed data), its bytes stored as they
     /// are (deflate stored blocks; zstd raw blocks), which costs a copy instead of a match search.
+    /// Which, and for gzip which level or strategy, the block's <see cref="BlockProfile"/> decides.
     /// </summary>
     private CompressedBlock Compress(byte[] block, int length)
     {
@@ -178,8 +185,8 @@ internal sealed class BlockCompressionStream : WriteOnlyStream
         var output = ArrayPool<byte>.Shared.Rent(length + (length / 64) + 1024);
         try
         {
-            var stored = Incompressible(block, length);
-            if (stored && _compression == LayerCompression.Zstd)
+            var profile = BlockProfile.Measure(block, length, matches: _compression == LayerCompression.Gzip);
+            if (profile.Incompressible && _compression == LayerCompression.Zstd)
             {
                 return new CompressedBlock(output, ZstdRawFrame(block, length, output));
             }
@@ -187,8 +194,7 @@ internal sealed class BlockCompressionStream : WriteOnlyStream
             using var buffer = new MemoryStream(output, 0, output.Length, writable: true);
             if (_compression == LayerCompression.Gzip)
             {
-                using var gzip = new GZipStream(buffer, stored ? CompressionLevel.NoCompression : CompressionLevel.Optimal, leaveOpen: true);
-                gzip.Write(block, 0, length);
+                _gzip.Write(buffer, block, length, profile);
             }
             else
             {
@@ -213,64 +219,6 @@ internal sealed class BlockCompressionStream : WriteOnlyStream
             ArrayPool<byte>.Shared.Return(output);
             throw;
         }
-    }
-
-    /// <summary>
-    /// True when four samples spread over the block (16 KiB each, at a quarter of its length apart)
-    /// all look random: their bytes are spread almost evenly over all 256 values (order-0 entropy of
-    /// at least 7.9 bits a byte), and the fastest deflate does not shrink them below 97% (which catches
-    /// an even spread that repeats). Then the block is stored. Both tests are needed: zlib-ng's fastest
-    /// level uses fixed Huffman codes only, so it cannot shrink base64 or hex text (6 or 4 bits a byte)
-    /// that the real level compresses to three quarters; the entropy test keeps such text compressed.
-    /// Decided by the block's bytes alone, so the output stays the same whatever the core count.
-    /// </summary>
-    private static bool Incompressible(byte[] block, int length)
-    {
-        const int Sample = 16 << 10;
-        if (length < 4 * Sample)
-        {
-            return false;
-        }
-
-        using var probe = new MemoryStream(Sample + 1024);
-        Span<int> counts = stackalloc int[256];
-        for (var i = 0; i < 4; i++)
-        {
-            var sample = block.AsSpan(i * (length / 4), Sample);
-            counts.Clear();
-            foreach (var b in sample)
-            {
-                counts[b]++;
-            }
-
-            var entropy = 0.0;
-            foreach (var count in counts)
-            {
-                if (count > 0)
-                {
-                    var p = (double)count / Sample;
-                    entropy -= p * Math.Log2(p);
-                }
-            }
-
-            if (entropy < 7.9)
-            {
-                return false;
-            }
-
-            probe.SetLength(0);
-            using (var deflate = new DeflateStream(probe, CompressionLevel.Fastest, leaveOpen: true))
-            {
-                deflate.Write(block, i * (length / 4), Sample);
-            }
-
-            if (probe.Length < Sample * 97 / 100)
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     /// <summary>
