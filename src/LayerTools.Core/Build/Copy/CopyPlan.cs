@@ -204,7 +204,8 @@ internal sealed class CopyPlan
                         writer.AddFile(e.Path, e.Mode, e.Uid, e.Gid, e.ModifiedTime, content, e.Source!.Size);
                     }
 
-                    source.Remember(e.Source, writer.LastEntry!.Digest!);
+                    // The index keeps the digest string the source already held, when equal (one string per file, not two).
+                    writer.LastEntry!.Digest = source.Remember(e.Source, writer.LastEntry.Digest!);
                     if (e.Source.HardLinkKey is not null)
                     {
                         written[e.Path] = writer.LastEntry!.Digest!;
