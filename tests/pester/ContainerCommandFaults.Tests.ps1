@@ -58,4 +58,37 @@ Describe 'kill -9 of Invoke-ContainerCommand' -Tag Faults -Skip:(-not $canRun) {
         Remove-ContainerLayer victim -StorePath $store -Confirm:$false
         @(Test-LayerStore -StorePath $store) | Should -BeNullOrEmpty
     }
+
+    It 'a Mount-ContainerLayer after a killed run removes the mount points the run made (not changes of the container)' {
+        $container = New-ContainerLayer busybox:execkill -Name mountvictim -StorePath $store
+        $dir = Join-Path $store "layertools/containers/$($container.Id)"
+        $log = Join-Path $work 'exec-kill-mount.log'
+        $nap = 3000 + $random.Next(1000)
+        $child = Start-ChildCommand -Log $log -Command "Invoke-ContainerCommand mountvictim -StorePath '$store' -- sh -c 'echo hi > /tmp/mounted; exec sleep $nap'"
+        $landed = Stop-ChildAt -Process $child -Log $log -Delay ($random.NextDouble() * 0.5) -Until { Test-Path -LiteralPath (Join-Path $dir 'upper/tmp/mounted') }
+        $landed | Should -BeTrue -Because "the kill landed while the program ran ($(Get-Content -Raw "$log.err" -ErrorAction SilentlyContinue))"
+        $stubs = @(Get-Content (Join-Path $dir 'stubs') | Where-Object { $_ })
+        $stubs | Should -Not -BeNullOrEmpty -Because 'the killed run left its list of the mount points it made'
+        # The container's program dies with the PowerShell that ran it (as the test above checks).
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $left = { @(Get-StoreProcess $store) + @(Get-Process | Where-Object { $_.ProcessName -eq 'sleep' -and $_.CommandLine -eq "sleep $nap" }) }
+        while (@(& $left).Count -gt 0 -and $watch.Elapsed.TotalSeconds -lt 10) { Start-Sleep -Milliseconds 100 }
+        @(& $left) | Should -BeNullOrEmpty
+
+        # The mount takes the container's lock: what the killed run left is reclaimed before the overlay is made.
+        $mnt = Join-Path $work 'mnt'
+        $null = New-Item -ItemType Directory -Force $mnt
+        Mount-ContainerLayer mountvictim -Path $mnt -StorePath $store
+        try {
+            Join-Path $dir 'stubs' | Should -Not -Exist
+            Get-Content (Join-Path $mnt 'tmp/mounted') | Should -Be 'hi'
+            foreach ($stub in $stubs) {
+                Join-Path $mnt $stub | Should -Not -Exist -Because "$stub was the killed run's mount point, not a file of the container"
+            }
+        }
+        finally { Dismount-ContainerLayer mountvictim -StorePath $store }
+        @(Get-ContainerChange mountvictim -StorePath $store | ForEach-Object ToString) | Should -Be @('C /tmp', 'A /tmp/mounted')
+        Remove-ContainerLayer mountvictim -StorePath $store -Confirm:$false
+        @(Test-LayerStore -StorePath $store) | Should -BeNullOrEmpty
+    }
 }

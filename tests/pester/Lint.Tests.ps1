@@ -69,6 +69,23 @@ Describe 'Test-Dockerfile' {
         $result.CompletionMatches.CompletionText | Should -Not -Contain 'LT014'
     }
 
+    It 'grounds COPY --link steps in their layers: LT014 weighs a file one --link step adds and a later one overwrites' {
+        # History records a COPY without its flags (as BuildKit does); the steps must still be found.
+        $ctx = Join-Path $TestDrive 'link'
+        $null = New-Item -ItemType Directory -Force $ctx
+        [IO.File]::WriteAllBytes((Join-Path $ctx 'big.bin'), [byte[]]::new(1MB))
+        Set-Content (Join-Path $ctx 'small.bin') 'small'
+        Set-Content (Join-Path $ctx 'Dockerfile') "FROM scratch`nCOPY --link big.bin /data/big.bin`nCOPY --link --chmod=644 small.bin /data/big.bin`n"
+        $null = Build-LayeredImage $ctx -Tag linked:1 -InformationAction SilentlyContinue
+        $findings = @(Test-Dockerfile (Join-Path $ctx 'Dockerfile') -Image linked:1)
+        $waste = @($findings | Where-Object RuleId -eq LT014)
+        $waste.Count | Should -Be 1
+        $waste[0].Line | Should -Be 2
+        $waste[0].Layer | Should -Be 0
+        $waste[0].Bytes | Should -Be 1MB
+        $waste[0].Message | Should -Match '^/data/big.bin: 1.05 MB added in layer 0, from line 2; line 3 \(layer 1\) overwrites them'
+    }
+
     It 'reports a missing Dockerfile as an error' {
         Test-Dockerfile (Join-Path $repo 'nope/Dockerfile') -ErrorVariable e -ErrorAction SilentlyContinue
         $e[0].FullyQualifiedErrorId | Should -BeLike 'DockerfileNotFound*'

@@ -9,7 +9,8 @@ namespace LayerTools.Core.Containers;
 /// as lower dirs, the container's <c>upper/</c> as the upperdir, <c>work/</c> beside it. Whatever a
 /// program does in the mounted folder lands in <c>upper/</c> in overlayfs' own form, which the
 /// container's view reads as its changes. The mount point is recorded in <c>mount.json</c> so that
-/// Dismount finds it (and <see cref="ContainerStore.Remove"/> refuses while the mount exists).
+/// Dismount finds it (and <see cref="ContainerStore.Remove"/> refuses while the mount exists). The
+/// mount is made holding the container's lock (<see cref="ContainerLock.WriteLock"/>).
 /// </summary>
 internal static class ContainerMounter
 {
@@ -34,8 +35,12 @@ internal static class ContainerMounter
             throw new LayerToolsException("MountPointNotFound", ErrorKind.ObjectNotFound, $"The folder '{target}' does not exist; create it, then mount the container there.", target);
         }
 
+        // Under the container's lock, as every change of the container: what a killed
+        // Invoke-ContainerCommand left is reclaimed first (its runtime's mount points, RunStubs), so
+        // that they never show in the mount nor become changes of the container.
         var view = containers.Open(container.Id);
-        view.WriteOverlayWhiteouts();
+        using var held = view.Locks.WriteLock();
+        view.WhiteoutStorage.WriteOverlayWhiteoutsLocked();
         var lower = new SnapshotCache(containers.Store).Ensure(view.Layers.Select(l => l.DiffId).ToList(), cancellationToken: cancellationToken).ToList();
         if (lower.Count == 0)
         {

@@ -8,7 +8,7 @@ namespace LayerTools.Core.Lint;
 /// Which layer of a built image each RUN, COPY and ADD of a Dockerfile made, found through the
 /// image's history: a record's <c>created_by</c> is matched against the instruction's text, as BuildKit
 /// (and LayerTools' builder) write it — <c>RUN /bin/sh -c &lt;text&gt; # buildkit</c>,
-/// <c>COPY &lt;arguments&gt; # buildkit</c>. The stage whose instructions match most records wins
+/// <c>COPY &lt;sources&gt; &lt;destination&gt; # buildkit</c> (no flags). The stage whose instructions match most records wins
 /// (the built target); instructions and records are paired from the end, so base-image records never
 /// pair with the Dockerfile's steps unless their text is the same.
 /// </summary>
@@ -96,7 +96,9 @@ internal sealed partial class LayerMap
     private static string Expected(Instruction instruction) => instruction switch
     {
         RunInstruction run => Normalize(run.Command.IsExecForm ? string.Join(' ', run.Command.Arguments) : run.Command.Arguments.Count > 0 ? run.Command.Arguments[0] : string.Empty),
-        AddInstruction => Normalize("ADD " + HistoryText.Arguments(instruction)),
+        // As the builder writes it: a COPY or ADD of sources without its flags (--link, --chown, --chmod,
+        // --from are not in the history, as in BuildKit's); a heredoc COPY with its whole text.
+        FileInstruction { Contents.Count: 0 } copy => Normalize(HistoryText.Copy(copy)),
         _ => Normalize("COPY " + HistoryText.Arguments(instruction)),
     };
 

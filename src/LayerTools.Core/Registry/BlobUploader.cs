@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
 using LayerTools.Core.Interchange;
 using LayerTools.Core.Oci;
 using LayerTools.Core.Store;
@@ -11,7 +12,8 @@ namespace LayerTools.Core.Registry;
 /// Sends one blob to a repository: a cross-repository mount when another repository of the registry
 /// has it, else an upload: monolithic (POST, then PUT ?digest= with the bytes) or, when the registry
 /// asks for chunks (OCI-Chunk-Min-Length), PATCH chunks then PUT. The store's blob is checked against
-/// its digest as it is read.
+/// its digest as it is read, and the digest the registry says it stored (Docker-Content-Digest) against
+/// the digest sent. An upload given up is cancelled (DELETE) before its error goes on.
 /// </summary>
 internal sealed class BlobUploader
 {
@@ -36,12 +38,17 @@ internal sealed class BlobUploader
     {
         var scope = _scope + " " + RegistryClient.PullScope(from);
         using var response = _client.Send(HttpMethod.Post, $"/v2/{_repository}/blobs/uploads/?mount={blob.Digest}&from={Uri.EscapeDataString(from)}", scope, cancellationToken);
-        return response.StatusCode switch
+        var what = $"a mount of {blob.Digest} into {_client.Endpoint.Domain}/{_repository}";
+        switch (response.StatusCode)
         {
-            HttpStatusCode.Created => null,
-            HttpStatusCode.Accepted => _client.Location(response, "a mount"),
-            _ => throw RegistryErrors.FromResponse(response, $"a mount of {blob.Digest} into {_client.Endpoint.Domain}/{_repository}", blob.Digest),
-        };
+            case HttpStatusCode.Created:
+                RegistryErrors.CheckStoredDigest(response, blob.Digest, what, blob.Digest);
+                return null;
+            case HttpStatusCode.Accepted:
+                return _client.Location(response, "a mount");
+            default:
+                throw RegistryErrors.FromResponse(response, what, blob.Digest);
+        }
     }
 
     /// <summary>Uploads <paramref name="blob"/>, into the upload the registry opened already when there is one.</summary>
@@ -49,7 +56,7 @@ internal sealed class BlobUploader
     {
         var what = $"{blob.What} {blob.Digest} for {_client.Endpoint.Domain}/{_repository}";
         var (location, chunkMin) = opened is null ? Open(what, blob.Digest, cancellationToken) : (opened, null);
-        Send(blob, location, chunkMin, what, progress, cancellationToken);
+        Abandoning(location, upload => Send(blob, upload, chunkMin, what, progress, cancellationToken));
     }
 
     /// <summary>
@@ -70,17 +77,17 @@ internal sealed class BlobUploader
             {
                 try
                 {
-                    return SendCompressing(diffId, compression, location, progress, what, cancellationToken);
+                    return Abandoning(location, upload => SendCompressing(diffId, compression, upload, progress, what, cancellationToken));
                 }
                 catch (LayerToolsException ex) when (ex.ErrorId is "RegistryUnreachable" or "RegistryUnavailable" or "RegistryError" && !cancellationToken.IsCancellationRequested)
                 {
-                    // Below: from the store, into a new upload (this one is left to the registry's own clean-up).
+                    // Below: from the store, into a new upload (this one was cancelled, as Abandoning does).
                 }
             }
             else
             {
                 var kept = CompressedLayerCache.GetOrCreate(_store, diffId, compression, progress, cancellationToken);
-                Send(new ExportBlob(kept.Digest, kept.Size, "layer"), location, chunkMin, what, Scaled(progress, kept.Size, _store.BlobSize(diffId)), cancellationToken);
+                Abandoning(location, upload => Send(new ExportBlob(kept.Digest, kept.Size, "layer"), upload, chunkMin, what, Scaled(progress, kept.Size, _store.BlobSize(diffId)), cancellationToken));
                 return kept;
             }
         }
@@ -90,8 +97,67 @@ internal sealed class BlobUploader
         return compressed;
     }
 
-    private Descriptor SendCompressing(string diffId, LayerCompression compression, Uri location, Action<long> progress, string what, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="send"/> on the upload at <paramref name="location"/> (it moves the box to each
+    /// new Location the registry gives); when it throws (a failure, Ctrl+C), the upload is cancelled with
+    /// DELETE before the error goes on unchanged.
+    /// </summary>
+    private void Abandoning(Uri location, Action<StrongBox<Uri>> send) => Abandoning(location, upload =>
     {
+        send(upload);
+        return true;
+    });
+
+    private T Abandoning<T>(Uri location, Func<StrongBox<Uri>, T> send)
+    {
+        var upload = new StrongBox<Uri>(location);
+        var sent = false;
+        try
+        {
+            var result = send(upload);
+            sent = true;
+            return result;
+        }
+        finally
+        {
+            if (!sent)
+            {
+                Cancel(upload.Value!);
+            }
+        }
+    }
+
+    /// <summary>
+    /// DELETE an upload given up (the distribution spec's "Canceling an upload"), so the registry drops
+    /// what it took at once rather than at its own clean-up. Best effort, bounded by a few seconds (after
+    /// Ctrl+C too): a DELETE that fails is a note for verbose output, never the error the user sees.
+    /// </summary>
+    private void Cancel(Uri location)
+    {
+        using var bounded = new CancellationTokenSource(CancelTimeout < _client.Options.Timeout ? CancelTimeout : _client.Options.Timeout);
+        string? why;
+        try
+        {
+            using var response = _client.Send(HttpMethod.Delete, location, _scope, bounded.Token);
+            why = response.IsSuccessStatusCode || response.StatusCode == HttpStatusCode.NotFound ? null : $"HTTP {(int)response.StatusCode}";
+        }
+        catch (Exception ex) when (ex is LayerToolsException or OperationCanceledException || RegistryErrors.IsTransport(ex))
+        {
+            why = ex is OperationCanceledException ? "no answer in time" : ex.Message;
+        }
+
+        if (why is not null)
+        {
+            _client.Notes.Enqueue($"The registry {_client.Endpoint.Host} did not cancel the abandoned upload {location.AbsolutePath} ({why}); its own clean-up removes it.");
+        }
+    }
+
+    /// <summary>How long the DELETE of an abandoned upload may take.</summary>
+    private static readonly TimeSpan CancelTimeout = TimeSpan.FromSeconds(5);
+
+    private Descriptor SendCompressing(string diffId, LayerCompression compression, StrongBox<Uri> upload, Action<long> progress, string what, CancellationToken cancellationToken)
+    {
+        var location = upload.Value!;
         var stall = _client.Options.StallTimeout;
         using var stalled = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var watchdog = new Timer(_ => stalled.Cancel(), null, stall, Timeout.InfiniteTimeSpan);
@@ -117,15 +183,18 @@ internal sealed class BlobUploader
                 throw RegistryErrors.FromResponse(patched, "a streamed upload of " + what, diffId);
             }
 
-            location = _client.Location(patched, "a streamed upload");
+            location = upload.Value = _client.Location(patched, "a streamed upload");
         }
 
         var sent = content.Compressed;
         using var done = _client.Send(HttpMethod.Put, WithDigest(location, sent.Digest), _scope, cancellationToken);
+        var finished = $"the upload of layer {sent.Digest} ({diffId}) for {_client.Endpoint.Domain}/{_repository}";
         if (done.StatusCode != HttpStatusCode.Created)
         {
-            throw RegistryErrors.FromResponse(done, $"the upload of layer {sent.Digest} ({diffId}) for {_client.Endpoint.Domain}/{_repository}", sent.Digest);
+            throw RegistryErrors.FromResponse(done, finished, sent.Digest);
         }
+
+        RegistryErrors.CheckStoredDigest(done, sent.Digest, finished, sent.Digest);
 
         return sent;
     }
@@ -143,7 +212,7 @@ internal sealed class BlobUploader
         return (_client.Location(start, "an upload"), chunkMin);
     }
 
-    private void Send(ExportBlob blob, Uri location, long? chunkMin, string what, Action<long> progress, CancellationToken cancellationToken)
+    private void Send(ExportBlob blob, StrongBox<Uri> upload, long? chunkMin, string what, Action<long> progress, CancellationToken cancellationToken)
     {
         // Chunks when the registry asks for them (at least its minimum) or the options force them.
         int? chunkBytes = chunkMin is { } required
@@ -153,13 +222,13 @@ internal sealed class BlobUploader
         HttpResponseMessage done;
         if (chunkBytes is null)
         {
-            done = SendWhole(blob, source, location, progress, what, cancellationToken);
+            done = SendWhole(blob, source, upload.Value!, progress, what, cancellationToken);
         }
         else
         {
             using var counted = new ProgressReadStream(source, progress, cancellationToken);
-            location = SendChunks(counted, location, chunkBytes.Value, what, cancellationToken);
-            done = _client.Send(HttpMethod.Put, WithDigest(location, blob.Digest), _scope, cancellationToken);
+            SendChunks(counted, upload, chunkBytes.Value, what, cancellationToken);
+            done = _client.Send(HttpMethod.Put, WithDigest(upload.Value!, blob.Digest), _scope, cancellationToken);
         }
 
         using (done)
@@ -169,6 +238,8 @@ internal sealed class BlobUploader
             {
                 throw RegistryErrors.FromResponse(done, "the upload of " + what, blob.Digest);
             }
+
+            RegistryErrors.CheckStoredDigest(done, blob.Digest, "the upload of " + what, blob.Digest);
         }
     }
 
@@ -203,7 +274,7 @@ internal sealed class BlobUploader
         }
     }
 
-    private Uri SendChunks(Stream source, Uri location, int chunkBytes, string what, CancellationToken cancellationToken)
+    private void SendChunks(Stream source, StrongBox<Uri> upload, int chunkBytes, string what, CancellationToken cancellationToken)
     {
         var buffer = new byte[chunkBytes];
         long offset = 0;
@@ -218,11 +289,11 @@ internal sealed class BlobUploader
 
             if (n == 0)
             {
-                return location;
+                return;
             }
 
             var start = offset;
-            using var response = _client.Send(HttpMethod.Patch, location, _scope, cancellationToken, request =>
+            using var response = _client.Send(HttpMethod.Patch, upload.Value!, _scope, cancellationToken, request =>
             {
                 request.Content = new ByteArrayContent(buffer, 0, n);
                 request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
@@ -233,7 +304,7 @@ internal sealed class BlobUploader
                 throw RegistryErrors.FromResponse(response, "a chunk of " + what, what);
             }
 
-            location = _client.Location(response, "a chunk");
+            upload.Value = _client.Location(response, "a chunk");
             offset += n;
         }
     }

@@ -79,10 +79,7 @@ internal static class ImagePusher
             throw RegistryErrors.FromResponse(response, "the manifest of " + name, name);
         }
 
-        if (response.Headers.TryGetValues("Docker-Content-Digest", out var said) && said.FirstOrDefault() is { } registryDigest && registryDigest != digest)
-        {
-            throw new LayerToolsException("DigestMismatch", ErrorKind.InvalidData, $"'{name}': the registry stored the manifest as {registryDigest}, not {digest}.", name);
-        }
+        RegistryErrors.CheckStoredDigest(response, digest, "the manifest of " + name, name, manifest: true);
 
         reporter.Done($"Pushed {name}");
         return new PublishedImage

@@ -54,6 +54,9 @@ internal sealed class RegistryClient : IDisposable
 
     public RegistryEndpoint Endpoint { get; }
 
+    /// <summary>What went wrong on the side (an abandoned upload the registry would not cancel), for the command's verbose output; added from any thread.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Notes { get; } = new();
+
     public RegistryOptions Options { get; }
 
     public static string PullScope(string repository) => $"repository:{repository}:pull";

@@ -33,6 +33,20 @@ internal static class RegistryErrors
         };
     }
 
+    /// <summary>
+    /// Checks the digest a registry says it stored (<c>Docker-Content-Digest</c>, when it sends one)
+    /// against the digest that was sent: another digest means the registry holds other bytes under
+    /// our name: for a blob, the push stops before the manifest, so nothing is tagged.
+    /// </summary>
+    public static void CheckStoredDigest(HttpResponseMessage response, string sent, string what, object target, bool manifest = false)
+    {
+        if (response.Headers.TryGetValues("Docker-Content-Digest", out var said) && said.FirstOrDefault() is { } stored && !string.Equals(stored.Trim(), sent, StringComparison.Ordinal))
+        {
+            var consequence = manifest ? "the registry may have tagged what it stored: check the tag before using it" : "the push was stopped before the manifest, so nothing was tagged";
+            throw new LayerToolsException("DigestMismatch", ErrorKind.InvalidData, $"'{what}': the registry says it stored {stored.Trim()}, not the {sent} that was sent; {consequence}.", target);
+        }
+    }
+
     public static LayerToolsException Unauthorized(string what, string said, object target) =>
         new("RegistryUnauthorized", ErrorKind.SecurityError, $"The registry refused access to {what} ({said}). Sign in with Connect-ImageRegistry or give -Credential.", target);
 

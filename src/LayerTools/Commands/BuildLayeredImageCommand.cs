@@ -197,6 +197,7 @@ public sealed class BuildLayeredImageCommand : StoreCmdlet, IRegistryParameters
             finally
             {
                 progress.Complete();
+                RegistryAccess.WriteNotes(this, client);
             }
         }
 
@@ -218,6 +219,7 @@ public sealed class BuildLayeredImageCommand : StoreCmdlet, IRegistryParameters
         finally
         {
             progress.Complete();
+            RegistryAccess.WriteNotes(this, client);
         }
     }
 

@@ -46,6 +46,7 @@ public sealed class PublishLayeredImageCommand : ImageCmdlet, IRegistryParameter
         finally
         {
             progress.Complete();
+            RegistryAccess.WriteNotes(this, client);
         }
 
         WriteVerbose($"Pushed {published.Reference} ({published.Digest}): {published.Uploaded} blob(s) uploaded, {published.Mounted} mounted from other repositories, {published.Existing} already there.");

@@ -26,6 +26,15 @@ internal static class RegistryAccess
         return signIn.Open(endpoint);
     }
 
+    /// <summary>Writes what went wrong on the side of a registry command (an abandoned upload the registry would not cancel) as verbose lines, on the cmdlet's thread.</summary>
+    public static void WriteNotes(Cmdlet cmdlet, RegistryClient client)
+    {
+        while (client.Notes.TryDequeue(out var note))
+        {
+            cmdlet.WriteVerbose(note);
+        }
+    }
+
     /// <summary>The sign-in -Credential and -SkipCertificateCheck ask for (an empty credential: the saved ones).</summary>
     public static RegistrySignIn SignIn(PSCredential? credential, bool skipCertificateCheck) =>
         new(credential is not null && credential != PSCredential.Empty ? credential.GetNetworkCredential() : null, skipCertificateCheck);

@@ -29,10 +29,10 @@ internal static class DriveStores
         return Stores.GetOrAdd(root, r => new StoreDrives(WithFetcher(LayerStore.Open(r))));
     }
 
-    /// <summary>Remote layers (see RemoteLayers) are fetched from their registry when a drive reads their files.</summary>
+    /// <summary>Remote layers (see RemoteLayers) are fetched from their registry when a drive reads their files, stopped by the reading command's Ctrl+C.</summary>
     private static LayerStore WithFetcher(LayerStore store)
     {
-        Core.Registry.RegistryLayerFetcher.AttachTo(store);
+        store.RemoteFetcher ??= new DriveFetcher();
         return store;
     }
 }

@@ -143,7 +143,13 @@ public sealed partial class LayerToolsProvider
 
     public object GetContentWriterDynamicParameters(string path) => new ContentWriterParameters();
 
-    public void ClearContent(string path)
+    public void ClearContent(string path) => DriveFetcher.Serving(this, () =>
+    {
+        ClearContentServed(path);
+        return true;
+    });
+
+    private void ClearContentServed(string path)
     {
         var p = DrivePath.Parse(path);
         if (p is not null && p.Kind == DriveKind.Container && !p.IsRoot && !p.IsTop && TreeOf(p) is ContainerFileTree tree && tree.Item(p.Inner) is null)
@@ -191,7 +197,11 @@ public sealed partial class LayerToolsProvider
     {
         try
         {
-            action();
+            DriveFetcher.Serving(this, () =>
+            {
+                action();
+                return true;
+            });
         }
         catch (LayerToolsException ex) when (ex.ErrorId == "ImageIsReadOnly")
         {

@@ -73,7 +73,9 @@ public sealed partial class LayerToolsProvider : NavigationCmdletProvider, ICont
 
     protected override bool IsValidPath(string path) => !string.IsNullOrEmpty(path) && !path.Contains('\0', StringComparison.Ordinal);
 
-    protected override bool ItemExists(string path)
+    protected override bool ItemExists(string path) => DriveFetcher.Serving(this, () => ItemExistsServed(path));
+
+    private bool ItemExistsServed(string path)
     {
         try
         {
@@ -97,7 +99,9 @@ public sealed partial class LayerToolsProvider : NavigationCmdletProvider, ICont
         }
     }
 
-    protected override bool IsItemContainer(string path)
+    protected override bool IsItemContainer(string path) => DriveFetcher.Serving(this, () => IsItemContainerServed(path));
+
+    private bool IsItemContainerServed(string path)
     {
         try
         {
@@ -212,7 +216,9 @@ public sealed partial class LayerToolsProvider : NavigationCmdletProvider, ICont
         }
     });
 
-    protected override bool HasChildItems(string path)
+    protected override bool HasChildItems(string path) => DriveFetcher.Serving(this, () => HasChildItemsServed(path));
+
+    private bool HasChildItemsServed(string path)
     {
         try
         {

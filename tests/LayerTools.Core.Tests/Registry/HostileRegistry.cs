@@ -81,7 +81,7 @@ internal sealed class HostileRegistry : IDisposable
             return;
         }
 
-        if (context.Request.HttpMethod is "POST" or "PUT" or "PATCH")
+        if (context.Request.HttpMethod is "POST" or "PUT" or "PATCH" or "DELETE")
         {
             TakeUpload(context);
             return;
@@ -137,18 +137,36 @@ internal sealed class HostileRegistry : IDisposable
         }
     }
 
-    /// <summary>The upload requests taken, in order: the method, the path and query, and a Content-Range when sent ("PATCH /upload/… 0-99").</summary>
+    /// <summary>The upload requests taken (POST, PATCH, PUT, DELETE), in order: the method, the path and query, and a Content-Range when sent ("PATCH /upload/… 0-99").</summary>
     public List<string> Uploads { get; } = new();
 
     /// <summary>When set, a POST that opens an upload answers with this OCI-Chunk-Min-Length (the registry wants chunks).</summary>
     public long? ChunkMinLength { get; set; }
+
+    /// <summary>A copy of <see cref="Uploads"/>, taken safely while requests still come in.</summary>
+    public string[] UploadsSoFar()
+    {
+        lock (_gate)
+        {
+            return Uploads.ToArray();
+        }
+    }
+
+    /// <summary>The address of every upload a POST opened, in order.</summary>
+    public List<string> Opened { get; } = new();
+
+    /// <summary>When set, a PUT to a path starting with this is answered with a Docker-Content-Digest of other bytes than were sent (a registry that stored something else).</summary>
+    public string? MisstatesDigestOf { get; set; }
+
+    /// <summary>The digest a lying PUT answer names.</summary>
+    public const string OtherDigest = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
 
     /// <summary>When set, the next PATCH body is read this far and its connection dropped (once).</summary>
     public int? DropUploadAfter { get; set; }
 
     /// <summary>
     /// Takes pushes: a POST opens an upload, a PATCH reads its body and answers 202 with the upload's
-    /// address, a PUT reads its body and is accepted; bodies are read slowly, as <see cref="UploadReadDelay"/> says.
+    /// address, a PUT reads its body and is accepted, a DELETE (an upload cancelled) answers 204; bodies are read slowly, as <see cref="UploadReadDelay"/> says.
     /// </summary>
     private void TakeUpload(HttpListenerContext context)
     {
@@ -161,10 +179,22 @@ internal sealed class HostileRegistry : IDisposable
             DropUploadAfter = drop is null ? DropUploadAfter : null;
         }
 
+        if (context.Request.HttpMethod == "DELETE")
+        {
+            response.StatusCode = 204;
+            return;
+        }
+
         if (context.Request.HttpMethod == "POST")
         {
+            var location = "/upload/" + Guid.NewGuid().ToString("N");
+            lock (_gate)
+            {
+                Opened.Add(location);
+            }
+
             response.StatusCode = 202;
-            response.AddHeader("Location", "/upload/" + Guid.NewGuid().ToString("N"));
+            response.AddHeader("Location", location);
             if (ChunkMinLength is { } min)
             {
                 response.AddHeader("OCI-Chunk-Min-Length", min.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -192,6 +222,10 @@ internal sealed class HostileRegistry : IDisposable
         if (context.Request.HttpMethod == "PATCH")
         {
             response.AddHeader("Location", context.Request.Url!.AbsolutePath);
+        }
+        else if (MisstatesDigestOf is { } prefix && context.Request.Url!.AbsolutePath.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            response.AddHeader("Docker-Content-Digest", OtherDigest);
         }
     }
 

@@ -144,10 +144,18 @@ public sealed class RegistryPushTests : RegistryTestBase
         using (var client = new RegistryClient(RegistryEndpoint.For(target), new RegistryOptions()))
         {
             Assert.ThrowsAny<OperationCanceledException>(() => ImagePusher.Push(catalog, image, client, target, progress, cancel.Token));
+            Assert.Empty(client.Notes);
         }
 
         Assert.True(progress.Seen);
         Assert.Empty(Directory.EnumerateFiles(temp.Store.TmpDir, "compress-*"));
+
+        // Each upload the cancelled push opened was cancelled (DELETE): the registry knows none of them (an
+        // upload is its startedat and data files; a PATCH the cancel cut off may still write its hash state
+        // after the DELETE, which the registry's upload purge removes).
+        var uploads = Path.Combine(Registries.Plain.Dir, "data", "docker", "registry", "v2", "repositories", "push", "cancelled", "_uploads");
+        Assert.True(Directory.Exists(uploads), "the push opened uploads");
+        Assert.DoesNotContain(Directory.EnumerateFiles(uploads, "*", SearchOption.AllDirectories), f => Path.GetFileName(f) is "startedat" or "data");
         var pushed = Push(catalog, image, target);
         using var other = new TempStore();
         var fresh = Push(new ImageCatalog(other.Store), BigImage(other.Store), ImageReference.Parse($"{Registries.Plain.Host}/push/uncancelled:1"));

@@ -127,6 +127,10 @@ public sealed class RegistryTransferTests
         using var hostile = new HostileRegistry([]) { UploadReadDelay = TimeSpan.FromSeconds(4) };
         var error = Assert.Throws<LayerToolsException>(() => Push(temp, image, hostile.Host, new RegistryOptions { StallTimeout = TimeSpan.FromSeconds(1) }));
         Assert.Equal("RegistryStalled", error.ErrorId);
+
+        // Each upload given up was cancelled (DELETE), the error still the stall.
+        Assert.NotEmpty(RegistryUploadTests.Opened(hostile));
+        Assert.Equal(RegistryUploadTests.Opened(hostile), RegistryUploadTests.Deleted(hostile));
     }
 
     [Fact]
@@ -145,6 +149,10 @@ public sealed class RegistryTransferTests
         Assert.Equal(3, hostile.Uploads.Count(u => u.StartsWith("POST", StringComparison.Ordinal)));
         Assert.Single(hostile.Uploads, u => u.StartsWith("PATCH", StringComparison.Ordinal));
         Assert.Single(hostile.Uploads, u => u.StartsWith("PUT", StringComparison.Ordinal) && u.EndsWith("digest=" + Uri.EscapeDataString(kept.Digest), StringComparison.Ordinal));
+
+        // The upload of the dropped PATCH was cancelled (DELETE) before the new one; no other was.
+        var dropped = hostile.Uploads.Single(u => u.StartsWith("PATCH", StringComparison.Ordinal)).Split(' ')[1];
+        Assert.Equal(["DELETE " + dropped], hostile.Uploads.Where(u => u.StartsWith("DELETE", StringComparison.Ordinal)));
 
         // The same image from a store that never compressed it, streamed without a drop: the same manifest
         // (config: POST, PUT; layer: POST, PATCH, PUT ?digest=; the manifest: PUT).
@@ -187,18 +195,18 @@ public sealed class RegistryTransferTests
     private static void AssertRefusedAndStoreUnchanged(string reference, string errorId) =>
         RegistrySecurityTests.AssertRefusedAndStoreUnchanged(reference, new RegistryOptions(), errorId);
 
-    private static StoredImage RandomImage(TempStore temp, int bytes)
+    internal static StoredImage RandomImage(TempStore temp, int bytes)
     {
         var content = new byte[bytes];
         new Random(bytes).NextBytes(content);
         return TestImages.Add(temp.Store, "upload:1", new TarBuilder().File("data", content));
     }
 
-    private static PublishedImage Push(TempStore temp, StoredImage image, string host, RegistryOptions options)
+    internal static PublishedImage Push(TempStore temp, StoredImage image, string host, RegistryOptions options, CancellationToken cancellationToken = default)
     {
         var destination = ImageReference.Parse(host + "/evil:1");
         using var client = new RegistryClient(RegistryEndpoint.For(destination), options);
-        return ImagePusher.Push(new ImageCatalog(temp.Store), image, client, destination, null, CancellationToken.None);
+        return ImagePusher.Push(new ImageCatalog(temp.Store), image, client, destination, null, cancellationToken);
     }
 
     private static IReadOnlyList<string> DiffIdsOf(TempStore temp, StoredImage stored)
