@@ -17,7 +17,10 @@ internal sealed class LayerTarWriter : IDisposable
     private readonly PipelinedHashingWriteStream _output;
     private readonly long? _sourceDateEpoch;
     private readonly LayerIndex _index = new();
-    private readonly Dictionary<string, LayerEntry> _byPath = new(StringComparer.Ordinal);
+
+    // The entries by path, for a hard link's size and digest: made at the first hard link (most
+    // layers have none, and 50,000 entries need not be indexed twice), kept up to date after it.
+    private Dictionary<string, LayerEntry>? _byPath;
     private readonly byte[] _buffer = new byte[81920];
     private readonly System.Security.Cryptography.IncrementalHash _fileHash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
     private bool _finished;
@@ -144,6 +147,15 @@ internal sealed class LayerTarWriter : IDisposable
         else if (entry.Type == EntryType.HardLink)
         {
             entry.LinkTarget = TarPath.Normalize(linkName!);
+            if (_byPath is null)
+            {
+                _byPath = new Dictionary<string, LayerEntry>(StringComparer.Ordinal);
+                foreach (var e in _index.Entries.Where(e => !e.IsWhiteout))
+                {
+                    _byPath[e.Path] = e;
+                }
+            }
+
             if (_byPath.TryGetValue(entry.LinkTarget, out var target))
             {
                 entry.Size = target.Size;
@@ -151,7 +163,7 @@ internal sealed class LayerTarWriter : IDisposable
             }
         }
 
-        if (!entry.IsWhiteout)
+        if (_byPath is not null && !entry.IsWhiteout)
         {
             _byPath[entry.Path] = entry;
         }

@@ -9,6 +9,33 @@ internal static class AtomicFile
     /// </summary>
     public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes, string tmpDir, StoreAccess? access = null)
     {
+        var tmp = TempFor(path, tmpDir, access);
+        WriteVia(path, bytes, tmp, access);
+    }
+
+    /// <summary>As <see cref="WriteAllBytes"/>, the content written by <paramref name="write"/> as it is made (buffered), never held whole.</summary>
+    public static void Write(string path, Action<Stream> write, string tmpDir, StoreAccess? access = null)
+    {
+        var tmp = TempFor(path, tmpDir, access);
+        try
+        {
+            using (var fs = access?.CreateFile(tmp) ?? new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                write(fs);
+                fs.Flush(flushToDisk: true);
+            }
+
+            File.Move(tmp, path, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(tmp);
+            throw;
+        }
+    }
+
+    private static string TempFor(string path, string tmpDir, StoreAccess? access)
+    {
         if (access is null)
         {
             Directory.CreateDirectory(tmpDir);
@@ -19,7 +46,7 @@ internal static class AtomicFile
         }
 
         // Named by its writer (pid and start time), so the next command removes it if the writer was killed.
-        WriteVia(path, bytes, Path.Combine(tmpDir, Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N") + "." + ProcessIdentity.Current + ".tmp"), access);
+        return Path.Combine(tmpDir, Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N") + "." + ProcessIdentity.Current + ".tmp");
     }
 
     /// <summary>As <see cref="WriteAllBytes"/>, through the temporary file <paramref name="tmp"/> the caller named (one its lease owns).</summary>

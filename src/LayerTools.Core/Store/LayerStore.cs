@@ -342,6 +342,9 @@ internal sealed class LayerStore
     /// <summary>Writes one of the store's files atomically (through tmp/), with the store's file mode.</summary>
     public void WriteFile(string path, ReadOnlySpan<byte> bytes) => AtomicFile.WriteAllBytes(path, bytes, TmpDir, Access);
 
+    /// <summary>As <see cref="WriteFile(string, ReadOnlySpan{byte})"/>, the content written by <paramref name="write"/> as it is made.</summary>
+    public void WriteFile(string path, Action<Stream> write) => AtomicFile.Write(path, write, TmpDir, Access);
+
     /// <summary>A staging area; with <paramref name="lease"/>, one of several of an operation that holds what they all use.</summary>
     public StagingArea BeginStaging(Lease? lease = null) => new(this, lease);
 

@@ -181,7 +181,7 @@ internal sealed class StagingArea : IDisposable
             var indexTmp = NewFile();
             using (var fs = _store.Access.CreateFile(indexTmp))
             {
-                fs.Write(index.ToJson());
+                index.WriteJson(fs);
             }
 
             _indexes[index.DiffId] = indexTmp;

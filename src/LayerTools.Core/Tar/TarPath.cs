@@ -17,6 +17,12 @@ internal static class TarPath
             throw new LayerToolsException("InvalidEntryName", ErrorKind.InvalidData, $"{Where(archive)}entry name '{name.Replace("\0", "\\0", StringComparison.Ordinal)}' contains a NUL character.", name);
         }
 
+        if (IsClean(name))
+        {
+            // Already clean (as every name a layer writer makes): the same string, not a copy (50,000 index entries each held one).
+            return name;
+        }
+
         var parts = new List<string>();
         foreach (var part in name.Split('/'))
         {
@@ -40,6 +46,33 @@ internal static class TarPath
         }
 
         return string.Join('/', parts);
+    }
+
+    /// <summary>True when <see cref="Normalize"/> would give the name back unchanged: no leading or trailing '/', no empty, '.' or '..' component.</summary>
+    private static bool IsClean(string name)
+    {
+        if (name.Length == 0 || name[0] == '/' || name[^1] == '/')
+        {
+            return false;
+        }
+
+        for (var start = 0; ;)
+        {
+            var slash = name.IndexOf('/', start);
+            var end = slash < 0 ? name.Length : slash;
+            var part = name.AsSpan(start, end - start);
+            if (part.Length == 0 || part is "." or "..")
+            {
+                return false;
+            }
+
+            if (slash < 0)
+            {
+                return true;
+            }
+
+            start = slash + 1;
+        }
     }
 
     /// <summary>Cleans a path as if under "/": leading '/' dropped, '.' and empty parts dropped, '..' stops at the root.</summary>

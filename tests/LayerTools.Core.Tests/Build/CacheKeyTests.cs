@@ -42,4 +42,25 @@ public sealed class CacheKeyTests
 
         Assert.Equal(Digest.Of(text.ToString()), key.Digest);
     }
+
+    [Fact]
+    public void InputsAddedManyAtOnceHashAsAddedOneByOneAndAreMadeAgainInOrderWhenAsked()
+    {
+        var files = Enumerable.Range(0, 2000).Select(i => new KeyInput("file:app/f" + i, "File\u001f420\u001f" + new string('x', i % 50), "f" + i)).ToList();
+        var made = 0;
+        IEnumerable<KeyInput> Make()
+        {
+            made++;
+            return files;
+        }
+
+        var many = new CacheKey("copy", "p").Add("exclude", "a").AddMany(Make).Add("destination", "/app");
+        var one = new CacheKey("copy", "p").Add("exclude", "a");
+        files.ForEach(f => one.Add(f.Name, f.Value, f.Label));
+        one.Add("destination", "/app");
+        Assert.Equal(one.Digest, many.Digest);
+        Assert.Equal(1, made);
+        Assert.Equal(one.Inputs, many.Inputs);
+        Assert.Equal(2, made);
+    }
 }

@@ -120,4 +120,29 @@ public sealed class CopyPlanTests : IDisposable
         plan.AddToKey(key, source);
         Assert.Equal(2, source.FilesRead);
     }
+
+    [Fact]
+    public void AHashCacheLargerThanItsReadBufferGivesEveryDigestBack()
+    {
+        // 1,500 records of ~100 bytes: the cache file is read 64 KB at a time, records straddling the buffer's end.
+        for (var i = 0; i < 1500; i++)
+        {
+            var dir = Path.Combine(_context, "many", "d" + (i % 30));
+            Directory.CreateDirectory(dir);
+            File.WriteAllText(Path.Combine(dir, $"a-rather-long-file-name-{i}.js"), "x" + i);
+        }
+
+        var request = new CopyRequest { Sources = new[] { "." }, Destination = "/app/" };
+        var first = Source();
+        var key = new CacheKey("copy", "parent");
+        CopyPlan.Create(request, first, Below(), null, false).AddToKey(key, first);
+        first.Save();
+        Assert.True(new FileInfo(Assert.Single(Directory.GetFiles(Path.Combine(_t.Store.DataDir, "cache", "files")))).Length > 100_000);
+
+        var second = Source();
+        var again = new CacheKey("copy", "parent");
+        CopyPlan.Create(request, second, Below(), null, false).AddToKey(again, second);
+        Assert.Equal(key.Digest, again.Digest);
+        Assert.Equal(0, second.FilesRead);
+    }
 }

@@ -92,6 +92,11 @@ public sealed class LayerTarWriterTests : IDisposable
         Assert.Equal(read.DiffId, built.DiffId);
         Assert.Equal(read.Size, built.Size);
         Assert.Equal(System.Text.Encoding.UTF8.GetString(read.ToJson()), System.Text.Encoding.UTF8.GetString(built.ToJson()));
+
+        // The store's copy is written as a stream: the same bytes.
+        using var streamed = new MemoryStream();
+        built.WriteJson(streamed);
+        Assert.Equal(built.ToJson(), streamed.ToArray());
     }
 
     [Fact]

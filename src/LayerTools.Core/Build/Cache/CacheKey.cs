@@ -15,8 +15,10 @@ internal sealed class CacheKey
     // The key's text is hashed as it is added (a COPY of 50,000 files adds 50,000 fields; the text
     // was once kept whole, then copied to a string and to UTF-8 before hashing).
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-    private readonly List<KeyValuePair<string, string?>> _inputs = new();
-    private readonly List<KeyValuePair<string, string>> _labels = new();
+
+    // The inputs as added: one kept input, or a run of inputs that is made again when asked (a COPY's
+    // files: 50,000 kept name and value strings were ~20 MB that only a miss's explanation reads).
+    private readonly List<object> _parts = new();
     private readonly byte[] _buffer = new byte[16384];
     private int _filled;
     private string? _digest;
@@ -31,13 +33,70 @@ internal sealed class CacheKey
     /// <summary>Adds an input; <paramref name="label"/> (the context path of a file, say) only names it in a miss's explanation and is not part of the key.</summary>
     public CacheKey Add(string name, string? value, string? label = null)
     {
-        if (label is not null)
+        _parts.Add(new KeyInput(name, value, label));
+        Hash(name, value);
+        return this;
+    }
+
+    /// <summary>
+    /// Adds the inputs <paramref name="inputs"/> makes, hashed as they are made and not kept: the
+    /// explanation of a miss and the input log ask <paramref name="inputs"/> for them again, so it must
+    /// give the same inputs each time (as a COPY's files do once their digests are known), each name
+    /// once and none that <see cref="Add"/> gives.
+    /// </summary>
+    public CacheKey AddMany(Func<IEnumerable<KeyInput>> inputs)
+    {
+        _parts.Add(inputs);
+        foreach (var input in inputs())
         {
-            _labels.Add(new KeyValuePair<string, string>(name, label));
+            Hash(input.Name, input.Value);
         }
 
+        return this;
+    }
+
+    /// <summary>The inputs in the order they were added (those of <see cref="AddMany"/> made again), so a miss can be explained against the last build's.</summary>
+    public IEnumerable<KeyInput> Inputs
+    {
+        get
+        {
+            foreach (var part in _parts)
+            {
+                if (part is KeyInput input)
+                {
+                    yield return input;
+                    continue;
+                }
+
+                foreach (var made in ((Func<IEnumerable<KeyInput>>)part)())
+                {
+                    yield return made;
+                }
+            }
+        }
+    }
+
+    /// <summary>The names <see cref="Add"/> was given more than once, with their values joined by newlines (as the input log keeps them).</summary>
+    public IReadOnlyDictionary<string, string> Repeated()
+    {
+        var count = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var input in _parts.OfType<KeyInput>())
+        {
+            count[input.Name] = count.GetValueOrDefault(input.Name) + 1;
+        }
+
+        var joined = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var input in _parts.OfType<KeyInput>().Where(i => count[i.Name] > 1))
+        {
+            joined[input.Name] = joined.TryGetValue(input.Name, out var before) ? before + "\n" + input.Value : input.Value ?? string.Empty;
+        }
+
+        return joined;
+    }
+
+    private void Hash(string name, string? value)
+    {
         // Length-prefixed fields: no value can be read as the start of another.
-        _inputs.Add(new KeyValuePair<string, string?>(name, value));
         _digest = null;
         var v = value ?? "\0null";
         AppendNumber(name.Length);
@@ -48,7 +107,6 @@ internal sealed class CacheKey
         Append(":");
         Append(v);
         Append("\n");
-        return this;
     }
 
     /// <summary>The key (computed once until another input is added: a step asks for it several times).</summary>
@@ -63,25 +121,6 @@ internal sealed class CacheKey
             }
 
             return _digest;
-        }
-    }
-
-    /// <summary>The inputs in the order they were added, so a miss can be explained against the last build's.</summary>
-    public IReadOnlyList<KeyValuePair<string, string?>> Inputs => _inputs;
-
-    /// <summary>What to call an input in an explanation, when it is not its name (a context file's path for the file it becomes in the image).</summary>
-    /// <remarks>Made when asked (a miss's explanation, the input log): a hit of a 50,000-file COPY never needs it.</remarks>
-    public IReadOnlyDictionary<string, string> Labels
-    {
-        get
-        {
-            var labels = new Dictionary<string, string>(_labels.Count, StringComparer.Ordinal);
-            foreach (var (name, label) in _labels)
-            {
-                labels[name] = label;
-            }
-
-            return labels;
         }
     }
 

@@ -15,6 +15,9 @@ internal static class ContextScan
     /// <summary>A folder with this many entries is stat'ed on all cores by itself (smaller ones are, a level's folders side by side).</summary>
     private const int ParallelFolderSize = 2048;
 
+    /// <summary>Folders of a level listed and stat'ed side by side before their entries are taken.</summary>
+    private const int FoldersAtOnce = 8;
+
     private static readonly EnumerationOptions NamesOnly = new() { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = false, ReturnSpecialDirectories = false };
 
     public static void Walk(string root, Dictionary<string, ContextEntry> entries, Func<string, bool, bool>? isExcluded, Func<string, bool>? canSkip, CancellationToken ct)
@@ -25,50 +28,61 @@ internal static class ContextScan
         {
             // Each folder of this level: its names (getdents), then one statx each relative to the
             // folder's descriptor (no path walk from the root); folders and their entries on all cores.
-            var listed = new (string Relative, FileStat Stat)[level.Count][];
-            Parallel.For(0, level.Count, parallel, i => listed[i] = ListAndStat(level[i].Relative, level[i].Full, parallel));
+            // A few folders at a time (in order): a level's statx results are not all held at once
+            // (50,000 of them outlived a collection or two and grew the heap by ~10 MB).
             var next = new List<(string Relative, string Full)>();
-            foreach (var (rel, stat) in listed.SelectMany(l => l))
+            for (var first = 0; first < level.Count; first += FoldersAtOnce)
             {
-                ct.ThrowIfCancellationRequested();
-                var excluded = isExcluded?.Invoke(rel, stat.IsDirectory) ?? false;
-                if (stat.IsDirectory)
-                {
-                    if (excluded && (canSkip?.Invoke(rel) ?? false))
-                    {
-                        continue;
-                    }
-
-                    if (!excluded)
-                    {
-                        entries[rel] = new ContextEntry { Path = rel, Type = EntryType.Directory, Mode = stat.Permissions, Root = root, ModifiedTime = stat.MtimeSeconds, ModifiedTicks = BuildContext.TicksOf(stat) };
-                    }
-
-                    next.Add((rel, Path.Join(root, rel)));
-                    continue;
-                }
-
-                if (excluded)
-                {
-                    continue;
-                }
-
-                var type = TypeOf(stat);
-                entries[rel] = new ContextEntry
-                {
-                    Path = rel,
-                    Type = type,
-                    Mode = stat.Permissions,
-                    Size = type == EntryType.File ? stat.Size : 0,
-                    ModifiedTime = stat.MtimeSeconds,
-                    ModifiedTicks = BuildContext.TicksOf(stat),
-                    LinkTarget = type == EntryType.SymbolicLink ? ReadLink(Path.Join(root, rel)) : null,
-                    HardLinkKey = type == EntryType.File && stat.Nlink > 1 ? $"{stat.DevMajor}:{stat.DevMinor}:{stat.Inode}" : null,
-                    Root = root,
-                };
+                var count = Math.Min(FoldersAtOnce, level.Count - first);
+                var listed = new (string Relative, FileStat Stat)[count][];
+                Parallel.For(0, count, parallel, i => listed[i] = ListAndStat(level[first + i].Relative, level[first + i].Full, parallel));
+                Add(root, entries, isExcluded, canSkip, listed, next, ct);
             }
 
             level = next;
+        }
+    }
+
+    private static void Add(string root, Dictionary<string, ContextEntry> entries, Func<string, bool, bool>? isExcluded, Func<string, bool>? canSkip, (string Relative, FileStat Stat)[][] listed, List<(string Relative, string Full)> next, CancellationToken ct)
+    {
+        foreach (var (rel, stat) in listed.SelectMany(l => l))
+        {
+            ct.ThrowIfCancellationRequested();
+            var excluded = isExcluded?.Invoke(rel, stat.IsDirectory) ?? false;
+            if (stat.IsDirectory)
+            {
+                if (excluded && (canSkip?.Invoke(rel) ?? false))
+                {
+                    continue;
+                }
+
+                if (!excluded)
+                {
+                    entries[rel] = new ContextEntry { Path = rel, Type = EntryType.Directory, Mode = stat.Permissions, Root = root, ModifiedTime = stat.MtimeSeconds, ModifiedTicks = BuildContext.TicksOf(stat) };
+                }
+
+                next.Add((rel, Path.Join(root, rel)));
+                continue;
+            }
+
+            if (excluded)
+            {
+                continue;
+            }
+
+            var type = TypeOf(stat);
+            entries[rel] = new ContextEntry
+            {
+                Path = rel,
+                Type = type,
+                Mode = stat.Permissions,
+                Size = type == EntryType.File ? stat.Size : 0,
+                ModifiedTime = stat.MtimeSeconds,
+                ModifiedTicks = BuildContext.TicksOf(stat),
+                LinkTarget = type == EntryType.SymbolicLink ? ReadLink(Path.Join(root, rel)) : null,
+                HardLinkKey = type == EntryType.File && stat.Nlink > 1 ? $"{stat.DevMajor}:{stat.DevMinor}:{stat.Inode}" : null,
+                Root = root,
+            };
         }
     }
 

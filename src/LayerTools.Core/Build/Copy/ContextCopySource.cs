@@ -57,7 +57,7 @@ internal sealed class ContextCopySource : ICopySource
     /// <remarks>Size and mtime are the context scan's (one statx per file per build): a file changed after the scan is hashed as it is read, and that digest is remembered under the older stat, which no later scan matches.</remarks>
     public bool HasKnownDigest(CopySourceEntry entry) => FileHashCache.TryGet(Scanned(entry), out _);
 
-    public void Remember(CopySourceEntry entry, string digest) => _hashes.Set(Scanned(entry), digest);
+    public string Remember(CopySourceEntry entry, string digest) => _hashes.Set(Scanned(entry), digest);
 
     public void Save() => _hashes.Save();
 

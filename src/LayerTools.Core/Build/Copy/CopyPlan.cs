@@ -101,7 +101,14 @@ internal sealed class CopyPlan
             if (match.Type == EntryType.Directory)
             {
                 AddDirectoryRoot(planned, destination, match, request, keepSourceOwner);
-                foreach (var child in source.Under(match.Path))
+                var children = source.Under(match.Path);
+                if (children.TryGetNonEnumeratedCount(out var count))
+                {
+                    // Sized once (growing to 50,000 entries left ~3 MB of smaller tables on the large-object heap).
+                    planned.EnsureCapacity(planned.Count + count + 64);
+                }
+
+                foreach (var child in children)
                 {
                     var relative = match.Path.Length == 0 ? child.Path : child.Path[(match.Path.Length + 1)..];
                     Add(planned, TarPath.Join(destination, relative), child, request, keepSourceOwner);
@@ -158,19 +165,23 @@ internal sealed class CopyPlan
     }
 
     /// <summary>Adds what the cache must see: each entry's place, type, mode, owner, size, link target and content digest (reading a file only when its digest is unknown), never its mtime.</summary>
-    public void AddToKey(CacheKey key, ICopySource source)
+    /// <remarks>Made again when a miss is explained or logged (the digests are known by then), never kept: one string per entry was 50,000 strings held by the key.</remarks>
+    public void AddToKey(CacheKey key, ICopySource source) => key.AddMany(() => KeyInputs(source));
+
+    private IEnumerable<KeyInput> KeyInputs(ICopySource source)
     {
         foreach (var e in Entries)
         {
             var digest = e.Source is { Type: EntryType.File } s ? source.DigestOf(s) : null;
             // One string per entry (the fields were once seven strings joined).
-            key.Add("file:" + e.Path, string.Create(CultureInfo.InvariantCulture, $"{e.Type}\u001f{e.Mode}\u001f{e.Uid}\u001f{e.Gid}\u001f{e.Source?.Size ?? 0}\u001f{e.LinkTarget}\u001f{digest}"), e.Source?.Path);
+            yield return new KeyInput("file:" + e.Path, string.Create(CultureInfo.InvariantCulture, $"{e.Type}\u001f{e.Mode}\u001f{e.Uid}\u001f{e.Gid}\u001f{e.Source?.Size ?? 0}\u001f{e.LinkTarget}\u001f{digest}"), e.Source?.Path);
         }
     }
 
     /// <summary>Writes the layer, reading each file once; the digests seen on the way are remembered by the source.</summary>
     public void Write(LayerTarWriter writer, ICopySource source)
     {
+        // The digests of files a hard link may name (only files that have other links).
         var written = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var e in Entries)
         {
@@ -193,8 +204,12 @@ internal sealed class CopyPlan
                         writer.AddFile(e.Path, e.Mode, e.Uid, e.Gid, e.ModifiedTime, content, e.Source!.Size);
                     }
 
-                    source.Remember(e.Source, writer.LastEntry!.Digest!);
-                    written[e.Path] = writer.LastEntry!.Digest!;
+                    // The index keeps the digest string the source already held, when equal (one string per file, not two).
+                    writer.LastEntry!.Digest = source.Remember(e.Source, writer.LastEntry.Digest!);
+                    if (e.Source.HardLinkKey is not null)
+                    {
+                        written[e.Path] = writer.LastEntry!.Digest!;
+                    }
 
                     break;
                 default:

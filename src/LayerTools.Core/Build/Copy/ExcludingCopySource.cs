@@ -31,7 +31,7 @@ internal sealed class ExcludingCopySource : ICopySource
 
     public string DigestOf(CopySourceEntry entry) => _inner.DigestOf(entry);
 
-    public void Remember(CopySourceEntry entry, string digest) => _inner.Remember(entry, digest);
+    public string Remember(CopySourceEntry entry, string digest) => _inner.Remember(entry, digest);
 
     private bool Kept(CopySourceEntry entry) => entry.Path.Length == 0 || !_excluded.IsExcluded(entry.Path);
 }

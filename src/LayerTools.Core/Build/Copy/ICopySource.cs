@@ -20,5 +20,6 @@ internal interface ICopySource
     string DigestOf(CopySourceEntry entry);
 
     /// <summary>Records a digest computed while the file was copied, so it is not read again.</summary>
-    void Remember(CopySourceEntry entry, string digest);
+    /// <returns>The string to keep for the digest (an equal one the source already held, or <paramref name="digest"/>).</returns>
+    string Remember(CopySourceEntry entry, string digest);
 }

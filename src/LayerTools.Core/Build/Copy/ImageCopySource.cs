@@ -43,9 +43,7 @@ internal sealed class ImageCopySource : ICopySource
     public string DigestOf(CopySourceEntry entry) => _tree.Digest(entry.Path)
         ?? throw new LayerToolsException("FileNotFound", ErrorKind.ObjectNotFound, $"'/{entry.Path}' has no content in {Description}.", entry.Path);
 
-    public void Remember(CopySourceEntry entry, string digest)
-    {
-    }
+    public string Remember(CopySourceEntry entry, string digest) => digest;
 
     private static IEnumerable<CopySourceEntry> Sorted(IEnumerable<LayerFile> files) =>
         files.Select(f => ToEntry(f, TarPath.Normalize(f.Path))).OrderBy(e => e.Path, StringComparer.Ordinal);
