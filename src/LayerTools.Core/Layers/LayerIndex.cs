@@ -21,7 +21,7 @@ internal sealed class LayerIndex
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, LayerIndexJson.Default.LayerIndex);
 
     /// <summary>The bytes of <see cref="ToJson"/>, written as they are made (the store's copy of a 50,000-entry index was once a 16 MB buffer).</summary>
-    public void WriteJson(Stream stream) => JsonSerializer.Serialize(stream, this, Options);
+    public void WriteJson(Stream stream) => JsonSerializer.Serialize(stream, this, LayerIndexJson.Default.LayerIndex);
 
     public static LayerIndex FromJson(Stream json) =>
         JsonSerializer.Deserialize(json, LayerIndexJson.Default.LayerIndex) ?? throw new InvalidDataException("The layer index is empty.");
