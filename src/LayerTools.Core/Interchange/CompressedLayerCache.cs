@@ -106,8 +106,12 @@ internal static class CompressedLayerCache
     /// compressed bytes also go to <paramref name="alsoTo"/> as they are made (a streamed upload):
     /// the store keeps what the registry was sent, so the next push or export reuses it. When
     /// <paramref name="alsoTo"/> fails part-way nothing is kept; compressing again gives the same bytes.
+    /// The store's copy goes to disk as it is written (<see cref="WriteBehindStream"/>) and is flushed
+    /// to disk before it is recorded; <paramref name="syncAlongside"/> (an export flushing its own copy of
+    /// the blob to disk) runs at the same time as that flush, and the record is made only once both ended
+    /// (when it throws, nothing is kept).
     /// </summary>
-    public static Descriptor Create(LayerStore store, string diffId, LayerCompression compression, Stream? alsoTo, Action<long>? progress, CancellationToken cancellationToken, Lease? lease = null)
+    public static Descriptor Create(LayerStore store, string diffId, LayerCompression compression, Stream? alsoTo, Action<long>? progress, CancellationToken cancellationToken, Lease? lease = null, Action? syncAlongside = null)
     {
         store.Access.CreateFolder(store.TmpDir);
         // Without a lease (a push), named by this process, so the next command removes it if the process was killed.
@@ -123,7 +127,8 @@ internal static class CompressedLayerCache
             using (var source = store.OpenBlob(diffId))
             using (var file = store.Access.CreateFile(tmp, 1 << 16))
             {
-                using (var hashingOut = new PipelinedHashingWriteStream(alsoTo is null ? file : new TeeWriteStream(file, alsoTo), leaveOpen: true))
+                var local = new WriteBehindStream(file);
+                using (var hashingOut = new PipelinedHashingWriteStream(alsoTo is null ? local : new TeeWriteStream(local, alsoTo), leaveOpen: true))
                 {
                     using (var compressor = LayerCodec.OpenCompressor(hashingOut, compression))
                     {
@@ -146,7 +151,8 @@ internal static class CompressedLayerCache
                     size = hashingOut.BytesWritten;
                 }
 
-                file.Flush(flushToDisk: true);
+                local.Flush();
+                FlushToDisk(file, syncAlongside);
             }
 
             if (read != diffId)
@@ -169,5 +175,32 @@ internal static class CompressedLayerCache
         {
             AtomicFile.TryDelete(tmp);
         }
+    }
+
+    /// <summary>
+    /// Flushes <paramref name="file"/> to disk while <paramref name="alongside"/> runs on another thread
+    /// (two files' fsyncs overlap instead of waiting one after the other); returns once both ended, and
+    /// throws the store file's failure first, else the other's.
+    /// </summary>
+    private static void FlushToDisk(FileStream file, Action? alongside)
+    {
+        if (alongside is null)
+        {
+            file.Flush(flushToDisk: true);
+            return;
+        }
+
+        var other = Task.Run(alongside);
+        try
+        {
+            file.Flush(flushToDisk: true);
+        }
+        finally
+        {
+            // Waits without throwing: the caller must not close the other file while it is being flushed.
+            Task.WhenAny(other).Wait();
+        }
+
+        other.GetAwaiter().GetResult();
     }
 }

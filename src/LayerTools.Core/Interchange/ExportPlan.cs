@@ -128,8 +128,13 @@ internal sealed class ExportPlan
             Descriptor layer;
             using (var copy = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
-                layer = CompressedLayerCache.Create(store, diffId, compression, copy, progress, cancellationToken, lease);
-                copy.Flush(flushToDisk: true);
+                // Both copies start going to disk as they are written, and are flushed to disk at the same time.
+                var behind = new WriteBehindStream(copy);
+                layer = CompressedLayerCache.Create(store, diffId, compression, behind, progress, cancellationToken, lease, syncAlongside: () =>
+                {
+                    behind.Flush();
+                    copy.Flush(flushToDisk: true);
+                });
             }
 
             File.Move(tmp, Path.Combine(blobs, Digest.Hex(layer.Digest)), overwrite: true);
