@@ -166,16 +166,51 @@ internal sealed class CopyPlan
 
     /// <summary>Adds what the cache must see: each entry's place, type, mode, owner, size, link target and content digest (reading a file only when its digest is unknown), never its mtime.</summary>
     /// <remarks>Made again when a miss is explained or logged (the digests are known by then), never kept: one string per entry was 50,000 strings held by the key.</remarks>
-    public void AddToKey(CacheKey key, ICopySource source) => key.AddMany(() => KeyInputs(source));
+    public void AddToKey(CacheKey key, ICopySource source) => key.AddMany(() => KeyInputs(source), field => HashInputs(source, field));
+
+    private const string FilePrefix = "file:";
 
     private IEnumerable<KeyInput> KeyInputs(ICopySource source)
     {
+        var buffer = new char[256];
         foreach (var e in Entries)
         {
-            var digest = e.Source is { Type: EntryType.File } s ? source.DigestOf(s) : null;
-            // One string per entry (the fields were once seven strings joined).
-            yield return new KeyInput("file:" + e.Path, string.Create(CultureInfo.InvariantCulture, $"{e.Type}\u001f{e.Mode}\u001f{e.Uid}\u001f{e.Gid}\u001f{e.Source?.Size ?? 0}\u001f{e.LinkTarget}\u001f{digest}"), e.Source?.Path);
+            yield return new KeyInput(FilePrefix + e.Path, ValueText(e, source, ref buffer), e.Source?.Path);
         }
+    }
+
+    /// <summary>The fields <see cref="KeyInputs"/> makes, each written into a buffer and hashed there (no strings).</summary>
+    private void HashInputs(ICopySource source, CacheKey.FieldSink field)
+    {
+        var value = new char[256];
+        var name = new char[256];
+        foreach (var e in Entries)
+        {
+            var length = FilePrefix.Length + e.Path.Length;
+            if (name.Length < length)
+            {
+                name = new char[length * 2];
+            }
+
+            FilePrefix.CopyTo(name);
+            e.Path.CopyTo(name.AsSpan(FilePrefix.Length));
+            field(name.AsSpan(0, length), Value(e, source, ref value));
+        }
+    }
+
+    private static string ValueText(PlannedEntry e, ICopySource source, ref char[] buffer) => new(Value(e, source, ref buffer));
+
+    /// <summary>An entry's key value: type, mode, owner, size, link target and content digest (read when unknown), written into <paramref name="buffer"/> (grown when short).</summary>
+    private static ReadOnlySpan<char> Value(PlannedEntry e, ICopySource source, ref char[] buffer)
+    {
+        var digest = e.Source is { Type: EntryType.File } s ? source.DigestOf(s) : null;
+        int written;
+        while (!buffer.AsSpan().TryWrite(CultureInfo.InvariantCulture, $"{e.Type}\u001f{e.Mode}\u001f{e.Uid}\u001f{e.Gid}\u001f{e.Source?.Size ?? 0}\u001f{e.LinkTarget}\u001f{digest}", out written))
+        {
+            buffer = new char[buffer.Length * 2];
+        }
+
+        return buffer.AsSpan(0, written);
     }
 
     /// <summary>Writes the layer, reading each file once; the digests seen on the way are remembered by the source.</summary>
