@@ -108,6 +108,15 @@ public sealed class CopyPlanTests : IDisposable
     }
 
     [Fact]
+    public void EntriesFromSourcesOutOfOrderAndParentsFoundLastAreInPathOrder()
+    {
+        var plan = CopyPlan.Create(new CopyRequest { Sources = new[] { "src/lib", "package.json", "src/index.js", "src" }, Destination = "/opt/x/" }, Source(), Below(), null, false);
+        var paths = plan.Entries.Select(e => e.Path).ToArray();
+        Assert.Equal(paths.Order(StringComparer.Ordinal), paths);
+        Assert.Equal(new[] { "opt/", "opt/x/", "opt/x/index.js", "opt/x/lib/", "opt/x/lib/util.js", "opt/x/link.js", "opt/x/package.json", "opt/x/util.js" }, Paths(plan));
+    }
+
+    [Fact]
     public void TheKeyHashedWithoutStringsIsTheKeyOfItsInputsAddedOneByOne()
     {
         // A long name and link target: the buffers the fields are written into grow.

@@ -160,8 +160,36 @@ internal sealed class CopyPlan
         planned.Remove(string.Empty);
         LinkHardLinks(planned);
         var entries = planned.Values.ToArray();
-        Array.Sort(entries, (a, b) => string.CompareOrdinal(a.Path, b.Path));
+        SortByPath(entries);
         return new CopyPlan(entries, destination, archives);
+    }
+
+    /// <summary>
+    /// Sorts by ordinal path. The plan's entries come mostly in order (a folder's sorted contents, then
+    /// the parents found after them): that run is kept in place, the others sorted and merged in from
+    /// the end (sorting 50,000 entries again was ~5% of a no-op).
+    /// </summary>
+    private static void SortByPath(PlannedEntry[] entries)
+    {
+        var rest = new List<PlannedEntry>();
+        var run = 0;
+        for (var i = 0; i < entries.Length; i++)
+        {
+            if (run == 0 || string.CompareOrdinal(entries[run - 1].Path, entries[i].Path) < 0)
+            {
+                entries[run++] = entries[i];
+            }
+            else
+            {
+                rest.Add(entries[i]);
+            }
+        }
+
+        rest.Sort(static (a, b) => string.CompareOrdinal(a.Path, b.Path));
+        for (int i = run - 1, j = rest.Count - 1, w = entries.Length - 1; j >= 0; w--)
+        {
+            entries[w] = i >= 0 && string.CompareOrdinal(entries[i].Path, rest[j].Path) > 0 ? entries[i--] : rest[j--];
+        }
     }
 
     /// <summary>Adds what the cache must see: each entry's place, type, mode, owner, size, link target and content digest (reading a file only when its digest is unknown), never its mtime.</summary>
