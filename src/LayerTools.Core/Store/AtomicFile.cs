@@ -1,3 +1,5 @@
+using LayerTools.Core.HostFs;
+
 namespace LayerTools.Core.Store;
 
 /// <summary>Writes that leave either the old file or the new one, never a torn file.</summary>
@@ -90,6 +92,28 @@ internal static class AtomicFile
         catch (IOException) when (File.Exists(destination))
         {
             TryDelete(source);
+        }
+    }
+
+    /// <summary>
+    /// Flushes a file already written and closed to disk (fsync), so that a name given to it afterwards
+    /// never names an empty or torn file after a power loss (ext4 allocates a new file's blocks lazily).
+    /// </summary>
+    public static void FlushToDisk(string path)
+    {
+        using var fs = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.Read, 1);
+        fs.Flush(flushToDisk: true);
+    }
+
+    /// <summary>
+    /// Makes the names created or renamed in <paramref name="folder"/> durable (fsync of the folder, on
+    /// Linux): what a commit renamed into place survives a power loss once this returns.
+    /// </summary>
+    public static void SyncFolder(string folder)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            LinuxNative.SyncFolder(folder);
         }
     }
 
