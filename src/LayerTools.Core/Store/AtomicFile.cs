@@ -72,15 +72,16 @@ internal static class AtomicFile
     }
 
     /// <summary>
-    /// Moves a finished file into its content-addressed place, sealed with the store's mode for immutable files;
-    /// when the place is taken, the content is the same, so the new copy is dropped.
+    /// Moves a finished file (its data already flushed to disk) into its content-addressed place, sealed
+    /// with the store's mode for immutable files. When the place is taken the content is the same: the
+    /// source is left where it is and false returned, so that the caller deletes it once it let go of the
+    /// store lock (unlinking a large layer takes a while, and other writers wait for the lock).
     /// </summary>
-    public static void MoveIntoPlace(string source, string destination, StoreAccess access)
+    public static bool MoveIntoPlace(string source, string destination, StoreAccess access)
     {
         if (File.Exists(destination))
         {
-            TryDelete(source);
-            return;
+            return false;
         }
 
         access.CreateFolder(Path.GetDirectoryName(destination)!);
@@ -88,10 +89,11 @@ internal static class AtomicFile
         try
         {
             File.Move(source, destination, overwrite: false);
+            return true;
         }
         catch (IOException) when (File.Exists(destination))
         {
-            TryDelete(source);
+            return false;
         }
     }
 

@@ -220,16 +220,38 @@ internal sealed class StagingArea : IDisposable
         }
 
         _unflushed.Clear();
-        using var l = _store.Lock(cancellationToken);
+        var duplicates = new List<string>();
+        using (_store.Lock(cancellationToken))
+        {
+            CommitLocked(mutateIndex, duplicates);
+        }
+
+        // A copy the store had already goes after the lock is let go: the store's own is held by the lease.
+        foreach (var path in duplicates)
+        {
+            AtomicFile.TryDelete(path);
+        }
+
+        _committed = true;
+    }
+
+    private void CommitLocked(Func<List<Descriptor>, bool>? mutateIndex, List<string> duplicates)
+    {
         foreach (var (diffId, path) in _indexes)
         {
-            AtomicFile.MoveIntoPlace(path, _store.LayerIndexPath(diffId), _store.Access);
+            if (!AtomicFile.MoveIntoPlace(path, _store.LayerIndexPath(diffId), _store.Access))
+            {
+                duplicates.Add(path);
+            }
         }
 
         foreach (var (digest, path) in _blobs)
         {
             _lease.HoldLocked(digest);
-            AtomicFile.MoveIntoPlace(path, _store.BlobPath(digest), _store.Access);
+            if (!AtomicFile.MoveIntoPlace(path, _store.BlobPath(digest), _store.Access))
+            {
+                duplicates.Add(path);
+            }
         }
 
         if (mutateIndex is not null)
@@ -250,8 +272,6 @@ internal sealed class StagingArea : IDisposable
                 return changed;
             });
         }
-
-        _committed = true;
     }
 
     public bool Committed => _committed;
