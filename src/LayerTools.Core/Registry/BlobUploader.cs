@@ -136,7 +136,7 @@ internal sealed class BlobUploader
     /// what it took at once rather than at its own clean-up. Best effort, bounded by a few seconds (after
     /// Ctrl+C too): a DELETE that fails is a note for verbose output, never the error the user sees.
     /// </summary>
-    private void Cancel(Uri location)
+    public void Cancel(Uri location)
     {
         using var bounded = new CancellationTokenSource(CancelTimeout < _client.Options.Timeout ? CancelTimeout : _client.Options.Timeout);
         string? why;
