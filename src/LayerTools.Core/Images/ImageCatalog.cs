@@ -281,6 +281,12 @@ internal sealed class ImageCatalog
         var sharing = LayerUseCounts();
         var label = stored.Reference?.ToString() ?? Digest.Short(manifest.Config.Digest);
         var result = new List<LayerInfo>();
+        if (fetch && config.DiffIds.Count > 0)
+        {
+            // The top layer first: every layer below that is not in the store comes with it, in one commit.
+            Store.ReadLayerIndex(config.DiffIds[^1]);
+        }
+
         for (var i = 0; i < config.DiffIds.Count; i++)
         {
             var diffId = config.DiffIds[i];
