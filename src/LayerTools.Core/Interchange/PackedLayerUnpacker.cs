@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using LayerTools.Core.Digests;
 using LayerTools.Core.Store;
 using LayerTools.Core.Tar;
@@ -43,27 +44,26 @@ internal sealed class PackedLayerUnpacker : ILayerUnpacker
                 throw new LayerToolsException("BlobNotFound", ErrorKind.ObjectNotFound, $"The blob {layer.Blob.Digest} of layer {layer.DiffId} left the store before it was unpacked; pull the image again.", layer.Blob.Digest);
             }
 
+            // Verbose output and progress on the caller's thread (a command writes only from its own).
+            foreach (var layer in layers)
+            {
+                log?.Invoke($"Unpacking layer {Digest.Short(layer.DiffId)} from its blob {Digest.Short(layer.Blob.Digest)} ({layer.Blob.Size} bytes, {layer.Blob.MediaType}), pulled from {layer.Registry}/{layer.Repository}: its files are needed.");
+            }
+
+            reporter.Report($"Inflating {layers.Count} layer(s)", 0, layers.Count);
+            var scans = Scan(staging, layers, cancellationToken);
             for (var i = 0; i < layers.Count; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var layer = layers[i];
-                var where = $"layer {layer.DiffId} ({layer.Registry}/{layer.Repository}, blob {layer.Blob.Digest})";
-                log?.Invoke($"Unpacking layer {Digest.Short(layer.DiffId)} from its blob {Digest.Short(layer.Blob.Digest)} ({layer.Blob.Size} bytes, {layer.Blob.MediaType}), pulled from {layer.Registry}/{layer.Repository}: its files are needed.");
-                reporter.Report($"Layer {i + 1} of {layers.Count}: {Digest.Short(layer.DiffId)}", i, layers.Count);
-
-                var lower = UnionView.Build(layer.Below.Select(staging.ReadLayerIndex));
-                ScannedLayer scanned;
-                using (var blob = staging.OpenBlob(layer.Blob.Digest))
+                if (scans[i].DiffId != layer.DiffId)
                 {
-                    scanned = LayerIngest.Scan(staging, blob, LayerCodec.FromMediaType(layer.Blob.MediaType), where, layer.Blob.Digest, layer.Blob.Size, IngestLimits.Default, cancellationToken, keepCompressed: false);
+                    throw new LayerToolsException("DiffIdMismatch", ErrorKind.InvalidData, $"'{Where(layer)}' holds a layer whose DiffID is {scans[i].DiffId}, but the image's config lists {layer.DiffId}; the image was damaged or altered. Nothing was unpacked; remove the image and pull it again.", layer.DiffId);
                 }
 
-                if (scanned.DiffId != layer.DiffId)
-                {
-                    throw new LayerToolsException("DiffIdMismatch", ErrorKind.InvalidData, $"'{where}' holds a layer whose DiffID is {scanned.DiffId}, but the image's config lists {layer.DiffId}; the image was damaged or altered. Nothing was unpacked; remove the image and pull it again.", layer.DiffId);
-                }
-
-                forms.Add(scanned.Keep(staging, lower));
+                // Indexed in layer order: a layer's paths resolve through the layers below it.
+                reporter.Report($"Indexing layer {i + 1} of {layers.Count}: {Digest.Short(layer.DiffId)}", i, layers.Count);
+                forms.Add(scans[i].Keep(staging, UnionView.Build(layer.Below.Select(staging.ReadLayerIndex))));
             }
 
             reporter.Report("Committing to the store", layers.Count, layers.Count);
@@ -75,4 +75,40 @@ internal sealed class PackedLayerUnpacker : ILayerUnpacker
             reporter.Done($"Unpacked {layers.Count} layer(s)");
         }
     }
+
+    /// <summary>
+    /// Reads every blob once, a few side by side (as a pull used to while downloading): a scan needs no
+    /// layer below. The failure of the lowest layer that failed is what is thrown, as it was thrown.
+    /// </summary>
+    private static ScannedLayer[] Scan(StagingArea staging, IReadOnlyList<RemoteLayer> layers, CancellationToken cancellationToken)
+    {
+        var scans = new ScannedLayer[layers.Count];
+        var failures = new ExceptionDispatchInfo?[layers.Count];
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Clamp(Environment.ProcessorCount, 1, 3) };
+        Parallel.For(0, layers.Count, options, (i, loop) =>
+        {
+            if (loop.ShouldExitCurrentIteration || cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+
+            var layer = layers[i];
+            try
+            {
+                using var blob = staging.OpenBlob(layer.Blob.Digest);
+                scans[i] = LayerIngest.Scan(staging, blob, LayerCodec.FromMediaType(layer.Blob.MediaType), Where(layer), layer.Blob.Digest, layer.Blob.Size, IngestLimits.Default, cancellationToken, keepCompressed: false);
+            }
+            catch (Exception ex)
+            {
+                // Kept as it is and thrown on the caller's thread; the others stop.
+                failures[i] = ExceptionDispatchInfo.Capture(ex);
+                loop.Stop();
+            }
+        });
+        failures.FirstOrDefault(f => f is not null)?.Throw();
+        cancellationToken.ThrowIfCancellationRequested();
+        return scans;
+    }
+
+    private static string Where(RemoteLayer layer) => $"layer {layer.DiffId} ({layer.Registry}/{layer.Repository}, blob {layer.Blob.Digest})";
 }
