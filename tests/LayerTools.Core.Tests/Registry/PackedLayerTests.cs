@@ -73,7 +73,7 @@ public sealed class PackedLayerTests : RegistryTestBase
     }
 
     [Fact]
-    public void AStoreWithNoFetcherUnpacksAPackedLayerAndAGzipExportSendsTheBlobAsItIs()
+    public void AGzipExportAndAPushSendThePackedBlobsAsTheyAreAndAStoreWithNoFetcherUnpacks()
     {
         using var temp = new TempStore();
         var (stored, manifest, diffIds) = PullApp(temp, "export");
@@ -83,6 +83,15 @@ public sealed class PackedLayerTests : RegistryTestBase
         ImageExporter.Export(temp.Store, [stored], layout, ExportFormat.OciLayout, LayerCompression.Gzip);
         Assert.All(manifest.Layers, l => Assert.True(File.Exists(Path.Combine(layout, "blobs", "sha256", Digest.Hex(l.Digest)))));
         Assert.True(File.Exists(Path.Combine(layout, "blobs", "sha256", Digest.Hex(stored.Manifest.Digest))));
+        Assert.All(diffIds, d => Assert.True(RemoteLayers.IsPacked(temp.Store, d)));
+
+        // A push sends the pulled blobs back as they are (the same manifest digest), still nothing unpacked.
+        var destination = ImageReference.Parse($"{Registries.Plain.Host}/packed/pushed:1");
+        using (var client = new RegistryClient(RegistryEndpoint.For(destination), new RegistryOptions()))
+        {
+            Assert.Equal(stored.Manifest.Digest, ImagePusher.Push(new ImageCatalog(temp.Store), stored, client, destination, null, CancellationToken.None).Digest);
+        }
+
         Assert.All(diffIds, d => Assert.True(RemoteLayers.IsPacked(temp.Store, d)));
 
         // No fetcher at all (a store a non-registry command opened): an uncompressed export unpacks, locally.
