@@ -136,6 +136,27 @@ public sealed class PackedLayerTests : RegistryTestBase
     }
 
     [Fact]
+    public void AnUncompressedLayerIsKeptAsItCameAndIndexedAtFirstUse()
+    {
+        // A plain tar in the registry: its blob is the layer (its digest the DiffID), kept without an index until it is read.
+        var tar = new TarBuilder().Dir("etc/").File("etc/plain", "an uncompressed layer\n").ToArray();
+        var diffId = Digest.Of(tar);
+        var config = ConfigDocument.Create([diffId], [new(DateTimeOffset.UnixEpoch, "ADD plain /", null, null, false)], DateTimeOffset.UnixEpoch);
+        PushRaw(Registries.Plain.Host, "packed/plain", config, [tar], out _, MediaTypes.OciLayer);
+        using var temp = new TempStore();
+        RegistryFixture.Pull(temp.Store, $"{Registries.Plain.Host}/packed/plain:1");
+        Assert.True(temp.Store.HasBlob(diffId));
+        Assert.False(File.Exists(temp.Store.LayerIndexPath(diffId)));
+        Assert.True(RemoteLayers.IsPacked(temp.Store, diffId));
+        Assert.Empty(StoreMaintenance.Verify(temp.Store));
+
+        var store = LayerStore.Open(temp.Root);
+        Assert.Equal(diffId, store.ReadLayerIndex(diffId).DiffId);
+        Assert.False(RemoteLayers.IsPacked(store, diffId));
+        Assert.Empty(StoreMaintenance.Verify(store));
+    }
+
+    [Fact]
     public void TheCollectorKeepsPackedBlobsWhileAnImageOrAnUnpackUsesThemAndRemovesThemAfter()
     {
         using var temp = new TempStore();
@@ -183,7 +204,7 @@ public sealed class PackedLayerTests : RegistryTestBase
     }
 
     /// <summary>Pushes a one-tag image by plain HTTP (monolithic uploads, the manifest last), as no client that checks DiffIDs would.</summary>
-    private static void PushRaw(string host, string repository, byte[] config, byte[][] layers, out byte[] manifest)
+    private static void PushRaw(string host, string repository, byte[] config, byte[][] layers, out byte[] manifest, string layerType = MediaTypes.OciLayerGzip)
     {
         using var http = new HttpClient { BaseAddress = new Uri("http://" + host) };
         foreach (var blob in layers.Prepend(config))
@@ -197,7 +218,7 @@ public sealed class PackedLayerTests : RegistryTestBase
             Assert.Equal(HttpStatusCode.Created, done.StatusCode);
         }
 
-        manifest = ManifestDocument.Create(new Descriptor(MediaTypes.OciConfig, Digest.Of(config), config.Length), layers.Select(l => new Descriptor(MediaTypes.OciLayerGzip, Digest.Of(l), l.Length)));
+        manifest = ManifestDocument.Create(new Descriptor(MediaTypes.OciConfig, Digest.Of(config), config.Length), layers.Select(l => new Descriptor(layerType, Digest.Of(l), l.Length)));
         using var body = new ByteArrayContent(manifest);
         body.Headers.ContentType = new MediaTypeHeaderValue(MediaTypes.OciManifest);
         using var pushed = http.PutAsync($"/v2/{repository}/manifests/1", body).GetAwaiter().GetResult();
