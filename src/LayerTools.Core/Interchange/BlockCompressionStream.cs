@@ -250,8 +250,11 @@ internal sealed class BlockCompressionStream : WriteOnlyStream
         return written;
     }
 
-    /// <summary>A compressed block in a pooled buffer; <see cref="Return"/> gives the buffer back once written.</summary>
-    private readonly record struct CompressedBlock(byte[] Buffer, int Length)
+    /// <summary>
+    /// A compressed block in a pooled buffer; <see cref="Return"/> gives the buffer back once written.
+    /// A class, so its tasks run the runtime's precompiled shared code (a struct's were compiled anew in every session).
+    /// </summary>
+    private sealed record CompressedBlock(byte[] Buffer, int Length)
     {
         public void Return() => ArrayPool<byte>.Shared.Return(Buffer);
     }
