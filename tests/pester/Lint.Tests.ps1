@@ -69,21 +69,29 @@ Describe 'Test-Dockerfile' {
         $result.CompletionMatches.CompletionText | Should -Not -Contain 'LT014'
     }
 
-    It 'grounds COPY --link steps in their layers: LT014 weighs a file one --link step adds and a later one overwrites' {
-        # History records a COPY without its flags (as BuildKit does); the steps must still be found.
-        $ctx = Join-Path $TestDrive 'link'
+    It 'grounds <What> in their layers: LT014 weighs the 1 MiB a step adds and a later one overwrites' -ForEach @(
+        # History records a COPY without its flags (as BuildKit does) ...
+        @{ What = 'COPY --link steps'; Tag = 'linked:1'; Line = 2
+           Dockerfile = "FROM scratch`nCOPY --link big.bin /data/big.bin`nCOPY --link --chmod=644 small.bin /data/big.bin`n" }
+        # ... and with its sources and destination expanded with the stage's ARG and ENV values.
+        @{ What = 'COPY steps whose sources name ARG and ENV values'; Tag = 'vars:1'; Line = 6
+           Dockerfile = "ARG DEST=/data`nFROM scratch`nARG DEST`nARG SRC=big.bin`nENV NAME=big.bin`nCOPY `$SRC `${DEST}/`$NAME`nCOPY small.bin `$DEST/big.bin`n" }
+    ) {
+        $ctx = Join-Path $TestDrive ($Tag -replace ':', '-')
         $null = New-Item -ItemType Directory -Force $ctx
         [IO.File]::WriteAllBytes((Join-Path $ctx 'big.bin'), [byte[]]::new(1MB))
         Set-Content (Join-Path $ctx 'small.bin') 'small'
-        Set-Content (Join-Path $ctx 'Dockerfile') "FROM scratch`nCOPY --link big.bin /data/big.bin`nCOPY --link --chmod=644 small.bin /data/big.bin`n"
-        $null = Build-LayeredImage $ctx -Tag linked:1 -InformationAction SilentlyContinue
-        $findings = @(Test-Dockerfile (Join-Path $ctx 'Dockerfile') -Image linked:1)
+        Set-Content (Join-Path $ctx 'Dockerfile') $Dockerfile
+        $null = Build-LayeredImage $ctx -Tag $Tag -InformationAction SilentlyContinue
+        # The first COPY (history lists the newest first) as the builder recorded it.
+        (Get-ImageHistory $Tag | Where-Object CreatedBy -like 'COPY*')[-1].CreatedBy | Should -Be 'COPY big.bin /data/big.bin # buildkit'
+        $findings = @(Test-Dockerfile (Join-Path $ctx 'Dockerfile') -Image $Tag)
         $waste = @($findings | Where-Object RuleId -eq LT014)
         $waste.Count | Should -Be 1
-        $waste[0].Line | Should -Be 2
+        $waste[0].Line | Should -Be $Line
         $waste[0].Layer | Should -Be 0
         $waste[0].Bytes | Should -Be 1MB
-        $waste[0].Message | Should -Match '^/data/big.bin: 1.05 MB added in layer 0, from line 2; line 3 \(layer 1\) overwrites them'
+        $waste[0].Message | Should -Match "^/data/big.bin: 1.05 MB added in layer 0, from line $Line; line $($Line + 1) \(layer 1\) overwrites them"
     }
 
     It 'reports a missing Dockerfile as an error' {

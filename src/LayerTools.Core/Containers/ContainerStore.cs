@@ -103,7 +103,11 @@ internal sealed class ContainerStore : IBlobOwner
             Store.WriteFile(Path.Combine(staged, ContainerRecord.FileName), record.ToJson());
             Store.WriteFile(Path.Combine(staged, WhiteoutRecord.FileName), new WhiteoutRecord().ToJson());
             Store.Access.CreatePrivateFolder(ContainersDir); // also closes the containers of a store from before this was done
+
+            // Its records' names durable before the folder is named, and the folder's name before the command returns.
+            AtomicFile.SyncFolder(staged);
             Directory.Move(staged, Path.Combine(ContainersDir, record.Id));
+            AtomicFile.SyncFolder(ContainersDir);
         }
         catch
         {

@@ -167,7 +167,39 @@ internal static class LinuxNative
     [DllImport(Libc, EntryPoint = "sync_file_range")]
     public static extern int SyncFileRangeWrite(SafeHandle fd, long offset, long count, uint flags = 2);
 
+    [DllImport(Libc, SetLastError = true, EntryPoint = "fsync")]
+    private static extern int FsyncRaw(int fd);
+
     public static int LastErrno => Marshal.GetLastPInvokeError();
+
+    /// <summary>
+    /// fsync(2) of a folder: makes the names created, renamed or removed in it durable (a file's own
+    /// fsync makes its data and inode durable, not the folder entry that names it).
+    /// </summary>
+    public static void SyncFolder(string path)
+    {
+        var fd = Openat(AtFdCwd, path, ODirectory);
+        if (fd < 0)
+        {
+            throw new IOException($"Cannot open the folder '{path}' to flush it to disk: {Describe(-fd)}.");
+        }
+
+        try
+        {
+            while (FsyncRaw(fd) != 0)
+            {
+                var e = LastErrno;
+                if (e != EIntr)
+                {
+                    throw new IOException($"Cannot flush the folder '{path}' to disk: {Describe(e)}.");
+                }
+            }
+        }
+        finally
+        {
+            Close(fd);
+        }
+    }
 
     public static string Describe(int errno) => Marshal.GetPInvokeErrorMessage(errno);
 

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using LayerTools.Core.Build.Planning;
 using LayerTools.Core.Build.Syntax;
 using LayerTools.Core.Images;
 
@@ -8,7 +9,9 @@ namespace LayerTools.Core.Lint;
 /// Which layer of a built image each RUN, COPY and ADD of a Dockerfile made, found through the
 /// image's history: a record's <c>created_by</c> is matched against the instruction's text, as BuildKit
 /// (and LayerTools' builder) write it — <c>RUN /bin/sh -c &lt;text&gt; # buildkit</c>,
-/// <c>COPY &lt;sources&gt; &lt;destination&gt; # buildkit</c> (no flags). The stage whose instructions match most records wins
+/// <c>COPY &lt;sources&gt; &lt;destination&gt; # buildkit</c> (no flags; sources and destination expanded with
+/// the stage's ARG and ENV values, as the build expands them: ARG defaults and global ARGs, since the
+/// build's own --build-arg values are not known here). The stage whose instructions match most records wins
 /// (the built target); instructions and records are paired from the end, so base-image records never
 /// pair with the Dockerfile's steps unless their text is the same.
 /// </summary>
@@ -49,13 +52,15 @@ internal sealed partial class LayerMap
         var label = history.Count > 0 ? history[0].Image : image.ToString() ?? string.Empty;
         Dictionary<Instruction, (int, string)> best = new();
         DockerfileStage? bestStage = null;
+        var globals = StagePlanner.ResolveGlobalArgs(dockerfile, null);
         foreach (var stage in dockerfile.Stages)
         {
             var map = new Dictionary<Instruction, (int, string)>();
             var next = records.Count - 1;
+            var expanded = Expanded(stage, globals);
             foreach (var instruction in stage.Instructions.Where(i => i is RunInstruction or FileInstruction).Reverse())
             {
-                var wanted = Expected(instruction);
+                var wanted = Expected(expanded[instruction]);
                 for (var k = next; k >= 0; k--)
                 {
                     if (Matches(records[k].Text, instruction, wanted))
@@ -75,6 +80,27 @@ internal sealed partial class LayerMap
         }
 
         return new LayerMap(best, label, best.Count > 0 ? bestStage : null);
+    }
+
+    /// <summary>Each instruction of <paramref name="stage"/> as the build expands it (one it cannot expand, as written).</summary>
+    private static Dictionary<Instruction, Instruction> Expanded(DockerfileStage stage, IReadOnlyDictionary<string, string> globals)
+    {
+        var expanded = new Dictionary<Instruction, Instruction>(ReferenceEqualityComparer.Instance);
+        var scope = StageScope.Start(globals, baseImageEnv: null, buildArgs: null);
+        foreach (var instruction in stage.Instructions)
+        {
+            try
+            {
+                (scope, expanded[instruction]) = scope.Apply(instruction);
+            }
+            catch (LayerToolsException ex) when (ex.ErrorId == DockerfileError.ErrorId)
+            {
+                // Bad substitution (${X:?unset}): the build would fail here; the instruction matches as written.
+                expanded[instruction] = instruction;
+            }
+        }
+
+        return expanded;
     }
 
     /// <summary>The layer an instruction made, when the image has it.</summary>

@@ -37,7 +37,7 @@ internal sealed class BlobUploader
     public Uri? TryMount(ExportBlob blob, string from, CancellationToken cancellationToken)
     {
         var scope = _scope + " " + RegistryClient.PullScope(from);
-        using var response = _client.Send(HttpMethod.Post, $"/v2/{_repository}/blobs/uploads/?mount={blob.Digest}&from={Uri.EscapeDataString(from)}", scope, cancellationToken);
+        using var response = SendOpening(HttpMethod.Post, $"/v2/{_repository}/blobs/uploads/?mount={blob.Digest}&from={Uri.EscapeDataString(from)}", scope, cancellationToken);
         var what = $"a mount of {blob.Digest} into {_client.Endpoint.Domain}/{_repository}";
         switch (response.StatusCode)
         {
@@ -86,9 +86,13 @@ internal sealed class BlobUploader
             }
             else
             {
-                var kept = CompressedLayerCache.GetOrCreate(_store, diffId, compression, progress, cancellationToken);
-                Abandoning(location, upload => Send(new ExportBlob(kept.Digest, kept.Size, "layer"), upload, chunkMin, what, Scaled(progress, kept.Size, _store.BlobSize(diffId)), cancellationToken));
-                return kept;
+                // Compressed into the store first, inside Abandoning too: a Ctrl+C while compressing cancels the upload opened.
+                return Abandoning(location, upload =>
+                {
+                    var kept = CompressedLayerCache.GetOrCreate(_store, diffId, compression, progress, cancellationToken);
+                    Send(new ExportBlob(kept.Digest, kept.Size, "layer"), upload, chunkMin, what, Scaled(progress, kept.Size, _store.BlobSize(diffId)), cancellationToken);
+                    return kept;
+                });
             }
         }
 
@@ -152,6 +156,46 @@ internal sealed class BlobUploader
         }
     }
 
+    /// <summary>
+    /// Sends a request that may open an upload (a POST, a mount the registry answers with an upload).
+    /// A Ctrl+C does not cut it off: the registry may have made the upload already, and only its answer
+    /// says where it is. The answer is awaited (for at most <see cref="CancelTimeout"/> after the cancel),
+    /// an upload it opened is cancelled (DELETE), and then the cancel goes on.
+    /// </summary>
+    private HttpResponseMessage SendOpening(HttpMethod method, string pathAndQuery, string scope, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        using var grace = new CancellationTokenSource();
+        HttpResponseMessage response;
+        using (cancellationToken.Register(() => grace.CancelAfter(CancelTimeout < _client.Options.Timeout ? CancelTimeout : _client.Options.Timeout)))
+        {
+            try
+            {
+                response = _client.Send(method, pathAndQuery, scope, grace.Token);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // No answer in time after the cancel: an upload it may have opened is left to the registry's clean-up.
+                throw new OperationCanceledException(cancellationToken);
+            }
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            using (response)
+            {
+                if (response.StatusCode == HttpStatusCode.Accepted && response.Headers.Location is not null)
+                {
+                    Cancel(_client.Location(response, "an upload"));
+                }
+            }
+
+            throw new OperationCanceledException(cancellationToken);
+        }
+
+        return response;
+    }
+
     /// <summary>How long the DELETE of an abandoned upload may take.</summary>
     private static readonly TimeSpan CancelTimeout = TimeSpan.FromSeconds(5);
 
@@ -202,7 +246,7 @@ internal sealed class BlobUploader
     /// <summary>POST: a new upload's address, and the smallest chunk the registry takes when it wants chunks (OCI-Chunk-Min-Length).</summary>
     private (Uri Location, long? ChunkMin) Open(string what, string target, CancellationToken cancellationToken)
     {
-        using var start = _client.Send(HttpMethod.Post, $"/v2/{_repository}/blobs/uploads/", _scope, cancellationToken);
+        using var start = SendOpening(HttpMethod.Post, $"/v2/{_repository}/blobs/uploads/", _scope, cancellationToken);
         if (start.StatusCode != HttpStatusCode.Accepted)
         {
             throw RegistryErrors.FromResponse(start, "an upload of " + what, target);

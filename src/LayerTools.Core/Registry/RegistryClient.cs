@@ -39,6 +39,12 @@ internal sealed class RegistryClient : IDisposable
             ConnectTimeout = options.Timeout,
             AutomaticDecompression = DecompressionMethods.None,
             UseCookies = false,
+
+            // A response given up before its end (Ctrl+C, a stall: TransferStream disposes it) closes its
+            // connection at once: with the default 2 s drain the connection stayed open to read the rest
+            // (up to 1 MiB) and a read blocked on it went on waiting, so a cancelled pull returned ~2 s late.
+            // Bytes already received are still drained, so a small error body read whole keeps its connection.
+            ResponseDrainTimeout = TimeSpan.Zero,
         };
         handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) => _trust.Validate(certificate, chain, errors);
         if (_trust.ClientCertificates.Count > 0)

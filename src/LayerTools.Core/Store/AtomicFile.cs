@@ -1,3 +1,5 @@
+using LayerTools.Core.HostFs;
+
 namespace LayerTools.Core.Store;
 
 /// <summary>Writes that leave either the old file or the new one, never a torn file.</summary>
@@ -70,15 +72,16 @@ internal static class AtomicFile
     }
 
     /// <summary>
-    /// Moves a finished file into its content-addressed place, sealed with the store's mode for immutable files;
-    /// when the place is taken, the content is the same, so the new copy is dropped.
+    /// Moves a finished file (its data already flushed to disk) into its content-addressed place, sealed
+    /// with the store's mode for immutable files. When the place is taken the content is the same: the
+    /// source is left where it is and false returned, so that the caller deletes it once it let go of the
+    /// store lock (unlinking a large layer takes a while, and other writers wait for the lock).
     /// </summary>
-    public static void MoveIntoPlace(string source, string destination, StoreAccess access)
+    public static bool MoveIntoPlace(string source, string destination, StoreAccess access)
     {
         if (File.Exists(destination))
         {
-            TryDelete(source);
-            return;
+            return false;
         }
 
         access.CreateFolder(Path.GetDirectoryName(destination)!);
@@ -86,10 +89,33 @@ internal static class AtomicFile
         try
         {
             File.Move(source, destination, overwrite: false);
+            return true;
         }
         catch (IOException) when (File.Exists(destination))
         {
-            TryDelete(source);
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Flushes a file already written and closed to disk (fsync), so that a name given to it afterwards
+    /// never names an empty or torn file after a power loss (ext4 allocates a new file's blocks lazily).
+    /// </summary>
+    public static void FlushToDisk(string path)
+    {
+        using var fs = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.Read, 1);
+        fs.Flush(flushToDisk: true);
+    }
+
+    /// <summary>
+    /// Makes the names created or renamed in <paramref name="folder"/> durable (fsync of the folder, on
+    /// Linux): what a commit renamed into place survives a power loss once this returns.
+    /// </summary>
+    public static void SyncFolder(string folder)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            LinuxNative.SyncFolder(folder);
         }
     }
 

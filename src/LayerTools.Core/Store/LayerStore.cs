@@ -334,9 +334,23 @@ internal sealed class LayerStore
         WriteIndexJson(index);
     }
 
+    /// <summary>
+    /// Writes index.json durably: the names it may refer to (blobs, layer indexes, remote-layer records,
+    /// renamed into place after their data was flushed to disk, by this command or another) are made
+    /// durable first, one fsync per folder, and index.json's own name after its rename; so after a power
+    /// loss index.json is the old one or the new one, and names nothing missing or empty.
+    /// </summary>
     private void WriteIndexJson(JsonObject index)
     {
+        AtomicFile.SyncFolder(BlobsDir);
+        AtomicFile.SyncFolder(IndexesDir);
+        if (Directory.Exists(RemoteLayers.Folder(this)))
+        {
+            AtomicFile.SyncFolder(RemoteLayers.Folder(this));
+        }
+
         WriteFile(IndexJsonPath, JsonDocuments.ToUtf8Bytes(index, indented: true));
+        AtomicFile.SyncFolder(Root);
     }
 
     /// <summary>Writes one of the store's files atomically (through tmp/), with the store's file mode.</summary>

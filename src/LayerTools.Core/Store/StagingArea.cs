@@ -20,6 +20,9 @@ internal sealed class StagingArea : IDisposable
     private readonly bool _ownsLease;
     private readonly Dictionary<string, string> _blobs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _indexes = new(StringComparer.Ordinal);
+
+    /// <summary>Small staged files (layer indexes, configs, manifests) whose writeback was started but not yet waited for: flushed together before the commit.</summary>
+    private readonly HashSet<string> _unflushed = new(StringComparer.Ordinal);
     private bool _committed;
 
     /// <param name="lease">The operation's lease; null to take one for this staging area alone.</param>
@@ -87,7 +90,7 @@ internal sealed class StagingArea : IDisposable
         using (var fs = _store.Access.CreateFile(tmp))
         {
             fs.Write(bytes);
-            fs.Flush(flushToDisk: true);
+            StartFlush(fs, tmp);
         }
 
         Keep(digest, tmp);
@@ -182,6 +185,7 @@ internal sealed class StagingArea : IDisposable
             using (var fs = _store.Access.CreateFile(indexTmp))
             {
                 index.WriteJson(fs);
+                StartFlush(fs, indexTmp);
             }
 
             _indexes[index.DiffId] = indexTmp;
@@ -202,19 +206,52 @@ internal sealed class StagingArea : IDisposable
         return _store.ReadLayerIndex(diffId);
     }
 
-    /// <summary>Moves everything staged into the store and applies <paramref name="mutateIndex"/> to index.json, all under the store lock.</summary>
+    /// <summary>
+    /// Moves everything staged into the store and applies <paramref name="mutateIndex"/> to index.json, all under the store lock.
+    /// Every staged file's data is on disk before it is named; the names are made durable before index.json names an image
+    /// (<see cref="LayerStore.UpdateIndexLocked"/>), so a power loss never leaves index.json naming a missing or empty file.
+    /// </summary>
     public void Commit(Func<List<Descriptor>, bool>? mutateIndex, CancellationToken cancellationToken = default)
     {
-        using var l = _store.Lock(cancellationToken);
+        // The small files' writeback was started when they were written: one fsync each now, before the lock.
+        foreach (var path in _indexes.Values.Concat(_blobs.Values).Where(_unflushed.Contains))
+        {
+            AtomicFile.FlushToDisk(path);
+        }
+
+        _unflushed.Clear();
+        var duplicates = new List<string>();
+        using (_store.Lock(cancellationToken))
+        {
+            CommitLocked(mutateIndex, duplicates);
+        }
+
+        // A copy the store had already goes after the lock is let go: the store's own is held by the lease.
+        foreach (var path in duplicates)
+        {
+            AtomicFile.TryDelete(path);
+        }
+
+        _committed = true;
+    }
+
+    private void CommitLocked(Func<List<Descriptor>, bool>? mutateIndex, List<string> duplicates)
+    {
         foreach (var (diffId, path) in _indexes)
         {
-            AtomicFile.MoveIntoPlace(path, _store.LayerIndexPath(diffId), _store.Access);
+            if (!AtomicFile.MoveIntoPlace(path, _store.LayerIndexPath(diffId), _store.Access))
+            {
+                duplicates.Add(path);
+            }
         }
 
         foreach (var (digest, path) in _blobs)
         {
             _lease.HoldLocked(digest);
-            AtomicFile.MoveIntoPlace(path, _store.BlobPath(digest), _store.Access);
+            if (!AtomicFile.MoveIntoPlace(path, _store.BlobPath(digest), _store.Access))
+            {
+                duplicates.Add(path);
+            }
         }
 
         if (mutateIndex is not null)
@@ -235,8 +272,6 @@ internal sealed class StagingArea : IDisposable
                 return changed;
             });
         }
-
-        _committed = true;
     }
 
     public bool Committed => _committed;
@@ -250,6 +285,14 @@ internal sealed class StagingArea : IDisposable
     }
 
     private string NewFile() => Path.Combine(_dir, Guid.NewGuid().ToString("N"));
+
+    /// <summary>Starts the writeback of a small staged file just written; <see cref="Commit"/> flushes it to disk with the others.</summary>
+    private void StartFlush(FileStream fs, string path)
+    {
+        fs.Flush();
+        WriteBehindStream.StartWriteback(fs);
+        _unflushed.Add(path);
+    }
 
     /// <summary>
     /// Keeps a staged blob, or drops it when this staging area or the store has it already: then the

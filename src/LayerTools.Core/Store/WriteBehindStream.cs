@@ -43,4 +43,17 @@ internal sealed class WriteBehindStream : WriteOnlyStream
     }
 
     public override void Flush() => _file.Flush();
+
+    /// <summary>
+    /// Starts writing a small file just written (and flushed from its buffer) to disk, without waiting:
+    /// its fsync, made later with others, then finds little left to do.
+    /// </summary>
+    public static void StartWriteback(FileStream file)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            // Only a hint (see Write): a file system that cannot is left to the fsync.
+            _ = LinuxNative.SyncFileRangeWrite(file.SafeFileHandle, 0, 0);
+        }
+    }
 }

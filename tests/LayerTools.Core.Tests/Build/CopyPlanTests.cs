@@ -108,6 +108,39 @@ public sealed class CopyPlanTests : IDisposable
     }
 
     [Fact]
+    public void EntriesFromSourcesOutOfOrderAndParentsFoundLastAreInPathOrder()
+    {
+        var plan = CopyPlan.Create(new CopyRequest { Sources = new[] { "src/lib", "package.json", "src/index.js", "src" }, Destination = "/opt/x/" }, Source(), Below(), null, false);
+        var paths = plan.Entries.Select(e => e.Path).ToArray();
+        Assert.Equal(paths.Order(StringComparer.Ordinal), paths);
+        Assert.Equal(new[] { "opt/", "opt/x/", "opt/x/index.js", "opt/x/lib/", "opt/x/lib/util.js", "opt/x/link.js", "opt/x/package.json", "opt/x/util.js" }, Paths(plan));
+    }
+
+    [Fact]
+    public void TheKeyHashedWithoutStringsIsTheKeyOfItsInputsAddedOneByOne()
+    {
+        // A long name and link target: the buffers the fields are written into grow.
+        var deep = Path.Combine(_context, "src", new string('d', 200));
+        Directory.CreateDirectory(deep);
+        File.WriteAllText(Path.Combine(deep, "é" + new string('f', 200) + ".js"), "x");
+        File.CreateSymbolicLink(Path.Combine(_context, "src", "far.js"), new string('t', 400));
+        var source = Source();
+        var plan = CopyPlan.Create(new CopyRequest { Sources = new[] { "." }, Destination = "/app/", Owner = (1000, 1000) }, source, Below(), null, false);
+        var key = new CacheKey("copy", "p").Add("exclude", "a");
+        plan.AddToKey(key, source);
+        key.Add("destination", "/app/");
+
+        var one = new CacheKey("copy", "p");
+        foreach (var input in key.Inputs.Skip(3))
+        {
+            one.Add(input.Name, input.Value, input.Label);
+        }
+
+        Assert.Contains(key.Inputs, i => i.Name == "file:app/src/far.js" && i.Value!.Contains(new string('t', 400), StringComparison.Ordinal));
+        Assert.Equal(one.Digest, key.Digest);
+    }
+
+    [Fact]
     public void WritingTheLayerReadsEachFileOnceAndRemembersItsDigest()
     {
         var source = Source();

@@ -7,16 +7,13 @@ namespace LayerTools.Core.Build.Context;
 /// <summary>
 /// Lists a build context on Linux with one statx per entry and nothing more (a readlink for a
 /// symbolic link): the tree is walked a level at a time, the names of a level's folders listed and
-/// the entries stat'ed on all cores, then .dockerignore applied in path order. A no-op rebuild costs
-/// little more than these stat calls.
+/// the entries stat'ed (and .dockerignore asked) on all cores, then added in path order. A no-op
+/// rebuild costs little more than these stat calls.
 /// </summary>
 internal static class ContextScan
 {
     /// <summary>A folder with this many entries is stat'ed on all cores by itself (smaller ones are, a level's folders side by side).</summary>
     private const int ParallelFolderSize = 2048;
-
-    /// <summary>Folders of a level listed and stat'ed side by side before their entries are taken.</summary>
-    private const int FoldersAtOnce = 8;
 
     private static readonly EnumerationOptions NamesOnly = new() { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = false, ReturnSpecialDirectories = false };
 
@@ -27,72 +24,52 @@ internal static class ContextScan
         while (level.Count > 0)
         {
             // Each folder of this level: its names (getdents), then one statx each relative to the
-            // folder's descriptor (no path walk from the root); folders and their entries on all cores.
-            // A few folders at a time (in order): a level's statx results are not all held at once
-            // (50,000 of them outlived a collection or two and grew the heap by ~10 MB).
-            var next = new List<(string Relative, string Full)>();
-            for (var first = 0; first < level.Count; first += FoldersAtOnce)
+            // folder's descriptor (no path walk from the root), made into entries where they are
+            // stat'ed (.dockerignore asked there too: the matcher is immutable), so no stat result
+            // outlives its folder. The level's folders on all cores in one Parallel.For: each one
+            // ends with the pool's idle workers spinning before they sleep (a level taken eight
+            // folders at a time was 13 of them at 50,000 files, ~2,700 sched_yield a no-op); a level
+            // of one folder on this thread. Added to the map in path order, as before.
+            var listed = new Listed[level.Count];
+            if (level.Count == 1)
             {
-                var count = Math.Min(FoldersAtOnce, level.Count - first);
-                var listed = new (string Relative, FileStat Stat)[count][];
-                Parallel.For(0, count, parallel, i => listed[i] = ListAndStat(level[first + i].Relative, level[first + i].Full, parallel));
-                Add(root, entries, isExcluded, canSkip, listed, next, ct);
+                listed[0] = ListAndStat(root, level[0].Relative, level[0].Full, isExcluded, canSkip, parallel);
+            }
+            else
+            {
+                Parallel.For(0, level.Count, parallel, i => listed[i] = ListAndStat(root, level[i].Relative, level[i].Full, isExcluded, canSkip, parallel));
+            }
+
+            var next = new List<(string Relative, string Full)>();
+            foreach (var folder in listed)
+            {
+                ct.ThrowIfCancellationRequested();
+                foreach (var entry in folder.Entries)
+                {
+                    if (entry is not null)
+                    {
+                        entries[entry.Path] = entry;
+                    }
+                }
+
+                next.AddRange(folder.Folders);
             }
 
             level = next;
         }
     }
 
-    private static void Add(string root, Dictionary<string, ContextEntry> entries, Func<string, bool, bool>? isExcluded, Func<string, bool>? canSkip, (string Relative, FileStat Stat)[][] listed, List<(string Relative, string Full)> next, CancellationToken ct)
-    {
-        foreach (var (rel, stat) in listed.SelectMany(l => l))
-        {
-            ct.ThrowIfCancellationRequested();
-            var excluded = isExcluded?.Invoke(rel, stat.IsDirectory) ?? false;
-            if (stat.IsDirectory)
-            {
-                if (excluded && (canSkip?.Invoke(rel) ?? false))
-                {
-                    continue;
-                }
+    /// <summary>One folder's entries in name order (null where .dockerignore excluded one) and the folders below it to walk.</summary>
+    private readonly record struct Listed(ContextEntry?[] Entries, List<(string Relative, string Full)> Folders);
 
-                if (!excluded)
-                {
-                    entries[rel] = new ContextEntry { Path = rel, Type = EntryType.Directory, Mode = stat.Permissions, Root = root, ModifiedTime = stat.MtimeSeconds, ModifiedTicks = BuildContext.TicksOf(stat) };
-                }
-
-                next.Add((rel, Path.Join(root, rel)));
-                continue;
-            }
-
-            if (excluded)
-            {
-                continue;
-            }
-
-            var type = TypeOf(stat);
-            entries[rel] = new ContextEntry
-            {
-                Path = rel,
-                Type = type,
-                Mode = stat.Permissions,
-                Size = type == EntryType.File ? stat.Size : 0,
-                ModifiedTime = stat.MtimeSeconds,
-                ModifiedTicks = BuildContext.TicksOf(stat),
-                LinkTarget = type == EntryType.SymbolicLink ? ReadLink(Path.Join(root, rel)) : null,
-                HardLinkKey = type == EntryType.File && stat.Nlink > 1 ? $"{stat.DevMajor}:{stat.DevMinor}:{stat.Inode}" : null,
-                Root = root,
-            };
-        }
-    }
-
-    private static (string Relative, FileStat Stat)[] ListAndStat(string relative, string full, ParallelOptions parallel)
+    private static Listed ListAndStat(string root, string relative, string full, Func<string, bool, bool>? isExcluded, Func<string, bool>? canSkip, ParallelOptions parallel)
     {
         var names = new FileSystemEnumerable<string>(full, (ref FileSystemEntry e) => e.FileName.ToString(), NamesOnly).ToArray();
-        var result = new (string Relative, FileStat Stat)[names.Length];
+        var result = new ContextEntry?[names.Length];
+        var walk = new bool[names.Length];
         if (names.Length == 0)
         {
-            return result;
+            return new Listed(result, []);
         }
 
         var fd = LinuxNative.Openat(LinuxNative.AtFdCwd, full, LinuxNative.ORdOnly | LinuxNative.ODirectory | LinuxNative.ONoFollow);
@@ -108,7 +85,7 @@ internal static class ContextScan
                 var name = names[i];
                 var stat = LinuxNative.Stat(fd, name, LinuxNative.AtSymlinkNoFollow, out var errno)
                     ?? throw new LayerToolsException("HostFileUnreadable", ErrorKind.ReadError, $"Cannot read the status of '{Path.Join(full, name)}' (errno {errno}). Check that it exists and is readable.", Path.Join(full, name));
-                result[i] = (TarPath.Join(relative, name), stat);
+                (result[i], walk[i]) = Entry(root, TarPath.Join(relative, name), stat, isExcluded, canSkip);
             }
 
             if (names.Length >= ParallelFolderSize)
@@ -128,7 +105,51 @@ internal static class ContextScan
             LinuxNative.Close(fd);
         }
 
-        return result;
+        var folders = new List<(string Relative, string Full)>();
+        for (var i = 0; i < names.Length; i++)
+        {
+            if (walk[i])
+            {
+                var rel = TarPath.Join(relative, names[i]);
+                folders.Add((rel, Path.Join(root, rel)));
+            }
+        }
+
+        return new Listed(result, folders);
+    }
+
+    /// <summary>The entry for a stat'ed path (null when .dockerignore excludes it) and whether it is a folder to walk.</summary>
+    private static (ContextEntry? Entry, bool Walk) Entry(string root, string rel, FileStat stat, Func<string, bool, bool>? isExcluded, Func<string, bool>? canSkip)
+    {
+        var excluded = isExcluded?.Invoke(rel, stat.IsDirectory) ?? false;
+        if (stat.IsDirectory)
+        {
+            if (excluded)
+            {
+                return (null, !(canSkip?.Invoke(rel) ?? false));
+            }
+
+            return (new ContextEntry { Path = rel, Type = EntryType.Directory, Mode = stat.Permissions, Root = root, ModifiedTime = stat.MtimeSeconds, ModifiedTicks = BuildContext.TicksOf(stat) }, true);
+        }
+
+        if (excluded)
+        {
+            return (null, false);
+        }
+
+        var type = TypeOf(stat);
+        return (new ContextEntry
+        {
+            Path = rel,
+            Type = type,
+            Mode = stat.Permissions,
+            Size = type == EntryType.File ? stat.Size : 0,
+            ModifiedTime = stat.MtimeSeconds,
+            ModifiedTicks = BuildContext.TicksOf(stat),
+            LinkTarget = type == EntryType.SymbolicLink ? ReadLink(Path.Join(root, rel)) : null,
+            HardLinkKey = type == EntryType.File && stat.Nlink > 1 ? $"{stat.DevMajor}:{stat.DevMinor}:{stat.Inode}" : null,
+            Root = root,
+        }, false);
     }
 
     private static EntryType TypeOf(FileStat stat) => stat.Format switch

@@ -42,10 +42,13 @@ internal sealed class DockerignorePattern
     public int Line { get; }
 
     /// <summary>Whether the pattern matches <paramref name="path"/> itself (no parent-directory rule).</summary>
-    public bool MatchesExactly(string path) => _type switch
+    public bool MatchesExactly(string path) => MatchesExactly(path.AsSpan());
+
+    /// <summary>As <see cref="MatchesExactly(string)"/>, on a span (a parent's path is not made into a string for each file).</summary>
+    private bool MatchesExactly(ReadOnlySpan<char> path) => _type switch
     {
-        MatchType.Exact => path == Pattern,
-        MatchType.Prefix => path.StartsWith(Pattern[..^2], StringComparison.Ordinal),
+        MatchType.Exact => path.SequenceEqual(Pattern),
+        MatchType.Prefix => path.StartsWith(Pattern.AsSpan(0, Pattern.Length - 2), StringComparison.Ordinal),
         MatchType.Suffix => MatchesSuffix(path),
         _ => _regex!.IsMatch(path),
     };
@@ -60,7 +63,7 @@ internal sealed class DockerignorePattern
 
         for (var slash = path.IndexOf('/', StringComparison.Ordinal); slash > 0; slash = path.IndexOf('/', slash + 1))
         {
-            if (MatchesExactly(path[..slash]))
+            if (MatchesExactly(path.AsSpan(0, slash)))
             {
                 return true;
             }
@@ -155,15 +158,15 @@ internal sealed class DockerignorePattern
         return true;
     }
 
-    private bool MatchesSuffix(string path)
+    private bool MatchesSuffix(ReadOnlySpan<char> path)
     {
-        var suffix = Pattern[2..];
+        var suffix = Pattern.AsSpan(2);
         if (path.EndsWith(suffix, StringComparison.Ordinal))
         {
             return true;
         }
 
-        return suffix.Length > 0 && suffix[0] == '/' && path == suffix[1..];
+        return suffix.Length > 0 && suffix[0] == '/' && path.SequenceEqual(suffix[1..]);
     }
 
     private bool CouldMatchBelow(int i, string[] dir, int j)

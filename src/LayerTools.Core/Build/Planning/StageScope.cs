@@ -67,6 +67,12 @@ internal sealed class StageScope
     {
         ArgumentNullException.ThrowIfNull(stage);
         ArgumentNullException.ThrowIfNull(plan);
+        return Start(plan.GlobalArgs, baseImageEnv, buildArgs);
+    }
+
+    /// <summary>As <see cref="Start(PlannedStage, BuildPlan, IEnumerable{string}?, IReadOnlyDictionary{string, string}?)"/>, given the global ARGs (<see cref="StagePlanner.ResolveGlobalArgs"/>) rather than a plan.</summary>
+    public static StageScope Start(IReadOnlyDictionary<string, string> globalArgs, IEnumerable<string>? baseImageEnv, IReadOnlyDictionary<string, string>? buildArgs)
+    {
         var env = new List<KeyValuePair<string, string>>();
         foreach (var entry in baseImageEnv ?? [])
         {
@@ -74,7 +80,7 @@ internal sealed class StageScope
             Set(env, eq < 0 ? entry : entry[..eq], eq < 0 ? string.Empty : entry[(eq + 1)..]);
         }
 
-        return new StageScope(env, env, new Dictionary<string, string>(StringComparer.Ordinal), plan.GlobalArgs, buildArgs ?? new Dictionary<string, string>(), Array.Empty<string>());
+        return new StageScope(env, env, new Dictionary<string, string>(StringComparer.Ordinal), globalArgs, buildArgs ?? new Dictionary<string, string>(), Array.Empty<string>());
     }
 
     /// <summary>
