@@ -206,10 +206,26 @@ internal sealed class BlobUploader
         using var stalled = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         stalled.CancelAfter(stall);
         using var content = new CompressingContent(_store, diffId, compression, n => { stalled.CancelAfter(stall); progress(n); }, stalled.Token);
+        // The request is cut off at once when the registry stalls, but only CancelTimeout after a Ctrl+C:
+        // then the body ends early instead (Cut), the registry answers with the upload's current state,
+        // and the DELETE that follows cancels it. A DELETE with the state of before the PATCH's bytes is
+        // answered 404 by distribution, which keeps the upload.
+        using var send = new CancellationTokenSource();
+        using var stop = stalled.Token.Register(() =>
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                send.CancelAfter(CancelTimeout < _client.Options.Timeout ? CancelTimeout : _client.Options.Timeout);
+            }
+            else
+            {
+                send.Cancel();
+            }
+        });
         HttpResponseMessage patched;
         try
         {
-            patched = _client.Send(HttpMethod.Patch, location, _scope, stalled.Token, r => r.Content = content, streamed: true);
+            patched = _client.Send(HttpMethod.Patch, location, _scope, send.Token, r => r.Content = content, streamed: true);
         }
         catch (Exception ex) when (content.Failure is { } failure && ex != failure)
         {
@@ -222,6 +238,19 @@ internal sealed class BlobUploader
 
         using (patched)
         {
+            if (content.Cut && patched.StatusCode == HttpStatusCode.Accepted && patched.Headers.Location is not null)
+            {
+                // Ended early by a Ctrl+C: the upload's current address, for the DELETE.
+                upload.Value = _client.Location(patched, "a streamed upload");
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            if (content.Cut)
+            {
+                // Ended early by the stall watchdog (it fired while the body was still being made).
+                throw Stalled(what, diffId, stall, new OperationCanceledException(stalled.Token));
+            }
+
             if (patched.StatusCode != HttpStatusCode.Accepted || content.Compressed is null)
             {
                 throw RegistryErrors.FromResponse(patched, "a streamed upload of " + what, diffId);

@@ -36,6 +36,13 @@ internal sealed class CompressingContent : HttpContent
     /// <summary>What the layer's own reading threw (a layer that does not match its DiffID), if anything.</summary>
     public LayerToolsException? Failure { get; private set; }
 
+    /// <summary>
+    /// True when the body was ended early because the content's token was cancelled (Ctrl+C): what was
+    /// sent is a shorter, complete body, so the registry answers with the upload's current state, which
+    /// the cancel (DELETE) needs; nothing is kept in the store.
+    /// </summary>
+    public bool Cut { get; private set; }
+
     protected override void SerializeToStream(Stream stream, TransportContext? context, CancellationToken cancellationToken)
     {
         if (Compressed is not null)
@@ -52,6 +59,10 @@ internal sealed class CompressingContent : HttpContent
         {
             Failure = ex;
             throw;
+        }
+        catch (OperationCanceledException) when (_cancellationToken.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            Cut = true;
         }
     }
 
