@@ -9,18 +9,20 @@ function Get-FaultSeed {
 }
 
 function Start-ChildCommand {
-    # A fresh pwsh that imports the laid-out module and runs $Command; its output goes to $Log.
+    # A fresh pwsh that imports the laid-out module and runs $Command; its output goes to $Log. It writes
+    # $Log.ready once the module is loaded and $Log.done once the command ended, each with the time (UTC ticks).
     param([string] $Command, [string] $Log)
     $module = $env:LAYERTOOLS_TEST_MODULE
     if (-not $module) { $module = Join-Path $PSScriptRoot '../../out/LayerTools' }
     $exe = (Get-Process -Id $PID).Path
     [string[]] $prefix = if ((Split-Path -Leaf $exe) -like 'dotnet*') { @(Join-Path $PSHOME 'pwsh.dll') } else { @() }
-    $script = "`$ErrorActionPreference = 'Stop'; Import-Module '$(Join-Path $module 'LayerTools.psd1')'; Set-Content -LiteralPath '$Log.ready' -Value 1; $Command"
+    $script = "`$ErrorActionPreference = 'Stop'; Import-Module '$(Join-Path $module 'LayerTools.psd1')'; Set-Content -LiteralPath '$Log.ready' -Value ([DateTime]::UtcNow.Ticks); $Command; Set-Content -LiteralPath '$Log.done' -Value ([DateTime]::UtcNow.Ticks)"
     Start-Process -FilePath $exe -ArgumentList ($prefix + @('-NoProfile', '-NonInteractive', '-Command', $script)) -PassThru -RedirectStandardOutput $Log -RedirectStandardError "$Log.err"
 }
 
 function Stop-ChildAt {
-    # kill -9 of the child $Delay seconds after its module loaded (or once $Until says so, then $Delay); true when it was still running.
+    # kill -9 of the child $Delay seconds after its module loaded (or once $Until says so, then $Delay); true
+    # when its command was still running (not merely the process ending after it).
     param($Process, [string] $Log, [double] $Delay, [scriptblock] $Until)
     $watch = [Diagnostics.Stopwatch]::StartNew()
     while (-not (Test-Path -LiteralPath "$Log.ready") -and -not $Process.HasExited -and $watch.Elapsed.TotalSeconds -lt 60) { Start-Sleep -Milliseconds 20 }
@@ -28,10 +30,17 @@ function Stop-ChildAt {
         while (-not (& $Until) -and -not $Process.HasExited -and $watch.Elapsed.TotalSeconds -lt 90) { Start-Sleep -Milliseconds 20 }
     }
     Start-Sleep -Milliseconds ([int]($Delay * 1000))
-    $running = -not $Process.HasExited
-    if ($running) { & kill -9 $Process.Id }
+    $running = -not $Process.HasExited -and -not (Test-Path -LiteralPath "$Log.done")
+    if (-not $Process.HasExited) { & kill -9 $Process.Id }
     $null = $Process.WaitForExit(30000)
     return $running
+}
+
+function Get-ChildCommandTime {
+    # How long the command of a child from Start-ChildCommand ran (seconds from its module loaded to its command's end); $null when it did not end.
+    param([string] $Log)
+    if (-not (Test-Path -LiteralPath "$Log.done") -or -not (Test-Path -LiteralPath "$Log.ready")) { return $null }
+    return [TimeSpan]::new([long](Get-Content -LiteralPath "$Log.done") - [long](Get-Content -LiteralPath "$Log.ready")).TotalSeconds
 }
 
 function Get-StoreMount {

@@ -136,7 +136,7 @@ internal sealed class BlobUploader
     /// what it took at once rather than at its own clean-up. Best effort, bounded by a few seconds (after
     /// Ctrl+C too): a DELETE that fails is a note for verbose output, never the error the user sees.
     /// </summary>
-    private void Cancel(Uri location)
+    public void Cancel(Uri location)
     {
         using var bounded = new CancellationTokenSource(CancelTimeout < _client.Options.Timeout ? CancelTimeout : _client.Options.Timeout);
         string? why;
@@ -203,52 +203,43 @@ internal sealed class BlobUploader
     {
         var location = upload.Value!;
         var stall = _client.Options.StallTimeout;
-        using var stalled = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        stalled.CancelAfter(stall);
-        using var content = new CompressingContent(_store, diffId, compression, n => { stalled.CancelAfter(stall); progress(n); }, stalled.Token);
-        // The request is cut off at once when the registry stalls, but only CancelTimeout after a Ctrl+C:
-        // then the body ends early instead (Cut), the registry answers with the upload's current state,
-        // and the DELETE that follows cancels it. A DELETE with the state of before the PATCH's bytes is
-        // answered 404 by distribution, which keeps the upload.
-        using var send = new CancellationTokenSource();
-        using var stop = stalled.Token.Register(() =>
-        {
-            if (cancellationToken.IsCancellationRequested)
-            {
-                send.CancelAfter(CancelTimeout < _client.Options.Timeout ? CancelTimeout : _client.Options.Timeout);
-            }
-            else
-            {
-                send.Cancel();
-            }
-        });
+
+        // A Ctrl+C ends the body (the content stops) and the registry's answer is awaited, for a few seconds at most,
+        // so the upload is cancelled at the offset the registry has: the connection is not cut under the PATCH.
+        using var stalled = new CancellationTokenSource(stall);
+        using var grace = new CancellationTokenSource();
+        using var onCancel = cancellationToken.Register(() => grace.CancelAfter(CancelTimeout < _client.Options.Timeout ? CancelTimeout : _client.Options.Timeout));
+        using var sending = CancellationTokenSource.CreateLinkedTokenSource(stalled.Token, grace.Token);
+        using var content = new CompressingContent(_store, diffId, compression, n => { stalled.CancelAfter(stall); progress(n); }, stalled.Token, cancellationToken);
         HttpResponseMessage patched;
         try
         {
-            patched = _client.Send(HttpMethod.Patch, location, _scope, send.Token, r => r.Content = content, streamed: true);
+            patched = _client.Send(HttpMethod.Patch, location, _scope, sending.Token, r => r.Content = content, streamed: true);
         }
         catch (Exception ex) when (content.Failure is { } failure && ex != failure)
         {
             throw failure;
         }
-        catch (Exception ex) when ((ex is OperationCanceledException || RegistryErrors.IsTransport(ex)) && stalled.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when ((ex is OperationCanceledException || RegistryErrors.IsTransport(ex)) && cancellationToken.IsCancellationRequested)
+        {
+            // No answer in time after the Ctrl+C: the upload is cancelled at the offset known (the registry may keep it).
+            throw new OperationCanceledException("The upload was cancelled.", ex, cancellationToken);
+        }
+        catch (Exception ex) when ((ex is OperationCanceledException || RegistryErrors.IsTransport(ex)) && stalled.IsCancellationRequested)
         {
             throw Stalled(what, diffId, stall, ex);
         }
 
         using (patched)
         {
-            if (content.Cut && patched.StatusCode == HttpStatusCode.Accepted && patched.Headers.Location is not null)
+            if (content.Stopped || cancellationToken.IsCancellationRequested)
             {
-                // Ended early by a Ctrl+C: the upload's current address, for the DELETE.
-                upload.Value = _client.Location(patched, "a streamed upload");
-            }
+                if (patched.StatusCode == HttpStatusCode.Accepted && patched.Headers.Location is not null)
+                {
+                    upload.Value = _client.Location(patched, "a streamed upload");
+                }
 
-            cancellationToken.ThrowIfCancellationRequested();
-            if (content.Cut)
-            {
-                // Ended early by the stall watchdog (it fired while the body was still being made).
-                throw Stalled(what, diffId, stall, new OperationCanceledException(stalled.Token));
+                throw new OperationCanceledException(cancellationToken);
             }
 
             if (patched.StatusCode != HttpStatusCode.Accepted || content.Compressed is null)

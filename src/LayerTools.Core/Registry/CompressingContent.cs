@@ -10,7 +10,10 @@ namespace LayerTools.Core.Registry;
 /// sends): a layer compressed as it goes out, the same bytes kept in the store as its remembered
 /// compressed form (<see cref="CompressedLayerCache.Create"/>). Once sent, <see cref="Compressed"/>
 /// names the blob the registry was given. A failure of the layer itself (not of the connection) is
-/// kept in <see cref="Failure"/>, since the HTTP stack may wrap what its body throws.
+/// kept in <see cref="Failure"/>, since the HTTP stack may wrap what its body throws. A Ctrl+C
+/// (<c>stop</c>) ends the body early rather than cutting the connection (<see cref="Stopped"/>): the
+/// registry then answers with the upload's address at its true offset, which its DELETE needs
+/// (distribution keeps an upload whose DELETE names an older offset, and answers 404).
 /// </summary>
 internal sealed class CompressingContent : HttpContent
 {
@@ -19,9 +22,11 @@ internal sealed class CompressingContent : HttpContent
     private readonly LayerCompression _compression;
     private readonly Action<long> _progress;
     private readonly CancellationToken _cancellationToken;
+    private readonly CancellationToken _stop;
 
-    public CompressingContent(LayerStore store, string diffId, LayerCompression compression, Action<long> progress, CancellationToken cancellationToken)
+    public CompressingContent(LayerStore store, string diffId, LayerCompression compression, Action<long> progress, CancellationToken cancellationToken, CancellationToken stop = default)
     {
+        _stop = stop;
         _store = store;
         _diffId = diffId;
         _compression = compression;
@@ -33,15 +38,11 @@ internal sealed class CompressingContent : HttpContent
     /// <summary>The compressed blob sent (and kept in the store); null until the whole body went out.</summary>
     public Descriptor? Compressed { get; private set; }
 
+    /// <summary>True when <c>stop</c> ended the body before the whole layer went out.</summary>
+    public bool Stopped { get; private set; }
+
     /// <summary>What the layer's own reading threw (a layer that does not match its DiffID), if anything.</summary>
     public LayerToolsException? Failure { get; private set; }
-
-    /// <summary>
-    /// True when the body was ended early because the content's token was cancelled (Ctrl+C): what was
-    /// sent is a shorter, complete body, so the registry answers with the upload's current state, which
-    /// the cancel (DELETE) needs; nothing is kept in the store.
-    /// </summary>
-    public bool Cut { get; private set; }
 
     protected override void SerializeToStream(Stream stream, TransportContext? context, CancellationToken cancellationToken)
     {
@@ -50,19 +51,20 @@ internal sealed class CompressingContent : HttpContent
             throw new InvalidOperationException("A streamed upload's body is sent once.");
         }
 
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken, cancellationToken);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken, cancellationToken, _stop);
         try
         {
             Compressed = CompressedLayerCache.Create(_store, _diffId, _compression, stream, _progress, linked.Token);
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested && !_cancellationToken.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // The body ends here, cleanly: the registry answers, and the upload it kept is cancelled at its real offset.
+            Stopped = true;
         }
         catch (LayerToolsException ex)
         {
             Failure = ex;
             throw;
-        }
-        catch (OperationCanceledException) when (_cancellationToken.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-        {
-            Cut = true;
         }
     }
 

@@ -106,6 +106,12 @@ internal static class ImagePusher
         Uri? opened = null;
         foreach (var from in sources)
         {
+            // A mount the registry refused opened an upload instead: only the last one is used, the others are cancelled.
+            if (opened is not null)
+            {
+                uploader.Cancel(opened);
+            }
+
             opened = uploader.TryMount(blob, from, cancellationToken);
             if (opened is null)
             {

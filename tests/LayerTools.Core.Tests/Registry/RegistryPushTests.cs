@@ -166,6 +166,24 @@ public sealed class RegistryPushTests : RegistryTestBase
         Assert.Equal(catalog.Load(image).Layers, new ImageCatalog(back.Store).Load(RegistryFixture.Pull(back.Store, target.FullName + ":1")).Layers);
     }
 
+    [Fact]
+    public void MountsTheRegistryRefusesLeaveNoUploadBehind()
+    {
+        // The store names the image in two repositories of the registry that do not have it: the config is
+        // offered as a mount from each (each refusal opens an upload), then uploaded into the last one opened.
+        using var temp = new TempStore();
+        var catalog = new ImageCatalog(temp.Store);
+        var image = TestImages.Add(temp.Store, "mountless:1", new TarBuilder().File("etc/mountless", "mountless"));
+        catalog.Tag(image.Manifest, ImageReference.Parse($"{Registries.Plain.Host}/push/nowhere-a:1"));
+        catalog.Tag(image.Manifest, ImageReference.Parse($"{Registries.Plain.Host}/push/nowhere-b:1"));
+
+        var pushed = Push(catalog, image, ImageReference.Parse($"{Registries.Plain.Host}/push/mountless:1"));
+
+        Assert.Equal((2, 0, 0), (pushed.Uploaded, pushed.Mounted, pushed.Existing));
+        var uploads = Path.Combine(Registries.Plain.Dir, "data", "docker", "registry", "v2", "repositories", "push", "mountless", "_uploads");
+        Assert.Empty(Directory.Exists(uploads) ? Directory.EnumerateFiles(uploads, "*", SearchOption.AllDirectories).Where(f => Path.GetFileName(f) is "startedat" or "data") : []);
+    }
+
     /// <summary>Two layers of 8 MB, several compression blocks each (text, so gzip has work), never compressed in the store.</summary>
     private static StoredImage BigImage(LayerStore store)
     {
