@@ -46,6 +46,40 @@ Describe 'Request-LayeredImage' {
         Test-LayerStore | Should -BeNullOrEmpty
     }
 
+    It 'keeps the layers packed until first use, which unpacks them in the store with no registry, once' {
+        # A registry of its own, stopped before the first read.
+        $own = Start-TestRegistry
+        try {
+            & skopeo copy --dest-tls-verify=false "docker-archive:${Archive}:app:1" "docker://$($own.Host)/lib/app:1" 2>&1 | Out-Null
+            $image = Request-LayeredImage "$($own.Host)/lib/app:1"
+            $manifest = & skopeo inspect --raw --tls-verify=false "docker://$($own.Host)/lib/app:1" | ConvertFrom-Json
+        }
+        finally { $own | Stop-TestRegistry }
+        $image.PackedLayerCount | Should -Be $image.Layers.Count
+        $image.RemoteLayerCount | Should -Be 0
+        # Only the registry's compressed blobs: no layer tar by DiffID, no entry index.
+        foreach ($diffId in $image.Layers) {
+            Join-Path $env:LAYERTOOLS_STORE "blobs/sha256/$($diffId.Substring(7))" | Should -Not -Exist
+            Join-Path $env:LAYERTOOLS_STORE "layertools/indexes/sha256/$($diffId.Substring(7)).json" | Should -Not -Exist
+        }
+        foreach ($layer in $manifest.layers) { Join-Path $env:LAYERTOOLS_STORE "blobs/sha256/$($layer.digest.Substring(7))" | Should -Exist }
+        $layers = Get-ImageLayer $image
+        $layers.Packed | Should -Not -Contain $false
+        $layers.InRegistry | Should -Not -Contain $true
+        ($layers | Format-Table | Out-String) | Should -Match 'packed'
+        Test-LayerStore | Should -BeNullOrEmpty
+
+        # The first read unpacks every layer from the store, and says so; the second reads them as they are.
+        $said = Get-LayerFile $image -Path /app/hello.sh -Verbose 4>&1
+        @($said | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -like 'Unpacking layer *' }).Count | Should -Be $image.Layers.Count
+        ($said | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }).Path | Should -BeLike '*/app/hello.sh'
+        foreach ($diffId in $image.Layers) { Join-Path $env:LAYERTOOLS_STORE "layertools/indexes/sha256/$($diffId.Substring(7)).json" | Should -Exist }
+        (Get-LayeredImage $image).PackedLayerCount | Should -Be 0
+        $again = Get-LayerFile $image -Path /app/hello.sh -Verbose 4>&1
+        $again | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -like 'Unpacking*' } | Should -BeNullOrEmpty
+        Test-LayerStore | Should -BeNullOrEmpty
+    }
+
     It 'says ManifestUnknown for a tag the registry does not have, and leaves the store alone' {
         Request-LayeredImage "$($Plain.Host)/lib/app:nope" -ErrorVariable failed -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $failed[0].FullyQualifiedErrorId | Should -BeLike 'ManifestUnknown,*'

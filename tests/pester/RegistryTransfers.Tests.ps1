@@ -123,7 +123,7 @@ Describe 'A decompression bomb from a registry' {
     BeforeEach { New-TestStore | Out-Null }
     AfterEach { Remove-TestStore }
 
-    It 'stops a layer that inflates past $env:LAYERTOOLS_MAX_LAYER_BYTES and leaves the store empty' {
+    It 'pulls the small blob, and stops the layer that inflates past $env:LAYERTOOLS_MAX_LAYER_BYTES when it is first unpacked, leaving it packed' {
         $rootfs = Join-Path $TestDrive 'bomb'
         $null = New-Item -ItemType Directory -Force $rootfs
         $fs = [IO.File]::Create((Join-Path $rootfs 'zeros.bin')); $fs.SetLength(64MB); $fs.Dispose()
@@ -133,10 +133,14 @@ Describe 'A decompression bomb from a registry' {
 
         $store = Join-Path $TestDrive 'capped-store'
         $module = Join-Path $env:LAYERTOOLS_TEST_MODULE 'LayerTools.psd1'
-        $out = Invoke-ChildPwsh -Command "`$env:LAYERTOOLS_MAX_LAYER_BYTES = 8MB; Import-Module '$module'; try { Request-LayeredImage '$($Plain.Host)/lib/bomb:1' -StorePath '$store' -ErrorAction Stop | Out-Null; 'no error' } catch { `$_.FullyQualifiedErrorId }"
+        # The pull keeps the 64 KB blob as it came (a pull inflates nothing); the first read inflates it, under the limit.
+        $out = Invoke-ChildPwsh -Command "`$env:LAYERTOOLS_MAX_LAYER_BYTES = 8MB; Import-Module '$module'; Request-LayeredImage '$($Plain.Host)/lib/bomb:1' -StorePath '$store' -ErrorAction Stop | Out-Null; 'pulled'; try { Get-ImageLayer '$($Plain.Host)/lib/bomb:1' -Fetch -StorePath '$store' -ErrorAction Stop | Out-Null; 'no error' } catch { `$_.FullyQualifiedErrorId }"
+        $out | Should -Contain 'pulled'
         ($out | Select-Object -Last 1) | Should -BeLike 'SizeLimitExceeded*'
-        Get-LayeredImage -StorePath $store | Should -BeNullOrEmpty
-        Get-ChildItem -Recurse -File (Join-Path $store 'blobs') -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        (Get-LayeredImage -StorePath $store).PackedLayerCount | Should -Be 1
+        $diffId = (Get-LayeredImage -StorePath $store).Layers[0]
+        Join-Path $store "blobs/sha256/$($diffId.Substring(7))" | Should -Not -Exist
+        Get-ChildItem -Recurse -File (Join-Path $store 'layertools/indexes') -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         Test-LayerStore -StorePath $store | Should -BeNullOrEmpty
     }
 }

@@ -38,5 +38,8 @@ public sealed class HistoryEntry
     /// <summary>True when the layer is a remote layer, still only in its registry: <see cref="Size"/> is then its compressed blob's size there (the files are not read to count them).</summary>
     public bool InRegistry { get; init; }
 
+    /// <summary>True when the layer is packed (pulled, its compressed blob in the store, unpacked when its files are first read): <see cref="Size"/> is then its compressed blob's size.</summary>
+    public bool Packed { get; init; }
+
     public override string ToString() => CreatedBy ?? string.Empty;
 }

@@ -48,11 +48,17 @@ internal sealed class ImageCatalog
         var manifest = ReadManifest(stored.Manifest.Digest);
         var config = ReadConfig(manifest.Config.Digest);
         long size = 0, remoteSize = 0;
-        var remoteCount = 0;
+        int remoteCount = 0, packedCount = 0;
         for (var i = 0; i < config.DiffIds.Count; i++)
         {
             var diffId = config.DiffIds[i];
-            if (Store.HasBlob(diffId))
+            if (RemoteLayers.PackedBlob(Store, diffId) is { } packed)
+            {
+                // A packed layer: the compressed blob the store holds, until it is unpacked.
+                size += Store.BlobSize(packed);
+                packedCount++;
+            }
+            else if (Store.HasBlob(diffId))
             {
                 size += Store.BlobSize(diffId);
             }
@@ -74,6 +80,7 @@ internal sealed class ImageCatalog
             Size = size,
             RemoteSize = remoteSize,
             RemoteLayerCount = remoteCount,
+            PackedLayerCount = packedCount,
             Layers = config.DiffIds,
             Architecture = config.Architecture,
             Os = config.Os,
@@ -224,11 +231,13 @@ internal sealed class ImageCatalog
             string? diffId = null;
             long size = 0;
             RemoteLayer? remote = null;
+            var packed = false;
             if (!h.EmptyLayer && layer < image.DiffIds.Count)
             {
                 diffId = image.DiffIds[layer++];
-                remote = Store.HasBlob(diffId) ? null : RemoteLayers.Get(Store, diffId);
-                size = Store.HasBlob(diffId) ? ContentBytes(Store.ReadLayerIndex(diffId)) : remote?.Blob.Size ?? 0;
+                packed = RemoteLayers.IsPacked(Store, diffId);
+                remote = Store.HasBlob(diffId) && !packed ? null : RemoteLayers.Get(Store, diffId);
+                size = remote is null ? ContentBytes(Store.ReadLayerIndex(diffId)) : remote.Blob.Size;
             }
 
             result.Add(new HistoryEntry
@@ -243,7 +252,8 @@ internal sealed class ImageCatalog
                 EmptyLayer = diffId is null,
                 Size = size,
                 LayerDiffId = diffId,
-                InRegistry = remote is not null,
+                InRegistry = remote is not null && !packed,
+                Packed = packed,
             });
         }
 
@@ -258,9 +268,9 @@ internal sealed class ImageCatalog
     public static long ContentBytes(LayerIndex index) => index.Entries.Where(e => e.Type == EntryType.File).Sum(e => e.Size);
 
     /// <summary>
-    /// The layers of an image, base first. A remote layer is described from the manifest alone (its
+    /// The layers of an image, base first. A remote or packed layer is described from the manifest alone (its
     /// blob's digest, size and media type; its size and file counts unknown) unless
-    /// <paramref name="fetch"/>: then it is fetched (through the store's fetcher) and read like the rest.
+    /// <paramref name="fetch"/>: then it is fetched (through the store's fetcher) or unpacked and read like the rest.
     /// </summary>
     public IReadOnlyList<LayerInfo> Layers(StoredImage stored, bool fetch = false)
     {
@@ -271,11 +281,18 @@ internal sealed class ImageCatalog
         var sharing = LayerUseCounts();
         var label = stored.Reference?.ToString() ?? Digest.Short(manifest.Config.Digest);
         var result = new List<LayerInfo>();
+        if (fetch && config.DiffIds.Count > 0)
+        {
+            // The top layer first: every layer below that is not in the store comes with it, in one commit.
+            Store.ReadLayerIndex(config.DiffIds[^1]);
+        }
+
         for (var i = 0; i < config.DiffIds.Count; i++)
         {
             var diffId = config.DiffIds[i];
             var remote = RemoteLayers.Get(Store, diffId);
-            var index = fetch || remote is null || Store.HasBlob(diffId) ? Store.ReadLayerIndex(diffId) : null;
+            var packed = RemoteLayers.IsPacked(Store, diffId);
+            var index = fetch || remote is null || (Store.HasBlob(diffId) && !packed) ? Store.ReadLayerIndex(diffId) : null;
             var blob = i < manifest.Layers.Count ? manifest.Layers[i] : remote?.Blob;
             result.Add(new LayerInfo
             {
@@ -286,7 +303,8 @@ internal sealed class ImageCatalog
                 Size = index?.Size,
                 FileCount = index?.FileCount,
                 WhiteoutCount = index is null ? null : index.Entries.Count - index.FileCount,
-                InRegistry = index is null,
+                InRegistry = index is null && !packed,
+                Packed = index is null && packed,
                 Digest = blob?.Digest ?? diffId,
                 BlobSize = blob?.Size ?? 0,
                 MediaType = blob?.MediaType ?? string.Empty,

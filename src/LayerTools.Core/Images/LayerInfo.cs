@@ -14,7 +14,7 @@ public sealed class LayerInfo
     /// <summary>The ChainID of the layers up to and including this one.</summary>
     public string ChainId { get; init; } = string.Empty;
 
-    /// <summary>Bytes of the uncompressed layer tar; null for a remote layer (known only once it is fetched).</summary>
+    /// <summary>Bytes of the uncompressed layer tar; null for a remote or packed layer (known only once it is fetched or unpacked).</summary>
     public long? Size { get; init; }
 
     /// <summary>Entries other than whiteouts; null for a remote layer.</summary>
@@ -28,6 +28,9 @@ public sealed class LayerInfo
 
     /// <summary>True when the layer is still only in its registry (a remote layer, fetched when its files are read).</summary>
     public bool InRegistry { get; init; }
+
+    /// <summary>True when the layer is packed: pulled, its compressed blob in the store (<see cref="Digest"/>), unpacked when its files are first read; <see cref="Size"/> and the counts are then null.</summary>
+    public bool Packed { get; init; }
 
     /// <summary>The digest of the layer's blob as the image's manifest lists it (the compressed blob in the registry, for a remote layer).</summary>
     public string Digest { get; init; } = string.Empty;

@@ -29,7 +29,11 @@ public sealed class LayeredImage
 
     public DateTimeOffset? Created { get; init; }
 
-    /// <summary>Bytes of the layers in the store, uncompressed (as docker images counts them); a remote layer counts in <see cref="RemoteSize"/> instead.</summary>
+    /// <summary>
+    /// Bytes of the layers in the store, uncompressed (as docker images counts them); a packed layer
+    /// (pulled, not yet unpacked: see <see cref="PackedLayerCount"/>) counts with its compressed blob
+    /// until it is unpacked; a remote layer counts in <see cref="RemoteSize"/> instead.
+    /// </summary>
     public long Size { get; init; }
 
     /// <summary>
@@ -41,6 +45,9 @@ public sealed class LayeredImage
 
     /// <summary>How many of the layers are remote layers (see <see cref="RemoteSize"/>).</summary>
     public int RemoteLayerCount { get; init; }
+
+    /// <summary>How many of the layers are packed: pulled, their compressed blobs in the store, unpacked by the first command that reads their files (no network).</summary>
+    public int PackedLayerCount { get; init; }
 
     public int LayerCount => Layers.Count;
 

@@ -99,6 +99,22 @@ internal static class CompressedLayerCache
         store.WriteFile(path, JsonDocuments.ToUtf8Bytes(record));
     }
 
+    /// <summary>Remembers each layer's compressed form as it came in (a registry's blob, checked against the layer's DiffID when it was inflated), so a push or export sends the same blob back.</summary>
+    public static void Remember(LayerStore store, IEnumerable<IngestedLayer> forms)
+    {
+        foreach (var form in forms.Where(f => f.Compression != LayerCompression.None))
+        {
+            try
+            {
+                Remember(store, form.Index.DiffId, form.Compression, form.Digest, form.Size);
+            }
+            catch (IOException)
+            {
+                // Only a cache: a push compresses the layer again.
+            }
+        }
+    }
+
     /// <summary>The compressed form of a layer: the remembered one, or a new one made now (the layer is read once, and checked against its DiffID as it is).</summary>
     public static Descriptor GetOrCreate(LayerStore store, string diffId, LayerCompression compression, Action<long>? progress = null, CancellationToken cancellationToken = default, Lease? lease = null) =>
         TryGet(store, diffId, compression) ?? Create(store, diffId, compression, null, progress, cancellationToken, lease);

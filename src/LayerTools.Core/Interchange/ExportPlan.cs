@@ -76,16 +76,24 @@ internal sealed class ExportPlan
     }
 
     /// <summary>
-    /// How layer <paramref name="index"/> is exported when that needs no compressing now: a remote
-    /// layer's registry blob, the layer itself uncompressed, or its remembered compressed form. Null
+    /// How layer <paramref name="index"/> is exported when that needs no compressing now: a packed
+    /// layer's blob in the compression asked for, a remote layer's registry blob, the layer itself uncompressed, or its remembered compressed form. Null
     /// when it must be compressed first (the layer is checked to be in the store).
     /// </summary>
     public static Descriptor? KnownLayer(LayerStore store, ManifestDocument manifest, IReadOnlyList<string> diffIds, int index, LayerCompression compression, string label, CancellationToken cancellationToken, Lease? lease = null)
     {
         var diffId = diffIds[index];
-        if (RemoteLayers.IsRemote(store, diffId) && compression == LayerCompression.None)
+        var packed = RemoteLayers.PackedBlob(store, diffId);
+        if (packed is not null && compression != LayerCompression.None && index < manifest.Layers.Count && manifest.Layers[index] is { } blob
+            && blob.Digest == packed && LayerCodec.FromMediaType(blob.MediaType) == compression && (lease?.TryHold(packed, cancellationToken) ?? true))
         {
-            store.ReadLayerIndex(diffId); // fetches it: an uncompressed export needs the layer itself
+            // A packed layer goes as the blob it was pulled as, not unpacked.
+            return blob;
+        }
+
+        if (RemoteLayers.IsRemote(store, diffId) && (compression == LayerCompression.None || packed is not null))
+        {
+            store.ReadLayerIndex(diffId); // fetches or unpacks it: the export needs the layer itself (uncompressed, or compressed otherwise than it was pulled)
         }
         else if (RemoteLayers.IsRemote(store, diffId) && index < manifest.Layers.Count && RemoteLayers.Covers(store, diffId, manifest.Layers[index].Digest))
         {

@@ -70,7 +70,8 @@ internal static class ImageExporter
         foreach (var manifest in images.Select(i => i.Manifest.Digest).Distinct(StringComparer.Ordinal))
         {
             var config = catalog.ReadConfig(catalog.ReadManifest(manifest).Config.Digest);
-            foreach (var diffId in config.DiffIds.Where(d => RemoteLayers.IsRemote(store, d)))
+            // A packed layer (its blob here) is left as it is: the plan sends its blob, or unpacks it when the export needs it otherwise.
+            foreach (var diffId in config.DiffIds.Where(d => RemoteLayers.IsInRegistry(store, d)))
             {
                 store.ReadLayerIndex(diffId); // fetches it with the remote layers below it
             }

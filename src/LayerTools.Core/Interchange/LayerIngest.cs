@@ -32,11 +32,12 @@ internal static class LayerIngest
     /// <param name="blob">The blob as stored or sent (compressed or not), read to its end.</param>
     /// <param name="expectedDigest">The digest the descriptor gives the blob; checked once it is read.</param>
     /// <param name="expectedSize">The size the descriptor gives; more bytes than this are refused as they arrive (a registry's blob stream refuses them itself when uncompressed).</param>
-    public static ScannedLayer Scan(StagingArea staging, Stream blob, LayerCompression compression, string where, string? expectedDigest, long? expectedSize, IngestLimits limits, CancellationToken cancellationToken)
+    /// <param name="keepCompressed">False when the compressed blob is in the store already (a packed layer unpacked): it is hashed, not written again.</param>
+    public static ScannedLayer Scan(StagingArea staging, Stream blob, LayerCompression compression, string where, string? expectedDigest, long? expectedSize, IngestLimits limits, CancellationToken cancellationToken, bool keepCompressed = true)
     {
         // CreateTempPath makes the (empty) files with the store's modes: open them, do not create them anew.
         var tarPath = staging.CreateTempPath();
-        var keptPath = compression == LayerCompression.None ? null : staging.CreateTempPath();
+        var keptPath = compression == LayerCompression.None || !keepCompressed ? null : staging.CreateTempPath();
         try
         {
             LayerScan scan;
@@ -44,7 +45,7 @@ internal static class LayerIngest
             long size;
             using (var tar = new FileStream(tarPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
             {
-                if (keptPath is null)
+                if (compression == LayerCompression.None)
                 {
                     // The blob is the tar: its digest is the DiffID, hashed once.
                     using var buffered = new BufferedStream(blob, ReadSize);
@@ -54,6 +55,10 @@ internal static class LayerIngest
                     {
                         throw Mismatch(where, digest, expectedDigest, corrupt);
                     }
+                }
+                else if (keptPath is null)
+                {
+                    (scan, digest, size) = ScanCompressed(blob, Stream.Null, new WriteBehindStream(tar), compression, where, expectedDigest, expectedSize, limits, cancellationToken);
                 }
                 else
                 {

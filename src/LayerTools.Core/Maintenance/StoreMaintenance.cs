@@ -146,6 +146,12 @@ internal static class StoreMaintenance
         }
 
         var indexPath = store.LayerIndexPath(diffId);
+        if (!File.Exists(indexPath) && RemoteLayers.Get(store, diffId)?.Blob.Digest == diffId)
+        {
+            // A packed uncompressed layer (pulled as a plain tar, its blob its DiffID): indexed when it is unpacked.
+            return;
+        }
+
         if (!File.Exists(indexPath))
         {
             problems.Add(new StoreProblem { Kind = "MissingIndex", Target = diffId, Path = indexPath, Message = $"Layer {diffId} has no entry index." });

@@ -1,20 +1,21 @@
 using LayerTools.Core.Digests;
 using LayerTools.Core.Images;
 using LayerTools.Core.Interchange;
-using LayerTools.Core.Layers;
 using LayerTools.Core.Oci;
 using LayerTools.Core.Store;
 using LayerTools.Core.Tar;
-using LayerTools.Core.Union;
 
 namespace LayerTools.Core.Registry;
 
 /// <summary>
 /// Pulls an image into the store, as <c>docker pull</c> does. The manifest (and, through an index,
 /// the platform's manifest) and config are kept byte-exact; every blob is checked against its digest
-/// and every layer against its DiffID while it streams in; layers are staged uncompressed by DiffID,
-/// the registry's compressed blob kept beside as the layer's compressed form (so a push sends the
-/// same blobs back). The store changes only at the end, under its lock; a failure or Ctrl+C leaves it as it was.
+/// while it streams in and kept as it came, compressed: the layers stay <em>packed</em> (see
+/// <see cref="RemoteLayers"/>) until the first operation that needs their files unpacks them, with no
+/// network, checking each against its DiffID then (as containerd keeps its content store apart from
+/// its snapshots). So a pull does what <c>skopeo copy</c> does, and a push sends the same blobs back.
+/// Layers the store has unpacked already stay as they are. The store changes only at the end, under
+/// its lock; a failure or Ctrl+C leaves nothing tagged.
 /// </summary>
 internal static class ImagePuller
 {
@@ -41,44 +42,30 @@ internal static class ImagePuller
         }
 
         using var staging = store.BeginStaging();
-        var layers = LayerDownload.Plan(staging, manifest, config);
-        var transfers = new TransferProgress(progress, $"Pulling {name}", layers.Select(d => ("Layer " + Digest.Short(d.Layer.Digest), $"Downloading {d.Layer.Digest}", d.Layer.Size)));
-        var view = new UnionView();
-        var compressedForms = new List<IngestedLayer>();
-        using (var queue = new TransferQueue(layers.Count, client.Options.MaxConcurrentTransfers, (i, token) => layers[i].Fetch(client, repository, name, limits, transfers, i, token), cancellationToken))
+        var downloads = PackedDownload.Plan(staging, manifest, limits, name);
+        var transfers = new TransferProgress(progress, $"Pulling {name}", downloads.Select(d => ("Layer " + Digest.Short(d.Blob.Digest), $"Downloading {d.Blob.Digest}", d.Blob.Size)));
+        using (var queue = new TransferQueue(downloads.Count, client.Options.MaxConcurrentTransfers, (i, token) => downloads[i].Fetch(staging, client, repository, name, transfers, i, token), cancellationToken))
         {
-            for (var i = 0; i < manifest.Layers.Count; i++)
+            for (var i = 0; i < downloads.Count; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var diffId = config.DiffIds[i];
-                LayerIndex index;
-                if (staging.HasBlob(diffId) && staging.HasBlob(manifest.Layers[i].Digest))
-                {
-                    index = staging.ReadLayerIndex(diffId);
-                }
-                else
-                {
-                    var download = layers.First(d => d.Layer.Digest == manifest.Layers[i].Digest);
-                    var status = $"Layer {i + 1} of {manifest.Layers.Count} {Digest.Short(download.Layer.Digest)}";
-                    queue.WaitFor(layers.IndexOf(download), () => transfers.Report("Downloading; waiting for " + status));
-                    transfers.Report("Indexing " + status, force: true);
-                    var ingested = download.Ingest(staging, name, view, limits, cancellationToken);
-                    if (ingested.Index.DiffId != diffId)
-                    {
-                        throw new LayerToolsException("DiffIdMismatch", ErrorKind.InvalidData, $"'{name}': layer {i + 1} ({download.Layer.Digest}) has the DiffID {ingested.Index.DiffId}, but the config lists {diffId}; the image was damaged or altered.", name);
-                    }
-
-                    index = ingested.Index;
-                    if (ingested.Compression != LayerCompression.None)
-                    {
-                        compressedForms.Add(ingested);
-                    }
-                }
-
-                view.Apply(index);
+                queue.WaitFor(i, () => transfers.Report($"Downloading; waiting for layer {i + 1} of {downloads.Count} {Digest.Short(downloads[i].Blob.Digest)}"));
+                downloads[i].Keep(staging);
             }
 
             transfers.Report("Downloaded", force: true);
+        }
+
+        // Each layer the store has not unpacked stays packed: a record of its blob (here now) and
+        // where it came from, unpacked over the layers below it by the first operation that needs its
+        // files. Written before the commit, which checks that every layer is in the store or recorded.
+        for (var i = 0; i < manifest.Layers.Count; i++)
+        {
+            var layer = manifest.Layers[i];
+            if (!File.Exists(store.LayerIndexPath(config.DiffIds[i])) && RemoteLayers.Get(store, config.DiffIds[i])?.Blob.Digest != layer.Digest)
+            {
+                RemoteLayers.Remember(store, new RemoteLayer(config.DiffIds[i], new Descriptor(layer.MediaType, layer.Digest, layer.Size), client.Endpoint.Domain, repository, config.DiffIds.Take(i).ToList()));
+            }
         }
 
         staging.AddBytes(configBytes);
@@ -88,7 +75,6 @@ internal static class ImagePuller
         reporter.Report("Committing to the store", 1, 1);
         var tagged = ImageCatalog.Tagged(descriptor, tag);
         staging.Commit(descriptors => ImageCatalog.ApplyTag(descriptors, tagged), cancellationToken);
-        LayerFetcher.Remember(store, compressedForms);
 
         reporter.Done($"Pulled {name}");
         return new StoredImage(tagged, tag);

@@ -7,7 +7,7 @@ using LayerTools.Core.Tar;
 namespace LayerTools.Core.Registry;
 
 /// <summary>
-/// One layer blob of a pull, read once as it arrives (on a transfer thread, resumable): hashed and
+/// One layer blob fetched to be unpacked at once (a remote layer an operation needs, a cache image's layer), read once as it arrives (on a transfer thread, resumable): hashed and
 /// kept as the layer's compressed form on a second core, decompressed and scanned (each file hashed)
 /// on the transfer thread, its tar hashed (the DiffID) and written on a third, checked against its
 /// digest at the end (see <see cref="LayerIngest.Scan"/>), so layers come in side by side and nothing is
@@ -32,24 +32,6 @@ internal sealed class LayerDownload
 
     /// <summary>One layer blob to download into <paramref name="staging"/> (a remote layer's, a cache image's).</summary>
     public static LayerDownload For(StagingArea staging, Descriptor layer) => new(staging, layer);
-
-    /// <summary>The layers to download, each blob once, in manifest order: all but those the store (or staging area) has as both blob and DiffID.</summary>
-    public static List<LayerDownload> Plan(StagingArea staging, ManifestDocument manifest, ConfigDocument config)
-    {
-        var downloads = new List<LayerDownload>();
-        for (var i = 0; i < manifest.Layers.Count; i++)
-        {
-            var layer = manifest.Layers[i];
-            if (downloads.Any(d => d.Layer.Digest == layer.Digest) || (staging.HasBlob(config.DiffIds[i]) && staging.HasBlob(layer.Digest)))
-            {
-                continue;
-            }
-
-            downloads.Add(new LayerDownload(staging, layer));
-        }
-
-        return downloads;
-    }
 
     /// <summary>Downloads and scans the blob (on a transfer thread); <paramref name="transfers"/> counts its bytes as transfer <paramref name="index"/>.</summary>
     public void Fetch(RegistryClient client, string repository, string name, IngestLimits limits, TransferProgress transfers, int index, CancellationToken cancellationToken)

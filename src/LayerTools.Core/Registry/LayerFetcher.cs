@@ -61,7 +61,7 @@ internal static class LayerFetcher
             {
                 transfers.Report("Committing to the store", force: true);
                 staging.Commit(null, cancellationToken);
-                Remember(store, forms);
+                CompressedLayerCache.Remember(store, forms);
             }
         }
         finally
@@ -70,21 +70,5 @@ internal static class LayerFetcher
         }
 
         return missing.Count;
-    }
-
-    /// <summary>Remembers each layer's compressed form as the registry sent it, so a push sends the same blob back.</summary>
-    public static void Remember(LayerStore store, IEnumerable<IngestedLayer> forms)
-    {
-        foreach (var form in forms)
-        {
-            try
-            {
-                CompressedLayerCache.Remember(store, form.Index.DiffId, form.Compression, form.Digest, form.Size);
-            }
-            catch (IOException)
-            {
-                // Only a cache: a push compresses the layer again.
-            }
-        }
     }
 }

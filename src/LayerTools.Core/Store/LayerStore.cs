@@ -238,12 +238,43 @@ internal sealed class LayerStore
         });
     }
 
-    /// <summary>Fetches a remote layer whose files an operation needs; an error when the store has no way to fetch it.</summary>
+    /// <summary>
+    /// Unpacks packed layers on first use (see <see cref="ILayerUnpacker"/>): Interchange's, attached
+    /// when the core assembly loads, so it serves every store whoever opened it (a cmdlet, a drive, a test).
+    /// </summary>
+    public static ILayerUnpacker? Unpacker { get; set; }
+
+    /// <summary>
+    /// Makes a remote layer's files readable, with the layers below it that the store has not unpacked,
+    /// base first: a run of packed layers (their compressed blobs in the store, as a pull leaves them)
+    /// is unpacked here, with no network; a run of layers whose blobs are only in a registry is fetched
+    /// through <see cref="RemoteFetcher"/> (an error when the store has none). Each run is one commit.
+    /// </summary>
     private void FetchRemote(RemoteLayer layer)
     {
-        var fetcher = RemoteFetcher
-            ?? throw new LayerToolsException("LayerNotFetched", ErrorKind.ObjectNotFound, $"Layer {layer.DiffId} is still in the registry ({layer.Registry}/{layer.Repository}, blob {layer.Blob.Digest}); this operation cannot fetch it. Pull the image with Request-LayeredImage.", layer.DiffId);
-        fetcher.Fetch(this, layer, CancellationToken.None);
+        var pending = layer.Below.Append(layer.DiffId)
+            .Where(d => !File.Exists(LayerIndexPath(d)))
+            .Select(d => RemoteLayers.Get(this, d) ?? throw new LayerToolsException("LayerNotFetched", ErrorKind.ObjectNotFound, $"Layer {d}, below {layer.DiffId}, is neither in the store nor known in a registry; pull the image again.", d))
+            .ToList();
+        for (var start = 0; start < pending.Count;)
+        {
+            var packed = HasBlob(pending[start].Blob.Digest);
+            var run = pending.Skip(start).TakeWhile(l => HasBlob(l.Blob.Digest) == packed).ToList();
+            if (packed)
+            {
+                var unpacker = Unpacker ?? throw new InvalidOperationException("No layer unpacker is attached to the store.");
+                unpacker.Unpack(this, run, RemoteFetcher?.Log, RemoteFetcher?.Progress, RemoteFetcher?.CancellationToken ?? CancellationToken.None);
+            }
+            else
+            {
+                var top = run[^1];
+                var fetcher = RemoteFetcher
+                    ?? throw new LayerToolsException("LayerNotFetched", ErrorKind.ObjectNotFound, $"Layer {top.DiffId} is still in the registry ({top.Registry}/{top.Repository}, blob {top.Blob.Digest}); this operation cannot fetch it. Pull the image with Request-LayeredImage.", top.DiffId);
+                fetcher.Fetch(this, top, CancellationToken.None);
+            }
+
+            start += run.Count;
+        }
     }
 
     public JsonObject ReadIndexJson()
@@ -303,9 +334,10 @@ internal sealed class LayerStore
                 for (var i = 0; i < manifest.Layers.Count; i++)
                 {
                     var diffId = i < config.DiffIds.Count ? config.DiffIds[i] : null;
+                    // A packed layer (a record, and the blob it names here) is not unpacked yet either.
                     var covered = diffId is not null && RemoteLayers.Covers(this, diffId, manifest.Layers[i].Digest);
                     missing.AddRange(covered || HasBlob(manifest.Layers[i].Digest) ? [] : [manifest.Layers[i].Digest]);
-                    if (diffId is not null && !(covered && RemoteLayers.IsRemote(this, diffId)))
+                    if (diffId is not null && !covered)
                     {
                         missing.AddRange(HasBlob(diffId) ? [] : [diffId]);
                         missing.AddRange(File.Exists(LayerIndexPath(diffId)) ? [] : [LayerIndexPath(diffId)]);

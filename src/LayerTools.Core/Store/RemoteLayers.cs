@@ -11,8 +11,11 @@ namespace LayerTools.Core.Store;
 /// manifest and config of, the layers of a -CacheFrom cache image). An image may stand on remote
 /// layers: its manifest names their compressed blobs, the commit check and Test-LayerStore accept a
 /// record in place of the blob, a push mounts the blob from the record's repository, and the first
-/// operation that needs the files fetches it (<see cref="IRemoteLayerFetcher"/>). Once the layer's
-/// blob is in the store the record only says where it came from.
+/// operation that needs the files fetches it (<see cref="IRemoteLayerFetcher"/>). A pull leaves its
+/// layers <em>packed</em>: the record, and the compressed blob it names in the store (checked against
+/// its digest), not yet inflated, DiffID-checked or indexed; the first operation that needs the files
+/// unpacks it there, with no network (<see cref="ILayerUnpacker"/>). Once the layer is unpacked (its
+/// DiffID blob and entry index in the store) the record only says where it came from.
 /// </summary>
 internal static class RemoteLayers
 {
@@ -32,8 +35,20 @@ internal static class RemoteLayers
         return File.Exists(path) && Read(path) is { } layer && layer.DiffId == diffId ? layer : null;
     }
 
-    /// <summary>True when the layer's blob is not in the store but a record says where it is.</summary>
+    /// <summary>True when the layer's blob is not in the store but a record says where it is (in a registry, or packed here).</summary>
     public static bool IsRemote(LayerStore store, string diffId) => !store.HasBlob(diffId) && Get(store, diffId) is not null;
+
+    /// <summary>True when the layer is packed: not unpacked (no entry index), and its record's compressed blob is in the store.</summary>
+    public static bool IsPacked(LayerStore store, string diffId) =>
+        Digest.IsValid(diffId) && !File.Exists(store.LayerIndexPath(diffId)) && Get(store, diffId) is { } layer && store.HasBlob(layer.Blob.Digest);
+
+    /// <summary>True when the layer's blob is only in a registry: not unpacked, not packed, a record saying where.</summary>
+    public static bool IsInRegistry(LayerStore store, string diffId) =>
+        !store.HasBlob(diffId) && Get(store, diffId) is { } layer && !store.HasBlob(layer.Blob.Digest);
+
+    /// <summary>The packed layer's compressed blob in the store (what an operation that stands on the layer holds), null when the layer is not packed.</summary>
+    public static string? PackedBlob(LayerStore store, string diffId) =>
+        IsPacked(store, diffId) ? Get(store, diffId)!.Blob.Digest : null;
 
     /// <summary>True when the store has the layer, or knows it as a remote layer whose blob is <paramref name="blobDigest"/> (any blob when null).</summary>
     public static bool Covers(LayerStore store, string diffId, string? blobDigest = null) =>

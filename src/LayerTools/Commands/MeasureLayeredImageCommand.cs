@@ -86,11 +86,18 @@ public sealed class MeasureLayeredImageCommand : StoreCmdlet, IRegistryParameter
             var members = group.ToList();
             WriteVerbose($"Measuring {string.Join(", ", members.Select(m => m.image.Label))} in the store '{group.Key}'.");
             var store = members[0].image.Store;
-            var remote = members.SelectMany(m => m.image.Catalog.ReadConfig(m.image.Catalog.ReadManifest(m.image.Stored.Manifest.Digest).Config.Digest).DiffIds)
-                .Distinct(StringComparer.Ordinal).Count(d => Core.Store.RemoteLayers.IsRemote(store, d));
+            var layers = members.SelectMany(m => m.image.Catalog.ReadConfig(m.image.Catalog.ReadManifest(m.image.Stored.Manifest.Digest).Config.Digest).DiffIds)
+                .Distinct(StringComparer.Ordinal).ToList();
+            var remote = layers.Count(d => Core.Store.RemoteLayers.IsInRegistry(store, d));
             if (remote > 0)
             {
                 WriteVerbose($"The analysis reads every layer's file index: fetching the {remote} layer(s) still in the registry (those the store has are not fetched again).");
+            }
+
+            var packed = layers.Count(d => Core.Store.RemoteLayers.IsPacked(store, d));
+            if (packed > 0)
+            {
+                WriteVerbose($"The analysis reads every layer's file index: unpacking the {packed} pulled layer(s) not unpacked yet (from their blobs in the store, no network).");
             }
 
             var analyses = ImageAnalyzer.Analyze(members[0].image.Store, members.Select(m => m.image.Stored).ToList(), Top, CancellationToken);

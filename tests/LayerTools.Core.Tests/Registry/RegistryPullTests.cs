@@ -54,12 +54,19 @@ public sealed class RegistryPullTests : RegistryTestBase
         Assert.Equal(expectedDiffIds, image.Layers);
         Assert.Equal(Digests.Digest.Of(System.Text.Encoding.UTF8.GetBytes(raw)), image.ManifestDigest);
         Assert.Empty(StoreMaintenance.Verify(temp.Store));
+
+        // Packed until first use, then unpacked (inflated, checked against the DiffIDs skopeo gave) by a store with no fetcher.
+        Assert.All(expectedDiffIds, d => Assert.True(RemoteLayers.IsPacked(temp.Store, d)));
+        var store = LayerStore.Open(temp.Root);
+        Assert.Equal(expectedDiffIds[^1], store.ReadLayerIndex(expectedDiffIds[^1]).DiffId);
+        Assert.All(expectedDiffIds, d => Assert.True(store.HasBlob(d)));
+        Assert.Empty(StoreMaintenance.Verify(store));
     }
 
     [Fact]
     public void APulledLayerHasTheIndexAnImportOfTheSameLayerGives()
     {
-        // A pull scans its layers side by side and resolves each index afterwards over the layers below;
+        // A pull keeps the compressed blobs; the first read unpacks each layer over the layers below;
         // an import indexes each layer as it reads it: the same entries, offsets and file digests.
         var target = $"{Registries.Plain.Host}/pull/index-equal:1";
         Tool.Run("skopeo", "copy", "--dest-tls-verify=false", "oci:" + Umoci.Layout + ":app:1", "docker://" + target);
@@ -69,6 +76,7 @@ public sealed class RegistryPullTests : RegistryTestBase
         ImageImporter.Import(imported.Store, Umoci.Layout, null);
 
         Assert.True(image.Layers.Count >= 2);
+        Assert.Equal(image.Layers[^1], pulled.Store.ReadLayerIndex(image.Layers[^1]).DiffId);
         foreach (var diffId in image.Layers)
         {
             Assert.Equal(File.ReadAllText(imported.Store.LayerIndexPath(diffId)), File.ReadAllText(pulled.Store.LayerIndexPath(diffId)));

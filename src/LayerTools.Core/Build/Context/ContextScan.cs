@@ -40,6 +40,9 @@ internal static class ContextScan
                 Parallel.For(0, level.Count, parallel, i => listed[i] = ListAndStat(root, level[i].Relative, level[i].Full, isExcluded, canSkip, parallel));
             }
 
+            // Sized once for the level (a map grown by doubling to 50,000 entries rehashed them all
+            // again at each step and allocated twice its final table).
+            entries.EnsureCapacity(entries.Count + listed.Sum(l => l.Entries.Length));
             var next = new List<(string Relative, string Full)>();
             foreach (var folder in listed)
             {

@@ -138,8 +138,9 @@ internal sealed class ImageBuilder
 
             if (resolved.Config is not null)
             {
-                // Remote layers (a FROM image read from its registry without its layers) have no blob to hold yet.
-                Lease.Hold(resolved.Config.DiffIds.Where(d => !RemoteLayers.IsRemote(_store, d)), $"a layer of {planned.BaseImage}", _cancellationToken);
+                // Remote layers (a FROM image read from its registry without its layers) have no blob to
+                // hold yet; a packed layer (pulled, not unpacked) is held by its compressed blob.
+                Lease.Hold(resolved.Config.DiffIds.Select(d => RemoteLayers.PackedBlob(_store, d) ?? d).Where(d => !RemoteLayers.IsRemote(_store, d)), $"a layer of {planned.BaseImage}", _cancellationToken);
             }
 
             image = resolved.Config is null ? ImageState.Scratch(platform?.Os, platform?.Architecture) : ImageState.From(resolved.Config);
@@ -162,10 +163,16 @@ internal sealed class ImageBuilder
         image.RuntimeConfig.Remove("OnBuild");
         var scope = StageScope.Start(planned, plan, image.Env, _options.BuildArgs);
         var state = new StageState(planned, image, MakeView, scope, counter);
-        var remote = image.DiffIds.Count(d => RemoteLayers.IsRemote(_store, d));
+        var remote = image.DiffIds.Count(d => RemoteLayers.IsInRegistry(_store, d));
         if (remote > 0)
         {
             _options.Verbose?.Invoke($"{where}: {planned.Stage.From.Original}: {remote} of its {image.DiffIds.Count} layer(s) stay in the registry until a step reads the stage's files.");
+        }
+
+        var packed = image.DiffIds.Count(d => RemoteLayers.IsPacked(_store, d));
+        if (packed > 0)
+        {
+            _options.Verbose?.Invoke($"{where}: {planned.Stage.From.Original}: {packed} of its {image.DiffIds.Count} layer(s) stay packed (pulled, not unpacked) until a step reads the stage's files.");
         }
 
         Recorder.Report(state, planned.Stage.From, 0, cached: true, reason: null, diffId: null, size: 0, watch.Elapsed, remote);
@@ -189,10 +196,16 @@ internal sealed class ImageBuilder
     /// <summary>The merged view of a stage's layers, made when a step first reads its files; remote layers are fetched then (and the step that needed them named).</summary>
     private UnionView MakeView(IReadOnlyList<string> diffIds)
     {
-        var remote = diffIds.Count(d => RemoteLayers.IsRemote(_store, d));
+        var remote = diffIds.Count(d => RemoteLayers.IsInRegistry(_store, d));
         if (remote > 0)
         {
             _options.Verbose?.Invoke($"{_current}: reads the stage's files: fetching {remote} remote layer(s) from the registry.");
+        }
+
+        var packed = diffIds.Count(d => RemoteLayers.IsPacked(_store, d));
+        if (packed > 0)
+        {
+            _options.Verbose?.Invoke($"{_current}: reads the stage's files: unpacking {packed} packed layer(s).");
         }
 
         return UnionView.Build(diffIds.Select(_store.ReadLayerIndex));

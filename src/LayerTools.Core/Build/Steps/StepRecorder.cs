@@ -90,7 +90,11 @@ internal sealed class StepRecorder
             // stays in the registry unless a later step reads the stage's files.
             var remote = RemoteLayers.IsRemote(_store, cachedDiffId) ? RemoteLayers.Get(_store, cachedDiffId) : null;
             state.AppliedLater(() => _store.ReadLayerIndex(cachedDiffId));
-            if (remote is not null)
+            if (remote is not null && _lease.TryHold(remote.Blob.Digest, _cancellationToken))
+            {
+                _options.Verbose?.Invoke($"{instruction.Location}: {instruction.Original}: cached (layer {cachedDiffId}, packed: pulled from {remote.Registry}/{remote.Repository}, not unpacked)");
+            }
+            else if (remote is not null)
             {
                 _options.Verbose?.Invoke($"{instruction.Location}: {instruction.Original}: cached (layer {cachedDiffId}, still in {remote.Registry}/{remote.Repository})");
             }
