@@ -247,7 +247,7 @@ switch ($Task) {
         )
         foreach ($bench in $benches) {
             $benchArgs = @('-ModulePath', $moduleOut) + $bench.Args
-            if ($UpdateDocs -and $bench.File -notin 'Invoke-ContainerBenchmark.ps1', 'Invoke-RegistryBenchmark.ps1') { $benchArgs += '-UpdateDocs' }
+            if ($UpdateDocs -and $bench.File -ne 'Invoke-ContainerBenchmark.ps1') { $benchArgs += '-UpdateDocs' }
             Invoke-Pwsh -NoProfile -File (Join-Path $root "bench/$($bench.File)") @benchArgs
             if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
         }

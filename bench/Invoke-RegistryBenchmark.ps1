@@ -18,7 +18,8 @@
                DiffID checked, indexed), against skopeo copy followed by umoci unpack
     Each LayerTools operation runs as its own pwsh process under /usr/bin/time (so its figures
     include starting pwsh and importing the module; the operation alone is given beside). Prints
-    the median of the rounds, the spread (min-max) and the ratios, and writes bench/registry-results.md.
+    the median of the rounds, the spread (min-max) and the ratios, and writes bench/registry-results.md
+    (and, with -UpdateDocs, the registry section of README.md and docs/benchmarks.md).
 
     Needs Linux, docker-registry, skopeo, umoci, openssl and time (apt-get install docker-registry skopeo umoci openssl time).
 .EXAMPLE
@@ -28,6 +29,7 @@ param(
     [string] $ModulePath = (Join-Path $PSScriptRoot '../out/LayerTools'),
     [int] $Megabytes = 200,
     [int] $Rounds = 3,
+    [switch] $UpdateDocs,
     [string] $WorkPath = (Join-Path ([IO.Path]::GetTempPath()) "layertools-rbench-$PID")
 )
 
@@ -153,6 +155,11 @@ try {
     $lines | Write-Host
     Set-Content (Join-Path $PSScriptRoot 'registry-results.md') $lines
     Write-Host "Wrote $(Join-Path $PSScriptRoot 'registry-results.md')"
+    if ($UpdateDocs) {
+        foreach ($doc in (Join-Path $PSScriptRoot '../README.md'), (Join-Path $PSScriptRoot '../docs/benchmarks.md')) {
+            Set-BenchSection -Path $doc -Name 'registry' -Lines $lines
+        }
+    }
 }
 finally {
     Remove-Item -Recurse -Force $work -ErrorAction SilentlyContinue

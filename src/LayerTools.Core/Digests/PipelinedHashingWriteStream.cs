@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 
@@ -9,7 +8,9 @@ namespace LayerTools.Core.Digests;
 /// <see cref="HashingWriteStream"/> on a second core: writes are gathered into 256 KiB chunks that
 /// one background task hashes and writes to the inner stream, in order, while the writer goes on
 /// (a layer's DiffID and its file write no longer share a core with reading and hashing its files).
-/// At most four chunks wait. The inner stream is written only by that task until
+/// At most four chunks wait, in a queue guarded by its own monitor (a queue of a class: the runtime's
+/// precompiled shared code, where a <c>BlockingCollection</c> of value tuples had some 50 methods
+/// compiled on first use in every session, and spun on its semaphores). The inner stream is written only by that task until
 /// <see cref="Digest"/> (or <see cref="Flush"/>) ends the writing; an error of the inner stream is
 /// thrown, as it was, on the next write or there.
 /// </summary>
@@ -18,11 +19,15 @@ internal sealed class PipelinedHashingWriteStream : WriteOnlyStream
 
     // 256 KiB: a handful of chunks in flight is ~1.5 MB (1 MiB chunks were ~6 MB of a build's peak memory, and stayed in the shared pool).
     private const int ChunkSize = 1 << 18;
+
+    /// <summary>Chunks that may wait for the background task.</summary>
+    private const int Waiting = 4;
     private readonly Stream _inner;
     private readonly bool _leaveOpen;
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-    private readonly BlockingCollection<(byte[] Buffer, int Length)> _queue = new(boundedCapacity: 4);
+    private readonly Queue<Chunk> _queue = new();
     private readonly Task _consumer;
+    private bool _addingCompleted;
     private byte[]? _chunk;
     private int _filled;
     private ExceptionDispatchInfo? _failure;
@@ -93,10 +98,7 @@ internal sealed class PipelinedHashingWriteStream : WriteOnlyStream
     {
         if (disposing)
         {
-            if (!_queue.IsAddingCompleted)
-            {
-                _queue.CompleteAdding();
-            }
+            CompleteAdding();
 
             // The task catches what the inner stream throws, so this waits and never throws.
             _consumer.Wait();
@@ -107,7 +109,6 @@ internal sealed class PipelinedHashingWriteStream : WriteOnlyStream
                 _chunk = null;
             }
 
-            _queue.Dispose();
             _hash.Dispose();
             if (!_leaveOpen)
             {
@@ -123,7 +124,17 @@ internal sealed class PipelinedHashingWriteStream : WriteOnlyStream
         Volatile.Read(ref _failure)?.Throw();
         if (_filled > 0)
         {
-            _queue.Add((_chunk!, _filled));
+            lock (_queue)
+            {
+                while (_queue.Count >= Waiting)
+                {
+                    Monitor.Wait(_queue);
+                }
+
+                _queue.Enqueue(new Chunk(_chunk!, _filled));
+                Monitor.PulseAll(_queue);
+            }
+
             _chunk = null;
             _filled = 0;
         }
@@ -138,21 +149,51 @@ internal sealed class PipelinedHashingWriteStream : WriteOnlyStream
 
         Submit();
         _completed = true;
-        _queue.CompleteAdding();
+        CompleteAdding();
         _consumer.Wait();
         _failure?.Throw();
     }
 
+    private void CompleteAdding()
+    {
+        lock (_queue)
+        {
+            _addingCompleted = true;
+            Monitor.PulseAll(_queue);
+        }
+    }
+
+    /// <summary>The next chunk, waiting for one; null once writing ended and every chunk was taken.</summary>
+    private Chunk? Take()
+    {
+        lock (_queue)
+        {
+            while (_queue.Count == 0)
+            {
+                if (_addingCompleted)
+                {
+                    return null;
+                }
+
+                Monitor.Wait(_queue);
+            }
+
+            var chunk = _queue.Dequeue();
+            Monitor.PulseAll(_queue);
+            return chunk;
+        }
+    }
+
     private void Consume()
     {
-        foreach (var (buffer, length) in _queue.GetConsumingEnumerable())
+        while (Take() is { } chunk)
         {
             try
             {
                 if (Volatile.Read(ref _failure) is null)
                 {
-                    _hash.AppendData(buffer, 0, length);
-                    _inner.Write(buffer, 0, length);
+                    _hash.AppendData(chunk.Buffer, 0, chunk.Length);
+                    _inner.Write(chunk.Buffer, 0, chunk.Length);
                 }
             }
             catch (Exception ex)
@@ -163,8 +204,11 @@ internal sealed class PipelinedHashingWriteStream : WriteOnlyStream
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                ArrayPool<byte>.Shared.Return(chunk.Buffer);
             }
         }
     }
+
+    /// <summary>A pooled buffer and how much of it is filled.</summary>
+    private sealed record Chunk(byte[] Buffer, int Length);
 }

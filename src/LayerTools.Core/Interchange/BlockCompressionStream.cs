@@ -34,6 +34,7 @@ internal sealed class BlockCompressionStream : WriteOnlyStream
     private byte[]? _block;
     private int _filled;
     private long _blocks;
+    private bool _ended;
     private bool _disposed;
 
     /// <param name="destination">Where the compressed bytes go (left open).</param>
@@ -65,6 +66,11 @@ internal sealed class BlockCompressionStream : WriteOnlyStream
     public override void Write(ReadOnlySpan<byte> buffer)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_ended && buffer.Length > 0)
+        {
+            throw new InvalidOperationException("Nothing may be written after a shorter block.");
+        }
+
         while (buffer.Length > 0)
         {
             _block ??= ArrayPool<byte>.Shared.Rent(_blockSize);
@@ -77,6 +83,27 @@ internal sealed class BlockCompressionStream : WriteOnlyStream
                 Submit();
             }
         }
+    }
+
+    /// <summary>
+    /// Takes a whole block (<see cref="BlockSize"/> bytes, or fewer for the input's last) that the caller
+    /// rented from <see cref="ArrayPool{T}.Shared"/>, without copying it: the block is this stream's from
+    /// the call on, returned to the pool once compressed (or at once, when the call throws). Only at a
+    /// block boundary, and nothing may be written after a shorter block.
+    /// </summary>
+    public void WriteBlock(byte[] block, int length)
+    {
+        if (_disposed || _filled != 0 || _ended || length < 0 || length > _blockSize || block.Length < length)
+        {
+            ArrayPool<byte>.Shared.Return(block);
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            throw new InvalidOperationException("A whole block is written only at a block boundary, and nothing after a shorter one.");
+        }
+
+        _ended = length < _blockSize;
+        _block = block;
+        _filled = length;
+        Submit();
     }
 
     public override void Flush()
@@ -250,8 +277,11 @@ internal sealed class BlockCompressionStream : WriteOnlyStream
         return written;
     }
 
-    /// <summary>A compressed block in a pooled buffer; <see cref="Return"/> gives the buffer back once written.</summary>
-    private readonly record struct CompressedBlock(byte[] Buffer, int Length)
+    /// <summary>
+    /// A compressed block in a pooled buffer; <see cref="Return"/> gives the buffer back once written.
+    /// A class, so its tasks run the runtime's precompiled shared code (a struct's were compiled anew in every session).
+    /// </summary>
+    private sealed record CompressedBlock(byte[] Buffer, int Length)
     {
         public void Return() => ArrayPool<byte>.Shared.Return(Buffer);
     }

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using LayerTools.Core.Digests;
@@ -137,9 +139,10 @@ internal static class CompressedLayerCache
             string digest;
             long size;
             string read;
-            // Four stages on their own threads, so none waits for another's work: this one reads; one
-            // hashes the layer (its DiffID) and cuts it into blocks; the blocks are compressed on all
-            // cores; one hashes the compressed bytes and writes them (and to alsoTo).
+            // Three stages, as skopeo's: this thread reads the layer into whole blocks and hashes it (its
+            // DiffID); the blocks are compressed on all cores; one thread hashes the compressed bytes and
+            // writes them (and to alsoTo). Reading straight into the blocks the compressor takes leaves
+            // out a stage the layer's hash once had of its own, and two copies of every byte.
             using (var source = store.OpenBlob(diffId))
             using (var file = store.Access.CreateFile(tmp, 1 << 16))
             {
@@ -147,20 +150,43 @@ internal static class CompressedLayerCache
                 using (var hashingOut = new PipelinedHashingWriteStream(alsoTo is null ? local : new TeeWriteStream(local, alsoTo), leaveOpen: true))
                 {
                     using (var compressor = LayerCodec.OpenCompressor(hashingOut, compression))
+                    using (var layerHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
                     {
-                        using var hashingIn = new PipelinedHashingWriteStream(compressor, leaveOpen: true);
-                        var buffer = new byte[1 << 17];
+                        var blockSize = BlockCompressionStream.BlockSize(compression);
                         long total = 0;
-                        int n;
-                        while ((n = source.Read(buffer, 0, buffer.Length)) > 0)
+                        while (true)
                         {
                             cancellationToken.ThrowIfCancellationRequested();
-                            hashingIn.Write(buffer, 0, n);
+                            var block = ArrayPool<byte>.Shared.Rent(blockSize);
+                            int n;
+                            try
+                            {
+                                n = source.ReadAtLeast(block.AsSpan(0, blockSize), blockSize, throwOnEndOfStream: false);
+                                layerHash.AppendData(block, 0, n);
+                            }
+                            catch
+                            {
+                                ArrayPool<byte>.Shared.Return(block);
+                                throw;
+                            }
+
+                            if (n == 0)
+                            {
+                                ArrayPool<byte>.Shared.Return(block);
+                                break;
+                            }
+
+                            // The block goes to the compressor as it is (no copy), and back to the pool from there.
+                            compressor.WriteBlock(block, n);
                             total += n;
                             progress?.Invoke(total);
+                            if (n < blockSize)
+                            {
+                                break;
+                            }
                         }
 
-                        read = hashingIn.Digest;
+                        read = Digest.FromHash(layerHash.GetHashAndReset());
                     }
 
                     digest = hashingOut.Digest;

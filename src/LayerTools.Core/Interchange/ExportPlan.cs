@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using LayerTools.Core.Digests;
 using LayerTools.Core.Images;
@@ -15,8 +14,6 @@ namespace LayerTools.Core.Interchange;
 /// </summary>
 internal sealed class ExportPlan
 {
-    private static readonly JsonSerializerOptions Compact = new() { WriteIndented = false };
-
     public List<ExportedImage> Images { get; } = new();
 
     public List<ExportBlob> Blobs { get; } = new();
@@ -207,7 +204,7 @@ internal sealed class ExportPlan
     {
         var index = existing ?? new JsonObject { ["schemaVersion"] = 2, ["mediaType"] = MediaTypes.OciIndex };
         index["manifests"] = new JsonArray(descriptors.Select(d => (JsonNode)d.ToJson()).ToArray());
-        return JsonSerializer.SerializeToUtf8Bytes(index, Compact);
+        return JsonDocuments.ToUtf8Bytes(index);
     }
 
     /// <summary>docker-archive's manifest.json: config and layer paths into blobs/sha256/, and the familiar names (null for an untagged image, as Docker writes).</summary>
@@ -225,10 +222,10 @@ internal sealed class ExportPlan
             });
         }
 
-        return JsonSerializer.SerializeToUtf8Bytes(items, Compact);
+        return JsonDocuments.ToUtf8Bytes(items);
     }
 
-    /// <summary>docker-archive's legacy repositories file: familiar name → tag → the top layer's ID; null when no image has a name.</summary>
+    /// <summary>docker-archive's legacy repositories file: familiar name → tag → the top layer's ID, names and tags in ordinal order; null when no image has a name.</summary>
     public byte[]? RepositoriesJson()
     {
         var repositories = new SortedDictionary<string, SortedDictionary<string, string>>(StringComparer.Ordinal);
@@ -246,7 +243,24 @@ internal sealed class ExportPlan
             }
         }
 
-        return repositories.Count == 0 ? null : JsonSerializer.SerializeToUtf8Bytes(repositories, Compact);
+        if (repositories.Count == 0)
+        {
+            return null;
+        }
+
+        var json = new JsonObject();
+        foreach (var (familiar, tags) in repositories)
+        {
+            var tagsJson = new JsonObject();
+            foreach (var (tag, id) in tags)
+            {
+                tagsJson[tag] = id;
+            }
+
+            json[familiar] = tagsJson;
+        }
+
+        return JsonDocuments.ToUtf8Bytes(json);
     }
 
     private static string FamiliarTag(ImageReference name) => ImageNames.Familiar(name.Name) + ":" + name.Tag;

@@ -68,7 +68,7 @@ internal static class LayerCodec
     /// <param name="destination">Where the compressed bytes go.</param>
     /// <param name="compression">gzip or zstd.</param>
     /// <param name="degree">Blocks compressed at once (0: the machine's cores); it never changes the bytes.</param>
-    public static Stream OpenCompressor(Stream destination, LayerCompression compression, int degree = 0) =>
+    public static BlockCompressionStream OpenCompressor(Stream destination, LayerCompression compression, int degree = 0) =>
         new BlockCompressionStream(destination, compression, degree);
 
     /// <summary>The compression a layer media type names (OCI <c>+gzip</c>/<c>+zstd</c>, Docker's <c>.tar.gzip</c>); None for a plain tar.</summary>

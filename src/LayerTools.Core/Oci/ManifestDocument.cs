@@ -78,6 +78,6 @@ internal sealed class ManifestDocument
             obj["annotations"] = a;
         }
 
-        return JsonSerializer.SerializeToUtf8Bytes(obj);
+        return JsonDocuments.ToUtf8Bytes(obj);
     }
 }

@@ -61,4 +61,37 @@ public sealed class BuildContextScanTests : IDisposable
         Assert.Null(context.Get("big/f1")!.HardLinkKey);
         Assert.Equal(Enumerable.Range(0, 2100).Select(i => $"big/f{i}").Order(StringComparer.Ordinal), context.Under("big").Select(e => e.Path));
     }
+
+    [Fact]
+    public void A_folder_that_fails_among_several_of_its_level_surfaces_as_its_own_error_not_an_aggregate()
+    {
+        // Two sibling chains of folders, each beyond PATH_MAX at the same depth, so the failing folders
+        // are listed side by side on the pool (a level of one folder is listed on the caller's thread).
+        // Made and removed by shell relative steps: .NET's own calls take the whole path.
+        var segment = new string('d', 250);
+        var make = string.Join(" && ", Enumerable.Repeat($"mkdir {segment} && cd {segment}", 20));
+        try
+        {
+            foreach (var chain in new[] { "a", "b" })
+            {
+                Directory.CreateDirectory(Path.Combine(_dir, chain));
+                Bash($"cd '{Path.Combine(_dir, chain)}' && {make}");
+            }
+
+            var ex = Assert.ThrowsAny<Exception>(() => BuildContext.Scan(_dir));
+            Assert.IsType<PathTooLongException>(ex);
+            Assert.Contains(segment, ex.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Bash($"rm -rf '{Path.Combine(_dir, "a")}' '{Path.Combine(_dir, "b")}'");
+        }
+    }
+
+    private static void Bash(string script)
+    {
+        using var sh = System.Diagnostics.Process.Start("bash", ["-c", script])!;
+        sh.WaitForExit();
+        Assert.Equal(0, sh.ExitCode);
+    }
 }

@@ -201,6 +201,43 @@ public sealed class BlockCompressionTests
     [Theory]
     [InlineData(LayerCompression.Gzip)]
     [InlineData(LayerCompression.Zstd)]
+    public void Whole_blocks_handed_over_uncopied_give_the_bytes_written_ones_do_and_nothing_may_follow_a_short_block(LayerCompression compression)
+    {
+        var layer = Layer();
+        var size = BlockCompressionStream.BlockSize(compression);
+        using var output = new MemoryStream();
+        using (var compressor = LayerCodec.OpenCompressor(output, compression, degree: 2))
+        {
+            for (var at = 0; at < layer.Length; at += size)
+            {
+                var n = Math.Min(size, layer.Length - at);
+                var block = System.Buffers.ArrayPool<byte>.Shared.Rent(size);
+                layer.AsSpan(at, n).CopyTo(block);
+                compressor.WriteBlock(block, n);
+            }
+
+            // The last block was shorter: the layer ended there.
+            Assert.Throws<InvalidOperationException>(() => compressor.Write(layer, 0, 1));
+            Assert.Throws<InvalidOperationException>(() => compressor.WriteBlock(System.Buffers.ArrayPool<byte>.Shared.Rent(size), size));
+        }
+
+        Assert.Equal(Compress(layer, compression, degree: 1, writeSize: 65536), output.ToArray());
+
+        // Not at a block boundary: refused, and the stream goes on as if it had not been called.
+        using var partial = new MemoryStream();
+        using (var compressor = LayerCodec.OpenCompressor(partial, compression, degree: 2))
+        {
+            compressor.Write(layer, 0, 10);
+            Assert.Throws<InvalidOperationException>(() => compressor.WriteBlock(System.Buffers.ArrayPool<byte>.Shared.Rent(size), size));
+            compressor.Write(layer, 10, layer.Length - 10);
+        }
+
+        Assert.Equal(layer, Decompress(partial.ToArray(), compression));
+    }
+
+    [Theory]
+    [InlineData(LayerCompression.Gzip)]
+    [InlineData(LayerCompression.Zstd)]
     public void A_destination_that_fails_stops_the_compression_with_its_error(LayerCompression compression)
     {
         var layer = Layer();

@@ -37,7 +37,7 @@ internal static class ContextScan
             }
             else
             {
-                Parallel.For(0, level.Count, parallel, i => listed[i] = ListAndStat(root, level[i].Relative, level[i].Full, isExcluded, canSkip, parallel));
+                ParallelLoop.For(0, level.Count, parallel, i => listed[i] = ListAndStat(root, level[i].Relative, level[i].Full, isExcluded, canSkip, parallel));
             }
 
             // Sized once for the level (a map grown by doubling to 50,000 entries rehashed them all
@@ -93,7 +93,7 @@ internal static class ContextScan
 
             if (names.Length >= ParallelFolderSize)
             {
-                Parallel.For(0, names.Length, parallel, StatOne);
+                ParallelLoop.For(0, names.Length, parallel, StatOne);
             }
             else
             {
