@@ -84,10 +84,12 @@ internal sealed class ExportPlan
     {
         var diffId = diffIds[index];
         var packed = RemoteLayers.PackedBlob(store, diffId);
-        if (packed is not null && compression != LayerCompression.None && index < manifest.Layers.Count && manifest.Layers[index] is { } blob
-            && blob.Digest == packed && LayerCodec.FromMediaType(blob.MediaType) == compression && (lease?.TryHold(packed, cancellationToken) ?? true))
+        if (compression != LayerCompression.None && index < manifest.Layers.Count && manifest.Layers[index] is { } blob
+            && (blob.Digest == packed || (blob.Digest != diffId && store.HasBlob(blob.Digest) && RemoteLayers.Covers(store, diffId, blob.Digest)))
+            && LayerCodec.FromMediaType(blob.MediaType) == compression && (lease?.TryHold(blob.Digest, cancellationToken) ?? true))
         {
-            // A packed layer goes as the blob it was pulled as, not unpacked.
+            // A pulled layer goes as the blob the image was pulled as, unpacked or not: the packed one, or
+            // this image's own when another image's blob for the same DiffID is the one the record names.
             return blob;
         }
 

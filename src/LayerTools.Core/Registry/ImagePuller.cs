@@ -58,13 +58,30 @@ internal static class ImagePuller
 
         // Each layer the store has not unpacked stays packed: a record of its blob (here now) and
         // where it came from, unpacked over the layers below it by the first operation that needs its
-        // files. Written before the commit, which checks that every layer is in the store or recorded.
+        // files. A new record is written before the commit, which checks that every layer is in the
+        // store or recorded. An existing record (another image's blob for the same DiffID, maybe in
+        // another compression) is never changed before the commit, so a pull that fails or is stopped
+        // cannot repoint it to a blob that never arrived; after the commit, only a record whose blob
+        // is still only in a registry is pointed at this pull's blob. A record whose blob is here stays:
+        // the layer unpacks from it, and this image keeps its own blob (its manifest names it).
+        var repoint = new List<RemoteLayer>();
         for (var i = 0; i < manifest.Layers.Count; i++)
         {
             var layer = manifest.Layers[i];
-            if (!File.Exists(store.LayerIndexPath(config.DiffIds[i])) && RemoteLayers.Get(store, config.DiffIds[i])?.Blob.Digest != layer.Digest)
+            var remote = new RemoteLayer(config.DiffIds[i], new Descriptor(layer.MediaType, layer.Digest, layer.Size), client.Endpoint.Domain, repository, config.DiffIds.Take(i).ToList());
+            var known = RemoteLayers.Get(store, remote.DiffId);
+            if (File.Exists(store.LayerIndexPath(remote.DiffId)) || known?.Blob.Digest == layer.Digest)
             {
-                RemoteLayers.Remember(store, new RemoteLayer(config.DiffIds[i], new Descriptor(layer.MediaType, layer.Digest, layer.Size), client.Endpoint.Domain, repository, config.DiffIds.Take(i).ToList()));
+                continue;
+            }
+
+            if (known is null)
+            {
+                RemoteLayers.Remember(store, remote);
+            }
+            else
+            {
+                repoint.Add(remote);
             }
         }
 
@@ -75,6 +92,10 @@ internal static class ImagePuller
         reporter.Report("Committing to the store", 1, 1);
         var tagged = ImageCatalog.Tagged(descriptor, tag);
         staging.Commit(descriptors => ImageCatalog.ApplyTag(descriptors, tagged), cancellationToken);
+        foreach (var remote in repoint.Where(r => RemoteLayers.IsInRegistry(store, r.DiffId)))
+        {
+            RemoteLayers.Remember(store, remote);
+        }
 
         reporter.Done($"Pulled {name}");
         return new StoredImage(tagged, tag);

@@ -50,9 +50,14 @@ internal static class RemoteLayers
     public static string? PackedBlob(LayerStore store, string diffId) =>
         IsPacked(store, diffId) ? Get(store, diffId)!.Blob.Digest : null;
 
-    /// <summary>True when the store has the layer, or knows it as a remote layer whose blob is <paramref name="blobDigest"/> (any blob when null).</summary>
+    /// <summary>
+    /// True when the store knows the layer from a record and an image's blob for it, <paramref name="blobDigest"/>
+    /// (any blob when null), is the record's or is in the store: two images may hold one DiffID in two
+    /// compressed blobs (the same layer compressed by two tools), and one record names one of them; the
+    /// layer unpacks from the record's, and each image keeps (and pushes) its own.
+    /// </summary>
     public static bool Covers(LayerStore store, string diffId, string? blobDigest = null) =>
-        Get(store, diffId) is { } layer && (blobDigest is null || layer.Blob.Digest == blobDigest);
+        Get(store, diffId) is { } layer && (blobDigest is null || layer.Blob.Digest == blobDigest || store.HasBlob(blobDigest));
 
     /// <summary>The remote layer whose compressed blob is <paramref name="blobDigest"/>, if the store has a record of one.</summary>
     public static RemoteLayer? ForBlob(LayerStore store, string blobDigest) =>

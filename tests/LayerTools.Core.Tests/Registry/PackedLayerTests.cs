@@ -204,7 +204,7 @@ public sealed class PackedLayerTests : RegistryTestBase
     }
 
     /// <summary>Pushes a one-tag image by plain HTTP (monolithic uploads, the manifest last), as no client that checks DiffIDs would.</summary>
-    private static void PushRaw(string host, string repository, byte[] config, byte[][] layers, out byte[] manifest, string layerType = MediaTypes.OciLayerGzip)
+    internal static void PushRaw(string host, string repository, byte[] config, byte[][] layers, out byte[] manifest, string layerType = MediaTypes.OciLayerGzip)
     {
         using var http = new HttpClient { BaseAddress = new Uri("http://" + host) };
         foreach (var blob in layers.Prepend(config))
