@@ -220,6 +220,10 @@ internal sealed class StagingArea : IDisposable
         }
 
         _unflushed.Clear();
+
+        // A Ctrl+C that came before the lock stops the commit (the lock does not look at a token
+        // cancelled before it is asked); once under the lock the commit finishes.
+        cancellationToken.ThrowIfCancellationRequested();
         var duplicates = new List<string>();
         using (_store.Lock(cancellationToken))
         {
