@@ -70,16 +70,7 @@ internal static class LayerIngest
                 tar.Flush(flushToDisk: true);
             }
 
-            if (expectedDigest is not null && digest != expectedDigest)
-            {
-                throw Mismatch(where, digest, expectedDigest, null);
-            }
-
-            if (expectedSize is not null && size != expectedSize)
-            {
-                throw new LayerToolsException("SizeMismatch", ErrorKind.InvalidData, $"'{where}': the blob is {size} bytes, not {expectedSize} as the manifest says.", where);
-            }
-
+            CheckReceived(where, digest, size, expectedDigest, expectedSize);
             if (scan.Failure is { } failure)
             {
                 throw failure;
@@ -139,6 +130,20 @@ internal static class LayerIngest
         }
 
         return (scan, hashing.Digest, hashing.BytesRead);
+    }
+
+    /// <summary>A received blob against what its manifest says: DigestMismatch, else SizeMismatch (a null expectation is not checked).</summary>
+    public static void CheckReceived(string where, string digest, long size, string? expectedDigest, long? expectedSize)
+    {
+        if (expectedDigest is not null && digest != expectedDigest)
+        {
+            throw Mismatch(where, digest, expectedDigest, null);
+        }
+
+        if (expectedSize is not null && size != expectedSize)
+        {
+            throw new LayerToolsException("SizeMismatch", ErrorKind.InvalidData, $"'{where}': the blob is {size} bytes, not {expectedSize} as the manifest says.", where);
+        }
     }
 
     private static LayerToolsException Mismatch(string where, string actual, string expected, Exception? inner) =>

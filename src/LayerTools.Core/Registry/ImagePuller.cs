@@ -67,10 +67,9 @@ internal static class ImagePuller
         var repoint = new List<RemoteLayer>();
         for (var i = 0; i < manifest.Layers.Count; i++)
         {
-            var layer = manifest.Layers[i];
-            var remote = new RemoteLayer(config.DiffIds[i], new Descriptor(layer.MediaType, layer.Digest, layer.Size), client.Endpoint.Domain, repository, config.DiffIds.Take(i).ToList());
+            var remote = RecordOf(client, repository, manifest, config, i);
             var known = RemoteLayers.Get(store, remote.DiffId);
-            if (File.Exists(store.LayerIndexPath(remote.DiffId)) || known?.Blob.Digest == layer.Digest)
+            if (File.Exists(store.LayerIndexPath(remote.DiffId)) || known?.Blob.Digest == remote.Blob.Digest)
             {
                 continue;
             }
@@ -143,7 +142,7 @@ internal static class ImagePuller
                 remote++;
             }
 
-            RemoteLayers.Remember(store, new RemoteLayer(diffId, new Descriptor(layer.MediaType, layer.Digest, layer.Size), client.Endpoint.Domain, repository, config.DiffIds.Take(i).ToList()));
+            RemoteLayers.Remember(store, RecordOf(client, repository, manifest, config, i));
         }
 
         staging.AddBytes(configBytes);
@@ -161,6 +160,13 @@ internal static class ImagePuller
         return (new StoredImage(tagged, tag), remote);
     }
 
+    /// <summary>The remote-layer record of the image's layer <paramref name="i"/>: its blob, where it is, and the DiffIDs below it.</summary>
+    private static RemoteLayer RecordOf(RegistryClient client, string repository, ManifestDocument manifest, ConfigDocument config, int i)
+    {
+        var layer = manifest.Layers[i];
+        return new RemoteLayer(config.DiffIds[i], new Descriptor(layer.MediaType, layer.Digest, layer.Size), client.Endpoint.Domain, repository, config.DiffIds.Take(i).ToList());
+    }
+
     public static byte[] ReadSmallBlob(RegistryClient client, string repository, Descriptor descriptor, long limit, string name, CancellationToken cancellationToken)
     {
         var where = $"{name} config {descriptor.Digest}";
@@ -171,10 +177,8 @@ internal static class ImagePuller
 
         using var response = OpenBlob(client, repository, descriptor.Digest, where, cancellationToken);
         var bytes = RegistryClient.ReadLimited(response, (int)limit, "config", where);
-        var digest = Digest.Of(bytes);
-        return digest == descriptor.Digest
-            ? bytes
-            : throw new LayerToolsException("DigestMismatch", ErrorKind.InvalidData, $"'{where}': the blob's digest is {digest}, not {descriptor.Digest} as the manifest says; it was damaged or altered.", where);
+        LayerIngest.CheckReceived(where, Digest.Of(bytes), bytes.Length, descriptor.Digest, null);
+        return bytes;
     }
 
     private static HttpResponseMessage OpenBlob(RegistryClient client, string repository, string digest, string where, CancellationToken cancellationToken)

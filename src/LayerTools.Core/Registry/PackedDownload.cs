@@ -1,4 +1,5 @@
 using LayerTools.Core.Digests;
+using LayerTools.Core.Interchange;
 using LayerTools.Core.Oci;
 using LayerTools.Core.Store;
 using LayerTools.Core.Tar;
@@ -67,16 +68,7 @@ internal sealed class PackedDownload
                 file.Flush(flushToDisk: true);
             }
 
-            if (digest != Blob.Digest)
-            {
-                throw new LayerToolsException("DigestMismatch", ErrorKind.InvalidData, $"'{where}': the blob's digest is {digest}, not {Blob.Digest} as the manifest says; it was damaged or altered.", where);
-            }
-
-            if (size != Blob.Size)
-            {
-                throw new LayerToolsException("SizeMismatch", ErrorKind.InvalidData, $"'{where}': the blob is {size} bytes, not {Blob.Size} as the manifest says.", where);
-            }
-
+            LayerIngest.CheckReceived(where, digest, size, Blob.Digest, Blob.Size);
             _path = path;
         }
         catch

@@ -39,8 +39,7 @@ internal static class RemoteLayers
     public static bool IsRemote(LayerStore store, string diffId) => !store.HasBlob(diffId) && Get(store, diffId) is not null;
 
     /// <summary>True when the layer is packed: not unpacked (no entry index), and its record's compressed blob is in the store.</summary>
-    public static bool IsPacked(LayerStore store, string diffId) =>
-        Digest.IsValid(diffId) && !File.Exists(store.LayerIndexPath(diffId)) && Get(store, diffId) is { } layer && store.HasBlob(layer.Blob.Digest);
+    public static bool IsPacked(LayerStore store, string diffId) => PackedBlob(store, diffId) is not null;
 
     /// <summary>True when the layer's blob is only in a registry: not unpacked, not packed, a record saying where.</summary>
     public static bool IsInRegistry(LayerStore store, string diffId) =>
@@ -48,7 +47,7 @@ internal static class RemoteLayers
 
     /// <summary>The packed layer's compressed blob in the store (what an operation that stands on the layer holds), null when the layer is not packed.</summary>
     public static string? PackedBlob(LayerStore store, string diffId) =>
-        IsPacked(store, diffId) ? Get(store, diffId)!.Blob.Digest : null;
+        Digest.IsValid(diffId) && !File.Exists(store.LayerIndexPath(diffId)) && Get(store, diffId) is { } layer && store.HasBlob(layer.Blob.Digest) ? layer.Blob.Digest : null;
 
     /// <summary>
     /// True when the store knows the layer from a record and an image's blob for it, <paramref name="blobDigest"/>
