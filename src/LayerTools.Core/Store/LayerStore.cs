@@ -254,7 +254,7 @@ internal sealed class LayerStore
     {
         var pending = layer.Below.Append(layer.DiffId)
             .Where(d => !File.Exists(LayerIndexPath(d)))
-            .Select(d => RemoteLayers.Get(this, d) ?? throw new LayerToolsException("LayerNotFetched", ErrorKind.ObjectNotFound, $"Layer {d}, below {layer.DiffId}, is neither in the store nor known in a registry; pull the image again.", d))
+            .Select(d => d == layer.DiffId ? layer : RemoteLayers.Get(this, d) ?? throw new LayerToolsException("LayerNotFetched", ErrorKind.ObjectNotFound, $"Layer {d}, below {layer.DiffId}, is neither in the store nor known in a registry; pull the image again.", d))
             .ToList();
         for (var start = 0; start < pending.Count;)
         {
