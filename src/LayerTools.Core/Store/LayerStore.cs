@@ -263,7 +263,14 @@ internal sealed class LayerStore
             if (packed)
             {
                 var unpacker = Unpacker ?? throw new InvalidOperationException("No layer unpacker is attached to the store.");
-                unpacker.Unpack(this, run, RemoteFetcher?.Log, RemoteFetcher?.Progress, RemoteFetcher?.CancellationToken ?? CancellationToken.None);
+                if (RemoteFetcher is { } command)
+                {
+                    command.Run(token => unpacker.Unpack(this, run, command.Log, command.Progress, token));
+                }
+                else
+                {
+                    unpacker.Unpack(this, run, null, null, CancellationToken.None);
+                }
             }
             else
             {
