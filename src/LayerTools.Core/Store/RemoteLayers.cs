@@ -28,10 +28,13 @@ internal static class RemoteLayers
     /// it is unreadable). Of the blobs it names, one in the store comes first (<see cref="RemoteLayer.Blob"/>):
     /// the layer unpacks from it with no network.
     /// </summary>
-    public static RemoteLayer? Get(LayerStore store, string diffId) =>
-        Stored(store, diffId) is { } layer && !store.HasBlob(layer.Blob.Digest) && layer.Others.FirstOrDefault(o => store.HasBlob(o.Blob.Digest)) is { } here
+    public static RemoteLayer? Get(LayerStore store, string diffId)
+    {
+        var layer = Stored(store, diffId);
+        return layer is not null && !store.HasBlob(layer.Blob.Digest) && layer.Others.FirstOrDefault(o => store.HasBlob(o.Blob.Digest)) is { } here
             ? layer.From(here)
-            : Stored(store, diffId);
+            : layer;
+    }
 
     /// <summary>The record as it is written, its blobs in their order.</summary>
     private static RemoteLayer? Stored(LayerStore store, string diffId)
