@@ -94,7 +94,7 @@ Describe '$env:LAYERTOOLS_INSECURE_REGISTRIES' {
     It 'refuses plain HTTP to a registry named by a host that is not loopback, and leaves the store alone' {
         Request-LayeredImage "$ByName/lib/app:1" -ErrorVariable failed -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $failed[0].FullyQualifiedErrorId | Should -BeLike 'CertificateUntrusted,*'
-        $failed[0].Exception.Message | Should -Match "TLS connection to $([regex]::Escape($ByName))"
+        $failed[0].Exception.Message | Should -Match "TLS connection to $([regex]::Escape($ByName)) failed: .*list it in \`$env:LAYERTOOLS_INSECURE_REGISTRIES"
         Get-LayeredImage | Should -BeNullOrEmpty
         # Listing another registry changes nothing.
         $env:LAYERTOOLS_INSECURE_REGISTRIES = 'registry.example:5000'
