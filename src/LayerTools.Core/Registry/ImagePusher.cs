@@ -39,7 +39,7 @@ internal static class ImagePusher
 
         // The store's list of other repositories is read here, once, not by the transfer threads.
         var sources = transfers.Select(t => t.Blob is null ? [] : mounts.For(t.Blob.Digest)).ToArray();
-        using (var queue = new TransferQueue(transfers.Count, client.Options.MaxConcurrentTransfers, (i, token) =>
+        using (var queue = new TransferQueue(transfers.Count, client.Options.MaxConcurrentUploads, (i, token) =>
         {
             if (transfers[i].DiffId is { } diffId)
             {
