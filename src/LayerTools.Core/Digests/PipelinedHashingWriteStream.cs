@@ -7,7 +7,8 @@ namespace LayerTools.Core.Digests;
 /// <summary>
 /// <see cref="HashingWriteStream"/> on a second core: writes are gathered into 256 KiB chunks that
 /// one background task hashes and writes to the inner stream, in order, while the writer goes on
-/// (a layer's DiffID and its file write no longer share a core with reading and hashing its files).
+/// (a layer's DiffID and its file write no longer share a core with reading and hashing its files);
+/// a buffer written whole (<see cref="WriteOwned"/>, a compressed block) is queued as it is, uncopied.
 /// At most four chunks wait, in a queue guarded by its own monitor (a queue of a class: the runtime's
 /// precompiled shared code, where a <c>BlockingCollection</c> of value tuples had some 50 methods
 /// compiled on first use in every session, and spun on its semaphores). The inner stream is written only by that task until
@@ -87,6 +88,33 @@ internal sealed class PipelinedHashingWriteStream : WriteOnlyStream
 
     public override void WriteByte(byte value) => Write([value]);
 
+    /// <summary>
+    /// Takes <paramref name="length"/> bytes of a buffer rented from <see cref="ArrayPool{T}.Shared"/>
+    /// without copying them (a compressed block, written whole): the buffer is this stream's from the
+    /// call on (also when it throws), queued after what was written before and returned to the pool
+    /// once hashed and written.
+    /// </summary>
+    public void WriteOwned(byte[] buffer, int length)
+    {
+        try
+        {
+            if (_completed)
+            {
+                throw new InvalidOperationException("The digest was already taken.");
+            }
+
+            Submit();
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+
+        BytesWritten += length;
+        Enqueue(new Chunk(buffer, length));
+    }
+
     /// <summary>Ends the writing: every byte is hashed and in the inner stream, which is flushed.</summary>
     public override void Flush()
     {
@@ -124,19 +152,24 @@ internal sealed class PipelinedHashingWriteStream : WriteOnlyStream
         Volatile.Read(ref _failure)?.Throw();
         if (_filled > 0)
         {
-            lock (_queue)
-            {
-                while (_queue.Count >= Waiting)
-                {
-                    Monitor.Wait(_queue);
-                }
-
-                _queue.Enqueue(new Chunk(_chunk!, _filled));
-                Monitor.PulseAll(_queue);
-            }
-
+            Enqueue(new Chunk(_chunk!, _filled));
             _chunk = null;
             _filled = 0;
+        }
+    }
+
+    /// <summary>Queues a chunk for the background task, waiting while <see cref="Waiting"/> chunks wait.</summary>
+    private void Enqueue(Chunk chunk)
+    {
+        lock (_queue)
+        {
+            while (_queue.Count >= Waiting)
+            {
+                Monitor.Wait(_queue);
+            }
+
+            _queue.Enqueue(chunk);
+            Monitor.PulseAll(_queue);
         }
     }
 

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.IO.Compression;
+using LayerTools.Core.Digests;
 using ZstdSharp;
 
 namespace LayerTools.Core.Interchange;
@@ -190,6 +191,13 @@ internal sealed class BlockCompressionStream : WriteOnlyStream
     private void WriteOldest()
     {
         var compressed = _inFlight.Dequeue().GetAwaiter().GetResult();
+        if (_destination is PipelinedHashingWriteStream pipelined)
+        {
+            // Handed over whole, not copied into the hashing thread's chunks: the buffer is the stream's now.
+            pipelined.WriteOwned(compressed.Buffer, compressed.Length);
+            return;
+        }
+
         try
         {
             _destination.Write(compressed.Buffer, 0, compressed.Length);

@@ -131,9 +131,23 @@ internal static class CompressedLayerCache
     /// </summary>
     public static Descriptor Create(LayerStore store, string diffId, LayerCompression compression, Stream? alsoTo, Action<long>? progress, CancellationToken cancellationToken, Lease? lease = null, Action? syncAlongside = null)
     {
+        using var written = Compress(store, diffId, compression, alsoTo, progress, cancellationToken, lease);
+        return written.Commit(syncAlongside, cancellationToken);
+    }
+
+    /// <summary>
+    /// The first half of <see cref="Create"/>: the layer compressed into a file of the store's staging
+    /// area (and to <paramref name="alsoTo"/>), checked against its DiffID, not yet flushed to disk nor
+    /// in the store. The caller commits it (<see cref="CompressedLayerFile.Commit"/>) when it likes — a
+    /// streamed upload while the registry closes the upload, so the fsync is off the upload's path —
+    /// and disposes it, which removes a file not committed.
+    /// </summary>
+    public static CompressedLayerFile Compress(LayerStore store, string diffId, LayerCompression compression, Stream? alsoTo, Action<long>? progress, CancellationToken cancellationToken, Lease? lease = null)
+    {
         store.Access.CreateFolder(store.TmpDir);
         // Without a lease (a push), named by this process, so the next command removes it if the process was killed.
         var tmp = lease?.NewTmpPath("compress") ?? Path.Combine(store.TmpDir, "compress-" + Guid.NewGuid().ToString("N") + "." + ProcessIdentity.Current + ".tmp");
+        FileStream? file = null;
         try
         {
             string digest;
@@ -144,8 +158,8 @@ internal static class CompressedLayerCache
             // writes them (and to alsoTo). Reading straight into the blocks the compressor takes leaves
             // out a stage the layer's hash once had of its own, and two copies of every byte.
             using (var source = store.OpenBlob(diffId))
-            using (var file = store.Access.CreateFile(tmp, 1 << 16))
             {
+                file = store.Access.CreateFile(tmp, 1 << 16);
                 var local = new WriteBehindStream(file);
                 using (var hashingOut = new PipelinedHashingWriteStream(alsoTo is null ? local : new TeeWriteStream(local, alsoTo), leaveOpen: true))
                 {
@@ -194,7 +208,6 @@ internal static class CompressedLayerCache
                 }
 
                 local.Flush();
-                FlushToDisk(file, syncAlongside);
             }
 
             if (read != diffId)
@@ -202,20 +215,15 @@ internal static class CompressedLayerCache
                 throw new LayerToolsException("StoreCorrupt", ErrorKind.InvalidData, $"Layer {diffId} in the store '{store.Root}' does not match its DiffID (its content hashes to {read}); run Test-LayerStore.", diffId);
             }
 
-            // The blob and its record appear together under the store lock: Optimize-LayerStore, which
-            // collects under the same lock, never sees the blob without the record that keeps it.
-            using (store.Lock(cancellationToken))
-            {
-                lease?.HoldLocked(digest);
-                AtomicFile.MoveIntoPlace(tmp, store.BlobPath(digest), store.Access);
-                Remember(store, diffId, compression, digest, size);
-            }
-
-            return new Descriptor(LayerCodec.MediaType(compression), digest, size);
+            var written = new CompressedLayerFile(store, diffId, compression, tmp, file, new Descriptor(LayerCodec.MediaType(compression), digest, size), lease);
+            file = null;
+            return written;
         }
-        finally
+        catch
         {
+            file?.Dispose();
             AtomicFile.TryDelete(tmp);
+            throw;
         }
     }
 
@@ -224,7 +232,7 @@ internal static class CompressedLayerCache
     /// (two files' fsyncs overlap instead of waiting one after the other); returns once both ended, and
     /// throws the store file's failure first, else the other's.
     /// </summary>
-    private static void FlushToDisk(FileStream file, Action? alongside)
+    internal static void FlushToDisk(FileStream file, Action? alongside)
     {
         if (alongside is null)
         {

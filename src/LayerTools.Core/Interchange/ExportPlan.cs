@@ -116,8 +116,13 @@ internal sealed class ExportPlan
     /// <summary>The manifest an image is exported with: the store's own bytes when its layers are exported as they are, else an OCI manifest of <paramref name="layers"/>.</summary>
     public static (byte[] Bytes, Descriptor Manifest) Manifest(byte[] manifestBytes, ManifestDocument manifest, ConfigDocument config, IReadOnlyList<Descriptor> layers)
     {
-        var sameAsStore = manifest.Layers.Count == layers.Count
-            && manifest.Layers.Zip(layers).All(p => p.First.Digest == p.Second.Digest && p.First.Size == p.Second.Size && p.First.MediaType == p.Second.MediaType);
+        // An index loop, not Zip: LINQ over value tuples is JIT-compiled anew in every session.
+        var sameAsStore = manifest.Layers.Count == layers.Count;
+        for (var i = 0; sameAsStore && i < layers.Count; i++)
+        {
+            sameAsStore = manifest.Layers[i].Digest == layers[i].Digest && manifest.Layers[i].Size == layers[i].Size && manifest.Layers[i].MediaType == layers[i].MediaType;
+        }
+
         var bytes = sameAsStore ? manifestBytes : ManifestDocument.Create(manifest.Config, layers);
         return (bytes, new Descriptor(sameAsStore ? manifest.MediaType : MediaTypes.OciManifest, Digest.Of(bytes), bytes.Length) { Platform = PlatformOf(config) });
     }

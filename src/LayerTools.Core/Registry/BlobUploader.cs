@@ -268,7 +268,7 @@ internal sealed class BlobUploader
                 throw new OperationCanceledException(cancellationToken);
             }
 
-            if (patched.StatusCode != HttpStatusCode.Accepted || content.Compressed is null)
+            if (patched.StatusCode != HttpStatusCode.Accepted || content.Committed() is null)
             {
                 throw RegistryErrors.FromResponse(patched, "a streamed upload of " + what, diffId);
             }
@@ -276,7 +276,7 @@ internal sealed class BlobUploader
             location = upload.Value = _client.Location(patched, "a streamed upload");
         }
 
-        var sent = content.Compressed;
+        var sent = content.Committed()!;
         using var done = _client.Send(HttpMethod.Put, WithDigest(location, sent.Digest), _scope, cancellationToken);
         var finished = $"the upload of layer {sent.Digest} ({diffId}) for {_client.Endpoint.Domain}/{_repository}";
         if (done.StatusCode != HttpStatusCode.Created)

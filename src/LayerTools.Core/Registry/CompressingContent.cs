@@ -8,8 +8,11 @@ namespace LayerTools.Core.Registry;
 /// <summary>
 /// The body of a streamed upload (a PATCH of no stated length, sent chunked, as docker's own push
 /// sends): a layer compressed as it goes out, the same bytes kept in the store as its remembered
-/// compressed form (<see cref="CompressedLayerCache.Create"/>). Once sent, <see cref="Compressed"/>
-/// names the blob the registry was given. A failure of the layer itself (not of the connection) is
+/// compressed form (<see cref="CompressedLayerCache.Compress"/>). The body ends as soon as its last
+/// byte is sent: the store's copy is flushed to disk and committed on another thread while the
+/// registry closes the upload (it flushes its own copy then), and <see cref="Committed"/> waits for
+/// that and names the blob the registry was given. Disposing waits for the commit too, so nothing
+/// writes to the store after the upload is done with. A failure of the layer itself (not of the connection) is
 /// kept in <see cref="Failure"/>, since the HTTP stack may wrap what its body throws. A Ctrl+C
 /// (<c>stop</c>) ends the body early rather than cutting the connection (<see cref="Stopped"/>): the
 /// registry then answers with the upload's address at its true offset, which its DELETE needs
@@ -35,8 +38,7 @@ internal sealed class CompressingContent : HttpContent
         Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
     }
 
-    /// <summary>The compressed blob sent (and kept in the store); null until the whole body went out.</summary>
-    public Descriptor? Compressed { get; private set; }
+    private Task<Descriptor>? _commit;
 
     /// <summary>True when <c>stop</c> ended the body before the whole layer went out.</summary>
     public bool Stopped { get; private set; }
@@ -46,7 +48,7 @@ internal sealed class CompressingContent : HttpContent
 
     protected override void SerializeToStream(Stream stream, TransportContext? context, CancellationToken cancellationToken)
     {
-        if (Compressed is not null)
+        if (_commit is not null || Stopped)
         {
             throw new InvalidOperationException("A streamed upload's body is sent once.");
         }
@@ -54,7 +56,19 @@ internal sealed class CompressingContent : HttpContent
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken, cancellationToken, _stop);
         try
         {
-            Compressed = CompressedLayerCache.Create(_store, _diffId, _compression, stream, _progress, linked.Token);
+            var written = CompressedLayerCache.Compress(_store, _diffId, _compression, stream, _progress, linked.Token);
+            // A thread of its own, not the pool's: its fsync blocks, and the pool's threads are the compressors.
+            _commit = Task.Factory.StartNew(
+                () =>
+                {
+                    using (written)
+                    {
+                        return written.Commit(null, _stop);
+                    }
+                },
+                CancellationToken.None,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default);
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested && !_cancellationToken.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -66,6 +80,23 @@ internal sealed class CompressingContent : HttpContent
             Failure = ex;
             throw;
         }
+    }
+
+    /// <summary>
+    /// The compressed blob sent and kept in the store, once its commit ended (throws what the commit
+    /// threw); null when the body did not go out whole.
+    /// </summary>
+    public Descriptor? Committed() => _commit?.GetAwaiter().GetResult();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && _commit is not null)
+        {
+            // Waits without throwing: what the commit threw was seen by Committed, or an earlier failure is the one that matters.
+            Task.WhenAny(_commit).Wait();
+        }
+
+        base.Dispose(disposing);
     }
 
     protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>

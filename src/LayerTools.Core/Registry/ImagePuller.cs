@@ -43,7 +43,7 @@ internal static class ImagePuller
 
         using var staging = store.BeginStaging();
         var downloads = PackedDownload.Plan(staging, manifest, limits, name);
-        var transfers = new TransferProgress(progress, $"Pulling {name}", downloads.Select(d => ("Layer " + Digest.Short(d.Blob.Digest), $"Downloading {d.Blob.Digest}", d.Blob.Size)));
+        var transfers = new TransferProgress(progress, $"Pulling {name}", downloads.Count, i => "Layer " + Digest.Short(downloads[i].Blob.Digest), i => $"Downloading {downloads[i].Blob.Digest}", i => downloads[i].Blob.Size);
         using (var queue = new TransferQueue(downloads.Count, client.Options.MaxConcurrentTransfers, (i, token) => downloads[i].Fetch(staging, client, repository, name, transfers, i, token), cancellationToken))
         {
             for (var i = 0; i < downloads.Count; i++)

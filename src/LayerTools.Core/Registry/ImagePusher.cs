@@ -35,11 +35,11 @@ internal static class ImagePusher
         var mounts = new MountSources(catalog, destination);
         var outcomes = new BlobOutcome[transfers.Count];
         var sent = new Descriptor?[transfers.Count];
-        var progressOf = new TransferProgress(progress, $"Pushing {name}", transfers.Select(t => (t.Activity, t.Status, t.Size)));
+        var progressOf = new TransferProgress(progress, $"Pushing {name}", transfers.Count, i => transfers[i].Activity, i => transfers[i].Status, i => transfers[i].Size);
 
         // The store's list of other repositories is read here, once, not by the transfer threads.
         var sources = transfers.Select(t => t.Blob is null ? [] : mounts.For(t.Blob.Digest)).ToArray();
-        using (var queue = new TransferQueue(transfers.Count, client.Options.MaxConcurrentTransfers, (i, token) =>
+        using (var queue = new TransferQueue(transfers.Count, client.Options.MaxConcurrentUploads, (i, token) =>
         {
             if (transfers[i].DiffId is { } diffId)
             {
@@ -57,7 +57,16 @@ internal static class ImagePusher
             queue.WaitAll(() => progressOf.Report("Sending the blobs"));
         }
 
-        var (manifest, mediaType, blobs) = plan.Complete(transfers.Select((t, i) => (t.DiffId, sent[i])).Where(p => p.DiffId is not null).ToDictionary(p => p.DiffId!, p => p.Item2!, StringComparer.Ordinal));
+        var compressed = new Dictionary<string, Descriptor>(StringComparer.Ordinal);
+        for (var i = 0; i < transfers.Count; i++)
+        {
+            if (transfers[i].DiffId is { } diffId)
+            {
+                compressed[diffId] = sent[i]!;
+            }
+        }
+
+        var (manifest, mediaType, blobs) = plan.Complete(compressed);
         var uploaded = outcomes.Count(o => o == BlobOutcome.Uploaded);
         var mounted = outcomes.Count(o => o == BlobOutcome.Mounted);
         var existing = outcomes.Count(o => o == BlobOutcome.Existing);

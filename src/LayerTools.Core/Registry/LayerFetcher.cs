@@ -29,7 +29,7 @@ internal static class LayerFetcher
         using var staging = store.BeginStaging(lease);
         var missing = layers.Where(l => !staging.HasBlob(l.DiffId)).ToList();
         var activity = $"Fetching {missing.Count} layer(s) of {name}";
-        var transfers = new TransferProgress(progress, activity, missing.Select(l => ("Layer " + Digests.Digest.Short(l.Blob.Digest), $"Downloading {l.Blob.Digest}", l.Blob.Size)));
+        var transfers = new TransferProgress(progress, activity, missing.Count, i => "Layer " + Digests.Digest.Short(missing[i].Blob.Digest), i => $"Downloading {missing[i].Blob.Digest}", i => missing[i].Blob.Size);
         var downloads = missing.Select(l => LayerDownload.For(staging, l.Blob)).ToList();
         var forms = new List<IngestedLayer>();
         try

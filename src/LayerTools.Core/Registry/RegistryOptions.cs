@@ -20,8 +20,16 @@ internal sealed class RegistryOptions
     /// </summary>
     public IReadOnlyList<string> CertificateDirectories { get; init; } = DefaultCertificateDirectories();
 
-    /// <summary>How many blobs a pull or push transfers at once (docker pulls 3 at once).</summary>
+    /// <summary>How many blobs a pull transfers at once (docker pulls 3 at once).</summary>
     public int MaxConcurrentTransfers { get; init; } = 3;
+
+    /// <summary>
+    /// How many blobs a push sends at once: 5, docker's max-concurrent-uploads (skopeo copies 6). A push
+    /// compresses as it sends, so every layer running at once keeps both cores compressing while a
+    /// finished layer waits for the registry to close and commit its upload, where three at a time left
+    /// the cores idle between the third layer's end and the fourth's first block.
+    /// </summary>
+    public int MaxConcurrentUploads { get; init; } = 5;
 
     /// <summary>How long to wait for a connection or a response's headers.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);

@@ -17,11 +17,21 @@ internal sealed class TransferProgress
     private readonly long _total;
     private long _lastReport = long.MinValue;
 
-    public TransferProgress(IProgress<OperationProgress>? progress, string activity, IEnumerable<(string Activity, string Status, long Size)> transfers)
+    /// <summary>
+    /// Progress of <paramref name="count"/> transfers, each described by its index (the delegates take
+    /// an index rather than a tuple per transfer: a push's or pull's first use then JIT-compiles no
+    /// LINQ over value tuples on its way to the first byte).
+    /// </summary>
+    public TransferProgress(IProgress<OperationProgress>? progress, string activity, int count, Func<int, string> activityOf, Func<int, string> statusOf, Func<int, long> sizeOf)
     {
         _progress = progress;
         _activity = activity;
-        _items = transfers.Select(t => new Item(t.Activity, t.Status, t.Size)).ToArray();
+        _items = new Item[count];
+        for (var i = 0; i < count; i++)
+        {
+            _items[i] = new Item(activityOf(i), statusOf(i), sizeOf(i));
+        }
+
         _total = _items.Sum(i => Math.Max(i.Size, 0));
     }
 
