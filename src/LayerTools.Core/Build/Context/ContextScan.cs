@@ -67,10 +67,13 @@ internal static class ContextScan
 
     private static Listed ListAndStat(string root, string relative, string full, Func<string, bool, bool>? isExcluded, Func<string, bool>? canSkip, ParallelOptions parallel)
     {
-        var names = new FileSystemEnumerable<string>(full, (ref FileSystemEntry e) => e.FileName.ToString(), NamesOnly).ToArray();
-        var result = new ContextEntry?[names.Length];
-        var walk = new bool[names.Length];
-        if (names.Length == 0)
+        // Each entry's context path made from its name as listed (no string for the name alone: the
+        // statx takes it as the path's last part).
+        var prefix = relative.Length == 0 ? 0 : relative.Length + 1;
+        var paths = new FileSystemEnumerable<string>(full, (ref FileSystemEntry e) => prefix == 0 ? e.FileName.ToString() : string.Concat(relative, "/", e.FileName), NamesOnly).ToArray();
+        var result = new ContextEntry?[paths.Length];
+        var walk = new bool[paths.Length];
+        if (paths.Length == 0)
         {
             return new Listed(result, []);
         }
@@ -85,19 +88,19 @@ internal static class ContextScan
         {
             void StatOne(int i)
             {
-                var name = names[i];
-                var stat = LinuxNative.Stat(fd, name, LinuxNative.AtSymlinkNoFollow, out var errno)
-                    ?? throw new LayerToolsException("HostFileUnreadable", ErrorKind.ReadError, $"Cannot read the status of '{Path.Join(full, name)}' (errno {errno}). Check that it exists and is readable.", Path.Join(full, name));
-                (result[i], walk[i]) = Entry(root, TarPath.Join(relative, name), stat, isExcluded, canSkip);
+                var rel = paths[i];
+                var stat = LinuxNative.Stat(fd, rel.AsSpan(prefix), LinuxNative.AtSymlinkNoFollow, out var errno)
+                    ?? throw new LayerToolsException("HostFileUnreadable", ErrorKind.ReadError, $"Cannot read the status of '{Path.Join(root, rel)}' (errno {errno}). Check that it exists and is readable.", Path.Join(root, rel));
+                (result[i], walk[i]) = Entry(root, rel, stat, isExcluded, canSkip);
             }
 
-            if (names.Length >= ParallelFolderSize)
+            if (paths.Length >= ParallelFolderSize)
             {
-                ParallelLoop.For(0, names.Length, parallel, StatOne);
+                ParallelLoop.For(0, paths.Length, parallel, StatOne);
             }
             else
             {
-                for (var i = 0; i < names.Length; i++)
+                for (var i = 0; i < paths.Length; i++)
                 {
                     StatOne(i);
                 }
@@ -109,12 +112,11 @@ internal static class ContextScan
         }
 
         var folders = new List<(string Relative, string Full)>();
-        for (var i = 0; i < names.Length; i++)
+        for (var i = 0; i < paths.Length; i++)
         {
             if (walk[i])
             {
-                var rel = TarPath.Join(relative, names[i]);
-                folders.Add((rel, Path.Join(root, rel)));
+                folders.Add((paths[i], Path.Join(root, paths[i])));
             }
         }
 
