@@ -1,4 +1,3 @@
-using System.IO.Enumeration;
 using LayerTools.Core.HostFs;
 using LayerTools.Core.Tar;
 
@@ -14,8 +13,6 @@ internal static class ContextScan
 {
     /// <summary>A folder with this many entries is stat'ed on all cores by itself (smaller ones are, a level's folders side by side).</summary>
     private const int ParallelFolderSize = 2048;
-
-    private static readonly EnumerationOptions NamesOnly = new() { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = false, ReturnSpecialDirectories = false };
 
     public static void Walk(string root, Dictionary<string, ContextEntry> entries, Func<string, bool, bool>? isExcluded, Func<string, bool>? canSkip, CancellationToken ct)
     {
@@ -67,25 +64,28 @@ internal static class ContextScan
 
     private static Listed ListAndStat(string root, string relative, string full, Func<string, bool, bool>? isExcluded, Func<string, bool>? canSkip, ParallelOptions parallel)
     {
-        // Each entry's context path made from its name as listed (no string for the name alone: the
-        // statx takes it as the path's last part).
-        var prefix = relative.Length == 0 ? 0 : relative.Length + 1;
-        var paths = new FileSystemEnumerable<string>(full, (ref FileSystemEntry e) => prefix == 0 ? e.FileName.ToString() : string.Concat(relative, "/", e.FileName), NamesOnly).ToArray();
-        var result = new ContextEntry?[paths.Length];
-        var walk = new bool[paths.Length];
-        if (paths.Length == 0)
-        {
-            return new Listed(result, []);
-        }
-
         var fd = LinuxNative.Openat(LinuxNative.AtFdCwd, full, LinuxNative.ORdOnly | LinuxNative.ODirectory | LinuxNative.ONoFollow);
         if (fd < 0)
         {
             throw new LayerToolsException("HostFileUnreadable", ErrorKind.ReadError, $"Cannot open the folder '{full}' (errno {-fd}). Check that it exists and is readable.", full);
         }
 
+        var prefix = relative.Length == 0 ? 0 : relative.Length + 1;
+        string[] paths;
+        ContextEntry?[] result;
+        bool[] walk;
         try
         {
+            // Each entry's context path made from its name as the folder's descriptor lists it (no
+            // string for the name alone: the statx takes it as the path's last part).
+            paths = FolderListing.ListNames(fd, prefix == 0 ? string.Empty : relative + "/", out var listErrno).ToArray();
+            if (listErrno != 0)
+            {
+                throw new LayerToolsException("HostFileUnreadable", ErrorKind.ReadError, $"Cannot list the folder '{full}' (errno {listErrno}). Check that it is readable.", full);
+            }
+
+            result = new ContextEntry?[paths.Length];
+            walk = new bool[paths.Length];
             void StatOne(int i)
             {
                 var rel = paths[i];
