@@ -50,6 +50,21 @@ internal static class RemoteLayers
         Digest.IsValid(diffId) && !File.Exists(store.LayerIndexPath(diffId)) && Get(store, diffId) is { } layer && store.HasBlob(layer.Blob.Digest) ? layer.Blob.Digest : null;
 
     /// <summary>
+    /// The blob an operation that stands on the layer holds in its lease: the layer's own when it is in the
+    /// store, its compressed blob when it is packed, null when it is only in a registry (nothing here to hold).
+    /// A layer the store does not know at all gives its DiffID, so the lease names what is missing.
+    /// </summary>
+    public static string? HeldBlob(LayerStore store, string diffId)
+    {
+        if (store.HasBlob(diffId) || Get(store, diffId) is not { } layer)
+        {
+            return diffId;
+        }
+
+        return store.HasBlob(layer.Blob.Digest) ? layer.Blob.Digest : null;
+    }
+
+    /// <summary>
     /// True when the store knows the layer from a record and an image's blob for it, <paramref name="blobDigest"/>
     /// (any blob when null), is the record's or is in the store: two images may hold one DiffID in two
     /// compressed blobs (the same layer compressed by two tools), and one record names one of them; the

@@ -39,26 +39,15 @@ internal sealed class BuildSources
     public void Save() => _context?.Save();
 
     /// <summary>What COPY --from reads: a stage built earlier in this build, or an image (from the store or an archive).</summary>
-    public ICopySource From(StageState state, string from, string where)
-    {
-        var stage = state.Planned.Dependencies.FirstOrDefault(d => string.Equals(d.Name, from, StringComparison.OrdinalIgnoreCase) || d.Index.ToString(CultureInfo.InvariantCulture) == from);
-        if (stage is not null && _stages.TryGetValue(stage.Index, out var built))
-        {
-            return new ImageCopySource(_store, built.View, "stage " + built.Name);
-        }
-
-        var image = BaseImageResolver.Resolve(_store, from, _contextPath, where, _cancellationToken, verbose: _options.Verbose);
-        return new ImageCopySource(_store, UnionView.Build(image.DiffIds.Select(_store.ReadLayerIndex)), "image " + from);
-    }
+    public ICopySource From(StageState state, string from, string where) => StageOrImage(state, from, where).Files;
 
     /// <summary>What a bind mount reads: the build context (no <c>from</c>), or a stage's or image's files and their ChainID.</summary>
-    public MountSource MountSourceFor(StageState state, string? from, string where)
-    {
-        if (from is null)
-        {
-            return new MountSource(Context, null);
-        }
+    public MountSource MountSourceFor(StageState state, string? from, string where) =>
+        from is null ? new MountSource(Context, null) : StageOrImage(state, from, where);
 
+    /// <summary>The files named by <c>--from</c> (a stage of this build by name or index, else an image) and their ChainID.</summary>
+    private MountSource StageOrImage(StageState state, string from, string where)
+    {
         var stage = state.Planned.Dependencies.FirstOrDefault(d => string.Equals(d.Name, from, StringComparison.OrdinalIgnoreCase) || d.Index.ToString(CultureInfo.InvariantCulture) == from);
         if (stage is not null && _stages.TryGetValue(stage.Index, out var built))
         {

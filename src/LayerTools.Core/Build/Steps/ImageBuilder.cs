@@ -140,7 +140,7 @@ internal sealed class ImageBuilder
             {
                 // Remote layers (a FROM image read from its registry without its layers) have no blob to
                 // hold yet; a packed layer (pulled, not unpacked) is held by its compressed blob.
-                Lease.Hold(resolved.Config.DiffIds.Select(d => RemoteLayers.PackedBlob(_store, d) ?? d).Where(d => !RemoteLayers.IsRemote(_store, d)), $"a layer of {planned.BaseImage}", _cancellationToken);
+                Lease.Hold(resolved.Config.DiffIds.Select(d => RemoteLayers.HeldBlob(_store, d)).OfType<string>(), $"a layer of {planned.BaseImage}", _cancellationToken);
             }
 
             image = resolved.Config is null ? ImageState.Scratch(platform?.Os, platform?.Architecture) : ImageState.From(resolved.Config);
