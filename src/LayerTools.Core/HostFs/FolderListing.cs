@@ -8,8 +8,12 @@ namespace LayerTools.Core.HostFs;
 /// <summary>Lists a folder by its descriptor with getdents64(2): one string per entry, made once.</summary>
 internal static class FolderListing
 {
-    [DllImport("libc", SetLastError = true, EntryPoint = "getdents64")]
-    private static extern nint Getdents64Raw(int fd, ref byte buffer, nuint count);
+    // By number through syscall(2): glibc has a getdents64 wrapper only since 2.30 (RHEL 8 has 2.28).
+    // x86-64 and 32-bit Arm number it 217, the generic table (Arm64) 61.
+    private static long SysGetdents64 => RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 61 : 217;
+
+    [DllImport("libc", SetLastError = true, EntryPoint = "syscall")]
+    private static extern long SyscallGetdents64(long number, int fd, ref byte buffer, nuint count);
 
     /// <summary>
     /// The names in the folder open as <paramref name="fd"/> (getdents64 on that descriptor, in the
@@ -25,7 +29,7 @@ internal static class FolderListing
         {
             while (true)
             {
-                var read = (int)Getdents64Raw(fd, ref buffer[0], (nuint)buffer.Length);
+                var read = (int)SyscallGetdents64(SysGetdents64, fd, ref buffer[0], (nuint)buffer.Length);
                 if (read <= 0)
                 {
                     errno = read < 0 ? LinuxNative.LastErrno : 0;
