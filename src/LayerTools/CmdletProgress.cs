@@ -11,15 +11,22 @@ namespace LayerTools;
 /// </summary>
 internal sealed class CmdletProgress : IProgress<OperationProgress>
 {
-    private readonly Cmdlet _cmdlet;
+    private readonly Action<ProgressRecord> _write;
     private readonly int _parentId;
     private readonly int _threadId = Environment.CurrentManagedThreadId;
     private readonly Dictionary<string, ProgressRecord> _children = new(StringComparer.Ordinal);
     private ProgressRecord? _parent;
 
     public CmdletProgress(Cmdlet cmdlet, int activityId)
+        : this(cmdlet.WriteProgress, activityId)
     {
-        _cmdlet = cmdlet;
+    }
+
+    /// <param name="write">Where the records go: a cmdlet's or a provider's WriteProgress.</param>
+    /// <param name="activityId">The parent record's id.</param>
+    public CmdletProgress(Action<ProgressRecord> write, int activityId)
+    {
+        _write = write;
         _parentId = activityId;
     }
 
@@ -59,7 +66,7 @@ internal sealed class CmdletProgress : IProgress<OperationProgress>
             _parent = value.Completed ? null : record;
         }
 
-        _cmdlet.WriteProgress(record);
+        _write(record);
     }
 
     /// <summary>The id of a child activity: the one it has, else the first free one after the parent's.</summary>
@@ -113,6 +120,6 @@ internal sealed class CmdletProgress : IProgress<OperationProgress>
             PercentComplete = 100,
             RecordType = ProgressRecordType.Completed,
         };
-        _cmdlet.WriteProgress(done);
+        _write(done);
     }
 }

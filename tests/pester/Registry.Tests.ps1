@@ -249,6 +249,23 @@ Describe 'Build-LayeredImage with a registry' {
         $config.rootfs.diff_ids | Should -Be $built.Layers
     }
 
+    It 'builds on the FROM image the store has, and -Pull takes the newer manifest the registry has under its tag' {
+        & skopeo copy --dest-tls-verify=false "docker-archive:${Archive}:base:1" "docker://$($Plain.Host)/lib/moving:1" 2>&1 | Out-Null
+        Set-Content -LiteralPath (Join-Path $Context 'Dockerfile.moving') -Value "FROM $($Plain.Host)/lib/moving:1`nCOPY hello.txt /hello.txt`n"
+        $base = (& skopeo inspect --config --tls-verify=false "docker://$($Plain.Host)/lib/base:1" | ConvertFrom-Json).rootfs.diff_ids
+        $first = Build-LayeredImage -Path $Context -File (Join-Path $Context 'Dockerfile.moving')
+        $first.Layers | Select-Object -SkipLast 1 | Should -Be $base
+
+        # The tag moves to app:1 in the registry: without -Pull the build keeps the base it has, with -Pull it takes the new one.
+        & skopeo copy --dest-tls-verify=false "docker-archive:${Archive}:app:1" "docker://$($Plain.Host)/lib/moving:1" 2>&1 | Out-Null
+        $app = (& skopeo inspect --config --tls-verify=false "docker://$($Plain.Host)/lib/moving:1" | ConvertFrom-Json).rootfs.diff_ids
+        @($app).Count | Should -BeGreaterThan @($base).Count
+        (Build-LayeredImage -Path $Context -File (Join-Path $Context 'Dockerfile.moving')).Layers | Select-Object -SkipLast 1 | Should -Be $base
+        $pulled = Build-LayeredImage -Path $Context -File (Join-Path $Context 'Dockerfile.moving') -Pull
+        $pulled.Layers | Select-Object -SkipLast 1 | Should -Be $app
+        (Get-LayeredImage "$($Plain.Host)/lib/moving:1").Layers | Should -Be $app
+    }
+
     It 'says BaseImageNotFound for a reference neither the store nor the registry has' {
         Set-Content -LiteralPath (Join-Path $Context 'Dockerfile.missing') -Value "FROM $($Plain.Host)/lib/none:1`n"
         { Build-LayeredImage -Path $Context -File (Join-Path $Context 'Dockerfile.missing') -ErrorAction Stop } |

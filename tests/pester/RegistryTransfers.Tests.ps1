@@ -142,5 +142,11 @@ Describe 'A decompression bomb from a registry' {
         Join-Path $store "blobs/sha256/$($diffId.Substring(7))" | Should -Not -Exist
         Get-ChildItem -Recurse -File (Join-Path $store 'layertools/indexes') -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         Test-LayerStore -StorePath $store | Should -BeNullOrEmpty
+
+        # Under the same limit Test-LayerStore inflates the packed blob (writing nothing) and reports it.
+        $checked = Invoke-ChildPwsh -Command "`$env:LAYERTOOLS_MAX_LAYER_BYTES = 8MB; Import-Module '$module'; Test-LayerStore -StorePath '$store' | ForEach-Object { `$_.Kind + ' ' + `$_.Message }"
+        $checked | Should -HaveCount 1
+        $checked | Should -BeLike 'CorruptLayer *LAYERTOOLS_MAX_LAYER_BYTES*'
+        Join-Path $store "blobs/sha256/$($diffId.Substring(7))" | Should -Not -Exist
     }
 }

@@ -36,12 +36,17 @@ BeforeAll {
             AddArgument((Get-Module LayerTools).Path).AddArgument($env:LAYERTOOLS_STORE).AddArgument($Arguments)
         $ps
     }
-    # Starts the runspace, lets it run until it waits for the stalled blob, then stops it as Ctrl+C does: it must end at once.
-    function Stop-WhileFetching($Ps, [int] $AfterMs) {
+    # Starts the runspace, lets it run until it waits for the stalled blob (for AfterMs, or until Until
+    # is true), then stops it as Ctrl+C does: it must end at once.
+    function Stop-WhileFetching($Ps, [int] $AfterMs, [scriptblock] $Until) {
         try {
             $async = $Ps.BeginInvoke()
-            Start-Sleep -Milliseconds $AfterMs
-            $async.IsCompleted | Should -BeFalse -Because 'the blob is still coming'
+            if ($Until) {
+                $deadline = [DateTime]::UtcNow.AddSeconds(120)
+                while (-not $async.IsCompleted -and [DateTime]::UtcNow -lt $deadline -and -not (& $Until)) { Start-Sleep -Milliseconds 20 }
+            }
+            else { Start-Sleep -Milliseconds $AfterMs }
+            $async.IsCompleted | Should -BeFalse -Because 'the blob is still coming (or being unpacked)'
             $watch = [Diagnostics.Stopwatch]::StartNew()
             $Ps.Stop()
             $watch.Elapsed.TotalSeconds | Should -BeLessThan 5
@@ -98,6 +103,79 @@ Describe 'Ctrl+C during a fetch of remote layers' {
         Get-ChildItem (Join-Path $env:LAYERTOOLS_STORE 'layertools/tmp') | Should -BeNullOrEmpty
         Test-LayerStore | Should -BeNullOrEmpty
         & $StoreFiles | Where-Object { $_ -notin $before } | Where-Object { $_ -like '*/blobs/sha256/*' -or $_ -like '*/indexes/*' } | Should -BeNullOrEmpty -Because 'no layer was half-written'
+    }
+}
+
+Describe 'A drive read that unpacks a pulled (packed) layer' {
+    BeforeAll {
+        New-TestStore | Out-Null
+        # A layer of 300 files of 2 MB of zeros (600 MB inflated, under 1 MB as gzip), written as a tar
+        # straight into gzip while its DiffID is hashed, and pushed by plain HTTP: its unpack takes seconds.
+        $gz = Join-Path $TestDrive 'zeros.tar.gz'
+        $sha = [Security.Cryptography.SHA256]::Create()
+        $file = [IO.File]::Create($gz)
+        $gzip = [IO.Compression.GZipStream]::new($file, [IO.Compression.CompressionLevel]::Fastest)
+        $hashed = [Security.Cryptography.CryptoStream]::new($gzip, $sha, [Security.Cryptography.CryptoStreamMode]::Write)
+        $tar = [Formats.Tar.TarWriter]::new($hashed, [Formats.Tar.TarEntryFormat]::Pax, $false)
+        $zeros = [IO.MemoryStream]::new([byte[]]::new(2MB))
+        foreach ($i in 1..300) {
+            $entry = [Formats.Tar.PaxTarEntry]::new([Formats.Tar.TarEntryType]::RegularFile, "zeros/$i.bin")
+            $entry.ModificationTime = [DateTimeOffset]::UnixEpoch
+            $zeros.Position = 0
+            $entry.DataStream = $zeros
+            $tar.WriteEntry($entry)
+        }
+        $tar.Dispose(); $hashed.Dispose(); $gzip.Dispose(); $file.Dispose()
+        $diffId = 'sha256:' + [Convert]::ToHexString($sha.Hash).ToLowerInvariant()
+        $config = [Text.Encoding]::UTF8.GetBytes((@{ architecture = 'amd64'; os = 'linux'; config = @{}; rootfs = @{ type = 'layers'; diff_ids = @($diffId) }; history = @(@{ created_by = 'ADD zeros /' }) } | ConvertTo-Json -Depth 5 -Compress))
+        $layer = [IO.File]::ReadAllBytes($gz)
+        function Send-Blob([byte[]] $Bytes) {
+            $digest = 'sha256:' + [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData($Bytes)).ToLowerInvariant()
+            $started = Invoke-WebRequest -Method Post "http://$($Reg.Host)/v2/lib/zeros/blobs/uploads/"
+            $location = [string]$started.Headers.Location
+            $location = if ($location.StartsWith('/')) { "http://$($Reg.Host)$location" } else { $location }
+            $null = Invoke-WebRequest -Method Put -Body $Bytes -ContentType 'application/octet-stream' ($location + $(if ($location.Contains('?')) { '&' } else { '?' }) + "digest=$digest")
+            @{ digest = $digest; size = $Bytes.Length }
+        }
+        $c = Send-Blob $config
+        $l = Send-Blob $layer
+        $manifest = @{ schemaVersion = 2; mediaType = 'application/vnd.oci.image.manifest.v1+json'
+            config = @{ mediaType = 'application/vnd.oci.image.config.v1+json'; digest = $c.digest; size = $c.size }
+            layers = @(@{ mediaType = 'application/vnd.oci.image.layer.v1.tar+gzip'; digest = $l.digest; size = $l.size }) } | ConvertTo-Json -Depth 5 -Compress
+        $null = Invoke-WebRequest -Method Put -Body $manifest -ContentType 'application/vnd.oci.image.manifest.v1+json' "http://$($Reg.Host)/v2/lib/zeros/manifests/1"
+        $null = Request-LayeredImage "$($Reg.Host)/lib/zeros:1"
+        $null = Add-LayeredImageTag "$($Reg.Host)/lib/zeros:1" zeros:1
+        $null = Request-LayeredImage "$($Reg.Host)/lib/busybox:1"
+        $null = Add-LayeredImageTag "$($Reg.Host)/lib/busybox:1" packed-busybox:1
+        $script:StoreFiles = { Get-ChildItem -Recurse -File $env:LAYERTOOLS_STORE | Where-Object Name -NE 'store.lock' | ForEach-Object FullName | Sort-Object }
+    }
+    AfterAll { Remove-TestStore }
+
+    It 'is stopped by Ctrl+C while it unpacks, and leaves the store as it was' {
+        (Get-LayeredImage zeros:1).PackedLayerCount | Should -Be 1
+        $before = & $StoreFiles
+        # Stopped once the unpack is writing the layer into its staging area.
+        $tmp = Join-Path $env:LAYERTOOLS_STORE 'layertools/tmp'
+        Stop-WhileFetching (Start-InRunspace 'Get-Content Image:\zeros:1\zeros\300.bin -TotalCount 1') -Until { Get-ChildItem -Recurse -File $tmp -ErrorAction SilentlyContinue | Where-Object Length -GT 8MB }
+        & $StoreFiles | Should -Be $before
+        Get-ChildItem (Join-Path $env:LAYERTOOLS_STORE 'layertools/tmp') | Should -BeNullOrEmpty
+        (Get-LayeredImage zeros:1).PackedLayerCount | Should -Be 1
+        Test-LayerStore | Should -BeNullOrEmpty
+    }
+
+    It 'says "Unpacking layer ..." with -Verbose, as a cmdlet does, and shows its progress' {
+        $ps = Start-InRunspace 'Get-ChildItem Image:\packed-busybox:1\bin -Verbose'
+        try {
+            $listed = $ps.Invoke()
+            $ps.Streams.Error | Should -BeNullOrEmpty
+            $verbose = @($ps.Streams.Verbose | ForEach-Object Message)
+            $records = @($ps.Streams.Progress)
+        }
+        finally { $ps.Dispose() }
+        $listed.Name | Should -Contain 'busybox'
+        $verbose | Where-Object { $_ -like 'Unpacking layer *' } | Should -HaveCount 1
+        $records | Where-Object Activity -Like 'Unpacking 1 layer(s)' | Should -Not -BeNullOrEmpty
+        (Get-LayeredImage packed-busybox:1).PackedLayerCount | Should -Be 0
     }
 }
 

@@ -90,6 +90,19 @@ internal static class LayerIngest
         }
     }
 
+    /// <summary>
+    /// Reads a compressed layer blob once, as <see cref="Scan"/> does, under the same limits and tar
+    /// rules, and writes nothing: the DiffID it inflates to (Test-LayerStore's check of a packed layer,
+    /// before any unpack needs it). A blob whose bytes are not <paramref name="expectedDigest"/> is
+    /// DigestMismatch; one that cannot be inflated, or inflates past the limits, throws as an unpack would.
+    /// </summary>
+    public static string Inflate(Stream blob, LayerCompression compression, string where, string expectedDigest, IngestLimits limits, CancellationToken cancellationToken)
+    {
+        var (scan, digest, size) = ScanCompressed(blob, Stream.Null, Stream.Null, compression, where, expectedDigest, null, limits, cancellationToken);
+        CheckReceived(where, digest, size, expectedDigest, null);
+        return scan.Failure is { } failure ? throw failure : scan.DiffId;
+    }
+
     /// <summary>Hashes and keeps the compressed bytes (on a second core) while their tar is decompressed and scanned.</summary>
     private static (LayerScan Scan, string Digest, long Size) ScanCompressed(Stream blob, Stream kept, Stream tar, LayerCompression compression, string where, string? expectedDigest, long? expectedSize, IngestLimits limits, CancellationToken cancellationToken)
     {

@@ -20,7 +20,8 @@ internal static class StoreMaintenance
 
     /// <summary>
     /// Every problem found; nothing for a healthy store; StoreNotFound where there is no store. Each blob is read once: layer blobs are
-    /// re-indexed (which hashes them too) and compared with their stored index, other blobs hashed.
+    /// re-indexed (which hashes them too) and compared with their stored index, compressed layer blobs (packed layers, an image's own
+    /// blob for a layer) hashed and inflated to their DiffID (<see cref="CompressedLayerCheck"/>), other blobs hashed.
     /// </summary>
     public static IEnumerable<StoreProblem> Verify(LayerStore store, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -32,6 +33,7 @@ internal static class StoreMaintenance
         const string activity = "Verifying the layer store";
         var problems = new List<StoreProblem>();
         var layers = new HashSet<string>(StringComparer.Ordinal);
+        var compressed = new CompressedLayerCheck();
         IReadOnlyList<StoredImage> images;
         var catalog = new ImageCatalog(store);
         try
@@ -72,6 +74,10 @@ internal static class StoreMaintenance
                     {
                         problems.Add(Missing(store, layer.Digest, $"a layer of {label}"));
                     }
+                    else if (i < config.DiffIds.Count)
+                    {
+                        compressed.Expect(layer, config.DiffIds[i], $"a layer of {label}");
+                    }
                 }
 
                 foreach (var diffId in config.DiffIds)
@@ -85,6 +91,7 @@ internal static class StoreMaintenance
             }
         }
 
+        compressed.ExpectRecords(store);
         var blobs = store.EnumerateBlobs().ToList();
         for (var i = 0; i < blobs.Count; i++)
         {
@@ -95,6 +102,12 @@ internal static class StoreMaintenance
             if (layers.Contains(digest))
             {
                 VerifyLayer(store, digest, path, problems, cancellationToken);
+                continue;
+            }
+
+            if (compressed.Covers(digest))
+            {
+                problems.AddRange(compressed.Check(store, digest, cancellationToken));
                 continue;
             }
 

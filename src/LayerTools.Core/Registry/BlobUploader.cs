@@ -135,6 +135,12 @@ internal sealed class BlobUploader
     /// DELETE an upload given up (the distribution spec's "Canceling an upload"), so the registry drops
     /// what it took at once rather than at its own clean-up. Best effort, bounded by a few seconds (after
     /// Ctrl+C too): a DELETE that fails is a note for verbose output, never the error the user sees.
+    /// A 404 BLOB_UPLOAD_UNKNOWN (or a 404 with no error code) says the upload is gone already: no note.
+    /// A 404 BLOB_UPLOAD_INVALID is CNCF distribution's answer to an address whose <c>_state</c> is not
+    /// the upload's latest (a PATCH took bytes after the answer that gave the address): the upload stays,
+    /// and it cannot be cancelled from here, because distribution checks <c>_state</c> on every request
+    /// to the upload (its status GET too), so only the latest address, which no answer gave us, could
+    /// name it. That is a note too; the registry's upload purge removes the upload.
     /// </summary>
     public void Cancel(Uri location)
     {
@@ -143,7 +149,7 @@ internal sealed class BlobUploader
         try
         {
             using var response = _client.Send(HttpMethod.Delete, location, _scope, bounded.Token);
-            why = response.IsSuccessStatusCode || response.StatusCode == HttpStatusCode.NotFound ? null : $"HTTP {(int)response.StatusCode}";
+            why = NotCancelled(response);
         }
         catch (Exception ex) when (ex is LayerToolsException or OperationCanceledException || RegistryErrors.IsTransport(ex))
         {
@@ -154,6 +160,26 @@ internal sealed class BlobUploader
         {
             _client.Notes.Enqueue($"The registry {_client.Endpoint.Host} did not cancel the abandoned upload {location.AbsolutePath} ({why}); its own clean-up removes it.");
         }
+    }
+
+    /// <summary>Why a DELETE's answer did not cancel the upload; null when it did, or the upload was gone already.</summary>
+    private static string? NotCancelled(HttpResponseMessage response)
+    {
+        if (response.IsSuccessStatusCode)
+        {
+            return null;
+        }
+
+        if (response.StatusCode != HttpStatusCode.NotFound)
+        {
+            return $"HTTP {(int)response.StatusCode}";
+        }
+
+        var (code, message) = RegistryErrors.ReadError(response);
+        return code is null or "BLOB_UPLOAD_UNKNOWN"
+            ? null
+            : $"HTTP 404, {code}" + (string.IsNullOrEmpty(message) ? string.Empty : ": " + message)
+                + (code == "BLOB_UPLOAD_INVALID" ? "; the address is not the upload's latest, which the registry never gave" : string.Empty);
     }
 
     /// <summary>

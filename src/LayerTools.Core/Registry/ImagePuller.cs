@@ -58,29 +58,16 @@ internal static class ImagePuller
 
         // Each layer the store has not unpacked stays packed: a record of its blob (here now) and
         // where it came from, unpacked over the layers below it by the first operation that needs its
-        // files. A new record is written before the commit, which checks that every layer is in the
-        // store or recorded. An existing record (another image's blob for the same DiffID, maybe in
-        // another compression) is never changed before the commit, so a pull that fails or is stopped
-        // cannot repoint it to a blob that never arrived; after the commit, only a record whose blob
-        // is still only in a registry is pointed at this pull's blob. A record whose blob is here stays:
-        // the layer unpacks from it, and this image keeps its own blob (its manifest names it).
-        var repoint = new List<RemoteLayer>();
+        // files. The commit writes the records, under the store lock, before its check that every
+        // layer is in the store or recorded: a pull that fails or is stopped changes no record. An
+        // existing record (another image's blob for the same DiffID, maybe in another compression)
+        // gets this blob beside its own, never instead: the layer unpacks from a blob in the store,
+        // and each image keeps its own blob (its manifest names it).
         for (var i = 0; i < manifest.Layers.Count; i++)
         {
-            var remote = RecordOf(client, repository, manifest, config, i);
-            var known = RemoteLayers.Get(store, remote.DiffId);
-            if (File.Exists(store.LayerIndexPath(remote.DiffId)) || known?.Blob.Digest == remote.Blob.Digest)
+            if (!File.Exists(store.LayerIndexPath(config.DiffIds[i])))
             {
-                continue;
-            }
-
-            if (known is null)
-            {
-                RemoteLayers.Remember(store, remote);
-            }
-            else
-            {
-                repoint.Add(remote);
+                staging.AddRemoteLayer(RecordOf(client, repository, manifest, config, i));
             }
         }
 
@@ -91,10 +78,6 @@ internal static class ImagePuller
         reporter.Report("Committing to the store", 1, 1);
         var tagged = ImageCatalog.Tagged(descriptor, tag);
         staging.Commit(descriptors => ImageCatalog.ApplyTag(descriptors, tagged), cancellationToken);
-        foreach (var remote in repoint.Where(r => RemoteLayers.IsInRegistry(store, r.DiffId)))
-        {
-            RemoteLayers.Remember(store, remote);
-        }
 
         reporter.Done($"Pulled {name}");
         return new StoredImage(tagged, tag);
@@ -142,7 +125,9 @@ internal static class ImagePuller
                 remote++;
             }
 
-            RemoteLayers.Remember(store, RecordOf(client, repository, manifest, config, i));
+            // Recorded by the commit, beside any blob a record names already (another image's, in
+            // another compression): the image that named that one stays whole.
+            staging.AddRemoteLayer(RecordOf(client, repository, manifest, config, i));
         }
 
         staging.AddBytes(configBytes);

@@ -84,7 +84,7 @@ internal static class RegistryErrors
     }
 
     /// <summary>The first entry of a distribution-spec error body: <c>{"errors":[{"code","message"}]}</c>.</summary>
-    private static (string? Code, string? Message) ReadError(HttpResponseMessage response)
+    public static (string? Code, string? Message) ReadError(HttpResponseMessage response)
     {
         try
         {

@@ -19,4 +19,11 @@ internal interface IRemoteLayerFetcher
 
     /// <summary>The command's cancellation (Ctrl+C).</summary>
     CancellationToken CancellationToken => CancellationToken.None;
+
+    /// <summary>
+    /// Runs the store's own work for the command (unpacking packed layers) with the command's
+    /// cancellation: <see cref="CancellationToken"/> unless the fetcher must watch its command another
+    /// way (a drive's, whose stores serve every command of the process).
+    /// </summary>
+    void Run(Action<CancellationToken> work) => work(CancellationToken);
 }

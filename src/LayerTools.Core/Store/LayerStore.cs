@@ -254,7 +254,7 @@ internal sealed class LayerStore
     {
         var pending = layer.Below.Append(layer.DiffId)
             .Where(d => !File.Exists(LayerIndexPath(d)))
-            .Select(d => RemoteLayers.Get(this, d) ?? throw new LayerToolsException("LayerNotFetched", ErrorKind.ObjectNotFound, $"Layer {d}, below {layer.DiffId}, is neither in the store nor known in a registry; pull the image again.", d))
+            .Select(d => d == layer.DiffId ? layer : RemoteLayers.Get(this, d) ?? throw new LayerToolsException("LayerNotFetched", ErrorKind.ObjectNotFound, $"Layer {d}, below {layer.DiffId}, is neither in the store nor known in a registry; pull the image again.", d))
             .ToList();
         for (var start = 0; start < pending.Count;)
         {
@@ -263,7 +263,14 @@ internal sealed class LayerStore
             if (packed)
             {
                 var unpacker = Unpacker ?? throw new InvalidOperationException("No layer unpacker is attached to the store.");
-                unpacker.Unpack(this, run, RemoteFetcher?.Log, RemoteFetcher?.Progress, RemoteFetcher?.CancellationToken ?? CancellationToken.None);
+                if (RemoteFetcher is { } command)
+                {
+                    command.Run(token => unpacker.Unpack(this, run, command.Log, command.Progress, token));
+                }
+                else
+                {
+                    unpacker.Unpack(this, run, null, null, CancellationToken.None);
+                }
             }
             else
             {

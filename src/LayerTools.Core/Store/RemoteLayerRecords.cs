@@ -14,7 +14,7 @@ internal sealed class RemoteLayerRecords : IBlobOwner
     public IEnumerable<string> KeptFor(IReadOnlySet<string> liveLayers) =>
         RemoteLayers.Records(_store)
             .Where(r => r.Layer is { } layer && liveLayers.Contains(layer.DiffId) && !File.Exists(_store.LayerIndexPath(layer.DiffId)))
-            .Select(r => r.Layer!.Blob.Digest)
+            .SelectMany(r => r.Layer!.Sources.Select(s => s.Blob.Digest))
             .ToList();
 
     public void Sweep(IReadOnlySet<string> liveLayers, DateTime olderThan)

@@ -23,8 +23,21 @@ internal static class RemoteLayers
 
     public static string RecordPath(LayerStore store, string diffId) => Path.Combine(Folder(store), Digest.Hex(diffId) + ".json");
 
-    /// <summary>The record of a layer, whether or not its blob has been fetched since; null when there is none (or it is unreadable).</summary>
+    /// <summary>
+    /// The record of a layer, whether or not its blob has been fetched since; null when there is none (or
+    /// it is unreadable). Of the blobs it names, one in the store comes first (<see cref="RemoteLayer.Blob"/>):
+    /// the layer unpacks from it with no network.
+    /// </summary>
     public static RemoteLayer? Get(LayerStore store, string diffId)
+    {
+        var layer = Stored(store, diffId);
+        return layer is not null && !store.HasBlob(layer.Blob.Digest) && layer.Others.FirstOrDefault(o => store.HasBlob(o.Blob.Digest)) is { } here
+            ? layer.From(here)
+            : layer;
+    }
+
+    /// <summary>The record as it is written, its blobs in their order.</summary>
+    private static RemoteLayer? Stored(LayerStore store, string diffId)
     {
         if (!Digest.IsValid(diffId))
         {
@@ -66,17 +79,42 @@ internal static class RemoteLayers
 
     /// <summary>
     /// True when the store knows the layer from a record and an image's blob for it, <paramref name="blobDigest"/>
-    /// (any blob when null), is the record's or is in the store: two images may hold one DiffID in two
-    /// compressed blobs (the same layer compressed by two tools), and one record names one of them; the
-    /// layer unpacks from the record's, and each image keeps (and pushes) its own.
+    /// (any blob when null), is one the record names or is in the store: two images may hold one DiffID in
+    /// two compressed blobs (the same layer compressed by two tools); the record names each blob an image
+    /// brought (<see cref="Add"/>), the layer unpacks from one in the store, and each image keeps (and
+    /// pushes, or mounts) its own.
     /// </summary>
     public static bool Covers(LayerStore store, string diffId, string? blobDigest = null) =>
-        Get(store, diffId) is { } layer && (blobDigest is null || layer.Blob.Digest == blobDigest || store.HasBlob(blobDigest));
+        Get(store, diffId) is { } layer && (blobDigest is null || layer.Sources.Any(s => s.Blob.Digest == blobDigest) || store.HasBlob(blobDigest));
 
-    /// <summary>The remote layer whose compressed blob is <paramref name="blobDigest"/>, if the store has a record of one.</summary>
+    /// <summary>The remote layer one of whose compressed blobs is <paramref name="blobDigest"/>, with that blob as its own (where to mount or fetch it from), if the store has a record of one.</summary>
     public static RemoteLayer? ForBlob(LayerStore store, string blobDigest) =>
-        Records(store).Select(r => r.Layer).FirstOrDefault(l => l?.Blob.Digest == blobDigest);
+        Records(store).Select(r => r.Layer).OfType<RemoteLayer>()
+            .Select(l => l.Sources.FirstOrDefault(s => s.Blob.Digest == blobDigest) is { } source ? l.From(source) : null)
+            .FirstOrDefault(l => l is not null);
 
+    /// <summary>
+    /// Records that <paramref name="layer"/>'s blob holds the layer: a new record, or one more blob of an
+    /// existing record (which keeps its blobs, their order and the layers below). It only ever adds, so
+    /// it may run before the commit of the image that needs it: a failed pull leaves a record naming one
+    /// more blob the registry has, never one that lost the blob an earlier image stands on.
+    /// </summary>
+    public static void Add(LayerStore store, RemoteLayer layer)
+    {
+        if (Stored(store, layer.DiffId) is not { } known)
+        {
+            Remember(store, layer);
+        }
+        else if (!known.Sources.Any(s => s.Blob.Digest == layer.Blob.Digest))
+        {
+            Remember(store, known with { Others = [.. known.Others, new RemoteBlob(layer.Blob, layer.Registry, layer.Repository)] });
+        }
+    }
+
+    /// <summary>
+    /// Writes the record of <paramref name="layer"/>, replacing any. Its first blob in the fields a
+    /// record has always had (so an older LayerTools reads it), the others, when there are, in <c>others</c>.
+    /// </summary>
     public static void Remember(LayerStore store, RemoteLayer layer)
     {
         var record = new JsonObject
@@ -89,6 +127,18 @@ internal static class RemoteLayers
             ["repository"] = layer.Repository,
             ["below"] = new JsonArray(layer.Below.Select(d => (JsonNode)JsonValue.Create(d)).ToArray()),
         };
+        if (layer.Others.Count > 0)
+        {
+            record["others"] = new JsonArray(layer.Others.Select(o => (JsonNode)new JsonObject
+            {
+                ["mediaType"] = o.Blob.MediaType,
+                ["digest"] = o.Blob.Digest,
+                ["size"] = o.Blob.Size,
+                ["registry"] = o.Registry,
+                ["repository"] = o.Repository,
+            }).ToArray());
+        }
+
         store.Access.CreateFolder(store.DataDir);
         store.Access.CreateFolder(Folder(store));
         store.WriteFile(RecordPath(store, layer.DiffId), JsonSerializer.SerializeToUtf8Bytes(record));
@@ -117,24 +167,34 @@ internal static class RemoteLayers
             ? new Descriptor(remote.Blob.MediaType, remote.Blob.Digest, remote.Blob.Size)
             : new Descriptor(MediaTypes.OciLayer, diffId, store.BlobSize(diffId));
 
+    /// <summary>One blob of a record: media type, digest, size, registry and repository; null when one is missing or not what it should be.</summary>
+    private static RemoteBlob? ReadBlob(JsonObject? o)
+    {
+        var digest = (string?)o?["digest"];
+        var mediaType = (string?)o?["mediaType"];
+        var size = o?["size"]?.GetValue<long>();
+        var registry = (string?)o?["registry"];
+        var repository = (string?)o?["repository"];
+        return !Digest.IsValid(digest) || mediaType is null || size is null || string.IsNullOrEmpty(registry) || string.IsNullOrEmpty(repository)
+            ? null
+            : new RemoteBlob(new Descriptor(mediaType, digest!, size.Value), registry, repository);
+    }
+
     private static RemoteLayer? Read(string path)
     {
         try
         {
             var o = JsonNode.Parse(File.ReadAllBytes(path)) as JsonObject;
             var diffId = (string?)o?["diffId"];
-            var digest = (string?)o?["digest"];
-            var mediaType = (string?)o?["mediaType"];
-            var size = o?["size"]?.GetValue<long>();
-            var registry = (string?)o?["registry"];
-            var repository = (string?)o?["repository"];
             var below = (o?["below"] as JsonArray)?.Select(n => (string?)n).ToList();
-            if (!Digest.IsValid(diffId) || !Digest.IsValid(digest) || mediaType is null || size is null || string.IsNullOrEmpty(registry) || string.IsNullOrEmpty(repository) || below is null || below.Any(b => !Digest.IsValid(b)))
+            // A record before session 7 has no "others": one blob.
+            var others = (o?["others"] as JsonArray ?? new JsonArray()).Select(n => ReadBlob(n as JsonObject)).ToList();
+            if (!Digest.IsValid(diffId) || ReadBlob(o) is not { } first || below is null || below.Any(b => !Digest.IsValid(b)) || others.Any(b => b is null))
             {
                 return null;
             }
 
-            return new RemoteLayer(diffId!, new Descriptor(mediaType, digest!, size.Value), registry, repository, below!);
+            return new RemoteLayer(diffId!, first.Blob, first.Registry, first.Repository, below!) { Others = others! };
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or IOException)
         {

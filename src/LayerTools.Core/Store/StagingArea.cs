@@ -20,6 +20,7 @@ internal sealed class StagingArea : IDisposable
     private readonly bool _ownsLease;
     private readonly Dictionary<string, string> _blobs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _indexes = new(StringComparer.Ordinal);
+    private readonly List<RemoteLayer> _remote = [];
 
     /// <summary>Small staged files (layer indexes, configs, manifests) whose writeback was started but not yet waited for: flushed together before the commit.</summary>
     private readonly HashSet<string> _unflushed = new(StringComparer.Ordinal);
@@ -40,6 +41,13 @@ internal sealed class StagingArea : IDisposable
 
     /// <summary>True when the blob is staged here or in the store; a blob found in the store is held from then on.</summary>
     public bool HasBlob(string digest) => _blobs.ContainsKey(digest) || (Digest.IsValid(digest) && _lease.TryHold(digest));
+
+    /// <summary>
+    /// A remote layer's blob (<see cref="RemoteLayers.Add"/>) recorded by the commit, under the store lock
+    /// and before index.json changes (its check counts the record): a pull that fails or is stopped
+    /// before its commit changes no record, and two pulls recording blobs of one DiffID at once both keep theirs.
+    /// </summary>
+    public void AddRemoteLayer(RemoteLayer layer) => _remote.Add(layer);
 
     /// <summary>Opens a blob staged here or already in the store.</summary>
     public Stream OpenBlob(string digest) =>
@@ -256,6 +264,11 @@ internal sealed class StagingArea : IDisposable
             {
                 duplicates.Add(path);
             }
+        }
+
+        foreach (var layer in _remote)
+        {
+            RemoteLayers.Add(_store, layer);
         }
 
         if (mutateIndex is not null)

@@ -1,6 +1,7 @@
 using System.Management.Automation.Provider;
 using System.Management.Automation.Runspaces;
 using System.Reflection;
+using LayerTools.Core;
 using LayerTools.Core.Registry;
 using LayerTools.Core.Store;
 
@@ -8,7 +9,9 @@ namespace LayerTools.Provider;
 
 /// <summary>
 /// Fetches the remote layers a drive reads (an image whose base is still in its registry), with the
-/// saved credentials, stopped by the Ctrl+C of the command that reads the drive. The drives' stores
+/// saved credentials, and unpacks the packed layers it reads (a pulled image's), stopped by the Ctrl+C
+/// of the command that reads the drive, with that command's verbose output ("Fetching …",
+/// "Unpacking layer …", shown with -Verbose as a cmdlet shows them) and progress. The drives' stores
 /// live for the process and serve every runspace, so the fetcher cannot hold one command's
 /// cancellation: each provider call marks itself as the call its thread serves (<see cref="Serving"/>),
 /// and a fetch watches that call's <see cref="CmdletProvider.Stopping"/> and the state of the pipeline
@@ -28,6 +31,9 @@ internal sealed class DriveFetcher : IRemoteLayerFetcher
     /// provider's Stopping is watched.
     /// </summary>
     private static readonly MethodInfo? RunningPipeline = typeof(Runspace).GetMethod("GetCurrentlyRunningPipeline", BindingFlags.Instance | BindingFlags.NonPublic, Type.EmptyTypes);
+
+    /// <summary>The id of the drives' progress record (a cmdlet's is derived from its name).</summary>
+    private const int ProgressId = 0x4454;
 
     [ThreadStatic]
     private static CmdletProvider? _serving;
@@ -52,7 +58,17 @@ internal sealed class DriveFetcher : IRemoteLayerFetcher
         pipeline?.GetType().GetProperty("PipelineStateInfo")?.GetValue(pipeline) is { } info
         && info.GetType().GetProperty("State")?.GetValue(info)?.ToString() is "Stopping" or "Stopped";
 
-    public void Fetch(LayerStore store, RemoteLayer layer, CancellationToken cancellationToken)
+    /// <summary>The verbose output of the provider call this thread serves (its command's -Verbose), none outside one.</summary>
+    public Action<string>? Log => _serving is { } provider ? provider.WriteVerbose : null;
+
+    /// <summary>Progress records of the provider call this thread serves, as its command's.</summary>
+    public IProgress<OperationProgress>? Progress => _serving is { } provider ? new CmdletProgress(provider.WriteProgress, ProgressId) : null;
+
+    public void Fetch(LayerStore store, RemoteLayer layer, CancellationToken cancellationToken) =>
+        Run(stopped => new RegistryLayerFetcher { CancellationToken = stopped, Log = Log, Progress = Progress }.Fetch(store, layer, cancellationToken));
+
+    /// <summary>Runs <paramref name="work"/> (a fetch, an unpack) with a token cancelled when the command this thread serves is stopped.</summary>
+    public void Run(Action<CancellationToken> work)
     {
         var provider = _serving;
         var pipeline = Runspace.DefaultRunspace is { } runspace ? RunningPipeline?.Invoke(runspace, null) : null;
@@ -74,7 +90,7 @@ internal sealed class DriveFetcher : IRemoteLayerFetcher
         }, null, PollEvery, PollEvery);
         try
         {
-            new RegistryLayerFetcher { CancellationToken = stopped.Token }.Fetch(store, layer, cancellationToken);
+            work(stopped.Token);
         }
         finally
         {

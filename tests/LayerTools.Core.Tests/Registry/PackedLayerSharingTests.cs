@@ -102,6 +102,48 @@ public sealed class PackedLayerSharingTests : RegistryTestBase
         Assert.Empty(StoreMaintenance.Verify(plain));
     }
 
+    [Fact]
+    public void TwoManifestOnlyPullsOfOneLayerInTwoBlobsLeaveBothImagesWholeAndEachMountsItsOwnBlob()
+    {
+        var (diffId, one, two) = PushTwice("manifests");
+        using var temp = new TempStore();
+        var first = PullManifest(temp.Store, one);
+        var path = RemoteLayers.RecordPath(temp.Store, diffId);
+        Assert.DoesNotContain("others", File.ReadAllText(path), StringComparison.Ordinal);
+        var second = PullManifest(temp.Store, two);
+        var (blobA, blobB) = (LayerOf(temp.Store, first), LayerOf(temp.Store, second));
+        Assert.NotEqual(blobA, blobB);
+
+        // One record names both blobs, the first one first (what an older LayerTools reads); neither is in the store.
+        var record = RemoteLayers.Get(temp.Store, diffId)!;
+        Assert.Equal([blobA, blobB], record.Sources.Select(s => s.Blob.Digest));
+        Assert.True(RemoteLayers.IsInRegistry(temp.Store, diffId));
+        Assert.False(temp.Store.HasBlob(blobA) || temp.Store.HasBlob(blobB));
+        Assert.Empty(StoreMaintenance.Verify(temp.Store));
+        Assert.Contains("others", File.ReadAllText(path), StringComparison.Ordinal);
+
+        // Each image mounts its own blob from its own repository: the same manifest digest, no byte uploaded.
+        foreach (var (image, repository) in new[] { (first, "manifests-one-copy"), (second, "manifests-two-copy") })
+        {
+            var pushed = PushImage(temp.Store, image, repository);
+            Assert.Equal((image.Manifest.Digest, 0), (pushed.Digest, pushed.Uploaded));
+            Assert.True(pushed.Mounted >= 1);
+        }
+
+        // A manifest-only pull of the first image again changes nothing; a collect keeps the record while an image lists the layer.
+        PullManifest(temp.Store, one);
+        Assert.Equal([blobA, blobB], RemoteLayers.Get(temp.Store, diffId)!.Sources.Select(s => s.Blob.Digest));
+        StoreMaintenance.Collect(temp.Store, whatIf: false, dangling: true);
+        Assert.Empty(StoreMaintenance.Verify(temp.Store));
+
+        // A full pull of the second image keeps its blob here: the layer unpacks from it, with no registry.
+        RegistryFixture.Pull(temp.Store, two);
+        Assert.Equal(blobB, RemoteLayers.PackedBlob(temp.Store, diffId));
+        var plain = LayerStore.Open(temp.Root);
+        Assert.Equal(diffId, plain.ReadLayerIndex(diffId).DiffId);
+        Assert.Empty(StoreMaintenance.Verify(plain));
+    }
+
     /// <summary>One layer tar pushed as two images: gzip at the usual level, and gzip of stored (uncompressed) deflate blocks.</summary>
     private (string DiffId, string One, string Two) PushTwice(string name)
     {
@@ -127,11 +169,21 @@ public sealed class PackedLayerSharingTests : RegistryTestBase
 
     private static string LayerOf(LayerStore store, StoredImage image) => new ImageCatalog(store).ReadManifest(image.Manifest.Digest).Layers.Single().Digest;
 
-    private string Push(LayerStore store, StoredImage image, string repository)
+    private string Push(LayerStore store, StoredImage image, string repository) => PushImage(store, image, repository).Digest;
+
+    private PublishedImage PushImage(LayerStore store, StoredImage image, string repository)
     {
         var destination = ImageReference.Parse($"{Registries.Plain.Host}/packed/{repository}:1");
         using var client = new RegistryClient(RegistryEndpoint.For(destination), new RegistryOptions());
-        return ImagePusher.Push(new ImageCatalog(store), image, client, destination, null, CancellationToken.None).Digest;
+        return ImagePusher.Push(new ImageCatalog(store), image, client, destination, null, CancellationToken.None);
+    }
+
+    /// <summary>The manifest and config of <paramref name="target"/> only, tagged (as a build FROM it or -CacheFrom reads it).</summary>
+    private static StoredImage PullManifest(LayerStore store, string target)
+    {
+        var reference = ImageReference.Parse(target);
+        using var client = new RegistryClient(RegistryEndpoint.For(reference), new RegistryOptions());
+        return ImagePuller.PullManifest(store, client, reference, null, CancellationToken.None).Image;
     }
 
     private sealed class Synchronous(Action<OperationProgress> report) : IProgress<OperationProgress>

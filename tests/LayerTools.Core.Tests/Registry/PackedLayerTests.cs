@@ -104,7 +104,7 @@ public sealed class PackedLayerTests : RegistryTestBase
     }
 
     [Fact]
-    public void ALayerWhoseBlobHoldsAnotherDiffIdPullsButFailsAtFirstUseAndLeavesTheStoreUnchanged()
+    public void ALayerWhoseBlobHoldsAnotherDiffIdPullsIsReportedByTestLayerStoreAndFailsAtFirstUseLeavingTheStoreUnchanged()
     {
         // Two good gzip blobs; the config gives the second layer the DiffID of other bytes.
         var tar1 = new TarBuilder().Dir("etc/").File("etc/one", "first layer\n").ToArray();
@@ -119,17 +119,21 @@ public sealed class PackedLayerTests : RegistryTestBase
         using var temp = new TempStore();
         var stored = RegistryFixture.Pull(temp.Store, $"{host}/{repository}:1");
         Assert.Equal(Digest.Of(manifest), stored.Manifest.Digest);
-        Assert.Empty(StoreMaintenance.Verify(temp.Store));
+
+        // Test-LayerStore inflates the packed blob (writing nothing) and finds it before any use.
+        var before = temp.Snapshot();
+        AssertLies(StoreMaintenance.Verify(temp.Store), Digest.Of(layers[1]), Digest.Of(tar2), lie);
+        Assert.Equal(before, temp.Snapshot());
+        Assert.All(new[] { Digest.Of(tar1), Digest.Of(tar2), lie }, d => Assert.False(temp.Store.HasBlob(d)));
 
         // First use: the second layer inflates to another DiffID. Nothing is committed, not even the first layer.
-        var before = temp.Snapshot();
         var store = LayerStore.Open(temp.Root);
         var error = Assert.Throws<LayerToolsException>(() => store.ReadLayerIndex(lie));
         Assert.Equal("DiffIdMismatch", error.ErrorId);
         Assert.Contains(Digest.Of(tar2), error.Message, StringComparison.Ordinal);
         Assert.Equal(before, temp.Snapshot());
         Assert.False(store.HasBlob(Digest.Of(tar1)));
-        Assert.Empty(StoreMaintenance.Verify(store));
+        AssertLies(StoreMaintenance.Verify(store), Digest.Of(layers[1]), Digest.Of(tar2), lie);
 
         // The layer below, asked for alone, is sound and unpacks.
         Assert.Equal(Digest.Of(tar1), store.ReadLayerIndex(Digest.Of(tar1)).DiffId);
@@ -190,6 +194,15 @@ public sealed class PackedLayerTests : RegistryTestBase
         Assert.All(manifest.Layers, l => Assert.Contains(l.Digest, result.Blobs));
         Assert.All(manifest.Layers, l => Assert.False(store.HasBlob(l.Digest)));
         Assert.Empty(StoreMaintenance.Verify(store));
+    }
+
+    /// <summary>The one problem of a store whose packed blob <paramref name="blob"/> holds the layer <paramref name="actual"/> where its config says <paramref name="expected"/>.</summary>
+    private static void AssertLies(IEnumerable<StoreProblem> problems, string blob, string actual, string expected)
+    {
+        var problem = Assert.Single(problems);
+        Assert.Equal(("DiffIdMismatch", blob), (problem.Kind, problem.Target));
+        Assert.Contains(actual, problem.Message, StringComparison.Ordinal);
+        Assert.Contains(expected, problem.Message, StringComparison.Ordinal);
     }
 
     /// <summary>skopeo pushes the umoci image to packed/<paramref name="name"/>:1, and LayerTools pulls it into <paramref name="temp"/>.</summary>

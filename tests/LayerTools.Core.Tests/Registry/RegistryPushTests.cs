@@ -185,6 +185,40 @@ public sealed class RegistryPushTests : RegistryTestBase
     }
 
     /// <summary>Two layers of 8 MB, several compression blocks each (text, so gzip has work), never compressed in the store.</summary>
+    [Fact]
+    public async Task AnUploadCancelledAtAStaleAddressLeavesANoteAndItsLatestAddressCancelsIt()
+    {
+        // POST opens an upload (its address says offset 0); a PATCH of 1 KiB moves it on, and the answer gives its latest address.
+        using var temp = new TempStore();
+        var repository = "cancel/stale";
+        var reference = ImageReference.Parse($"{Registries.Plain.Host}/{repository}:1");
+        using var client = new RegistryClient(RegistryEndpoint.For(reference), new RegistryOptions());
+        using var http = new HttpClient();
+        using var opened = await http.PostAsync(new Uri($"http://{Registries.Plain.Host}/v2/{repository}/blobs/uploads/"), null);
+        var first = client.Location(opened, "an upload");
+        using var patch = new HttpRequestMessage(HttpMethod.Patch, first) { Content = new ByteArrayContent(new byte[1024]) };
+        using var patched = await http.SendAsync(patch);
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, patched.StatusCode);
+        var latest = client.Location(patched, "an upload");
+        var uploader = new BlobUploader(client, temp.Store, repository);
+
+        // distribution 2.8 answers the stale address 404 BLOB_UPLOAD_INVALID and keeps the upload: a note says so.
+        uploader.Cancel(first);
+        Assert.Contains("BLOB_UPLOAD_INVALID", Assert.Single(client.Notes), StringComparison.Ordinal);
+        client.Notes.Clear();
+
+        // The latest address cancels it, with no note; once it is gone, a DELETE's 404 BLOB_UPLOAD_UNKNOWN is no note either.
+        uploader.Cancel(latest);
+        Assert.Empty(client.Notes);
+        using (var status = await http.GetAsync(latest))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, status.StatusCode);
+        }
+
+        uploader.Cancel(latest);
+        Assert.Empty(client.Notes);
+    }
+
     private static StoredImage BigImage(LayerStore store)
     {
         var text = new System.Text.StringBuilder();

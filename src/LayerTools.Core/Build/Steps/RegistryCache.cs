@@ -135,7 +135,7 @@ internal static class RegistryCache
         var remote = 0;
         foreach (var layer in wanted.Where(l => !store.HasBlob(l.DiffId)))
         {
-            RemoteLayers.Remember(store, new RemoteLayer(layer.DiffId, layer.Blob, client.Endpoint.Domain, repository, layer.Below));
+            RemoteLayers.Add(store, new RemoteLayer(layer.DiffId, layer.Blob, client.Endpoint.Domain, repository, layer.Below));
             remote++;
         }
 
