@@ -64,6 +64,36 @@ COPY hello.txt /hello.txt
         ($third.BuildSteps | Where-Object Instruction -Like 'RUN *').Cached | Should -BeFalse
     }
 
+    It 'records the cache image''s remote layers only under the store lock (two processes at once keep both records)' {
+        $store = New-TestStore
+        # A store holding the FROM image (its layer's record written by the pull), so the build needs no pull.
+        $null = Request-LayeredImage "$($Plain.Host)/ct/busybox:1"
+        $remote = Join-Path $store 'layertools/remote'
+        $before = @(Get-ChildItem -Path $remote -Filter *.json).Name
+        # Another process's commit holds the store lock while this build reads the cache image.
+        $held = [IO.File]::Open((Join-Path $store 'layertools/store.lock'), 'OpenOrCreate', 'ReadWrite', 'None')
+        try {
+            $job = Start-ThreadJob -ArgumentList (Get-Module LayerTools).Path, $Context, "$($Plain.Host)/ct/cache:main" -ScriptBlock {
+                param($Module, $Path, $Cache)
+                Import-Module $Module
+                Build-LayeredImage -Path $Path -CacheFrom $Cache -InformationAction SilentlyContinue
+            }
+            # Without the lock the records are written about a second after the job starts; bounded wait.
+            $deadline = [DateTime]::UtcNow.AddSeconds(10)
+            $added = { @(Get-ChildItem -Path $remote -Filter *.json | Where-Object Name -NotIn $before) }
+            while ([DateTime]::UtcNow -lt $deadline -and @(& $added).Count -eq 0) { Start-Sleep -Milliseconds 200 }
+            & $added | Should -BeNullOrEmpty -Because 'a record is written only in a commit, under the store lock'
+        } finally {
+            $held.Dispose()
+        }
+        $built = $job | Wait-Job -Timeout 180 | Receive-Job -ErrorAction Stop
+        $job | Remove-Job -Force
+        $built.Id | Should -Be $First.Id
+        # busybox's record was there; the RUN and the two COPY layers are recorded after the lock is let go.
+        @(& $added).Count | Should -Be 3
+        Test-LayerStore | Should -BeNullOrEmpty
+    }
+
     It 're-pushing the same cache uploads nothing' {
         New-TestStore | Out-Null
         $again = Build-LayeredImage -Path $Context -CacheFrom "$($Plain.Host)/ct/cache:main" -CacheTo "$($Plain.Host)/ct/cache:main" -InformationAction SilentlyContinue

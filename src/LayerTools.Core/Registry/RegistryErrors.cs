@@ -57,7 +57,7 @@ internal static class RegistryErrors
         {
             return new LayerToolsException("CertificateUntrusted", ErrorKind.SecurityError, certificateRejected
                 ? $"The certificate of {endpoint.Host} is not trusted. Add its certificate authority to /etc/docker/certs.d/{endpoint.Host}/ca.crt (or the system's roots), or give -SkipCertificateCheck."
-                : $"The TLS connection to {endpoint.Host} failed: {ex.InnerException!.Message}", endpoint.Domain, ex);
+                : $"The TLS connection to {endpoint.Host} failed: {ex.InnerException!.Message}{PlainHttpHint(endpoint)}", endpoint.Domain, ex);
         }
 
         var why = ex is TaskCanceledException or OperationCanceledException or TimeoutException ? "it did not answer in time" : Innermost(ex).Message.TrimEnd('.');
@@ -69,6 +69,10 @@ internal static class RegistryErrors
 
         return new LayerToolsException("RegistryUnreachable", ErrorKind.ResourceUnavailable, $"Cannot reach the registry {endpoint.Host}: {why}.", endpoint.Domain, ex);
     }
+
+    /// <summary>What a user of a plain-HTTP registry that is not on loopback needs to hear when its TLS handshake fails (the server answered, but not in TLS).</summary>
+    private static string PlainHttpHint(RegistryEndpoint endpoint) =>
+        endpoint.AllowsPlainHttp ? string.Empty : $" (if it serves plain HTTP, list it in $env:{RegistryEndpoint.InsecureVariable}: plain HTTP is used only for loopback and the hosts listed there)";
 
     public static bool IsTransport(Exception ex) => ex is HttpRequestException or IOException or SocketException
         || (ex is TaskCanceledException tce && tce.InnerException is TimeoutException);

@@ -95,9 +95,9 @@ internal static class RemoteLayers
 
     /// <summary>
     /// Records that <paramref name="layer"/>'s blob holds the layer: a new record, or one more blob of an
-    /// existing record (which keeps its blobs, their order and the layers below). It only ever adds, so
-    /// it may run before the commit of the image that needs it: a failed pull leaves a record naming one
-    /// more blob the registry has, never one that lost the blob an earlier image stands on.
+    /// existing record (which keeps its blobs, their order and the layers below). It only ever adds, and
+    /// runs in a commit under the store lock (<see cref="StagingArea.AddRemoteLayer"/>): its read and
+    /// write of the record are one step, so two processes recording blobs of one DiffID both keep theirs.
     /// </summary>
     public static void Add(LayerStore store, RemoteLayer layer)
     {

@@ -132,11 +132,18 @@ internal static class RegistryCache
         // The layers the store lacks become remote layers: a step that hits takes its layer without
         // downloading it, and only a step that reads the files (RUN, COPY --from) fetches them.
         var wanted = Wanted(config, manifest, name);
+        // Recorded in a commit, under the store lock, as a pull records its layers: a record is only
+        // added to there, so another process recording a blob of the same DiffID at once keeps it.
         var remote = 0;
-        foreach (var layer in wanted.Where(l => !store.HasBlob(l.DiffId)))
+        using (var staging = store.BeginStaging())
         {
-            RemoteLayers.Add(store, new RemoteLayer(layer.DiffId, layer.Blob, client.Endpoint.Domain, repository, layer.Below));
-            remote++;
+            foreach (var layer in wanted.Where(l => !store.HasBlob(l.DiffId)))
+            {
+                staging.AddRemoteLayer(new RemoteLayer(layer.DiffId, layer.Blob, client.Endpoint.Domain, repository, layer.Below));
+                remote++;
+            }
+
+            staging.Commit(null, cancellationToken);
         }
 
         RegistryLayerFetcher.AttachTo(store);
