@@ -151,8 +151,9 @@ internal static class LinuxNative
     [DllImport(Libc, SetLastError = true, EntryPoint = "setxattr")]
     private static extern int SetxattrRaw([MarshalAs(UnmanagedType.LPUTF8Str)] string path, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, byte[] value, nuint size, int flags);
 
+    // The path as NUL-terminated UTF-8 bytes the caller encodes (from a string or a span of one).
     [DllImport(Libc, SetLastError = true, EntryPoint = "statx")]
-    private static extern int StatxRaw(int dirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, ref byte buffer);
+    private static extern int StatxRaw(int dirfd, ref byte path, int flags, uint mask, ref byte buffer);
 
     [DllImport(Libc, SetLastError = true, EntryPoint = "close")]
     public static extern int Close(int fd);
@@ -336,10 +337,16 @@ internal static class LinuxNative
     }
 
     /// <summary>statx(2) of <paramref name="path"/> relative to <paramref name="dirfd"/>; null with errno on failure.</summary>
-    public static FileStat? Stat(int dirfd, string path, int flags, out int errno)
+    public static FileStat? Stat(int dirfd, string path, int flags, out int errno) => Stat(dirfd, path.AsSpan(), flags, out errno);
+
+    /// <summary>statx(2) of a path given as a span (a part of a longer string: no string made for it).</summary>
+    public static FileStat? Stat(int dirfd, ReadOnlySpan<char> path, int flags, out int errno)
     {
+        var max = Encoding.UTF8.GetMaxByteCount(path.Length) + 1;
+        Span<byte> name = max <= 512 ? stackalloc byte[512] : new byte[max];
+        name[Encoding.UTF8.GetBytes(path, name)] = 0;
         Span<byte> buffer = stackalloc byte[256];
-        if (StatxRaw(dirfd, path, flags, 0x1FFF, ref MemoryMarshal.GetReference(buffer)) != 0)
+        if (StatxRaw(dirfd, ref MemoryMarshal.GetReference(name), flags, 0x1FFF, ref MemoryMarshal.GetReference(buffer)) != 0)
         {
             errno = LastErrno;
             return null;

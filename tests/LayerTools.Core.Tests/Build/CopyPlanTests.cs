@@ -32,6 +32,15 @@ public sealed class CopyPlanTests : IDisposable
 
     private static UnionView Below() => UnionView.Build(new[] { LayerAssert.Index(new TarBuilder().Dir("app", mode: 0x1C0, uid: 5).ToArray()) });
 
+    /// <summary>The key of COPY . /app/ from <paramref name="source"/>; its hash cache saved after.</summary>
+    private static string KeyOf(ContextCopySource source)
+    {
+        var key = new CacheKey("copy", "parent");
+        CopyPlan.Create(new CopyRequest { Sources = new[] { "." }, Destination = "/app/" }, source, Below(), null, false).AddToKey(key, source);
+        source.Save();
+        return key.Digest;
+    }
+
     private static string[] Paths(CopyPlan plan) => plan.Entries.Select(e => e.Type == EntryType.Directory ? e.Path + "/" : e.Path).ToArray();
 
     [Fact]
@@ -81,15 +90,6 @@ public sealed class CopyPlanTests : IDisposable
     [Fact]
     public void TheKeyHoldsContentNotMtimeAndAKnownFileIsNotReadAgain()
     {
-        var request = new CopyRequest { Sources = new[] { "." }, Destination = "/app/" };
-        string KeyOf(ContextCopySource s)
-        {
-            var key = new CacheKey("copy", "parent");
-            CopyPlan.Create(request, s, Below(), null, false).AddToKey(key, s);
-            s.Save();
-            return key.Digest;
-        }
-
         var first = Source();
         var k1 = KeyOf(first);
         Assert.Equal(3, first.FilesRead);
@@ -176,6 +176,31 @@ public sealed class CopyPlanTests : IDisposable
         var again = new CacheKey("copy", "parent");
         CopyPlan.Create(request, second, Below(), null, false).AddToKey(again, second);
         Assert.Equal(key.Digest, again.Digest);
+        Assert.Equal(0, second.FilesRead);
+    }
+
+    [Fact]
+    public void AHashCacheInAnotherOrderThanTheScanStillGivesEveryDigest()
+    {
+        // The records are matched with the scan's files in order, and looked up by name when they are not in it.
+        var first = Source();
+        var k1 = KeyOf(first);
+        var file = Assert.Single(Directory.GetFiles(Path.Combine(_t.Store.DataDir, "cache", "files")));
+        var bytes = File.ReadAllBytes(file);
+        var records = new List<byte[]>();
+        for (var at = 12; at < bytes.Length;)
+        {
+            var n = BitConverter.ToInt32(bytes, at);
+            records.Add(bytes[at..(at + 4 + n + 48)]);
+            at += 4 + n + 48;
+        }
+
+        Assert.Equal(3, records.Count);
+        records.Reverse();
+        File.WriteAllBytes(file, bytes[..12].Concat(records.SelectMany(r => r)).ToArray());
+
+        var second = Source();
+        Assert.Equal(k1, KeyOf(second));
         Assert.Equal(0, second.FilesRead);
     }
 }

@@ -84,14 +84,19 @@ internal sealed class BuildContext
     {
         get
         {
-            if (_sorted is null)
-            {
-                var sorted = _entries.Values.ToArray();
-                Array.Sort(sorted, static (a, b) => string.CompareOrdinal(a.Path, b.Path));
-                _sorted = sorted;
-            }
+            Sort();
+            return _sorted!;
+        }
+    }
 
-            return _sorted;
+    /// <summary>Sorts the entries by path, when not done yet (it only reads them: it may run beside a reader of the entries, never beside another call).</summary>
+    public void Sort()
+    {
+        if (_sorted is null)
+        {
+            var sorted = _entries.Values.ToArray();
+            Array.Sort(sorted, static (a, b) => string.CompareOrdinal(a.Path, b.Path));
+            _sorted = sorted;
         }
     }
 

@@ -1,3 +1,4 @@
+using LayerTools.Core.Digests;
 using LayerTools.Core.Tar;
 
 namespace LayerTools.Core.Build.Context;
@@ -25,10 +26,11 @@ internal sealed class ContextEntry
     public string? HardLinkKey { get; init; }
 
     /// <summary>
-    /// The digest of the file's content when known: from the hash cache when the size and mtime this
+    /// The SHA-256 of the file's content when known: from the hash cache when the size and mtime this
     /// scan saw match its record (see <c>FileHashCache</c>), or taken while this build read the file.
+    /// Kept as its 32 bytes: the digest's text is made only where a string is needed.
     /// </summary>
-    public string? Digest { get; set; }
+    public Sha256Hash? ContentHash { get; set; }
 
     /// <summary>The context folder (one string shared by every entry).</summary>
     public required string Root { get; init; }

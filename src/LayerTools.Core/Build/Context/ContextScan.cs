@@ -1,4 +1,3 @@
-using System.IO.Enumeration;
 using LayerTools.Core.HostFs;
 using LayerTools.Core.Tar;
 
@@ -14,8 +13,6 @@ internal static class ContextScan
 {
     /// <summary>A folder with this many entries is stat'ed on all cores by itself (smaller ones are, a level's folders side by side).</summary>
     private const int ParallelFolderSize = 2048;
-
-    private static readonly EnumerationOptions NamesOnly = new() { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = false, ReturnSpecialDirectories = false };
 
     public static void Walk(string root, Dictionary<string, ContextEntry> entries, Func<string, bool, bool>? isExcluded, Func<string, bool>? canSkip, CancellationToken ct)
     {
@@ -67,37 +64,43 @@ internal static class ContextScan
 
     private static Listed ListAndStat(string root, string relative, string full, Func<string, bool, bool>? isExcluded, Func<string, bool>? canSkip, ParallelOptions parallel)
     {
-        var names = new FileSystemEnumerable<string>(full, (ref FileSystemEntry e) => e.FileName.ToString(), NamesOnly).ToArray();
-        var result = new ContextEntry?[names.Length];
-        var walk = new bool[names.Length];
-        if (names.Length == 0)
-        {
-            return new Listed(result, []);
-        }
-
         var fd = LinuxNative.Openat(LinuxNative.AtFdCwd, full, LinuxNative.ORdOnly | LinuxNative.ODirectory | LinuxNative.ONoFollow);
         if (fd < 0)
         {
             throw new LayerToolsException("HostFileUnreadable", ErrorKind.ReadError, $"Cannot open the folder '{full}' (errno {-fd}). Check that it exists and is readable.", full);
         }
 
+        var prefix = relative.Length == 0 ? 0 : relative.Length + 1;
+        string[] paths;
+        ContextEntry?[] result;
+        bool[] walk;
         try
         {
-            void StatOne(int i)
+            // Each entry's context path made from its name as the folder's descriptor lists it (no
+            // string for the name alone: the statx takes it as the path's last part).
+            paths = FolderListing.ListNames(fd, prefix == 0 ? string.Empty : relative + "/", out var listErrno).ToArray();
+            if (listErrno != 0)
             {
-                var name = names[i];
-                var stat = LinuxNative.Stat(fd, name, LinuxNative.AtSymlinkNoFollow, out var errno)
-                    ?? throw new LayerToolsException("HostFileUnreadable", ErrorKind.ReadError, $"Cannot read the status of '{Path.Join(full, name)}' (errno {errno}). Check that it exists and is readable.", Path.Join(full, name));
-                (result[i], walk[i]) = Entry(root, TarPath.Join(relative, name), stat, isExcluded, canSkip);
+                throw new LayerToolsException("HostFileUnreadable", ErrorKind.ReadError, $"Cannot list the folder '{full}' (errno {listErrno}). Check that it is readable.", full);
             }
 
-            if (names.Length >= ParallelFolderSize)
+            result = new ContextEntry?[paths.Length];
+            walk = new bool[paths.Length];
+            void StatOne(int i)
             {
-                ParallelLoop.For(0, names.Length, parallel, StatOne);
+                var rel = paths[i];
+                var stat = LinuxNative.Stat(fd, rel.AsSpan(prefix), LinuxNative.AtSymlinkNoFollow, out var errno)
+                    ?? throw new LayerToolsException("HostFileUnreadable", ErrorKind.ReadError, $"Cannot read the status of '{Path.Join(root, rel)}' (errno {errno}). Check that it exists and is readable.", Path.Join(root, rel));
+                (result[i], walk[i]) = Entry(root, rel, stat, isExcluded, canSkip);
+            }
+
+            if (paths.Length >= ParallelFolderSize)
+            {
+                ParallelLoop.For(0, paths.Length, parallel, StatOne);
             }
             else
             {
-                for (var i = 0; i < names.Length; i++)
+                for (var i = 0; i < paths.Length; i++)
                 {
                     StatOne(i);
                 }
@@ -109,12 +112,11 @@ internal static class ContextScan
         }
 
         var folders = new List<(string Relative, string Full)>();
-        for (var i = 0; i < names.Length; i++)
+        for (var i = 0; i < paths.Length; i++)
         {
             if (walk[i])
             {
-                var rel = TarPath.Join(relative, names[i]);
-                folders.Add((rel, Path.Join(root, rel)));
+                folders.Add((paths[i], Path.Join(root, paths[i])));
             }
         }
 

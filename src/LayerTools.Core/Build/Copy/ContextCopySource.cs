@@ -55,7 +55,7 @@ internal sealed class ContextCopySource : ICopySource
 
     /// <summary>True when the digest is known without reading the file.</summary>
     /// <remarks>Size and mtime are the context scan's (one statx per file per build): a file changed after the scan is hashed as it is read, and that digest is remembered under the older stat, which no later scan matches.</remarks>
-    public bool HasKnownDigest(CopySourceEntry entry) => FileHashCache.TryGet(Scanned(entry), out _);
+    public bool HasKnownDigest(CopySourceEntry entry) => FileHashCache.IsKnown(Scanned(entry));
 
     public string Remember(CopySourceEntry entry, string digest) => _hashes.Set(Scanned(entry), digest);
 

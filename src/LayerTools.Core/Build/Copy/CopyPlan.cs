@@ -1,6 +1,7 @@
 using System.Globalization;
 using LayerTools.Core.Build.Cache;
 using LayerTools.Core.Build.Context;
+using LayerTools.Core.Digests;
 using LayerTools.Core.Layers;
 using LayerTools.Core.Tar;
 using LayerTools.Core.Union;
@@ -231,11 +232,22 @@ internal sealed class CopyPlan
     /// <summary>An entry's key value: type, mode, owner, size, link target and content digest (read when unknown), written into <paramref name="buffer"/> (grown when short).</summary>
     private static ReadOnlySpan<char> Value(PlannedEntry e, ICopySource source, ref char[] buffer)
     {
-        var digest = e.Source is { Type: EntryType.File } s ? source.DigestOf(s) : null;
+        // A context file whose hash is known has its digest's text written here from the 32 bytes
+        // (the same text DigestOf gives, without a string per file).
+        var file = e.Source is { Type: EntryType.File } s ? s : null;
+        var known = file?.Scanned?.ContentHash;
+        var digest = file is null || known is not null ? null : source.DigestOf(file);
         int written;
-        while (!buffer.AsSpan().TryWrite(CultureInfo.InvariantCulture, $"{e.Type}\u001f{e.Mode}\u001f{e.Uid}\u001f{e.Gid}\u001f{e.Source?.Size ?? 0}\u001f{e.LinkTarget}\u001f{digest}", out written))
+        while (!buffer.AsSpan().TryWrite(CultureInfo.InvariantCulture, $"{e.Type}\u001f{e.Mode}\u001f{e.Uid}\u001f{e.Gid}\u001f{e.Source?.Size ?? 0}\u001f{e.LinkTarget}\u001f{digest}", out written)
+            || (known is not null && buffer.Length - written < Sha256Hash.DigestLength))
         {
             buffer = new char[buffer.Length * 2];
+        }
+
+        if (known is { } hash)
+        {
+            hash.WriteDigest(buffer.AsSpan(written));
+            written += Sha256Hash.DigestLength;
         }
 
         return buffer.AsSpan(0, written);

@@ -15,7 +15,7 @@ namespace LayerTools.Core.Build.Copy;
 /// no-op rebuild of 50,000 files reads it in one go; its JSON form took longer to parse than the
 /// context took to stat): "LTFH", version, count, then per file its UTF-8 path (length-prefixed),
 /// size, mtime ticks and the 32 bytes of its sha256. A file that does not parse is an empty cache.
-/// Loading gives each scanned entry whose size and mtime match its digest (<see cref="ContextEntry.Digest"/>)
+/// Loading gives each scanned entry whose size and mtime match its hash (<see cref="ContextEntry.ContentHash"/>, the 32 bytes: no digest string per file)
 /// and keeps nothing else: the context's entries are the cache while the build runs, and what is saved.
 /// </summary>
 internal sealed class FileHashCache
@@ -23,7 +23,6 @@ internal sealed class FileHashCache
     private static readonly byte[] Magic = "LTFH"u8.ToArray();
     private const int Version = 1;
     private const int RecordTail = 16 + 32;
-    private const string HexDigits = "0123456789abcdef";
 
     private readonly string _path;
     private readonly LayerStore _store;
@@ -48,7 +47,7 @@ internal sealed class FileHashCache
             // A file that does not parse: whatever it gave is dropped, and it is written anew.
             foreach (var e in context.Entries)
             {
-                e.Digest = null;
+                e.ContentHash = null;
             }
 
             cache._dirty = true;
@@ -60,22 +59,24 @@ internal sealed class FileHashCache
     /// <summary>The digest of <paramref name="entry"/>'s content, when known without reading it.</summary>
     public static bool TryGet(ContextEntry entry, out string digest)
     {
-        digest = entry.Digest ?? string.Empty;
-        return entry.Digest is not null;
+        digest = entry.ContentHash?.ToString() ?? string.Empty;
+        return entry.ContentHash is not null;
     }
 
+    /// <summary>True when <paramref name="entry"/>'s digest is known without reading it.</summary>
+    public static bool IsKnown(ContextEntry entry) => entry.ContentHash is not null;
+
     /// <summary>Remembers the digest of <paramref name="entry"/>'s content, read by this build, under the size and mtime its scan saw.</summary>
-    /// <returns>The string to keep for it: the one already known when equal (so the layer's index and the context share one string per file; 8 MB at 50,000 files).</returns>
+    /// <returns><paramref name="digest"/>, the one string kept for it (the context keeps its 32 bytes).</returns>
     public string Set(ContextEntry entry, string digest)
     {
-        Digest.Hex(digest);
-        if (entry.Digest == digest)
+        var hash = Sha256Hash.Parse(digest);
+        if (entry.ContentHash != hash)
         {
-            return entry.Digest;
+            entry.ContentHash = hash;
+            _dirty = true;
         }
 
-        entry.Digest = digest;
-        _dirty = true;
         return digest;
     }
 
@@ -93,10 +94,10 @@ internal sealed class FileHashCache
             Span<byte> head = stackalloc byte[12];
             Magic.CopyTo(head);
             BinaryPrimitives.WriteInt32LittleEndian(head[4..], Version);
-            BinaryPrimitives.WriteInt32LittleEndian(head[8..], _context.Entries.Count(e => e.Digest is not null));
+            BinaryPrimitives.WriteInt32LittleEndian(head[8..], _context.Entries.Count(e => e.ContentHash is not null));
             stream.Write(head);
             var record = new byte[4 + RecordTail + 1024];
-            foreach (var e in _context.Entries.Where(e => e.Digest is not null))
+            foreach (var e in _context.Entries.Where(e => e.ContentHash is not null))
             {
                 var n = Encoding.UTF8.GetByteCount(e.Path);
                 if (record.Length < 4 + n + RecordTail)
@@ -109,7 +110,7 @@ internal sealed class FileHashCache
                 BinaryPrimitives.WriteInt32LittleEndian(span, n);
                 BinaryPrimitives.WriteInt64LittleEndian(span[(4 + n)..], e.Size);
                 BinaryPrimitives.WriteInt64LittleEndian(span[(12 + n)..], e.ModifiedTicks);
-                Convert.FromHexString(e.Digest!.AsSpan(Digest.Sha256Prefix.Length)).CopyTo(span.Slice(20 + n, 32));
+                e.ContentHash!.Value.WriteTo(span.Slice(20 + n, 32));
                 stream.Write(span[..(4 + n + RecordTail)]);
             }
         });
@@ -164,6 +165,27 @@ internal sealed class FileHashCache
             return false;
         }
 
+        // The records were saved in the order the context lists its entries, and a scan of the same
+        // tree lists them in the same order: each record is first compared with the next file of
+        // this scan (its name decoded into a buffer) and looked up by name only when it is not that
+        // one (a file added, removed or listed in another order), so an unchanged context makes no
+        // string and no lookup per record.
+        using var order = _context.Entries.GetEnumerator();
+        ContextEntry? NextFile()
+        {
+            while (order.MoveNext())
+            {
+                if (order.Current.Type == EntryType.File)
+                {
+                    return order.Current;
+                }
+            }
+
+            return null;
+        }
+
+        var expected = NextFile();
+        var chars = new char[256];
         at = 12;
         for (var i = 0; i < count; i++)
         {
@@ -174,10 +196,26 @@ internal sealed class FileHashCache
             }
 
             var record = buffer.AsSpan(at, 4 + n + RecordTail);
-            var name = Encoding.UTF8.GetString(record.Slice(4, n));
-            if (_context.Get(name) is { Type: EntryType.File } e && e.Size == BinaryPrimitives.ReadInt64LittleEndian(record[(4 + n)..]) && e.ModifiedTicks == BinaryPrimitives.ReadInt64LittleEndian(record[(12 + n)..]))
+            if (chars.Length < n)
             {
-                e.Digest = ToDigest(record.Slice(20 + n, 32));
+                chars = new char[n];
+            }
+
+            var name = chars.AsSpan(0, Encoding.UTF8.GetChars(record.Slice(4, n), chars));
+            ContextEntry? found;
+            if (expected is not null && name.SequenceEqual(expected.Path))
+            {
+                found = expected;
+                expected = NextFile();
+            }
+            else
+            {
+                found = _context.Get(new string(name));
+            }
+
+            if (found is { Type: EntryType.File } e && e.Size == BinaryPrimitives.ReadInt64LittleEndian(record[(4 + n)..]) && e.ModifiedTicks == BinaryPrimitives.ReadInt64LittleEndian(record[(12 + n)..]))
+            {
+                e.ContentHash = Sha256Hash.Read(record.Slice(20 + n, 32));
             }
 
             at += record.Length;
@@ -185,18 +223,5 @@ internal sealed class FileHashCache
 
         // Nothing after the last record.
         return !Have(1);
-    }
-
-    private static string ToDigest(ReadOnlySpan<byte> hash)
-    {
-        Span<char> chars = stackalloc char[Digest.Sha256Prefix.Length + 64];
-        Digest.Sha256Prefix.CopyTo(chars);
-        for (var j = 0; j < hash.Length; j++)
-        {
-            chars[Digest.Sha256Prefix.Length + (2 * j)] = HexDigits[hash[j] >> 4];
-            chars[Digest.Sha256Prefix.Length + (2 * j) + 1] = HexDigits[hash[j] & 0xF];
-        }
-
-        return new string(chars);
     }
 }

@@ -61,7 +61,14 @@ internal sealed class BuildSources
     private ContextCopySource NewContextSource()
     {
         var context = ScanContext();
-        return new ContextCopySource(context, FileHashCache.Load(_store, context));
+
+        // The context's path order (a sort of every entry, which the COPY's plan asks for next) is
+        // made on another core while the hash cache is read and matched on this one: the sort reads
+        // the entries' paths, the cache sets their hashes. At 50,000 files each was a tenth of a no-op.
+        var sorting = Task.Run(context.Sort);
+        var hashes = FileHashCache.Load(_store, context);
+        sorting.GetAwaiter().GetResult();
+        return new ContextCopySource(context, hashes);
     }
 
     private BuildContext ScanContext()
