@@ -9,8 +9,15 @@ namespace LayerTools.Core.HostFs;
 internal static class FolderListing
 {
     // By number through syscall(2): glibc has a getdents64 wrapper only since 2.30 (RHEL 8 has 2.28).
-    // x86-64 and 32-bit Arm number it 217, the generic table (Arm64) 61.
-    private static long SysGetdents64 => RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 61 : 217;
+    // Its number per architecture's table: the older tables each their own, the generic table (Arm64,
+    // LoongArch64, RISC-V and every architecture added since) 61.
+    private static long SysGetdents64 => RuntimeInformation.ProcessArchitecture switch
+    {
+        Architecture.X64 or Architecture.Arm or Architecture.Armv6 => 217,
+        Architecture.X86 or Architecture.S390x => 220,
+        Architecture.Ppc64le => 202,
+        _ => 61,
+    };
 
     [DllImport("libc", SetLastError = true, EntryPoint = "syscall")]
     private static extern long SyscallGetdents64(long number, int fd, ref byte buffer, nuint count);
