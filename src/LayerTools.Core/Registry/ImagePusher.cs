@@ -27,7 +27,23 @@ internal static class ImagePusher
         var name = destination.FullName + (destination.Digest is not null && !destination.ExplicitTag ? "@" + destination.Digest : ":" + destination.Tag);
         var reporter = new ProgressReporter(progress, $"Pushing {name}");
         reporter.Report("Preparing", 0, 1);
-        var plan = Plan(store, image, reporter, cancellationToken);
+
+        // The registry's scheme (a TLS attempt, then plain HTTP where allowed) is found on another core while
+        // the store plans the push: the first request would find it anyway, one round trip and its JIT later.
+        var resolving = Task.Run(() => client.Resolve("/v2/", cancellationToken), cancellationToken);
+        PushPlan plan;
+        try
+        {
+            plan = Plan(store, image, reporter, cancellationToken);
+        }
+        catch
+        {
+            // The plan's error is the one that matters; the client is not disposed under the probe.
+            Task.WhenAny(resolving).Wait(CancellationToken.None);
+            throw;
+        }
+
+        resolving.GetAwaiter().GetResult();
         var transfers = plan.Transfers;
         var repository = destination.Repository;
         var scope = RegistryClient.PushScope(repository);
