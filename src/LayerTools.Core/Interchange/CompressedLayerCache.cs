@@ -99,7 +99,11 @@ internal static class CompressedLayerCache
         store.WriteFile(path, JsonDocuments.ToUtf8Bytes(record));
     }
 
-    /// <summary>Remembers each layer's compressed form as it came in (a registry's blob, checked against the layer's DiffID when it was inflated), so a push or export sends the same blob back.</summary>
+    /// <summary>
+    /// Remembers each layer's compressed form as it came in (an archive's or a registry's blob, checked
+    /// against the layer's DiffID when it was inflated; an uncompressed one is skipped), so a push or
+    /// export sends the same blob back. Only a cache: one that cannot be written is compressed again then.
+    /// </summary>
     public static void Remember(LayerStore store, IEnumerable<IngestedLayer> forms)
     {
         foreach (var form in forms.Where(f => f.Compression != LayerCompression.None))

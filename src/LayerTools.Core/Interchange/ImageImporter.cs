@@ -69,7 +69,7 @@ internal static class ImageImporter
             }
 
             var staged = new List<(Descriptor Manifest, IReadOnlyList<ImageReference> Names)>();
-            var compressedForms = new List<(string DiffId, LayerCompression Compression, string Digest, long Size)>();
+            var compressedForms = new List<IngestedLayer>();
             var totalLayers = candidates.Sum(c => c.Layers.Count);
             var layersDone = 0;
             foreach (var candidate in candidates)
@@ -80,17 +80,7 @@ internal static class ImageImporter
 
             reporter.Report("Committing to the store", 1, 1);
             staging.Commit(descriptors => Tag(descriptors, staged), cancellationToken);
-            foreach (var (diffId, compression, digest, size) in compressedForms)
-            {
-                try
-                {
-                    CompressedLayerCache.Remember(store, diffId, compression, digest, size);
-                }
-                catch (IOException)
-                {
-                    // Only a cache: the next export compresses the layer again.
-                }
-            }
+            CompressedLayerCache.Remember(store, compressedForms);
 
             reporter.Done($"Imported {staged.Count} image(s)");
             return staged.SelectMany(s => s.Names.Count == 0
@@ -158,7 +148,7 @@ internal static class ImageImporter
         long.TryParse(Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH"), NumberStyles.None, CultureInfo.InvariantCulture, out var epoch) ? epoch : null;
 
     /// <summary>Stages every layer of an image (or finds it already there), then its config and manifest.</summary>
-    private static Descriptor Stage(StagingArea staging, ImportCandidate candidate, IngestLimits limits, List<(string, LayerCompression, string, long)> compressedForms, ProgressReporter reporter, Func<int> layerDone, int totalLayers, CancellationToken cancellationToken)
+    private static Descriptor Stage(StagingArea staging, ImportCandidate candidate, IngestLimits limits, List<IngestedLayer> compressedForms, ProgressReporter reporter, Func<int> layerDone, int totalLayers, CancellationToken cancellationToken)
     {
         var view = new UnionView();
         var indexes = new List<LayerIndex>();
@@ -207,17 +197,14 @@ internal static class ImageImporter
     }
 
     /// <summary>Reads one layer blob once (see <see cref="LayerIngest"/>), with progress; a compressed blob is kept as the layer's compressed form.</summary>
-    private static LayerIndex Ingest(StagingArea staging, LayerSource layer, ILowerView lower, IngestLimits limits, List<(string, LayerCompression, string, long)> compressedForms, ProgressReporter reporter, string status, CancellationToken cancellationToken)
+    private static LayerIndex Ingest(StagingArea staging, LayerSource layer, ILowerView lower, IngestLimits limits, List<IngestedLayer> compressedForms, ProgressReporter reporter, string status, CancellationToken cancellationToken)
     {
         using var raw = layer.Open();
         var compression = LayerCodec.Detect(raw, layer.Where);
         var activity = "Layer " + Path.GetFileName(layer.Where);
         using var counted = new ProgressReadStream(raw, reporter.Child(activity, status, raw.Length), cancellationToken);
         var ingested = LayerIngest.Ingest(staging, counted, compression, layer.Where, layer.Digest, layer.Size, lower, limits, cancellationToken);
-        if (compression != LayerCompression.None)
-        {
-            compressedForms.Add((ingested.Index.DiffId, compression, ingested.Digest, ingested.Size));
-        }
+        compressedForms.Add(ingested);
 
         reporter.ChildDone(activity, status);
         return ingested.Index;
