@@ -117,26 +117,11 @@ internal static class RemoteLayers
     /// </summary>
     public static void Remember(LayerStore store, RemoteLayer layer)
     {
-        var record = new JsonObject
-        {
-            ["diffId"] = layer.DiffId,
-            ["mediaType"] = layer.Blob.MediaType,
-            ["digest"] = layer.Blob.Digest,
-            ["size"] = layer.Blob.Size,
-            ["registry"] = layer.Registry,
-            ["repository"] = layer.Repository,
-            ["below"] = new JsonArray(layer.Below.Select(d => (JsonNode)JsonValue.Create(d)).ToArray()),
-        };
+        var record = WriteBlob(new JsonObject { ["diffId"] = layer.DiffId }, new RemoteBlob(layer.Blob, layer.Registry, layer.Repository));
+        record["below"] = new JsonArray(layer.Below.Select(d => (JsonNode)JsonValue.Create(d)).ToArray());
         if (layer.Others.Count > 0)
         {
-            record["others"] = new JsonArray(layer.Others.Select(o => (JsonNode)new JsonObject
-            {
-                ["mediaType"] = o.Blob.MediaType,
-                ["digest"] = o.Blob.Digest,
-                ["size"] = o.Blob.Size,
-                ["registry"] = o.Registry,
-                ["repository"] = o.Repository,
-            }).ToArray());
+            record["others"] = new JsonArray(layer.Others.Select(o => (JsonNode)WriteBlob(new JsonObject(), o)).ToArray());
         }
 
         store.Access.CreateFolder(store.DataDir);
@@ -166,6 +151,17 @@ internal static class RemoteLayers
         !store.HasBlob(diffId) && Get(store, diffId) is { } remote
             ? new Descriptor(remote.Blob.MediaType, remote.Blob.Digest, remote.Blob.Size)
             : new Descriptor(MediaTypes.OciLayer, diffId, store.BlobSize(diffId));
+
+    /// <summary>Writes one blob of a record into <paramref name="o"/>: media type, digest, size, registry and repository (what <see cref="ReadBlob"/> reads).</summary>
+    private static JsonObject WriteBlob(JsonObject o, RemoteBlob blob)
+    {
+        o["mediaType"] = blob.Blob.MediaType;
+        o["digest"] = blob.Blob.Digest;
+        o["size"] = blob.Blob.Size;
+        o["registry"] = blob.Registry;
+        o["repository"] = blob.Repository;
+        return o;
+    }
 
     /// <summary>One blob of a record: media type, digest, size, registry and repository; null when one is missing or not what it should be.</summary>
     private static RemoteBlob? ReadBlob(JsonObject? o)
