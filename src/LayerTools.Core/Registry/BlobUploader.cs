@@ -144,7 +144,7 @@ internal sealed class BlobUploader
     /// </summary>
     public void Cancel(Uri location)
     {
-        using var bounded = new CancellationTokenSource(CancelTimeout < _client.Options.Timeout ? CancelTimeout : _client.Options.Timeout);
+        using var bounded = new CancellationTokenSource(CancelWait);
         string? why;
         try
         {
@@ -193,7 +193,7 @@ internal sealed class BlobUploader
         cancellationToken.ThrowIfCancellationRequested();
         using var grace = new CancellationTokenSource();
         HttpResponseMessage response;
-        using (cancellationToken.Register(() => grace.CancelAfter(CancelTimeout < _client.Options.Timeout ? CancelTimeout : _client.Options.Timeout)))
+        using (cancellationToken.Register(() => grace.CancelAfter(CancelWait)))
         {
             try
             {
@@ -225,6 +225,9 @@ internal sealed class BlobUploader
     /// <summary>How long the DELETE of an abandoned upload may take.</summary>
     private static readonly TimeSpan CancelTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long an upload's cancel waits for the registry: <see cref="CancelTimeout"/>, or the client's timeout when shorter.</summary>
+    private TimeSpan CancelWait => CancelTimeout < _client.Options.Timeout ? CancelTimeout : _client.Options.Timeout;
+
     private Descriptor SendCompressing(string diffId, LayerCompression compression, StrongBox<Uri> upload, Action<long> progress, string what, CancellationToken cancellationToken)
     {
         var location = upload.Value!;
@@ -234,7 +237,7 @@ internal sealed class BlobUploader
         // so the upload is cancelled at the offset the registry has: the connection is not cut under the PATCH.
         using var stalled = new CancellationTokenSource(stall);
         using var grace = new CancellationTokenSource();
-        using var onCancel = cancellationToken.Register(() => grace.CancelAfter(CancelTimeout < _client.Options.Timeout ? CancelTimeout : _client.Options.Timeout));
+        using var onCancel = cancellationToken.Register(() => grace.CancelAfter(CancelWait));
         using var sending = CancellationTokenSource.CreateLinkedTokenSource(stalled.Token, grace.Token);
         using var content = new CompressingContent(_store, diffId, compression, n => { stalled.CancelAfter(stall); progress(n); }, stalled.Token, cancellationToken);
         HttpResponseMessage patched;
