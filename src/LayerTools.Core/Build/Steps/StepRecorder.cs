@@ -88,7 +88,7 @@ internal sealed class StepRecorder
             // The layer's index is read only if a later step looks into the view (a no-op rebuild of
             // a large COPY never parses its index). A remote layer (from a -CacheFrom cache image)
             // stays in the registry unless a later step reads the stage's files.
-            var remote = RemoteLayers.IsRemote(_store, cachedDiffId) ? RemoteLayers.Get(_store, cachedDiffId) : null;
+            var remote = _store.HasBlob(cachedDiffId) ? null : RemoteLayers.Get(_store, cachedDiffId);
             state.AppliedLater(() => _store.ReadLayerIndex(cachedDiffId));
             if (remote is not null && _lease.TryHold(remote.Blob.Digest, _cancellationToken))
             {
