@@ -22,27 +22,13 @@ internal static class ImagePuller
     public static StoredImage Pull(LayerStore store, RegistryClient client, ImageReference reference, string? platform, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {
         var repository = reference.Repository;
-        var name = reference.FullName + (reference.Digest is null ? ":" + reference.Tag : "@" + reference.Digest);
+        var name = NameOf(reference);
         var reporter = new ProgressReporter(progress, $"Pulling {name}");
         reporter.Report("Reading the manifest", 0, 1);
-        var fetched = client.GetManifest(repository, reference.Digest ?? reference.Tag, cancellationToken);
-        if (MediaTypes.IsIndex(fetched.MediaType))
-        {
-            var chosen = PlatformSelector.Select(fetched.Json, platform, name);
-            fetched = client.GetManifest(repository, chosen.Digest, cancellationToken);
-        }
-
-        var manifest = ManifestDocument.Parse(fetched.Bytes, name, fetched.MediaType);
-        var limits = IngestLimits.Default;
-        var configBytes = ReadSmallBlob(client, repository, manifest.Config, limits.MaxConfigBytes, name, cancellationToken);
-        var config = ConfigDocument.Parse(configBytes, name);
-        if (config.DiffIds.Count != manifest.Layers.Count)
-        {
-            throw new LayerToolsException("DiffIdMismatch", ErrorKind.InvalidData, $"'{name}': the manifest lists {manifest.Layers.Count} layers but the config {config.DiffIds.Count} DiffIDs.", name);
-        }
-
+        var image = Read(client, reference, name, platform, cancellationToken);
+        var (manifest, config) = (image.Manifest, image.Config);
         using var staging = store.BeginStaging();
-        var downloads = PackedDownload.Plan(staging, manifest, limits, name);
+        var downloads = PackedDownload.Plan(staging, manifest, IngestLimits.Default, name);
         var transfers = new TransferProgress(progress, $"Pulling {name}", downloads.Count, i => "Layer " + Digest.Short(downloads[i].Blob.Digest), i => $"Downloading {downloads[i].Blob.Digest}", i => downloads[i].Blob.Size);
         using (var queue = new TransferQueue(downloads.Count, client.Options.MaxConcurrentTransfers, (i, token) => downloads[i].Fetch(staging, client, repository, name, transfers, i, token), cancellationToken))
         {
@@ -71,16 +57,10 @@ internal static class ImagePuller
             }
         }
 
-        staging.AddBytes(configBytes);
-        staging.AddBytes(fetched.Bytes);
-        var descriptor = new Descriptor(manifest.MediaType, fetched.Digest, fetched.Bytes.Length);
-        var tag = reference.Digest is null || reference.ExplicitTag ? ImageReference.Parse(reference.FullName + ":" + reference.Tag) : null;
         reporter.Report("Committing to the store", 1, 1);
-        var tagged = ImageCatalog.Tagged(descriptor, tag);
-        staging.Commit(descriptors => ImageCatalog.ApplyTag(descriptors, tagged), cancellationToken);
-
+        var stored = Commit(staging, image, reference, named: true, cancellationToken);
         reporter.Done($"Pulled {name}");
-        return new StoredImage(tagged, tag);
+        return stored;
     }
 
     /// <summary>
@@ -93,22 +73,9 @@ internal static class ImagePuller
     /// <param name="named">False to leave index.json alone (a command that only reads the image): manifest and config are staged as blobs nothing names, which a collect removes.</param>
     public static (StoredImage Image, int Remote) PullManifest(LayerStore store, RegistryClient client, ImageReference reference, string? platform, CancellationToken cancellationToken, bool named = true)
     {
-        var name = reference.FullName + (reference.Digest is null ? ":" + reference.Tag : "@" + reference.Digest);
         var repository = reference.Repository;
-        var fetched = client.GetManifest(repository, reference.Digest ?? reference.Tag, cancellationToken);
-        if (MediaTypes.IsIndex(fetched.MediaType))
-        {
-            fetched = client.GetManifest(repository, PlatformSelector.Select(fetched.Json, platform, name).Digest, cancellationToken);
-        }
-
-        var manifest = ManifestDocument.Parse(fetched.Bytes, name, fetched.MediaType);
-        var configBytes = ReadSmallBlob(client, repository, manifest.Config, IngestLimits.Default.MaxConfigBytes, name, cancellationToken);
-        var config = ConfigDocument.Parse(configBytes, name);
-        if (config.DiffIds.Count != manifest.Layers.Count)
-        {
-            throw new LayerToolsException("DiffIdMismatch", ErrorKind.InvalidData, $"'{name}': the manifest lists {manifest.Layers.Count} layers but the config {config.DiffIds.Count} DiffIDs.", name);
-        }
-
+        var image = Read(client, reference, NameOf(reference), platform, cancellationToken);
+        var (manifest, config) = (image.Manifest, image.Config);
         using var staging = store.BeginStaging();
         var remote = 0;
         for (var i = 0; i < manifest.Layers.Count; i++)
@@ -130,19 +97,57 @@ internal static class ImagePuller
             staging.AddRemoteLayer(RecordOf(client, repository, manifest, config, i));
         }
 
-        staging.AddBytes(configBytes);
-        staging.AddBytes(fetched.Bytes);
-        var descriptor = new Descriptor(manifest.MediaType, fetched.Digest, fetched.Bytes.Length);
+        return (Commit(staging, image, reference, named, cancellationToken), remote);
+    }
+
+    /// <summary>The name a pull reports and its errors give: the full repository and the tag, or the digest.</summary>
+    private static string NameOf(ImageReference reference) =>
+        reference.FullName + (reference.Digest is null ? ":" + reference.Tag : "@" + reference.Digest);
+
+    /// <summary>
+    /// What a pull reads before any layer blob: the manifest (through an index, the platform's) and the
+    /// config, each checked against its digest, and their layer counts against each other.
+    /// </summary>
+    private static RemoteImage Read(RegistryClient client, ImageReference reference, string name, string? platform, CancellationToken cancellationToken)
+    {
+        var repository = reference.Repository;
+        var fetched = client.GetManifest(repository, reference.Digest ?? reference.Tag, cancellationToken);
+        if (MediaTypes.IsIndex(fetched.MediaType))
+        {
+            fetched = client.GetManifest(repository, PlatformSelector.Select(fetched.Json, platform, name).Digest, cancellationToken);
+        }
+
+        var manifest = ManifestDocument.Parse(fetched.Bytes, name, fetched.MediaType);
+        var configBytes = ReadSmallBlob(client, repository, manifest.Config, IngestLimits.Default.MaxConfigBytes, name, cancellationToken);
+        var config = ConfigDocument.Parse(configBytes, name);
+        if (config.DiffIds.Count != manifest.Layers.Count)
+        {
+            throw new LayerToolsException("DiffIdMismatch", ErrorKind.InvalidData, $"'{name}': the manifest lists {manifest.Layers.Count} layers but the config {config.DiffIds.Count} DiffIDs.", name);
+        }
+
+        return new RemoteImage(fetched, manifest, configBytes, config);
+    }
+
+    /// <summary>
+    /// Stages the image's config and manifest and commits what is staged: tagged as <c>docker pull</c>
+    /// tags it (its tag, also when pulled by tag and digest; none when pulled by digest alone), or, when
+    /// not <paramref name="named"/>, with index.json left alone.
+    /// </summary>
+    private static StoredImage Commit(StagingArea staging, RemoteImage image, ImageReference reference, bool named, CancellationToken cancellationToken)
+    {
+        staging.AddBytes(image.ConfigBytes);
+        staging.AddBytes(image.Fetched.Bytes);
+        var descriptor = new Descriptor(image.Manifest.MediaType, image.Fetched.Digest, image.Fetched.Bytes.Length);
         if (!named)
         {
             staging.Commit(null, cancellationToken);
-            return (new StoredImage(descriptor, reference), remote);
+            return new StoredImage(descriptor, reference);
         }
 
         var tag = reference.Digest is null || reference.ExplicitTag ? ImageReference.Parse(reference.FullName + ":" + reference.Tag) : null;
         var tagged = ImageCatalog.Tagged(descriptor, tag);
         staging.Commit(descriptors => ImageCatalog.ApplyTag(descriptors, tagged), cancellationToken);
-        return (new StoredImage(tagged, tag), remote);
+        return new StoredImage(tagged, tag);
     }
 
     /// <summary>The remote-layer record of the image's layer <paramref name="i"/>: its blob, where it is, and the DiffIDs below it.</summary>
@@ -179,4 +184,7 @@ internal static class ImagePuller
 
         return response;
     }
+
+    /// <summary>An image as a registry serves it, before its layers: the manifest fetched (its bytes and digest) and parsed, the config's bytes and parsed form.</summary>
+    private sealed record RemoteImage(FetchedManifest Fetched, ManifestDocument Manifest, byte[] ConfigBytes, ConfigDocument Config);
 }
