@@ -16,24 +16,34 @@ function Start-ChildCommand {
     if (-not $module) { $module = Join-Path $PSScriptRoot '../../out/LayerTools' }
     $exe = (Get-Process -Id $PID).Path
     [string[]] $prefix = if ((Split-Path -Leaf $exe) -like 'dotnet*') { @(Join-Path $PSHOME 'pwsh.dll') } else { @() }
-    $script = "`$ErrorActionPreference = 'Stop'; Import-Module '$(Join-Path $module 'LayerTools.psd1')'; Set-Content -LiteralPath '$Log.ready' -Value ([DateTime]::UtcNow.Ticks); $Command; Set-Content -LiteralPath '$Log.done' -Value ([DateTime]::UtcNow.Ticks)"
+    # The marks are written with File.WriteAllText: Set-Content's first call (its provider's JIT) would run
+    # inside the command's measured time and make a short command look longer than it is.
+    $script = "`$ErrorActionPreference = 'Stop'; Import-Module '$(Join-Path $module 'LayerTools.psd1')'; [IO.File]::WriteAllText('$Log.ready', [DateTime]::UtcNow.Ticks); $Command; [IO.File]::WriteAllText('$Log.done', [DateTime]::UtcNow.Ticks)"
     Start-Process -FilePath $exe -ArgumentList ($prefix + @('-NoProfile', '-NonInteractive', '-Command', $script)) -PassThru -RedirectStandardOutput $Log -RedirectStandardError "$Log.err"
 }
 
 function Stop-ChildAt {
     # kill -9 of the child $Delay seconds after its module loaded (or once $Until says so, then $Delay); true
-    # when its command was still running (not merely the process ending after it).
+    # when its command was still running (not merely the process ending after it). Without $Until the
+    # instant counts from the child's own mark of its command's start, not from when this loop saw the mark:
+    # for a command of a tenth of a second the polling's lag would otherwise put most kills past its end.
     param($Process, [string] $Log, [double] $Delay, [scriptblock] $Until)
     $watch = [Diagnostics.Stopwatch]::StartNew()
-    while (-not (Test-Path -LiteralPath "$Log.ready") -and -not $Process.HasExited -and $watch.Elapsed.TotalSeconds -lt 60) { Start-Sleep -Milliseconds 20 }
+    # The mark is read until it holds its time (the child creates the file, then writes it).
+    while (-not ($ready = Get-Content -LiteralPath "$Log.ready" -ErrorAction SilentlyContinue) -and -not $Process.HasExited -and $watch.Elapsed.TotalSeconds -lt 60) { Start-Sleep -Milliseconds 5 }
     if ($Until) {
         while (-not (& $Until) -and -not $Process.HasExited -and $watch.Elapsed.TotalSeconds -lt 90) { Start-Sleep -Milliseconds 20 }
+        Start-Sleep -Milliseconds ([int]($Delay * 1000))
+    } elseif ($ready) {
+        $left = [long]$ready + [long]($Delay * [TimeSpan]::TicksPerSecond) - [DateTime]::UtcNow.Ticks
+        if ($left -gt 0) { Start-Sleep -Milliseconds ([int]($left / [TimeSpan]::TicksPerMillisecond)) }
     }
-    Start-Sleep -Milliseconds ([int]($Delay * 1000))
-    $running = -not $Process.HasExited -and -not (Test-Path -LiteralPath "$Log.done")
-    if (-not $Process.HasExited) { & kill -9 $Process.Id }
+    # Process.Kill is SIGKILL, sent at once (kill(1) would first start a process). Whether the command was
+    # still running is decided after the kill: had it ended first, its end mark is there.
+    $running = -not $Process.HasExited
+    if ($running) { $Process.Kill() }
     $null = $Process.WaitForExit(30000)
-    return $running
+    return $running -and -not (Test-Path -LiteralPath "$Log.done")
 }
 
 function Get-ChildCommandTime {
