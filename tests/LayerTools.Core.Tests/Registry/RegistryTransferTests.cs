@@ -114,9 +114,14 @@ public sealed class RegistryTransferTests
     {
         using var temp = new TempStore();
         var image = RandomImage(temp, 1024 * 1024);
-        using var hostile = new HostileRegistry([]) { UploadReadDelay = TimeSpan.FromMilliseconds(150) };
-        var published = Push(temp, image, hostile.Host, new RegistryOptions { Timeout = TimeSpan.FromSeconds(1), StallTimeout = TimeSpan.FromSeconds(10) });
+        // The layer's body (over 1 MiB, 64 KiB a read) takes at least 17 reads of 0.4 s: 6.8 s, whatever the
+        // load, against a 4 s request timeout, which the other requests (the config's body: two reads,
+        // the manifest: none delayed) must still meet on a loaded machine (1 s was missed there).
+        using var hostile = new HostileRegistry([]) { UploadReadDelay = TimeSpan.FromMilliseconds(400) };
+        var options = new RegistryOptions { Timeout = TimeSpan.FromSeconds(4), StallTimeout = TimeSpan.FromSeconds(10) };
+        var published = Push(temp, image, hostile.Host, options);
         Assert.Equal(2, published.Uploaded);
+        Assert.True(hostile.LongestUploadBody > options.Timeout, $"the longest upload took {hostile.LongestUploadBody}, not longer than the request timeout");
     }
 
     [Fact]
