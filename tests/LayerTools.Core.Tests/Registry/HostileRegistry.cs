@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 
 namespace LayerTools.Core.Tests.Registry;
@@ -60,6 +61,14 @@ internal sealed class HostileRegistry : IDisposable
 
     /// <summary>The longest time a PATCH or PUT body took to read in full.</summary>
     public TimeSpan LongestUploadBody { get; private set; }
+
+    /// <summary>Blob paths whose answers wait until <see cref="HoldUntilAtOnce"/> blob requests have been served at once (a minute at most), then <see cref="BlobDelay"/>.</summary>
+    public HashSet<string> HeldBlobs { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>How many blob requests at once release the <see cref="HeldBlobs"/>.</summary>
+    public int HoldUntilAtOnce { get; set; }
+
+    private static readonly TimeSpan HoldAtMost = TimeSpan.FromMinutes(1);
 
     /// <summary>The most blob requests served at once.</summary>
     public int MostAtOnce { get; private set; }
@@ -244,6 +253,12 @@ internal sealed class HostileRegistry : IDisposable
         lock (_gate)
         {
             MostAtOnce = Math.Max(MostAtOnce, ++_inFlight);
+            Monitor.PulseAll(_gate);
+            var held = Stopwatch.StartNew();
+            while (HeldBlobs.Contains(context.Request.Url!.AbsolutePath) && MostAtOnce < HoldUntilAtOnce && held.Elapsed < HoldAtMost)
+            {
+                Monitor.Wait(_gate, HoldAtMost - held.Elapsed);
+            }
         }
 
         try

@@ -52,7 +52,10 @@ public sealed class RegistryTransferTests
     public void LayersDownloadAFewAtATimeAndTheStoreIsTheSameAsOneAtATime()
     {
         var image = new ServedImage(6, 16 * 1024);
-        using var hostile = new HostileRegistry(image.Routes()) { BlobDelay = TimeSpan.FromMilliseconds(1500) };
+        // The layers' answers wait until three are asked for at once (on a loaded machine the third request
+        // could come after the first had been answered), then 1.5 s more, in which a fourth would be seen.
+        using var hostile = new HostileRegistry(image.Routes()) { BlobDelay = TimeSpan.FromMilliseconds(1500), HoldUntilAtOnce = 3 };
+        hostile.HeldBlobs.UnionWith(Enumerable.Range(0, 6).Select(image.LayerPath));
         using var parallel = new TempStore();
         RegistryFixture.Pull(parallel.Store, hostile.Host + "/evil:1", new RegistryOptions { MaxConcurrentTransfers = 3 });
         Assert.Equal(3, hostile.MostAtOnce);
