@@ -255,9 +255,9 @@ internal sealed class HostileRegistry : IDisposable
             MostAtOnce = Math.Max(MostAtOnce, ++_inFlight);
             Monitor.PulseAll(_gate);
             var held = Stopwatch.StartNew();
-            while (HeldBlobs.Contains(context.Request.Url!.AbsolutePath) && MostAtOnce < HoldUntilAtOnce && held.Elapsed < HoldAtMost)
+            while (HeldBlobs.Contains(context.Request.Url!.AbsolutePath) && MostAtOnce < HoldUntilAtOnce && HoldAtMost - held.Elapsed is { Ticks: > 0 } left)
             {
-                Monitor.Wait(_gate, HoldAtMost - held.Elapsed);
+                Monitor.Wait(_gate, left);
             }
         }
 
