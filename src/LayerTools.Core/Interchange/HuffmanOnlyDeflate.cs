@@ -133,12 +133,14 @@ internal static class HuffmanOnlyDeflate
         Span<uint> codes = stackalloc uint[LiteralCodes];
         HuffmanCodeLengths.Codes(lengths, codes, MaxBits);
         Span<uint> table = stackalloc uint[256];
+        var longest = 0;
         for (var s = 0; s < 256; s++)
         {
             table[s] = codes[s] | ((uint)lengths[s] << 16);
+            longest = Math.Max(longest, lengths[s]);
         }
 
-        bits.WriteCoded(piece, table);
+        bits.WriteCoded(piece, table, longest);
         bits.Write(codes[EndOfBlock], lengths[EndOfBlock]);
     }
 
@@ -268,9 +270,15 @@ internal static class HuffmanOnlyDeflate
             }
         }
 
-        /// <summary>Each byte of <paramref name="data"/> by its entry in <paramref name="table"/> (code | length &lt;&lt; 16).</summary>
-        public void WriteCoded(scoped ReadOnlySpan<byte> data, scoped ReadOnlySpan<uint> table)
+        /// <summary>
+        /// Each byte of <paramref name="data"/> by its entry in <paramref name="table"/> (code | length &lt;&lt; 16),
+        /// codes no longer than <paramref name="longest"/> bits. Four codes (two when one may pass 8 bits)
+        /// are joined before they join the bits held, so each group waits once on the count of bits held;
+        /// then eight bytes are stored whatever is whole and the whole bytes taken, without a branch.
+        /// </summary>
+        public void WriteCoded(scoped ReadOnlySpan<byte> data, scoped ReadOnlySpan<uint> table, int longest)
         {
+            TakeBytes();
             var bits = _bits;
             var count = _count;
             var position = _position;
@@ -278,21 +286,33 @@ internal static class HuffmanOnlyDeflate
             ref var codes = ref MemoryMarshal.GetReference(table);
             ref var output = ref MemoryMarshal.GetReference(_buffer);
             var i = 0;
-            for (; i + 2 <= data.Length; i += 2)
+            if (longest <= 8)
             {
-                // Two codes of at most 15 bits each on fewer than 32 bits held: never past 64.
-                var first = Unsafe.Add(ref codes, Unsafe.Add(ref start, i));
-                var second = Unsafe.Add(ref codes, Unsafe.Add(ref start, i + 1));
-                bits |= (ulong)(first & 0xFFFF) << count;
-                count += (int)(first >> 16);
-                bits |= (ulong)(second & 0xFFFF) << count;
-                count += (int)(second >> 16);
-                if (count >= 32)
+                // Four codes of at most 8 bits on at most 7 held: never past 39.
+                for (; i + 4 <= data.Length; i += 4)
                 {
-                    Unsafe.WriteUnaligned(ref Unsafe.Add(ref output, position), BitConverter.IsLittleEndian ? (uint)bits : BinaryPrimitives.ReverseEndianness((uint)bits));
-                    position += 4;
-                    bits >>= 32;
-                    count -= 32;
+                    var e0 = Unsafe.Add(ref codes, Unsafe.Add(ref start, i));
+                    var e1 = Unsafe.Add(ref codes, Unsafe.Add(ref start, i + 1));
+                    var e2 = Unsafe.Add(ref codes, Unsafe.Add(ref start, i + 2));
+                    var e3 = Unsafe.Add(ref codes, Unsafe.Add(ref start, i + 3));
+                    var low = (e0 & 0xFFFF) | ((e1 & 0xFFFF) << (int)(e0 >> 16));
+                    var high = (e2 & 0xFFFF) | ((e3 & 0xFFFF) << (int)(e2 >> 16));
+                    var lowLength = (int)((e0 >> 16) + (e1 >> 16));
+                    bits |= ((ulong)low | ((ulong)high << lowLength)) << count;
+                    count += lowLength + (int)((e2 >> 16) + (e3 >> 16));
+                    Store(ref output, ref position, ref bits, ref count);
+                }
+            }
+            else
+            {
+                // Two codes of at most 15 bits on at most 7 held: never past 37.
+                for (; i + 2 <= data.Length; i += 2)
+                {
+                    var e0 = Unsafe.Add(ref codes, Unsafe.Add(ref start, i));
+                    var e1 = Unsafe.Add(ref codes, Unsafe.Add(ref start, i + 1));
+                    bits |= (ulong)((e0 & 0xFFFF) | ((e1 & 0xFFFF) << (int)(e0 >> 16))) << count;
+                    count += (int)((e0 >> 16) + (e1 >> 16));
+                    Store(ref output, ref position, ref bits, ref count);
                 }
             }
 
@@ -302,6 +322,17 @@ internal static class HuffmanOnlyDeflate
                 var entry = table[data[i]];
                 Write(entry & 0xFFFF, (int)(entry >> 16));
             }
+        }
+
+        /// <summary>Stores the eight bytes held (the buffer has room past its end) and keeps the bits of a partial byte.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Store(ref byte output, ref int position, ref ulong bits, ref int count)
+        {
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref output, position), BitConverter.IsLittleEndian ? bits : BinaryPrimitives.ReverseEndianness(bits));
+            var whole = count >> 3;
+            position += whole;
+            bits >>= whole << 3;
+            count &= 7;
         }
 
         /// <summary>Pads with zero bits to the next byte.</summary>
