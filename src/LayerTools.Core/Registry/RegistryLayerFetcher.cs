@@ -34,19 +34,65 @@ internal sealed class RegistryLayerFetcher : IRemoteLayerFetcher
             .Where(d => !store.HasBlob(d) || !File.Exists(store.LayerIndexPath(d)))
             .Select(d => RemoteLayers.Get(store, d) ?? throw new LayerToolsException("LayerNotFetched", ErrorKind.ObjectNotFound, $"Layer {d}, below {layer.DiffId}, is neither in the store nor known in a registry; pull the image again.", d))
             .ToList();
+        var tried = chain.Select(l => new HashSet<string>(StringComparer.Ordinal) { l.Blob.Digest }).ToList();
 
         // Runs of layers from the same repository go in one staging area (a layer is indexed over those below it).
         for (var start = 0; start < chain.Count;)
         {
             var first = chain[start];
-            var run = chain.Skip(start).TakeWhile(l => l.Registry == first.Registry && l.Repository == first.Repository).ToList();
+            var count = chain.Skip(start).TakeWhile(l => l.Registry == first.Registry && l.Repository == first.Repository).Count();
             var name = first.Registry + "/" + first.Repository;
             var endpoint = RegistryEndpoint.For(ImageReference.Parse(name));
-            Log?.Invoke($"Fetching {run.Count} remote layer(s) from {name} ({string.Join(", ", run.Select(l => Digests.Digest.Short(l.Blob.Digest)))}) {SignIn.Describe(endpoint)}: their files are needed.");
             using var client = SignIn.Open(endpoint);
-            var wanted = run.Select(l => new LayerFetcher.Wanted(l.Blob, l.DiffId, l.Below)).ToList();
-            LayerFetcher.Fetch(store, client, first.Repository, wanted, name, null, Progress, linked.Token);
-            start += run.Count;
+            try
+            {
+                FetchRun(store, client, chain.GetRange(start, count), name, SignIn.Describe(endpoint), linked.Token);
+            }
+            catch (LayerToolsException gone) when (gone.Kind == ErrorKind.ObjectNotFound && !linked.IsCancellationRequested)
+            {
+                // A blob (or its repository) is gone from where the record says: the layers of the run
+                // the repository no longer has move to another blob the record names, each tried once.
+                if (!MoveToOtherBlobs(client, chain, tried, start, count, linked.Token))
+                {
+                    throw;
+                }
+
+                continue;
+            }
+
+            start += count;
         }
+    }
+
+    private void FetchRun(LayerStore store, RegistryClient client, IReadOnlyList<RemoteLayer> run, string name, string how, CancellationToken cancellationToken)
+    {
+        Log?.Invoke($"Fetching {run.Count} remote layer(s) from {name} ({string.Join(", ", run.Select(l => Digests.Digest.Short(l.Blob.Digest)))}) {how}: their files are needed.");
+        var wanted = run.Select(l => new LayerFetcher.Wanted(l.Blob, l.DiffId, l.Below)).ToList();
+        LayerFetcher.Fetch(store, client, run[0].Repository, wanted, name, null, Progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// For each layer of the run <c>chain[start..start+count)</c> whose blob the repository no longer has
+    /// (a HEAD says so), takes the next blob its record names that has not been tried; true when one moved.
+    /// </summary>
+    private bool MoveToOtherBlobs(RegistryClient client, List<RemoteLayer> chain, List<HashSet<string>> tried, int start, int count, CancellationToken cancellationToken)
+    {
+        var moved = false;
+        for (var i = start; i < start + count; i++)
+        {
+            var layer = chain[i];
+            if (layer.Sources.FirstOrDefault(s => !tried[i].Contains(s.Blob.Digest)) is not { } next
+                || client.HasBlob(layer.Repository, layer.Blob.Digest, RegistryClient.PullScope(layer.Repository), cancellationToken))
+            {
+                continue;
+            }
+
+            Log?.Invoke($"{layer.Registry}/{layer.Repository} no longer has blob {layer.Blob.Digest} of layer {layer.DiffId}: fetching the layer from {next.Registry}/{next.Repository} ({next.Blob.Digest}), which holds it too.");
+            tried[i].Add(next.Blob.Digest);
+            chain[i] = layer.From(next);
+            moved = true;
+        }
+
+        return moved;
     }
 }

@@ -144,6 +144,45 @@ public sealed class PackedLayerSharingTests : RegistryTestBase
         Assert.Empty(StoreMaintenance.Verify(plain));
     }
 
+    [Fact]
+    public void AFetchWhoseBlobIsGoneFromItsRepositoryTakesTheLayerFromAnotherBlobItsRecordNames()
+    {
+        var (diffId, one, two) = PushTwice("gone");
+        using var temp = new TempStore();
+        var first = PullManifest(temp.Store, one);
+        var second = PullManifest(temp.Store, two);
+        var (blobA, blobB) = (LayerOf(temp.Store, first), LayerOf(temp.Store, second));
+        DeleteBlob("packed/gone-one", blobA);
+
+        // The record names blob A of packed/gone-one first: it is gone, so the layer comes from packed/gone-two's blob B.
+        var store = LayerStore.Open(temp.Root);
+        var said = new List<string>();
+        store.RemoteFetcher = new RegistryLayerFetcher { Log = said.Add };
+        Assert.Equal(diffId, store.ReadLayerIndex(diffId).DiffId);
+        Assert.Contains(said, s => s.Contains($"packed/gone-one no longer has blob {blobA}", StringComparison.Ordinal) && s.Contains($"packed/gone-two ({blobB})", StringComparison.Ordinal));
+        Assert.True(store.HasBlob(diffId));
+        Assert.Empty(StoreMaintenance.Verify(store));
+
+        // With every blob the record names gone, the fetch fails with the registry's own error and changes nothing.
+        using var fresh = new TempStore();
+        PullManifest(fresh.Store, one);
+        PullManifest(fresh.Store, two);
+        DeleteBlob("packed/gone-two", blobB);
+        var before = InterchangeFixture.Snapshot(fresh.Store);
+        var again = LayerStore.Open(fresh.Root);
+        again.RemoteFetcher = new RegistryLayerFetcher();
+        var error = Assert.Throws<LayerToolsException>(() => again.ReadLayerIndex(diffId));
+        Assert.Equal("BlobUnknown", error.ErrorId);
+        Assert.Equal(before, InterchangeFixture.Snapshot(fresh.Store));
+    }
+
+    private void DeleteBlob(string repository, string digest)
+    {
+        using var http = new HttpClient();
+        using var response = http.Send(new HttpRequestMessage(HttpMethod.Delete, $"http://{Registries.Plain.Host}/v2/{repository}/blobs/{digest}"));
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+    }
+
     /// <summary>One layer tar pushed as two images: gzip at the usual level, and gzip of stored (uncompressed) deflate blocks.</summary>
     private (string DiffId, string One, string Two) PushTwice(string name)
     {
