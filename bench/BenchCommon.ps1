@@ -43,6 +43,12 @@ function Get-BenchValue {
     return [double]::Parse($line.Substring($Name.Length + 1), [Globalization.CultureInfo]::InvariantCulture)
 }
 
+# The median of values already sorted (the upper one of the two middle values when their count is even).
+function Get-BenchMedian {
+    param([double[]] $Sorted)
+    return $Sorted[[int][math]::Floor($Sorted.Count / 2)]
+}
+
 function Format-BenchNumber {
     param([double] $Value, [int] $Digits = 2)
     return [math]::Round($Value, $Digits).ToString([Globalization.CultureInfo]::InvariantCulture)

@@ -9,6 +9,10 @@
     CMD) and builds it with each tool: cold, a no-op rebuild, and a rebuild after one source file
     changed.
 
+    Module start, first and alone: -ImportRuns fresh `pwsh -NoProfile` processes, one at a time, before
+    anything else of the bench runs (no project written yet, no dockerd, no builder, no session), each
+    timing only its Import-Module with a stopwatch and its own CPU time; one untimed process before
+    them warms the file cache. Median and range of both.
     LayerTools, two ways: each build as its own pwsh process under /usr/bin/time (the whole-process
     figure: pwsh start, Import-Module, build; its peak memory; the child also times Import-Module);
     and the module-loaded figure: one pwsh session with the module imported once builds a copy of
@@ -35,6 +39,9 @@ param(
     [int] $ContextFiles = 5000,
     [int] $ContextMegabytes = 100,
     [int] $RunFiles = 2000,
+    # Fresh pwsh processes that time Import-Module alone, at the start of the bench.
+    [ValidateRange(1, 100)]
+    [int] $ImportRuns = 9,
     # The scale row: 50,000 files, 1 GB (unless -ContextFiles/-ContextMegabytes say otherwise).
     [switch] $Scale,
     # Leave buildah out (the default at scale, where its vfs driver copies the whole tree per layer).
@@ -90,9 +97,36 @@ CMD ["node", "index.js"]
     return $ctx
 }
 
+# Module start on its own: fresh pwsh processes one after another with nothing else of the bench
+# running, each timing only its Import-Module (wall, and the process's CPU time over the import: its
+# JIT and PowerShell's background threads included). The first process, untimed, warms the file cache.
+function Measure-BenchModuleStart {
+    param([int] $Count)
+    $probe = @'
+$process = [Diagnostics.Process]::GetCurrentProcess(); $cpu = $process.TotalProcessorTime
+$w = [Diagnostics.Stopwatch]::StartNew(); Import-Module '{0}'; $import = $w.Elapsed.TotalMilliseconds
+$process.Refresh(); "import=$import"; "cpu=$(($process.TotalProcessorTime - $cpu).TotalMilliseconds)"
+'@ -f $module
+    $load = ((Get-Content /proc/loadavg) -split ' ')[0]
+    $runs = for ($i = 0; $i -le $Count; $i++) {
+        $output = & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $probe
+        if ($LASTEXITCODE -ne 0) { throw "Importing the module in a fresh pwsh failed ($LASTEXITCODE): $($output -join ' | ')" }
+        if ($i -gt 0) { [pscustomobject]@{ Ms = Get-BenchValue $output 'import'; CpuMs = Get-BenchValue $output 'cpu' } }
+    }
+    $ms = @($runs.Ms | Sort-Object)
+    $cpuMs = @($runs.CpuMs | Sort-Object)
+    return [pscustomobject]@{
+        Count = $Count; Load = $load
+        Ms = Get-BenchMedian $ms; MinMs = $ms[0]; MaxMs = $ms[-1]
+        CpuMs = Get-BenchMedian $cpuMs; MinCpuMs = $cpuMs[0]; MaxCpuMs = $cpuMs[-1]
+    }
+}
+
 $daemon = $null
 $sessionProcess = $null
 try {
+    Write-Host "Timing Import-Module in $ImportRuns fresh pwsh processes ..."
+    $start = Measure-BenchModuleStart -Count $ImportRuns
     Write-Host "Generating the project ($ContextFiles files, $ContextMegabytes MB) in $work ..."
     $baseTar = New-BenchBaseTar -Work $work
     $ctx = New-BenchProject
@@ -190,7 +224,7 @@ while (($line = [Console]::In.ReadLine()) -eq 'build') {{
     $sessionProcess.StandardInput.WriteLine('exit')
     $sessionProcess.StandardInput.Close()
     $null = $sessionProcess.WaitForExit(60000)
-    $importMs = ($rows.ImportMs | Sort-Object)[[int][math]::Floor($rows.Count / 2)]
+    $importMs = Get-BenchMedian @($rows.ImportMs | Sort-Object)
     $name = if ($Scale) { 'scale' } else { 'build' }
     $head = "$(Get-Date -Format 'yyyy-MM-dd HH:mm') UTC, $([Environment]::ProcessorCount) cores: $ContextFiles context files, $ContextMegabytes MB, RUN writes $RunFiles files. " +
         "BuildKit: docker $((Invoke-BenchDocker $daemon @('version', '--format', '{{.Server.Version}}')) -join ''), warm private dockerd ($($daemon.Driver))."
@@ -210,7 +244,7 @@ while (($line = [Console]::In.ReadLine()) -eq 'build') {{
         $lines += $line
     }
     $lines += ''
-    $lines += "Import-Module LayerTools: $(Format-BenchNumber $importMs 0) ms (median of the $($rows.Count) processes; target < 150 ms). Module loaded: one pwsh session builds a copy of the project beside the others, phase by phase (its cold build includes the JIT); whole process: each build a new pwsh (start, import, build). Peak memory: the whole-process build's maximum RSS; BuildKit's is dockerd's and containerd's VmHWM during the build plus the CLI's."
+    $lines += "Import-Module LayerTools: $(Format-BenchNumber $start.Ms 0) ms (target < 150 ms), median of $($start.Count) fresh ``pwsh -NoProfile`` processes run one at a time at the start of the bench with nothing else of the bench running (load average $($start.Load)), a stopwatch around the import in each: range $(Format-BenchNumber $start.MinMs 0)-$(Format-BenchNumber $start.MaxMs 0) ms; the process's CPU time over the import $(Format-BenchNumber $start.CpuMs 0) ms (range $(Format-BenchNumber $start.MinCpuMs 0)-$(Format-BenchNumber $start.MaxCpuMs 0)). Timed the same way inside the $($rows.Count) whole-process builds, each started right after the module-loaded session's build: $(Format-BenchNumber $importMs 0) ms (median). Module loaded: one pwsh session builds a copy of the project beside the others, phase by phase (its cold build includes the JIT); whole process: each build a new pwsh (start, import, build). Peak memory: the whole-process build's maximum RSS; BuildKit's is dockerd's and containerd's VmHWM during the build plus the CLI's."
 
     $lines | Out-Host
     $title = if ($Scale) { '### Scale' } else { '### Build' }

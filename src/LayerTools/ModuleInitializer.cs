@@ -6,29 +6,39 @@ namespace LayerTools;
 
 /// <summary>
 /// Runs when the module is imported: routes the YAML bridge, and only it, to LayerTools' own load
-/// context. Nothing else happens at import, so that Import-Module stays fast.
+/// context. The import only subscribes the handler; the context itself is made the first time the
+/// bridge is asked for (a build.yaml), so a session that never reads one never makes it, and
+/// Import-Module stays fast.
 /// </summary>
 public sealed class ModuleInitializer : IModuleAssemblyInitializer
 {
     private const string BridgeName = "LayerTools.Yaml";
     private static readonly object Gate = new();
+    private static bool _subscribed;
     private static DependencyLoadContext? _context;
 
     public void OnImport()
     {
         lock (Gate)
         {
-            if (_context is not null)
+            if (_subscribed)
             {
                 return;
             }
 
-            var directory = Path.Combine(Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location)!, "Dependencies");
-            _context = new DependencyLoadContext(directory);
             AssemblyLoadContext.Default.Resolving += ResolveBridge;
+            _subscribed = true;
         }
     }
 
     private static Assembly? ResolveBridge(AssemblyLoadContext context, AssemblyName name) =>
-        name.Name == BridgeName ? _context?.LoadFromAssemblyName(name) : null;
+        name.Name == BridgeName ? BridgeContext().LoadFromAssemblyName(name) : null;
+
+    private static DependencyLoadContext BridgeContext()
+    {
+        lock (Gate)
+        {
+            return _context ??= new DependencyLoadContext(Path.Combine(Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location)!, "Dependencies"));
+        }
+    }
 }
