@@ -82,7 +82,7 @@ internal sealed class GzipMemberEncoder
         destination.Write([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 3]);
         HuffmanOnlyDeflate.Encode(data, destination);
         Span<byte> trailer = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt32LittleEndian(trailer, GzipCrc32.Append(0, data));
+        BinaryPrimitives.WriteUInt32LittleEndian(trailer, System.IO.Hashing.Crc32.HashToUInt32(data));
         BinaryPrimitives.WriteUInt32LittleEndian(trailer[4..], (uint)data.Length);
         destination.Write(trailer);
     }

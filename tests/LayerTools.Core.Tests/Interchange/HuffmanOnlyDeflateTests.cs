@@ -171,17 +171,4 @@ public sealed class HuffmanOnlyDeflateTests
         HuffmanCodeLengths.Build([9, 0, 0, 0, 0], lengths, 15);
         Assert.Equal(new byte[] { 1, 1, 0, 0, 0 }, lengths);
     }
-
-    [Fact]
-    public void The_crc_is_the_table_driven_one()
-    {
-        var data = Kind("random", 100_003);
-        Assert.Equal(0xCBF43926u, GzipCrc32.Append(0, "123456789"u8));
-        foreach (var length in new[] { 0, 1, 7, 8, 9, 4096, 100_003 })
-        {
-            Assert.Equal(GzipCrc32.AppendManaged(0, data.AsSpan(0, length)), GzipCrc32.Append(0, data.AsSpan(0, length)));
-        }
-
-        Assert.Equal(GzipCrc32.AppendManaged(GzipCrc32.AppendManaged(0, data.AsSpan(0, 5)), data.AsSpan(5)), GzipCrc32.Append(0, data));
-    }
 }
