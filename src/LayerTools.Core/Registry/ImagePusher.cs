@@ -53,7 +53,8 @@ internal static class ImagePusher
         var sent = new Descriptor?[transfers.Count];
         var progressOf = new TransferProgress(progress, $"Pushing {name}", transfers.Count, i => transfers[i].Activity, i => transfers[i].Status, i => transfers[i].Size);
 
-        // The store's list of other repositories is read here, once, not by the transfer threads.
+        // The store's list of other repositories is read here, once, not by the transfer threads. The config
+        // (the plan's first transfer) goes beside the layers' places, as docker sends it: the fifth layer does not wait for it.
         var sources = transfers.Select(t => t.Blob is null ? [] : mounts.For(t.Blob.Digest)).ToArray();
         using (var queue = new TransferQueue(transfers.Count, client.Options.MaxConcurrentUploads, (i, token) =>
         {
@@ -68,7 +69,7 @@ internal static class ImagePusher
             }
 
             progressOf.Finished(i);
-        }, cancellationToken))
+        }, cancellationToken, beside: 1))
         {
             queue.WaitAll(() => progressOf.Report("Sending the blobs"));
         }

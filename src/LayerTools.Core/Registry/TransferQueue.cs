@@ -23,15 +23,26 @@ internal sealed class TransferQueue : IDisposable
     private int _next = -1;
     private volatile bool _failed;
 
-    public TransferQueue(int count, int parallelism, Action<int, CancellationToken> run, CancellationToken cancellationToken)
+    /// <param name="count">How many transfers.</param>
+    /// <param name="parallelism">How many run at once.</param>
+    /// <param name="run">One transfer, by its index.</param>
+    /// <param name="cancellationToken">Ctrl+C.</param>
+    /// <param name="beside">The first transfers that each run at once on a thread of their own, beside the
+    /// <paramref name="parallelism"/> others (a push's config, as docker sends it outside its
+    /// max-concurrent-uploads): a small blob does not hold one of the layers' places.</param>
+    public TransferQueue(int count, int parallelism, Action<int, CancellationToken> run, CancellationToken cancellationToken, int beside = 0)
     {
+        beside = Math.Clamp(beside, 0, count);
         _outer = cancellationToken;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         _run = run;
         _done = Enumerable.Range(0, count).Select(_ => new ManualResetEventSlim()).ToArray();
         _failures = new Exception?[count];
-        _workers = Enumerable.Range(0, Math.Clamp(parallelism, 1, Math.Max(count, 1)))
-            .Select(_ => Task.Factory.StartNew(Work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))
+        _next = beside - 1;
+        _workers = Enumerable.Range(0, beside)
+            .Select(index => Task.Factory.StartNew(() => Transfer(index), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))
+            .Concat(Enumerable.Range(0, count > beside ? Math.Clamp(parallelism, 1, count - beside) : 0)
+                .Select(_ => Task.Factory.StartNew(Work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)))
             .ToArray();
     }
 
@@ -61,21 +72,26 @@ internal sealed class TransferQueue : IDisposable
         int index;
         while ((index = Interlocked.Increment(ref _next)) < _done.Length)
         {
-            try
-            {
-                _stop.Token.ThrowIfCancellationRequested();
-                _run(index, _stop.Token);
-            }
-            catch (Exception ex)
-            {
-                _failures[index] = ex;
-                _failed = true;
-                _stop.Cancel();
-            }
-            finally
-            {
-                _done[index].Set();
-            }
+            Transfer(index);
+        }
+    }
+
+    private void Transfer(int index)
+    {
+        try
+        {
+            _stop.Token.ThrowIfCancellationRequested();
+            _run(index, _stop.Token);
+        }
+        catch (Exception ex)
+        {
+            _failures[index] = ex;
+            _failed = true;
+            _stop.Cancel();
+        }
+        finally
+        {
+            _done[index].Set();
         }
     }
 
