@@ -119,7 +119,11 @@ Describe 'Ctrl+C during a pull' {
             $null = $ps.AddScript('param($module, $reference) Import-Module $module; Request-LayeredImage $reference').
                 AddArgument((Get-Module LayerTools).Path).AddArgument("$($hostile.Host)/evil:1")
             $async = $ps.BeginInvoke()
-            Start-Sleep -Milliseconds 1500
+            # Stopped once the pull waits for the stalled blob (not after a fixed time, which a loaded
+            # machine can spend still importing the module); 120 s only guards against a hang.
+            $deadline = [DateTime]::UtcNow.AddSeconds(120)
+            while (-not $async.IsCompleted -and (Get-HostileStallCount $hostile) -eq 0 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 20 }
+            Get-HostileStallCount $hostile | Should -Be 1 -Because 'the pull is waiting for the stalled blob'
             $async.IsCompleted | Should -BeFalse -Because 'the blob is still coming'
             $watch = [Diagnostics.Stopwatch]::StartNew()
             $ps.Stop()

@@ -89,7 +89,13 @@ function Start-HostileRegistry {
     $psi.RedirectStandardOutput = $true; $psi.UseShellExecute = $false
     $process = [Diagnostics.Process]::Start($psi)
     $port = $process.StandardOutput.ReadLine()
-    [pscustomobject]@{ Process = $process; Host = "127.0.0.1:$port" }
+    [pscustomobject]@{ Process = $process; Host = "127.0.0.1:$port"; Stalled = Join-Path $routes 'stalled' }
+}
+
+# How many times the hostile registry has begun to stall a blob (a test waits for this to grow).
+function Get-HostileStallCount {
+    param([Parameter(Mandatory)] $Hostile)
+    if (Test-Path -LiteralPath $Hostile.Stalled) { (Get-Item -LiteralPath $Hostile.Stalled).Length } else { 0 }
 }
 
 function Stop-HostileRegistry {

@@ -36,16 +36,20 @@ BeforeAll {
             AddArgument((Get-Module LayerTools).Path).AddArgument($env:LAYERTOOLS_STORE).AddArgument($Arguments)
         $ps
     }
-    # Starts the runspace, lets it run until it waits for the stalled blob (for AfterMs, or until Until
-    # is true), then stops it as Ctrl+C does: it must end at once.
-    function Stop-WhileFetching($Ps, [int] $AfterMs, [scriptblock] $Until) {
+    # Starts the runspace, lets it run until it waits for the stalled blob (until the hostile registry
+    # begins to stall once more, or until Until is true; not for a fixed time, which a loaded machine can
+    # spend still importing the module), then stops it as Ctrl+C does: it must end at once.
+    function Stop-WhileFetching($Ps, [scriptblock] $Until) {
         try {
-            $async = $Ps.BeginInvoke()
-            if ($Until) {
-                $deadline = [DateTime]::UtcNow.AddSeconds(120)
-                while (-not $async.IsCompleted -and [DateTime]::UtcNow -lt $deadline -and -not (& $Until)) { Start-Sleep -Milliseconds 20 }
+            if (-not $Until) {
+                $stalls = Get-HostileStallCount $Hostile
+                $Until = { (Get-HostileStallCount $Hostile) -gt $stalls }
             }
-            else { Start-Sleep -Milliseconds $AfterMs }
+            $async = $Ps.BeginInvoke()
+            # 120 s only guards against a hang.
+            $deadline = [DateTime]::UtcNow.AddSeconds(120)
+            while (-not $async.IsCompleted -and [DateTime]::UtcNow -lt $deadline -and -not (& $Until)) { Start-Sleep -Milliseconds 20 }
+            & $Until | Should -BeTrue -Because 'the command is waiting for the stalled blob (or unpacking)'
             $async.IsCompleted | Should -BeFalse -Because 'the blob is still coming (or being unpacked)'
             $watch = [Diagnostics.Stopwatch]::StartNew()
             $Ps.Stop()
@@ -76,7 +80,7 @@ Describe 'Ctrl+C during a fetch of remote layers' {
     It 'stops Get-LayerFile at once and leaves the store as it was' {
         $Lazy.RemoteLayerCount | Should -Be 1
         $before = & $StoreFiles
-        Stop-WhileFetching (Start-InRunspace 'Get-LayerFile lazy:1 -Path /file') -AfterMs 1500
+        Stop-WhileFetching (Start-InRunspace 'Get-LayerFile lazy:1 -Path /file')
         & $StoreFiles | Should -Be $before
         Get-ChildItem (Join-Path $env:LAYERTOOLS_STORE 'layertools/tmp') | Should -BeNullOrEmpty
         Test-LayerStore | Should -BeNullOrEmpty
@@ -85,20 +89,20 @@ Describe 'Ctrl+C during a fetch of remote layers' {
 
     It 'stops a read of the Image: drive at once (the fetch it began, too), and leaves the store as it was' {
         $before = & $StoreFiles
-        Stop-WhileFetching (Start-InRunspace 'Get-ChildItem Image:\lazy:1\') -AfterMs 1500
+        Stop-WhileFetching (Start-InRunspace 'Get-ChildItem Image:\lazy:1\')
         & $StoreFiles | Should -Be $before
         Get-ChildItem (Join-Path $env:LAYERTOOLS_STORE 'layertools/tmp') | Should -BeNullOrEmpty
         Test-LayerStore | Should -BeNullOrEmpty
         (Get-LayeredImage lazy:1).RemoteLayerCount | Should -Be 1
         # Another runspace's read, stopped too: each drive call watches its own command.
-        Stop-WhileFetching (Start-InRunspace 'Get-Content Image:\lazy:1\file') -AfterMs 1500
+        Stop-WhileFetching (Start-InRunspace 'Get-Content Image:\lazy:1\file')
         & $StoreFiles | Should -Be $before
     }
 
     It 'stops a build whose COPY fetches the base at once, and leaves the store as it was' {
         $before = & $StoreFiles
         $file = New-Dockerfile 'Dockerfile.stallcopy' "FROM $($Hostile.Host)/evil:1`nCOPY hello.txt /hello.txt`n"
-        Stop-WhileFetching (Start-InRunspace 'Build-LayeredImage -Path $arguments[0] -File $arguments[1] -Tag stopped:1' @($Context, $file)) -AfterMs 2500
+        Stop-WhileFetching (Start-InRunspace 'Build-LayeredImage -Path $arguments[0] -File $arguments[1] -Tag stopped:1' @($Context, $file))
         Get-LayeredImage stopped:1 -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         Get-ChildItem (Join-Path $env:LAYERTOOLS_STORE 'layertools/tmp') | Should -BeNullOrEmpty
         Test-LayerStore | Should -BeNullOrEmpty

@@ -1,6 +1,7 @@
 # A registry that lies, for Pester: serves files from a folder (routes/<path with / as %2F>) as the
 # distribution API would, whatever their bytes; a route with a .stall file beside it sends its body,
-# promises as much again, and then sends nothing. Prints its port, then serves until killed.
+# promises as much again, and then sends nothing (and adds a byte to the file 'stalled' in the folder, so a
+# test can wait until a command is stuck there). Prints its port, then serves until killed.
 import http.server, os, socketserver, sys, time, urllib.parse
 
 root = sys.argv[1]
@@ -23,6 +24,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
         self.wfile.flush()
+        if stall:
+            with open(os.path.join(root, 'stalled'), 'ab') as mark:
+                mark.write(b'.')
         while stall:
             time.sleep(1)
 

@@ -44,14 +44,28 @@ internal sealed class TransferStream : ReadOnlyStream
         {
             _cancellationToken.ThrowIfCancellationRequested();
             throw _stalled
-                ? new LayerToolsException("RegistryStalled", ErrorKind.ResourceUnavailable, $"'{_where}': the registry sent nothing for {_stall.TotalSeconds:0} seconds; the transfer was given up.", _where, ex)
+                ? Stalled(ex)
                 : new LayerToolsException(BrokenOff, ErrorKind.ResourceUnavailable, $"'{_where}': the transfer broke off after {_read} bytes: {ex.Message}", _where, ex);
+        }
+
+        // A response disposed by the stop or the watchdog reads as ended (0 bytes), not as broken: that
+        // is not the body's end (a pull stopped by another layer's failure reported a short blob).
+        if (n == 0)
+        {
+            _cancellationToken.ThrowIfCancellationRequested();
+            if (_stalled)
+            {
+                throw Stalled(null);
+            }
         }
 
         _read += n;
         _watchdog.Change(_stall, Timeout.InfiniteTimeSpan);
         return n;
     }
+
+    private LayerToolsException Stalled(Exception? inner) =>
+        new("RegistryStalled", ErrorKind.ResourceUnavailable, $"'{_where}': the registry sent nothing for {_stall.TotalSeconds:0} seconds; the transfer was given up.", _where, inner);
 
     protected override void Dispose(bool disposing)
     {

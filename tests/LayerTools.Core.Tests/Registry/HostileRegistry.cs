@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 
 namespace LayerTools.Core.Tests.Registry;
@@ -55,8 +56,19 @@ internal sealed class HostileRegistry : IDisposable
     /// <summary>The Range header of every request, by path ("" for none), in order.</summary>
     public Dictionary<string, List<string>> Ranges { get; } = new();
 
-    /// <summary>How long an upload's body waits before each read of up to 64 KiB (a slow registry taking a blob).</summary>
+    /// <summary>How long a blob upload's body (a PATCH or PUT of an upload) waits before each read of up to 64 KiB (a slow registry taking a blob); a manifest's PUT is read at once.</summary>
     public TimeSpan UploadReadDelay { get; set; }
+
+    /// <summary>The longest time a PATCH or PUT body took to read in full.</summary>
+    public TimeSpan LongestUploadBody { get; private set; }
+
+    /// <summary>Blob paths whose answers wait until <see cref="HoldUntilAtOnce"/> blob requests have been served at once (a minute at most), then <see cref="BlobDelay"/>.</summary>
+    public HashSet<string> HeldBlobs { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>How many blob requests at once release the <see cref="HeldBlobs"/>.</summary>
+    public int HoldUntilAtOnce { get; set; }
+
+    private static readonly TimeSpan HoldAtMost = TimeSpan.FromMinutes(1);
 
     /// <summary>The most blob requests served at once.</summary>
     public int MostAtOnce { get; private set; }
@@ -166,7 +178,7 @@ internal sealed class HostileRegistry : IDisposable
 
     /// <summary>
     /// Takes pushes: a POST opens an upload, a PATCH reads its body and answers 202 with the upload's
-    /// address, a PUT reads its body and is accepted, a DELETE (an upload cancelled) answers 204; bodies are read slowly, as <see cref="UploadReadDelay"/> says.
+    /// address, a PUT reads its body and is accepted, a DELETE (an upload cancelled) answers 204; blob bodies are read slowly, as <see cref="UploadReadDelay"/> says.
     /// </summary>
     private void TakeUpload(HttpListenerContext context)
     {
@@ -204,11 +216,13 @@ internal sealed class HostileRegistry : IDisposable
         }
 
         var buffer = new byte[64 * 1024];
+        var blob = context.Request.Url.AbsolutePath.StartsWith("/upload/", StringComparison.Ordinal);
+        var taking = System.Diagnostics.Stopwatch.StartNew();
         long read = 0;
         int n;
         do
         {
-            Thread.Sleep(UploadReadDelay);
+            Thread.Sleep(blob ? UploadReadDelay : TimeSpan.Zero);
             n = context.Request.InputStream.Read(buffer);
             read += n;
             if (read >= drop)
@@ -218,6 +232,11 @@ internal sealed class HostileRegistry : IDisposable
             }
         }
         while (n > 0);
+        lock (_gate)
+        {
+            LongestUploadBody = taking.Elapsed > LongestUploadBody ? taking.Elapsed : LongestUploadBody;
+        }
+
         response.StatusCode = context.Request.HttpMethod == "PATCH" ? 202 : 201;
         if (context.Request.HttpMethod == "PATCH")
         {
@@ -234,6 +253,12 @@ internal sealed class HostileRegistry : IDisposable
         lock (_gate)
         {
             MostAtOnce = Math.Max(MostAtOnce, ++_inFlight);
+            Monitor.PulseAll(_gate);
+            var held = Stopwatch.StartNew();
+            while (HeldBlobs.Contains(context.Request.Url!.AbsolutePath) && MostAtOnce < HoldUntilAtOnce && HoldAtMost - held.Elapsed is { Ticks: > 0 } left)
+            {
+                Monitor.Wait(_gate, left);
+            }
         }
 
         try

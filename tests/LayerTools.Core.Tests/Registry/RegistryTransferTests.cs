@@ -52,7 +52,10 @@ public sealed class RegistryTransferTests
     public void LayersDownloadAFewAtATimeAndTheStoreIsTheSameAsOneAtATime()
     {
         var image = new ServedImage(6, 16 * 1024);
-        using var hostile = new HostileRegistry(image.Routes()) { BlobDelay = TimeSpan.FromMilliseconds(1500) };
+        // The layers' answers wait until three are asked for at once (on a loaded machine the third request
+        // could come after the first had been answered), then 1.5 s more, in which a fourth would be seen.
+        using var hostile = new HostileRegistry(image.Routes()) { BlobDelay = TimeSpan.FromMilliseconds(1500), HoldUntilAtOnce = 3 };
+        hostile.HeldBlobs.UnionWith(Enumerable.Range(0, 6).Select(image.LayerPath));
         using var parallel = new TempStore();
         RegistryFixture.Pull(parallel.Store, hostile.Host + "/evil:1", new RegistryOptions { MaxConcurrentTransfers = 3 });
         Assert.Equal(3, hostile.MostAtOnce);
@@ -114,9 +117,14 @@ public sealed class RegistryTransferTests
     {
         using var temp = new TempStore();
         var image = RandomImage(temp, 1024 * 1024);
-        using var hostile = new HostileRegistry([]) { UploadReadDelay = TimeSpan.FromMilliseconds(150) };
-        var published = Push(temp, image, hostile.Host, new RegistryOptions { Timeout = TimeSpan.FromSeconds(1), StallTimeout = TimeSpan.FromSeconds(10) });
+        // The layer's body (over 1 MiB, 64 KiB a read) takes at least 17 reads of 0.4 s: 6.8 s, whatever the
+        // load, against a 4 s request timeout, which the other requests (the config's body: two reads,
+        // the manifest: none delayed) must still meet on a loaded machine (1 s was missed there).
+        using var hostile = new HostileRegistry([]) { UploadReadDelay = TimeSpan.FromMilliseconds(400) };
+        var options = new RegistryOptions { Timeout = TimeSpan.FromSeconds(4), StallTimeout = TimeSpan.FromSeconds(10) };
+        var published = Push(temp, image, hostile.Host, options);
         Assert.Equal(2, published.Uploaded);
+        Assert.True(hostile.LongestUploadBody > options.Timeout, $"the longest upload took {hostile.LongestUploadBody}, not longer than the request timeout");
     }
 
     [Fact]
