@@ -178,8 +178,11 @@ function Install-TestDependency {
     }
     Write-Host "Installing test dependencies: $($missing -join ' ')"
     $env:DEBIAN_FRONTEND = 'noninteractive'
-    Invoke-Native $aptGet.Source @('update', '-qq')
-    Invoke-Native $aptGet.Source (@('install', '-y', '-qq', '--no-install-recommends') + $missing)
+    # A fresh machine often runs its own apt (unattended upgrades) at boot: wait up to 5 minutes for
+    # its lock rather than fail at once.
+    $wait = @('-o', 'DPkg::Lock::Timeout=300')
+    Invoke-Native $aptGet.Source ($wait + @('update', '-qq'))
+    Invoke-Native $aptGet.Source ($wait + @('install', '-y', '-qq', '--no-install-recommends') + $missing)
 }
 
 function Invoke-Test {

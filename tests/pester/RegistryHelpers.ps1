@@ -5,8 +5,8 @@ $script:RegistryFixtureScript = Join-Path $PSScriptRoot '../registry/registry-fi
 function Start-TestRegistry {
     # Starts a registry; -Tls makes a self-signed certificate (the returned CertDir holds ca.crt), -ClientCa
     # (with -Tls) demands a client certificate signed by that CA file, -User/-Password an htpasswd user;
-    # -AccessLog logs every request (Get-RegistryRequest reads them).
-    param([switch] $Tls, [string] $ClientCa, [string] $User, [string] $Password, [switch] $AccessLog)
+    # -AccessLog logs every request (Get-RegistryRequest reads them); -Address listens on another loopback address.
+    param([switch] $Tls, [string] $ClientCa, [string] $User, [string] $Password, [switch] $AccessLog, [string] $Address = '127.0.0.1')
     $dir = Join-Path ([IO.Path]::GetTempPath()) ("lt-registry-" + [guid]::NewGuid().ToString('n').Substring(0, 12))
     $null = New-Item -ItemType Directory -Force $dir
     $arguments = @('start', $dir)
@@ -14,12 +14,13 @@ function Start-TestRegistry {
     if ($ClientCa) { $arguments += @('--client-ca', $ClientCa) }
     if ($User) { $arguments += @('--user', $User, '--password', $Password) }
     if ($AccessLog) { $arguments += '--access-log' }
+    $arguments += @('--addr', $Address)
     $port = & bash $script:RegistryFixtureScript @arguments
     if ($LASTEXITCODE -ne 0) { throw "The test registry did not start (see $dir/registry.log)." }
     [pscustomobject]@{
         Dir     = $dir
         Port    = [int]$port
-        Host    = "127.0.0.1:$port"
+        Host    = "${Address}:$port"
         CertDir = Join-Path $dir 'certs'
         Tls     = [bool]$Tls
     }

@@ -73,18 +73,26 @@ Describe 'Request-LayeredImage -Platform' {
 
 Describe '$env:LAYERTOOLS_INSECURE_REGISTRIES' {
     BeforeAll {
-        # The plain-HTTP registry on 127.0.0.1 reached by a name that is not a loopback literal: the
-        # machine's host name, which /etc/hosts maps to 127.0.0.1 here (as Debian's installer does for
-        # 127.0.1.1 elsewhere: then this fails, saying so, rather than test nothing).
+        # A plain-HTTP registry reached by a name that is not a loopback literal: the machine's host
+        # name, on the loopback address it resolves to (127.0.0.1 here; 127.0.1.1 as Debian's installer
+        # writes /etc/hosts), the registry started on that address. A host name that resolves to no
+        # loopback address (a container's own IP) fails here, saying so, rather than test nothing.
         $name = [Net.Dns]::GetHostName()
-        if ([Net.Dns]::GetHostAddresses($name) -notcontains [Net.IPAddress]::Loopback) {
-            throw "The host name '$name' does not resolve to 127.0.0.1, which this test needs."
+        $loopback = @([Net.Dns]::GetHostAddresses($name) | Where-Object { $_.AddressFamily -eq 'InterNetwork' -and [Net.IPAddress]::IsLoopback($_) })
+        if ($loopback.Count -eq 0) {
+            throw "The host name '$name' resolves to no loopback address ($([Net.Dns]::GetHostAddresses($name) -join ', ')), which this test needs."
         }
+        $script:Named = Start-TestRegistry -Address $loopback[0].ToString()
+        & skopeo copy --dest-tls-verify=false "docker-archive:${Archive}:app:1" "docker://$($Named.Host)/lib/app:1" 2>&1 | Out-Null
+        if ($LASTEXITCODE -ne 0) { throw "skopeo could not push app:1 to $($Named.Host)" }
         $script:HostName = $name
-        $script:ByName = "${name}:$($Plain.Port)"
+        $script:ByName = "${name}:$($Named.Port)"
         $script:OldInsecure = $env:LAYERTOOLS_INSECURE_REGISTRIES
     }
-    AfterAll { $env:LAYERTOOLS_INSECURE_REGISTRIES = $OldInsecure }
+    AfterAll {
+        $env:LAYERTOOLS_INSECURE_REGISTRIES = $OldInsecure
+        $script:Named | Stop-TestRegistry
+    }
     BeforeEach {
         New-TestStore | Out-Null
         Remove-Item Env:LAYERTOOLS_INSECURE_REGISTRIES -ErrorAction SilentlyContinue

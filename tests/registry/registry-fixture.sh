@@ -1,14 +1,15 @@
 #!/bin/bash
 # The test registry shared by xunit (RegistryFixture) and Pester (Start-TestRegistry): Debian's
 # docker-registry (CNCF distribution 2.8) on 127.0.0.1, a free port, filesystem storage in DIR.
-#   registry-fixture.sh start DIR [--tls [--client-ca FILE]] [--user NAME --password SECRET] [--token REALM CERT] [--access-log]   prints the port
+#   registry-fixture.sh start DIR [--tls [--client-ca FILE]] [--user NAME --password SECRET] [--token REALM CERT] [--access-log] [--addr IP]   prints the port
 #   registry-fixture.sh stop DIR                                             stops the one started in DIR
 # --tls makes a self-signed certificate for 127.0.0.1/localhost with openssl (DIR/certs/ca.crt, the
 # layout skopeo's --cert-dir and /etc/docker/certs.d use); --client-ca makes it demand a client certificate
 # signed by the CA in FILE (http.tls.clientcas); --user adds an htpasswd (bcrypt) user;
 # --token makes it trust Bearer tokens from REALM signed by the certificate in the PEM file CERT
 # (distribution's auth: token, service layertools-test, issuer layertools-issuer); --access-log writes
-# one line per request (combined log format) to DIR/registry.log, for tests that count requests.
+# one line per request (combined log format) to DIR/registry.log, for tests that count requests;
+# --addr listens on another loopback address than 127.0.0.1 (the one the host name resolves to).
 set -euo pipefail
 
 cmd=${1:?start or stop}; dir=${2:?folder}; shift 2
@@ -26,7 +27,7 @@ start) ;;
 *) echo "unknown command $cmd" >&2; exit 2 ;;
 esac
 
-tls=0; clientca=''; user=''; password=''; realm=''; tokencert=''; accesslog_disabled=true
+addr=127.0.0.1; tls=0; clientca=''; user=''; password=''; realm=''; tokencert=''; accesslog_disabled=true
 while [[ $# -gt 0 ]]; do
     case "$1" in
     --tls) tls=1; shift ;;
@@ -35,6 +36,7 @@ while [[ $# -gt 0 ]]; do
     --password) password=$2; shift 2 ;;
     --token) realm=$2; tokencert=$3; shift 3 ;;
     --access-log) accesslog_disabled=false; shift ;;
+    --addr) addr=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -43,13 +45,13 @@ mkdir -p "$dir/data"
 # A free port can be taken by another process between choosing it and the registry binding it: then
 # the registry exits, and the start is tried again on another port (at most five times).
 for attempt in 1 2 3 4 5; do
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("'"$addr"'",0)); print(s.getsockname()[1]); s.close()')
     {
         echo 'version: 0.1'
         echo "log: {level: error, accesslog: {disabled: $accesslog_disabled}}"
         echo "storage: {filesystem: {rootdirectory: \"$dir/data\"}, delete: {enabled: true}}"
         echo 'http:'
-        echo "  addr: 127.0.0.1:$port"
+        echo "  addr: $addr:$port"
         echo '  secret: layertools-test-secret'
         if [[ $tls == 1 ]]; then
             mkdir -p "$dir/certs"
@@ -74,7 +76,7 @@ for attempt in 1 2 3 4 5; do
     setsid docker-registry serve "$dir/config.yml" > "$dir/registry.log" 2>&1 < /dev/null &
     echo $! > "$dir/pid"
     for _ in $(seq 1 100); do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && sleep 0.2 && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
+        if (exec 3<>"/dev/tcp/$addr/$port") 2>/dev/null && sleep 0.2 && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
             echo "$port" > "$dir/port"
             echo "$port"
             exit 0
