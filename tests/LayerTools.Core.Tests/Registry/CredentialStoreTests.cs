@@ -114,7 +114,7 @@ public sealed class CredentialStoreTests : IDisposable
     }
 }
 
-/// <summary>The credential tests change process-wide environment variables: one at a time.</summary>
+/// <summary>The tests that change process-wide environment variables (credentials, insecure registries): one at a time, alone.</summary>
 [CollectionDefinition(CredentialStoreTests.Name, DisableParallelization = true)]
 public sealed class CredentialEnvironmentCollection
 {

@@ -4,6 +4,9 @@ using LayerTools.Core.Registry;
 namespace LayerTools.Core.Tests.Registry;
 
 /// <summary>References to registries as docker reads them: Docker Hub's defaults, and where plain HTTP is allowed.</summary>
+/// <remarks>In the credential tests' collection, which runs alone: one test sets the process-wide
+/// LAYERTOOLS_INSECURE_REGISTRIES, which any registry endpoint parsed meanwhile would read.</remarks>
+[Collection(CredentialStoreTests.Name)]
 public sealed class RegistryEndpointTests
 {
     [Theory]
