@@ -114,12 +114,7 @@ internal readonly record struct BlockProfile(bool Incompressible, bool FewMatche
     /// <summary>Order-0 entropy of the sample, in bits a byte (<paramref name="counts"/> is scratch).</summary>
     private static double Entropy(ReadOnlySpan<byte> sample, Span<int> counts)
     {
-        counts.Clear();
-        foreach (var b in sample)
-        {
-            counts[b]++;
-        }
-
+        ByteCounts.Count(sample, counts);
         var entropy = 0.0;
         foreach (var count in counts)
         {

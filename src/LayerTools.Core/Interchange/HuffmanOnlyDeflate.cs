@@ -8,11 +8,10 @@ namespace LayerTools.Core.Interchange;
 /// <summary>
 /// Deflate (RFC 1951) by Huffman coding alone, no match search, for bytes LZ77 matches would not
 /// shrink (base64 or hex text; <see cref="BlockProfile.FewMatches"/>): what zlib's
-/// <c>Z_HUFFMAN_ONLY</c> strategy writes in kind, at three to four times zlib-ng's speed here. The
+/// <c>Z_HUFFMAN_ONLY</c> strategy writes in kind, at about 2.5 times zlib-ng's speed here. The
 /// input is cut into pieces of <see cref="Piece"/> bytes, each one deflate block with its own code
 /// (dynamic Huffman, the literal code limited to 15 bits), or stored when that is smaller. The bytes
-/// depend on the input alone (not on the runtime's zlib), so a layer's compressed digest is the same
-/// on every runtime.
+/// depend on the input alone (not on the runtime's zlib-ng).
 /// </summary>
 internal static class HuffmanOnlyDeflate
 {
@@ -61,7 +60,7 @@ internal static class HuffmanOnlyDeflate
     private static void WriteBlock(ref BitBuffer bits, ReadOnlySpan<byte> piece, bool final)
     {
         Span<int> counts = stackalloc int[LiteralCodes];
-        Count(piece, counts);
+        ByteCounts.Count(piece, counts);
         counts[EndOfBlock] = 1;
         Span<byte> lengths = stackalloc byte[LiteralCodes];
         HuffmanCodeLengths.Build(counts, lengths, MaxBits);
@@ -157,40 +156,6 @@ internal static class HuffmanOnlyDeflate
     }
 
     /// <summary>
-    /// Counts each byte value, four tables at once so neighbouring equal bytes do not wait on one counter.
-    /// Compiled fully optimized at its first call (as <see cref="BitBuffer.WriteCoded"/>), not run from the
-    /// module's ReadyToRun code, which a first push runs for most of its blocks before tiering replaces
-    /// it (62 MiB of base64 with tiering off: ReadyToRun's code 134 ms of CPU, the JIT's 106-114 ms).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Count(ReadOnlySpan<byte> piece, Span<int> counts)
-    {
-        Span<int> four = stackalloc int[4 * 256];
-        four.Clear();
-        ref var start = ref MemoryMarshal.GetReference(piece);
-        ref var table = ref MemoryMarshal.GetReference(four);
-        var i = 0;
-        for (; i + 4 <= piece.Length; i += 4)
-        {
-            Unsafe.Add(ref table, Unsafe.Add(ref start, i))++;
-            Unsafe.Add(ref table, 256 + Unsafe.Add(ref start, i + 1))++;
-            Unsafe.Add(ref table, 512 + Unsafe.Add(ref start, i + 2))++;
-            Unsafe.Add(ref table, 768 + Unsafe.Add(ref start, i + 3))++;
-        }
-
-        for (; i < piece.Length; i++)
-        {
-            four[piece[i]]++;
-        }
-
-        counts.Clear();
-        for (var b = 0; b < 256; b++)
-        {
-            counts[b] = four[b] + four[256 + b] + four[512 + b] + four[768 + b];
-        }
-    }
-
-    /// <summary>
     /// The code-length sequence as code-length symbols (RFC 1951 3.2.7: 16 repeats the previous length
     /// 3-6 times, 17 and 18 give 3-10 and 11-138 zeros) and each one's extra bits; returns how many.
     /// </summary>
@@ -281,6 +246,7 @@ internal static class HuffmanOnlyDeflate
         /// codes no longer than <paramref name="longest"/> bits. Four codes (two when one may pass 8 bits)
         /// are joined before they join the bits held, so each group waits once on the count of bits held;
         /// then eight bytes are stored whatever is whole and the whole bytes taken, without a branch.
+        /// Compiled fully optimized at its first call, for the reason <see cref="ByteCounts.Count"/> is.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void WriteCoded(scoped ReadOnlySpan<byte> data, scoped ReadOnlySpan<uint> table, int longest)
