@@ -113,24 +113,15 @@ Describe 'Ctrl+C during a pull' {
 
     It 'stops at once and leaves nothing in the store' {
         $hostile = Start-HostileRegistry -Stall
-        $ps = [powershell]::Create()
         try {
             # One script, not a batch of statements: a stopped batch would go on to its next statement.
+            $ps = [powershell]::Create()
             $null = $ps.AddScript('param($module, $reference) Import-Module $module; Request-LayeredImage $reference').
                 AddArgument((Get-Module LayerTools).Path).AddArgument("$($hostile.Host)/evil:1")
-            $async = $ps.BeginInvoke()
-            # Stopped once the pull waits for the stalled blob (not after a fixed time, which a loaded
-            # machine can spend still importing the module); 120 s only guards against a hang.
-            $deadline = [DateTime]::UtcNow.AddSeconds(120)
-            while (-not $async.IsCompleted -and (Get-HostileStallCount $hostile) -eq 0 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 20 }
-            Get-HostileStallCount $hostile | Should -Be 1 -Because 'the pull is waiting for the stalled blob'
-            $async.IsCompleted | Should -BeFalse -Because 'the blob is still coming'
-            $watch = [Diagnostics.Stopwatch]::StartNew()
-            $ps.Stop()
-            $watch.Elapsed.TotalSeconds | Should -BeLessThan 5
-            { $ps.EndInvoke($async) } | Should -Throw '*pipeline has been stopped*'
+            Stop-WhileFetching $ps -Hostile $hostile
+            Get-HostileStallCount $hostile | Should -Be 1 -Because 'the pull waited for the stalled blob'
         }
-        finally { $ps.Dispose(); $hostile | Stop-HostileRegistry }
+        finally { $hostile | Stop-HostileRegistry }
         Get-LayeredImage | Should -BeNullOrEmpty
         Get-ChildItem (Join-Path $env:LAYERTOOLS_STORE 'layertools/tmp') | Should -BeNullOrEmpty
         Test-LayerStore | Should -BeNullOrEmpty

@@ -99,6 +99,30 @@ function Get-HostileStallCount {
     if (Test-Path -LiteralPath $Hostile.Stalled) { (Get-Item -LiteralPath $Hostile.Stalled).Length } else { 0 }
 }
 
+function Stop-WhileFetching {
+    # Starts $Ps (a [powershell] with its script added) and lets it run until it waits for a stalled blob
+    # (until the hostile registry $Hostile begins to stall once more) or until $Until is true; not for a
+    # fixed time, which a loaded machine can spend still importing the module. Then stops it as Ctrl+C
+    # does: it must end at once. Disposes $Ps. 120 s only guards against a hang.
+    param([Parameter(Mandatory)] $Ps, $Hostile, [scriptblock] $Until)
+    try {
+        if (-not $Until) {
+            $stalls = Get-HostileStallCount $Hostile
+            $Until = { (Get-HostileStallCount $Hostile) -gt $stalls }
+        }
+        $async = $Ps.BeginInvoke()
+        $deadline = [DateTime]::UtcNow.AddSeconds(120)
+        while (-not $async.IsCompleted -and [DateTime]::UtcNow -lt $deadline -and -not (& $Until)) { Start-Sleep -Milliseconds 20 }
+        & $Until | Should -BeTrue -Because 'the command is waiting for the stalled blob (or unpacking)'
+        $async.IsCompleted | Should -BeFalse -Because 'the blob is still coming (or being unpacked)'
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $Ps.Stop()
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 5
+        { $Ps.EndInvoke($async) } | Should -Throw '*pipeline has been stopped*'
+    }
+    finally { $Ps.Dispose() }
+}
+
 function Stop-HostileRegistry {
     param([Parameter(ValueFromPipeline)] $Hostile)
     process { if ($Hostile) { $Hostile.Process.Kill(); $Hostile.Process.WaitForExit(5000) | Out-Null; $Hostile.Process.Dispose() } }

@@ -36,28 +36,6 @@ BeforeAll {
             AddArgument((Get-Module LayerTools).Path).AddArgument($env:LAYERTOOLS_STORE).AddArgument($Arguments)
         $ps
     }
-    # Starts the runspace, lets it run until it waits for the stalled blob (until the hostile registry
-    # begins to stall once more, or until Until is true; not for a fixed time, which a loaded machine can
-    # spend still importing the module), then stops it as Ctrl+C does: it must end at once.
-    function Stop-WhileFetching($Ps, [scriptblock] $Until) {
-        try {
-            if (-not $Until) {
-                $stalls = Get-HostileStallCount $Hostile
-                $Until = { (Get-HostileStallCount $Hostile) -gt $stalls }
-            }
-            $async = $Ps.BeginInvoke()
-            # 120 s only guards against a hang.
-            $deadline = [DateTime]::UtcNow.AddSeconds(120)
-            while (-not $async.IsCompleted -and [DateTime]::UtcNow -lt $deadline -and -not (& $Until)) { Start-Sleep -Milliseconds 20 }
-            & $Until | Should -BeTrue -Because 'the command is waiting for the stalled blob (or unpacking)'
-            $async.IsCompleted | Should -BeFalse -Because 'the blob is still coming (or being unpacked)'
-            $watch = [Diagnostics.Stopwatch]::StartNew()
-            $Ps.Stop()
-            $watch.Elapsed.TotalSeconds | Should -BeLessThan 5
-            { $Ps.EndInvoke($async) } | Should -Throw '*pipeline has been stopped*'
-        }
-        finally { $Ps.Dispose() }
-    }
 }
 
 AfterAll {
@@ -80,7 +58,7 @@ Describe 'Ctrl+C during a fetch of remote layers' {
     It 'stops Get-LayerFile at once and leaves the store as it was' {
         $Lazy.RemoteLayerCount | Should -Be 1
         $before = & $StoreFiles
-        Stop-WhileFetching (Start-InRunspace 'Get-LayerFile lazy:1 -Path /file')
+        Stop-WhileFetching (Start-InRunspace 'Get-LayerFile lazy:1 -Path /file') -Hostile $Hostile
         & $StoreFiles | Should -Be $before
         Get-ChildItem (Join-Path $env:LAYERTOOLS_STORE 'layertools/tmp') | Should -BeNullOrEmpty
         Test-LayerStore | Should -BeNullOrEmpty
@@ -89,20 +67,20 @@ Describe 'Ctrl+C during a fetch of remote layers' {
 
     It 'stops a read of the Image: drive at once (the fetch it began, too), and leaves the store as it was' {
         $before = & $StoreFiles
-        Stop-WhileFetching (Start-InRunspace 'Get-ChildItem Image:\lazy:1\')
+        Stop-WhileFetching (Start-InRunspace 'Get-ChildItem Image:\lazy:1\') -Hostile $Hostile
         & $StoreFiles | Should -Be $before
         Get-ChildItem (Join-Path $env:LAYERTOOLS_STORE 'layertools/tmp') | Should -BeNullOrEmpty
         Test-LayerStore | Should -BeNullOrEmpty
         (Get-LayeredImage lazy:1).RemoteLayerCount | Should -Be 1
         # Another runspace's read, stopped too: each drive call watches its own command.
-        Stop-WhileFetching (Start-InRunspace 'Get-Content Image:\lazy:1\file')
+        Stop-WhileFetching (Start-InRunspace 'Get-Content Image:\lazy:1\file') -Hostile $Hostile
         & $StoreFiles | Should -Be $before
     }
 
     It 'stops a build whose COPY fetches the base at once, and leaves the store as it was' {
         $before = & $StoreFiles
         $file = New-Dockerfile 'Dockerfile.stallcopy' "FROM $($Hostile.Host)/evil:1`nCOPY hello.txt /hello.txt`n"
-        Stop-WhileFetching (Start-InRunspace 'Build-LayeredImage -Path $arguments[0] -File $arguments[1] -Tag stopped:1' @($Context, $file))
+        Stop-WhileFetching (Start-InRunspace 'Build-LayeredImage -Path $arguments[0] -File $arguments[1] -Tag stopped:1' @($Context, $file)) -Hostile $Hostile
         Get-LayeredImage stopped:1 -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         Get-ChildItem (Join-Path $env:LAYERTOOLS_STORE 'layertools/tmp') | Should -BeNullOrEmpty
         Test-LayerStore | Should -BeNullOrEmpty

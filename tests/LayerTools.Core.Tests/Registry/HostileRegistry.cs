@@ -217,7 +217,7 @@ internal sealed class HostileRegistry : IDisposable
 
         var buffer = new byte[64 * 1024];
         var blob = context.Request.Url.AbsolutePath.StartsWith("/upload/", StringComparison.Ordinal);
-        var taking = System.Diagnostics.Stopwatch.StartNew();
+        var taking = Stopwatch.StartNew();
         long read = 0;
         int n;
         do
