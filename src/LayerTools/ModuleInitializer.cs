@@ -14,8 +14,10 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer
 {
     private const string BridgeName = "LayerTools.Yaml";
     private static readonly object Gate = new();
+    private static readonly Lazy<DependencyLoadContext> BridgeContext = new(() =>
+        new DependencyLoadContext(Path.Combine(Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location)!, "Dependencies")));
+
     private static bool _subscribed;
-    private static DependencyLoadContext? _context;
 
     public void OnImport()
     {
@@ -32,13 +34,5 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer
     }
 
     private static Assembly? ResolveBridge(AssemblyLoadContext context, AssemblyName name) =>
-        name.Name == BridgeName ? BridgeContext().LoadFromAssemblyName(name) : null;
-
-    private static DependencyLoadContext BridgeContext()
-    {
-        lock (Gate)
-        {
-            return _context ??= new DependencyLoadContext(Path.Combine(Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location)!, "Dependencies"));
-        }
-    }
+        name.Name == BridgeName ? BridgeContext.Value.LoadFromAssemblyName(name) : null;
 }
